@@ -1,0 +1,16 @@
+namespace StreamRnn.Engine;
+
+/// <summary>One input field and its transform.</summary>
+public sealed class FeatureOptions
+{
+    /// <summary>The top-level JSON field (a number, a numeric string, or for OneHot a string).</summary>
+    public string Field { get; set; } = "";
+
+    public FeatureTransform Transform { get; set; } = FeatureTransform.Raw;
+
+    /// <summary>The categories of a OneHot feature, in input order.</summary>
+    public List<string> Categories { get; set; } = [];
+
+    /// <summary>Network inputs this feature occupies.</summary>
+    public int Width => Transform == FeatureTransform.OneHot ? Categories.Count : 1;
+}

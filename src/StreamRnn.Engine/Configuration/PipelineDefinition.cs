@@ -1,0 +1,389 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using StreamRnn.Core;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Everything that defines one pipeline: topics, how a record becomes a key, an event time, features and a
+/// target, the model and the state bounds. Plain settable properties, so it binds from
+/// Microsoft.Extensions.Configuration (enums as strings) and loads from a JSON file with <see cref="Load"/>.
+/// </summary>
+public sealed class PipelineDefinition
+{
+    /// <summary>The topic where records that cannot be processed go unless configured otherwise.</summary>
+    public const string DefaultDeadLetterTopic = "streamrnn.dead-letters";
+
+    /// <summary>Largest hidden size accepted.</summary>
+    public const int MaxHiddenSize = 4096;
+
+    private string? _changelogTopic;
+    private string? _modelTopic;
+
+    /// <summary>Unique name; appears in metrics labels, prediction records and default topic names.</summary>
+    public string Name { get; set; } = "";
+
+    public string InputTopic { get; set; } = "";
+    public string OutputTopic { get; set; } = "";
+
+    /// <summary>Optional; no alerts are produced when empty.</summary>
+    public string? AlertTopic { get; set; }
+
+    public string DeadLetterTopic { get; set; } = DefaultDeadLetterTopic;
+
+    /// <summary>Compacted topic holding each key's state; default "streamrnn.&lt;name&gt;.changelog".</summary>
+    public string ChangelogTopic
+    {
+        get => string.IsNullOrEmpty(_changelogTopic) ? $"streamrnn.{Name}.changelog" : _changelogTopic;
+        set => _changelogTopic = value;
+    }
+
+    /// <summary>Compacted topic holding published weight versions; default "streamrnn.&lt;name&gt;.models".</summary>
+    public string ModelTopic
+    {
+        get => string.IsNullOrEmpty(_modelTopic) ? $"streamrnn.{Name}.models" : _modelTopic;
+        set => _modelTopic = value;
+    }
+
+    public KeyOptions Key { get; set; } = new();
+    public EventTimeOptions EventTime { get; set; } = new();
+    public List<FeatureOptions> Features { get; set; } = [];
+    public TargetOptions Target { get; set; } = new();
+    public NormalizationOptions Normalization { get; set; } = new();
+    public ModelOptions Model { get; set; } = new();
+    public StateOptions State { get; set; } = new();
+
+    /// <summary>Most records of distinct keys stepped together in one batched call.</summary>
+    public int MaxBatch { get; set; } = 256;
+
+    /// <summary>Largest record value accepted; larger ones are dead-lettered as OversizedRecord.</summary>
+    public int MaxRecordBytes { get; set; } = 64 * 1024;
+
+    public LateRecordPolicy LateRecords { get; set; } = LateRecordPolicy.Apply;
+
+    /// <summary>Network inputs: the sum of the features' widths.</summary>
+    public int InputSize
+    {
+        get
+        {
+            int size = 0;
+            foreach (var feature in Features)
+            {
+                size += feature.Width;
+            }
+
+            return size;
+        }
+    }
+
+    /// <summary>The network shape this definition implies.</summary>
+    public ModelShape CreateShape() => new(Model.Cell, InputSize, Model.HiddenSize, Model.Layers, Model.Head);
+
+    /// <summary>
+    /// Checks every setting. Each error names the setting (prefixed with <paramref name="settingPrefix"/>,
+    /// by default "Pipelines:&lt;Name&gt;") and its value, e.g. "Pipelines:stocks:Model:HiddenSize = 0: must be
+    /// between 1 and 4096". An empty list means valid.
+    /// </summary>
+    public IReadOnlyList<string> Validate(string? settingPrefix = null)
+    {
+        var errors = new List<string>();
+        string prefix = settingPrefix ?? $"Pipelines:{(string.IsNullOrEmpty(Name) ? "?" : Name)}";
+
+        void Error(string setting, object? value, string problem) =>
+            errors.Add($"{prefix}:{setting} = {Show(value)}: {problem}");
+
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || !IsTopicLike(Name))
+        {
+            Error(nameof(Name), Name, "must be 1 to 100 characters of letters, digits, '.', '_' or '-'");
+        }
+
+        CheckTopic(nameof(InputTopic), InputTopic, required: true);
+        CheckTopic(nameof(OutputTopic), OutputTopic, required: true);
+        CheckTopic(nameof(AlertTopic), AlertTopic, required: false);
+        CheckTopic(nameof(DeadLetterTopic), DeadLetterTopic, required: true);
+        CheckTopic(nameof(ChangelogTopic), ChangelogTopic, required: true);
+        CheckTopic(nameof(ModelTopic), ModelTopic, required: true);
+        foreach (var (setting, topic) in new[]
+                 {
+                     (nameof(OutputTopic), OutputTopic), (nameof(AlertTopic), AlertTopic ?? ""),
+                     (nameof(DeadLetterTopic), DeadLetterTopic), (nameof(ChangelogTopic), ChangelogTopic),
+                     (nameof(ModelTopic), ModelTopic),
+                 })
+        {
+            if (topic.Length > 0 && string.Equals(topic, InputTopic, StringComparison.Ordinal))
+            {
+                Error(setting, topic, $"must differ from InputTopic (writing to the input would feed outputs back in)");
+            }
+        }
+
+        if (string.Equals(ChangelogTopic, ModelTopic, StringComparison.Ordinal))
+        {
+            Error(nameof(ModelTopic), ModelTopic, "must differ from ChangelogTopic");
+        }
+
+        if (Key is null)
+        {
+            Error(nameof(Key), null, "is required");
+        }
+        else
+        {
+            CheckEnum("Key:Source", Key.Source);
+            if (Key.Source == KeySource.Field && string.IsNullOrWhiteSpace(Key.Field))
+            {
+                Error("Key:Field", Key.Field, "is required when Key:Source is Field");
+            }
+        }
+
+        if (EventTime is null)
+        {
+            Error(nameof(EventTime), null, "is required");
+        }
+        else
+        {
+            CheckEnum("EventTime:Source", EventTime.Source);
+            CheckEnum("EventTime:Format", EventTime.Format);
+            if (EventTime.Source == EventTimeSource.Field && string.IsNullOrWhiteSpace(EventTime.Field))
+            {
+                Error("EventTime:Field", EventTime.Field, "is required when EventTime:Source is Field");
+            }
+        }
+
+        if (Features is null || Features.Count == 0)
+        {
+            Error(nameof(Features), Features?.Count ?? 0, "at least one feature is required");
+        }
+        else
+        {
+            var seen = new HashSet<(string, FeatureTransform)>();
+            for (int i = 0; i < Features.Count; i++)
+            {
+                var feature = Features[i];
+                string at = $"Features:{i}";
+                if (feature is null)
+                {
+                    Error(at, null, "is empty");
+                    continue;
+                }
+
+                if (string.IsNullOrWhiteSpace(feature.Field))
+                {
+                    Error($"{at}:Field", feature.Field, "is required");
+                }
+
+                CheckEnum($"{at}:Transform", feature.Transform);
+                if (!seen.Add((feature.Field ?? "", feature.Transform)))
+                {
+                    Error($"{at}:Field", feature.Field, $"is listed twice with Transform {feature.Transform}");
+                }
+
+                if (feature.Transform == FeatureTransform.OneHot)
+                {
+                    if (feature.Categories is null || feature.Categories.Count == 0)
+                    {
+                        Error($"{at}:Categories", feature.Categories?.Count ?? 0, "a OneHot feature needs at least one category");
+                    }
+                    else
+                    {
+                        var categories = new HashSet<string>(StringComparer.Ordinal);
+                        for (int c = 0; c < feature.Categories.Count; c++)
+                        {
+                            if (string.IsNullOrEmpty(feature.Categories[c]) || !categories.Add(feature.Categories[c]))
+                            {
+                                Error($"{at}:Categories:{c}", feature.Categories[c], "categories must be non-empty and distinct");
+                            }
+                        }
+                    }
+                }
+                else if (feature.Categories is { Count: > 0 })
+                {
+                    Error($"{at}:Categories", string.Join(",", feature.Categories), $"only a OneHot feature has categories, this one is {feature.Transform}");
+                }
+            }
+
+            if (InputSize > 4096)
+            {
+                Error(nameof(Features), InputSize, "the features add up to more than 4096 network inputs");
+            }
+        }
+
+        if (Target is null)
+        {
+            Error(nameof(Target), null, "is required");
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(Target.Field))
+            {
+                Error("Target:Field", Target.Field, "is required");
+            }
+
+            CheckEnum("Target:Transform", Target.Transform);
+            CheckRange("Target:Horizon", Target.Horizon, 1, 1000);
+        }
+
+        if (Normalization is null)
+        {
+            Error(nameof(Normalization), null, "is required");
+        }
+        else
+        {
+            if (!double.IsFinite(Normalization.HalfLife) || Normalization.HalfLife < 0)
+            {
+                Error("Normalization:HalfLife", Normalization.HalfLife, "must be a finite number of steps ≥ 0 (0 = never forget)");
+            }
+
+            if (!double.IsFinite(Normalization.MinStandardDeviation) || Normalization.MinStandardDeviation <= 0)
+            {
+                Error("Normalization:MinStandardDeviation", Normalization.MinStandardDeviation, "must be a finite number > 0");
+            }
+        }
+
+        if (Model is null)
+        {
+            Error(nameof(Model), null, "is required");
+        }
+        else
+        {
+            CheckEnum("Model:Cell", Model.Cell);
+            CheckEnum("Model:Head", Model.Head);
+            CheckRange("Model:HiddenSize", Model.HiddenSize, 1, MaxHiddenSize);
+            CheckRange("Model:Layers", Model.Layers, 1, 8);
+            if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform != TargetTransform.Raw)
+            {
+                Error("Target:Transform", Target.Transform, "a Binary head forecasts a 0/1 target: use Raw");
+            }
+        }
+
+        if (State is null)
+        {
+            Error(nameof(State), null, "is required");
+        }
+        else
+        {
+            if (State.IdleTtl <= TimeSpan.Zero)
+            {
+                Error("State:IdleTtl", State.IdleTtl, "must be positive");
+            }
+
+            CheckRange("State:MaxKeys", State.MaxKeys, 1, 100_000_000);
+            CheckEnum("State:WhenFull", State.WhenFull);
+        }
+
+        CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);
+        CheckRange(nameof(MaxRecordBytes), MaxRecordBytes, 64, 16 * 1024 * 1024);
+        CheckEnum(nameof(LateRecords), LateRecords);
+        return errors;
+
+        void CheckTopic(string setting, string? topic, bool required)
+        {
+            if (string.IsNullOrEmpty(topic))
+            {
+                if (required)
+                {
+                    Error(setting, topic, "is required");
+                }
+            }
+            else if (topic.Length > 249 || topic is "." or ".." || !IsTopicLike(topic))
+            {
+                Error(setting, topic, "is not a valid Kafka topic name (1 to 249 of letters, digits, '.', '_' or '-')");
+            }
+        }
+
+        void CheckRange(string setting, long value, long min, long max)
+        {
+            if (value < min || value > max)
+            {
+                Error(setting, value, $"must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        void CheckEnum<T>(string setting, T value)
+            where T : struct, Enum
+        {
+            if (!Enum.IsDefined(value))
+            {
+                Error(setting, value, $"must be one of {string.Join(", ", Enum.GetNames<T>())}");
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="InvalidPipelineException"/> listing every error of <see cref="Validate"/>.</summary>
+    public void EnsureValid(string? settingPrefix = null)
+    {
+        var errors = Validate(settingPrefix);
+        if (errors.Count > 0)
+        {
+            throw new InvalidPipelineException(errors);
+        }
+    }
+
+    /// <summary>
+    /// Reads a pipeline from a JSON file (config/pipelines/*.json): property names as here (case-insensitive),
+    /// enums as strings, TimeSpans as "d.hh:mm:ss", comments and trailing commas allowed, unknown properties
+    /// rejected (a misspelt setting is an error, not a silent default). A missing Name is taken from the file name.
+    /// Does not validate: call <see cref="Validate"/>.
+    /// </summary>
+    public static PipelineDefinition Load(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Parse(bytes, Path.GetFileNameWithoutExtension(path));
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidPipelineException(
+                [$"{path}: {exception.Path} (line {exception.LineNumber + 1}): {exception.Message}"]);
+        }
+    }
+
+    /// <summary>Parses a pipeline from JSON; see <see cref="Load"/>. Throws <see cref="JsonException"/> on bad JSON.</summary>
+    public static PipelineDefinition Parse(ReadOnlySpan<byte> utf8Json, string? defaultName = null)
+    {
+        var definition = JsonSerializer.Deserialize<PipelineDefinition>(utf8Json, JsonOptions)
+            ?? throw new JsonException("The file holds null instead of a pipeline object.");
+        if (string.IsNullOrEmpty(definition.Name) && defaultName is not null)
+        {
+            definition.Name = defaultName;
+        }
+
+        return definition;
+    }
+
+    /// <summary>Writes this definition as indented JSON in the format <see cref="Load"/> reads.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        IgnoreReadOnlyProperties = true,
+    };
+
+    private static bool IsTopicLike(string text)
+    {
+        foreach (char c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return text.Length > 0;
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(null)",
+        string { Length: 0 } => "\"\"",
+        string text => text,
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

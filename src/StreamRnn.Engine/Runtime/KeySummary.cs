@@ -1,0 +1,22 @@
+namespace StreamRnn.Engine;
+
+/// <summary>A read-only copy of one key's state, for the HTTP query endpoint.</summary>
+/// <param name="Key">The series key.</param>
+/// <param name="Partition">The input partition the key lives in.</param>
+/// <param name="LastAppliedOffset">Offset of the last record applied to the key's state.</param>
+/// <param name="LastEventTime">Event time of the last applied record.</param>
+/// <param name="Steps">Records applied to the key since its state was created.</param>
+/// <param name="LastPredictionMean">Last prediction (de-normalised mean, value or probability); null before the first.</param>
+/// <param name="LastPredictionStandardDeviation">Its standard deviation (Gaussian head), else null.</param>
+/// <param name="ModelVersion">Version of the weights that made the last prediction.</param>
+/// <param name="HiddenState">A copy of the recurrent state (StateSize floats).</param>
+public sealed record KeySummary(
+    string Key,
+    int Partition,
+    long LastAppliedOffset,
+    DateTimeOffset LastEventTime,
+    long Steps,
+    double? LastPredictionMean,
+    double? LastPredictionStandardDeviation,
+    long ModelVersion,
+    float[] HiddenState);
