@@ -1,0 +1,64 @@
+using Confluent.Kafka;
+using StreamRnn.Engine;
+
+namespace StreamRnn.Kafka.Processing;
+
+/// <summary>
+/// Counts outputs handed to the producer and not yet acknowledged, remembers the first delivery failure, and
+/// records the offset of every acknowledged changelog record (a partition snapshot names the changelog offset it
+/// covers). Delivery reports arrive on librdkafka's thread; the consumer thread reads.
+/// </summary>
+public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
+{
+    private long inFlight;
+    private volatile string? firstFailure;
+    private readonly Lock changelogLock = new();
+    private readonly Dictionary<TopicPartition, long> changelogEnd = [];
+
+    /// <summary>Outputs produced and not yet acknowledged (or failed).</summary>
+    public long InFlight => Interlocked.Read(ref inFlight);
+
+    /// <summary>The first delivery failure since start, or null. At-least-once never commits past one.</summary>
+    public string? FirstFailure => firstFailure;
+
+    public void Sent() => Interlocked.Increment(ref inFlight);
+
+    /// <summary>The delivery report handler shared by every produce call.</summary>
+    public void OnDelivered(DeliveryReport<byte[], byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            metrics?.ProduceErrors.WithLabels(report.Topic).Inc();
+            firstFailure ??= $"delivery to {report.TopicPartition} failed: {report.Error.Reason} ({report.Error.Code})";
+        }
+
+        Interlocked.Decrement(ref inFlight);
+    }
+
+    /// <summary>Delivery report handler for changelog records: also remembers the partition's end offset.</summary>
+    public void OnChangelogDelivered(DeliveryReport<byte[], byte[]> report)
+    {
+        if (!report.Error.IsError)
+        {
+            lock (changelogLock)
+            {
+                var next = report.Offset.Value + 1;
+                if (!changelogEnd.TryGetValue(report.TopicPartition, out var known) || next > known)
+                {
+                    changelogEnd[report.TopicPartition] = next;
+                }
+            }
+        }
+
+        OnDelivered(report);
+    }
+
+    /// <summary>The offset after the last acknowledged changelog record of a partition, or -1 if none was written.</summary>
+    public long ChangelogEnd(TopicPartition partition)
+    {
+        lock (changelogLock)
+        {
+            return changelogEnd.TryGetValue(partition, out var end) ? end : -1;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using Confluent.Kafka;
+using StreamRnn.Engine;
+
+namespace StreamRnn.Kafka.Processing;
+
+/// <summary>
+/// One pipeline as the consumer loop sees it: its runtime, its Kafka sink, and the records fetched for it that
+/// wait for the next processing pass (in fetch order, hence offset order per partition).
+/// </summary>
+internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
+{
+    private readonly InputRecord[] pending = new InputRecord[capacity];
+
+    public PipelineRuntime Runtime { get; } = runtime;
+
+    public KafkaRecordSink? Sink { get; set; }
+
+    public PipelineMetrics? Metrics { get; set; }
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<InputRecord> Pending => pending.AsSpan(0, Count);
+
+    public void Add(in InputRecord record) => pending[Count++] = record;
+
+    /// <summary>Forgets the fetched records and releases their buffers.</summary>
+    public void Clear()
+    {
+        Array.Clear(pending, 0, Count);
+        Count = 0;
+    }
+
+    /// <summary>Drops fetched records of partitions this instance no longer owns (they are the new owner's now).</summary>
+    public void RemovePartitions(List<TopicPartition> partitions)
+    {
+        var kept = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            var record = pending[i];
+            var gone = false;
+            foreach (var partition in partitions)
+            {
+                gone |= partition.Topic == Runtime.Definition.InputTopic && partition.Partition.Value == record.Partition;
+            }
+
+            if (!gone)
+            {
+                pending[kept++] = record;
+            }
+        }
+
+        Array.Clear(pending, kept, Count - kept);
+        Count = kept;
+    }
+}
