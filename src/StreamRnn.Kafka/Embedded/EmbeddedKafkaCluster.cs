@@ -1,0 +1,361 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace StreamRnn.Kafka.Embedded;
+
+/// <summary>
+/// An in-process Kafka cluster: librdkafka's mock cluster, speaking the real wire protocol over TCP on
+/// 127.0.0.1, driven through the same librdkafka image that Confluent.Kafka uses.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Any Kafka client can connect to <see cref="BootstrapServers"/>: Confluent.Kafka in this process, <c>kcat</c>
+/// or another process. Ports are chosen by the operating system and cannot be fixed. Broker ids run from 1 to the
+/// broker count. Produce, fetch, list offsets, metadata, offset commit/fetch and consumer groups (eager,
+/// cooperative-sticky and KIP-848) work; data lives in memory only.
+/// </para>
+/// <para>What the mock does not do, unlike real Kafka:</para>
+/// <list type="bullet">
+/// <item>No CreateTopics, DeleteTopics, DescribeConfigs, AlterConfigs, ListGroups, DescribeGroups or DeleteRecords:
+/// <c>IAdminClient.CreateTopicsAsync</c> times out. Create topics with <see cref="CreateTopic"/>. Topics a producer
+/// names are auto-created with 4 partitions; a consumer subscribing to a missing topic gets "Unknown topic or
+/// partition".</item>
+/// <item>No compaction and no topic configurations: a changelog is never compacted, so a restore reads every record
+/// and keeps the last one per key.</item>
+/// <item>Each partition keeps at most about 5 MiB or 100,000 batches and silently drops older data (the log start
+/// offset moves): a consumer further behind than that resets and loses records. Size load tests and changelogs
+/// accordingly (more partitions, paced producers).</item>
+/// <item>Transactions are accepted but not honoured: read_committed consumers see aborted and open transactions,
+/// offsets sent with <c>SendOffsetsToTransaction</c> are not stored and a fenced producer can still commit, so
+/// exactly-once cannot be demonstrated against this broker.</item>
+/// <item>A group's first join is immediate because the initial rebalance delay is set to 0 here (real brokers wait
+/// 3 s); a killed member's partitions move after about <c>session.timeout.ms</c>.</item>
+/// </list>
+/// <para>
+/// Dispose every client (producers, consumers, admin clients) connected to the cluster before disposing it: a
+/// consumer's <c>Close</c> otherwise waits out its <c>session.timeout.ms</c> and its log fills with
+/// connection-refused errors.
+/// </para>
+/// <para>Linux only (see <see cref="LibrdkafkaLocator"/>).</para>
+/// </remarks>
+public sealed unsafe class EmbeddedKafkaCluster : IDisposable
+{
+    /// <summary><c>RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS</c>.</summary>
+    private const int TopicAlreadyExists = 36;
+
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly LibrdkafkaMockApi api;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private GCHandle self;
+    private nint host;
+    private nint cluster;
+    private bool disposed;
+
+    private EmbeddedKafkaCluster(LibrdkafkaMockApi api, int brokers, ILogger logger)
+    {
+        this.api = api;
+        this.logger = logger;
+        BrokerCount = brokers;
+        self = GCHandle.Alloc(this, GCHandleType.Weak);
+
+        var conf = api.ConfNew();
+        try
+        {
+            // The host handle never connects anywhere; it only owns the mock cluster's thread and sockets.
+            api.SetConfig(conf, "client.id", "streamrnn-embedded-broker");
+            api.ConfSetOpaque(conf, GCHandle.ToIntPtr(self));
+            api.ConfSetLogCallback(conf, &OnNativeLog);
+        }
+        catch
+        {
+            api.ConfDestroy(conf);
+            self.Free();
+            throw;
+        }
+
+        var error = stackalloc byte[512];
+        host = api.KafkaNew(LibrdkafkaMockApi.ProducerType, conf, error, 512);
+        if (host == 0)
+        {
+            // rd_kafka_new only takes ownership of the configuration when it succeeds.
+            api.ConfDestroy(conf);
+            self.Free();
+            throw new KafkaException(new Error(ErrorCode.Local_Fail,
+                $"Cannot create the librdkafka handle hosting the mock cluster: {Marshal.PtrToStringUTF8((nint)error)}"));
+        }
+
+        cluster = api.ClusterNew(host, brokers);
+        if (cluster == 0)
+        {
+            api.KafkaDestroy(host);
+            self.Free();
+            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"librdkafka could not create a mock cluster with {brokers} broker(s)."));
+        }
+
+        BootstrapServers = Marshal.PtrToStringUTF8((nint)api.ClusterBootstraps(cluster))
+            ?? throw new KafkaException(new Error(ErrorCode.Local_Fail, "The mock cluster reported no bootstrap servers."));
+
+        // Real brokers delay a new group's first rebalance by 3 s to gather members; tests and a local broker want
+        // the first consumer to start at once.
+        api.GroupInitialRebalanceDelayMs(cluster, 0);
+        EmbeddedKafkaLog.Started(logger, brokers, BootstrapServers, Library.VersionString, api.LibraryPath);
+    }
+
+    /// <summary>The <c>bootstrap.servers</c> list of the cluster, e.g. <c>127.0.0.1:40123,127.0.0.1:40125</c>.</summary>
+    public string BootstrapServers { get; }
+
+    /// <summary>The number of brokers; their ids are 1 to <see cref="BrokerCount"/>.</summary>
+    public int BrokerCount { get; }
+
+    /// <summary>The librdkafka file shared with Confluent.Kafka.</summary>
+    public string LibrdkafkaPath => api.LibraryPath;
+
+    /// <summary>Starts a cluster of <paramref name="brokers"/> brokers listening on 127.0.0.1.</summary>
+    /// <param name="brokers">Number of brokers, at least 1.</param>
+    /// <param name="logger">Receives the cluster's lifecycle events and librdkafka's own log lines.</param>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    /// <exception cref="KafkaException">librdkafka could not create the cluster.</exception>
+    public static EmbeddedKafkaCluster Start(int brokers = 1, ILogger? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
+        return new EmbeddedKafkaCluster(LibrdkafkaMockApi.Instance, brokers, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Creates a topic, or confirms that it exists with the same number of partitions.</summary>
+    /// <returns><see langword="true"/> if the topic was created, <see langword="false"/> if it already existed with
+    /// <paramref name="partitions"/> partitions.</returns>
+    /// <exception cref="InvalidOperationException">The topic exists with a different partition count (for instance
+    /// because a producer auto-created it with 4 partitions); the mock cannot change a topic's partition count.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="replicationFactor"/> exceeds the broker count.</exception>
+    public bool CreateTopic(string name, int partitions, int replicationFactor = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(replicationFactor, BrokerCount);
+
+        int result;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            fixed (byte* topic = LibrdkafkaMockApi.Utf8(name))
+            {
+                result = api.TopicCreate(cluster, topic, partitions, replicationFactor);
+            }
+        }
+
+        if (result == 0)
+        {
+            EmbeddedKafkaLog.TopicCreated(logger, name, partitions, replicationFactor);
+            return true;
+        }
+
+        if (result != TopicAlreadyExists)
+        {
+            throw new KafkaException(new Error((ErrorCode)result, $"The mock cluster could not create topic {name}."));
+        }
+
+        var existing = GetPartitionCount(name)
+            ?? throw new InvalidOperationException($"Topic {name} is reported to exist but is missing from the cluster's metadata.");
+        if (existing != partitions)
+        {
+            throw new InvalidOperationException(
+                $"Topic {name} already exists with {existing} partition(s), not {partitions}; the embedded broker cannot change a topic's partition count.");
+        }
+
+        EmbeddedKafkaLog.TopicExists(logger, name, existing);
+        return false;
+    }
+
+    /// <summary>Reads a topic's partition count from the cluster's metadata.</summary>
+    /// <returns>The partition count, or <see langword="null"/> if the topic does not exist.</returns>
+    /// <remarks>Asks for the metadata of all topics, which never auto-creates the topic being asked about.</remarks>
+    public int? GetPartitionCount(string topic)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers })
+            .SetLogHandler((_, message) => LogFromClient(message))
+            .Build();
+        var metadata = admin.GetMetadata(MetadataTimeout);
+        var entry = metadata.Topics.Find(t => t.Topic == topic);
+        return entry is null || entry.Error.Code == ErrorCode.UnknownTopicOrPart ? null : entry.Partitions.Count;
+    }
+
+    /// <summary>Makes <paramref name="brokerId"/> the leader of one partition (the topic is created if missing).</summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        Invoke($"partition {topic}[{partition}] led by broker {brokerId}", (api, c) =>
+        {
+            fixed (byte* name = LibrdkafkaMockApi.Utf8(topic))
+            {
+                return api.PartitionSetLeader(c, name, partition, brokerId);
+            }
+        });
+    }
+
+    /// <summary>Sets the broker-side <c>group.initial.rebalance.delay.ms</c> (0 from <see cref="Start"/>).</summary>
+    public void SetInitialRebalanceDelay(TimeSpan delay)
+    {
+        var milliseconds = ToMilliseconds(delay);
+        Invoke($"initial rebalance delay {milliseconds} ms", (api, c) => { api.GroupInitialRebalanceDelayMs(c, milliseconds); return 0; });
+    }
+
+    /// <summary>Sets the broker-side <c>group.consumer.session.timeout.ms</c> of KIP-848 consumer groups
+    /// (<c>group.protocol=consumer</c>); classic groups use the client's <c>session.timeout.ms</c>.</summary>
+    public void SetGroupConsumerSessionTimeout(TimeSpan timeout)
+    {
+        var milliseconds = ToMilliseconds(timeout);
+        Invoke($"KIP-848 session timeout {milliseconds} ms", (api, c) => { api.GroupConsumerSessionTimeoutMs(c, milliseconds); return 0; });
+    }
+
+    /// <summary>Disconnects a broker's clients and refuses new connections until <see cref="SetBrokerUp"/>.
+    /// Partition leadership does not move.</summary>
+    /// <param name="brokerId">A broker id (1 to <see cref="BrokerCount"/>), or -1 for all brokers.</param>
+    public void SetBrokerDown(int brokerId) =>
+        Invoke($"broker {brokerId} down", (api, c) => api.BrokerSetDown(c, CheckBroker(brokerId)));
+
+    /// <summary>Lets a broker accept connections again.</summary>
+    /// <param name="brokerId">A broker id, or -1 for all brokers.</param>
+    public void SetBrokerUp(int brokerId) =>
+        Invoke($"broker {brokerId} up", (api, c) => api.BrokerSetUp(c, CheckBroker(brokerId)));
+
+    /// <summary>Delays every response of a broker by <paramref name="roundTrip"/>.</summary>
+    /// <param name="brokerId">A broker id, or -1 for all brokers.</param>
+    /// <param name="roundTrip">The added round-trip time; <see cref="TimeSpan.Zero"/> removes it.</param>
+    public void SetBrokerRtt(int brokerId, TimeSpan roundTrip)
+    {
+        var milliseconds = ToMilliseconds(roundTrip);
+        Invoke($"broker {brokerId} rtt {milliseconds} ms", (api, c) => api.BrokerSetRtt(c, CheckBroker(brokerId), milliseconds));
+    }
+
+    /// <summary>Makes the next <c>errors.Length</c> requests of type <paramref name="apiKey"/>, on any broker, fail
+    /// with the given errors in order.</summary>
+    /// <remarks><see cref="ErrorCode.Local_Transport"/> makes the broker drop the connection instead of answering.</remarks>
+    public void PushRequestErrors(KafkaApiKey apiKey, params ErrorCode[] errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentOutOfRangeException.ThrowIfZero(errors.Length);
+        var codes = Array.ConvertAll(errors, e => (int)e);
+        Invoke($"{apiKey} fails with {string.Join(", ", errors)}", (api, c) =>
+        {
+            fixed (int* pointer = codes)
+            {
+                api.PushRequestErrorsArray(c, (short)apiKey, (nuint)codes.Length, pointer);
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>Drops the errors still queued for <paramref name="apiKey"/> by <see cref="PushRequestErrors"/>.</summary>
+    public void ClearRequestErrors(KafkaApiKey apiKey) =>
+        Invoke($"{apiKey} errors cleared", (api, c) => { api.ClearRequestErrors(c, (short)apiKey); return 0; });
+
+    /// <summary>Stops the brokers, closes their ports and frees the cluster's memory and threads.</summary>
+    /// <remarks>
+    /// Idempotent and safe to call from several threads: the first call does the work, concurrent calls wait for it,
+    /// and other members then throw <see cref="ObjectDisposedException"/>. Takes well under 100 ms when every client
+    /// has been disposed first; clients still connected see their connections refused from then on.
+    /// </remarks>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            Volatile.Write(ref disposed, true);
+            api.ClusterDestroy(cluster);
+            cluster = 0;
+            api.KafkaDestroy(host);
+            host = 0;
+
+            // Freed only now: librdkafka may log from its threads until rd_kafka_destroy has joined them.
+            self.Free();
+        }
+
+        EmbeddedKafkaLog.Stopped(logger, BootstrapServers);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnNativeLog(nint rk, int level, byte* facility, byte* text)
+    {
+        try
+        {
+            var opaque = LibrdkafkaMockApi.Instance.Opaque(rk);
+            if (opaque != 0 && GCHandle.FromIntPtr(opaque).Target is EmbeddedKafkaCluster owner)
+            {
+                var name = Marshal.PtrToStringUTF8((nint)facility) ?? string.Empty;
+                var line = Marshal.PtrToStringUTF8((nint)text) ?? string.Empty;
+
+                // The host handle has no bootstrap.servers by design (it serves, it does not connect), and
+                // librdkafka warns about that on every start.
+                var logLevel = name == "CONFWARN" && line.Contains("bootstrap.servers", StringComparison.Ordinal)
+                    ? LogLevel.Debug
+                    : ToLogLevel(level);
+                EmbeddedKafkaLog.Native(owner.logger, logLevel, name, line);
+            }
+        }
+#pragma warning disable CA1031 // An exception must never unwind into librdkafka's threads.
+        catch (Exception)
+        {
+        }
+#pragma warning restore CA1031
+    }
+
+    /// <summary>Maps syslog levels (0 emergency … 7 debug), which librdkafka uses, onto <see cref="LogLevel"/>.</summary>
+    private static LogLevel ToLogLevel(int syslogLevel) => syslogLevel switch
+    {
+        <= 2 => LogLevel.Critical,
+        3 => LogLevel.Error,
+        4 => LogLevel.Warning,
+        5 or 6 => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private static int ToMilliseconds(TimeSpan value)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(int.MaxValue));
+        return (int)value.TotalMilliseconds;
+    }
+
+    private int CheckBroker(int brokerId)
+    {
+        if (brokerId != -1 && (brokerId < 1 || brokerId > BrokerCount))
+        {
+            throw new ArgumentOutOfRangeException(nameof(brokerId), brokerId, $"Broker ids are 1 to {BrokerCount}, or -1 for all.");
+        }
+
+        return brokerId;
+    }
+
+    private void LogFromClient(LogMessage message) =>
+        EmbeddedKafkaLog.Native(logger, ToLogLevel((int)message.Level), message.Facility, message.Message);
+
+    private void Invoke(string description, Func<LibrdkafkaMockApi, nint, int> call)
+    {
+        int result;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            result = call(api, cluster);
+        }
+
+        if (result != 0)
+        {
+            throw new KafkaException(new Error((ErrorCode)result, $"Mock cluster refused: {description}."));
+        }
+
+        EmbeddedKafkaLog.Changed(logger, description);
+    }
+}

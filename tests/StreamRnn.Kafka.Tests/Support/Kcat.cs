@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace StreamRnn.Kafka.Tests.Support;
+
+/// <summary>Runs Debian's <c>kcat</c> (librdkafka 2.0.2, a separate process) as an independent Kafka client.</summary>
+internal static class Kcat
+{
+    private static readonly Lazy<string?> Location = new(Find);
+
+    /// <summary>Runs kcat with <paramref name="arguments"/>, feeding <paramref name="input"/> on stdin.</summary>
+    /// <returns>Its standard output; fails the test on a non-zero exit, naming stderr.</returns>
+    public static async Task<string> RunAsync(IEnumerable<string> arguments, string? input = null, TimeSpan? timeout = null)
+    {
+        var path = Location.Value ?? throw new InvalidOperationException(
+            "kcat is not installed (looked for /usr/bin/kcat and on PATH). These tests use it as an independent Kafka "
+            + "client: install the Debian package 'kcat' (see .ci/install-test-tools).");
+        var start = new ProcessStartInfo(path)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {path}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kcat {string.Join(' ', start.ArgumentList)} did not finish: {await stderr}");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kcat {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {await stderr}");
+        }
+
+        return await stdout;
+    }
+
+    private static string? Find()
+    {
+        if (File.Exists("/usr/bin/kcat"))
+        {
+            return "/usr/bin/kcat";
+        }
+
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator);
+        return directories.Select(d => Path.Combine(d, "kcat")).FirstOrDefault(File.Exists);
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace StreamRnn.Kafka.Tests.Support;
+
+/// <summary>Writes log lines to xunit's per-test output and keeps them for assertions.</summary>
+internal sealed class TestOutputLogger(ITestOutputHelper? output, LogLevel minimum = LogLevel.Information) : ILogger
+{
+    private readonly Lock gate = new();
+    private readonly List<string> lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. lines];
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (!IsEnabled(logLevel))
+        {
+            return;
+        }
+
+        var line = $"{logLevel}: {formatter(state, exception)}";
+        lock (gate)
+        {
+            lines.Add(line);
+        }
+
+        try
+        {
+            output?.WriteLine(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // Native threads may log after the test that owned the output has finished.
+        }
+    }
+}
