@@ -13,18 +13,92 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head)
 {
+    /// <summary>Largest size accepted for any dimension; keeps every derived count far from int overflow.</summary>
+    public const int MaxDimension = 1 << 14;
+
+    /// <summary>Largest number of stacked layers accepted.</summary>
+    public const int MaxLayers = 64;
+
     /// <summary>Floats of recurrent state per key, all layers.</summary>
-    public int StateSize => throw new NotImplementedException();
+    public int StateSize => Layers * LayerStateSize;
+
+    /// <summary>Floats of state per layer: h, plus c for LSTM.</summary>
+    public int LayerStateSize => Cell == CellKind.Lstm ? 2 * HiddenSize : HiddenSize;
 
     /// <summary>Outputs of the head: 1 (Linear, Binary) or 2 (Gaussian: mean, log-variance).</summary>
-    public int HeadOutputSize => throw new NotImplementedException();
+    public int HeadOutputSize => Head == HeadKind.Gaussian ? 2 : 1;
 
     /// <summary>Number of gate blocks G per layer: 1, 4 or 3.</summary>
-    public int GateCount => throw new NotImplementedException();
+    public int GateCount => Cell switch
+    {
+        CellKind.Rnn => 1,
+        CellKind.Lstm => 4,
+        CellKind.Gru => 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(Cell), Cell, "Unknown cell kind."),
+    };
+
+    /// <summary>Input width of layer <paramref name="layer"/>: InputSize for the first, HiddenSize above.</summary>
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : HiddenSize;
+
+    /// <summary>Parameters of layer <paramref name="layer"/>: W_ih, W_hh, b_ih, b_hh.</summary>
+    public int LayerParameterCount(int layer)
+    {
+        int gh = GateCount * HiddenSize;
+        return gh * (LayerInputSize(layer) + HiddenSize + 2);
+    }
+
+    /// <summary>Offset of layer <paramref name="layer"/>'s W_ih in the flat parameters; W_hh, b_ih, b_hh follow it.</summary>
+    public int LayerParameterOffset(int layer)
+    {
+        int offset = 0;
+        for (int l = 0; l < layer; l++)
+        {
+            offset += LayerParameterCount(l);
+        }
+
+        return offset;
+    }
+
+    /// <summary>Offset of the head's W_out in the flat parameters; b_out follows it.</summary>
+    public int HeadParameterOffset => LayerParameterOffset(Layers);
 
     /// <summary>Total number of parameters.</summary>
-    public int ParameterCount => throw new NotImplementedException();
+    public int ParameterCount => HeadParameterOffset + HeadOutputSize * (HiddenSize + 1);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the field if any size is not positive or an enum is unknown.</summary>
-    public void Validate() => throw new NotImplementedException();
+    public void Validate()
+    {
+        if (Cell is not (CellKind.Rnn or CellKind.Lstm or CellKind.Gru))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Cell), Cell, "Unknown cell kind.");
+        }
+
+        if (Head is not (HeadKind.Linear or HeadKind.Gaussian or HeadKind.Binary))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Head), Head, "Unknown head kind.");
+        }
+
+        if (InputSize is < 1 or > MaxDimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, $"InputSize must be in 1..{MaxDimension}.");
+        }
+
+        if (HiddenSize is < 1 or > MaxDimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, $"HiddenSize must be in 1..{MaxDimension}.");
+        }
+
+        if (Layers is < 1 or > MaxLayers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Layers), Layers, $"Layers must be in 1..{MaxLayers}.");
+        }
+
+        // Every count is computed in int; reject shapes whose parameter count would not fit.
+        long gh = (long)GateCount * HiddenSize;
+        long total = gh * (InputSize + HiddenSize + 2) + (Layers - 1) * gh * (2L * HiddenSize + 2) + 2L * (HiddenSize + 1);
+        if (total > int.MaxValue / 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, $"The shape has {total} parameters, more than supported.");
+        }
+    }
 }

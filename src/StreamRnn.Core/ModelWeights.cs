@@ -1,29 +1,122 @@
+using StreamRnn.Core.Cells;
+using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
+using StreamRnn.Core.Serialization;
+
 namespace StreamRnn.Core;
 
 /// <summary>
 /// An immutable, versioned snapshot of a network's parameters. Safe to share between threads: inference
 /// reads one while the trainer builds the next.
 /// </summary>
+/// <remarks>
+/// Besides the flat parameters, a snapshot holds the same weights packed for the forward kernel (built once here),
+/// so a step never transposes or repacks anything. Non-finite parameters are rejected at construction: a snapshot
+/// always holds finite values.
+/// </remarks>
 public sealed class ModelWeights
 {
+    private readonly float[] parameters;
+
+    private ModelWeights(ModelShape shape, float[] parameters, long version)
+    {
+        Shape = shape;
+        Version = version;
+        this.parameters = parameters;
+        var layers = new PackedLayer[shape.Layers];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            layers[l] = PackedLayer.Create(shape, l, parameters);
+        }
+
+        PackedLayers = layers;
+        PackedHead = PackedLayer.CreateHead(shape, parameters);
+    }
+
     /// <summary>The network shape these parameters belong to.</summary>
-    public ModelShape Shape => throw new NotImplementedException();
+    public ModelShape Shape { get; }
 
     /// <summary>Monotonic version number; every prediction names the version that made it.</summary>
-    public long Version => throw new NotImplementedException();
+    public long Version { get; }
 
     /// <summary>The flat parameters, in the layout described on <see cref="ModelShape"/>.</summary>
-    public ReadOnlySpan<float> Parameters => throw new NotImplementedException();
+    public ReadOnlySpan<float> Parameters => parameters;
 
-    /// <summary>Deterministic initialisation from a seed (uniform ±1/√H as PyTorch, forget-gate bias 1 for LSTM optional).</summary>
-    public static ModelWeights Initialize(ModelShape shape, int seed, long version = 1) => throw new NotImplementedException();
+    internal PackedLayer[] PackedLayers { get; }
 
-    /// <summary>Copies <paramref name="parameters"/> into a new snapshot. Throws if the length is wrong or any value is not finite.</summary>
-    public static ModelWeights FromParameters(ModelShape shape, ReadOnlySpan<float> parameters, long version) => throw new NotImplementedException();
+    internal PackedMatrix PackedHead { get; }
+
+    /// <summary>
+    /// Deterministic initialisation from a seed: every parameter uniform in [−1/√H, 1/√H) as PyTorch does, drawn in
+    /// layout order from SplitMix64(seed); for LSTM the forget-gate block of b_ih is then set to 1 and that of b_hh to 0
+    /// (total forget bias 1, so the cell remembers by default).
+    /// </summary>
+    public static ModelWeights Initialize(ModelShape shape, int seed, long version = 1)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        var values = new float[shape.ParameterCount];
+        var random = new SplitMix64((ulong)(uint)seed ^ 0x5EED5EED00000000UL);
+        float bound = 1f / MathF.Sqrt(shape.HiddenSize);
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = random.NextUniform(bound);
+        }
+
+        if (shape.Cell == CellKind.Lstm)
+        {
+            int hidden = shape.HiddenSize;
+            int gh = 4 * hidden;
+            for (int l = 0; l < shape.Layers; l++)
+            {
+                int bIh = shape.LayerParameterOffset(l) + gh * (shape.LayerInputSize(l) + hidden);
+                values.AsSpan(bIh + hidden, hidden).Fill(1f);
+                values.AsSpan(bIh + gh + hidden, hidden).Clear();
+            }
+        }
+
+        return new ModelWeights(shape, values, version);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="parameters"/> into a new snapshot. Throws <see cref="ArgumentException"/> if the length is
+    /// wrong or any value is not finite (naming the first bad index).
+    /// </summary>
+    public static ModelWeights FromParameters(ModelShape shape, ReadOnlySpan<float> parameters, long version)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        if (parameters.Length != shape.ParameterCount)
+        {
+            throw new ArgumentException(
+                $"Expected {shape.ParameterCount} parameters for {shape} but got {parameters.Length}.", nameof(parameters));
+        }
+
+        int bad = FiniteCheck.IndexOfNonFinite(parameters);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"Parameter at index {bad} is not finite ({parameters[bad]}).", nameof(parameters));
+        }
+
+        return new ModelWeights(shape, parameters.ToArray(), version);
+    }
 
     /// <summary>Writes the binary format: magic, format version, cell, head, sizes, version, parameters, checksum.</summary>
-    public void WriteTo(Stream destination) => throw new NotImplementedException();
+    public void WriteTo(Stream destination) => ModelFileFormat.Write(this, destination);
 
     /// <summary>Reads the binary format. A truncated, corrupted or unknown file throws <see cref="ModelFormatException"/> saying which.</summary>
-    public static ModelWeights ReadFrom(Stream source) => throw new NotImplementedException();
+    public static ModelWeights ReadFrom(Stream source) => ModelFileFormat.Read(source, null);
+
+    /// <summary>
+    /// Reads the binary format and also checks that the file holds <paramref name="expected"/>; a file of another shape
+    /// throws <see cref="ModelFormatException"/> ("Shape mismatch").
+    /// </summary>
+    public static ModelWeights ReadFrom(Stream source, ModelShape expected)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        return ModelFileFormat.Read(source, expected);
+    }
+
+    /// <summary>Takes ownership of an already validated array (the reader's), without a copy.</summary>
+    internal static ModelWeights Adopt(ModelShape shape, float[] parameters, long version) => new(shape, parameters, version);
 }

@@ -1,3 +1,8 @@
+using StreamRnn.Core.Cells;
+using StreamRnn.Core.Heads;
+using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
+
 namespace StreamRnn.Core;
 
 /// <summary>
@@ -5,12 +10,54 @@ namespace StreamRnn.Core;
 /// weight block. Owns its scratch buffers (sized for <c>maxBatch</c>), so a step allocates nothing;
 /// not thread-safe: one instance per thread.
 /// </summary>
-public sealed class RecurrentNetwork
+/// <remarks>
+/// <para>
+/// Determinism: <see cref="StepBatch"/> is bit-identical to <c>batch</c> calls of <see cref="Step"/>, whatever the
+/// batch size or a key's row in it (see <see cref="PackedGemm"/>: every element is one fixed sequence of fused
+/// multiply-adds; the elementwise parts run per row on spans of a fixed length). State restored after a crash and
+/// re-batched differently therefore evolves exactly as it would have.
+/// </para>
+/// <para>
+/// Head output: Linear → [ŷ]; Gaussian → [μ, v] with the log-variance v already clamped to
+/// [<see cref="HeadOutput.MinLogVariance"/>, <see cref="HeadOutput.MaxLogVariance"/>]; Binary → [logit].
+/// </para>
+/// <para>
+/// Non-finite policy: a key whose input row holds NaN or ±Inf keeps its state unchanged, gets NaN head outputs and
+/// status <see cref="StepStatus.NonFiniteInput"/>. A key whose new state (any layer, h or c) or head output is not
+/// finite keeps its state unchanged, gets NaN head outputs and <see cref="StepStatus.NonFiniteResult"/>. Other keys
+/// of the batch are unaffected either way (rows never mix). <see cref="ModelWeights"/> never holds non-finite
+/// parameters, and training rejects non-finite inputs (see <see cref="BackpropagationThroughTime"/>).
+/// </para>
+/// </remarks>
+public sealed unsafe class RecurrentNetwork
 {
-    public RecurrentNetwork(ModelShape shape, int maxBatch) => throw new NotImplementedException();
+    private readonly float[] newStates;
+    private readonly float[] gates;
+    private readonly float[] auxiliary;
+    private readonly float[] heads;
+    private readonly int gateStride;
+    private readonly int headStride;
 
-    public ModelShape Shape => throw new NotImplementedException();
-    public int MaxBatch => throw new NotImplementedException();
+    public RecurrentNetwork(ModelShape shape, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        Shape = shape;
+        MaxBatch = maxBatch;
+        int hidden = shape.HiddenSize;
+        gateStride = RoundUpToPanel(shape.Cell == CellKind.Gru ? 2 * hidden : shape.GateCount * hidden)
+            + (shape.Cell == CellKind.Gru ? 2 * RoundUpToPanel(hidden) : 0);
+        headStride = RoundUpToPanel(shape.HeadOutputSize);
+        newStates = GC.AllocateArray<float>(maxBatch * shape.StateSize, pinned: true);
+        gates = GC.AllocateArray<float>(maxBatch * gateStride, pinned: true);
+        auxiliary = GC.AllocateArray<float>(maxBatch * hidden, pinned: true);
+        heads = GC.AllocateArray<float>(maxBatch * headStride, pinned: true);
+    }
+
+    public ModelShape Shape { get; }
+
+    public int MaxBatch { get; }
 
     /// <summary>
     /// Advances one key's <paramref name="state"/> (StateSize floats, in place) by <paramref name="input"/>
@@ -18,7 +65,12 @@ public sealed class RecurrentNetwork
     /// On a non-finite input or result the state is left unchanged and the output is NaN.
     /// </summary>
     public StepStatus Step(ModelWeights weights, ReadOnlySpan<float> input, Span<float> state, Span<float> headOutput)
-        => throw new NotImplementedException();
+    {
+        Span<StepStatus> status = stackalloc StepStatus[1];
+        Validate(weights, input, state, headOutput, status, 1);
+        Run(weights, input, state, headOutput, status, 1);
+        return status[0];
+    }
 
     /// <summary>
     /// The same for <paramref name="batch"/> keys at once: row b of <paramref name="inputs"/> (B × InputSize),
@@ -26,5 +78,119 @@ public sealed class RecurrentNetwork
     /// Equals <paramref name="batch"/> single steps. Writes each row's status; returns the number of rows not Ok.
     /// </summary>
     public int StepBatch(ModelWeights weights, ReadOnlySpan<float> inputs, Span<float> states, Span<float> headOutputs,
-        Span<StepStatus> statuses, int batch) => throw new NotImplementedException();
+        Span<StepStatus> statuses, int batch)
+    {
+        Validate(weights, inputs, states, headOutputs, statuses, batch);
+        return batch == 0 ? 0 : Run(weights, inputs, states, headOutputs, statuses, batch);
+    }
+
+    private static int RoundUpToPanel(int columns) =>
+        (columns + PackedMatrix.PanelWidth - 1) / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
+
+    private void Validate(ModelWeights weights, ReadOnlySpan<float> inputs, Span<float> states, Span<float> headOutputs,
+        Span<StepStatus> statuses, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Shape != Shape)
+        {
+            throw new ArgumentException($"The weights are for {weights.Shape} but this network runs {Shape}.", nameof(weights));
+        }
+
+        if (batch < 0 || batch > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"Batch must be in 0..{MaxBatch}.");
+        }
+
+        CheckLength(inputs.Length, batch * Shape.InputSize, nameof(inputs));
+        CheckLength(states.Length, batch * Shape.StateSize, nameof(states));
+        CheckLength(headOutputs.Length, batch * Shape.HeadOutputSize, nameof(headOutputs));
+        CheckLength(statuses.Length, batch, nameof(statuses));
+    }
+
+    private static void CheckLength(int actual, int needed, string name)
+    {
+        if (actual < needed)
+        {
+            throw new ArgumentException($"{name} holds {actual} elements but {needed} are needed.", name);
+        }
+    }
+
+    private int Run(ModelWeights weights, ReadOnlySpan<float> inputs, Span<float> states, Span<float> headOutputs,
+        Span<StepStatus> statuses, int batch)
+    {
+        ModelShape shape = Shape;
+        int inputSize = shape.InputSize;
+        int stateSize = shape.StateSize;
+        int layerState = shape.LayerStateSize;
+        int hidden = shape.HiddenSize;
+        int outputs = shape.HeadOutputSize;
+
+        for (int b = 0; b < batch; b++)
+        {
+            statuses[b] = FiniteCheck.AllFinite(inputs.Slice(b * inputSize, inputSize)) ? StepStatus.Ok : StepStatus.NonFiniteInput;
+        }
+
+        fixed (float* input = inputs)
+        fixed (float* state = states)
+        fixed (float* next = newStates)
+        fixed (float* gate = gates)
+        fixed (float* aux = auxiliary)
+        fixed (float* head = heads)
+        {
+            for (int l = 0; l < shape.Layers; l++)
+            {
+                PackedLayer w = weights.PackedLayers[l];
+                float* x = l == 0 ? input : next + (l - 1) * layerState;
+                int ldx = l == 0 ? inputSize : stateSize;
+                float* previous = state + l * layerState;
+                float* updated = next + l * layerState;
+                switch (shape.Cell)
+                {
+                    case CellKind.Rnn:
+                        RnnCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize);
+                        break;
+                    case CellKind.Lstm:
+                        LstmCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden);
+                        break;
+                    default:
+                        GruCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden);
+                        break;
+                }
+            }
+
+            PackedGemm.Multiply(next + (shape.Layers - 1) * layerState, stateSize, hidden, null, 0, 0, batch,
+                weights.PackedHead, head, headStride);
+        }
+
+        int notOk = 0;
+        bool gaussian = shape.Head == HeadKind.Gaussian;
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> headRow = heads.AsSpan(b * headStride, outputs);
+            if (gaussian)
+            {
+                headRow[1] = GaussianHead.ClampLogVariance(headRow[1]);
+            }
+
+            Span<float> newState = newStates.AsSpan(b * stateSize, stateSize);
+            if (statuses[b] == StepStatus.Ok && !(FiniteCheck.AllFinite(newState) && FiniteCheck.AllFinite(headRow)))
+            {
+                statuses[b] = StepStatus.NonFiniteResult;
+            }
+
+            Span<float> output = headOutputs.Slice(b * outputs, outputs);
+            if (statuses[b] == StepStatus.Ok)
+            {
+                newState.CopyTo(states.Slice(b * stateSize, stateSize));
+                headRow.CopyTo(output);
+            }
+            else
+            {
+                output.Fill(float.NaN);
+                notOk++;
+            }
+        }
+
+        return notOk;
+    }
 }

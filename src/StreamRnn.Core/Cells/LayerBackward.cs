@@ -1,0 +1,54 @@
+using System.Numerics.Tensors;
+
+namespace StreamRnn.Core.Cells;
+
+/// <summary>
+/// The part of every cell's backward pass that only concerns the two affine maps of a layer.
+/// </summary>
+/// <remarks>
+/// With a_ih = W_ih x + b_ih and a_hh = W_hh h + b_hh (G·H each) and upstream gradients dA_ih = ∂L/∂a_ih,
+/// dA_hh = ∂L/∂a_hh:
+/// <c>∂W_ih += dA_ih xᵀ;  ∂b_ih += dA_ih;  ∂W_hh += dA_hh hᵀ;  ∂b_hh += dA_hh;  dx += W_ihᵀ dA_ih;  dh += W_hhᵀ dA_hh</c>.
+/// For RNN and LSTM dA_ih = dA_hh; GRU differs in the n block (dA_hh,n = dA_n ⊙ r).
+/// </remarks>
+internal static class LayerBackward
+{
+    /// <summary>
+    /// Adds this step's contribution into <paramref name="layerGradient"/> and into <paramref name="dx"/> /
+    /// <paramref name="dhPrev"/> (pass an empty span to skip one: the lowest layer needs no dx, the first step of a
+    /// window no dhPrev, as gradients stop at the truncation boundary).
+    /// </summary>
+    public static void Accumulate(ReadOnlySpan<float> layerParameters, Span<float> layerGradient, int inputSize, int hidden,
+        ReadOnlySpan<float> dAih, ReadOnlySpan<float> dAhh, ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev,
+        Span<float> dx, Span<float> dhPrev)
+    {
+        int gh = dAih.Length;
+        ReadOnlySpan<float> wIh = layerParameters.Slice(0, gh * inputSize);
+        ReadOnlySpan<float> wHh = layerParameters.Slice(gh * inputSize, gh * hidden);
+        Span<float> gWih = layerGradient.Slice(0, gh * inputSize);
+        Span<float> gWhh = layerGradient.Slice(gh * inputSize, gh * hidden);
+        Span<float> gBih = layerGradient.Slice(gh * (inputSize + hidden), gh);
+        Span<float> gBhh = layerGradient.Slice(gh * (inputSize + hidden) + gh, gh);
+
+        TensorPrimitives.Add(gBih, dAih, gBih);
+        TensorPrimitives.Add(gBhh, dAhh, gBhh);
+        for (int j = 0; j < gh; j++)
+        {
+            float a = dAih[j];
+            Span<float> gRow = gWih.Slice(j * inputSize, inputSize);
+            TensorPrimitives.MultiplyAdd(x, a, gRow, gRow);
+            if (!dx.IsEmpty)
+            {
+                TensorPrimitives.MultiplyAdd(wIh.Slice(j * inputSize, inputSize), a, dx, dx);
+            }
+
+            a = dAhh[j];
+            gRow = gWhh.Slice(j * hidden, hidden);
+            TensorPrimitives.MultiplyAdd(hPrev, a, gRow, gRow);
+            if (!dhPrev.IsEmpty)
+            {
+                TensorPrimitives.MultiplyAdd(wHh.Slice(j * hidden, hidden), a, dhPrev, dhPrev);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Numerics.Tensors;
+using StreamRnn.Core.LinearAlgebra;
+
+namespace StreamRnn.Core.Cells;
+
+/// <summary>
+/// LSTM cell (PyTorch convention), forward (batched) and backward (one step) side by side.
+/// </summary>
+/// <remarks>
+/// Forward, with a = W_ih x + b_ih + W_hh h + b_hh split into four H-blocks in memory order i, f, g, o:
+/// <code>
+/// i = σ(a_i);  f = σ(a_f);  g = tanh(a_g);  o = σ(a_o)
+/// c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')
+/// </code>
+/// Backward, from dh' (total ∂L/∂h') and dc' (∂L/∂c' from the next step):
+/// <code>
+/// dc  = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'))
+/// dA_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dA_i = dc ⊙ g ⊙ i(1 − i);  dA_f = dc ⊙ c ⊙ f(1 − f);  dA_g = dc ⊙ i ⊙ (1 − g²)
+/// ∂L/∂c = dc ⊙ f
+/// </code>
+/// then <see cref="LayerBackward"/> with dA_ih = dA_hh = dA. State per layer: h (H), then c (H).
+/// </remarks>
+internal static unsafe class LstmCell
+{
+    /// <summary>
+    /// Advances <paramref name="rows"/> rows. <paramref name="state"/> and <paramref name="newState"/> point at the
+    /// layer's slice [h, c]; <paramref name="gates"/> receives the activated gates i, f, g, o and
+    /// <paramref name="tanhC"/> (stride <paramref name="ldt"/>) receives tanh(c'), both kept for the backward pass.
+    /// </summary>
+    public static void Forward(PackedLayer w, float* x, int ldx, float* state, int ldState, int rows, float* gates, int ldg,
+        float* newState, int ldNew, float* tanhC, int ldt)
+    {
+        int hidden = w.HiddenSize;
+        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg);
+        for (int r = 0; r < rows; r++)
+        {
+            float* g = gates + (nint)r * ldg;
+            var ifBlock = new Span<float>(g, 2 * hidden);
+            var gBlock = new Span<float>(g + 2 * hidden, hidden);
+            var oBlock = new Span<float>(g + 3 * hidden, hidden);
+            TensorPrimitives.Sigmoid(ifBlock, ifBlock);
+            TensorPrimitives.Tanh(gBlock, gBlock);
+            TensorPrimitives.Sigmoid(oBlock, oBlock);
+
+            var cPrev = new ReadOnlySpan<float>(state + (nint)r * ldState + hidden, hidden);
+            var hNew = new Span<float>(newState + (nint)r * ldNew, hidden);
+            var cNew = new Span<float>(newState + (nint)r * ldNew + hidden, hidden);
+            var t = new Span<float>(tanhC + (nint)r * ldt, hidden);
+            TensorPrimitives.Multiply(ifBlock.Slice(hidden, hidden), cPrev, cNew);
+            TensorPrimitives.MultiplyAdd(ifBlock.Slice(0, hidden), gBlock, cNew, cNew);
+            TensorPrimitives.Tanh(cNew, t);
+            TensorPrimitives.Multiply(oBlock, t, hNew);
+        }
+    }
+
+    /// <summary>
+    /// One step back. <paramref name="gates"/> holds the activated i, f, g, o of the step, <paramref name="cPrev"/>
+    /// the cell state before it and <paramref name="tanhC"/> tanh(c'). <paramref name="dc"/> holds ∂L/∂c' on entry and
+    /// ∂L/∂c on return. Adds into the layer gradient, <paramref name="dx"/> and <paramref name="dhPrev"/>.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> layerParameters, Span<float> layerGradient, int inputSize,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> gates,
+        ReadOnlySpan<float> tanhC, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dA, Span<float> dx, Span<float> dhPrev)
+    {
+        int hidden = hPrev.Length;
+        for (int j = 0; j < hidden; j++)
+        {
+            float i = gates[j], f = gates[hidden + j], g = gates[2 * hidden + j], o = gates[3 * hidden + j];
+            float t = tanhC[j];
+            float dcj = dc[j] + dh[j] * o * (1f - t * t);
+            dA[j] = dcj * g * i * (1f - i);
+            dA[hidden + j] = dcj * cPrev[j] * f * (1f - f);
+            dA[2 * hidden + j] = dcj * i * (1f - g * g);
+            dA[3 * hidden + j] = dh[j] * t * o * (1f - o);
+            dc[j] = dcj * f;
+        }
+
+        LayerBackward.Accumulate(layerParameters, layerGradient, inputSize, hidden, dA, dA, x, hPrev, dx, dhPrev);
+    }
+}

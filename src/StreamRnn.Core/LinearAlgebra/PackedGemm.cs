@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace StreamRnn.Core.LinearAlgebra;
+
+/// <summary>
+/// The matrix-matrix product of the batched step: <c>C[b, n] = bias[n] + Σ_{k&lt;K1} A1[b, k]·W[k, n] + Σ_{k&lt;K2} A2[b, k]·W[K1 + k, n]</c>
+/// for a packed W (<see cref="PackedMatrix"/>). Two left operands let a layer multiply [x, h] without copying
+/// x and h side by side first.
+/// </summary>
+/// <remarks>
+/// Determinism (the reason for this kernel's shape): every output element is computed as
+/// <c>acc = bias[n]; for k = 0..K-1 in order: acc = fma(a[b, k], W[k, n], acc)</c>, one vector lane per element,
+/// whatever the number of rows, the row's position in the batch, or which micro-kernel (6 × 16 for blocks of six
+/// rows, 1 × 64 and 1 × 16 for the rest) handles it. So a batched step equals single steps bit for bit.
+/// With FMA hardware every multiply-add is fused; without it (portable fallback) every one is a separately rounded
+/// multiply then add, again the same in every path. Padded panel lanes are computed and discarded like real ones.
+/// </remarks>
+internal static unsafe class PackedGemm
+{
+    private const int Width = PackedMatrix.PanelWidth;
+
+    /// <summary>Computes <paramref name="rows"/> rows of C (<see cref="PackedMatrix.PaddedColumns"/> floats each, stride <paramref name="ldc"/>).</summary>
+    public static void Multiply(float* a1, int lda1, int k1, float* a2, int lda2, int k2, int rows, PackedMatrix w, float* c, int ldc)
+    {
+        Debug.Assert(k1 + k2 == w.Rows, "The operands must cover the packed rows exactly.");
+        Debug.Assert(ldc >= w.PaddedColumns, "Destination rows must hold the padded columns.");
+        if (Fma.IsSupported)
+        {
+            Multiply<Fused>(a1, lda1, k1, a2, lda2, k2, rows, w, c, ldc);
+        }
+        else
+        {
+            Multiply<Separate>(a1, lda1, k1, a2, lda2, k2, rows, w, c, ldc);
+        }
+    }
+
+    private static void Multiply<TOp>(float* a1, int lda1, int k1, float* a2, int lda2, int k2, int rows, PackedMatrix w, float* c, int ldc)
+        where TOp : struct, IMultiplyAdd
+    {
+        int panels = w.PanelCount;
+        int stride = w.PanelStride;
+        float* packed = w.Panels;
+        float* bias = w.Bias;
+        int row = 0;
+        for (; row + 6 <= rows; row += 6)
+        {
+            for (int p = 0; p < panels; p++)
+            {
+                Kernel6x16<TOp>(a1 + (nint)row * lda1, lda1, k1, a2 + (nint)row * lda2, lda2, k2,
+                    packed + (nint)p * stride, bias + p * Width, c + (nint)row * ldc + p * Width, ldc);
+            }
+        }
+
+        for (; row < rows; row++)
+        {
+            float* x1 = a1 + (nint)row * lda1;
+            float* x2 = a2 + (nint)row * lda2;
+            float* destination = c + (nint)row * ldc;
+            int p = 0;
+            for (; p + 4 <= panels; p += 4)
+            {
+                Kernel1x64<TOp>(x1, k1, x2, k2, packed + (nint)p * stride, stride, bias + p * Width, destination + p * Width);
+            }
+
+            for (; p < panels; p++)
+            {
+                Kernel1x16<TOp>(x1, k1, x2, k2, packed + (nint)p * stride, bias + p * Width, destination + p * Width);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16<TOp>(float* a1, int lda1, int k1, float* a2, int lda2, int k2, float* w, float* bias, float* c, int ldc)
+        where TOp : struct, IMultiplyAdd
+    {
+        Vector256<float> c00 = Vector256.Load(bias), c01 = Vector256.Load(bias + 8);
+        Vector256<float> c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
+        float* r0 = a1, r1 = a1 + lda1, r2 = a1 + 2 * lda1, r3 = a1 + 3 * lda1, r4 = a1 + 4 * lda1, r5 = a1 + 5 * lda1;
+        for (int k = 0; k < k1; k++, w += Width)
+        {
+            Vector256<float> w0 = Vector256.Load(w), w1 = Vector256.Load(w + 8);
+            Vector256<float> a = Vector256.Create(r0[k]);
+            c00 = TOp.Invoke(a, w0, c00); c01 = TOp.Invoke(a, w1, c01);
+            a = Vector256.Create(r1[k]);
+            c10 = TOp.Invoke(a, w0, c10); c11 = TOp.Invoke(a, w1, c11);
+            a = Vector256.Create(r2[k]);
+            c20 = TOp.Invoke(a, w0, c20); c21 = TOp.Invoke(a, w1, c21);
+            a = Vector256.Create(r3[k]);
+            c30 = TOp.Invoke(a, w0, c30); c31 = TOp.Invoke(a, w1, c31);
+            a = Vector256.Create(r4[k]);
+            c40 = TOp.Invoke(a, w0, c40); c41 = TOp.Invoke(a, w1, c41);
+            a = Vector256.Create(r5[k]);
+            c50 = TOp.Invoke(a, w0, c50); c51 = TOp.Invoke(a, w1, c51);
+        }
+
+        r0 = a2; r1 = a2 + lda2; r2 = a2 + 2 * lda2; r3 = a2 + 3 * lda2; r4 = a2 + 4 * lda2; r5 = a2 + 5 * lda2;
+        for (int k = 0; k < k2; k++, w += Width)
+        {
+            Vector256<float> w0 = Vector256.Load(w), w1 = Vector256.Load(w + 8);
+            Vector256<float> a = Vector256.Create(r0[k]);
+            c00 = TOp.Invoke(a, w0, c00); c01 = TOp.Invoke(a, w1, c01);
+            a = Vector256.Create(r1[k]);
+            c10 = TOp.Invoke(a, w0, c10); c11 = TOp.Invoke(a, w1, c11);
+            a = Vector256.Create(r2[k]);
+            c20 = TOp.Invoke(a, w0, c20); c21 = TOp.Invoke(a, w1, c21);
+            a = Vector256.Create(r3[k]);
+            c30 = TOp.Invoke(a, w0, c30); c31 = TOp.Invoke(a, w1, c31);
+            a = Vector256.Create(r4[k]);
+            c40 = TOp.Invoke(a, w0, c40); c41 = TOp.Invoke(a, w1, c41);
+            a = Vector256.Create(r5[k]);
+            c50 = TOp.Invoke(a, w0, c50); c51 = TOp.Invoke(a, w1, c51);
+        }
+
+        c00.Store(c); c01.Store(c + 8); c += ldc;
+        c10.Store(c); c11.Store(c + 8); c += ldc;
+        c20.Store(c); c21.Store(c + 8); c += ldc;
+        c30.Store(c); c31.Store(c + 8); c += ldc;
+        c40.Store(c); c41.Store(c + 8); c += ldc;
+        c50.Store(c); c51.Store(c + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel1x64<TOp>(float* a1, int k1, float* a2, int k2, float* w, int stride, float* bias, float* c)
+        where TOp : struct, IMultiplyAdd
+    {
+        float* w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
+        Vector256<float> c0 = Vector256.Load(bias), c1 = Vector256.Load(bias + 8);
+        Vector256<float> c2 = Vector256.Load(bias + 16), c3 = Vector256.Load(bias + 24);
+        Vector256<float> c4 = Vector256.Load(bias + 32), c5 = Vector256.Load(bias + 40);
+        Vector256<float> c6 = Vector256.Load(bias + 48), c7 = Vector256.Load(bias + 56);
+        nint offset = 0;
+        for (int k = 0; k < k1; k++, offset += Width)
+        {
+            Vector256<float> a = Vector256.Create(a1[k]);
+            c0 = TOp.Invoke(a, Vector256.Load(w + offset), c0); c1 = TOp.Invoke(a, Vector256.Load(w + offset + 8), c1);
+            c2 = TOp.Invoke(a, Vector256.Load(w1 + offset), c2); c3 = TOp.Invoke(a, Vector256.Load(w1 + offset + 8), c3);
+            c4 = TOp.Invoke(a, Vector256.Load(w2 + offset), c4); c5 = TOp.Invoke(a, Vector256.Load(w2 + offset + 8), c5);
+            c6 = TOp.Invoke(a, Vector256.Load(w3 + offset), c6); c7 = TOp.Invoke(a, Vector256.Load(w3 + offset + 8), c7);
+        }
+
+        for (int k = 0; k < k2; k++, offset += Width)
+        {
+            Vector256<float> a = Vector256.Create(a2[k]);
+            c0 = TOp.Invoke(a, Vector256.Load(w + offset), c0); c1 = TOp.Invoke(a, Vector256.Load(w + offset + 8), c1);
+            c2 = TOp.Invoke(a, Vector256.Load(w1 + offset), c2); c3 = TOp.Invoke(a, Vector256.Load(w1 + offset + 8), c3);
+            c4 = TOp.Invoke(a, Vector256.Load(w2 + offset), c4); c5 = TOp.Invoke(a, Vector256.Load(w2 + offset + 8), c5);
+            c6 = TOp.Invoke(a, Vector256.Load(w3 + offset), c6); c7 = TOp.Invoke(a, Vector256.Load(w3 + offset + 8), c7);
+        }
+
+        c0.Store(c); c1.Store(c + 8); c2.Store(c + 16); c3.Store(c + 24);
+        c4.Store(c + 32); c5.Store(c + 40); c6.Store(c + 48); c7.Store(c + 56);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel1x16<TOp>(float* a1, int k1, float* a2, int k2, float* w, float* bias, float* c)
+        where TOp : struct, IMultiplyAdd
+    {
+        Vector256<float> c0 = Vector256.Load(bias), c1 = Vector256.Load(bias + 8);
+        for (int k = 0; k < k1; k++, w += Width)
+        {
+            Vector256<float> a = Vector256.Create(a1[k]);
+            c0 = TOp.Invoke(a, Vector256.Load(w), c0);
+            c1 = TOp.Invoke(a, Vector256.Load(w + 8), c1);
+        }
+
+        for (int k = 0; k < k2; k++, w += Width)
+        {
+            Vector256<float> a = Vector256.Create(a2[k]);
+            c0 = TOp.Invoke(a, Vector256.Load(w), c0);
+            c1 = TOp.Invoke(a, Vector256.Load(w + 8), c1);
+        }
+
+        c0.Store(c);
+        c1.Store(c + 8);
+    }
+
+    private interface IMultiplyAdd
+    {
+        static abstract Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> addend);
+    }
+
+    private readonly struct Fused : IMultiplyAdd
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Fma.MultiplyAdd(a, b, addend);
+    }
+
+    private readonly struct Separate : IMultiplyAdd
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => (a * b) + addend;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace StreamRnn.Core.Serialization;
+
+/// <summary>
+/// The binary weight file, little-endian throughout:
+/// <code>
+/// offset  size  field
+///      0     4  magic "SRNN"
+///      4     2  format version (uint16, currently 1)
+///      6     1  cell kind (byte)
+///      7     1  head kind (byte)
+///      8     4  input size (int32)
+///     12     4  hidden size (int32)
+///     16     4  layers (int32)
+///     20     8  weight version (int64)
+///     28     4  parameter count n (int32)
+///     32    4n  parameters (float32)
+///  32+4n     4  CRC-32 of bytes [0, 32+4n)
+/// </code>
+/// Reading checks, in order: truncation, magic, format version, header consistency, checksum, expected shape,
+/// finiteness; each failure is a <see cref="ModelFormatException"/> that says which.
+/// </summary>
+internal static class ModelFileFormat
+{
+    public const ushort CurrentFormatVersion = 1;
+    private const int HeaderSize = 32;
+    private static ReadOnlySpan<byte> Magic => "SRNN"u8;
+
+    public static void Write(ModelWeights weights, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ModelShape shape = weights.Shape;
+        ReadOnlySpan<float> parameters = weights.Parameters;
+        var buffer = new byte[HeaderSize + 4 * parameters.Length + 4];
+        Span<byte> span = buffer;
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], CurrentFormatVersion);
+        span[6] = (byte)shape.Cell;
+        span[7] = (byte)shape.Head;
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], shape.InputSize);
+        BinaryPrimitives.WriteInt32LittleEndian(span[12..], shape.HiddenSize);
+        BinaryPrimitives.WriteInt32LittleEndian(span[16..], shape.Layers);
+        BinaryPrimitives.WriteInt64LittleEndian(span[20..], weights.Version);
+        BinaryPrimitives.WriteInt32LittleEndian(span[28..], parameters.Length);
+        Span<byte> body = span.Slice(HeaderSize, 4 * parameters.Length);
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(parameters).CopyTo(body);
+        }
+        else
+        {
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(body[(4 * i)..], parameters[i]);
+            }
+        }
+
+        uint crc = Crc32.Compute(span[..(HeaderSize + body.Length)]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[(HeaderSize + body.Length)..], crc);
+        destination.Write(buffer);
+    }
+
+    public static ModelWeights Read(Stream source, ModelShape? expected)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        ReadOrThrowTruncated(source, header[..4], "the magic number");
+        if (!header[..4].SequenceEqual(Magic))
+        {
+            throw new ModelFormatException(
+                $"Bad magic: expected \"SRNN\" but found bytes {Convert.ToHexString(header[..4])}; this is not a StreamRnn weight file.");
+        }
+
+        ReadOrThrowTruncated(source, header[4..6], "the format version");
+        ushort format = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
+        if (format != CurrentFormatVersion)
+        {
+            throw new ModelFormatException($"Unsupported format version {format}; this build reads format version {CurrentFormatVersion}.");
+        }
+
+        ReadOrThrowTruncated(source, header[6..], "the header");
+        var shape = new ModelShape(
+            (CellKind)header[6], BinaryPrimitives.ReadInt32LittleEndian(header[8..]), BinaryPrimitives.ReadInt32LittleEndian(header[12..]),
+            BinaryPrimitives.ReadInt32LittleEndian(header[16..]), (HeadKind)header[7]);
+        long version = BinaryPrimitives.ReadInt64LittleEndian(header[20..]);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(header[28..]);
+        try
+        {
+            shape.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ModelFormatException($"Corrupted header: {e.Message}");
+        }
+
+        if (count != shape.ParameterCount)
+        {
+            throw new ModelFormatException($"Corrupted header: parameter count {count} does not match the shape {shape} ({shape.ParameterCount}).");
+        }
+
+        long needed = 4L * count + 4;
+        if (source.CanSeek && source.Length - source.Position < needed)
+        {
+            throw new ModelFormatException(
+                $"Truncated file: the parameters and checksum need {needed} bytes after the header but only {source.Length - source.Position} remain.");
+        }
+
+        var body = new byte[needed];
+        ReadOrThrowTruncated(source, body, "the parameters and checksum");
+        uint crc = Crc32.Finish(Crc32.Append(Crc32.Append(Crc32.Initial, header), body.AsSpan(0, 4 * count)));
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(body.AsSpan(4 * count));
+        if (crc != stored)
+        {
+            throw new ModelFormatException($"Checksum mismatch: stored CRC-32 0x{stored:X8}, computed 0x{crc:X8}; the file is corrupted.");
+        }
+
+        if (expected is not null && expected != shape)
+        {
+            throw new ModelFormatException($"Shape mismatch: the file holds {shape} but {expected} was expected.");
+        }
+
+        var parameters = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(body.AsSpan(4 * i));
+            if (!float.IsFinite(parameters[i]))
+            {
+                throw new ModelFormatException($"Non-finite parameter {parameters[i]} at index {i}.");
+            }
+        }
+
+        return ModelWeights.Adopt(shape, parameters, version);
+    }
+
+    private static void ReadOrThrowTruncated(Stream source, Span<byte> destination, string what)
+    {
+        int read = source.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        if (read < destination.Length)
+        {
+            throw new ModelFormatException($"Truncated file: the stream ended after {read} of the {destination.Length} bytes of {what}.");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using StreamRnn.Core;
+
+namespace StreamRnn.Core.Tests.Reference;
+
+/// <summary>
+/// A plain double-precision implementation of the same network (same flat parameter layout), written independently
+/// of the optimised float code with naive loops, used only by tests: its forward pass checks the float forward, its
+/// backward pass is checked against finite differences and then serves as the reference for the float gradients.
+/// </summary>
+internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
+{
+    private readonly int hidden = shape.HiddenSize;
+    private readonly int gates = shape.GateCount * shape.HiddenSize;
+
+    public ModelShape Shape => shape;
+
+    public double[] Parameters => parameters;
+
+    public static ReferenceNetwork From(ModelWeights weights)
+    {
+        var p = new double[weights.Parameters.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            p[i] = weights.Parameters[i];
+        }
+
+        return new ReferenceNetwork(weights.Shape, p);
+    }
+
+    /// <summary>One step: returns the new state; writes the head output (Gaussian log-variance clamped).</summary>
+    public double[] Step(double[] state, double[] x, double[] head)
+    {
+        var cache = new StepCache[shape.Layers];
+        double[] next = Forward(state, x, cache);
+        Head(Top(next), head);
+        if (shape.Head == HeadKind.Gaussian)
+        {
+            head[1] = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+        }
+
+        return next;
+    }
+
+    /// <summary>Weighted-sum loss over a window (k steps) from a start state.</summary>
+    public double Loss(double[] startState, double[][] inputs, double[] targets, double[] weights)
+    {
+        double[] state = startState;
+        double total = 0;
+        var cache = new StepCache[shape.Layers];
+        var head = new double[shape.HeadOutputSize];
+        for (int t = 0; t < inputs.Length; t++)
+        {
+            state = Forward(state, inputs[t], cache);
+            Head(Top(state), head);
+            total += HeadLoss(head, targets[t], weights[t], new double[head.Length]);
+        }
+
+        return total;
+    }
+
+    /// <summary>Loss and its analytic gradient (added into <paramref name="gradient"/>); nothing flows into the start state.</summary>
+    public double LossAndGradient(double[] startState, double[][] inputs, double[] targets, double[] weights, double[] gradient)
+    {
+        int k = inputs.Length;
+        int layers = shape.Layers;
+        var caches = new StepCache[k][];
+        var heads = new double[k][];
+        var tops = new double[k][];
+        double[] state = startState;
+        double total = 0;
+        var dHead = new double[k][];
+        for (int t = 0; t < k; t++)
+        {
+            caches[t] = new StepCache[layers];
+            state = Forward(state, inputs[t], caches[t]);
+            tops[t] = Top(state);
+            heads[t] = new double[shape.HeadOutputSize];
+            Head(tops[t], heads[t]);
+            dHead[t] = new double[shape.HeadOutputSize];
+            total += HeadLoss(heads[t], targets[t], weights[t], dHead[t]);
+        }
+
+        var dhNext = new double[layers][];
+        var dcNext = new double[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            dhNext[l] = new double[hidden];
+            dcNext[l] = new double[hidden];
+        }
+
+        int headOffset = shape.HeadParameterOffset;
+        for (int t = k - 1; t >= 0; t--)
+        {
+            var dh = new double[layers][];
+            for (int l = 0; l < layers; l++)
+            {
+                dh[l] = (double[])dhNext[l].Clone();
+            }
+
+            for (int o = 0; o < shape.HeadOutputSize; o++)
+            {
+                for (int j = 0; j < hidden; j++)
+                {
+                    gradient[headOffset + o * hidden + j] += dHead[t][o] * tops[t][j];
+                    dh[layers - 1][j] += dHead[t][o] * parameters[headOffset + o * hidden + j];
+                }
+
+                gradient[headOffset + shape.HeadOutputSize * hidden + o] += dHead[t][o];
+            }
+
+            for (int l = layers - 1; l >= 0; l--)
+            {
+                StepCache c = caches[t][l];
+                int inputSize = shape.LayerInputSize(l);
+                int offset = shape.LayerParameterOffset(l);
+                var dAih = new double[gates];
+                var dAhh = new double[gates];
+                var dhPrev = new double[hidden];
+                var dcPrev = new double[hidden];
+                for (int j = 0; j < hidden; j++)
+                {
+                    double d = dh[l][j];
+                    switch (shape.Cell)
+                    {
+                        case CellKind.Rnn:
+                            dAih[j] = dAhh[j] = d * (1 - c.HNew[j] * c.HNew[j]);
+                            break;
+                        case CellKind.Lstm:
+                        {
+                            double i = c.Act[j], f = c.Act[hidden + j], g = c.Act[2 * hidden + j], o = c.Act[3 * hidden + j];
+                            double tc = Math.Tanh(c.CNew[j]);
+                            double dc = dcNext[l][j] + d * o * (1 - tc * tc);
+                            dAih[j] = dc * g * i * (1 - i);
+                            dAih[hidden + j] = dc * c.CPrev[j] * f * (1 - f);
+                            dAih[2 * hidden + j] = dc * i * (1 - g * g);
+                            dAih[3 * hidden + j] = d * tc * o * (1 - o);
+                            dcPrev[j] = dc * f;
+                            break;
+                        }
+
+                        default:
+                        {
+                            double r = c.Act[j], z = c.Act[hidden + j], n = c.Act[2 * hidden + j];
+                            double dn = d * (1 - z) * (1 - n * n);
+                            dAih[j] = dn * c.Ghn[j] * r * (1 - r);
+                            dAih[hidden + j] = d * (c.HPrev[j] - n) * z * (1 - z);
+                            dAih[2 * hidden + j] = dn;
+                            dAhh[j] = dAih[j];
+                            dAhh[hidden + j] = dAih[hidden + j];
+                            dAhh[2 * hidden + j] = dn * r;
+                            dhPrev[j] += d * z;
+                            break;
+                        }
+                    }
+                }
+
+                if (shape.Cell != CellKind.Gru)
+                {
+                    Array.Copy(dAih, dAhh, gates);
+                }
+
+                int wHh = offset + gates * inputSize;
+                int bIh = wHh + gates * hidden;
+                int bHh = bIh + gates;
+                for (int j = 0; j < gates; j++)
+                {
+                    for (int m = 0; m < inputSize; m++)
+                    {
+                        gradient[offset + j * inputSize + m] += dAih[j] * c.X[m];
+                        if (l > 0)
+                        {
+                            dh[l - 1][m] += dAih[j] * parameters[offset + j * inputSize + m];
+                        }
+                    }
+
+                    for (int m = 0; m < hidden; m++)
+                    {
+                        gradient[wHh + j * hidden + m] += dAhh[j] * c.HPrev[m];
+                        dhPrev[m] += dAhh[j] * parameters[wHh + j * hidden + m];
+                    }
+
+                    gradient[bIh + j] += dAih[j];
+                    gradient[bHh + j] += dAhh[j];
+                }
+
+                dhNext[l] = dhPrev;
+                dcNext[l] = dcPrev;
+            }
+        }
+
+        return total;
+    }
+
+    public double HeadLoss(double[] head, double target, double weight, double[] dHead)
+    {
+        switch (shape.Head)
+        {
+            case HeadKind.Linear:
+            {
+                double e = head[0] - target;
+                dHead[0] = 2 * weight * e;
+                return weight * e * e;
+            }
+
+            case HeadKind.Gaussian:
+            {
+                double lv = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+                double e = head[0] - target;
+                dHead[0] = weight * e * Math.Exp(-lv);
+                dHead[1] = head[1] > HeadOutput.MinLogVariance && head[1] < HeadOutput.MaxLogVariance
+                    ? weight * 0.5 * (1 - e * e * Math.Exp(-lv)) : 0;
+                return weight * 0.5 * (lv + e * e * Math.Exp(-lv));
+            }
+
+            default:
+            {
+                double p = 1 / (1 + Math.Exp(-head[0]));
+                dHead[0] = weight * (p - target);
+                return weight * -(target * Math.Log(p) + (1 - target) * Math.Log(1 - p));
+            }
+        }
+    }
+
+    private double[] Top(double[] state)
+    {
+        int offset = (shape.Layers - 1) * shape.LayerStateSize;
+        return state.AsSpan(offset, hidden).ToArray();
+    }
+
+    private void Head(double[] h, double[] head)
+    {
+        int offset = shape.HeadParameterOffset;
+        for (int o = 0; o < head.Length; o++)
+        {
+            double s = parameters[offset + head.Length * hidden + o];
+            for (int j = 0; j < hidden; j++)
+            {
+                s += parameters[offset + o * hidden + j] * h[j];
+            }
+
+            head[o] = s;
+        }
+    }
+
+    private double[] Forward(double[] state, double[] x, StepCache[] cache)
+    {
+        var next = new double[shape.StateSize];
+        double[] input = x;
+        for (int l = 0; l < shape.Layers; l++)
+        {
+            int inputSize = shape.LayerInputSize(l);
+            int offset = shape.LayerParameterOffset(l);
+            int stateOffset = l * shape.LayerStateSize;
+            double[] hPrev = state.AsSpan(stateOffset, hidden).ToArray();
+            double[] cPrev = shape.Cell == CellKind.Lstm ? state.AsSpan(stateOffset + hidden, hidden).ToArray() : [];
+            var aIh = new double[gates];
+            var aHh = new double[gates];
+            int wHh = offset + gates * inputSize;
+            int bIh = wHh + gates * hidden;
+            int bHh = bIh + gates;
+            for (int j = 0; j < gates; j++)
+            {
+                double s = parameters[bIh + j];
+                for (int m = 0; m < inputSize; m++)
+                {
+                    s += parameters[offset + j * inputSize + m] * input[m];
+                }
+
+                aIh[j] = s;
+                s = parameters[bHh + j];
+                for (int m = 0; m < hidden; m++)
+                {
+                    s += parameters[wHh + j * hidden + m] * hPrev[m];
+                }
+
+                aHh[j] = s;
+            }
+
+            var act = new double[gates];
+            var hNew = new double[hidden];
+            var cNew = new double[hidden];
+            var ghn = new double[hidden];
+            for (int j = 0; j < hidden; j++)
+            {
+                switch (shape.Cell)
+                {
+                    case CellKind.Rnn:
+                        hNew[j] = Math.Tanh(aIh[j] + aHh[j]);
+                        break;
+                    case CellKind.Lstm:
+                        act[j] = Sigmoid(aIh[j] + aHh[j]);
+                        act[hidden + j] = Sigmoid(aIh[hidden + j] + aHh[hidden + j]);
+                        act[2 * hidden + j] = Math.Tanh(aIh[2 * hidden + j] + aHh[2 * hidden + j]);
+                        act[3 * hidden + j] = Sigmoid(aIh[3 * hidden + j] + aHh[3 * hidden + j]);
+                        cNew[j] = act[hidden + j] * cPrev[j] + act[j] * act[2 * hidden + j];
+                        hNew[j] = act[3 * hidden + j] * Math.Tanh(cNew[j]);
+                        break;
+                    default:
+                        act[j] = Sigmoid(aIh[j] + aHh[j]);
+                        act[hidden + j] = Sigmoid(aIh[hidden + j] + aHh[hidden + j]);
+                        ghn[j] = aHh[2 * hidden + j];
+                        act[2 * hidden + j] = Math.Tanh(aIh[2 * hidden + j] + act[j] * ghn[j]);
+                        hNew[j] = (1 - act[hidden + j]) * act[2 * hidden + j] + act[hidden + j] * hPrev[j];
+                        break;
+                }
+            }
+
+            cache[l] = new StepCache(input, hPrev, cPrev, act, hNew, cNew, ghn);
+            hNew.CopyTo(next, stateOffset);
+            if (shape.Cell == CellKind.Lstm)
+            {
+                cNew.CopyTo(next, stateOffset + hidden);
+            }
+
+            input = hNew;
+        }
+
+        return next;
+    }
+
+    private static double Sigmoid(double a) => 1 / (1 + Math.Exp(-a));
+
+    private sealed record StepCache(double[] X, double[] HPrev, double[] CPrev, double[] Act, double[] HNew, double[] CNew, double[] Ghn);
+}
