@@ -1,8 +1,79 @@
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using StreamRnn.Benchmarks.Comparisons;
+using StreamRnn.Benchmarks.Configuration;
+using StreamRnn.Benchmarks.LibTorch;
 using StreamRnn.Benchmarks.NativeLoading;
+using StreamRnn.Benchmarks.Reporting;
+using StreamRnn.Benchmarks.Validation;
+
+// Modes (everything else goes to BenchmarkDotNet's own command line, e.g. --filter '*Forward*'):
+//   --patch-native <file>   flag the glue's GLIBCXX_3.4.32 need weak (run by the MSBuild target after build)
+//   --check                 only show that StreamRnn and libtorch compute the same states and gradients
+//   --ratios                check, run the suite, then print StreamRnn vs libtorch side by side and the targets
+//   --full                  BenchmarkDotNet's default job instead of the short one
+//   --in-process            run every case in this process instead of one child process per case
 if (args.Length == 2 && args[0] == "--patch-native")
 {
-    System.Console.WriteLine(TorchSharpNativeLibrary.PatchFile(args[1]));
-    return;
+    ElfPatchOutcome outcome = TorchSharpNativeLibrary.PatchFile(args[1]);
+    Console.WriteLine($"{Path.GetFileName(args[1])}: {TorchSharpNativeLibrary.MissingVersion} need → {outcome}");
+    return 0;
 }
-System.Console.WriteLine(TorchSharpNativeLibrary.EnsurePatched());
-System.Console.WriteLine(TorchSharp.torch.get_num_threads());
+
+List<string> rest = [.. args];
+bool ratios = rest.Remove("--ratios");
+bool checkOnly = rest.Remove("--check");
+bool fullJob = rest.Remove("--full");
+bool inProcess = rest.Remove("--in-process");
+
+if (checkOnly || ratios)
+{
+    foreach (string line in MachineDescription.Describe())
+    {
+        Console.WriteLine(line);
+    }
+
+    if (!EquivalenceCheck.Run(Console.Out))
+    {
+        Console.Error.WriteLine("StreamRnn and libtorch disagree: not benchmarking different computations.");
+        return 1;
+    }
+
+    if (checkOnly)
+    {
+        return 0;
+    }
+}
+
+if (ratios && !rest.Contains("--filter"))
+{
+    rest.AddRange(["--filter", "*"]);
+}
+
+IEnumerable<Summary> summaries = BenchmarkSwitcher
+    .FromTypes([typeof(ForwardStepBenchmarks), typeof(TruncatedBackpropBenchmarks)])
+    .Run([.. rest], BenchmarkConfigFactory.Create(fullJob, inProcess));
+
+if (ratios)
+{
+    List<Summary> all = [.. summaries];
+    IReadOnlyList<RatioRow> rows = RatioReport.Collect(all);
+    string table = RatioReport.ToMarkdown(rows, LibTorchRuntime.DefaultThreadCount);
+    List<string> lines = ["## StreamRnn vs libtorch, measured side by side in one run", "", .. MachineDescription.Describe().Select(line => $"- {line}"), "", table];
+    foreach (TargetVerdict verdict in RatioReport.Evaluate(rows))
+    {
+        string met = verdict.Met switch { true => "MET", false => "NOT MET", null => "not measured" };
+        lines.Add($"- {verdict.Target}: **{met}** ({verdict.Evidence})");
+    }
+
+    string report = string.Join(Environment.NewLine, lines);
+    Console.WriteLine();
+    Console.WriteLine(report);
+    string directory = all.Count > 0 ? all[0].ResultsDirectoryPath : Directory.GetCurrentDirectory();
+    Directory.CreateDirectory(directory);
+    string path = Path.Combine(directory, "ratios.md");
+    File.WriteAllText(path, report + Environment.NewLine);
+    Console.WriteLine($"Written to {path}");
+}
+
+return 0;
