@@ -37,6 +37,7 @@ public sealed class PipelineMetrics
 
         SkippedDuplicate = metrics.RecordsSkipped.WithLabels(pipeline, SkipReasons[0]);
         SkippedLate = metrics.RecordsSkipped.WithLabels(pipeline, SkipReasons[1]);
+        LateRecords = metrics.LateRecords.WithLabels(pipeline);
         EndToEndLatency = metrics.EndToEndLatency.WithLabels(pipeline);
         StepLatency = metrics.StepLatency.WithLabels(pipeline);
         BatchSize = metrics.BatchSize.WithLabels(pipeline);
@@ -69,6 +70,7 @@ public sealed class PipelineMetrics
     public Counter.Child PredictionsProduced { get; }
     public Counter.Child SkippedDuplicate { get; }
     public Counter.Child SkippedLate { get; }
+    public Counter.Child LateRecords { get; }
     public Histogram.Child EndToEndLatency { get; }
     public Histogram.Child StepLatency { get; }
     public Histogram.Child BatchSize { get; }

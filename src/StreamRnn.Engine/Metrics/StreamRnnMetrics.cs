@@ -35,6 +35,8 @@ public sealed class StreamRnnMetrics
         RecordsSkipped = factory.CreateCounter("streamrnn_records_skipped_total",
             "Input records not applied: duplicate (offset already applied) or late (older event time, dropped by policy).",
             ["pipeline", "reason"]);
+        LateRecords = factory.CreateCounter("streamrnn_late_records_total",
+            "Records older (by event time) than their key's last one, applied or dropped as LateRecords says.", ["pipeline"]);
         EndToEndLatency = factory.CreateHistogram("streamrnn_end_to_end_latency_seconds",
             "Time from a record's event time to its prediction being produced.",
             new HistogramConfiguration { LabelNames = ["pipeline"], Buckets = LatencyBuckets });
@@ -86,6 +88,7 @@ public sealed class StreamRnnMetrics
     public Counter PredictionsProduced { get; }
     public Counter DeadLetters { get; }
     public Counter RecordsSkipped { get; }
+    public Counter LateRecords { get; }
     public Histogram EndToEndLatency { get; }
     public Histogram StepLatency { get; }
     public Histogram BatchSize { get; }

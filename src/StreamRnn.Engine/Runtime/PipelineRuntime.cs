@@ -1,14 +1,81 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.Unicode;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
 
 /// <summary>
 /// One pipeline's processing: decode and validate records, step each key's recurrent state in micro-batches,
-/// emit predictions, and keep the per-key state durable through changelog records and snapshots.
-/// Owned by ONE thread (the consumer loop's); nothing here is thread-safe and the hot path takes no locks.
+/// emit predictions, score them when their targets arrive, and keep the per-key state durable through
+/// changelog records and snapshots. Owned by ONE thread (the consumer loop's): nothing here is thread-safe and
+/// the hot path takes no locks.
 /// </summary>
+/// <remarks>
+/// <para>Process works in two passes. Pass 1, in input order: decode, find or create the key's slot, skip
+/// duplicates (offset ≤ the key's last applied offset in the same partition) and late records (policy),
+/// standardise features with the key's running statistics, and give the record round r = the number of
+/// records of its key accepted before it in this call. Pass 2: round by round, the keys of a round (at most
+/// MaxBatch at a time) are gathered into a B × StateSize block, stepped by ONE
+/// <see cref="RecurrentNetwork.StepBatch"/> call and scattered back, so each key's records are applied in
+/// offset order, once. The core's batched step is bit-identical to single steps, so the state never depends
+/// on how records were batched.</para>
+/// <para>A key's first records: Difference and LogReturn inputs without a previous value are 0 and no
+/// prediction is emitted until the key has history (one record for such features). A record that cannot be
+/// used goes to the dead-letter sink and leaves its key untouched; a step producing non-finite values is
+/// dead-lettered as NumericalError with the recurrent state unchanged (its statistics have advanced).</para>
+/// <para>Dead-lettered records do not advance the key's offset, so at-least-once replays may dead-letter them again.</para>
+/// </remarks>
 public sealed class PipelineRuntime
 {
+    private const int SnapshotHeaderBytes = 36;
+    private const ushort SnapshotFormatVersion = 1;
+    private const uint SnapshotMagic = 0x4E535253; // "SRSN"
+
+    private readonly TimeProvider _time;
+    private readonly PipelineMetrics? _metrics;
+    private readonly FeatureLayout _layout;
+    private readonly RecordDecoder _decoder;
+    private readonly FeatureEncoder _encoder;
+    private readonly KeyStateStore _store;
+    private readonly KeyStateCodec _codec;
+    private readonly PredictionWriter _writer;
+    private readonly PrequentialScorer _scorer;
+    private readonly RecurrentNetwork _network;
+    private readonly ModelShape _shape;
+    private readonly int _inputSize;
+    private readonly int _stateSize;
+    private readonly int _headSize;
+    private readonly int _maxBatch;
+    private readonly int _horizon;
+    private readonly long _idleTtlMs;
+    private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
+
+    // Pass-1 results, one entry per accepted record; grown to the largest call seen.
+    private int[] _entrySlot = [];
+    private int[] _entryRecord = [];
+    private int[] _entryRound = [];
+    private long[] _entryStep = [];
+    private long[] _entryTime = [];
+    private EncodedTarget[] _entryTarget = [];
+    private float[] _entryInputs = [];
+    private int[] _order = [];
+    private int[] _roundStart = [];
+    private int[] _roundCursor = [];
+    private int[] _roundOfSlot = [];
+    private int[] _touched = [];
+
+    // One batched step.
+    private readonly float[] _batchInputs;
+    private readonly float[] _batchStates;
+    private readonly float[] _batchHeads;
+    private readonly StepStatus[] _statuses;
+
+    private ModelWeights _weights;
+    private long _consumed, _applied, _predictions, _deadLetters, _duplicates, _late, _skippedLate;
+    private long _evictedTtl, _evictedCapacity, _restored, _changelogRecords;
+
     public PipelineRuntime(PipelineDefinition definition, ModelWeights weights, TimeProvider time, StreamRnnMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -16,24 +83,704 @@ public sealed class PipelineRuntime
         ArgumentNullException.ThrowIfNull(time);
         definition.EnsureValid();
         Definition = definition;
-        Weights = weights;
+        _time = time;
+        _layout = new FeatureLayout(definition);
+        _shape = _layout.Shape;
+        CheckShape(weights);
+        _weights = weights;
+        _metrics = metrics?.ForPipeline(definition.Name);
+        _inputSize = _shape.InputSize;
+        _stateSize = _shape.StateSize;
+        _headSize = _shape.HeadOutputSize;
+        _maxBatch = definition.MaxBatch;
+        _horizon = definition.Target.Horizon;
+        _idleTtlMs = (long)definition.State.IdleTtl.TotalMilliseconds;
+        _decoder = new RecordDecoder(definition, _layout);
+        _encoder = new FeatureEncoder(_layout);
+        _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
+            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys);
+        _codec = new KeyStateCodec(_store, _layout.Fingerprint);
+        _writer = new PredictionWriter(definition);
+        _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
+        _network = new RecurrentNetwork(_shape, _maxBatch);
+        _batchInputs = new float[_maxBatch * _inputSize];
+        _batchStates = new float[_maxBatch * _stateSize];
+        _batchHeads = new float[_maxBatch * _headSize];
+        _statuses = new StepStatus[_maxBatch];
+        _metrics?.ModelVersion.Set(weights.Version);
+        UpdateGauges();
     }
 
     public PipelineDefinition Definition { get; }
 
-    /// <summary>The weights used by the next batch; replaced atomically between batches by the trainer.</summary>
-    public ModelWeights Weights { get; set; }
+    /// <summary>
+    /// The weights used by the next call; the trainer's new version is swapped in between calls (Process reads
+    /// this once per call). Must have the definition's shape.
+    /// </summary>
+    public ModelWeights Weights
+    {
+        get => _weights;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            CheckShape(value);
+            _weights = value;
+            _metrics?.ModelVersion.Set(value.Version);
+        }
+    }
 
-    public int KeyCount => throw new NotImplementedException();
-    public long StateBytes => throw new NotImplementedException();
-    public long BytesPerKey => throw new NotImplementedException();
+    /// <summary>The network shape the definition implies.</summary>
+    public ModelShape Shape => _shape;
 
-    public void Process(ReadOnlySpan<InputRecord> records, IRecordSink sink) => throw new NotImplementedException();
-    public int FlushChangelog(IRecordSink sink) => throw new NotImplementedException();
-    public void Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => throw new NotImplementedException();
-    public void DropPartition(int partition) => throw new NotImplementedException();
-    public int EvictIdle(IRecordSink sink) => throw new NotImplementedException();
-    public void WriteSnapshot(int partition, Stream destination) => throw new NotImplementedException();
-    public void ReadSnapshot(Stream source) => throw new NotImplementedException();
-    public KeySummary? QueryKey(string key) => throw new NotImplementedException();
+    public int KeyCount => _store.Count;
+
+    /// <summary>Bytes held by the state store (allocated slabs, keys and index entries).</summary>
+    public long StateBytes => _store.Bytes;
+
+    /// <summary>Bytes per key: slab bytes per slot plus the average key and index overhead.</summary>
+    public long BytesPerKey => _store.BytesPerKey;
+
+    /// <summary>Bytes of one key's changelog value.</summary>
+    public int ChangelogValueBytes => _codec.RecordBytes;
+
+    /// <summary>Keys changed since the last <see cref="FlushChangelog"/>.</summary>
+    public int DirtyKeyCount => _store.DirtyCount;
+
+    public PipelineCounters Counters => new(_consumed, _applied, _predictions, _deadLetters, _duplicates, _late,
+        _skippedLate, _evictedTtl, _evictedCapacity, _restored, _changelogRecords);
+
+    /// <summary>Prequential accuracy of model and baseline since this runtime started.</summary>
+    public PrequentialSummary GetPrequentialSummary() => _scorer.Summary();
+
+    /// <summary>
+    /// Decodes, validates and applies <paramref name="records"/> (in offset order per partition), emitting a
+    /// prediction per applied record with history, dead letters for bad records, and tombstones for keys evicted
+    /// for capacity. Never throws for bad input.
+    /// </summary>
+    public void Process(ReadOnlySpan<InputRecord> records, IRecordSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (records.IsEmpty)
+        {
+            return;
+        }
+
+        var weights = _weights;
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        EnsureEntryCapacity(records.Length);
+        _consumed += records.Length;
+        _metrics?.RecordsConsumed.Inc(records.Length);
+
+        int accepted = Accept(records, sink, now, out int rounds);
+        if (accepted > 0)
+        {
+            OrderByRound(accepted, rounds);
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int start = _roundStart[round], end = _roundStart[round + 1]; start < end; start += _maxBatch)
+                {
+                    StepChunk(records, sink, weights, start, Math.Min(_maxBatch, end - start));
+                }
+            }
+        }
+
+        UpdateGauges();
+    }
+
+    private int Accept(ReadOnlySpan<InputRecord> records, IRecordSink sink, long now, out int rounds)
+    {
+        int accepted = 0, touched = 0;
+        rounds = 0;
+        var policy = Definition.LateRecords;
+        for (int i = 0; i < records.Length; i++)
+        {
+            ref readonly InputRecord record = ref records[i];
+            if (!_decoder.TryDecode(record, out var reason, out string detail))
+            {
+                DeadLetter(sink, record, reason, detail);
+                continue;
+            }
+
+            long eventTime = _decoder.EventTimeUnixMs;
+            int slot = _store.Find(_decoder.KeyChars);
+            bool created = false;
+            if (slot >= 0)
+            {
+                if (record.Partition == _store.Partition[slot] && record.Offset <= _store.LastOffset[slot])
+                {
+                    _duplicates++;
+                    _metrics?.SkippedDuplicate.Inc();
+                    continue;
+                }
+
+                if (eventTime < _store.LastEventTime[slot])
+                {
+                    _late++;
+                    _metrics?.LateRecords.Inc();
+                    if (policy == LateRecordPolicy.Drop)
+                    {
+                        _skippedLate++;
+                        _metrics?.SkippedLate.Inc();
+                        continue;
+                    }
+                }
+            }
+            else
+            {
+                if (_store.IsFull && !MakeRoom(sink, record, out reason, out detail))
+                {
+                    DeadLetter(sink, record, reason, detail);
+                    continue;
+                }
+
+                slot = _store.Add(_decoder.KeyChars, _decoder.KeyBytes, record.Partition, now);
+                created = true;
+                if (_roundOfSlot.Length < _store.Capacity)
+                {
+                    Array.Resize(ref _roundOfSlot, _store.Capacity);
+                }
+            }
+
+            if (!_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
+                    _entryInputs.AsSpan(accepted * _inputSize, _inputSize), out var target, out reason, out detail))
+            {
+                if (created)
+                {
+                    _store.Remove(slot);
+                }
+
+                DeadLetter(sink, record, reason, detail);
+                continue;
+            }
+
+            _store.Partition[slot] = record.Partition;
+            _store.LastOffset[slot] = record.Offset;
+            _store.LastEventTime[slot] = Math.Max(_store.LastEventTime[slot], eventTime);
+            long step = ++_store.Steps[slot];
+            _store.Touch(slot, now);
+            _store.MarkDirty(slot);
+            _entrySlot[accepted] = slot;
+            _entryRecord[accepted] = i;
+            _entryStep[accepted] = step;
+            _entryTime[accepted] = eventTime;
+            _entryTarget[accepted] = target;
+            int round = _roundOfSlot[slot]++;
+            if (round == 0)
+            {
+                _touched[touched++] = slot;
+            }
+
+            _entryRound[accepted] = round;
+            rounds = Math.Max(rounds, round + 1);
+            accepted++;
+        }
+
+        for (int i = 0; i < touched; i++)
+        {
+            _roundOfSlot[_touched[i]] = 0;
+        }
+
+        _applied += accepted;
+        return accepted;
+    }
+
+    /// <summary>Evicts the least recently used key for a new one, unless the policy or the batch forbids it.</summary>
+    private bool MakeRoom(IRecordSink sink, in InputRecord record, out DeadLetterReason reason, out string detail)
+    {
+        reason = DeadLetterReason.StateFull;
+        if (Definition.State.WhenFull == WhenFullPolicy.DeadLetter)
+        {
+            detail = $"the state store holds State:MaxKeys = {Definition.State.MaxKeys} keys and WhenFull is DeadLetter";
+            return false;
+        }
+
+        int victim = _store.LeastRecent;
+        if (victim < 0 || _roundOfSlot[victim] > 0)
+        {
+            detail = $"every one of State:MaxKeys = {Definition.State.MaxKeys} keys has a record in this batch";
+            return false;
+        }
+
+        Tombstone(sink, victim);
+        _store.Remove(victim);
+        _evictedCapacity++;
+        _metrics?.EvictedCapacity.Inc();
+        detail = "";
+        return true;
+    }
+
+    /// <summary>Stable counting sort of the accepted entries by round into <see cref="_order"/>.</summary>
+    private void OrderByRound(int accepted, int rounds)
+    {
+        if (_roundStart.Length < rounds + 1)
+        {
+            _roundStart = new int[Math.Max(rounds + 1, _roundStart.Length * 2)];
+        }
+
+        Array.Clear(_roundStart, 0, rounds + 1);
+        for (int e = 0; e < accepted; e++)
+        {
+            _roundStart[_entryRound[e] + 1]++;
+        }
+
+        for (int r = 0; r < rounds; r++)
+        {
+            _roundStart[r + 1] += _roundStart[r];
+        }
+
+        if (_roundCursor.Length < rounds)
+        {
+            _roundCursor = new int[_roundStart.Length];
+        }
+
+        Span<int> cursor = _roundCursor.AsSpan(0, rounds);
+        _roundStart.AsSpan(0, rounds).CopyTo(cursor);
+        for (int e = 0; e < accepted; e++)
+        {
+            _order[cursor[_entryRound[e]]++] = e;
+        }
+    }
+
+    private void StepChunk(ReadOnlySpan<InputRecord> records, IRecordSink sink, ModelWeights weights, int start, int batch)
+    {
+        int s = _stateSize, n = _inputSize, o = _headSize;
+        for (int b = 0; b < batch; b++)
+        {
+            int e = _order[start + b];
+            _store.State(_entrySlot[e]).CopyTo(_batchStates.AsSpan(b * s, s));
+            _entryInputs.AsSpan(e * n, n).CopyTo(_batchInputs.AsSpan(b * n, n));
+        }
+
+        long began = Stopwatch.GetTimestamp();
+        _network.StepBatch(weights, _batchInputs.AsSpan(0, batch * n), _batchStates.AsSpan(0, batch * s),
+            _batchHeads.AsSpan(0, batch * o), _statuses.AsSpan(0, batch), batch);
+        if (_metrics is not null)
+        {
+            _metrics.StepLatency.Observe(Stopwatch.GetElapsedTime(began).TotalSeconds);
+            _metrics.BatchSize.Observe(batch);
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var head = _shape.Head;
+        for (int b = 0; b < batch; b++)
+        {
+            int e = _order[start + b];
+            int slot = _entrySlot[e];
+            ref readonly InputRecord record = ref records[_entryRecord[e]];
+            ref readonly EncodedTarget target = ref _entryTarget[e];
+            var status = _statuses[b];
+            if (status == StepStatus.Ok)
+            {
+                _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
+            }
+
+            // The prediction made h steps ago for this step is scored now, in the key's order.
+            Span<double> pending = _store.PendingOf(slot).Slice((int)(_entryStep[e] % _horizon) * FeatureLayout.PendingWidth,
+                FeatureLayout.PendingWidth);
+            if (!double.IsNaN(pending[0]) && !double.IsNaN(target.Value))
+            {
+                _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
+            }
+
+            pending[0] = double.NaN;
+            if (status != StepStatus.Ok)
+            {
+                DeadLetter(sink, record, DeadLetterReason.NumericalError, $"the recurrent step gave {status}; the key's state is unchanged");
+                continue;
+            }
+
+            if (!target.HasHistory)
+            {
+                continue;
+            }
+
+            double mean, spread = double.NaN;
+            switch (head)
+            {
+                case HeadKind.Gaussian:
+                    mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
+                    spread = target.StandardDeviation * HeadOutput.StandardDeviation(_batchHeads[b * o + 1]);
+                    break;
+                case HeadKind.Binary:
+                    mean = HeadOutput.Probability(_batchHeads[b * o]);
+                    break;
+                default:
+                    mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
+                    break;
+            }
+
+            if (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread)))
+            {
+                DeadLetter(sink, record, DeadLetterReason.NumericalError, "the de-normalised prediction is not finite");
+                continue;
+            }
+
+            pending[0] = mean;
+            pending[1] = spread;
+            pending[2] = target.Baseline;
+            _store.LastMean[slot] = mean;
+            _store.LastSpread[slot] = spread;
+            _store.LastModelVersion[slot] = weights.Version;
+            long latencyMs = now - _entryTime[e];
+            var key = _store.KeyBytes[slot]!;
+            var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, record, latencyMs);
+            sink.Prediction(key, json, record);
+            _predictions++;
+            if (_metrics is not null)
+            {
+                _metrics.PredictionsProduced.Inc();
+                _metrics.EndToEndLatency.Observe(Math.Max(0, latencyMs) / 1000.0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes one changelog record per key changed since the last flush (coalesced: the key's latest state) to
+    /// the key's partition. Call before committing offsets, and before <see cref="DropPartition"/> on revocation.
+    /// </summary>
+    public int FlushChangelog(IRecordSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var visitor = new ChangelogWriter(this, sink);
+        int written = _store.DrainDirty(ref visitor);
+        _changelogRecords += written;
+        return written;
+    }
+
+    private struct ChangelogWriter(PipelineRuntime runtime, IRecordSink sink) : ISlotVisitor
+    {
+        public readonly void Visit(int slot) =>
+            sink.Changelog(runtime._store.Partition[slot], runtime._store.KeyBytes[slot], runtime._codec.Encode(slot));
+    }
+
+    /// <summary>
+    /// Applies one changelog record read back from <paramref name="partition"/>'s changelog: an empty value
+    /// deletes the key. Later records of a key overwrite earlier ones. A record that cannot be used throws
+    /// <see cref="StateFormatException"/> and changes nothing.
+    /// </summary>
+    public void Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        ReadOnlySpan<char> chars = KeyChars(key);
+        int slot = _store.Find(chars);
+        _restored++;
+        _metrics?.RestoredRecords.Inc();
+        if (value.IsEmpty)
+        {
+            if (slot >= 0)
+            {
+                _store.Remove(slot);
+            }
+        }
+        else
+        {
+            _codec.Validate(value);
+            ApplyRestored(partition, key, chars, value, slot);
+        }
+
+        UpdateGauges();
+    }
+
+    private void ApplyRestored(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<char> chars, ReadOnlySpan<byte> value, int slot)
+    {
+        if (slot < 0)
+        {
+            if (_store.IsFull)
+            {
+                // No sink here: the evicted key keeps its changelog record and comes back on a later restore.
+                _store.Remove(_store.LeastRecent);
+                _evictedCapacity++;
+                _metrics?.EvictedCapacity.Inc();
+            }
+
+            slot = _store.Add(chars, key, partition, 0);
+            if (_roundOfSlot.Length < _store.Capacity)
+            {
+                Array.Resize(ref _roundOfSlot, _store.Capacity);
+            }
+        }
+
+        _codec.Apply(value, slot);
+        _store.Partition[slot] = partition;
+        _store.Touch(slot, _store.LastSeen[slot]);
+    }
+
+    /// <summary>Forgets every key of a revoked or lost partition, without tombstones (flush first on revocation).</summary>
+    public void DropPartition(int partition)
+    {
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
+            {
+                _store.Remove(slot);
+            }
+        }
+
+        UpdateGauges();
+    }
+
+    /// <summary>
+    /// Removes keys not seen for longer than State:IdleTtl (by the <see cref="TimeProvider"/>'s wall time), each
+    /// with a tombstone on the changelog. Walks from the least recently used key and stops at the first one
+    /// still alive, so it costs O(evicted).
+    /// </summary>
+    public int EvictIdle(IRecordSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        long cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - _idleTtlMs;
+        int evicted = 0;
+        for (int slot = _store.LeastRecent; slot >= 0 && _store.LastSeen[slot] < cutoff;)
+        {
+            int next = _store.Newer(slot);
+            Tombstone(sink, slot);
+            _store.Remove(slot);
+            evicted++;
+            slot = next;
+        }
+
+        _evictedTtl += evicted;
+        _metrics?.EvictedTtl.Inc(evicted);
+        UpdateGauges();
+        return evicted;
+    }
+
+    /// <summary>
+    /// Writes every key of <paramref name="partition"/> to a local snapshot: "SRSN", format version, layout
+    /// fingerprint, partition, key count, creation time, then per key (i32 key length, key, i32 value length,
+    /// changelog value), then a CRC-32 of everything before it.
+    /// </summary>
+    public void WriteSnapshot(int partition, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = new ArrayBufferWriter<byte>(SnapshotHeaderBytes + 4);
+        var header = buffer.GetSpan(SnapshotHeaderBytes);
+        int count = 0;
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
+            {
+                count++;
+            }
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(header, SnapshotMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], SnapshotFormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], _layout.Fingerprint);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], partition);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], count);
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt32LittleEndian(header[32..], _codec.RecordBytes);
+        buffer.Advance(SnapshotHeaderBytes);
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (!_store.IsUsed(slot) || _store.Partition[slot] != partition)
+            {
+                continue;
+            }
+
+            var key = _store.KeyBytes[slot]!;
+            var value = _codec.Encode(slot);
+            var span = buffer.GetSpan(8 + key.Length + value.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(span, key.Length);
+            key.CopyTo(span[4..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[(4 + key.Length)..], value.Length);
+            value.CopyTo(span[(8 + key.Length)..]);
+            buffer.Advance(8 + key.Length + value.Length);
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.GetSpan(4), Crc32.Compute(buffer.WrittenSpan));
+        buffer.Advance(4);
+        destination.Write(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Replaces the keys of the snapshot's partition with its contents. The whole snapshot is checked (magic,
+    /// format version, checksum, layout, every key's record) before anything changes; a bad one throws
+    /// <see cref="StateFormatException"/> saying why, so the caller can restore from the changelog instead.
+    /// Returns the partition the snapshot was written for. Counts its keys as restored records; the caller
+    /// counts the restore itself (streamrnn_restores_total) and its duration.
+    /// </summary>
+    public int ReadSnapshot(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var copy = new MemoryStream();
+        source.CopyTo(copy);
+        ReadOnlySpan<byte> data = copy.GetBuffer().AsSpan(0, (int)copy.Length);
+        if (data.Length < SnapshotHeaderBytes + 4)
+        {
+            throw new StateFormatException($"Snapshot is truncated: {data.Length} bytes, a snapshot has at least {SnapshotHeaderBytes + 4}.");
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(data) != SnapshotMagic)
+        {
+            throw new StateFormatException("Snapshot has a bad magic number (not a StreamRnn state snapshot).");
+        }
+
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+        if (version != SnapshotFormatVersion)
+        {
+            throw new StateFormatException($"Snapshot has unsupported format version {version} (this build reads {SnapshotFormatVersion}).");
+        }
+
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
+        uint computed = Crc32.Compute(data[..^4]);
+        if (stored != computed)
+        {
+            throw new StateFormatException($"Snapshot checksum mismatch (stored {stored:X8}, computed {computed:X8}): the file is truncated or corrupted.");
+        }
+
+        ulong fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(data[8..]);
+        if (fingerprint != _layout.Fingerprint)
+        {
+            throw new StateFormatException($"Snapshot was written for another model shape or feature layout (fingerprint {fingerprint:X16}, expected {_layout.Fingerprint:X16}).");
+        }
+
+        int partition = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(data[20..]);
+        var entries = new List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)>(Math.Max(0, Math.Min(count, 1 << 20)));
+        int offset = SnapshotHeaderBytes, end = data.Length - 4;
+        for (int i = 0; i < count; i++)
+        {
+            if (end - offset < 4)
+            {
+                throw new StateFormatException($"Snapshot ends inside key {i} of {count}.");
+            }
+
+            int keyLength = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
+            if (keyLength <= 0 || keyLength > RecordDecoder.MaxKeyBytes || end - offset - 4 < keyLength + 4)
+            {
+                throw new StateFormatException($"Snapshot key {i} of {count} has a bad length {keyLength}.");
+            }
+
+            int valueLength = BinaryPrimitives.ReadInt32LittleEndian(data[(offset + 4 + keyLength)..]);
+            int valueStart = offset + 8 + keyLength;
+            if (valueLength <= 0 || end - valueStart < valueLength)
+            {
+                throw new StateFormatException($"Snapshot value {i} of {count} has a bad length {valueLength}.");
+            }
+
+            _codec.Validate(data.Slice(valueStart, valueLength));
+            KeyChars(data.Slice(offset + 4, keyLength));
+            entries.Add((offset + 4, keyLength, valueStart, valueLength));
+            offset = valueStart + valueLength;
+        }
+
+        if (offset != end)
+        {
+            throw new StateFormatException($"Snapshot has {end - offset} bytes after its {count} keys.");
+        }
+
+        DropPartition(partition);
+        foreach (var (keyStart, keyLength, valueStart, valueLength) in entries)
+        {
+            var key = data.Slice(keyStart, keyLength);
+            var chars = KeyChars(key);
+            ApplyRestored(partition, key, chars, data.Slice(valueStart, valueLength), _store.Find(chars));
+        }
+
+        _restored += entries.Count;
+        _metrics?.RestoredRecords.Inc(entries.Count);
+        UpdateGauges();
+        return partition;
+    }
+
+    /// <summary>A copy of one key's state, or null if the key is not held. Not thread-safe: call on the owning thread.</summary>
+    public KeySummary? QueryKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        int slot = _store.Find(key);
+        if (slot < 0)
+        {
+            return null;
+        }
+
+        double mean = _store.LastMean[slot], spread = _store.LastSpread[slot];
+        return new KeySummary(
+            key,
+            _store.Partition[slot],
+            _store.LastOffset[slot],
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(_store.LastEventTime[slot], 0, 253_402_300_799_999)),
+            _store.Steps[slot],
+            double.IsNaN(mean) ? null : mean,
+            double.IsNaN(spread) ? null : spread,
+            _store.LastModelVersion[slot],
+            _store.State(slot).ToArray());
+    }
+
+    /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
+    internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
+
+    /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
+    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps)> Dump()
+    {
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot))
+            {
+                yield return (_store.Keys[slot]!, _store.State(slot).ToArray(), _store.StatisticsOf(slot).ToArray(),
+                    _store.PreviousOf(slot).ToArray(), _store.PendingOf(slot).ToArray(), _store.LastOffset[slot], _store.Steps[slot]);
+            }
+        }
+    }
+
+    private ReadOnlySpan<char> KeyChars(ReadOnlySpan<byte> key)
+    {
+        if (key.IsEmpty || key.Length > RecordDecoder.MaxKeyBytes
+            || Utf8.ToUtf16(key, _keyChars, out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            throw new StateFormatException($"State key of {key.Length} bytes is empty, longer than {RecordDecoder.MaxKeyBytes} bytes or not valid UTF-8.");
+        }
+
+        return _keyChars.AsSpan(0, written);
+    }
+
+    private void Tombstone(IRecordSink sink, int slot)
+    {
+        sink.Changelog(_store.Partition[slot], _store.KeyBytes[slot], ReadOnlySpan<byte>.Empty);
+        _changelogRecords++;
+    }
+
+    private void DeadLetter(IRecordSink sink, in InputRecord record, DeadLetterReason reason, string detail)
+    {
+        _deadLetters++;
+        _metrics?.DeadLetters(reason).Inc();
+        sink.DeadLetter(record, reason, detail);
+    }
+
+    private void EnsureEntryCapacity(int records)
+    {
+        if (_entrySlot.Length >= records)
+        {
+            return;
+        }
+
+        int size = Math.Max(records, _entrySlot.Length * 2);
+        _entrySlot = new int[size];
+        _entryRecord = new int[size];
+        _entryRound = new int[size];
+        _entryStep = new long[size];
+        _entryTime = new long[size];
+        _entryTarget = new EncodedTarget[size];
+        _entryInputs = new float[size * _inputSize];
+        _order = new int[size];
+        _touched = new int[size];
+    }
+
+    private void UpdateGauges()
+    {
+        if (_metrics is not null)
+        {
+            _metrics.Keys.Set(_store.Count);
+            _metrics.StateBytes.Set(_store.Bytes);
+        }
+    }
+
+    private void CheckShape(ModelWeights weights)
+    {
+        if (weights.Shape != _shape)
+        {
+            throw new ArgumentException(
+                $"Weights of shape {weights.Shape} do not fit pipeline '{Definition.Name}', which needs {_shape}.", nameof(weights));
+        }
+    }
 }

@@ -1,0 +1,439 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Reads one record into reusable buffers: the key (UTF-8 and UTF-16), the event time, every numeric field
+/// and every one-hot category index. Never throws for bad input: it returns false with a
+/// <see cref="DeadLetterReason"/> and a detail naming the field. Allocates only on the error path.
+/// </summary>
+/// <remarks>
+/// Accepted: a JSON object; configured fields at its top level in any order; other fields (also nested) are
+/// skipped; a repeated field takes its last value. Numbers may be JSON numbers, numeric strings ("12.5",
+/// invariant culture, surrounding white space allowed) or booleans (true = 1, false = 0, handy for 0/1 targets).
+/// null and "" count as missing. Keys are at most <see cref="MaxKeyBytes"/> bytes of valid UTF-8.
+/// Precedence when several things are wrong: OversizedRecord, MalformedJson, MissingKey, BadTimestamp, then
+/// the first field problem in document order, then the first missing field in configuration order.
+/// </remarks>
+internal sealed class RecordDecoder
+{
+    /// <summary>Longest key accepted, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    private const long MinUnixMs = -62_135_596_800_000;
+    private const long MaxUnixMs = 253_402_300_799_999;
+    private const int MaxScalarBytes = 256;
+
+    private readonly FeatureLayout _layout;
+    private readonly PipelineDefinition _definition;
+    private readonly byte[][] _fieldNames;
+    private readonly string[] _fieldNameStrings;
+    private readonly int[] _numericSlotOfField;
+    private readonly int[] _categorySlotOfField;
+    private readonly int[] _categoryFeatureOfSlot;
+    private readonly int _keyField;
+    private readonly int _timeField;
+    private readonly byte[] _fieldState;
+    private readonly int _maxRecordBytes;
+    private readonly byte[] _keyBytes = new byte[MaxKeyBytes];
+    private readonly char[] _keyChars = new char[MaxKeyBytes];
+
+    private DeadLetterReason _problem;
+    private int _problemField;
+    private string? _problemText;
+
+    public RecordDecoder(PipelineDefinition definition, FeatureLayout layout)
+    {
+        _definition = definition;
+        _layout = layout;
+        _maxRecordBytes = definition.MaxRecordBytes;
+        var names = new List<string>(layout.FieldNames);
+        _keyField = definition.Key.Source == KeySource.Field ? IndexOrAdd(names, definition.Key.Field!) : -1;
+        _timeField = definition.EventTime.Source == EventTimeSource.Field ? IndexOrAdd(names, definition.EventTime.Field!) : -1;
+        _fieldNameStrings = [.. names];
+        _fieldNames = names.Select(n => Encoding.UTF8.GetBytes(n)).ToArray();
+        _numericSlotOfField = Enumerable.Repeat(-1, names.Count).ToArray();
+        _categorySlotOfField = Enumerable.Repeat(-1, names.Count).ToArray();
+        for (int slot = 0; slot < layout.NumericFieldOfValue.Length; slot++)
+        {
+            _numericSlotOfField[layout.NumericFieldOfValue[slot]] = slot;
+        }
+
+        for (int slot = 0; slot < layout.CategoryFieldOfValue.Length; slot++)
+        {
+            _categorySlotOfField[layout.CategoryFieldOfValue[slot]] = slot;
+        }
+
+        _categoryFeatureOfSlot = new int[layout.CategoryFieldOfValue.Length];
+        for (int i = 0, slot = 0; i < layout.Features.Length; i++)
+        {
+            if (layout.Features[i].Transform == FeatureTransform.OneHot)
+            {
+                _categoryFeatureOfSlot[slot++] = i;
+            }
+        }
+
+        _fieldState = new byte[names.Count];
+        Values = new double[layout.NumericFieldOfValue.Length];
+        CategoryIndices = new int[layout.CategoryFieldOfValue.Length];
+    }
+
+    /// <summary>The numeric field values of the last decoded record, by numeric slot.</summary>
+    public double[] Values { get; }
+
+    /// <summary>The category index of each OneHot feature's field, by category slot.</summary>
+    public int[] CategoryIndices { get; }
+
+    public long EventTimeUnixMs { get; private set; }
+
+    public ReadOnlySpan<byte> KeyBytes => _keyBytes.AsSpan(0, KeyByteCount);
+    public ReadOnlySpan<char> KeyChars => _keyChars.AsSpan(0, KeyCharCount);
+    public int KeyByteCount { get; private set; }
+    public int KeyCharCount { get; private set; }
+
+    // Field states while decoding one record.
+    private const byte Absent = 0;
+    private const byte Present = 1;
+    private const byte Empty = 2;
+
+    /// <summary>Decodes <paramref name="record"/>; on false, <paramref name="reason"/> and <paramref name="detail"/> say why.</summary>
+    public bool TryDecode(in InputRecord record, out DeadLetterReason reason, out string detail)
+    {
+        ReadOnlySpan<byte> value = record.Value.Span;
+        if (value.Length > _maxRecordBytes)
+        {
+            return Fail(DeadLetterReason.OversizedRecord, $"value is {value.Length} bytes, MaxRecordBytes is {_maxRecordBytes}", out reason, out detail);
+        }
+
+        Array.Clear(_fieldState);
+        _problemField = -1;
+        _problemText = null;
+        if (_definition.Key.Source == KeySource.RecordKey && !TryTakeKey(record.Key.Span, "record key", out reason, out detail))
+        {
+            return false;
+        }
+
+        if (_definition.EventTime.Source == EventTimeSource.RecordTimestamp)
+        {
+            if (record.TimestampUnixMs < 0 || record.TimestampUnixMs > MaxUnixMs)
+            {
+                return Fail(DeadLetterReason.BadTimestamp, $"record timestamp {record.TimestampUnixMs} is not a valid time", out reason, out detail);
+            }
+
+            EventTimeUnixMs = record.TimestampUnixMs;
+        }
+
+        if (value.IsEmpty)
+        {
+            return Fail(DeadLetterReason.MalformedJson, "value is empty", out reason, out detail);
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(value, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Fail(DeadLetterReason.MalformedJson, $"value is not a JSON object (starts with {reader.TokenType})", out reason, out detail);
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                int field = FindField(ref reader);
+                reader.Read();
+                if (field < 0)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                ReadField(ref reader, field);
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                return Fail(DeadLetterReason.MalformedJson, $"unexpected {reader.TokenType} in the object", out reason, out detail);
+            }
+
+            // A second top-level value or trailing garbage makes Read throw.
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException exception)
+        {
+            return Fail(DeadLetterReason.MalformedJson, exception.Message, out reason, out detail);
+        }
+
+        if (_keyField >= 0 && _fieldState[_keyField] != Present && (_problemField != _keyField))
+        {
+            return Fail(DeadLetterReason.MissingKey, $"key field '{_fieldNameStrings[_keyField]}' is {StateText(_fieldState[_keyField])}", out reason, out detail);
+        }
+
+        if (_timeField >= 0 && _fieldState[_timeField] != Present && (_problemField != _timeField))
+        {
+            return Fail(DeadLetterReason.BadTimestamp, $"event time field '{_fieldNameStrings[_timeField]}' is {StateText(_fieldState[_timeField])}", out reason, out detail);
+        }
+
+        if (_problemField >= 0)
+        {
+            return Fail(_problem, $"field '{_fieldNameStrings[_problemField]}': {_problemText}", out reason, out detail);
+        }
+
+        for (int field = 0; field < _fieldState.Length; field++)
+        {
+            if (_fieldState[field] != Present)
+            {
+                return Fail(DeadLetterReason.MissingField, $"field '{_fieldNameStrings[field]}' is {StateText(_fieldState[field])}", out reason, out detail);
+            }
+        }
+
+        reason = default;
+        detail = "";
+        return true;
+    }
+
+    private static string StateText(byte state) => state == Empty ? "null or empty" : "missing";
+
+    private int FindField(ref Utf8JsonReader reader)
+    {
+        for (int field = 0; field < _fieldNames.Length; field++)
+        {
+            if (reader.ValueTextEquals(_fieldNames[field]))
+            {
+                return field;
+            }
+        }
+
+        return -1;
+    }
+
+    private void ReadField(ref Utf8JsonReader reader, int field)
+    {
+        var token = reader.TokenType;
+        if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            Problem(field, DeadLetterReason.WrongType, $"is a JSON {(token == JsonTokenType.StartObject ? "object" : "array")}");
+            return;
+        }
+
+        if (token == JsonTokenType.Null || (token == JsonTokenType.String && reader.ValueSpan.IsEmpty))
+        {
+            _fieldState[field] = Empty;
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[MaxScalarBytes];
+        scoped ReadOnlySpan<byte> text;
+        if (token == JsonTokenType.String)
+        {
+            if (reader.ValueIsEscaped)
+            {
+                if (reader.ValueSpan.Length > MaxScalarBytes)
+                {
+                    Problem(field, field == _keyField ? DeadLetterReason.MissingKey : DeadLetterReason.WrongType, "escaped string is too long");
+                    return;
+                }
+
+                int length = reader.CopyString(scratch);
+                text = scratch[..length];
+            }
+            else
+            {
+                text = reader.ValueSpan;
+            }
+        }
+        else
+        {
+            text = reader.ValueSpan;
+        }
+
+        bool ok = true;
+        if (field == _keyField)
+        {
+            if (token is not (JsonTokenType.String or JsonTokenType.Number))
+            {
+                Problem(field, DeadLetterReason.WrongType, $"key must be a string or number, not {token}");
+                return;
+            }
+
+            ok &= TryTakeKey(text, $"key field '{_fieldNameStrings[field]}'", out var reason, out var detail)
+                || Problem(field, reason, detail);
+        }
+
+        if (field == _timeField)
+        {
+            ok &= ReadTime(token, text, field);
+        }
+
+        int numericSlot = _numericSlotOfField[field];
+        if (numericSlot >= 0)
+        {
+            ok &= ReadNumber(token, text, field, out Values[numericSlot]);
+        }
+
+        int categorySlot = _categorySlotOfField[field];
+        if (categorySlot >= 0)
+        {
+            ok &= ReadCategory(token, text, field, categorySlot);
+        }
+
+        if (ok)
+        {
+            _fieldState[field] = Present;
+        }
+    }
+
+    private bool ReadNumber(JsonTokenType token, ReadOnlySpan<byte> text, int field, out double number)
+    {
+        switch (token)
+        {
+            case JsonTokenType.True:
+                number = 1;
+                return true;
+            case JsonTokenType.False:
+                number = 0;
+                return true;
+            case JsonTokenType.Number:
+            case JsonTokenType.String:
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
+                {
+                    // Utf8Parser gives a clearer split between "not a number" and "out of range".
+                    return token == JsonTokenType.Number
+                        ? Problem(field, DeadLetterReason.NonFiniteValue, "number is out of range")
+                        : Problem(field, DeadLetterReason.WrongType, "string is not a number");
+                }
+
+                if (!double.IsFinite(number))
+                {
+                    return Problem(field, DeadLetterReason.NonFiniteValue, "value is not finite");
+                }
+
+                return true;
+            default:
+                number = double.NaN;
+                return Problem(field, DeadLetterReason.WrongType, $"expected a number, found {token}");
+        }
+    }
+
+    private bool ReadCategory(JsonTokenType token, ReadOnlySpan<byte> text, int field, int categorySlot)
+    {
+        if (token is not (JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False))
+        {
+            return Problem(field, DeadLetterReason.WrongType, $"expected a category string, found {token}");
+        }
+
+        var categories = _layout.Features[_categoryFeatureOfSlot[categorySlot]].Categories;
+        for (int c = 0; c < categories.Length; c++)
+        {
+            if (text.SequenceEqual(categories[c]))
+            {
+                CategoryIndices[categorySlot] = c;
+                return true;
+            }
+        }
+
+        return Problem(field, DeadLetterReason.UnknownCategory, $"'{Encoding.UTF8.GetString(text)}' is not one of the configured categories");
+    }
+
+    private bool ReadTime(JsonTokenType token, ReadOnlySpan<byte> text, int field)
+    {
+        var format = _definition.EventTime.Format;
+        if (format == EventTimeFormat.Iso8601)
+        {
+            if (token != JsonTokenType.String)
+            {
+                return Problem(field, DeadLetterReason.BadTimestamp, $"expected an ISO-8601 string, found {token}");
+            }
+
+            Span<char> chars = stackalloc char[MaxScalarBytes];
+            if (Utf8.ToUtf16(text, chars, out _, out int written) != OperationStatus.Done
+                || !DateTimeOffset.TryParse(chars[..written], CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+            {
+                return Problem(field, DeadLetterReason.BadTimestamp, "not an ISO-8601 time");
+            }
+
+            EventTimeUnixMs = time.ToUnixTimeMilliseconds();
+            return true;
+        }
+
+        if (token is not (JsonTokenType.Number or JsonTokenType.String)
+            || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number)
+            || !double.IsFinite(number))
+        {
+            return Problem(field, DeadLetterReason.BadTimestamp, $"expected {format} as a number");
+        }
+
+        double milliseconds = format == EventTimeFormat.UnixSeconds ? number * 1000 : number;
+        if (milliseconds < MinUnixMs || milliseconds > MaxUnixMs)
+        {
+            return Problem(field, DeadLetterReason.BadTimestamp, $"{number.ToString(CultureInfo.InvariantCulture)} is outside years 1 to 9999");
+        }
+
+        EventTimeUnixMs = (long)Math.Round(milliseconds);
+        return true;
+    }
+
+    private bool TryTakeKey(ReadOnlySpan<byte> key, string what, out DeadLetterReason reason, out string detail)
+    {
+        if (key.IsEmpty)
+        {
+            return Fail(DeadLetterReason.MissingKey, $"{what} is empty", out reason, out detail);
+        }
+
+        if (key.Length > MaxKeyBytes)
+        {
+            return Fail(DeadLetterReason.MissingKey, $"{what} is {key.Length} bytes, at most {MaxKeyBytes} are accepted", out reason, out detail);
+        }
+
+        if (Utf8.ToUtf16(key, _keyChars, out _, out int chars, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            return Fail(DeadLetterReason.MissingKey, $"{what} is not valid UTF-8", out reason, out detail);
+        }
+
+        key.CopyTo(_keyBytes);
+        KeyByteCount = key.Length;
+        KeyCharCount = chars;
+        reason = default;
+        detail = "";
+        return true;
+    }
+
+    /// <summary>Remembers the first problem of the record; always false, so callers can return it.</summary>
+    private bool Problem(int field, DeadLetterReason reason, string text)
+    {
+        if (_problemField < 0)
+        {
+            _problemField = field;
+            _problem = reason;
+            _problemText = text;
+        }
+
+        return false;
+    }
+
+    private static bool Fail(DeadLetterReason problem, string text, out DeadLetterReason reason, out string detail)
+    {
+        reason = problem;
+        detail = text;
+        return false;
+    }
+
+    private static int IndexOrAdd(List<string> names, string name)
+    {
+        int index = names.IndexOf(name);
+        if (index < 0)
+        {
+            names.Add(name);
+            index = names.Count - 1;
+        }
+
+        return index;
+    }
+}

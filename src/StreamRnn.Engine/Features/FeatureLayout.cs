@@ -1,0 +1,143 @@
+using System.Text;
+using StreamRnn.Core;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Where each feature and the target live: in the decoder's value arrays, in the network input vector, and in
+/// a key's statistics and previous-value slabs. Derived once from the definition.
+/// </summary>
+internal sealed class FeatureLayout
+{
+    public FeatureLayout(PipelineDefinition definition)
+    {
+        var fields = new List<string>();
+        var numericFields = new List<int>();
+        var categoryFields = new List<int>();
+        int Field(string name)
+        {
+            int index = fields.IndexOf(name);
+            if (index < 0)
+            {
+                fields.Add(name);
+                index = fields.Count - 1;
+            }
+
+            return index;
+        }
+
+        int NumericSlot(string name)
+        {
+            int field = Field(name);
+            int slot = numericFields.IndexOf(field);
+            if (slot < 0)
+            {
+                numericFields.Add(field);
+                slot = numericFields.Count - 1;
+            }
+
+            return slot;
+        }
+
+        int stats = 0, previous = 0, input = 0;
+        Features = new FeatureSlot[definition.Features.Count];
+        for (int i = 0; i < Features.Length; i++)
+        {
+            var options = definition.Features[i];
+            var slot = new FeatureSlot { Transform = options.Transform, Field = options.Field, InputOffset = input, Width = options.Width };
+            input += slot.Width;
+            if (options.Transform == FeatureTransform.OneHot)
+            {
+                categoryFields.Add(Field(options.Field));
+                slot.ValueIndex = categoryFields.Count - 1;
+                slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+            }
+            else
+            {
+                slot.ValueIndex = NumericSlot(options.Field);
+            }
+
+            if (options.Transform is FeatureTransform.ZScore or FeatureTransform.Difference or FeatureTransform.LogReturn)
+            {
+                slot.StatisticIndex = stats++;
+            }
+
+            if (options.Transform is FeatureTransform.Difference or FeatureTransform.LogReturn)
+            {
+                slot.PreviousIndex = previous++;
+            }
+
+            Features[i] = slot;
+        }
+
+        TargetField = definition.Target.Field;
+        TargetTransform = definition.Target.Transform;
+        TargetValueIndex = NumericSlot(definition.Target.Field);
+        TargetStatisticIndex = stats++;
+        TargetPreviousIndex = previous++;
+        Horizon = definition.Target.Horizon;
+        Head = definition.Model.Head;
+        StatisticCount = stats;
+        PreviousCount = previous;
+        InputSize = input;
+        FieldNames = [.. fields];
+        NumericFieldOfValue = [.. numericFields];
+        CategoryFieldOfValue = [.. categoryFields];
+        Shape = definition.CreateShape();
+        Alpha = RunningStatistics.Alpha(definition.Normalization.HalfLife);
+        MinStandardDeviation = definition.Normalization.MinStandardDeviation;
+
+        var description = new StringBuilder();
+        description.Append($"{Shape.Cell}|{Shape.InputSize}|{Shape.HiddenSize}|{Shape.Layers}|{Shape.Head}|");
+        foreach (var feature in Features)
+        {
+            description.Append($"{feature.Transform}:{feature.Width},");
+        }
+
+        description.Append($"|{TargetTransform}|{Horizon}|{StatisticCount}|{PreviousCount}|{PendingWidth}");
+        Fingerprint = Fnv1a(Encoding.UTF8.GetBytes(description.ToString()));
+    }
+
+    /// <summary>Doubles per pending prediction: model mean (NaN = none), model spread, baseline.</summary>
+    public const int PendingWidth = 3;
+
+    public FeatureSlot[] Features { get; }
+    public string[] FieldNames { get; }
+
+    /// <summary>For each numeric value slot, the index of its field in <see cref="FieldNames"/>.</summary>
+    public int[] NumericFieldOfValue { get; }
+
+    /// <summary>For each OneHot feature's value slot, the index of its field in <see cref="FieldNames"/>.</summary>
+    public int[] CategoryFieldOfValue { get; }
+
+    public string TargetField { get; }
+    public TargetTransform TargetTransform { get; }
+    public int TargetValueIndex { get; }
+    public int TargetStatisticIndex { get; }
+    public int TargetPreviousIndex { get; }
+    public int Horizon { get; }
+    public HeadKind Head { get; }
+    public int StatisticCount { get; }
+    public int PreviousCount { get; }
+    public int InputSize { get; }
+    public ModelShape Shape { get; }
+    public double Alpha { get; }
+    public double MinStandardDeviation { get; }
+
+    /// <summary>
+    /// Hash of everything that fixes the layout of a key's state (model shape, feature transforms and widths,
+    /// target transform and horizon), so state written for another layout is recognised instead of misread.
+    /// </summary>
+    public ulong Fingerprint { get; }
+
+    private static ulong Fnv1a(ReadOnlySpan<byte> data)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in data)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,17 @@
+namespace StreamRnn.Engine;
+
+/// <summary>One configured feature's positions; see <see cref="FeatureLayout"/>.</summary>
+internal sealed class FeatureSlot
+{
+    public FeatureTransform Transform { get; init; }
+    public string Field { get; init; } = "";
+    public int InputOffset { get; init; }
+    public int Width { get; init; }
+
+    /// <summary>Index into the decoder's numeric values, or for OneHot into its category indices.</summary>
+    public int ValueIndex { get; set; }
+
+    public int StatisticIndex { get; set; } = -1;
+    public int PreviousIndex { get; set; } = -1;
+    public byte[][] Categories { get; set; } = [];
+}

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// The changelog value of one key: a compact, versioned, checksummed binary image of its slot.
+/// </summary>
+/// <remarks>
+/// Layout (little-endian), format version 1:
+/// <code>
+///  0  "SRKS" magic              4  u16 format version       6  u16 flags (0)
+///  8  u64 layout fingerprint (model shape, feature transforms and widths, target transform, horizon)
+/// 16  i32 partition            20  i32 state floats        24  i32 statistic doubles
+/// 28  i32 previous doubles     32  i32 pending doubles     36  i32 reserved (training window, later)
+/// 40  i64 last applied offset  48  i64 last event time ms  56  i64 steps
+/// 64  i64 last seen (wall ms)  72  i64 last model version
+/// 80  f64 last prediction mean 88  f64 last prediction spread
+/// 96  f32 × state, f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions
+/// end u32 CRC-32 of everything before it
+/// </code>
+/// Floats and doubles are copied as raw bits, so restoring gives bit-identical state.
+/// </remarks>
+internal sealed class KeyStateCodec
+{
+    public const int HeaderBytes = 96;
+    public const ushort FormatVersion = 1;
+    private const uint Magic = 0x534B5253; // "SRKS" read as little-endian u32
+
+    private readonly KeyStateStore _store;
+    private readonly ulong _fingerprint;
+    private readonly byte[] _buffer;
+
+    public KeyStateCodec(KeyStateStore store, ulong fingerprint)
+    {
+        _store = store;
+        _fingerprint = fingerprint;
+        RecordBytes = HeaderBytes + 4 * store.StateSize
+            + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth) + 4;
+        _buffer = new byte[RecordBytes];
+    }
+
+    /// <summary>Bytes of one encoded key.</summary>
+    public int RecordBytes { get; }
+
+    /// <summary>Encodes a slot into a buffer reused by the next call.</summary>
+    public ReadOnlySpan<byte> Encode(int slot)
+    {
+        var s = _store;
+        Span<byte> b = _buffer;
+        BinaryPrimitives.WriteUInt32LittleEndian(b, Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[4..], FormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[6..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[8..], _fingerprint);
+        BinaryPrimitives.WriteInt32LittleEndian(b[16..], s.Partition[slot]);
+        BinaryPrimitives.WriteInt32LittleEndian(b[20..], s.StateSize);
+        BinaryPrimitives.WriteInt32LittleEndian(b[24..], s.StatisticWidth);
+        BinaryPrimitives.WriteInt32LittleEndian(b[28..], s.PreviousWidth);
+        BinaryPrimitives.WriteInt32LittleEndian(b[32..], s.PendingWidth);
+        BinaryPrimitives.WriteInt32LittleEndian(b[36..], 0);
+        BinaryPrimitives.WriteInt64LittleEndian(b[40..], s.LastOffset[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[48..], s.LastEventTime[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[56..], s.Steps[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[64..], s.LastSeen[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[72..], s.LastModelVersion[slot]);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[80..], s.LastMean[slot]);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[88..], s.LastSpread[slot]);
+        int offset = HeaderBytes;
+        offset = WriteFloats(b, offset, s.State(slot));
+        offset = WriteDoubles(b, offset, s.StatisticsOf(slot));
+        offset = WriteDoubles(b, offset, s.PreviousOf(slot));
+        offset = WriteDoubles(b, offset, s.PendingOf(slot));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], Crc32.Compute(b[..offset]));
+        return b[..(offset + 4)];
+    }
+
+    /// <summary>Throws <see cref="StateFormatException"/> saying what is wrong, or returns when the value can be applied.</summary>
+    public void Validate(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < HeaderBytes + 4)
+        {
+            throw new StateFormatException($"Key state is truncated: {value.Length} bytes, a record has at least {HeaderBytes + 4}.");
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(value) != Magic)
+        {
+            throw new StateFormatException("Key state has a bad magic number (not a StreamRnn key state record).");
+        }
+
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(value[4..]);
+        if (version != FormatVersion)
+        {
+            throw new StateFormatException($"Key state has unsupported format version {version} (this build reads {FormatVersion}).");
+        }
+
+        int stateFloats = BinaryPrimitives.ReadInt32LittleEndian(value[20..]);
+        int statistics = BinaryPrimitives.ReadInt32LittleEndian(value[24..]);
+        int previous = BinaryPrimitives.ReadInt32LittleEndian(value[28..]);
+        int pending = BinaryPrimitives.ReadInt32LittleEndian(value[32..]);
+        long expected = HeaderBytes + 4L * stateFloats + 8L * ((long)statistics + previous + pending) + 4;
+        if (stateFloats < 0 || statistics < 0 || previous < 0 || pending < 0 || expected != value.Length)
+        {
+            throw new StateFormatException(expected > value.Length
+                ? $"Key state is truncated: {value.Length} of {expected} bytes."
+                : $"Key state has {value.Length} bytes where its header announces {expected}.");
+        }
+
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(value[^4..]);
+        uint computed = Crc32.Compute(value[..^4]);
+        if (stored != computed)
+        {
+            throw new StateFormatException($"Key state checksum mismatch (stored {stored:X8}, computed {computed:X8}): the record is corrupted.");
+        }
+
+        ulong fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(value[8..]);
+        if (fingerprint != _fingerprint || stateFloats != _store.StateSize || statistics != _store.StatisticWidth
+            || previous != _store.PreviousWidth || pending != _store.PendingWidth)
+        {
+            throw new StateFormatException(
+                $"Key state was written for another model shape or feature layout (fingerprint {fingerprint:X16} with " +
+                $"{stateFloats} state floats, expected {_fingerprint:X16} with {_store.StateSize}).");
+        }
+    }
+
+    /// <summary>Copies a validated value into <paramref name="slot"/> (the partition is the caller's).</summary>
+    public void Apply(ReadOnlySpan<byte> value, int slot)
+    {
+        var s = _store;
+        s.LastOffset[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[40..]);
+        s.LastEventTime[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[48..]);
+        s.Steps[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[56..]);
+        s.LastSeen[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[64..]);
+        s.LastModelVersion[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[72..]);
+        s.LastMean[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[80..]);
+        s.LastSpread[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[88..]);
+        int offset = HeaderBytes;
+        offset = ReadFloats(value, offset, s.StateMutable(slot));
+        offset = ReadDoubles(value, offset, s.StatisticsOf(slot));
+        offset = ReadDoubles(value, offset, s.PreviousOf(slot));
+        ReadDoubles(value, offset, s.PendingOf(slot));
+    }
+
+    /// <summary>The partition written in a validated value.</summary>
+    public static int PartitionOf(ReadOnlySpan<byte> value) => BinaryPrimitives.ReadInt32LittleEndian(value[16..]);
+
+    private static int WriteFloats(Span<byte> b, int offset, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(values).CopyTo(b[offset..]);
+            return offset + 4 * values.Length;
+        }
+
+        foreach (float v in values)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(b[offset..], v);
+            offset += 4;
+        }
+
+        return offset;
+    }
+
+    private static int WriteDoubles(Span<byte> b, int offset, ReadOnlySpan<double> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(values).CopyTo(b[offset..]);
+            return offset + 8 * values.Length;
+        }
+
+        foreach (double v in values)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(b[offset..], v);
+            offset += 8;
+        }
+
+        return offset;
+    }
+
+    private static int ReadFloats(ReadOnlySpan<byte> b, int offset, Span<float> values)
+    {
+        for (int i = 0; i < values.Length; i++, offset += 4)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(b[offset..]);
+        }
+
+        return offset;
+    }
+
+    private static int ReadDoubles(ReadOnlySpan<byte> b, int offset, Span<double> values)
+    {
+        for (int i = 0; i < values.Length; i++, offset += 8)
+        {
+            values[i] = BinaryPrimitives.ReadDoubleLittleEndian(b[offset..]);
+        }
+
+        return offset;
+    }
+}
