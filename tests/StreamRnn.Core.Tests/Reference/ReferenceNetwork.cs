@@ -193,6 +193,12 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
     public double HeadLoss(double[] head, double target, double weight, double[] dHead)
     {
+        if (weight == 0)
+        {
+            Array.Clear(dHead);
+            return 0; // no target at this step (it may be NaN)
+        }
+
         switch (shape.Head)
         {
             case HeadKind.Linear:
