@@ -174,17 +174,23 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
 
     /// <summary>Reads a topic's partition count from the cluster's metadata.</summary>
     /// <returns>The partition count, or <see langword="null"/> if the topic does not exist.</returns>
-    /// <remarks>Asks for the metadata of all topics, which never auto-creates the topic being asked about.</remarks>
     public int? GetPartitionCount(string topic)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        return GetPartitionCounts().TryGetValue(topic, out var count) ? count : null;
+    }
+
+    /// <summary>Reads every topic's partition count from the cluster's metadata, through a short-lived admin client.</summary>
+    /// <remarks>Asks for the metadata of all topics: a request naming a missing topic would auto-create it.</remarks>
+    public IReadOnlyDictionary<string, int> GetPartitionCounts()
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers })
             .SetLogHandler((_, message) => LogFromClient(message))
             .Build();
-        var metadata = admin.GetMetadata(MetadataTimeout);
-        var entry = metadata.Topics.Find(t => t.Topic == topic);
-        return entry is null || entry.Error.Code == ErrorCode.UnknownTopicOrPart ? null : entry.Partitions.Count;
+        return admin.GetMetadata(MetadataTimeout).Topics
+            .Where(t => t.Error.Code != ErrorCode.UnknownTopicOrPart)
+            .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
     }
 
     /// <summary>Makes <paramref name="brokerId"/> the leader of one partition (the topic is created if missing).</summary>

@@ -24,4 +24,7 @@ internal static partial class EmbeddedKafkaLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bootstrap servers {BootstrapServers} written to {Path}")]
     public static partial void BootstrapFileWritten(ILogger logger, string bootstrapServers, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bootstrap file {Path} not removed: {Reason}")]
+    public static partial void BootstrapFileNotRemoved(ILogger logger, string path, string reason);
 }
