@@ -117,11 +117,13 @@ public sealed class ModelMerger
             total += contribution.WindowsTrained;
         }
 
+        // Σ n_i θ_i first, one division last: the formula as written, and bit-identical to computing it by hand.
+        bool plainMean = total == 0;
         var sum = new double[shape.ParameterCount];
         foreach (var contribution in contributions)
         {
-            double weight = total > 0 ? contribution.WindowsTrained / total : 1.0 / contributions.Count;
-            if (weight == 0)
+            double count = plainMean ? 1 : contribution.WindowsTrained;
+            if (count == 0)
             {
                 continue;
             }
@@ -129,8 +131,14 @@ public sealed class ModelMerger
             var parameters = contribution.Weights.Parameters;
             for (int p = 0; p < sum.Length; p++)
             {
-                sum[p] += weight * parameters[p];
+                sum[p] += count * parameters[p];
             }
+        }
+
+        double divisor = plainMean ? contributions.Count : total;
+        for (int p = 0; p < sum.Length; p++)
+        {
+            sum[p] /= divisor;
         }
 
         var averaged = new float[sum.Length];

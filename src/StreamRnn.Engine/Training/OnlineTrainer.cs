@@ -149,6 +149,12 @@ public sealed class OnlineTrainer : IDisposable
     /// <summary>Rounds that threw (the trainer carried on).</summary>
     public long Faults => Interlocked.Read(ref _faults);
 
+    /// <summary>
+    /// Test seam: sees (and may alter) each mini-batch's summed gradient before it is normalised and clipped, so tests
+    /// can inject non-finite gradients that real inputs cannot produce (the core rejects non-finite inputs).
+    /// </summary>
+    internal Action<Span<float>>? GradientHook { get; set; }
+
     /// <summary>Windows currently held back for validation.</summary>
     public int HoldBackCount
     {
@@ -425,6 +431,7 @@ public sealed class OnlineTrainer : IDisposable
                 continue;
             }
 
+            GradientHook?.Invoke(_gradient);
             lossSum += batchLoss;
             weightSum += batchWeight;
             TensorPrimitives.Multiply(_gradient, (float)(1.0 / batchWeight), _gradient);
