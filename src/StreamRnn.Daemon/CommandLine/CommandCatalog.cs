@@ -1,0 +1,78 @@
+namespace StreamRnn.Daemon.CommandLine;
+
+/// <summary>Every verb of <c>streamrnn</c> with its options: the single source of the parser and the help.</summary>
+internal static class CommandCatalog
+{
+    public static readonly CommandSpec Run = new(
+        CommandVerb.Run,
+        "run",
+        "Run the forecasting daemon (the default command).",
+        [
+            new OptionSpec("content-root", "DIR", "Folder holding appsettings.json and config/ (default: the current directory if it has appsettings.json, else the executable's folder)."),
+            new OptionSpec("environment", "NAME", "Also read appsettings.NAME.json (default: $STREAMRNN_ENVIRONMENT, $DOTNET_ENVIRONMENT, else Production)."),
+        ],
+        AcceptsConfigurationOverrides: true,
+        """
+        Any configuration key can be set as --Section:Key=value (e.g. --Kafka:BootstrapServers=host:9092,
+        --Http:Url=http://0.0.0.0:9464). Layers, later wins: appsettings.json, appsettings.{Environment}.json,
+        environment variables (Kafka__BootstrapServers or STREAMRNN_Kafka__BootstrapServers), the command line.
+        With no Kafka:BootstrapServers an embedded broker is started and demo feeds replay bundled data.
+        """);
+
+    public static readonly CommandSpec Broker = new(
+        CommandVerb.Broker,
+        "broker",
+        "Run a standalone embedded Kafka broker (librdkafka mock cluster) until Ctrl-C or SIGTERM.",
+        [
+            new OptionSpec("partitions", "N", "Partitions of each topic created with --topics (default 4)."),
+            new OptionSpec("topics", "A,B", "Topics to create at start, comma-separated."),
+            new OptionSpec("bootstrap-file", "PATH", "Also write the bootstrap servers to this file (one line)."),
+        ],
+        AcceptsConfigurationOverrides: false,
+        """
+        Prints the bootstrap servers (127.0.0.1:PORT, random ports) on standard output. The broker keeps
+        everything in memory; it has no compaction and keeps at most 5 MiB per partition.
+        """);
+
+    public static readonly CommandSpec Replay = new(
+        CommandVerb.Replay,
+        "replay",
+        "Produce the rows of a CSV file into a Kafka topic as JSON objects.",
+        [
+            new OptionSpec("csv", "FILE", "The CSV file; its first line names the columns (required)."),
+            new OptionSpec("topic", "TOPIC", "The topic to produce to (required)."),
+            new OptionSpec("bootstrap", "SERVERS", "Kafka bootstrap servers, host:port[,host:port] (required)."),
+            new OptionSpec("key-column", "COLUMN", "Use this column as the record key (default: no key)."),
+            new OptionSpec("rate", "N", "Records per second; 0 = as fast as possible (default 0)."),
+            new OptionSpec("limit", "N", "Stop after N rows (default: all rows)."),
+        ],
+        AcceptsConfigurationOverrides: false,
+        """
+        Each row becomes one JSON object of its columns: cells that are numbers are written as JSON numbers,
+        empty cells as null, everything else as strings. Exits 0 once every record is acknowledged.
+        """);
+
+    public static readonly CommandSpec Backtest = new(
+        CommandVerb.Backtest,
+        "backtest",
+        "Replay a CSV through the pipeline code with prequential metrics (not implemented yet).",
+        [],
+        AcceptsConfigurationOverrides: false,
+        "This command arrives with a later release; today it exits with code 2.");
+
+    public static readonly IReadOnlyList<CommandSpec> All = [Run, Broker, Replay, Backtest];
+
+    /// <summary>The spec of a verb name (case-insensitive), or null.</summary>
+    public static CommandSpec? Find(string name)
+    {
+        foreach (var spec in All)
+        {
+            if (string.Equals(spec.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return spec;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using StreamRnn.Daemon.CommandLine;
+using StreamRnn.Kafka.Embedded;
+
+namespace StreamRnn.Daemon.Commands;
+
+/// <summary>
+/// <c>streamrnn broker</c>: a standalone embedded broker for local development. The bootstrap servers go to
+/// standard output (first line, nothing else), log lines to standard error, so <c>streamrnn broker | head -1</c>
+/// or <c>--bootstrap-file</c> give scripts the address.
+/// </summary>
+internal static class BrokerCommand
+{
+    public static async Task<int> ExecuteAsync(ParsedCommandLine command, TextWriter output, TextWriter error)
+    {
+        var partitions = (int)command.IntegerOption("partitions", 4, 1, 256);
+        var topics = (command.Option("topics") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var bootstrapFile = command.Option("bootstrap-file");
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var loggers = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            })
+            .AddFilter((_, level) => level >= LogLevel.Information)
+            .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+
+        using var cluster = EmbeddedKafkaCluster.Start(brokers: 1, loggers.CreateLogger<EmbeddedKafkaCluster>());
+        foreach (var topic in topics)
+        {
+            try
+            {
+                cluster.CreateTopic(topic, partitions);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or Confluent.Kafka.KafkaException)
+            {
+                await error.WriteLineAsync($"streamrnn: cannot create topic '{topic}': {exception.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+        }
+
+        if (bootstrapFile is not null)
+        {
+            var path = Path.GetFullPath(bootstrapFile);
+            var temporary = path + ".tmp";
+
+            // Written whole then renamed, so a script polling for the file never reads half a line.
+            await File.WriteAllTextAsync(temporary, cluster.BootstrapServers + "\n").ConfigureAwait(false);
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        await output.WriteLineAsync(cluster.BootstrapServers).ConfigureAwait(false);
+        await output.FlushAsync().ConfigureAwait(false);
+        await error.WriteLineAsync(
+            $"streamrnn: embedded broker at {cluster.BootstrapServers}" +
+            (topics.Length > 0 ? $", topics {string.Join(", ", topics)} with {partitions} partitions" : "") +
+            "; Ctrl-C or SIGTERM stops it.").ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Asked to stop.
+        }
+
+        await error.WriteLineAsync("streamrnn: broker stopped.").ConfigureAwait(false);
+        return ExitCodes.Success;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using StreamRnn.Daemon.CommandLine;
+using StreamRnn.Daemon.Configuration;
+using StreamRnn.Daemon.Hosting;
+using StreamRnn.Daemon.Http;
+using StreamRnn.Engine;
+using StreamRnn.Engine.Health;
+
+namespace StreamRnn.Daemon.Commands;
+
+/// <summary><c>streamrnn run</c>: the daemon itself, on ASP.NET Core's host, until SIGTERM or Ctrl-C.</summary>
+internal static class RunCommand
+{
+    public static async Task<int> ExecuteAsync(ParsedCommandLine command, TextWriter error)
+    {
+        var contentRoot = ContentRootLocator.Locate(command.Option("content-root"), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        var environmentName = DaemonConfigurationSources.EnvironmentName(command.Option("environment"));
+
+        // prometheus-net's default .NET runtime metrics fail `promtool check metrics`; the daemon exports its own.
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+        {
+            SuppressEventCounters = true,
+            SuppressMeters = true,
+            SuppressDebugMetrics = true,
+        });
+
+        WebApplication? app = null;
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = contentRoot,
+                EnvironmentName = environmentName,
+                ApplicationName = "streamrnn",
+            });
+            DaemonConfigurationSources.Apply(builder.Configuration, contentRoot, environmentName, command.ConfigurationArguments);
+            ConfigureLogging(builder.Logging, builder.Configuration);
+
+            // Kestrel is told its address now; the value is validated (with a clear message) before it binds.
+            builder.WebHost.UseUrls(builder.Configuration[$"{HttpOptions.SectionName}:{nameof(HttpOptions.Url)}"] ?? HttpOptions.DefaultUrl);
+            builder.Services.AddDaemon(builder.Configuration);
+
+            app = builder.Build();
+            app.MapDaemonEndpoints();
+            var metrics = app.Services.GetRequiredService<StreamRnnMetrics>();
+            var health = app.Services.GetRequiredService<HealthBoard>();
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(() => metrics.Ready.Set(health.Snapshot().IsReady ? 1 : 0));
+
+            await app.RunAsync().ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (Exception exception) when (ConfigurationErrorReport.TryDescribe(exception, out var problems))
+        {
+            await error.WriteLineAsync("streamrnn: invalid configuration:").ConfigureAwait(false);
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync($"  {problem}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Settings come from appsettings.json, appsettings.{Environment}.json, environment variables (STREAMRNN_Section__Key) and --Section:Key=value; see 'streamrnn run --help'.").ConfigureAwait(false);
+            return ExitCodes.InvalidConfiguration;
+        }
+        finally
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)
+    {
+        logging.ClearProviders();
+        var format = configuration[$"{LogFormatOptions.SectionName}:{nameof(LogFormatOptions.Format)}"];
+        if (string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase))
+        {
+            logging.AddJsonConsole(options =>
+            {
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            });
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Reflection;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using StreamRnn.Daemon.Broker;
+using StreamRnn.Daemon.Configuration;
+using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine.Health;
+
+namespace StreamRnn.Daemon.Http;
+
+/// <summary>
+/// The daemon's HTTP surface on one port: <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/info</c> and the
+/// read-only pipeline queries. Liveness and readiness are separate: a process restoring state is alive but not ready.
+/// </summary>
+internal static class DaemonEndpoints
+{
+    public static void MapDaemonEndpoints(this WebApplication app)
+    {
+        app.MapMetrics("/metrics");
+        app.MapGet("/healthz", () => Results.Text("alive\n"));
+        app.MapGet("/readyz", (HealthBoard board) =>
+        {
+            var snapshot = board.Snapshot();
+            var body = new ReadinessResponse(
+                snapshot.IsReady,
+                [.. snapshot.Components.Select(c => new ReadinessComponent(c.Name, c.IsHealthy, c.Reason, c.Since))]);
+            return Results.Json(body, statusCode: snapshot.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapGet("/info", Info);
+        app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync);
+        app.MapGet("/pipelines/{name}/model", QueryModelAsync);
+    }
+
+    private static InfoResponse Info(
+        KafkaConnection kafka,
+        IOptions<KafkaOptions> kafkaOptions,
+        IOptions<DeliveryOptions> delivery,
+        PipelineCatalog catalog,
+        IHostEnvironment environment)
+    {
+        var version = typeof(DaemonEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        return new InfoResponse(
+            version,
+            environment.EnvironmentName,
+            environment.ContentRootPath,
+            kafka.BootstrapServers,
+            kafka.IsEmbedded,
+            delivery.Value.Mode.ToString(),
+            kafkaOptions.Value.GroupId,
+            ClientConfigRedaction.Redact(kafka.ClientConfig),
+            [.. catalog.Pipelines.Select(p => new PipelineInfo(
+                p.Definition.Name,
+                p.Source,
+                p.Definition.InputTopic,
+                p.Definition.OutputTopic,
+                string.IsNullOrEmpty(p.Definition.AlertTopic) ? null : p.Definition.AlertTopic,
+                p.Definition.DeadLetterTopic,
+                p.Definition.ChangelogTopic,
+                p.Definition.ModelTopic))]);
+    }
+
+    private static async Task<IResult> QueryKeyAsync(string name, string key, PipelineCatalog catalog, IServiceProvider services, CancellationToken cancellation)
+    {
+        if (catalog.Find(name) is null)
+        {
+            return UnknownPipeline(name);
+        }
+
+        if (services.GetService<IPipelineQueries>() is not { } queries)
+        {
+            return QueriesUnavailable();
+        }
+
+        var summary = await queries.QueryKeyAsync(name, key, cancellation).ConfigureAwait(false);
+        return summary is null
+            ? Results.Json(new ErrorResponse($"key '{key}' is not held by this instance of pipeline '{name}'"), statusCode: StatusCodes.Status404NotFound)
+            : Results.Json(summary);
+    }
+
+    private static async Task<IResult> QueryModelAsync(string name, PipelineCatalog catalog, IServiceProvider services, CancellationToken cancellation)
+    {
+        if (catalog.Find(name) is null)
+        {
+            return UnknownPipeline(name);
+        }
+
+        if (services.GetService<IPipelineQueries>() is not { } queries)
+        {
+            return QueriesUnavailable();
+        }
+
+        return Results.Json(await queries.QueryModelAsync(name, cancellation).ConfigureAwait(false));
+    }
+
+    private static IResult UnknownPipeline(string name) =>
+        Results.Json(new ErrorResponse($"no pipeline named '{name}'"), statusCode: StatusCodes.Status404NotFound);
+
+    private static IResult QueriesUnavailable() =>
+        Results.Json(
+            new ErrorResponse("pipeline queries are not available: no consumer loop is registered in this daemon"),
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+}

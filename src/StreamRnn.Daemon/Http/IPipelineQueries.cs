@@ -1,0 +1,17 @@
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Http;
+
+/// <summary>
+/// Read-only questions about live pipeline state, answered by whatever owns that state (the consumer loop, which
+/// marshals each question onto its own thread between batches). Registered in DI by the loop's integration; until
+/// one is registered, <c>/pipelines/{name}/keys/{key}</c> and <c>/pipelines/{name}/model</c> answer 503.
+/// </summary>
+public interface IPipelineQueries
+{
+    /// <summary>The key's state, or null when this instance does not hold the key (unknown, or another instance's partition).</summary>
+    Task<KeySummary?> QueryKeyAsync(string pipeline, string key, CancellationToken cancellation);
+
+    /// <summary>The weights currently making the pipeline's predictions.</summary>
+    Task<ModelSummary> QueryModelAsync(string pipeline, CancellationToken cancellation);
+}
