@@ -449,7 +449,9 @@ public sealed class OnlineTrainer : IDisposable
             finite = TensorPrimitives.IsFiniteAll<float>(_parameters);
         }
 
-        ReleaseTraining(consumed);
+        // After a non-finite step the round's remaining windows are spent too: the next round starts from the
+        // champion on fresh windows instead of replaying a backlog.
+        ReleaseTraining(finite ? consumed : _trainingCount);
         Interlocked.Add(ref _windowsTrained, trained);
         double trainingLoss = weightSum > 0 ? lossSum / weightSum : double.NaN;
         if (double.IsFinite(trainingLoss))
@@ -488,8 +490,10 @@ public sealed class OnlineTrainer : IDisposable
     /// <summary>Moves every window queued now through the hold-back set; those it pushes out join the training list.</summary>
     private void DrainQueue()
     {
+        // Stops when the training list is full (only after a round that could not use its windows): what is left
+        // stays queued, where the queue's drop-oldest bound applies.
         int available = Queue.Count;
-        for (int n = 0; n < available && Queue.TryDequeue(out var window); n++)
+        for (int n = 0; n < available && _trainingCount < _training.Length && Queue.TryDequeue(out var window); n++)
         {
             if (!_merger.Trains)
             {
