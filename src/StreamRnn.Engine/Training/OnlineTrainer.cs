@@ -137,7 +137,7 @@ public sealed class OnlineTrainer : IDisposable
     /// <summary>False on a Follow-mode non-leader, which adopts versions instead of training.</summary>
     public bool Trains => _merger.Trains;
 
-    /// <summary>Every finished round, raised on the thread that ran it.</summary>
+    /// <summary>Every finished round, raised in order on the thread that ran it (observers must be quick: log, count).</summary>
     public IObservable<TrainingRoundResult> Rounds => _rounds.AsObservable();
 
     public long RoundsTriggered => Interlocked.Read(ref _roundsTriggered);
@@ -239,8 +239,9 @@ public sealed class OnlineTrainer : IDisposable
             throw new ArgumentException("The window's shape differs from the trainer's: rent windows from its Pool.", nameof(window));
         }
 
-        if (!_merger.Trains)
+        if (!_merger.Trains || Volatile.Read(ref _disposed))
         {
+            // A follower does not train, and a stopped trainer takes nothing: the runtime may still be flushing.
             window.Return();
             return false;
         }
@@ -249,7 +250,10 @@ public sealed class OnlineTrainer : IDisposable
         lock (_arrivalGate)
         {
             // Rx needs serialised notifications; producers may be several consumer threads.
-            _arrivals.OnNext(Unit.Default);
+            if (!_disposed)
+            {
+                _arrivals.OnNext(Unit.Default);
+            }
         }
 
         return kept;
@@ -303,13 +307,21 @@ public sealed class OnlineTrainer : IDisposable
             return;
         }
 
-        _disposed = true;
+        lock (_arrivalGate)
+        {
+            _disposed = true;
+        }
+
         _trigger?.Dispose();
         _stopping.Cancel();
         _thread?.Join();
         _rounds.OnCompleted();
         _rounds.Dispose();
-        _arrivals.Dispose();
+        lock (_arrivalGate)
+        {
+            _arrivals.Dispose();
+        }
+
         _signal.Dispose();
         _stopping.Dispose();
     }
@@ -336,16 +348,17 @@ public sealed class OnlineTrainer : IDisposable
             }
 
             Interlocked.Increment(ref _roundsCompleted);
-        }
 
-        try
-        {
-            _rounds.OnNext(result);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // An observer's failure must not stop training; it is visible as a fault.
-            Interlocked.Increment(ref _faults);
+            // Published under the round lock so observers see rounds one at a time and in order.
+            try
+            {
+                _rounds.OnNext(result);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // An observer's failure must not stop training; it is visible as a fault.
+                Interlocked.Increment(ref _faults);
+            }
         }
 
         return result;

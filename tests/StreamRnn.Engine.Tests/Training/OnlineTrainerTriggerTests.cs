@@ -131,4 +131,23 @@ public sealed class OnlineTrainerTriggerTests
         Assert.Equal(0, trainer.WindowsTrained);
         Assert.Equal(1, registry.Current.Version);
     }
+
+    [Fact]
+    public void Dispose_stops_the_thread_and_later_windows_go_back_to_the_pool()
+    {
+        var scheduler = new HistoricalScheduler();
+        using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
+        var trainer = Trainer(scheduler, registry);
+        bool completed = false;
+        using var subscription = trainer.Rounds.Subscribe(_ => { }, () => completed = true);
+        trainer.Start();
+        trainer.Dispose();
+
+        Assert.True(completed);
+        var window = trainer.Pool.Rent();
+        Assert.False(trainer.Submit(window));
+        Assert.Equal(0, trainer.Queue.Count);
+        Assert.Equal(1, trainer.Pool.Idle);
+        Assert.Throws<ObjectDisposedException>(() => trainer.RunRound());
+    }
 }
