@@ -48,7 +48,9 @@ internal static class RunCommand
             Metrics.DefaultRegistry.AddBeforeCollectCallback(() => metrics.Ready.Set(health.Snapshot().IsReady ? 1 : 0));
 
             await app.RunAsync().ConfigureAwait(false);
-            return ExitCodes.Success;
+
+            // A service that failed after start (the consumer loop) set a non-zero exit code before stopping the host.
+            return Environment.ExitCode;
         }
         catch (Exception exception) when (ConfigurationErrorReport.TryDescribe(exception, out var problems))
         {

@@ -23,9 +23,6 @@ internal static partial class HostingLog
     [LoggerMessage(1006, LogLevel.Warning, "Delivery:Mode = ExactlyOnce with the embedded broker: the mock accepts transactions but does not honour read_committed, so exactly-once cannot be shown here")]
     public static partial void ExactlyOnceOnMock(ILogger logger);
 
-    [LoggerMessage(1007, LogLevel.Warning, "No consumer loop is registered: records are not processed, /readyz stays 503 and pipeline queries answer 503")]
-    public static partial void NoProcessingLoop(ILogger logger);
-
     [LoggerMessage(1008, LogLevel.Information, "Stopping: services have {Timeout} to finish")]
     public static partial void Stopping(ILogger logger, TimeSpan timeout);
 

@@ -6,17 +6,20 @@ using StreamRnn.Kafka.Processing;
 namespace StreamRnn.Daemon.Hosting;
 
 /// <summary>
-/// Where the Kafka consumer loop (<see cref="StreamProcessor"/>) joins the host. Not wired yet: the loop's owner
-/// registers it in <see cref="AddStreamProcessing"/> as a hosted service (after the broker service, before the demo
-/// feeds), reports its readiness on the <see cref="HealthBoard"/>, and registers an <see cref="Http.IPipelineQueries"/>
-/// over <see cref="StreamProcessor.QueryAsync{T}"/>. Until then the daemon says plainly that nothing is processed.
+/// Where the Kafka consumer loop (<see cref="StreamProcessor"/>) joins the host: a hosted service registered after the
+/// broker service and before the demo feeds, reporting readiness on the <see cref="HealthBoard"/> and answering
+/// <see cref="Http.IPipelineQueries"/> through <see cref="StreamProcessor.QueryAsync{T}"/>.
 /// </summary>
 internal static class StreamProcessingSeam
 {
     public const string HealthComponent = "processing";
 
-    public static void AddStreamProcessing(IServiceCollection services) =>
-        services.AddHostedService<MissingProcessingLoop>();
+    public static void AddStreamProcessing(IServiceCollection services)
+    {
+        services.AddSingleton<Processing.StreamProcessingService>();
+        services.AddSingleton<Http.IPipelineQueries>(provider => provider.GetRequiredService<Processing.StreamProcessingService>());
+        services.AddHostedService(provider => provider.GetRequiredService<Processing.StreamProcessingService>());
+    }
 
     /// <summary>The loop's settings from the daemon's validated sections.</summary>
     /// <remarks>
@@ -45,17 +48,4 @@ internal static class StreamProcessingSeam
             SessionTimeoutMs = kafka.SessionTimeoutMs,
             ShutdownTimeout = shutdown.Timeout * 0.8,
         };
-
-    /// <summary>Holds readiness back and says why, while no consumer loop is registered.</summary>
-    private sealed class MissingProcessingLoop(HealthBoard health, ILogger<MissingProcessingLoop> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            health.ReportUnhealthy(HealthComponent, "no consumer loop is registered in this build: records are not processed");
-            HostingLog.NoProcessingLoop(logger);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

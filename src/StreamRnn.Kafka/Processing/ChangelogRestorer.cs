@@ -18,7 +18,7 @@ public sealed class ChangelogRestorer : IDisposable
     private readonly IConsumer<byte[], byte[]> consumer;
     private readonly PartitionSnapshotStore snapshots;
 
-    public ChangelogRestorer(ConsumerConfig baseConfig, PartitionSnapshotStore snapshots)
+    public ChangelogRestorer(ConsumerConfig baseConfig, PartitionSnapshotStore snapshots, Microsoft.Extensions.Logging.ILogger logger)
     {
         var config = new ConsumerConfig(new Dictionary<string, string>(baseConfig))
         {
@@ -29,7 +29,9 @@ public sealed class ChangelogRestorer : IDisposable
             EnablePartitionEof = false,
             FetchWaitMaxMs = 10,
         };
-        consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer = new ConsumerBuilder<byte[], byte[]>(config)
+            .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
+            .Build();
         this.snapshots = snapshots;
     }
 

@@ -39,4 +39,23 @@ internal static partial class ProcessorLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown: outputs still unacknowledged after {Seconds} s; offsets not committed past them")]
     public static partial void ShutdownIncomplete(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "librdkafka {Facility} ({Client}): {Text}")]
+    private static partial void ClientDebug(ILogger logger, string facility, string client, string text);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "librdkafka {Facility} ({Client}): {Text}")]
+    private static partial void ClientWarning(ILogger logger, string facility, string client, string text);
+
+    /// <summary>librdkafka's own log lines: warnings and worse as warnings, the rest at debug level.</summary>
+    public static void Client(ILogger logger, Confluent.Kafka.LogMessage message)
+    {
+        if (message.Level <= Confluent.Kafka.SyslogLevel.Warning)
+        {
+            ClientWarning(logger, message.Facility, message.Name, message.Message);
+        }
+        else
+        {
+            ClientDebug(logger, message.Facility, message.Name, message.Message);
+        }
+    }
 }

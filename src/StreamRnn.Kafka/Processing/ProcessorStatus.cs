@@ -11,6 +11,7 @@ public sealed class ProcessorStatus
     private volatile string? brokerProblem;
     private volatile string? fatalError;
     private volatile int assignedPartitions;
+    private volatile bool joined;
     private long recordsProcessed;
     private long commits;
 
@@ -26,6 +27,9 @@ public sealed class ProcessorStatus
 
     /// <summary>The error that stopped the loop, if one did.</summary>
     public string? FatalError { get => fatalError; internal set => fatalError = value; }
+
+    /// <summary>True once the consumer has joined its group and received a first assignment (possibly empty).</summary>
+    public bool Joined { get => joined; internal set => joined = value; }
 
     public int AssignedPartitions { get => assignedPartitions; internal set => assignedPartitions = value; }
 

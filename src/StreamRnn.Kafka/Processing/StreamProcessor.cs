@@ -151,6 +151,7 @@ public sealed class StreamProcessor : IDisposable
 
     private void Run()
     {
+        Exception? error = null;
         try
         {
             Initialise();
@@ -167,45 +168,59 @@ public sealed class StreamProcessor : IDisposable
                     ProcessBuffers();
                 }
 
-                var now = time.GetTimestamp();
-                if (time.GetElapsedTime(lastCommit, now) >= options.CommitInterval)
-                {
-                    Commit();
-                    if (time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
-                    {
-                        WriteSnapshots(owned);
-                        lastSnapshot = now;
-                    }
-                }
-
-                if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
-                {
-                    EvictIdle();
-                    lastEviction = now;
-                }
-
-                if (time.GetElapsedTime(lastLagUpdate, now) >= LagInterval)
-                {
-                    UpdateLag();
-                    lastLagUpdate = now;
-                }
+                RunPeriodicWork();
             }
 
             ShutDown();
-            completion.TrySetResult();
         }
         catch (Exception e)
         {
             failed = true;
+            error = e;
             var reason = e is KafkaException k ? $"{k.Error.Reason} ({k.Error.Code})" : e.Message;
             Status.FatalError = reason;
             ProcessorLog.Fatal(logger, reason);
-            completion.TrySetException(e);
         }
         finally
         {
             Status.Running = false;
             CloseClients();
+        }
+
+        // Completion is signalled only once the clients are closed, so the broker may be stopped right after.
+        if (error is null)
+        {
+            completion.TrySetResult();
+        }
+        else
+        {
+            completion.TrySetException(error);
+        }
+    }
+
+    private void RunPeriodicWork()
+    {
+        var now = time.GetTimestamp();
+        if (time.GetElapsedTime(lastCommit, now) >= options.CommitInterval)
+        {
+            Commit();
+            if (time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
+            {
+                WriteSnapshots(owned);
+                lastSnapshot = now;
+            }
+        }
+
+        if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
+        {
+            EvictIdle();
+            lastEviction = now;
+        }
+
+        if (time.GetElapsedTime(lastLagUpdate, now) >= LagInterval)
+        {
+            UpdateLag();
+            lastLagUpdate = now;
         }
     }
 
@@ -215,6 +230,7 @@ public sealed class StreamProcessor : IDisposable
         var producerConfig = BuildProducerConfig();
         producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
             .SetErrorHandler((_, error) => OnClientError(error))
+            .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .Build();
         foreach (var binding in byName.Values)
         {
@@ -227,9 +243,10 @@ public sealed class StreamProcessor : IDisposable
             producer.InitTransactions(options.ShutdownTimeout);
         }
 
-        restorer = new ChangelogRestorer(consumerConfig, snapshots);
+        restorer = new ChangelogRestorer(consumerConfig, snapshots, logger);
         consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
             .SetErrorHandler((_, error) => OnClientError(error))
+            .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
@@ -539,6 +556,7 @@ public sealed class StreamProcessor : IDisposable
             }
 
             Status.AssignedPartitions = owned.Count;
+            Status.Joined = true;
         }
         finally
         {
@@ -721,10 +739,11 @@ public sealed class StreamProcessor : IDisposable
         producer = null;
     }
 
+    /// <summary>Stops the loop if it still runs and waits for it. Idempotent.</summary>
     public void Dispose()
     {
+        // The token source is not disposed: other threads may still ask it, and it holds no timer.
         stopping.Cancel();
         thread?.Join(options.ShutdownTimeout + TimeSpan.FromSeconds(5));
-        stopping.Dispose();
     }
 }

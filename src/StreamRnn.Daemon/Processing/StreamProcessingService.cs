@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Options;
+using StreamRnn.Core;
+using StreamRnn.Daemon.Broker;
+using StreamRnn.Daemon.CommandLine;
+using StreamRnn.Daemon.Configuration;
+using StreamRnn.Daemon.Hosting;
+using StreamRnn.Daemon.Http;
+using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine;
+using StreamRnn.Engine.Health;
+using StreamRnn.Kafka.Processing;
+
+namespace StreamRnn.Daemon.Processing;
+
+/// <summary>
+/// Hosts the consumer loop: builds one runtime per configured pipeline, runs the <see cref="StreamProcessor"/>,
+/// mirrors its state onto the readiness board, answers HTTP queries through it, and stops the host (exit code 1) if
+/// the loop dies, so a supervisor restarts the daemon and the uncommitted input is processed again.
+/// </summary>
+internal sealed class StreamProcessingService(
+    KafkaConnection connection,
+    PipelineCatalog catalog,
+    IOptions<KafkaOptions> kafka,
+    IOptions<StateDirectoryOptions> state,
+    IOptions<DeliveryOptions> delivery,
+    IOptions<ShutdownOptions> shutdown,
+    IHostEnvironment environment,
+    IHostApplicationLifetime lifetime,
+    HealthBoard health,
+    StreamRnnMetrics metrics,
+    TimeProvider time,
+    ILoggerFactory loggers) : IHostedService, IPipelineQueries, IDisposable
+{
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
+    private readonly ILogger logger = loggers.CreateLogger<StreamProcessingService>();
+    private readonly Dictionary<string, PipelineRuntime> runtimes = new(StringComparer.Ordinal);
+    private StreamProcessor? processor;
+    private ITimer? statusTimer;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "starting");
+        var options = StreamProcessingSeam.CreateProcessorOptions(connection, kafka.Value, state.Value, delivery.Value,
+            shutdown.Value, environment.ContentRootPath);
+        if (connection.IsEmbedded)
+        {
+            options = ForEmbeddedBroker(options);
+        }
+
+        foreach (var pipeline in catalog.Pipelines)
+        {
+            var definition = pipeline.Definition;
+            var weights = ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed);
+            runtimes.Add(definition.Name, new PipelineRuntime(definition, weights, time, metrics));
+            var shape = weights.Shape;
+            ProcessingLog.PipelineReady(logger, definition.Name, shape.Cell.ToString(), shape.HiddenSize, shape.Layers,
+                shape.Head.ToString(), shape.ParameterCount, weights.Version);
+        }
+
+        processor = new StreamProcessor(options, [.. runtimes.Values], loggers.CreateLogger<StreamProcessor>(), metrics, time);
+        processor.Completion.ContinueWith(OnLoopStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        processor.Start();
+        statusTimer = time.CreateTimer(_ => PublishStatus(), null, TimeSpan.Zero, StatusInterval);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (processor is not null)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "stopping");
+            await processor.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<KeySummary?> QueryKeyAsync(string pipeline, string key, CancellationToken cancellation)
+    {
+        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        return await loop.QueryAsync(pipeline, runtime => runtime.QueryKey(key), cancellation).ConfigureAwait(false);
+    }
+
+    public async Task<ModelSummary> QueryModelAsync(string pipeline, CancellationToken cancellation)
+    {
+        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        return await loop.QueryAsync(pipeline, runtime =>
+        {
+            var shape = runtime.Weights.Shape;
+            return new ModelSummary(pipeline, runtime.Weights.Version, shape.Cell.ToString(), shape.InputSize, shape.HiddenSize,
+                shape.Layers, shape.Head.ToString(), shape.ParameterCount, runtime.KeyCount, runtime.StateBytes);
+        }, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The embedded broker starts empty every run, so snapshots from an earlier run describe offsets that no longer
+    /// exist: they live in their own subdirectory, cleared at start.
+    /// </summary>
+    private StreamProcessorOptions ForEmbeddedBroker(StreamProcessorOptions options)
+    {
+        if (string.IsNullOrEmpty(options.StateDirectory))
+        {
+            return options;
+        }
+
+        var directory = Path.Combine(options.StateDirectory, "embedded");
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+            ProcessingLog.EmbeddedStateReset(logger, directory);
+        }
+
+        return new StreamProcessorOptions
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = options.GroupId,
+            ClientConfig = options.ClientConfig,
+            Delivery = options.Delivery,
+            CommitInterval = options.CommitInterval,
+            SnapshotInterval = options.SnapshotInterval,
+            EvictionInterval = options.EvictionInterval,
+            StateDirectory = directory,
+            MaxPollRecords = options.MaxPollRecords,
+            MaxInFlightOutputs = options.MaxInFlightOutputs,
+            SessionTimeoutMs = options.SessionTimeoutMs,
+            ShutdownTimeout = options.ShutdownTimeout,
+        };
+    }
+
+    private void PublishStatus()
+    {
+        if (processor?.Status is not { } status)
+        {
+            return;
+        }
+
+        if (status.FatalError is { } fatal)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, $"consumer loop stopped: {fatal}");
+        }
+        else if (!status.BrokerReachable)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, $"broker unreachable: {status.BrokerProblem}");
+        }
+        else if (!status.Running)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "consumer loop not running");
+        }
+        else if (status.Restoring)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "restoring partitions from changelog");
+        }
+        else if (!status.Joined)
+        {
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "joining the consumer group");
+        }
+        else
+        {
+            health.ReportHealthy(StreamProcessingSeam.HealthComponent,
+                $"{status.AssignedPartitions} partitions assigned and restored, {status.RecordsProcessed} records processed");
+        }
+    }
+
+    private void OnLoopStopped(Task completion)
+    {
+        if (completion.IsFaulted)
+        {
+            ProcessingLog.LoopFailed(logger, completion.Exception!.GetBaseException().Message);
+            Environment.ExitCode = ExitCodes.Failure;
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>Idempotent: the container disposes this instance once per registration that exposes it.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref statusTimer, null)?.Dispose();
+        Interlocked.Exchange(ref processor, null)?.Dispose();
+    }
+}
