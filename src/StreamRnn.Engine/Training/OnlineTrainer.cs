@@ -27,10 +27,11 @@ namespace StreamRnn.Engine;
 /// parameter and its held-back loss are finite and L_candidate ≤ L_champion + tolerance · |L_champion|, with
 /// L = Σ loss / Σ weight over the hold-back set; otherwise it is rejected as "non_finite" or "worse" ("no_validation"
 /// when the hold-back windows carry no target, "superseded" when the champion changed during the round).</para>
-/// <para>Optimiser state: Adam's moments describe the trajectory that produced the parameters they were
-/// accumulated on, so they are kept only while the champion is this trainer's own last promoted candidate. After a
-/// rejection (moments of a discarded, possibly non-finite trajectory), a merge, an adoption or a restore they are
-/// reset to zero; the schedule's step count t is never reset.</para>
+/// <para>Optimiser state follows the champion: Adam's moments (and its bias-correction step count) are saved at the
+/// start of a round and put back when the candidate is rejected, so a discarded (possibly non-finite) trajectory
+/// leaves no trace; when the candidate is promoted they carry on with it. When the champion was changed by someone
+/// else (a merge, an adoption, a restore) or a round failed, the moments describe no trajectory that led to it and
+/// restart from zero. The schedule's step count t counts every step taken and is never reset.</para>
 /// <para>Multi-instance: in Merge mode, versions received through <see cref="Receive"/> are averaged with the
 /// champion (weights = windows trained, see <see cref="ModelMerger"/>) at the start of the next round and the
 /// average is validated like any candidate; in Follow mode a non-leader does not train and adopts the leader's
@@ -68,6 +69,9 @@ public sealed class OnlineTrainer : IDisposable
     private readonly TrainingWindow[] _training;
     private readonly float[] _parameters;
     private readonly float[] _gradient;
+    private readonly float[] _savedFirstMoment;
+    private readonly float[] _savedSecondMoment;
+    private long _savedAdamSteps;
     private BackpropagationThroughTime? _bptt;
     private Adam? _adam;
     private ModelWeights? _momentsOwner;
@@ -124,6 +128,8 @@ public sealed class OnlineTrainer : IDisposable
         _training = new TrainingWindow[options.QueueCapacity + options.BatchWindows];
         _parameters = new float[_shape.ParameterCount];
         _gradient = new float[_shape.ParameterCount];
+        _savedFirstMoment = new float[_shape.ParameterCount];
+        _savedSecondMoment = new float[_shape.ParameterCount];
     }
 
     public string Pipeline { get; }
@@ -154,6 +160,15 @@ public sealed class OnlineTrainer : IDisposable
     /// can inject non-finite gradients that real inputs cannot produce (the core rejects non-finite inputs).
     /// </summary>
     internal Action<Span<float>>? GradientHook { get; set; }
+
+    /// <summary>Test seam: Adam's step count and a copy of its first moment (empty before the first training round).</summary>
+    internal (long Steps, float[] FirstMoment) OptimizerState()
+    {
+        lock (_roundGate)
+        {
+            return _adam is null ? (0, []) : (_adam.StepCount, _adam.FirstMoment.ToArray());
+        }
+    }
 
     /// <summary>Windows currently held back for validation.</summary>
     public int HoldBackCount
@@ -412,10 +427,17 @@ public sealed class OnlineTrainer : IDisposable
         }
 
         champion.Parameters.CopyTo(_parameters);
-        if (_adam is null || !ReferenceEquals(_momentsOwner, champion))
+        _adam ??= new Adam(_shape.ParameterCount, (float)_options.LearningRate, weightDecay: (float)_options.WeightDecay);
+        if (!ReferenceEquals(_momentsOwner, champion))
         {
-            _adam = new Adam(_shape.ParameterCount, (float)_options.LearningRate, weightDecay: (float)_options.WeightDecay);
+            Array.Clear(_gradient);
+            _adam.Restore(0, _gradient, _gradient);
+            _momentsOwner = champion;
         }
+
+        _adam.FirstMoment.CopyTo(_savedFirstMoment);
+        _adam.SecondMoment.CopyTo(_savedSecondMoment);
+        _savedAdamSteps = _adam.StepCount;
 
         int steps = 0;
         int trained = 0;
@@ -641,7 +663,7 @@ public sealed class OnlineTrainer : IDisposable
         double trainingLoss, double candidateLoss, double championLoss)
     {
         CountRejection(reason);
-        _momentsOwner = null;
+        _adam?.Restore(_savedAdamSteps, _savedFirstMoment, _savedSecondMoment);
         return Finish(round, started, RoundOutcome.Rejected, RejectionReasons[reason], trained, steps, trainingLoss,
             candidateLoss, championLoss);
     }

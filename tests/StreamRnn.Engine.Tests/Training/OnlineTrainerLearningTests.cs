@@ -139,6 +139,36 @@ public sealed class OnlineTrainerLearningTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_optimiser_state_follows_the_champion()
+    {
+        using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, seed: 3));
+        using var trainer = Trainer(registry, Options());
+
+        SubmitEpoch(trainer);
+        var first = trainer.RunRound();
+        Assert.Equal(RoundOutcome.Promoted, first.Outcome);
+        var promoted = trainer.OptimizerState();
+        Assert.Equal(first.Steps, promoted.Steps);
+
+        // A rejected round leaves Adam exactly as it was after producing the champion.
+        trainer.GradientHook = gradient => gradient[0] = float.PositiveInfinity;
+        SubmitEpoch(trainer, stride: 2);
+        Assert.Equal(RoundOutcome.Rejected, trainer.RunRound().Outcome);
+        var afterRejection = trainer.OptimizerState();
+        Assert.Equal(promoted.Steps, afterRejection.Steps);
+        Assert.Equal(promoted.FirstMoment, afterRejection.FirstMoment);
+
+        // A champion this trainer did not produce (here: a restore) starts the moments afresh.
+        trainer.GradientHook = null;
+        registry.Restore();
+        SubmitEpoch(trainer, stride: 2, from: 1);
+        var afterRestore = trainer.RunRound();
+        Assert.Equal(RoundOutcome.Promoted, afterRestore.Outcome);
+        Assert.True(afterRestore.Steps > 0);
+        Assert.Equal(afterRestore.Steps, trainer.OptimizerState().Steps);
+    }
+
+    [Fact]
     public void Restore_brings_back_the_previous_champion_and_training_continues_from_it()
     {
         using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, seed: 3));
