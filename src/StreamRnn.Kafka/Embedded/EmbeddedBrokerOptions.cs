@@ -7,7 +7,7 @@ public sealed record EmbeddedBrokerOptions
     public int Brokers { get; init; } = 1;
 
     /// <summary>Topics to create at start, name → partition count.</summary>
-    public IReadOnlyDictionary<string, int> Topics { get; init; } = new Dictionary<string, int>();
+    public IReadOnlyDictionary<string, int> Topics { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, int>.Empty;
 
     /// <summary>A file to write the bootstrap servers to (one line), for other processes to read; none if null.</summary>
     public string? BootstrapFile { get; init; }

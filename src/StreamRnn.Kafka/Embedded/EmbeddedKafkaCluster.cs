@@ -31,8 +31,13 @@ namespace StreamRnn.Kafka.Embedded;
 /// <item>Transactions are accepted but not honoured: read_committed consumers see aborted and open transactions,
 /// offsets sent with <c>SendOffsetsToTransaction</c> are not stored and a fenced producer can still commit, so
 /// exactly-once cannot be demonstrated against this broker.</item>
-/// <item>A group's first join is immediate because the initial rebalance delay is set to 0 here (real brokers wait
-/// 3 s); a killed member's partitions move after about <c>session.timeout.ms</c>.</item>
+/// <item>Group timing: a group's first join is immediate because the initial rebalance delay is set to 0 here (real
+/// brokers wait 3 s). With the classic protocol, every later rebalance (a member joining or leaving cleanly) waits
+/// <c>session.timeout.ms</c> − 1 s before the new generation is formed, twice over for cooperative-sticky; the mock
+/// accepts session timeouts below a real broker's 6 s minimum, which keeps tests fast. With KIP-848
+/// (<c>group.protocol=consumer</c>) assignments move with the next heartbeat
+/// (<see cref="SetGroupConsumerHeartbeatInterval"/>). A killed member's partitions move after about its session
+/// timeout.</item>
 /// </list>
 /// <para>
 /// Dispose every client (producers, consumers, admin clients) connected to the cluster before disposing it: a
@@ -219,6 +224,15 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     {
         var milliseconds = ToMilliseconds(timeout);
         Invoke($"KIP-848 session timeout {milliseconds} ms", (api, c) => { api.GroupConsumerSessionTimeoutMs(c, milliseconds); return 0; });
+    }
+
+    /// <summary>Sets the broker-side <c>group.consumer.heartbeat.interval.ms</c> of KIP-848 consumer groups: how often
+    /// members heartbeat, and so how soon they learn of a new assignment.</summary>
+    public void SetGroupConsumerHeartbeatInterval(TimeSpan interval)
+    {
+        var milliseconds = ToMilliseconds(interval);
+        ArgumentOutOfRangeException.ThrowIfZero(milliseconds, nameof(interval));
+        Invoke($"KIP-848 heartbeat interval {milliseconds} ms", (api, c) => { api.GroupConsumerHeartbeatIntervalMs(c, milliseconds); return 0; });
     }
 
     /// <summary>Disconnects a broker's clients and refuses new connections until <see cref="SetBrokerUp"/>.

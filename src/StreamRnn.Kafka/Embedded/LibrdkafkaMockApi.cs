@@ -45,6 +45,7 @@ internal sealed unsafe class LibrdkafkaMockApi
         PartitionSetLeader = (delegate* unmanaged[Cdecl]<nint, byte*, int, int, int>)Export("rd_kafka_mock_partition_set_leader");
         GroupInitialRebalanceDelayMs = (delegate* unmanaged[Cdecl]<nint, int, void>)Export("rd_kafka_mock_group_initial_rebalance_delay_ms");
         GroupConsumerSessionTimeoutMs = (delegate* unmanaged[Cdecl]<nint, int, void>)Export("rd_kafka_mock_set_group_consumer_session_timeout_ms");
+        GroupConsumerHeartbeatIntervalMs = (delegate* unmanaged[Cdecl]<nint, int, void>)Export("rd_kafka_mock_set_group_consumer_heartbeat_interval_ms");
         BrokerSetDown = (delegate* unmanaged[Cdecl]<nint, int, int>)Export("rd_kafka_mock_broker_set_down");
         BrokerSetUp = (delegate* unmanaged[Cdecl]<nint, int, int>)Export("rd_kafka_mock_broker_set_up");
         BrokerSetRtt = (delegate* unmanaged[Cdecl]<nint, int, int, int>)Export("rd_kafka_mock_broker_set_rtt");
@@ -73,6 +74,7 @@ internal sealed unsafe class LibrdkafkaMockApi
     public delegate* unmanaged[Cdecl]<nint, byte*, int, int, int> PartitionSetLeader { get; }
     public delegate* unmanaged[Cdecl]<nint, int, void> GroupInitialRebalanceDelayMs { get; }
     public delegate* unmanaged[Cdecl]<nint, int, void> GroupConsumerSessionTimeoutMs { get; }
+    public delegate* unmanaged[Cdecl]<nint, int, void> GroupConsumerHeartbeatIntervalMs { get; }
     public delegate* unmanaged[Cdecl]<nint, int, int> BrokerSetDown { get; }
     public delegate* unmanaged[Cdecl]<nint, int, int> BrokerSetUp { get; }
     public delegate* unmanaged[Cdecl]<nint, int, int, int> BrokerSetRtt { get; }
