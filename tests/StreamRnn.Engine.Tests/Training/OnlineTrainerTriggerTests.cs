@@ -150,4 +150,31 @@ public sealed class OnlineTrainerTriggerTests
         Assert.Equal(1, trainer.Pool.Idle);
         Assert.Throws<ObjectDisposedException>(() => trainer.RunRound());
     }
+
+    [Fact]
+    public void Submitting_allocates_nothing_between_triggers_in_the_steady_state()
+    {
+        var scheduler = new HistoricalScheduler();
+        using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
+        using var trainer = new OnlineTrainer("p", new TrainingOptions
+        {
+            WindowSteps = 4, BatchWindows = 4, TrainEveryWindows = 1000, QueueCapacity = 1000, HoldBackWindows = 16, WarmupWindows = 0,
+        }, registry, scheduler);
+        trainer.StartTrigger();
+
+        // Fill the queue past capacity once (one count trigger), so every later submit also drops (and recycles) the
+        // oldest window; the next trigger is 1,000 windows away.
+        Submit(trainer, 1100);
+        Assert.Equal(1, trainer.RoundsTriggered);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 800; i++)
+        {
+            trainer.Submit(trainer.Pool.Rent());
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(1, trainer.RoundsTriggered);
+        Assert.Equal(900, trainer.Queue.Dropped);
+    }
 }
