@@ -4,6 +4,7 @@ using StreamRnn.Benchmarks.Comparisons;
 using StreamRnn.Benchmarks.Configuration;
 using StreamRnn.Benchmarks.LibTorch;
 using StreamRnn.Benchmarks.NativeLoading;
+using StreamRnn.Benchmarks.Pairing;
 using StreamRnn.Benchmarks.Reporting;
 using StreamRnn.Benchmarks.Validation;
 
@@ -11,6 +12,7 @@ using StreamRnn.Benchmarks.Validation;
 //   --patch-native <file>   flag the glue's GLIBCXX_3.4.32 need weak (run by the MSBuild target after build)
 //   --check                 only show that StreamRnn and libtorch compute the same states and gradients
 //   --ratios                check, run the suite, then print StreamRnn vs libtorch side by side and the targets
+//   --paired                check, then the same comparison interleaved in one process (no BenchmarkDotNet); see Pairing/
 //   --full                  BenchmarkDotNet's default job instead of the short one
 //   --in-process            run every case in this process instead of one child process per case
 if (args.Length == 2 && args[0] == "--patch-native")
@@ -23,10 +25,11 @@ if (args.Length == 2 && args[0] == "--patch-native")
 List<string> rest = [.. args];
 bool ratios = rest.Remove("--ratios");
 bool checkOnly = rest.Remove("--check");
+bool paired = rest.Remove("--paired");
 bool fullJob = rest.Remove("--full");
 bool inProcess = rest.Remove("--in-process");
 
-if (checkOnly || ratios)
+if (checkOnly || ratios || paired)
 {
     foreach (string line in MachineDescription.Describe())
     {
@@ -45,6 +48,23 @@ if (checkOnly || ratios)
     }
 }
 
+if (paired)
+{
+    const int rounds = 15;
+    TimeSpan segment = TimeSpan.FromMilliseconds(30);
+    IReadOnlyList<RatioRow> pairedRows = PairedComparison.Run(Console.Out, rounds, segment);
+    string pairedReport = Report(
+        $"StreamRnn vs libtorch, interleaved in one process ({rounds} rounds of ~{segment.TotalMilliseconds:F0} ms segments per side, medians)",
+        pairedRows, "medians over rounds");
+    Console.WriteLine();
+    Console.WriteLine(pairedReport);
+    string pairedPath = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results", "paired-ratios.md");
+    Directory.CreateDirectory(Path.GetDirectoryName(pairedPath)!);
+    File.WriteAllText(pairedPath, pairedReport + Environment.NewLine);
+    Console.WriteLine($"Written to {pairedPath}");
+    return 0;
+}
+
 if (ratios && !rest.Contains("--filter"))
 {
     rest.AddRange(["--filter", "*"]);
@@ -57,16 +77,7 @@ IEnumerable<Summary> summaries = BenchmarkSwitcher
 if (ratios)
 {
     List<Summary> all = [.. summaries];
-    IReadOnlyList<RatioRow> rows = RatioReport.Collect(all);
-    string table = RatioReport.ToMarkdown(rows, LibTorchRuntime.DefaultThreadCount);
-    List<string> lines = ["## StreamRnn vs libtorch, measured side by side in one run", "", .. MachineDescription.Describe().Select(line => $"- {line}"), "", table];
-    foreach (TargetVerdict verdict in RatioReport.Evaluate(rows))
-    {
-        string met = verdict.Met switch { true => "MET", false => "NOT MET", null => "not measured" };
-        lines.Add($"- {verdict.Target}: **{met}** ({verdict.Evidence})");
-    }
-
-    string report = string.Join(Environment.NewLine, lines);
+    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", RatioReport.Collect(all), "BenchmarkDotNet means");
     Console.WriteLine();
     Console.WriteLine(report);
     string directory = all.Count > 0 ? all[0].ResultsDirectoryPath : Directory.GetCurrentDirectory();
@@ -77,3 +88,16 @@ if (ratios)
 }
 
 return 0;
+
+static string Report(string title, IReadOnlyList<RatioRow> rows, string statistic)
+{
+    List<string> lines = [$"## {title}", "", .. MachineDescription.Describe().Select(line => $"- {line}"), "",
+        RatioReport.ToMarkdown(rows, LibTorchRuntime.DefaultThreadCount, statistic)];
+    foreach (TargetVerdict verdict in RatioReport.Evaluate(rows))
+    {
+        string met = verdict.Met switch { true => "MET", false => "NOT MET", null => "not measured" };
+        lines.Add($"- {verdict.Target}: **{met}** ({verdict.Evidence})");
+    }
+
+    return string.Join(Environment.NewLine, lines);
+}

@@ -54,7 +54,7 @@ public static class RatioReport
     }
 
     /// <summary>A Markdown table of the rows.</summary>
-    public static string ToMarkdown(IReadOnlyList<RatioRow> rows, int defaultThreads)
+    public static string ToMarkdown(IReadOnlyList<RatioRow> rows, int defaultThreads, string statistic)
     {
         StringBuilder text = new();
         text.AppendLine(CultureInfo.InvariantCulture,
@@ -69,7 +69,7 @@ public static class RatioReport
         }
 
         text.AppendLine();
-        text.AppendLine("Times are means per call (one call = one step of B keys, or one k-step window forward + backward).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Times are {statistic} per call (one call = one step of B keys, or one k-step window forward + backward).");
         text.AppendLine("ratio = libtorch time ÷ StreamRnn time (> 1: StreamRnn faster; equals the throughput ratio).");
         return text.ToString();
     }

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using StreamRnn.Benchmarks.Comparisons;
+using StreamRnn.Benchmarks.LibTorch;
+using StreamRnn.Benchmarks.Reporting;
+using StreamRnn.Core;
+
+namespace StreamRnn.Benchmarks.Pairing;
+
+/// <summary>
+/// A cross-check of the BenchmarkDotNet ratios that is robust to load that changes over minutes: in one process,
+/// StreamRnn and libtorch (1 thread, then default threads) run in alternating short segments, round after round, and
+/// each side's median segment time is taken.
+/// </summary>
+/// <remarks>
+/// BenchmarkDotNet measures each case in its own process, one after the other; on a 2-core machine shared with
+/// compilers and test runs, a burst of load during one case skews that case's ratio. Here both sides of a ratio are
+/// measured within the same ~100 ms, repeatedly, so a burst hits both or is voted out by the median. It reuses the
+/// benchmark classes' own setups and methods, so it times exactly the same calls. Allocation is read from
+/// <see cref="GC.GetAllocatedBytesForCurrentThread"/> around a whole segment.
+/// </remarks>
+public static class PairedComparison
+{
+    private static readonly CellKind[] Cells = [CellKind.Lstm, CellKind.Gru];
+    private static readonly int[] HiddenSizes = [32, 64, 128];
+    private static readonly int[] Batches = [1, 16, 256];
+
+    /// <summary>Measures every configuration of both suites; one progress line per configuration.</summary>
+    public static IReadOnlyList<RatioRow> Run(TextWriter progress, int rounds, TimeSpan segment)
+    {
+        List<RatioRow> rows = [];
+        foreach (CellKind cell in Cells)
+        {
+            foreach (int hiddenSize in HiddenSizes)
+            {
+                foreach (int batch in Batches)
+                {
+                    ForwardStepBenchmarks core = new() { Cell = cell, HiddenSize = hiddenSize, Batch = batch };
+                    ForwardStepBenchmarks torch = new() { Cell = cell, HiddenSize = hiddenSize, Batch = batch };
+                    core.SetupCore();
+                    torch.SetupLibTorchOneThread();
+                    rows.Add(Measure("Step", cell, hiddenSize, batch, () => core.StreamRnnCore(), torch.LibTorchOneThread, rounds, segment));
+                    torch.Cleanup();
+                    progress.WriteLine(Describe(rows[^1]));
+                }
+
+                TruncatedBackpropBenchmarks coreWindow = new() { Cell = cell, HiddenSize = hiddenSize };
+                TruncatedBackpropBenchmarks torchWindow = new() { Cell = cell, HiddenSize = hiddenSize };
+                coreWindow.SetupCore();
+                torchWindow.SetupLibTorchOneThread();
+                rows.Add(Measure($"TBPTT k={TruncatedBackpropBenchmarks.WindowSteps}", cell, hiddenSize, 1,
+                    () => coreWindow.StreamRnnCore(), torchWindow.LibTorchOneThread, rounds, segment));
+                torchWindow.Cleanup();
+                progress.WriteLine(Describe(rows[^1]));
+            }
+        }
+
+        return [.. rows.OrderBy(row => row.Suite, StringComparer.Ordinal).ThenBy(row => row.Cell, StringComparer.Ordinal)
+            .ThenBy(row => row.HiddenSize).ThenBy(row => row.Batch)];
+    }
+
+    private static RatioRow Measure(string suite, CellKind cell, int hiddenSize, int batch, Action core, Action torch,
+        int rounds, TimeSpan segment)
+    {
+        int defaultThreads = LibTorchRuntime.DefaultThreadCount;
+        long coreCalls = Calibrate(core, segment);
+        LibTorchRuntime.UseThreads(1);
+        long torchCalls = Calibrate(torch, segment);
+        double[] coreTimes = new double[rounds];
+        double[] oneThreadTimes = new double[rounds];
+        double[] defaultTimes = new double[rounds];
+        long coreBytes = 0;
+        long torchBytes = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            (coreTimes[round], coreBytes) = Segment(core, coreCalls);
+            LibTorchRuntime.UseThreads(1);
+            (oneThreadTimes[round], torchBytes) = Segment(torch, torchCalls);
+            LibTorchRuntime.UseThreads(defaultThreads);
+            (defaultTimes[round], _) = Segment(torch, torchCalls);
+        }
+
+        LibTorchRuntime.UseThreads(1);
+        return new RatioRow(suite, cell.ToString().ToUpperInvariant(), hiddenSize, batch,
+            Median(coreTimes), coreBytes / coreCalls, Median(oneThreadTimes), Median(defaultTimes), torchBytes / torchCalls);
+    }
+
+    /// <summary>Warms up, then returns how many calls fill about one segment.</summary>
+    private static long Calibrate(Action call, TimeSpan segment)
+    {
+        long calls = 1;
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (long index = 0; index < calls; index++)
+            {
+                call();
+            }
+
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed >= segment / 2)
+            {
+                return Math.Max(1, (long)(calls * (segment / elapsed)));
+            }
+
+            calls *= 2;
+        }
+    }
+
+    private static (double NanosecondsPerCall, long AllocatedBytes) Segment(Action call, long calls)
+    {
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long start = Stopwatch.GetTimestamp();
+        for (long index = 0; index < calls; index++)
+        {
+            call();
+        }
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        return (elapsed.TotalNanoseconds / calls, allocated);
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = [.. values.Order()];
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static string Describe(RatioRow row) => string.Create(CultureInfo.InvariantCulture,
+        $"{row.Suite,-10} {row.Cell,-4} H={row.HiddenSize,-3} B={row.Batch,-3}: StreamRnn {row.CoreNanoseconds,10:F0} ns ({row.CoreAllocatedBytes} B), " +
+        $"libtorch 1T {row.TorchOneThreadNanoseconds,10:F0} ns, default {row.TorchDefaultNanoseconds,10:F0} ns, ratio 1T {row.OneThreadRatio:F2}, default {row.DefaultThreadsRatio:F2}");
+}
