@@ -7,11 +7,8 @@ using StreamRnn.Kafka.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 
-/// <summary>Runs alone (no other test class in parallel) so that thread counts belong to this test only.</summary>
-[CollectionDefinition(nameof(ClusterLifecycleTests), DisableParallelization = true)]
-public sealed class ClusterLifecycleCollection;
-
-[Collection(nameof(ClusterLifecycleTests))]
+/// <summary>In <see cref="ClusterLifecycleCollection"/>: runs alone, so the thread counts are this class's own.</summary>
+[Collection(nameof(ClusterLifecycleCollection))]
 public sealed class ClusterLifecycleTests(ITestOutputHelper output)
 {
     private const int Cycles = 20;

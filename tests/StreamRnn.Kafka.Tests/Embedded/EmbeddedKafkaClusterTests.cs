@@ -117,7 +117,9 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     public void GetPartitionCount_OfAMissingTopicIsNullAndDoesNotCreateIt()
     {
         var topic = fixture.NewTopic("absent");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.Null(fixture.Cluster.GetPartitionCount(topic));
+        output.WriteLine($"GetPartitionCount took {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
         Assert.Null(fixture.Cluster.GetPartitionCount(topic));
         Assert.True(fixture.Cluster.CreateTopic(topic, 2));
     }
