@@ -70,6 +70,8 @@ internal static class BrokerCommand
             // Asked to stop.
         }
 
+        cluster.Dispose();
+        loggers.Dispose(); // flushes the console logger's queue, so the last line below really is last
         await error.WriteLineAsync("streamrnn: broker stopped.").ConfigureAwait(false);
         return ExitCodes.Success;
 

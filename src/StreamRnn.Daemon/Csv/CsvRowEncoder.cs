@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -29,7 +30,8 @@ internal sealed partial class CsvRowEncoder
             names[i] = JsonEncodedText.Encode(header[i]);
         }
 
-        writer = new Utf8JsonWriter(buffer);
+        // Records go to Kafka, not into HTML: keep non-ASCII text readable instead of \uXXXX escapes.
+        writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>Encodes a row; the result is valid until the next call.</summary>

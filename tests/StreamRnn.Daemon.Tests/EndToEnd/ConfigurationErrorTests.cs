@@ -1,0 +1,78 @@
+using StreamRnn.Daemon.Tests.Support;
+
+namespace StreamRnn.Daemon.Tests.EndToEnd;
+
+/// <summary>
+/// An invalid setting stops the daemon before anything starts, with exit code 3 and a message naming the setting
+/// and its value, whichever layer it came from.
+/// </summary>
+public sealed class ConfigurationErrorTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData("--Kafka:EmbeddedPartitions=0", "Kafka:EmbeddedPartitions = 0: must be between 1 and 256")]
+    [InlineData("--Kafka:BootstrapServer=localhost:9092", "Kafka:BootstrapServer = 'localhost:9092': unknown setting; Kafka has BootstrapServers, ")]
+    [InlineData("--Kafka:BootstrapServers=localhost", "Kafka:BootstrapServers = 'localhost': 'localhost' is not host:port")]
+    [InlineData("--Kafka:ClientConfig:group.id=mine", "Kafka:ClientConfig:group.id: is set by the daemon; use Kafka:GroupId instead")]
+    [InlineData("--Http:Url=https://127.0.0.1:9464", "Http:Url = 'https://127.0.0.1:9464': scheme 'https' is not supported")]
+    [InlineData("--Http:Url=127.0.0.1", "Http:Url = '127.0.0.1': is not an absolute URL")]
+    [InlineData("--Delivery:Mode=Twice", "Failed to convert configuration value 'Twice' at 'Delivery:Mode'")]
+    [InlineData("--Delivery:Mode=5", "Delivery:Mode = 5: must be one of AtLeastOnce, ExactlyOnce")]
+    [InlineData("--State:CommitInterval=00:00:00", "State:CommitInterval = 00:00:00: must be between 00:00:00.0100000 and 00:10:00")]
+    [InlineData("--State:Directory= ", "State:Directory = ' ': is required")]
+    [InlineData("--Demo:Speed=0", "Demo:Speed = 0: must be between 0.01 and 100000")]
+    [InlineData("--Shutdown:Timeout=01:00:00", "Shutdown:Timeout = 01:00:00: must be between 00:00:01 and 00:10:00")]
+    [InlineData("--Logging:Format=Xml", "Failed to convert configuration value 'Xml' at 'Logging:Format'")]
+    [InlineData("--Pipelines:0:Name=extra", "Pipelines:0:InputTopic = \"\": is required")]
+    [InlineData("--Pipelines:0:Model:HidenSize=8", "Pipelines:0:Model:HidenSize = '8': unknown setting; Pipelines:0:Model has Cell, HiddenSize, Layers, Head, Seed")]
+    [InlineData("--PipelineFiles=missing/*.json", "PipelineFiles = 'missing/*.json': matched no file under ")]
+    public async Task Bad_setting_on_the_command_line_exits_3_naming_setting_and_value(string argument, string message)
+    {
+        // A free port, unless the setting under test is the URL itself (the last value given wins).
+        string[] arguments = argument.StartsWith("--Http:Url", StringComparison.Ordinal) ? [argument] : [argument, "--Http:Url=http://127.0.0.1:0"];
+        await using var daemon = DaemonProcess.Start(arguments);
+
+        var code = await daemon.WaitForExitAsync(Timeout);
+
+        Assert.True(code == 3, $"exit code {code}\n{daemon.Transcript}");
+        Assert.Equal("streamrnn: invalid configuration:", daemon.Errors[0]);
+        Assert.Contains(daemon.Errors, line => line.Contains(message, StringComparison.Ordinal));
+        Assert.DoesNotContain(daemon.Output, line => line.Contains("Embedded Kafka broker started", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Environment_variables_with_the_STREAMRNN_prefix_are_read()
+    {
+        await using var daemon = DaemonProcess.Start(["--Http:Url=http://127.0.0.1:0"],
+            environment: new Dictionary<string, string> { ["STREAMRNN_Demo__Speed"] = "-2" });
+
+        Assert.Equal(3, await daemon.WaitForExitAsync(Timeout));
+        Assert.Contains("  Demo:Speed = -2: must be between 0.01 and 100000", daemon.Errors);
+    }
+
+    [Fact]
+    public async Task Environment_specific_file_is_layered_over_appsettings()
+    {
+        using var root = new ScratchDirectory();
+        var pipelines = Path.Combine(AppContext.BaseDirectory, "config", "pipelines", "*.json");
+        root.Write("appsettings.json", $$"""{ "PipelineFiles": "{{pipelines}}", "Http": { "Url": "http://127.0.0.1:0" } }""");
+        root.Write("appsettings.Staging.json", """{ "Kafka": { "MaxPollRecords": 0 } }""");
+
+        await using var daemon = DaemonProcess.Start(["--environment", "Staging"], workingDirectory: root.Path);
+
+        Assert.Equal(3, await daemon.WaitForExitAsync(Timeout));
+        Assert.Contains("  Kafka:MaxPollRecords = 0: must be between 1 and 1000000", daemon.Errors);
+    }
+
+    [Fact]
+    public async Task A_secret_in_an_invalid_client_config_is_never_printed()
+    {
+        await using var daemon = DaemonProcess.Start(
+            ["--Kafka:ClientConfig:sasl.password=Hunter2-Secret", "--Kafka:ClientConfig:bootstrap.servers=x:1", "--Http:Url=http://127.0.0.1:0"]);
+
+        Assert.Equal(3, await daemon.WaitForExitAsync(Timeout));
+        Assert.Contains("  Kafka:ClientConfig:bootstrap.servers: is set by the daemon; use Kafka:BootstrapServers instead", daemon.Errors);
+        Assert.DoesNotContain("Hunter2-Secret", daemon.Transcript, StringComparison.Ordinal);
+    }
+}

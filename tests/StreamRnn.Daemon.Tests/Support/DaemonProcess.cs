@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StreamRnn.Daemon.Tests.Support;
+
+/// <summary>
+/// The built daemon (<c>dotnet streamrnn.dll …</c>) run as a real process: its output collected line by line,
+/// waits on conditions with timeouts, stopped with a real SIGTERM.
+/// </summary>
+internal sealed partial class DaemonProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly List<string> outputLines = [];
+    private readonly List<string> errorLines = [];
+    private readonly Lock gate = new();
+    private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> waiters = [];
+
+    private DaemonProcess(Process process) => this.process = process;
+
+    /// <summary>streamrnn.dll as built next to this test assembly (the project reference copies it here).</summary>
+    public static string Executable
+    {
+        get
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "streamrnn.dll");
+            Assert.True(File.Exists(path), $"the daemon is not built next to the tests: {path}");
+            return path;
+        }
+    }
+
+    public int Id => process.Id;
+
+    /// <summary>True once the process has exited (or was killed).</summary>
+    public bool HasExited => exited.Task.IsCompleted;
+
+    public static DaemonProcess Start(IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Executable);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The test host's own settings must not leak into the daemon's configuration layers.
+        foreach (var key in start.Environment.Keys.ToList())
+        {
+            if (key.StartsWith("STREAMRNN_", StringComparison.Ordinal) || key.Contains("__", StringComparison.Ordinal)
+                || key is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT")
+            {
+                start.Environment.Remove(key);
+            }
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var daemon = new DaemonProcess(process);
+        process.OutputDataReceived += (_, e) => daemon.Receive(e.Data, daemon.outputLines);
+        process.ErrorDataReceived += (_, e) => daemon.Receive(e.Data, daemon.errorLines);
+        process.Exited += (_, _) => daemon.exited.TrySetResult();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return daemon;
+    }
+
+    public IReadOnlyList<string> Output
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. outputLines];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Errors
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. errorLines];
+            }
+        }
+    }
+
+    /// <summary>Everything printed so far, standard output then standard error, for assertion messages.</summary>
+    public string Transcript => string.Join('\n', Output) + "\n--- stderr ---\n" + string.Join('\n', Errors);
+
+    /// <summary>The first line (stdout or stderr, already printed or still to come) that matches.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (gate)
+        {
+            var line = outputLines.Concat(errorLines).FirstOrDefault(match);
+            if (line is not null)
+            {
+                return line;
+            }
+
+            waiters.Add((match, found));
+        }
+
+        var finished = await Task.WhenAny(found.Task, exited.Task, Task.Delay(timeout));
+        if (finished == found.Task)
+        {
+            return await found.Task;
+        }
+
+        // The process may have printed the line just before exiting.
+        lock (gate)
+        {
+            var line = outputLines.Concat(errorLines).FirstOrDefault(match);
+            if (line is not null)
+            {
+                return line;
+            }
+        }
+
+        Assert.Fail($"no line with {what} within {timeout} (exited: {exited.Task.IsCompleted}).\n{Transcript}");
+        return "";
+    }
+
+    /// <summary>Waits for "HTTP listening on URL" and returns the URL.</summary>
+    public async Task<Uri> WaitForHttpAsync(TimeSpan timeout)
+    {
+        var line = await WaitForLineAsync(l => HttpLine().IsMatch(l), timeout, "the HTTP address");
+        return new Uri(HttpLine().Match(line).Groups[1].Value);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (await Task.WhenAny(exited.Task, Task.Delay(timeout)) != exited.Task)
+        {
+            Assert.Fail($"the daemon did not exit within {timeout}.\n{Transcript}");
+        }
+
+        process.WaitForExit(); // drains the output readers
+        return process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as a container runtime or systemd does.</summary>
+    public void Terminate()
+    {
+        if (Kill(process.Id, 15) != 0)
+        {
+            Assert.Fail($"kill({process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!exited.Task.IsCompleted)
+        {
+            process.Kill(entireProcessTree: true);
+            await exited.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        process.Dispose();
+    }
+
+    private void Receive(string? line, List<string> lines)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        List<TaskCompletionSource<string>> matched = [];
+        lock (gate)
+        {
+            lines.Add(line);
+            for (var i = waiters.Count - 1; i >= 0; i--)
+            {
+                if (waiters[i].Match(line))
+                {
+                    matched.Add(waiters[i].Found);
+                    waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        foreach (var waiter in matched)
+        {
+            waiter.TrySetResult(line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"HTTP listening on (http://\S+)")]
+    private static partial Regex HttpLine();
+}
