@@ -28,6 +28,9 @@ internal static partial class ProcessorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error: {Reason} ({Code})")]
     public static partial void ClientError(ILogger logger, string reason, string code);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit deferred: {Reason}")]
+    public static partial void CommitDeferred(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "Consumer loop stopped by a fatal error; uncommitted input will be processed again after restart: {Reason}")]
     public static partial void Fatal(ILogger logger, string reason);
 

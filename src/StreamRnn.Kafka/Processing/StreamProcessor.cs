@@ -393,7 +393,18 @@ public sealed class StreamProcessor : IDisposable
         UpdateChangelogPositions();
         if (offsets.Count > 0)
         {
-            consumer!.Commit(offsets);
+            try
+            {
+                consumer!.Commit(offsets);
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                // E.g. a rebalance in progress: the offsets stay pending and go with the next commit, or the
+                // partition's next owner processes those records again (their state is already durable).
+                ProcessorLog.CommitDeferred(logger, e.Error.Reason);
+                return;
+            }
+
             foreach (var offset in offsets)
             {
                 committedOffsets[offset.TopicPartition] = offset.Offset.Value;
