@@ -93,8 +93,10 @@ internal sealed class DemoFeedService(
                 foreach (var row in schedule.Rows)
                 {
                     var due = start + TimeSpan.FromSeconds((pass * schedule.Cycle + row.Offset) / pace);
+                    // Waits under a millisecond are skipped: timers are that coarse, and the schedule is absolute,
+                    // so a row sent a little early is followed by a correspondingly longer wait, never drift.
                     var wait = due - time.GetUtcNow();
-                    if (wait > TimeSpan.Zero)
+                    if (wait > TimeSpan.FromMilliseconds(1))
                     {
                         await Task.Delay(wait, time, cancellation).ConfigureAwait(false);
                     }
