@@ -1,0 +1,116 @@
+using System.Xml.Linq;
+
+namespace StreamRnn.Daemon.Tests.Deployment;
+
+/// <summary>
+/// docker/Dockerfile read instruction by instruction (no Docker engine runs here): a multi-stage build of the daemon
+/// alone, running as a non-root user, listening on the daemon's port on every interface, state in a volume.
+/// </summary>
+public sealed class DockerfileTests
+{
+    private readonly Dockerfile dockerfile = Dockerfile.Load();
+
+    [Fact]
+    public void BuildsWithTheSdkAndShipsOnTheAspNetRuntime()
+    {
+        var stages = dockerfile.All("FROM").Select(f => dockerfile.Resolve(f.Arguments)).ToList();
+
+        Assert.Equal(2, stages.Count);
+        Assert.Equal("mcr.microsoft.com/dotnet/sdk:10.0 AS build", stages[0]);
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime", stages[1]);
+        var fromBuild = Assert.Single(dockerfile.All("COPY", dockerfile.FinalStage), c => c.Arguments.StartsWith("--from=", StringComparison.Ordinal));
+        Assert.StartsWith("--from=build ", fromBuild.Arguments);
+    }
+
+    [Fact]
+    public void PublishesOnlyTheDaemon()
+    {
+        var publish = Assert.Single(dockerfile.All("RUN"), r => r.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.Contains("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj", publish.Arguments);
+        Assert.Contains("-c Release", publish.Arguments);
+
+        var entrypoint = Dockerfile.ExecForm(Assert.Single(dockerfile.All("ENTRYPOINT", dockerfile.FinalStage)).Arguments);
+        Assert.Equal(new[] { "dotnet", DaemonDefaults.AssemblyFileName }, entrypoint);
+        Assert.Equal(new[] { "run" }, Dockerfile.ExecForm(Assert.Single(dockerfile.All("CMD", dockerfile.FinalStage)).Arguments));
+    }
+
+    [Fact]
+    public void RestoreCopiesEveryProjectTheDaemonReferences()
+    {
+        var copied = dockerfile.ContextSources().ToHashSet(StringComparer.Ordinal);
+
+        Assert.Contains("Directory.Build.props", copied);
+        Assert.Contains("Directory.Packages.props", copied);
+        foreach (var project in ProjectClosure("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj"))
+        {
+            Assert.True(copied.Contains(project), $"the Dockerfile does not copy {project} before restoring");
+        }
+    }
+
+    [Fact]
+    public void EverythingCopiedFromTheContextExistsAndIsNotIgnored()
+    {
+        var ignored = File.ReadAllLines(RepositoryRoot.Combine("docker/Dockerfile.dockerignore"))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#') && !l.Contains('*'))
+            .ToList();
+        foreach (var source in dockerfile.ContextSources())
+        {
+            var path = RepositoryRoot.Combine(source.TrimEnd('/'));
+            Assert.True(File.Exists(path) || Directory.Exists(path), $"COPY {source}: not in the repository");
+            Assert.DoesNotContain(ignored, pattern => (source.TrimEnd('/') + "/").StartsWith(pattern.TrimEnd('/') + "/", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void RunsAsTheNonRootAppUser()
+    {
+        var user = Assert.Single(dockerfile.All("USER", dockerfile.FinalStage)).Arguments;
+
+        Assert.Equal("$APP_UID", user);
+        var userIndex = dockerfile.Instructions.ToList().FindIndex(i => i.Keyword == "USER");
+        var lastRun = dockerfile.Instructions.ToList().FindLastIndex(i => i.Keyword == "RUN" && i.Stage == dockerfile.FinalStage);
+        Assert.True(lastRun < userIndex, "a RUN after USER would need root");
+        Assert.Contains(dockerfile.All("RUN", dockerfile.FinalStage), r => r.Arguments.Contains("chown -R \"$APP_UID\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ListensOnTheDaemonPortOnAllInterfacesWithStateInAVolume()
+    {
+        var environment = dockerfile.Environment(dockerfile.FinalStage);
+        var url = new Uri(environment["STREAMRNN_Http__Url"]);
+
+        Assert.Equal("0.0.0.0", url.Host);
+        Assert.Equal(DaemonDefaults.HttpPort, url.Port);
+        Assert.Equal(DaemonDefaults.HttpPort.ToString(), Assert.Single(dockerfile.All("EXPOSE", dockerfile.FinalStage)).Arguments);
+
+        var state = environment["STREAMRNN_State__Directory"];
+        Assert.Equal(new[] { state }, Dockerfile.ExecForm(Assert.Single(dockerfile.All("VOLUME", dockerfile.FinalStage)).Arguments));
+        var compose = ComposeFile.Load();
+        Assert.All(compose.DaemonServices(), s => Assert.Equal(state, compose.Environment(s)["STREAMRNN_State__Directory"]));
+    }
+
+    /// <summary>The project and every project it references, transitively, as repository paths.</summary>
+    private static IEnumerable<string> ProjectClosure(string project)
+    {
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (!seen.Add(current))
+            {
+                continue;
+            }
+
+            var directory = Path.GetDirectoryName(RepositoryRoot.Combine(current))!;
+            foreach (var reference in XDocument.Load(RepositoryRoot.Combine(current)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(directory, reference.Attribute("Include")!.Value.Replace('\\', '/')));
+                pending.Push(Path.GetRelativePath(RepositoryRoot.Path, full).Replace('\\', '/'));
+            }
+        }
+
+        return seen;
+    }
+}
