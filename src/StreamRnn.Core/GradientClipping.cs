@@ -1,8 +1,45 @@
+using System.Numerics.Tensors;
+using StreamRnn.Core.Numerics;
+
 namespace StreamRnn.Core;
 
 /// <summary>Gradient clipping.</summary>
 public static class GradientClipping
 {
     /// <summary>Scales <paramref name="gradient"/> so its L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping (NaN if any value is not finite, in which case nothing is scaled).</summary>
-    public static float ClipByGlobalNorm(Span<float> gradient, float maxNorm) => throw new NotImplementedException();
+    /// <remarks>
+    /// <c>‖g‖ = √Σ gᵢ²;  if ‖g‖ &gt; maxNorm: g = g · maxNorm / ‖g‖</c>. The norm is computed in float and, only if that
+    /// overflows for finite values, again in double. A NaN result tells the caller to discard the update.
+    /// </remarks>
+    public static float ClipByGlobalNorm(Span<float> gradient, float maxNorm)
+    {
+        if (!(maxNorm > 0f) || float.IsNaN(maxNorm))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
+        }
+
+        double norm = TensorPrimitives.Norm<float>(gradient);
+        if (!double.IsFinite(norm))
+        {
+            if (!FiniteCheck.AllFinite(gradient))
+            {
+                return float.NaN;
+            }
+
+            double sum = 0;
+            foreach (float g in gradient)
+            {
+                sum += (double)g * g;
+            }
+
+            norm = Math.Sqrt(sum);
+        }
+
+        if (norm > maxNorm)
+        {
+            TensorPrimitives.Multiply(gradient, (float)(maxNorm / norm), gradient);
+        }
+
+        return (float)norm;
+    }
 }

@@ -1,9 +1,62 @@
+using System.Numerics.Tensors;
+
 namespace StreamRnn.Core;
 
 /// <summary>Stochastic gradient descent with optional momentum and (L2) weight decay.</summary>
+/// <remarks>
+/// PyTorch's SGD without dampening or Nesterov: <c>d = g + λ·p;  v = μ·v + d;  p = p − η·v</c>
+/// (with μ = 0 this is <c>p = p − η·d</c>; v starts at 0, so the first step has v = d).
+/// </remarks>
 public sealed class Sgd : IOptimizer
 {
-    public Sgd(int parameterCount, float learningRate, float momentum = 0f, float weightDecay = 0f) => throw new NotImplementedException();
+    private readonly float[] velocity;
+    private readonly float[] direction;
+
+    public Sgd(int parameterCount, float learningRate, float momentum = 0f, float weightDecay = 0f)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
+        OptimizerArguments.RequireNonNegative(learningRate, nameof(learningRate));
+        OptimizerArguments.RequireNonNegative(weightDecay, nameof(weightDecay));
+        if (!(momentum >= 0f && momentum < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must lie in [0, 1).");
+        }
+
+        ParameterCount = parameterCount;
+        LearningRate = learningRate;
+        Momentum = momentum;
+        WeightDecay = weightDecay;
+        velocity = new float[parameterCount];
+        direction = new float[parameterCount];
+    }
+
     public float LearningRate { get; set; }
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient) => throw new NotImplementedException();
+
+    public float Momentum { get; }
+
+    public float WeightDecay { get; }
+
+    public int ParameterCount { get; }
+
+    /// <summary>The momentum buffer v (for inspection or persistence).</summary>
+    public ReadOnlySpan<float> Velocity => velocity;
+
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
+    {
+        OptimizerArguments.RequireLengths(parameters.Length, gradient.Length, ParameterCount);
+        ReadOnlySpan<float> d = gradient;
+        if (WeightDecay != 0f)
+        {
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradient, direction);
+            d = direction;
+        }
+
+        if (Momentum != 0f)
+        {
+            TensorPrimitives.MultiplyAdd(velocity, Momentum, d, velocity);
+            d = velocity;
+        }
+
+        TensorPrimitives.MultiplyAdd(d, -LearningRate, parameters, parameters);
+    }
 }
