@@ -42,6 +42,10 @@ internal static class RunCommand
             builder.Services.AddDaemon(builder.Configuration);
 
             app = builder.Build();
+
+            // The host validates again on start; validating first keeps an invalid setting to the plain report
+            // below instead of the host's "Hosting failed to start" stack trace.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
             app.MapDaemonEndpoints();
             var metrics = app.Services.GetRequiredService<StreamRnnMetrics>();
             var health = app.Services.GetRequiredService<HealthBoard>();
