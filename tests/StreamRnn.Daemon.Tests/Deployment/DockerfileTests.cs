@@ -48,6 +48,31 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void TheBuildStageHasTheFilesTheDaemonProjectTakesFromOutsideItsFolder()
+    {
+        // appsettings.json and config/pipelines/*.json are linked into the daemon's output from the repository root;
+        // a build context copy without them would publish a daemon without its default configuration.
+        var project = RepositoryRoot.Combine("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj");
+        var copied = dockerfile.All("COPY", 0)
+            .Select(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .SelectMany(parts => parts.Where(p => !p.StartsWith("--", StringComparison.Ordinal)).SkipLast(1))
+            .ToList();
+        var outside = XDocument.Load(project).Descendants()
+            .Select(e => e.Attribute("Include")?.Value.Replace('\\', '/'))
+            .Where(include => include is not null && include.StartsWith("../", StringComparison.Ordinal))
+            .Select(include => Path.GetRelativePath(RepositoryRoot.Path, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, include!))).Replace('\\', '/'))
+            .ToList();
+
+        Assert.Contains("appsettings.json", outside);
+        foreach (var file in outside)
+        {
+            var folder = file.Contains('*') ? file[..(file.LastIndexOf('/') + 1)] : file;
+            Assert.True(copied.Any(source => source == folder || (source.EndsWith('/') && folder.StartsWith(source, StringComparison.Ordinal))),
+                $"the daemon project includes {file}, which the build stage does not copy");
+        }
+    }
+
+    [Fact]
     public void EverythingCopiedFromTheContextExistsAndIsNotIgnored()
     {
         var ignored = File.ReadAllLines(RepositoryRoot.Combine("docker/Dockerfile.dockerignore"))
