@@ -10,10 +10,12 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// Bytes per key (slabs) = 4·StateSize + 8·(3·Statistics + Previous + PendingWidth·Horizon + 2) + 8·6 (longs)
-/// + 4·4 (ints) + 1, plus the key: a string (≈ 22 + 2·length), a byte array (≈ 24 + length) and a dictionary
-/// entry (≈ 24). For an LSTM with H = 32, one layer, four features, horizon 1 that is 256 + 8·(15+3+3+2) +
-/// 48 + 17 ≈ 505 bytes of slabs plus ≈ 100 bytes for a 16-character key: about 0.6 KB per key; two layers
-/// of H = 64 make it ≈ 1.4 KB.
+/// + 4·5 (ints) + 2 references, plus the key: a string (≈ 22 + 2·length), a byte array (≈ 24 + length) and a
+/// dictionary entry (≈ 24). "A few KB per key" in practice: an LSTM with H = 32, one layer, three features of
+/// which three keep statistics, horizon 1 needs 256 (state) + 160 (statistics, previous values, pending
+/// prediction, last prediction) + 84 (bookkeeping) = 500 bytes of slabs, plus ≈ 100 bytes for an 8-character key:
+/// about 0.6 KB per key, so a million keys take ≈ 0.6 GB. Two LSTM layers of H = 64 need 1 KB of state alone
+/// (≈ 1.4 KB per key). Training windows (k inputs and targets per key, a later issue) will add 4·k·(I + 2) bytes.
 /// </remarks>
 internal sealed class KeyStateStore
 {
@@ -65,14 +67,14 @@ internal sealed class KeyStateStore
     public double[] Statistics { get; private set; } = [];
     public double[] Previous { get; private set; } = [];
     public double[] Pending { get; private set; } = [];
-    private bool[] _dirty = [];
+    private int[] _dirtyPosition = [];
     private int[] _dirtyList = [];
     private int[] _older = [];
     private int[] _newer = [];
 
     /// <summary>Bytes of slab storage per slot.</summary>
     public int SlabBytesPerSlot =>
-        4 * StateSize + 8 * (StatisticWidth + PreviousWidth + PendingWidth + 2) + 8 * 6 + 4 * 4 + 1 + 2 * IntPtr.Size;
+        4 * StateSize + 8 * (StatisticWidth + PreviousWidth + PendingWidth + 2) + 8 * 6 + 4 * 5 + 2 * IntPtr.Size;
 
     /// <summary>Bytes held: allocated slabs plus keys and index entries.</summary>
     public long Bytes => (long)Capacity * SlabBytesPerSlot + _keyBytesHeld + (long)Count * 24;
@@ -136,7 +138,7 @@ internal sealed class KeyStateStore
         StatisticsOf(slot).Clear();
         PreviousOf(slot).Fill(double.NaN);
         PendingOf(slot).Fill(double.NaN);
-        _dirty[slot] = false;
+        _dirtyPosition[slot] = -1;
         LinkNewest(slot);
         return slot;
     }
@@ -149,7 +151,7 @@ internal sealed class KeyStateStore
         _keyBytesHeld -= 22 + 2 * key.Length + 24 + KeyBytes[slot]!.Length;
         Keys[slot] = null;
         KeyBytes[slot] = null;
-        _dirty[slot] = false;
+        ClearDirty(slot);
         Unlink(slot);
         _free[_freeCount++] = slot;
     }
@@ -167,9 +169,9 @@ internal sealed class KeyStateStore
 
     public void MarkDirty(int slot)
     {
-        if (!_dirty[slot])
+        if (_dirtyPosition[slot] < 0)
         {
-            _dirty[slot] = true;
+            _dirtyPosition[slot] = _dirtyCount;
             _dirtyList[_dirtyCount++] = slot;
         }
     }
@@ -180,20 +182,31 @@ internal sealed class KeyStateStore
     public int DrainDirty<TVisitor>(ref TVisitor visit)
         where TVisitor : struct, ISlotVisitor
     {
-        int emitted = 0;
+        int emitted = _dirtyCount;
         for (int i = 0; i < _dirtyCount; i++)
         {
             int slot = _dirtyList[i];
-            if (_dirty[slot])
-            {
-                _dirty[slot] = false;
-                visit.Visit(slot);
-                emitted++;
-            }
+            _dirtyPosition[slot] = -1;
+            visit.Visit(slot);
         }
 
         _dirtyCount = 0;
         return emitted;
+    }
+
+    /// <summary>Takes a removed key out of the dirty list (swap with the last entry), keeping the list within capacity.</summary>
+    private void ClearDirty(int slot)
+    {
+        int position = _dirtyPosition[slot];
+        if (position < 0)
+        {
+            return;
+        }
+
+        int last = _dirtyList[--_dirtyCount];
+        _dirtyList[position] = last;
+        _dirtyPosition[last] = position;
+        _dirtyPosition[slot] = -1;
     }
 
     private void LinkNewest(int slot)
@@ -253,7 +266,7 @@ internal sealed class KeyStateStore
         Statistics = Resize(Statistics, capacity * StatisticWidth);
         Previous = Resize(Previous, capacity * PreviousWidth);
         Pending = Resize(Pending, capacity * PendingWidth);
-        _dirty = Resize(_dirty, capacity);
+        _dirtyPosition = Resize(_dirtyPosition, capacity);
         _dirtyList = Resize(_dirtyList, capacity);
         _older = Resize(_older, capacity);
         _newer = Resize(_newer, capacity);

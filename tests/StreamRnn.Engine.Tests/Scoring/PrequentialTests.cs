@@ -1,0 +1,80 @@
+using System.Text.Json;
+using StreamRnn.Core;
+
+namespace StreamRnn.Engine.Tests;
+
+public sealed class PrequentialTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Each_prediction_is_scored_h_steps_later_against_the_persistence_baseline(int horizon)
+    {
+        var definition = TestPipelines.Stocks(horizon: horizon);
+        var runtime = TestPipelines.Runtime(definition);
+        var sink = new RecordingSink();
+        var records = TestPipelines.StockRecords(500, keys: 7, seed: 8);
+        runtime.Process(records, sink);
+
+        // Independent computation: per key, y_t = ln(close_t / close_{t−1}); predictions are made from the 2nd
+        // record on and scored at t + h; the baseline predicts no change (0), so its error is |y|.
+        long scored = 0;
+        double baselineAbs = 0, modelAbs = 0;
+        var closes = records
+            .Select(r => JsonDocument.Parse(r.Value).RootElement)
+            .GroupBy(e => e.GetProperty("symbol").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.GetProperty("close").GetDouble()).ToList());
+        var predictions = StateAssert.ByKey(sink);
+        foreach (var (key, close) in closes)
+        {
+            var means = predictions[key].Select(j => JsonDocument.Parse(j).RootElement.GetProperty("mean").GetDouble()).ToList();
+            Assert.Equal(close.Count - 1, means.Count);
+            for (int t = 1 + horizon; t < close.Count; t++)
+            {
+                double y = Math.Log(close[t] / close[t - 1]);
+                scored++;
+                baselineAbs += Math.Abs(y);
+                modelAbs += Math.Abs(y - means[t - horizon - 1]);
+            }
+        }
+
+        var summary = runtime.GetPrequentialSummary();
+        Assert.Equal(scored, summary.Scored);
+        Assert.Equal(baselineAbs / scored, summary.BaselineMae, 1e-12);
+        Assert.Equal(modelAbs / scored, summary.ModelMae, 1e-12);
+        Assert.InRange(summary.Coverage80, 0, 1);
+        Assert.True(double.IsNaN(summary.ModelLogLoss));
+    }
+
+    [Fact]
+    public void Binary_heads_get_log_loss_and_brier_against_the_base_rate()
+    {
+        var definition = new PipelineDefinition
+        {
+            Name = "bed-exit",
+            InputTopic = "rfid",
+            OutputTopic = "rfid.predictions",
+            Features = [new FeatureOptions { Field = "rssi", Transform = FeatureTransform.ZScore }],
+            Target = new TargetOptions { Field = "out" },
+            Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 4, Head = HeadKind.Binary },
+        };
+        var runtime = TestPipelines.Runtime(definition);
+        var sink = new RecordingSink();
+        var random = new Random(1);
+        var records = Enumerable.Range(0, 50)
+            .Select(i => TestPipelines.Record($$"""{"rssi":{{random.Next(-70, -40)}},"out":{{(i % 3 == 0 ? "true" : "0")}}}""", i, "trial-1"))
+            .ToArray();
+        runtime.Process(records, sink);
+        Assert.Equal(50, sink.Predictions.Count);
+        double p = sink.PredictionJson(0).GetProperty("probability").GetDouble();
+        Assert.InRange(p, 0, 1);
+        var summary = runtime.GetPrequentialSummary();
+        Assert.Equal(49, summary.Scored);
+        Assert.True(summary.ModelLogLoss > 0 && summary.BaselineLogLoss > 0);
+        Assert.Equal(summary.ModelRmse * summary.ModelRmse, summary.ModelBrier, 1e-12);
+        Assert.True(double.IsNaN(summary.Coverage80));
+
+        runtime.Process([TestPipelines.Record("""{"rssi":-50,"out":2}""", 50, "trial-1")], sink);
+        Assert.Equal(DeadLetterReason.WrongType, Assert.Single(sink.DeadLetters).Reason);
+    }
+}
