@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using StreamRnn.Benchmarks.Comparisons;
@@ -13,12 +15,39 @@ using StreamRnn.Benchmarks.Validation;
 //   --check                 only show that StreamRnn and libtorch compute the same states and gradients
 //   --ratios                check, run the suite, then print StreamRnn vs libtorch side by side and the targets
 //   --paired                check, then the same comparison interleaved in one process (no BenchmarkDotNet); see Pairing/
+//   --spin <cell> <H> <B> <s> only StreamRnn's step in a loop for s seconds (a target for perf record)
 //   --full                  BenchmarkDotNet's default job instead of the short one
 //   --in-process            run every case in this process instead of one child process per case
 if (args.Length == 2 && args[0] == "--patch-native")
 {
     ElfPatchOutcome outcome = TorchSharpNativeLibrary.PatchFile(args[1]);
     Console.WriteLine($"{Path.GetFileName(args[1])}: {TorchSharpNativeLibrary.MissingVersion} need → {outcome}");
+    return 0;
+}
+
+if (args.Length == 5 && args[0] == "--spin")
+{
+    ForwardStepBenchmarks spin = new()
+    {
+        Cell = Enum.Parse<StreamRnn.Core.CellKind>(args[1], ignoreCase: true),
+        HiddenSize = int.Parse(args[2], CultureInfo.InvariantCulture),
+        Batch = int.Parse(args[3], CultureInfo.InvariantCulture),
+    };
+    spin.SetupCore();
+    long calls = 0;
+    long start = Stopwatch.GetTimestamp();
+    TimeSpan duration = TimeSpan.FromSeconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+    while (Stopwatch.GetElapsedTime(start) < duration)
+    {
+        for (int index = 0; index < 100; index++)
+        {
+            spin.StreamRnnCore();
+        }
+
+        calls += 100;
+    }
+
+    Console.WriteLine($"{calls} calls, {Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls:F0} ns per call");
     return 0;
 }
 
