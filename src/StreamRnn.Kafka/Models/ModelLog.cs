@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace StreamRnn.Kafka.Models;
+
+internal static partial class ModelLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model record skipped on {Topic} at offset {Offset}: {Reason}")]
+    public static partial void Skipped(ILogger logger, string topic, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published model version {Version} of {Pipeline} to {Topic} ({Windows} windows trained)")]
+    public static partial void Published(ILogger logger, long version, string pipeline, string topic, long windows);
+}
