@@ -616,6 +616,10 @@ public sealed class StreamProcessor : IDisposable
             owned.Remove(partition);
             nextOffsets.Remove(partition);
             committedOffsets.Remove(partition);
+
+            // The partition's lag is its new owner's to report now.
+            metrics?.ConsumerLag.RemoveLabelled(partition.Topic,
+                partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         Status.AssignedPartitions = owned.Count;
