@@ -113,7 +113,7 @@ internal sealed class RecordDecoder
         Array.Clear(_fieldState);
         _problemField = -1;
         _problemText = null;
-        if (_definition.Key.Source == KeySource.RecordKey && !TryTakeKey(record.Key.Span, "record key", out reason, out detail))
+        if (_definition.Key.Source == KeySource.RecordKey && !TryTakeKey(record.Key.Span, -1, out reason, out detail))
         {
             return false;
         }
@@ -262,8 +262,7 @@ internal sealed class RecordDecoder
                 return;
             }
 
-            ok &= TryTakeKey(text, $"key field '{_fieldNameStrings[field]}'", out var reason, out var detail)
-                || Problem(field, reason, detail);
+            ok &= TryTakeKey(text, field, out var reason, out var detail) || Problem(field, reason, detail);
         }
 
         if (field == _timeField)
@@ -380,21 +379,24 @@ internal sealed class RecordDecoder
         return true;
     }
 
-    private bool TryTakeKey(ReadOnlySpan<byte> key, string what, out DeadLetterReason reason, out string detail)
+    /// <summary>Takes the key from the record (<paramref name="field"/> = -1) or from a field.</summary>
+    private bool TryTakeKey(ReadOnlySpan<byte> key, int field, out DeadLetterReason reason, out string detail)
     {
+        string What() => field < 0 ? "record key" : $"key field '{_fieldNameStrings[field]}'";
+
         if (key.IsEmpty)
         {
-            return Fail(DeadLetterReason.MissingKey, $"{what} is empty", out reason, out detail);
+            return Fail(DeadLetterReason.MissingKey, $"{What()} is empty", out reason, out detail);
         }
 
         if (key.Length > MaxKeyBytes)
         {
-            return Fail(DeadLetterReason.MissingKey, $"{what} is {key.Length} bytes, at most {MaxKeyBytes} are accepted", out reason, out detail);
+            return Fail(DeadLetterReason.MissingKey, $"{What()} is {key.Length} bytes, at most {MaxKeyBytes} are accepted", out reason, out detail);
         }
 
         if (Utf8.ToUtf16(key, _keyChars, out _, out int chars, replaceInvalidSequences: false) != OperationStatus.Done)
         {
-            return Fail(DeadLetterReason.MissingKey, $"{what} is not valid UTF-8", out reason, out detail);
+            return Fail(DeadLetterReason.MissingKey, $"{What()} is not valid UTF-8", out reason, out detail);
         }
 
         key.CopyTo(_keyBytes);

@@ -114,17 +114,18 @@ public sealed class PipelineRuntime
     public PipelineDefinition Definition { get; }
 
     /// <summary>
-    /// The weights used by the next call; the trainer's new version is swapped in between calls (Process reads
-    /// this once per call). Must have the definition's shape.
+    /// The weights used by the next call. Another thread (the trainer, or the model registry's promotion handler)
+    /// may set it at any time: Process reads it once per call, so a call never mixes versions. Must have the
+    /// definition's shape.
     /// </summary>
     public ModelWeights Weights
     {
-        get => _weights;
+        get => Volatile.Read(ref _weights);
         set
         {
             ArgumentNullException.ThrowIfNull(value);
             CheckShape(value);
-            _weights = value;
+            Volatile.Write(ref _weights, value);
             _metrics?.ModelVersion.Set(value.Version);
         }
     }
@@ -165,7 +166,7 @@ public sealed class PipelineRuntime
             return;
         }
 
-        var weights = _weights;
+        var weights = Volatile.Read(ref _weights);
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         EnsureEntryCapacity(records.Length);
         _consumed += records.Length;
