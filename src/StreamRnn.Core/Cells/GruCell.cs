@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.Cells;
 
@@ -42,9 +43,9 @@ internal static unsafe class GruCell
             var h = new ReadOnlySpan<float>(state + (nint)r * ldState, hidden);
             var hNew = new Span<float>(newState + (nint)r * ldNew, hidden);
             var difference = new Span<float>(scratch + (nint)r * lds, hidden);
-            TensorPrimitives.Sigmoid(rz, rz);
+            Activations.Sigmoid(rz, rz);
             TensorPrimitives.MultiplyAdd(rz.Slice(0, hidden), ghn, n, n);
-            TensorPrimitives.Tanh(n, n);
+            Activations.Tanh(n, n);
             TensorPrimitives.Subtract(h, n, difference);
             TensorPrimitives.MultiplyAdd(rz.Slice(hidden, hidden), difference, n, hNew);
         }

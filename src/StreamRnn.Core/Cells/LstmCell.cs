@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.Cells;
 
@@ -38,9 +39,9 @@ internal static unsafe class LstmCell
             var ifBlock = new Span<float>(g, 2 * hidden);
             var gBlock = new Span<float>(g + 2 * hidden, hidden);
             var oBlock = new Span<float>(g + 3 * hidden, hidden);
-            TensorPrimitives.Sigmoid(ifBlock, ifBlock);
-            TensorPrimitives.Tanh(gBlock, gBlock);
-            TensorPrimitives.Sigmoid(oBlock, oBlock);
+            Activations.Sigmoid(ifBlock, ifBlock);
+            Activations.Tanh(gBlock, gBlock);
+            Activations.Sigmoid(oBlock, oBlock);
 
             var cPrev = new ReadOnlySpan<float>(state + (nint)r * ldState + hidden, hidden);
             var hNew = new Span<float>(newState + (nint)r * ldNew, hidden);
@@ -48,7 +49,7 @@ internal static unsafe class LstmCell
             var t = new Span<float>(tanhC + (nint)r * ldt, hidden);
             TensorPrimitives.Multiply(ifBlock.Slice(hidden, hidden), cPrev, cNew);
             TensorPrimitives.MultiplyAdd(ifBlock.Slice(0, hidden), gBlock, cNew, cNew);
-            TensorPrimitives.Tanh(cNew, t);
+            Activations.Tanh(cNew, t);
             TensorPrimitives.Multiply(oBlock, t, hNew);
         }
     }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.Cells;
 
@@ -25,8 +26,8 @@ internal static unsafe class RnnCell
         PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg);
         for (int r = 0; r < rows; r++)
         {
-            // Per row with a fixed length, so each element takes the same TensorPrimitives path whatever the batch.
-            TensorPrimitives.Tanh(new ReadOnlySpan<float>(gates + (nint)r * ldg, hidden), new Span<float>(newState + (nint)r * ldNew, hidden));
+            // Row by row; Activations computes every element alike whatever the span, so batching cannot change a result.
+            Activations.Tanh(new ReadOnlySpan<float>(gates + (nint)r * ldg, hidden), new Span<float>(newState + (nint)r * ldNew, hidden));
         }
     }
 
