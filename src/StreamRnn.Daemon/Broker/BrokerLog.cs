@@ -11,6 +11,6 @@ internal static partial class BrokerLog
     [LoggerMessage(2003, LogLevel.Information, "Embedded Kafka broker stopped")]
     public static partial void EmbeddedStopped(ILogger logger);
 
-    [LoggerMessage(2004, LogLevel.Information, "Using the Kafka cluster at {BootstrapServers}; topics are expected to exist (see docs/operations.md)")]
+    [LoggerMessage(2004, LogLevel.Information, "Using the Kafka cluster at {BootstrapServers}; checking the pipelines' topics")]
     public static partial void External(ILogger logger, string bootstrapServers);
 }

@@ -82,49 +82,6 @@ public sealed partial class EmbeddedDaemonTests
         Assert.True(feedsStopped >= 0 && brokerStopped > feedsStopped, $"the broker must stop last\n{daemon.Transcript}");
     }
 
-    [Fact]
-    public async Task Command_line_beats_environment_and_json_logs_never_show_secrets()
-    {
-        using var scratch = new ScratchDirectory();
-        const string Secret = "Hunter2-Secret-Value";
-        await using var daemon = DaemonProcess.Start(
-            [
-                "--Http:Url=http://127.0.0.1:0", "--Logging:Format=Json", "--Kafka:BootstrapServers=127.0.0.1:9",
-                $"--Kafka:ClientConfig:sasl.password={Secret}", "--Kafka:ClientConfig:sasl.username=svc",
-                "--Shutdown:Timeout=00:00:10", $"--State:Directory={scratch.Combine("state")}",
-            ],
-            workingDirectory: scratch.Path,
-            environment: new Dictionary<string, string> { ["STREAMRNN_Http__Url"] = "not a url" });
-        var url = await daemon.WaitForHttpAsync(StartTimeout);
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-
-        var infoText = await http.GetStringAsync("/info");
-        using var info = JsonDocument.Parse(infoText);
-        Assert.Equal("127.0.0.1:9", info.RootElement.GetProperty("bootstrapServers").GetString());
-        Assert.False(info.RootElement.GetProperty("embeddedBroker").GetBoolean());
-        var clientConfig = info.RootElement.GetProperty("clientConfig");
-        Assert.Equal("***", clientConfig.GetProperty("sasl.password").GetString());
-        Assert.Equal("svc", clientConfig.GetProperty("sasl.username").GetString());
-        Assert.DoesNotContain(Secret, infoText, StringComparison.Ordinal);
-
-        // With an external broker the demo feeds are off unless asked for.
-        await daemon.WaitForLineAsync(l => l.Contains("Demo feeds are off", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the demo notice");
-
-        daemon.Terminate();
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.True(code == 0, $"exit code {code}\n{daemon.Transcript}");
-        Assert.DoesNotContain(Secret, daemon.Transcript, StringComparison.Ordinal);
-        Assert.Contains(daemon.Output, l => l.Contains("sasl.password=***", StringComparison.Ordinal));
-        Assert.NotEmpty(daemon.Output);
-        foreach (var line in daemon.Output)
-        {
-            using var entry = JsonDocument.Parse(line);
-            Assert.True(entry.RootElement.TryGetProperty("LogLevel", out _), line);
-            Assert.True(entry.RootElement.TryGetProperty("Message", out _), line);
-        }
-    }
-
     private static async Task AssertDemoFeedReplaysTheBundledRowsAsync(string bootstrap)
     {
         // The first row of each symbol in the bundled file, encoded as the feed encodes it.
