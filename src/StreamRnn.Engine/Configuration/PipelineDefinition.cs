@@ -54,6 +54,9 @@ public sealed class PipelineDefinition
     public ModelOptions Model { get; set; } = new();
     public StateOptions State { get; set; } = new();
 
+    /// <summary>Online retraining (off by default); validated with the rest of the definition.</summary>
+    public TrainingOptions Training { get; set; } = new();
+
     /// <summary>Most records of distinct keys stepped together in one batched call.</summary>
     public int MaxBatch { get; set; } = 256;
 
@@ -268,6 +271,15 @@ public sealed class PipelineDefinition
 
             CheckRange("State:MaxKeys", State.MaxKeys, 1, 100_000_000);
             CheckEnum("State:WhenFull", State.WhenFull);
+        }
+
+        if (Training is null)
+        {
+            Error(nameof(Training), null, "is required");
+        }
+        else
+        {
+            errors.AddRange(Training.Validate($"{prefix}:{nameof(Training)}"));
         }
 
         CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);

@@ -52,6 +52,46 @@ public sealed class PipelineDefinitionTests
     }
 
     [Fact]
+    public void Training_settings_are_validated_with_the_pipeline_and_load_from_json()
+    {
+        var definition = TestPipelines.Stocks();
+        definition.Training.LearningRate = -1;
+        Assert.Contains(definition.Validate(), e => e.StartsWith("Pipelines:stocks:Training:LearningRate = -1", StringComparison.Ordinal));
+
+        var loaded = PipelineDefinition.Parse("""
+            { "Name": "t", "InputTopic": "a", "OutputTopic": "b", "Features": [ { "Field": "x" } ], "Target": { "Field": "x" },
+              "Training": { "Enabled": true, "WindowSteps": 8, "TrainEveryInterval": "00:01:00" } }
+            """u8);
+        Assert.Empty(loaded.Validate());
+        Assert.True(loaded.Training.Enabled);
+        Assert.Equal(8, loaded.Training.WindowSteps);
+        Assert.Equal(TimeSpan.FromMinutes(1), loaded.Training.TrainEveryInterval);
+    }
+
+    [Fact]
+    public void The_shipped_pipeline_files_load_and_validate()
+    {
+        // The build output may live outside the repository (--artifacts-path): find it from this source file.
+        string? directory = Path.GetDirectoryName(SourceFile());
+        while (directory is not null && !File.Exists(Path.Combine(directory, "StreamRnn.sln")))
+        {
+            directory = Path.GetDirectoryName(directory);
+        }
+
+        Assert.NotNull(directory);
+        var files = Directory.GetFiles(Path.Combine(directory!, "config", "pipelines"), "*.json");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var definition = PipelineDefinition.Load(file);
+            Assert.Equal([], definition.Validate());
+            _ = TestPipelines.Runtime(definition);
+        }
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+
+    [Fact]
     public void The_prefix_can_name_an_inline_list_entry()
     {
         var definition = TestPipelines.Stocks();
