@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using StreamRnn.Core.LinearAlgebra;
 
 namespace StreamRnn.Core.Cells;
 
@@ -32,23 +33,7 @@ internal static class LayerBackward
 
         TensorPrimitives.Add(gBih, dAih, gBih);
         TensorPrimitives.Add(gBhh, dAhh, gBhh);
-        for (int j = 0; j < gh; j++)
-        {
-            float a = dAih[j];
-            Span<float> gRow = gWih.Slice(j * inputSize, inputSize);
-            TensorPrimitives.MultiplyAdd(x, a, gRow, gRow);
-            if (!dx.IsEmpty)
-            {
-                TensorPrimitives.MultiplyAdd(wIh.Slice(j * inputSize, inputSize), a, dx, dx);
-            }
-
-            a = dAhh[j];
-            gRow = gWhh.Slice(j * hidden, hidden);
-            TensorPrimitives.MultiplyAdd(hPrev, a, gRow, gRow);
-            if (!dhPrev.IsEmpty)
-            {
-                TensorPrimitives.MultiplyAdd(wHh.Slice(j * hidden, hidden), a, dhPrev, dhPrev);
-            }
-        }
+        OuterProductKernels.Accumulate(wIh, dAih, x, inputSize, gWih, dx);
+        OuterProductKernels.Accumulate(wHh, dAhh, hPrev, hidden, gWhh, dhPrev);
     }
 }
