@@ -79,12 +79,12 @@ if (checkOnly || ratios || paired)
 
 if (paired)
 {
-    const int rounds = 15;
-    TimeSpan segment = TimeSpan.FromMilliseconds(30);
+    const int rounds = 41;
+    TimeSpan segment = TimeSpan.FromMilliseconds(5);
     IReadOnlyList<RatioRow> pairedRows = PairedComparison.Run(Console.Out, rounds, segment);
     string pairedReport = Report(
-        $"StreamRnn vs libtorch, interleaved in one process ({rounds} rounds of ~{segment.TotalMilliseconds:F0} ms segments per side, medians)",
-        pairedRows, "medians over rounds");
+        $"StreamRnn vs libtorch, interleaved in one process ({rounds} rounds of ~{segment.TotalMilliseconds:F0} ms segments per side)",
+        pairedRows, "each side's fastest segment (per-call mean within it)");
     Console.WriteLine();
     Console.WriteLine(pairedReport);
     string pairedPath = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results", "paired-ratios.md");
@@ -106,7 +106,7 @@ IEnumerable<Summary> summaries = BenchmarkSwitcher
 if (ratios)
 {
     List<Summary> all = [.. summaries];
-    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", RatioReport.Collect(all), "BenchmarkDotNet means");
+    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", RatioReport.Collect(all), "each case's fastest BenchmarkDotNet iteration (per-call mean within it)");
     Console.WriteLine();
     Console.WriteLine(report);
     string directory = all.Count > 0 ? all[0].ResultsDirectoryPath : Directory.GetCurrentDirectory();

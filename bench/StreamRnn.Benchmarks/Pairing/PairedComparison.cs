@@ -10,12 +10,13 @@ namespace StreamRnn.Benchmarks.Pairing;
 /// <summary>
 /// A cross-check of the BenchmarkDotNet ratios that is robust to load that changes over minutes: in one process,
 /// StreamRnn and libtorch (1 thread, then default threads) run in alternating short segments, round after round, and
-/// each side's median segment time is taken.
+/// each side's fastest segment is taken.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet measures each case in its own process, one after the other; on a 2-core machine shared with
 /// compilers and test runs, a burst of load during one case skews that case's ratio. Here both sides of a ratio are
-/// measured within the same ~100 ms, repeatedly, so a burst hits both or is voted out by the median. It reuses the
+/// measured within the same few milliseconds, repeatedly. Descheduling only ever adds time, so among many short
+/// segments the fastest is the one closest to the undisturbed cost, for both sides alike. It reuses the
 /// benchmark classes' own setups and methods, so it times exactly the same calls. Allocation is read from
 /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> around a whole segment.
 /// </remarks>
@@ -82,7 +83,7 @@ public static class PairedComparison
 
         LibTorchRuntime.UseThreads(1);
         return new RatioRow(suite, cell.ToString().ToUpperInvariant(), hiddenSize, batch,
-            Median(coreTimes), coreBytes / coreCalls, Median(oneThreadTimes), Median(defaultTimes), torchBytes / torchCalls);
+            coreTimes.Min(), coreBytes / coreCalls, oneThreadTimes.Min(), defaultTimes.Min(), torchBytes / torchCalls);
     }
 
     /// <summary>Warms up, then returns how many calls fill about one segment.</summary>
@@ -119,13 +120,6 @@ public static class PairedComparison
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         return (elapsed.TotalNanoseconds / calls, allocated);
-    }
-
-    private static double Median(double[] values)
-    {
-        double[] sorted = [.. values.Order()];
-        int middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static string Describe(RatioRow row) => string.Create(CultureInfo.InvariantCulture,

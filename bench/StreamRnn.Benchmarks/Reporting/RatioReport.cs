@@ -41,10 +41,10 @@ public static class RatioReport
                     coreCase.Parameters["Cell"].ToString()!.ToUpperInvariant(),
                     (int)coreCase.Parameters["HiddenSize"],
                     coreCase.Parameters.Items.Any(item => item.Name == "Batch") ? (int)coreCase.Parameters["Batch"] : 1,
-                    core.ResultStatistics!.Mean,
+                    core.ResultStatistics!.Min,
                     core.GcStats.GetBytesAllocatedPerOperation(coreCase),
-                    oneThread?.ResultStatistics?.Mean,
-                    defaultThreads?.ResultStatistics?.Mean,
+                    oneThread?.ResultStatistics?.Min,
+                    defaultThreads?.ResultStatistics?.Min,
                     oneThread?.GcStats.GetBytesAllocatedPerOperation(oneThread.BenchmarkCase)));
             }
         }
