@@ -280,6 +280,11 @@ public sealed class PipelineDefinition
         else
         {
             errors.AddRange(Training.Validate($"{prefix}:{nameof(Training)}"));
+            if (Training.Enabled && Target is not null && Target.Horizon >= Training.WindowSteps)
+            {
+                Error("Training:WindowSteps", Training.WindowSteps,
+                    $"must be greater than Target:Horizon ({Target.Horizon}): a window only trains on targets that arrive inside it");
+            }
         }
 
         CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);

@@ -86,6 +86,7 @@ internal sealed class FeatureLayout
         Shape = definition.CreateShape();
         Alpha = RunningStatistics.Alpha(definition.Normalization.HalfLife);
         MinStandardDeviation = definition.Normalization.MinStandardDeviation;
+        WindowSteps = definition.Training is { Enabled: true } training ? training.WindowSteps : 0;
 
         var description = new StringBuilder();
         description.Append($"{Shape.Cell}|{Shape.InputSize}|{Shape.HiddenSize}|{Shape.Layers}|{Shape.Head}|");
@@ -94,7 +95,7 @@ internal sealed class FeatureLayout
             description.Append($"{feature.Transform}:{feature.Width},");
         }
 
-        description.Append($"|{TargetTransform}|{Horizon}|{StatisticCount}|{PreviousCount}|{PendingWidth}");
+        description.Append($"|{TargetTransform}|{Horizon}|{StatisticCount}|{PreviousCount}|{PendingWidth}|{WindowSteps}");
         Fingerprint = Fnv1a(Encoding.UTF8.GetBytes(description.ToString()));
     }
 
@@ -123,6 +124,15 @@ internal sealed class FeatureLayout
     public ModelShape Shape { get; }
     public double Alpha { get; }
     public double MinStandardDeviation { get; }
+
+    /// <summary>k, the steps of a training window; 0 when training is off (no window is assembled).</summary>
+    public int WindowSteps { get; }
+
+    /// <summary>Floats of a key's window being assembled: start state, k inputs, k targets, k weights.</summary>
+    public int WindowFloatCount => WindowSteps == 0 ? 0 : Shape.StateSize + WindowSteps * (InputSize + 2);
+
+    /// <summary>Doubles of a key's window being assembled: the target's μ and σ at each step.</summary>
+    public int WindowDoubleCount => 2 * WindowSteps;
 
     /// <summary>
     /// Hash of everything that fixes the layout of a key's state (model shape, feature transforms and widths,

@@ -50,6 +50,9 @@ public sealed class PipelineRuntime
     private readonly int _maxBatch;
     private readonly int _horizon;
     private readonly long _idleTtlMs;
+    private readonly int _windowSteps;
+    private OnlineTrainer? _trainer;
+    private long _windowsCompleted;
     private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
 
     // Pass-1 results, one entry per accepted record; grown to the largest call seen.
@@ -97,8 +100,9 @@ public sealed class PipelineRuntime
         _idleTtlMs = (long)definition.State.IdleTtl.TotalMilliseconds;
         _decoder = new RecordDecoder(definition, _layout);
         _encoder = new FeatureEncoder(_layout);
+        _windowSteps = _layout.WindowSteps;
         _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
-            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys);
+            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount);
         _codec = new KeyStateCodec(_store, _layout.Fingerprint);
         _writer = new PredictionWriter(definition);
         _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
@@ -129,6 +133,31 @@ public sealed class PipelineRuntime
             _metrics?.ModelVersion.Set(value.Version);
         }
     }
+
+    /// <summary>
+    /// Where completed training windows go (Training:Enabled only). Windows are assembled and persisted per key
+    /// whether or not a trainer is attached; without one a completed window is discarded. Set on the owning thread.
+    /// </summary>
+    public OnlineTrainer? Trainer
+    {
+        get => _trainer;
+        set
+        {
+            if (value is not null && (_windowSteps == 0 || value.Pool.StateSize != _stateSize
+                || value.Pool.InputSize != _inputSize || value.Pool.Steps != _windowSteps))
+            {
+                throw new ArgumentException(
+                    $"The trainer's windows ({value.Pool.StateSize} state floats, {value.Pool.InputSize} inputs, {value.Pool.Steps} steps) " +
+                    $"do not fit pipeline '{Definition.Name}' ({_stateSize}, {_inputSize}, {_windowSteps} with Training:Enabled = {_windowSteps > 0}).",
+                    nameof(value));
+            }
+
+            _trainer = value;
+        }
+    }
+
+    /// <summary>Training windows completed since this runtime started (handed to the trainer or discarded).</summary>
+    public long WindowsCompleted => _windowsCompleted;
 
     /// <summary>The network shape the definition implies.</summary>
     public ModelShape Shape => _shape;
@@ -370,6 +399,12 @@ public sealed class PipelineRuntime
             ref readonly InputRecord record = ref records[_entryRecord[e]];
             ref readonly EncodedTarget target = ref _entryTarget[e];
             var status = _statuses[b];
+            if (_windowSteps > 0)
+            {
+                // Before the scatter below: a new window starts from the key's state before this step.
+                AssembleWindow(slot, e, target, status == StepStatus.Ok);
+            }
+
             if (status == StepStatus.Ok)
             {
                 _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
@@ -433,6 +468,67 @@ public sealed class PipelineRuntime
                 _metrics.EndToEndLatency.Observe(Math.Max(0, latencyMs) / 1000.0);
             }
         }
+    }
+
+    /// <summary>
+    /// Adds step e to its key's training window. Window layout (floats): start state (S), inputs (k × I),
+    /// targets (k), weights (k); doubles: μ_t, σ_t of the target at each step. The target of step j is
+    /// y_{j+h}, standardised with the statistics of step j (those its prediction was de-normalised with),
+    /// <c>z = clamp((y − μ_j) / σ_j, ±10)</c> (raw 0/1 for a Binary head), weight 1; it arrives h steps later, so
+    /// the last h steps of a window have weight 0 (targets arriving after the window is handed over are not
+    /// used). A failed step drops the partial window.
+    /// </summary>
+    private void AssembleWindow(int slot, int e, in EncodedTarget target, bool ok)
+    {
+        if (!ok)
+        {
+            _store.WindowFill[slot] = 0;
+            return;
+        }
+
+        int k = _windowSteps, s = _stateSize, n = _inputSize;
+        Span<float> floats = _store.WindowFloatsOf(slot);
+        Span<double> scales = _store.WindowDoublesOf(slot);
+        Span<float> inputs = floats.Slice(s, k * n);
+        Span<float> targets = floats.Slice(s + k * n, k);
+        Span<float> weights = floats.Slice(s + k * n + k, k);
+        int fill = _store.WindowFill[slot];
+        if (fill == 0)
+        {
+            _store.State(slot).CopyTo(floats[..s]);
+            targets.Clear();
+            weights.Clear();
+        }
+
+        _entryInputs.AsSpan(e * n, n).CopyTo(inputs.Slice(fill * n, n));
+        scales[2 * fill] = target.Mean;
+        scales[2 * fill + 1] = target.StandardDeviation;
+        int j = fill - _horizon;
+        if (j >= 0 && double.IsFinite(target.Value))
+        {
+            double z = _shape.Head == HeadKind.Binary ? target.Value
+                : Math.Clamp((target.Value - scales[2 * j]) / scales[2 * j + 1], -RunningStatistics.ZLimit, RunningStatistics.ZLimit);
+            targets[j] = (float)z;
+            weights[j] = 1;
+        }
+
+        if (++fill == k)
+        {
+            fill = 0;
+            _windowsCompleted++;
+            var trainer = _trainer;
+            if (trainer is not null)
+            {
+                var window = trainer.Pool.Rent();
+                floats[..s].CopyTo(window.StartState);
+                inputs.CopyTo(window.Inputs);
+                targets.CopyTo(window.Targets);
+                weights.CopyTo(window.TargetWeights);
+                trainer.Submit(window);
+            }
+        }
+
+        _store.WindowFill[slot] = fill;
     }
 
     /// <summary>
@@ -712,14 +808,16 @@ public sealed class PipelineRuntime
     internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
 
     /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
-    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps)> Dump()
+    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
+        float[] WindowFloats, double[] WindowDoubles, int WindowFill)> Dump()
     {
         for (int slot = 0; slot < _store.HighWater; slot++)
         {
             if (_store.IsUsed(slot))
             {
                 yield return (_store.Keys[slot]!, _store.State(slot).ToArray(), _store.StatisticsOf(slot).ToArray(),
-                    _store.PreviousOf(slot).ToArray(), _store.PendingOf(slot).ToArray(), _store.LastOffset[slot], _store.Steps[slot]);
+                    _store.PreviousOf(slot).ToArray(), _store.PendingOf(slot).ToArray(), _store.LastOffset[slot], _store.Steps[slot],
+                    _store.WindowFloatsOf(slot).ToArray(), _store.WindowDoublesOf(slot).ToArray(), _store.WindowFill[slot]);
             }
         }
     }

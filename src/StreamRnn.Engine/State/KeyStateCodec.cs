@@ -12,18 +12,21 @@ namespace StreamRnn.Engine;
 ///  0  "SRKS" magic              4  u16 format version       6  u16 flags (0)
 ///  8  u64 layout fingerprint (model shape, feature transforms and widths, target transform, horizon)
 /// 16  i32 partition            20  i32 state floats        24  i32 statistic doubles
-/// 28  i32 previous doubles     32  i32 pending doubles     36  i32 reserved (training window, later)
-/// 40  i64 last applied offset  48  i64 last event time ms  56  i64 steps
-/// 64  i64 last seen (wall ms)  72  i64 last model version
-/// 80  f64 last prediction mean 88  f64 last prediction spread
-/// 96  f32 × state, f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions
+/// 28  i32 previous doubles     32  i32 pending doubles     36  i32 window floats
+/// 40  i32 window doubles       44  i32 window fill (steps of the training window so far)
+/// 48  i64 last applied offset  56  i64 last event time ms  64  i64 steps
+/// 72  i64 last seen (wall ms)  80  i64 last model version
+/// 88  f64 last prediction mean 96  f64 last prediction spread
+/// 104 f32 × state, f32 × training window (start state, inputs, targets, weights),
+///     f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions,
+///     f64 × training window target scales (μ, σ per step)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state.
 /// </remarks>
 internal sealed class KeyStateCodec
 {
-    public const int HeaderBytes = 96;
+    public const int HeaderBytes = 104;
     public const ushort FormatVersion = 1;
     private const uint Magic = 0x534B5253; // "SRKS" read as little-endian u32
 
@@ -35,8 +38,8 @@ internal sealed class KeyStateCodec
     {
         _store = store;
         _fingerprint = fingerprint;
-        RecordBytes = HeaderBytes + 4 * store.StateSize
-            + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth) + 4;
+        RecordBytes = HeaderBytes + 4 * (store.StateSize + store.WindowFloatWidth)
+            + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth + store.WindowDoubleWidth) + 4;
         _buffer = new byte[RecordBytes];
     }
 
@@ -57,19 +60,23 @@ internal sealed class KeyStateCodec
         BinaryPrimitives.WriteInt32LittleEndian(b[24..], s.StatisticWidth);
         BinaryPrimitives.WriteInt32LittleEndian(b[28..], s.PreviousWidth);
         BinaryPrimitives.WriteInt32LittleEndian(b[32..], s.PendingWidth);
-        BinaryPrimitives.WriteInt32LittleEndian(b[36..], 0);
-        BinaryPrimitives.WriteInt64LittleEndian(b[40..], s.LastOffset[slot]);
-        BinaryPrimitives.WriteInt64LittleEndian(b[48..], s.LastEventTime[slot]);
-        BinaryPrimitives.WriteInt64LittleEndian(b[56..], s.Steps[slot]);
-        BinaryPrimitives.WriteInt64LittleEndian(b[64..], s.LastSeen[slot]);
-        BinaryPrimitives.WriteInt64LittleEndian(b[72..], s.LastModelVersion[slot]);
-        BinaryPrimitives.WriteDoubleLittleEndian(b[80..], s.LastMean[slot]);
-        BinaryPrimitives.WriteDoubleLittleEndian(b[88..], s.LastSpread[slot]);
+        BinaryPrimitives.WriteInt32LittleEndian(b[36..], s.WindowFloatWidth);
+        BinaryPrimitives.WriteInt32LittleEndian(b[40..], s.WindowDoubleWidth);
+        BinaryPrimitives.WriteInt32LittleEndian(b[44..], s.WindowFill[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[48..], s.LastOffset[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[56..], s.LastEventTime[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[64..], s.Steps[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[72..], s.LastSeen[slot]);
+        BinaryPrimitives.WriteInt64LittleEndian(b[80..], s.LastModelVersion[slot]);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[88..], s.LastMean[slot]);
+        BinaryPrimitives.WriteDoubleLittleEndian(b[96..], s.LastSpread[slot]);
         int offset = HeaderBytes;
         offset = WriteFloats(b, offset, s.State(slot));
+        offset = WriteFloats(b, offset, s.WindowFloatsOf(slot));
         offset = WriteDoubles(b, offset, s.StatisticsOf(slot));
         offset = WriteDoubles(b, offset, s.PreviousOf(slot));
         offset = WriteDoubles(b, offset, s.PendingOf(slot));
+        offset = WriteDoubles(b, offset, s.WindowDoublesOf(slot));
         BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], Crc32.Compute(b[..offset]));
         return b[..(offset + 4)];
     }
@@ -97,8 +104,12 @@ internal sealed class KeyStateCodec
         int statistics = BinaryPrimitives.ReadInt32LittleEndian(value[24..]);
         int previous = BinaryPrimitives.ReadInt32LittleEndian(value[28..]);
         int pending = BinaryPrimitives.ReadInt32LittleEndian(value[32..]);
-        long expected = HeaderBytes + 4L * stateFloats + 8L * ((long)statistics + previous + pending) + 4;
-        if (stateFloats < 0 || statistics < 0 || previous < 0 || pending < 0 || expected != value.Length)
+        int windowFloats = BinaryPrimitives.ReadInt32LittleEndian(value[36..]);
+        int windowDoubles = BinaryPrimitives.ReadInt32LittleEndian(value[40..]);
+        long expected = HeaderBytes + 4L * ((long)stateFloats + windowFloats)
+            + 8L * ((long)statistics + previous + pending + windowDoubles) + 4;
+        if (stateFloats < 0 || statistics < 0 || previous < 0 || pending < 0 || windowFloats < 0 || windowDoubles < 0
+            || expected != value.Length)
         {
             throw new StateFormatException(expected > value.Length
                 ? $"Key state is truncated: {value.Length} of {expected} bytes."
@@ -114,11 +125,18 @@ internal sealed class KeyStateCodec
 
         ulong fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(value[8..]);
         if (fingerprint != _fingerprint || stateFloats != _store.StateSize || statistics != _store.StatisticWidth
-            || previous != _store.PreviousWidth || pending != _store.PendingWidth)
+            || previous != _store.PreviousWidth || pending != _store.PendingWidth
+            || windowFloats != _store.WindowFloatWidth || windowDoubles != _store.WindowDoubleWidth)
         {
             throw new StateFormatException(
                 $"Key state was written for another model shape or feature layout (fingerprint {fingerprint:X16} with " +
                 $"{stateFloats} state floats, expected {_fingerprint:X16} with {_store.StateSize}).");
+        }
+
+        int fill = BinaryPrimitives.ReadInt32LittleEndian(value[44..]);
+        if (fill < 0 || (windowFloats == 0 ? fill != 0 : fill >= windowDoubles / 2))
+        {
+            throw new StateFormatException($"Key state has a training window fill of {fill}, outside its window.");
         }
     }
 
@@ -126,18 +144,21 @@ internal sealed class KeyStateCodec
     public void Apply(ReadOnlySpan<byte> value, int slot)
     {
         var s = _store;
-        s.LastOffset[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[40..]);
-        s.LastEventTime[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[48..]);
-        s.Steps[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[56..]);
-        s.LastSeen[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[64..]);
-        s.LastModelVersion[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[72..]);
-        s.LastMean[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[80..]);
-        s.LastSpread[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[88..]);
+        s.WindowFill[slot] = BinaryPrimitives.ReadInt32LittleEndian(value[44..]);
+        s.LastOffset[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[48..]);
+        s.LastEventTime[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[56..]);
+        s.Steps[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[64..]);
+        s.LastSeen[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[72..]);
+        s.LastModelVersion[slot] = BinaryPrimitives.ReadInt64LittleEndian(value[80..]);
+        s.LastMean[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[88..]);
+        s.LastSpread[slot] = BinaryPrimitives.ReadDoubleLittleEndian(value[96..]);
         int offset = HeaderBytes;
         offset = ReadFloats(value, offset, s.StateMutable(slot));
+        offset = ReadFloats(value, offset, s.WindowFloatsOf(slot));
         offset = ReadDoubles(value, offset, s.StatisticsOf(slot));
         offset = ReadDoubles(value, offset, s.PreviousOf(slot));
-        ReadDoubles(value, offset, s.PendingOf(slot));
+        offset = ReadDoubles(value, offset, s.PendingOf(slot));
+        ReadDoubles(value, offset, s.WindowDoublesOf(slot));
     }
 
     /// <summary>The partition written in a validated value.</summary>

@@ -10,12 +10,13 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// Bytes per key (slabs) = 4·StateSize + 8·(3·Statistics + Previous + PendingWidth·Horizon + 2) + 8·6 (longs)
-/// + 4·5 (ints) + 2 references, plus the key: a string (≈ 22 + 2·length), a byte array (≈ 24 + length) and a
+/// + 4·6 (ints) + 2 references, plus the key: a string (≈ 22 + 2·length), a byte array (≈ 24 + length) and a
 /// dictionary entry (≈ 24). "A few KB per key" in practice: an LSTM with H = 32, one layer, three features of
 /// which three keep statistics, horizon 1 needs 256 (state) + 160 (statistics, previous values, pending
 /// prediction, last prediction) + 84 (bookkeeping) = 500 bytes of slabs, plus ≈ 100 bytes for an 8-character key:
 /// about 0.6 KB per key, so a million keys take ≈ 0.6 GB. Two LSTM layers of H = 64 need 1 KB of state alone
-/// (≈ 1.4 KB per key). Training windows (k inputs and targets per key, a later issue) will add 4·k·(I + 2) bytes.
+/// (≈ 1.4 KB per key). With training on, the window being assembled adds 4·(StateSize + k·(I + 2)) + 16·k bytes:
+/// for k = 16 and I = 4 that is 256 + 384 + 256 ≈ 0.9 KB, so ≈ 1.5 KB per key.
 /// </remarks>
 internal sealed class KeyStateStore
 {
@@ -32,9 +33,12 @@ internal sealed class KeyStateStore
     private int _tail = None;
     private long _keyBytesHeld;
 
-    public KeyStateStore(int stateSize, int statisticCount, int previousCount, int pendingCount, int maxKeys, int initialCapacity = 64)
+    public KeyStateStore(int stateSize, int statisticCount, int previousCount, int pendingCount, int maxKeys,
+        int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64)
     {
         StateSize = stateSize;
+        WindowFloatWidth = windowFloatCount;
+        WindowDoubleWidth = windowDoubleCount;
         StatisticWidth = statisticCount * RunningStatistics.Width;
         PreviousWidth = previousCount;
         PendingWidth = pendingCount;
@@ -48,6 +52,12 @@ internal sealed class KeyStateStore
     public int StatisticWidth { get; }
     public int PreviousWidth { get; }
     public int PendingWidth { get; }
+
+    /// <summary>Floats of the training window being assembled per key (0 without training).</summary>
+    public int WindowFloatWidth { get; }
+
+    /// <summary>Doubles of the training window being assembled per key (0 without training).</summary>
+    public int WindowDoubleWidth { get; }
     public int Capacity { get; private set; }
     public int Count => _index.Count;
     public bool IsFull => Count >= _maxKeys;
@@ -67,6 +77,11 @@ internal sealed class KeyStateStore
     public double[] Statistics { get; private set; } = [];
     public double[] Previous { get; private set; } = [];
     public double[] Pending { get; private set; } = [];
+    public float[] WindowFloats { get; private set; } = [];
+    public double[] WindowDoubles { get; private set; } = [];
+
+    /// <summary>Steps in the key's current training window.</summary>
+    public int[] WindowFill { get; private set; } = [];
     private int[] _dirtyPosition = [];
     private int[] _dirtyList = [];
     private int[] _older = [];
@@ -74,7 +89,8 @@ internal sealed class KeyStateStore
 
     /// <summary>Bytes of slab storage per slot.</summary>
     public int SlabBytesPerSlot =>
-        4 * StateSize + 8 * (StatisticWidth + PreviousWidth + PendingWidth + 2) + 8 * 6 + 4 * 5 + 2 * IntPtr.Size;
+        4 * (StateSize + WindowFloatWidth) + 8 * (StatisticWidth + PreviousWidth + PendingWidth + WindowDoubleWidth + 2)
+        + 8 * 6 + 4 * 6 + 2 * IntPtr.Size;
 
     /// <summary>Bytes held: allocated slabs plus keys and index entries.</summary>
     public long Bytes => (long)Capacity * SlabBytesPerSlot + _keyBytesHeld + (long)Count * 24;
@@ -96,6 +112,8 @@ internal sealed class KeyStateStore
     public Span<double> StatisticsOf(int slot) => Statistics.AsSpan(slot * StatisticWidth, StatisticWidth);
     public Span<double> PreviousOf(int slot) => Previous.AsSpan(slot * PreviousWidth, PreviousWidth);
     public Span<double> PendingOf(int slot) => Pending.AsSpan(slot * PendingWidth, PendingWidth);
+    public Span<float> WindowFloatsOf(int slot) => WindowFloats.AsSpan(slot * WindowFloatWidth, WindowFloatWidth);
+    public Span<double> WindowDoublesOf(int slot) => WindowDoubles.AsSpan(slot * WindowDoubleWidth, WindowDoubleWidth);
 
     /// <summary>The least recently used slot, or -1 when empty.</summary>
     public int LeastRecent => _tail;
@@ -138,6 +156,9 @@ internal sealed class KeyStateStore
         StatisticsOf(slot).Clear();
         PreviousOf(slot).Fill(double.NaN);
         PendingOf(slot).Fill(double.NaN);
+        WindowFloatsOf(slot).Clear();
+        WindowDoublesOf(slot).Clear();
+        WindowFill[slot] = 0;
         _dirtyPosition[slot] = -1;
         LinkNewest(slot);
         return slot;
@@ -266,6 +287,9 @@ internal sealed class KeyStateStore
         Statistics = Resize(Statistics, capacity * StatisticWidth);
         Previous = Resize(Previous, capacity * PreviousWidth);
         Pending = Resize(Pending, capacity * PendingWidth);
+        WindowFloats = Resize(WindowFloats, capacity * WindowFloatWidth);
+        WindowDoubles = Resize(WindowDoubles, capacity * WindowDoubleWidth);
+        WindowFill = Resize(WindowFill, capacity);
         _dirtyPosition = Resize(_dirtyPosition, capacity);
         _dirtyList = Resize(_dirtyList, capacity);
         _older = Resize(_older, capacity);

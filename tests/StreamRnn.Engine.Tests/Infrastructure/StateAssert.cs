@@ -15,6 +15,9 @@ internal static class StateAssert
             Assert.True(Bits(left[i].Statistics).SequenceEqual(Bits(right[i].Statistics)), $"statistics of {key} differ");
             Assert.True(Bits(left[i].Previous).SequenceEqual(Bits(right[i].Previous)), $"previous values of {key} differ");
             Assert.True(Bits(left[i].Pending).SequenceEqual(Bits(right[i].Pending)), $"pending predictions of {key} differ");
+            Assert.True(Bits(left[i].WindowFloats).SequenceEqual(Bits(right[i].WindowFloats)), $"training window of {key} differs");
+            Assert.True(Bits(left[i].WindowDoubles).SequenceEqual(Bits(right[i].WindowDoubles)), $"training window scales of {key} differ");
+            Assert.Equal(left[i].WindowFill, right[i].WindowFill);
             Assert.Equal(left[i].Offset, right[i].Offset);
             Assert.Equal(left[i].Steps, right[i].Steps);
         }

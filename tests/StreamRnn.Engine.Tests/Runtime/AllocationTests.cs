@@ -40,6 +40,35 @@ public sealed class AllocationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Assembling_training_windows_and_handing_them_to_the_trainer_allocates_nothing_once_the_pool_is_warm()
+    {
+        var definition = TestPipelines.Stocks(CellKind.Lstm, hidden: 32);
+        definition.Training = new TrainingOptions { Enabled = true, WindowSteps = 8, QueueCapacity = 64, TrainEveryWindows = 64, WarmupWindows = 64, HoldBackWindows = 16 };
+        var runtime = TestPipelines.Runtime(definition);
+        using var trainer = new OnlineTrainer(definition.Name, definition.Training,
+            new ModelRegistry(TestPipelines.Weights(definition)), new System.Reactive.Concurrency.HistoricalScheduler());
+        runtime.Trainer = trainer;
+        var sink = new NullSink();
+        var records = TestPipelines.StockRecords(64 * 80, keys: 64, seed: 17);
+        for (int start = 0; start < 2560; start += 256)
+        {
+            runtime.Process(records.AsSpan(start, 256), sink);
+        }
+
+        // The queue is full, so every new window drops (and pools) the oldest: the steady state of a slow trainer.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int start = 2560; start < records.Length; start += 256)
+        {
+            runtime.Process(records.AsSpan(start, 256), sink);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"with training windows: {allocated} bytes allocated over {records.Length - 2560} records, {runtime.WindowsCompleted} windows");
+        Assert.True(trainer.Queue.Dropped > 0);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Flushing_the_changelog_allocates_nothing()
     {
         var runtime = TestPipelines.Runtime(TestPipelines.Stocks());

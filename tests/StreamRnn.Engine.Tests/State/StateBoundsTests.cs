@@ -120,7 +120,7 @@ public sealed class StateBoundsTests
         // LSTM H=32: 64 state floats (256 B) + statistics/previous/pending doubles + bookkeeping + key.
         Assert.InRange(runtime.BytesPerKey, 500, 800);
         Assert.InRange(runtime.StateBytes, 100 * 500, 128 * 900);
-        Assert.Equal(96 + 256 + 8 * (12 + 3 + 3) + 4, runtime.ChangelogValueBytes); // 4 statistics × 3, 3 previous values, 1 pending prediction × 3
+        Assert.Equal(104 + 256 + 8 * (12 + 3 + 3) + 4, runtime.ChangelogValueBytes); // 4 statistics × 3, 3 previous values, 1 pending prediction × 3
         var summary = runtime.QueryKey("S7")!;
         Assert.Equal(64, summary.HiddenState.Length);
         Assert.NotNull(summary.LastPredictionMean);
