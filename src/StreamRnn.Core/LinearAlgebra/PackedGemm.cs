@@ -24,10 +24,14 @@ internal static unsafe class PackedGemm
 
     /// <summary>Computes <paramref name="rows"/> rows of C (<see cref="PackedMatrix.PaddedColumns"/> floats each, stride <paramref name="ldc"/>).</summary>
     public static void Multiply(float* a1, int lda1, int k1, float* a2, int lda2, int k2, int rows, PackedMatrix w, float* c, int ldc)
+        => Multiply(a1, lda1, k1, a2, lda2, k2, rows, w, c, ldc, Fma.IsSupported);
+
+    /// <summary>As above, choosing the arithmetic explicitly (tests run the portable, unfused path on FMA hardware too).</summary>
+    internal static void Multiply(float* a1, int lda1, int k1, float* a2, int lda2, int k2, int rows, PackedMatrix w, float* c, int ldc, bool fused)
     {
         Debug.Assert(k1 + k2 == w.Rows, "The operands must cover the packed rows exactly.");
         Debug.Assert(ldc >= w.PaddedColumns, "Destination rows must hold the padded columns.");
-        if (Fma.IsSupported)
+        if (fused && Fma.IsSupported)
         {
             Multiply<Fused>(a1, lda1, k1, a2, lda2, k2, rows, w, c, ldc);
         }
