@@ -14,8 +14,10 @@ namespace StreamRnn.Core;
 /// <para>
 /// Determinism: <see cref="StepBatch"/> is bit-identical to <c>batch</c> calls of <see cref="Step"/>, whatever the
 /// batch size or a key's row in it (see <see cref="PackedGemm"/>: every element is one fixed sequence of fused
-/// multiply-adds; the elementwise parts run per row on spans of a fixed length). State restored after a crash and
-/// re-batched differently therefore evolves exactly as it would have.
+/// multiply-adds; the elementwise parts run row by row, σ and tanh through <c>Activations</c>, whose result depends on
+/// the value only). State restored after a crash and re-batched differently therefore evolves exactly as it would
+/// have. This holds within a process (and across processes on the same kind of CPU); with and without FMA hardware
+/// the roundings differ.
 /// </para>
 /// <para>
 /// Head output: Linear → [ŷ]; Gaussian → [μ, v] with the log-variance v already clamped to
