@@ -61,6 +61,43 @@ public sealed class StateBoundsTests
     }
 
     [Fact]
+    public void Churning_through_many_keys_without_a_flush_keeps_the_store_bounded_and_the_changelog_exact()
+    {
+        var definition = TestPipelines.Sensors();
+        definition.State.MaxKeys = 3;
+        var runtime = TestPipelines.Runtime(definition);
+        var sink = new RecordingSink();
+        for (int i = 0; i < 50; i++)
+        {
+            runtime.Process([Reading($"k{i}", i), Reading($"k{i}", i + 1000)], sink);
+        }
+
+        Assert.Equal(3, runtime.KeyCount);
+        Assert.Equal(47, sink.ChangelogRecords.Count); // tombstones of the evicted keys
+        Assert.All(sink.ChangelogRecords, c => Assert.Empty(c.Value));
+        Assert.Equal(3, runtime.FlushChangelog(sink));
+        Assert.Equal(["k47", "k48", "k49"], sink.ChangelogRecords.Skip(47).Select(c => Encoding.UTF8.GetString(c.Key)).Order());
+
+        // Restoring more keys than fit evicts the least recent without a tombstone.
+        var small = TestPipelines.Runtime(definition);
+        var big = TestPipelines.Runtime(TestPipelines.Sensors());
+        var bigSink = new RecordingSink();
+        for (int i = 0; i < 5; i++)
+        {
+            big.Process([Reading($"r{i}", i)], bigSink);
+        }
+
+        big.FlushChangelog(bigSink);
+        foreach (var (partition, key, value) in bigSink.ChangelogRecords)
+        {
+            small.Restore(partition, key, value);
+        }
+
+        Assert.Equal(3, small.KeyCount);
+        Assert.Equal(2, small.Counters.EvictedCapacity);
+    }
+
+    [Fact]
     public void When_full_with_the_dead_letter_policy_new_keys_are_dead_lettered()
     {
         var definition = TestPipelines.Sensors();
