@@ -18,7 +18,7 @@ namespace StreamRnn.Core.Numerics;
 /// </para>
 /// <para>
 /// <c>exp(x)</c> for x ≤ 0: x = n·ln 2 + r with n = round(x·log₂e), Cody–Waite split of ln 2, |r| ≤ ½ln 2; e^r by its
-/// Taylor polynomial to degree 7 (truncation &lt; 6e-9 relative); times 2ⁿ built in the exponent bits. x is clamped
+/// Taylor polynomial to degree 7 evaluated by Estrin's scheme (truncation &lt; 6e-9 relative); times 2ⁿ built in the exponent bits. x is clamped
 /// at −87 so 2ⁿ stays a normal float.
 /// <c>σ(x) = 1/(1 + e)</c> for x ≥ 0 and <c>e/(1 + e)</c> for x &lt; 0, with e = exp(−|x|) (accurate in both tails).
 /// <c>tanh(x) = sign(x)·(1 − e)/(1 + e)</c>, e = exp(−2|x|), for |x| ≥ 0.3; below, its Taylor series to x¹³
@@ -55,12 +55,11 @@ internal static class Activations
 
         // Taylor series of tanh: a − a³/3 + 2a⁵/15 − 17a⁷/315 + 62a⁹/2835 − 1382a¹¹/155925 + 21844a¹³/6081075.
         Vector256<float> a2 = a * a;
-        Vector256<float> p = Vector256.Create(21844f / 6081075f);
-        p = MulAdd(p, a2, Vector256.Create(-1382f / 155925f));
-        p = MulAdd(p, a2, Vector256.Create(62f / 2835f));
-        p = MulAdd(p, a2, Vector256.Create(-17f / 315f));
-        p = MulAdd(p, a2, Vector256.Create(2f / 15f));
-        p = MulAdd(p, a2, Vector256.Create(-1f / 3f));
+        Vector256<float> a4 = a2 * a2;
+        Vector256<float> q0 = MulAdd(a2, Vector256.Create(2f / 15f), Vector256.Create(-1f / 3f));
+        Vector256<float> q1 = MulAdd(a2, Vector256.Create(62f / 2835f), Vector256.Create(-17f / 315f));
+        Vector256<float> q2 = MulAdd(a2, Vector256.Create(21844f / 6081075f), Vector256.Create(-1382f / 155925f));
+        Vector256<float> p = MulAdd(a4, MulAdd(a4, q2, q1), q0);
         Vector256<float> small = MulAdd(a * a2, p, a);
 
         Vector256<float> magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(SmallTanh)), small, large);
@@ -82,18 +81,24 @@ internal static class Activations
     private static Vector256<float> ExpNonPositive(Vector256<float> x)
     {
         x = Vector256.Max(x, Vector256.Create(-87f));
+
+        // t = x·log₂e + 1.5·2²³ holds n = round(x·log₂e) in its low mantissa bits (its bit pattern is 0x4B400000 + n),
+        // which gives both n as a float and 2ⁿ's exponent bits without a float-to-int conversion.
         Vector256<float> magic = Vector256.Create(RoundingMagic);
-        Vector256<float> n = MulAdd(x, Vector256.Create(Log2E), magic) - magic;
-        Vector256<float> r = MulAdd(n, Vector256.Create(-Ln2Low), MulAdd(n, Vector256.Create(-Ln2High), x));
-        Vector256<float> p = Vector256.Create(1f / 5040f);
-        p = MulAdd(p, r, Vector256.Create(1f / 720f));
-        p = MulAdd(p, r, Vector256.Create(1f / 120f));
-        p = MulAdd(p, r, Vector256.Create(1f / 24f));
-        p = MulAdd(p, r, Vector256.Create(1f / 6f));
-        p = MulAdd(p, r, Vector256.Create(0.5f));
-        p = MulAdd(p, r, Vector256<float>.One);
-        p = MulAdd(p, r, Vector256<float>.One);
-        Vector256<int> exponent = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23);
+        Vector256<float> t = MulAdd(x, Vector256.Create(Log2E), magic);
+        Vector256<float> n = t - magic;
+        Vector256<float> r = MulAdd(n, Vector256.Create(-Ln2High), x);
+        r = MulAdd(n, Vector256.Create(-Ln2Low), r);
+
+        // e^r to degree 7 by Estrin's scheme (shorter dependency chain than Horner's).
+        Vector256<float> r2 = r * r;
+        Vector256<float> r4 = r2 * r2;
+        Vector256<float> p01 = Vector256<float>.One + r;
+        Vector256<float> p23 = MulAdd(r, Vector256.Create(1f / 6f), Vector256.Create(0.5f));
+        Vector256<float> p45 = MulAdd(r, Vector256.Create(1f / 120f), Vector256.Create(1f / 24f));
+        Vector256<float> p67 = MulAdd(r, Vector256.Create(1f / 5040f), Vector256.Create(1f / 720f));
+        Vector256<float> p = MulAdd(r4, MulAdd(r2, p67, p45), MulAdd(r2, p23, p01));
+        Vector256<int> exponent = Vector256.ShiftLeft(t.AsInt32() + Vector256.Create(127 - 0x4B400000), 23);
         return p * exponent.AsSingle();
     }
 
@@ -116,13 +121,20 @@ internal static class Activations
 
         if (i < length)
         {
-            Span<float> tail = stackalloc float[Vector256<float>.Count];
-            tail.Clear();
+            // An inline struct buffer rather than stackalloc: a localloc would cost every call a slower frame.
+            var buffer = default(TailBuffer);
+            Span<float> tail = buffer;
             x[i..].CopyTo(tail);
             Vector256<float> result = TOperator.Invoke(Vector256.Create<float>(tail));
             result.CopyTo(tail);
             tail[..(length - i)].CopyTo(destination[i..]);
         }
+    }
+
+    [InlineArray(8)]
+    private struct TailBuffer
+    {
+        private float element;
     }
 
     private interface IOperator
