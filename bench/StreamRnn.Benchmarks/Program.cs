@@ -106,7 +106,12 @@ IEnumerable<Summary> summaries = BenchmarkSwitcher
 if (ratios)
 {
     List<Summary> all = [.. summaries];
-    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", RatioReport.Collect(all), "each case's fastest BenchmarkDotNet iteration (per-call mean within it)");
+    List<RatioRow> rows = [.. RatioReport.Collect(all).Select(row => row with
+    {
+        CoreThreadAllocatedBytes = AllocationProbe.BytesPerCall(
+            row.Suite != "Step", Enum.Parse<StreamRnn.Core.CellKind>(row.Cell, ignoreCase: true), row.HiddenSize, row.Batch, calls: 2_000),
+    })];
+    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", rows, "each case's fastest BenchmarkDotNet iteration (per-call mean within it)");
     Console.WriteLine();
     Console.WriteLine(report);
     string directory = all.Count > 0 ? all[0].ResultsDirectoryPath : Directory.GetCurrentDirectory();

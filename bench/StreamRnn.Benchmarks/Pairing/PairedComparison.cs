@@ -83,7 +83,10 @@ public static class PairedComparison
 
         LibTorchRuntime.UseThreads(1);
         return new RatioRow(suite, cell.ToString().ToUpperInvariant(), hiddenSize, batch,
-            coreTimes.Min(), coreBytes / coreCalls, oneThreadTimes.Min(), defaultTimes.Min(), torchBytes / torchCalls);
+            coreTimes.Min(), null, oneThreadTimes.Min(), defaultTimes.Min(), (torchBytes + torchCalls - 1) / torchCalls)
+        {
+            CoreThreadAllocatedBytes = (coreBytes + coreCalls - 1) / coreCalls,
+        };
     }
 
     /// <summary>Warms up, then returns how many calls fill about one segment.</summary>
@@ -123,6 +126,6 @@ public static class PairedComparison
     }
 
     private static string Describe(RatioRow row) => string.Create(CultureInfo.InvariantCulture,
-        $"{row.Suite,-10} {row.Cell,-4} H={row.HiddenSize,-3} B={row.Batch,-3}: StreamRnn {row.CoreNanoseconds,10:F0} ns ({row.CoreAllocatedBytes} B), " +
+        $"{row.Suite,-10} {row.Cell,-4} H={row.HiddenSize,-3} B={row.Batch,-3}: StreamRnn {row.CoreNanoseconds,10:F0} ns ({row.CoreThreadAllocatedBytes} B), " +
         $"libtorch 1T {row.TorchOneThreadNanoseconds,10:F0} ns, default {row.TorchDefaultNanoseconds,10:F0} ns, ratio 1T {row.OneThreadRatio:F2}, default {row.DefaultThreadsRatio:F2}");
 }

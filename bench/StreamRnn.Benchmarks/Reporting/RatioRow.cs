@@ -12,6 +12,9 @@ public sealed record RatioRow(
     double? TorchDefaultNanoseconds,
     long? TorchAllocatedBytes)
 {
+    /// <summary>StreamRnn's allocation per call counted exactly on the calling thread (see <c>AllocationProbe</c>); null if not probed.</summary>
+    public long? CoreThreadAllocatedBytes { get; init; }
+
     /// <summary>libtorch single-threaded time ÷ StreamRnn time: how many times faster StreamRnn is (&gt; 1 = faster).</summary>
     public double? OneThreadRatio => TorchOneThreadNanoseconds / CoreNanoseconds;
 
