@@ -16,6 +16,12 @@ public sealed class KafkaOptions : ISettingsSection
     [SettingRequired]
     public string GroupId { get; set; } = "streamrnn";
 
+    /// <summary>
+    /// This instance's name among the group's members: the key of the model versions it publishes, and what
+    /// Training:Leader refers to in Follow mode. Empty: the machine name (in containers, set it explicitly).
+    /// </summary>
+    public string InstanceId { get; set; } = "";
+
     /// <summary>Consumer session timeout: how long a killed instance's partitions wait before moving.</summary>
     [SettingRange(1000, 300_000)]
     public int SessionTimeoutMs { get; set; } = 6000;

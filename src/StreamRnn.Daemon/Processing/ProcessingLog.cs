@@ -10,4 +10,16 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded broker: snapshots from earlier runs are discarded ({Directory}), since the broker's topics start empty")]
     public static partial void EmbeddedStateReset(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored model skipped: {Path}: {Reason}")]
+    public static partial void ModelSkipped(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline {Pipeline}: loaded model version {Version} from {Directory}")]
+    public static partial void ModelLoaded(ILogger logger, string pipeline, long version, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: model version {Version} could not be saved: {Reason}")]
+    public static partial void ModelSaveFailed(ILogger logger, string pipeline, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline {Pipeline}: model version {Version} promoted ({Source}; held-back loss {Loss:G4} vs champion {ChampionLoss:G4})")]
+    public static partial void Promoted(ILogger logger, string pipeline, long version, string source, double loss, double championLoss);
 }

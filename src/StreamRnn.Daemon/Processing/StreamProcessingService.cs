@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Broker;
@@ -8,6 +9,7 @@ using StreamRnn.Daemon.Http;
 using StreamRnn.Daemon.Pipelines;
 using StreamRnn.Engine;
 using StreamRnn.Engine.Health;
+using StreamRnn.Kafka.Admin;
 using StreamRnn.Kafka.Processing;
 
 namespace StreamRnn.Daemon.Processing;
@@ -34,7 +36,9 @@ internal sealed class StreamProcessingService(
     private static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
     private readonly ILogger logger = loggers.CreateLogger<StreamProcessingService>();
     private readonly Dictionary<string, PipelineRuntime> runtimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PipelineTraining> trainings = new(StringComparer.Ordinal);
     private StreamProcessor? processor;
+    private IProducer<byte[], byte[]>? modelProducer;
     private ITimer? statusTimer;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -47,17 +51,32 @@ internal sealed class StreamProcessingService(
             options = ForEmbeddedBroker(options);
         }
 
+        var modelDirectory = Path.GetFullPath(state.Value.Directory, environment.ContentRootPath);
+        var instanceId = string.IsNullOrWhiteSpace(kafka.Value.InstanceId) ? Environment.MachineName : kafka.Value.InstanceId;
         foreach (var pipeline in catalog.Pipelines)
         {
             var definition = pipeline.Definition;
-            var weights = ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed);
-            runtimes.Add(definition.Name, new PipelineRuntime(definition, weights, time, metrics));
+            var training = StartTraining(definition, modelDirectory, instanceId);
+            trainings.Add(definition.Name, training);
+            var weights = training.Registry.Current;
+            var runtime = new PipelineRuntime(definition, weights, time, metrics);
+            if (training.Trainer is { } trainer)
+            {
+                runtime.Trainer = trainer;
+            }
+
+            runtimes.Add(definition.Name, runtime);
             var shape = weights.Shape;
             ProcessingLog.PipelineReady(logger, definition.Name, shape.Cell.ToString(), shape.HiddenSize, shape.Layers,
                 shape.Head.ToString(), shape.ParameterCount, weights.Version);
         }
 
         processor = new StreamProcessor(options, [.. runtimes.Values], loggers.CreateLogger<StreamProcessor>(), metrics, time);
+        foreach (var (name, training) in trainings)
+        {
+            processor.UseWeightsFrom(name, () => training.Registry.Current);
+        }
+
         processor.Completion.ContinueWith(OnLoopStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         processor.Start();
@@ -89,6 +108,26 @@ internal sealed class StreamProcessingService(
             return new ModelSummary(pipeline, runtime.Weights.Version, shape.Cell.ToString(), shape.InputSize, shape.HiddenSize,
                 shape.Layers, shape.Head.ToString(), shape.ParameterCount, runtime.KeyCount, runtime.StateBytes);
         }, cancellation).ConfigureAwait(false);
+    }
+
+    private PipelineTraining StartTraining(PipelineDefinition definition, string modelDirectory, string instanceId)
+    {
+        var training = PipelineTraining.Load(definition, modelDirectory, metrics, loggers.CreateLogger<PipelineTraining>());
+        if (!definition.Training.Enabled)
+        {
+            return training;
+        }
+
+        modelProducer ??= new ProducerBuilder<byte[], byte[]>(connection.Apply(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true })).Build();
+        var consumerConfig = connection.Apply(new ConsumerConfig { GroupId = kafka.Value.GroupId });
+        int partitions;
+        using (var admin = new AdminClientBuilder(connection.Apply(new AdminClientConfig())).Build())
+        {
+            partitions = TopicMetadataReader.ReadPartitionCount(admin, definition.ModelTopic, TimeSpan.FromSeconds(10)) ?? 1;
+        }
+
+        training.StartTrainer(instanceId, modelProducer, consumerConfig, partitions, metrics);
+        return training;
     }
 
     /// <summary>
@@ -175,5 +214,16 @@ internal sealed class StreamProcessingService(
     {
         Interlocked.Exchange(ref statusTimer, null)?.Dispose();
         Interlocked.Exchange(ref processor, null)?.Dispose();
+        foreach (var training in trainings.Values)
+        {
+            training.Dispose();
+        }
+
+        trainings.Clear();
+        if (Interlocked.Exchange(ref modelProducer, null) is { } producer)
+        {
+            producer.Flush(TimeSpan.FromSeconds(5));
+            producer.Dispose();
+        }
     }
 }

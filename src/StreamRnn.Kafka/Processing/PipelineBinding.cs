@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using StreamRnn.Core;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Kafka.Processing;
@@ -16,6 +17,9 @@ internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
     public KafkaRecordSink? Sink { get; set; }
 
     public PipelineMetrics? Metrics { get; set; }
+
+    /// <summary>Where the champion weights come from (the trainer's registry); read between batches.</summary>
+    public Func<ModelWeights>? WeightSource { get; set; }
 
     public int Count { get; private set; }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamRnn.Core;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Kafka.Processing;
@@ -89,6 +90,21 @@ public sealed class StreamProcessor : IDisposable
 
     /// <summary>The output tracker, for tests and metrics: outputs in flight and the first delivery failure.</summary>
     public OutputTracker Outputs => tracker;
+
+    /// <summary>
+    /// Makes a pipeline read its weights from <paramref name="source"/> (e.g. a trainer's champion registry) before
+    /// every batch. Call before <see cref="Start"/>.
+    /// </summary>
+    public void UseWeightsFrom(string pipeline, Func<ModelWeights> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (thread is not null)
+        {
+            throw new InvalidOperationException("Weight sources are set before the loop starts.");
+        }
+
+        byName[pipeline].WeightSource = source;
+    }
 
     /// <summary>Starts the loop on its own thread.</summary>
     public void Start()
@@ -353,6 +369,12 @@ public sealed class StreamProcessor : IDisposable
             if (binding.Count == 0)
             {
                 continue;
+            }
+
+            if (binding.WeightSource?.Invoke() is { } champion && !ReferenceEquals(champion, binding.Runtime.Weights))
+            {
+                // A promoted version takes effect between batches, never inside one.
+                binding.Runtime.Weights = champion;
             }
 
             binding.Runtime.Process(binding.Pending, binding.Sink!);

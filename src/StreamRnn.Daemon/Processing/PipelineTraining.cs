@@ -1,0 +1,91 @@
+using System.Reactive.Concurrency;
+using Confluent.Kafka;
+using StreamRnn.Core;
+using StreamRnn.Engine;
+using StreamRnn.Kafka.Models;
+
+namespace StreamRnn.Daemon.Processing;
+
+/// <summary>
+/// Everything that keeps one pipeline's weights: the champion registry (inference reads it between batches), the
+/// model store in the state directory (the latest valid version is loaded at start), and, with Training:Enabled,
+/// the online trainer fed by the runtime's windows plus the model topic through which instances share versions.
+/// </summary>
+internal sealed class PipelineTraining : IDisposable
+{
+    private readonly List<IDisposable> subscriptions = [];
+    private ModelTopicListener? listener;
+
+    private readonly PipelineDefinition definition;
+    private readonly ModelStore store;
+    private readonly ILogger logger;
+
+    private PipelineTraining(PipelineDefinition definition, ModelStore store, ModelRegistry registry, ILogger logger)
+    {
+        this.definition = definition;
+        this.store = store;
+        this.logger = logger;
+        Registry = registry;
+    }
+
+    public ModelRegistry Registry { get; }
+
+    /// <summary>The trainer, or null when the pipeline does not train (or it was not started).</summary>
+    public OnlineTrainer? Trainer { get; private set; }
+
+    /// <summary>The champion to start from: the latest valid stored version, else the seed's initialisation.</summary>
+    public static PipelineTraining Load(PipelineDefinition definition, string modelDirectory, StreamRnnMetrics metrics, ILogger logger)
+    {
+        var shape = definition.CreateShape();
+        var store = new ModelStore(modelDirectory, definition.Name, definition.Training.KeepVersions);
+        var initial = store.LoadLatest(shape, (path, problem) => ProcessingLog.ModelSkipped(logger, path, problem.Message));
+        if (initial is null)
+        {
+            initial = ModelWeights.Initialize(shape, definition.Model.Seed);
+        }
+        else
+        {
+            ProcessingLog.ModelLoaded(logger, definition.Name, initial.Version, store.Directory);
+        }
+
+        var registry = new ModelRegistry(initial, definition.Training.KeepVersions, metrics.ForPipeline(definition.Name));
+        return new PipelineTraining(definition, store, registry, logger);
+    }
+
+    /// <summary>
+    /// Starts online training: the trainer thread, persistence of every promotion, and the model topic's publisher
+    /// (versions made here) and listener (versions of other instances, merged or followed as configured).
+    /// </summary>
+    public void StartTrainer(string instanceId, IProducer<byte[], byte[]> modelProducer, ConsumerConfig consumerConfig,
+        int modelTopicPartitions, StreamRnnMetrics metrics)
+    {
+        var trainer = new OnlineTrainer(definition.Name, definition.Training, Registry, TaskPoolScheduler.Default, metrics, instanceId);
+        Trainer = trainer;
+        subscriptions.Add(store.PersistPromotions(Registry,
+            (promotion, error) => ProcessingLog.ModelSaveFailed(logger, definition.Name, promotion.Weights.Version, error.Message)));
+        var publisher = new ModelTopicPublisher(modelProducer, definition.Name, definition.ModelTopic, instanceId, logger);
+        subscriptions.Add(Registry.Promotions.Subscribe(
+            promotion =>
+            {
+                ProcessingLog.Promoted(logger, definition.Name, promotion.Weights.Version, promotion.Source.ToString(),
+                    promotion.ValidationLoss, promotion.ChampionLoss);
+                publisher.OnPromoted(promotion);
+            },
+            error => ProcessingLog.ModelSaveFailed(logger, definition.Name, -1, error.Message)));
+        listener = new ModelTopicListener(consumerConfig, definition.ModelTopic, instanceId, Registry.Shape, trainer.Receive, logger);
+        listener.Start(modelTopicPartitions);
+        trainer.Start();
+    }
+
+    public void Dispose()
+    {
+        listener?.Dispose();
+        Trainer?.Dispose();
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Dispose();
+        }
+
+        Registry.Dispose();
+    }
+}
