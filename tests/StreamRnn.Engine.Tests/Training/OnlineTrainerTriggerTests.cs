@@ -119,7 +119,9 @@ public sealed class OnlineTrainerTriggerTests
         trainer.Start();
 
         Submit(trainer, 8);
-        Assert.True(SpinWait.SpinUntil(() => trainer.RoundsCompleted == 1, TimeSpan.FromSeconds(10)), "no round completed");
+        // The round is counted before its result is published: wait for the publication itself.
+        Assert.True(SpinWait.SpinUntil(() => { lock (threads) { return threads.Count == 1; } }, TimeSpan.FromSeconds(10)), "no round was published");
+        Assert.Equal(1, trainer.RoundsCompleted);
         Assert.Equal(1, trainer.RoundsTriggered);
         lock (threads)
         {
