@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using StreamRnn.Core.Cells;
 using StreamRnn.Core.Heads;
 using StreamRnn.Core.LinearAlgebra;
@@ -262,8 +263,8 @@ public sealed unsafe class BackpropagationThroughTime
                 {
                     float d = headGradients[t * outputs + o];
                     Span<float> gRow = gWOut.Slice(o * hidden, hidden);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
+                    TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
+                    TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
                     gBOut[o] += d;
                 }
             }
