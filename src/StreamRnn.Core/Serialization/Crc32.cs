@@ -1,7 +1,7 @@
 namespace StreamRnn.Core.Serialization;
 
-/// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib), table driven.</summary>
-internal static class Crc32
+/// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib), table driven: the checksum of weight files, changelog values and snapshots.</summary>
+public static class Crc32
 {
     private static readonly uint[] Table = BuildTable();
 
