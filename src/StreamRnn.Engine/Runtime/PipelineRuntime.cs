@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Diagnostics;
 using System.Text.Unicode;
+using StreamRnn.Core.Serialization;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
