@@ -141,6 +141,15 @@ public sealed class WeightFileTests
         Assert.Throws<ArgumentOutOfRangeException>(() => (lstm with { Cell = (CellKind)7 }).Validate());
     }
 
+    [Fact]
+    public void Crc32MatchesTheStandardCheckValue()
+    {
+        Assert.Equal(0xCBF43926u, StreamRnn.Core.Serialization.Crc32.Compute("123456789"u8));
+        uint running = StreamRnn.Core.Serialization.Crc32.Append(StreamRnn.Core.Serialization.Crc32.Initial, "1234"u8);
+        running = StreamRnn.Core.Serialization.Crc32.Append(running, "56789"u8);
+        Assert.Equal(0xCBF43926u, StreamRnn.Core.Serialization.Crc32.Finish(running));
+    }
+
     private sealed class ForwardOnlyStream(byte[] data) : Stream
     {
         private readonly MemoryStream inner = new(data);
