@@ -112,6 +112,23 @@ public sealed class StreamProcessorTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Fetching_pauses_while_outputs_wait_for_acknowledgement_and_nothing_is_lost()
+    {
+        // A slow broker (200 ms per request) lets unacknowledged outputs pile up past the bound.
+        var records = Series(keys: 20, perKey: 50, startStep: 0);
+        Produce(records);
+        cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(200));
+
+        using var processor = StartProcessor(maxInFlightOutputs: 100);
+        var predictions = ConsumeUntil(definition.OutputTopic, records.Count);
+        await processor.StopAsync().WaitAsync(Timeout);
+
+        Assert.True(processor.BackpressurePauses > 0, "fetching never paused");
+        Assert.Equal(records.Count, predictions.Select(p => (p.Key, p.Offset)).Distinct().Count());
+        Assert.Null(processor.Outputs.FirstFailure);
+    }
+
     private static readonly IEqualityComparer<string> JsonSemantics = new PredictionComparer();
 
     /// <summary>Two predictions agree when everything but the wall-clock latency is equal, numbers bit for bit.</summary>
@@ -129,7 +146,7 @@ public sealed class StreamProcessorTests : IDisposable
         }
     }
 
-    private StreamProcessor StartProcessor()
+    private StreamProcessor StartProcessor(int maxInFlightOutputs = 200_000)
     {
         var runtime = new PipelineRuntime(definition, Weights(), TimeProvider.System, metrics: null);
         var options = new StreamProcessorOptions
@@ -139,6 +156,7 @@ public sealed class StreamProcessorTests : IDisposable
             StateDirectory = stateDirectory,
             CommitInterval = TimeSpan.FromMilliseconds(200),
             SnapshotInterval = TimeSpan.Zero,
+            MaxInFlightOutputs = maxInFlightOutputs,
         };
         var processor = new StreamProcessor(options, [runtime], NullLogger<StreamProcessor>.Instance);
         processor.Start();
