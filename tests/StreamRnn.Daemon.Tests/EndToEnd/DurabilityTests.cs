@@ -137,6 +137,45 @@ public sealed class DurabilityTests : IDisposable
         await AssertStatesEqualUninterruptedRunAsync(inputs, [twoAddress]);
     }
 
+    [Fact]
+    public async Task Readiness_turns_red_with_a_reason_while_the_broker_is_down_and_green_when_it_returns()
+    {
+        await using var daemon = StartDaemon("health");
+        var address = await daemon.WaitForHttpAsync(Timeout);
+        await WaitForReadinessAsync(address, ready: true);
+
+        cluster.SetBrokerDown(1);
+        var down = await WaitForReadinessAsync(address, ready: false);
+        Assert.Contains("broker unreachable", down, StringComparison.Ordinal);
+
+        cluster.SetBrokerUp(1);
+        await WaitForReadinessAsync(address, ready: true);
+
+        // And it still works: records produced after the outage are predicted.
+        var records = Series(keys: 2, steps: 5, firstStep: 0);
+        await ProduceWithKcatAsync(records);
+        await WaitForEveryInputToBePredictedAsync(ReadInput());
+    }
+
+    /// <summary>Polls /readyz until it reports <paramref name="ready"/>; returns the body.</summary>
+    private static async Task<string> WaitForReadinessAsync(Uri address, bool ready)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var response = await http.GetAsync(new Uri(address, "/readyz"));
+            var body = await response.Content.ReadAsStringAsync();
+            if ((response.StatusCode == HttpStatusCode.OK) == ready)
+            {
+                return body;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/readyz never became {(ready ? "ready" : "not ready")}: {body}");
+            await Task.Delay(100);
+        }
+    }
+
     private DaemonProcess StartDaemon(string instance) => DaemonProcess.Start(
     [
         $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
