@@ -79,12 +79,18 @@ if (checkOnly || ratios || paired)
 
 if (paired)
 {
-    const int rounds = 41;
-    TimeSpan segment = TimeSpan.FromMilliseconds(5);
+    if (!ThreadCpuClock.IsAvailable)
+    {
+        Console.Error.WriteLine("--paired needs the Linux thread CPU clock.");
+        return 1;
+    }
+
+    const int rounds = 31;
+    TimeSpan segment = TimeSpan.FromMilliseconds(10);
     IReadOnlyList<RatioRow> pairedRows = PairedComparison.Run(Console.Out, rounds, segment);
     string pairedReport = Report(
         $"StreamRnn vs libtorch, interleaved in one process ({rounds} rounds of ~{segment.TotalMilliseconds:F0} ms segments per side)",
-        pairedRows, "each side's fastest segment (per-call mean within it)");
+        pairedRows, "StreamRnn and libtorch 1 thread: median thread CPU time; libtorch default threads: fastest wall-clock segment;");
     Console.WriteLine();
     Console.WriteLine(pairedReport);
     string pairedPath = Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results", "paired-ratios.md");

@@ -9,14 +9,17 @@ namespace StreamRnn.Benchmarks.Pairing;
 
 /// <summary>
 /// A cross-check of the BenchmarkDotNet ratios that is robust to load that changes over minutes: in one process,
-/// StreamRnn and libtorch (1 thread, then default threads) run in alternating short segments, round after round, and
-/// each side's fastest segment is taken.
+/// StreamRnn and libtorch (1 thread, then default threads) run in alternating short segments, round after round.
+/// Single-threaded sides (StreamRnn, libtorch with 1 thread) are timed by the thread's CPU time
+/// (<see cref="ThreadCpuClock"/>), median over rounds; libtorch with its default threads spreads work over other
+/// threads, so it is timed by the wall clock, fastest segment.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet measures each case in its own process, one after the other; on a 2-core machine shared with
 /// compilers and test runs, a burst of load during one case skews that case's ratio. Here both sides of a ratio are
-/// measured within the same few milliseconds, repeatedly. Descheduling only ever adds time, so among many short
-/// segments the fastest is the one closest to the undisturbed cost, for both sides alike. It reuses the
+/// measured within the same few milliseconds, repeatedly, and thread CPU time does not count the time a thread
+/// waits for a core at all. Wall-clock descheduling only ever adds time, so for the multi-threaded side the fastest
+/// segment is the one closest to its undisturbed cost (and it is still the least reliable column). It reuses the
 /// benchmark classes' own setups and methods, so it times exactly the same calls. Allocation is read from
 /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> around a whole segment.
 /// </remarks>
@@ -74,16 +77,16 @@ public static class PairedComparison
         long torchBytes = 0;
         for (int round = 0; round < rounds; round++)
         {
-            (coreTimes[round], coreBytes) = Segment(core, coreCalls);
+            (_, coreTimes[round], coreBytes) = Segment(core, coreCalls);
             LibTorchRuntime.UseThreads(1);
-            (oneThreadTimes[round], torchBytes) = Segment(torch, torchCalls);
+            (_, oneThreadTimes[round], torchBytes) = Segment(torch, torchCalls);
             LibTorchRuntime.UseThreads(defaultThreads);
-            (defaultTimes[round], _) = Segment(torch, torchCalls);
+            (defaultTimes[round], _, _) = Segment(torch, torchCalls);
         }
 
         LibTorchRuntime.UseThreads(1);
         return new RatioRow(suite, cell.ToString().ToUpperInvariant(), hiddenSize, batch,
-            coreTimes.Min(), null, oneThreadTimes.Min(), defaultTimes.Min(), (torchBytes + torchCalls - 1) / torchCalls)
+            Median(coreTimes), null, Median(oneThreadTimes), defaultTimes.Min(), (torchBytes + torchCalls - 1) / torchCalls)
         {
             CoreThreadAllocatedBytes = (coreBytes + coreCalls - 1) / coreCalls,
         };
@@ -111,9 +114,11 @@ public static class PairedComparison
         }
     }
 
-    private static (double NanosecondsPerCall, long AllocatedBytes) Segment(Action call, long calls)
+    /// <returns>Wall-clock and thread-CPU nanoseconds per call, and the bytes this thread allocated.</returns>
+    private static (double WallPerCall, double CpuPerCall, long AllocatedBytes) Segment(Action call, long calls)
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long cpuStart = ThreadCpuClock.Nanoseconds();
         long start = Stopwatch.GetTimestamp();
         for (long index = 0; index < calls; index++)
         {
@@ -121,8 +126,16 @@ public static class PairedComparison
         }
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        long cpu = ThreadCpuClock.Nanoseconds() - cpuStart;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-        return (elapsed.TotalNanoseconds / calls, allocated);
+        return (elapsed.TotalNanoseconds / calls, (double)cpu / calls, allocated);
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = [.. values.Order()];
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static string Describe(RatioRow row) => string.Create(CultureInfo.InvariantCulture,
