@@ -57,6 +57,9 @@ public sealed class PipelineDefinition
     /// <summary>Online retraining (off by default); validated with the rest of the definition.</summary>
     public TrainingOptions Training { get; set; } = new();
 
+    /// <summary>Alert rules on a Binary head's predictions (to AlertTopic); null = no alerts.</summary>
+    public AlertOptions? Alerts { get; set; }
+
     /// <summary>Most records of distinct keys stepped together in one batched call.</summary>
     public int MaxBatch { get; set; } = 256;
 
@@ -284,6 +287,20 @@ public sealed class PipelineDefinition
             {
                 Error("Training:WindowSteps", Training.WindowSteps,
                     $"must be greater than Target:Horizon ({Target.Horizon}): a window only trains on targets that arrive inside it");
+            }
+        }
+
+        if (Alerts is not null)
+        {
+            errors.AddRange(Alerts.Validate($"{prefix}:{nameof(Alerts)}"));
+            if (Model is not null && Model.Head != HeadKind.Binary)
+            {
+                Error("Model:Head", Model.Head, "alert rules (Alerts) need a Binary head: they watch a probability");
+            }
+
+            if (string.IsNullOrEmpty(AlertTopic))
+            {
+                Error(nameof(AlertTopic), AlertTopic, "is required when Alerts is set: alerts are written there");
             }
         }
 

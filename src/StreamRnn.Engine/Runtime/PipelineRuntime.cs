@@ -157,6 +157,9 @@ public sealed class PipelineRuntime
         }
     }
 
+    /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none. Set on the owning thread.</summary>
+    public IPredictionObserver? PredictionObserver { get; set; }
+
     /// <summary>Training windows completed since this runtime started (handed to the trainer or discarded).</summary>
     public long WindowsCompleted => _windowsCompleted;
 
@@ -463,6 +466,7 @@ public sealed class PipelineRuntime
             var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, record, latencyMs);
             sink.Prediction(key, json, record);
             _predictions++;
+            PredictionObserver?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
             if (_metrics is not null)
             {
                 _metrics.PredictionsProduced.Inc();

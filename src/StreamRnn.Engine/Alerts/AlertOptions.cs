@@ -1,0 +1,179 @@
+using System.Globalization;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Alert rules of a pipeline with a Binary head (section "Alerts"; absent = no alerts). Plain settable properties,
+/// so it binds from configuration and loads from a pipeline file; <see cref="Validate"/> names every bad setting.
+/// </summary>
+/// <remarks>
+/// Per key, with q the watched probability of each prediction (see <see cref="Watch"/>) and t its event time:
+/// raise when q ≥ Threshold for MinReadings consecutive readings and t ≥ the end of the cooldown; once raised, clear
+/// at the first reading with q &lt; ClearThreshold (between the two thresholds nothing changes: hysteresis). A raise
+/// or a clear at t starts a cooldown until t + Cooldown during which no new alert is raised. Severity is
+/// CriticalSeverity when the raising reading has q ≥ CriticalThreshold, else Severity. All spans are event time.
+/// </remarks>
+public sealed class AlertOptions
+{
+    /// <summary>Longest span accepted for Cooldown and Window.</summary>
+    public static readonly TimeSpan MaxSpan = TimeSpan.FromDays(1);
+
+    /// <summary>What the alert is about, for the reason text: "p(exit within 15 s) ≥ 0.7 for 3 readings".</summary>
+    public string Event { get; set; } = "event";
+
+    /// <summary>Target: alert on p; Complement: alert on 1 − p (the target marks the safe state, e.g. in_bed).</summary>
+    public WatchedProbability Watch { get; set; } = WatchedProbability.Target;
+
+    /// <summary>W: the event is expected within this span of an alert; the horizon of the label the alert stands for.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>q at or above which a reading counts towards raising.</summary>
+    public double Threshold { get; set; } = 0.7;
+
+    /// <summary>q below which a raised alert clears; below <see cref="Threshold"/>.</summary>
+    public double ClearThreshold { get; set; } = 0.4;
+
+    /// <summary>Consecutive readings with q ≥ Threshold needed to raise.</summary>
+    public int MinReadings { get; set; } = 3;
+
+    /// <summary>After a raise or a clear, no new alert is raised for this span of event time.</summary>
+    public TimeSpan Cooldown { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Severity of an alert raised with q below <see cref="CriticalThreshold"/>.</summary>
+    public string Severity { get; set; } = "warning";
+
+    /// <summary>q at or above which a raise is <see cref="CriticalSeverity"/>; null = never.</summary>
+    public double? CriticalThreshold { get; set; } = 0.9;
+
+    public string CriticalSeverity { get; set; } = "critical";
+
+    /// <summary>
+    /// A key without readings for between this span and twice it (event time) is forgotten; a raised alert is then
+    /// cleared with the reason "no readings". Bounds memory when keys come and go.
+    /// </summary>
+    public TimeSpan KeyIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The severities an alert can have, for metric labels (a method, so configuration binding ignores it).</summary>
+    public IReadOnlyList<string> SeverityNames() => CriticalThreshold is null ? [Severity] : [Severity, CriticalSeverity];
+
+    /// <summary>
+    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
+    /// e.g. "Pipelines:bed-exit:Alerts:ClearThreshold = 0.8: must be below Threshold (0.7)". Empty means valid.
+    /// </summary>
+    public IReadOnlyList<string> Validate(string settingPrefix = "Alerts")
+    {
+        var errors = new List<string>();
+
+        void Error(string setting, object? value, string problem) =>
+            errors.Add($"{settingPrefix}:{setting} = {Show(value)}: {problem}");
+
+        if (string.IsNullOrWhiteSpace(Event) || Event.Length > 64)
+        {
+            Error(nameof(Event), Event, "must be 1 to 64 characters naming what is alerted on (e.g. exit)");
+        }
+
+        if (!Enum.IsDefined(Watch))
+        {
+            Error(nameof(Watch), Watch, $"must be one of {string.Join(", ", Enum.GetNames<WatchedProbability>())}");
+        }
+
+        CheckSpan(nameof(Window), Window, allowZero: false);
+        CheckSpan(nameof(Cooldown), Cooldown, allowZero: true);
+        if (!(Threshold > 0 && Threshold <= 1))
+        {
+            Error(nameof(Threshold), Threshold, "must be a probability in (0, 1]");
+        }
+
+        if (!(ClearThreshold >= 0 && ClearThreshold < 1))
+        {
+            Error(nameof(ClearThreshold), ClearThreshold, "must be a probability in [0, 1)");
+        }
+        else if (ClearThreshold >= Threshold)
+        {
+            Error(nameof(ClearThreshold), ClearThreshold,
+                $"must be below Threshold ({Show(Threshold)}), or an alert would clear and raise on the same readings");
+        }
+
+        if (MinReadings is < 1 or > 10_000)
+        {
+            Error(nameof(MinReadings), MinReadings, "must be between 1 and 10000");
+        }
+
+        CheckSeverity(nameof(Severity), Severity);
+        if (CriticalThreshold is { } critical)
+        {
+            if (!(critical >= Threshold && critical <= 1))
+            {
+                Error(nameof(CriticalThreshold), critical, $"must be between Threshold ({Show(Threshold)}) and 1, or null for no critical severity");
+            }
+
+            CheckSeverity(nameof(CriticalSeverity), CriticalSeverity);
+            if (string.Equals(Severity, CriticalSeverity, StringComparison.Ordinal))
+            {
+                Error(nameof(CriticalSeverity), CriticalSeverity, "must differ from Severity");
+            }
+        }
+
+        if (KeyIdleTimeout <= TimeSpan.Zero || KeyIdleTimeout > TimeSpan.FromDays(365))
+        {
+            Error(nameof(KeyIdleTimeout), KeyIdleTimeout, "must be positive and at most 365 days");
+        }
+        else if (KeyIdleTimeout <= Cooldown || KeyIdleTimeout <= Window)
+        {
+            Error(nameof(KeyIdleTimeout), KeyIdleTimeout,
+                $"must be longer than Cooldown ({Show(Cooldown)}) and Window ({Show(Window)}): forgetting a key ends its cooldown");
+        }
+
+        return errors;
+
+        void CheckSpan(string setting, TimeSpan value, bool allowZero)
+        {
+            if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > MaxSpan)
+            {
+                Error(setting, value, allowZero ? "must be between 00:00:00 and 1.00:00:00" : "must be positive and at most 1.00:00:00");
+            }
+        }
+
+        void CheckSeverity(string setting, string? value)
+        {
+            if (string.IsNullOrEmpty(value) || value.Length > 32 || !IsLabelLike(value))
+            {
+                Error(setting, value, "must be 1 to 32 lower-case letters, digits, '_' or '-' (it is a metric label value)");
+            }
+        }
+    }
+
+    /// <summary>The reason text of a raise: "p(exit within 15 s) ≥ 0.7 for 3 readings".</summary>
+    public string RaiseReason(int readings) => string.Create(CultureInfo.InvariantCulture,
+        $"p({Event} within {Window.TotalSeconds:0.###} s) ≥ {Threshold:0.###} for {readings} reading{(readings == 1 ? "" : "s")}");
+
+    /// <summary>The reason text of a clear: "p(exit within 15 s) &lt; 0.4".</summary>
+    public string ClearReason() => string.Create(CultureInfo.InvariantCulture,
+        $"p({Event} within {Window.TotalSeconds:0.###} s) < {ClearThreshold:0.###}");
+
+    /// <summary>The reason text of a clear because the key went silent.</summary>
+    public string IdleReason() => string.Create(CultureInfo.InvariantCulture,
+        $"no readings for {KeyIdleTimeout.TotalSeconds:0.###} s or more");
+
+    private static bool IsLabelLike(string text)
+    {
+        foreach (char c in text)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(null)",
+        string { Length: 0 } => "\"\"",
+        string text => text,
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
