@@ -18,6 +18,7 @@ using StreamRnn.Benchmarks.Validation;
 //   --spin <cell> <H> <B> <s> only StreamRnn's step in a loop for s seconds (a target for perf record)
 //   --full                  BenchmarkDotNet's default job instead of the short one
 //   --in-process            run every case in this process instead of one child process per case
+//   --cpu-clock             time by thread CPU time (in process); only StreamRnn and libtorch 1-thread cases
 if (args.Length == 2 && args[0] == "--patch-native")
 {
     ElfPatchOutcome outcome = TorchSharpNativeLibrary.PatchFile(args[1]);
@@ -57,6 +58,7 @@ bool checkOnly = rest.Remove("--check");
 bool paired = rest.Remove("--paired");
 bool fullJob = rest.Remove("--full");
 bool inProcess = rest.Remove("--in-process");
+bool cpuClock = rest.Remove("--cpu-clock");
 
 if (checkOnly || ratios || paired)
 {
@@ -100,14 +102,19 @@ if (paired)
     return 0;
 }
 
-if (ratios && !rest.Contains("--filter"))
+if (cpuClock && !rest.Contains("--filter"))
+{
+    // Thread CPU time cannot time libtorch's multi-threaded cases: their work runs on other threads.
+    rest.AddRange(["--filter", "*.StreamRnnCore", "*.LibTorchOneThread"]);
+}
+else if (ratios && !rest.Contains("--filter"))
 {
     rest.AddRange(["--filter", "*"]);
 }
 
 IEnumerable<Summary> summaries = BenchmarkSwitcher
     .FromTypes([typeof(ForwardStepBenchmarks), typeof(TruncatedBackpropBenchmarks)])
-    .Run([.. rest], BenchmarkConfigFactory.Create(fullJob, inProcess));
+    .Run([.. rest], BenchmarkConfigFactory.Create(fullJob, inProcess, cpuClock));
 
 if (ratios)
 {
@@ -117,12 +124,13 @@ if (ratios)
         CoreThreadAllocatedBytes = AllocationProbe.BytesPerCall(
             row.Suite != "Step", Enum.Parse<StreamRnn.Core.CellKind>(row.Cell, ignoreCase: true), row.HiddenSize, row.Batch, calls: 2_000),
     })];
-    string report = Report("StreamRnn vs libtorch, BenchmarkDotNet, measured side by side in one run", rows, "each case's fastest BenchmarkDotNet iteration (per-call mean within it)");
+    string clock = cpuClock ? "thread CPU time, in process" : "wall clock, one child process per case";
+    string report = Report($"StreamRnn vs libtorch, BenchmarkDotNet ({clock}), measured side by side in one run", rows, "each case's fastest BenchmarkDotNet iteration (per-call mean within it)");
     Console.WriteLine();
     Console.WriteLine(report);
     string directory = all.Count > 0 ? all[0].ResultsDirectoryPath : Directory.GetCurrentDirectory();
     Directory.CreateDirectory(directory);
-    string path = Path.Combine(directory, "ratios.md");
+    string path = Path.Combine(directory, cpuClock ? "ratios-cpu-clock.md" : "ratios.md");
     File.WriteAllText(path, report + Environment.NewLine);
     Console.WriteLine($"Written to {path}");
 }

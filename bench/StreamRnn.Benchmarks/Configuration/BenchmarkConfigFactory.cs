@@ -17,11 +17,12 @@ namespace StreamRnn.Benchmarks.Configuration;
 /// BenchmarkDotNet's default job instead.
 /// Out-of-process (the default) each case runs in its own child process built by BenchmarkDotNet; the libtorch
 /// setups patch that build's copy of the native glue before loading it. <c>--in-process</c> runs every case in this
-/// process (whose build output the MSBuild target already patched).
+/// process (whose build output the MSBuild target already patched). <c>--cpu-clock</c> times by the thread's CPU time
+/// (<see cref="ThreadCpuTimeClock"/>), in process, for the single-threaded cases only.
 /// </remarks>
 public static class BenchmarkConfigFactory
 {
-    public static IConfig Create(bool fullJob, bool inProcess)
+    public static IConfig Create(bool fullJob, bool inProcess, bool threadCpuClock)
     {
         Job job = fullJob
             ? Job.Default.WithId("Full")
@@ -31,7 +32,12 @@ public static class BenchmarkConfigFactory
                 .WithIterationCount(40)
                 .WithIterationTime(TimeInterval.FromMilliseconds(10))
                 .WithId("Quick");
-        if (inProcess)
+        if (threadCpuClock)
+        {
+            job = job.WithClock(new ThreadCpuTimeClock()).WithId(job.Id + "-ThreadCpu");
+        }
+
+        if (inProcess || threadCpuClock)
         {
             job = job.WithToolchain(InProcessEmitToolchain.Instance);
         }
