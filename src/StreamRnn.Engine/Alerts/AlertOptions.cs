@@ -79,7 +79,9 @@ public sealed class AlertOptions
 
         CheckSpan(nameof(Window), Window, allowZero: false);
         CheckSpan(nameof(Cooldown), Cooldown, allowZero: true);
-        if (!(Threshold > 0 && Threshold <= 1))
+        // Comparisons with a bad Threshold would only repeat its error.
+        bool thresholdValid = Threshold > 0 && Threshold <= 1;
+        if (!thresholdValid)
         {
             Error(nameof(Threshold), Threshold, "must be a probability in (0, 1]");
         }
@@ -88,7 +90,7 @@ public sealed class AlertOptions
         {
             Error(nameof(ClearThreshold), ClearThreshold, "must be a probability in [0, 1)");
         }
-        else if (ClearThreshold >= Threshold)
+        else if (thresholdValid && ClearThreshold >= Threshold)
         {
             Error(nameof(ClearThreshold), ClearThreshold,
                 $"must be below Threshold ({Show(Threshold)}), or an alert would clear and raise on the same readings");
@@ -102,7 +104,7 @@ public sealed class AlertOptions
         CheckSeverity(nameof(Severity), Severity);
         if (CriticalThreshold is { } critical)
         {
-            if (!(critical >= Threshold && critical <= 1))
+            if (!(critical >= 0 && critical <= 1) || (thresholdValid && critical < Threshold))
             {
                 Error(nameof(CriticalThreshold), critical, $"must be between Threshold ({Show(Threshold)}) and 1, or null for no critical severity");
             }

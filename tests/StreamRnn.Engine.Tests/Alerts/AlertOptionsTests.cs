@@ -1,0 +1,81 @@
+using StreamRnn.Core;
+
+namespace StreamRnn.Engine.Tests;
+
+/// <summary>The Alerts section: defaults, validation messages naming setting and value, and loading from a pipeline file.</summary>
+public sealed class AlertOptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.Empty(new AlertOptions().Validate());
+        Assert.Equal(["warning", "critical"], new AlertOptions().SeverityNames());
+        Assert.Equal(["warning"], new AlertOptions { CriticalThreshold = null }.SeverityNames());
+    }
+
+    [Theory]
+    [InlineData("Threshold", "0", "Alerts:Threshold = 0: must be a probability in (0, 1]")]
+    [InlineData("Threshold", "NaN", "Alerts:Threshold = NaN: must be a probability in (0, 1]")]
+    [InlineData("ClearThreshold", "0.7", "Alerts:ClearThreshold = 0.7: must be below Threshold (0.7), or an alert would clear and raise on the same readings")]
+    [InlineData("ClearThreshold", "-0.1", "Alerts:ClearThreshold = -0.1: must be a probability in [0, 1)")]
+    [InlineData("CriticalThreshold", "0.5", "Alerts:CriticalThreshold = 0.5: must be between Threshold (0.7) and 1, or null for no critical severity")]
+    [InlineData("MinReadings", "0", "Alerts:MinReadings = 0: must be between 1 and 10000")]
+    [InlineData("Window", "00:00:00", "Alerts:Window = 00:00:00: must be positive and at most 1.00:00:00")]
+    [InlineData("Cooldown", "-00:00:01", "Alerts:Cooldown = -00:00:01: must be between 00:00:00 and 1.00:00:00")]
+    [InlineData("KeyIdleTimeout", "00:00:20", "Alerts:KeyIdleTimeout = 00:00:20: must be longer than Cooldown (00:00:30) and Window (00:00:15): forgetting a key ends its cooldown")]
+    [InlineData("Severity", "Warning", "Alerts:Severity = Warning: must be 1 to 32 lower-case letters, digits, '_' or '-' (it is a metric label value)")]
+    [InlineData("CriticalSeverity", "warning", "Alerts:CriticalSeverity = warning: must differ from Severity")]
+    [InlineData("Event", "", "Alerts:Event = \"\": must be 1 to 64 characters naming what is alerted on (e.g. exit)")]
+    public void Each_bad_setting_is_named_with_its_value(string setting, string value, string expected)
+    {
+        var options = new AlertOptions();
+        var property = typeof(AlertOptions).GetProperty(setting)!;
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        object parsed = type == typeof(double) ? double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+            : type == typeof(int) ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+            : type == typeof(TimeSpan) ? TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+            : value;
+        property.SetValue(options, parsed);
+
+        Assert.Equal(expected, Assert.Single(options.Validate()));
+    }
+
+    [Fact]
+    public void A_pipeline_with_alerts_needs_a_binary_head_and_an_alert_topic()
+    {
+        var stocks = TestPipelines.Stocks();
+        stocks.Alerts = new AlertOptions { Threshold = 2 };
+
+        Assert.Equal(
+            [
+                "Pipelines:stocks:Alerts:Threshold = 2: must be a probability in (0, 1]",
+                "Pipelines:stocks:Model:Head = Gaussian: alert rules (Alerts) need a Binary head: they watch a probability",
+                "Pipelines:stocks:AlertTopic = (null): is required when Alerts is set: alerts are written there",
+            ],
+            stocks.Validate());
+    }
+
+    [Fact]
+    public void The_Alerts_section_loads_from_a_pipeline_file_and_is_absent_by_default()
+    {
+        var definition = PipelineDefinition.Parse("""
+            {
+              "Name": "bed-exit", "InputTopic": "in", "OutputTopic": "out", "AlertTopic": "alerts",
+              "Features": [ { "Field": "rssi" } ],
+              "Target": { "Field": "in_bed", "Horizon": 4 },
+              "Model": { "Head": "Binary" },
+              "Alerts": { "Event": "exit", "Watch": "Complement", "Window": "00:00:15", "Threshold": 0.6, "ClearThreshold": 0.3,
+                          "MinReadings": 2, "Cooldown": "00:01:00", "CriticalThreshold": null, "KeyIdleTimeout": "02:00:00" }
+            }
+            """u8);
+
+        Assert.Empty(definition.Validate());
+        var alerts = definition.Alerts!;
+        Assert.Equal(("exit", WatchedProbability.Complement, TimeSpan.FromSeconds(15), 0.6, 0.3, 2, TimeSpan.FromMinutes(1), (double?)null, TimeSpan.FromHours(2)),
+            (alerts.Event, alerts.Watch, alerts.Window, alerts.Threshold, alerts.ClearThreshold, alerts.MinReadings, alerts.Cooldown, alerts.CriticalThreshold, alerts.KeyIdleTimeout));
+        Assert.Equal("p(exit within 15 s) ≥ 0.6 for 2 readings", alerts.RaiseReason(2));
+        Assert.Equal("p(exit within 15 s) < 0.3", alerts.ClearReason());
+        Assert.Null(TestPipelines.Stocks().Alerts);
+        Assert.Equal(HeadKind.Binary, definition.Model.Head);
+    }
+}
