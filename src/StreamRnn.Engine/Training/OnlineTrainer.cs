@@ -85,6 +85,7 @@ public sealed class OnlineTrainer : IDisposable
     private Thread? _thread;
     private long _roundsTriggered;
     private long _roundsCompleted;
+    private long _lastBatchTicks;
     private long _windowsTrained;
     private long _faults;
     private bool _disposed;
@@ -379,6 +380,22 @@ public sealed class OnlineTrainer : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// On the trainer thread, rests after each mini-batch so that training uses at most MaxCpuShare of a core
+    /// (rounds run by <see cref="RunRound"/> on a caller's thread, e.g. a backtest, do not rest).
+    /// </summary>
+    private void RestForDutyCycle()
+    {
+        double share = _options.MaxCpuShare;
+        if (_lastBatchTicks <= 0 || share >= 1 || !ReferenceEquals(Thread.CurrentThread, _thread))
+        {
+            return;
+        }
+
+        var rest = TimeSpan.FromSeconds(_lastBatchTicks / (double)Stopwatch.Frequency * (1 - share) / share);
+        _stopping.Token.WaitHandle.WaitOne(rest);
+    }
+
     private void Run()
     {
         var token = _stopping.Token;
@@ -447,6 +464,9 @@ public sealed class OnlineTrainer : IDisposable
         int consumed = 0;
         while (finite && _trainingCount - consumed >= batch)
         {
+            RestForDutyCycle();
+            long batchStarted = Stopwatch.GetTimestamp();
+            _lastBatchTicks = 0;
             var view = ModelWeights.FromParameters(_shape, _parameters, champion.Version);
             Array.Clear(_gradient);
             double batchLoss = 0;
@@ -482,6 +502,7 @@ public sealed class OnlineTrainer : IDisposable
             _optimizerSteps++;
             steps++;
             finite = TensorPrimitives.IsFiniteAll<float>(_parameters);
+            _lastBatchTicks = Stopwatch.GetTimestamp() - batchStarted;
         }
 
         // After a non-finite step the round's remaining windows are spent too: the next round starts from the

@@ -70,6 +70,13 @@ public sealed class TrainingOptions
     /// <summary>Instance id whose versions are adopted in <see cref="TrainingMode.Follow"/> mode.</summary>
     public string? Leader { get; set; }
 
+    /// <summary>
+    /// The largest share of one core the trainer thread may use, as a duty cycle: after each mini-batch that took d,
+    /// it rests d · (1 − share) / share. Bounds what training can take from inference on a busy machine (thread
+    /// priorities are not honoured for .NET threads on Linux). 1 = no rest.
+    /// </summary>
+    public double MaxCpuShare { get; set; } = 0.2;
+
     /// <summary>Promoted versions kept in memory for <see cref="ModelRegistry.Restore"/> and on disk by <see cref="ModelStore"/>.</summary>
     public int KeepVersions { get; set; } = 5;
 
@@ -125,6 +132,11 @@ public sealed class TrainingOptions
         if (!double.IsFinite(PromotionTolerance) || PromotionTolerance < 0)
         {
             Error(nameof(PromotionTolerance), PromotionTolerance, "must be ≥ 0");
+        }
+
+        if (!double.IsFinite(MaxCpuShare) || MaxCpuShare <= 0 || MaxCpuShare > 1)
+        {
+            Error(nameof(MaxCpuShare), MaxCpuShare, "must be > 0 and ≤ 1");
         }
 
         if (!Enum.IsDefined(Schedule))
