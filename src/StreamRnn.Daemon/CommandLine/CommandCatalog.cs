@@ -55,10 +55,28 @@ internal static class CommandCatalog
     public static readonly CommandSpec Backtest = new(
         CommandVerb.Backtest,
         "backtest",
-        "Replay a CSV through the pipeline code with prequential metrics (not implemented yet).",
-        [],
+        "Replay a CSV through a pipeline's own code: prequential metrics against naive baselines, alerts, charts.",
+        [
+            new OptionSpec("pipeline", "FILE", "The pipeline file, e.g. config/pipelines/stocks.json (required)."),
+            new OptionSpec("csv", "FILE", "The CSV to replay; its first line names the columns, which the pipeline's fields name (required)."),
+            new OptionSpec("out", "DIR", "Where report.json, report.md and the PNG charts go; created if needed (required)."),
+            new OptionSpec("time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp."),
+            new OptionSpec("time-format", "FORMAT", "UnixSeconds, UnixMilliseconds or Iso8601 (default: numbers are Unix seconds, text is ISO-8601)."),
+            new OptionSpec("key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name)."),
+            new OptionSpec("model", "FILE", "Start from these weights (model-<version>.srnn from a state directory; default: the pipeline's seed)."),
+            new OptionSpec("batch", "N", "Rows per micro-batch handed to the runtime (default 256)."),
+            new OptionSpec("limit", "N", "Read only the first N rows of the file (default: all)."),
+            new OptionSpec("event-column", "COLUMN", "For alert quality: the column whose change to --event-value is the event (e.g. in_bed)."),
+            new OptionSpec("event-value", "VALUE", "The value of --event-column that marks the event (e.g. 0: out of bed)."),
+            new OptionSpec("chart-keys", "N", "Keys drawn in the per-key charts, the ones with most scored forecasts (default 3, 0 = none)."),
+        ],
         AcceptsConfigurationOverrides: false,
-        "This command arrives with a later release; today it exits with code 2.");
+        """
+        Rows are replayed in event-time order (ties keep file order) in micro-batches through the same PipelineRuntime
+        as the daemon, with the pipeline's alert rules and, when Training:Enabled, online training run in lock-step.
+        Each forecast is scored when its target arrives, against naive baselines on the same forecasts. Progress goes
+        to standard error, a summary to standard output. A missing file or column is exit code 2, an invalid pipeline 3.
+        """);
 
     public static readonly IReadOnlyList<CommandSpec> All = [Run, Broker, Replay, Backtest];
 

@@ -8,8 +8,6 @@ namespace StreamRnn.Daemon.CommandLine;
 /// left out (then it is <c>run</c>). Options are matched case-insensitively; an unknown option is an error
 /// rather than silently ignored, except that <c>run</c> passes every option that names a configuration key
 /// (it contains a colon, or is a top-level key such as <c>PipelineFiles</c>) on to the configuration.
-/// <c>backtest</c> is not implemented yet, so its options are not checked: whatever was asked, the answer is
-/// the same "not implemented" error.
 /// </remarks>
 internal static class CommandLineParser
 {
@@ -51,11 +49,6 @@ internal static class CommandLineParser
             if (IsHelp(argument))
             {
                 help = true;
-                continue;
-            }
-
-            if (spec.Verb == CommandVerb.Backtest)
-            {
                 continue;
             }
 

@@ -1,13 +1,99 @@
+using System.Globalization;
+using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.CommandLine;
+using StreamRnn.Engine;
 
 namespace StreamRnn.Daemon.Commands;
 
-/// <summary><c>streamrnn backtest</c>: arrives with a later issue; until then it says so instead of pretending.</summary>
+/// <summary>
+/// <c>streamrnn backtest</c>: replays a CSV through the pipeline's own runtime (and alert rules, and online training
+/// when enabled), then writes report.json, report.md and charts to the output directory. Progress goes to standard
+/// error, the summary to standard output; a problem with a file or a column is one line and exit code 2, an invalid
+/// pipeline exit code 3.
+/// </summary>
 internal static class BacktestCommand
 {
-    public static int Execute(TextWriter error)
+    public static int Execute(ParsedCommandLine command, TextWriter output, TextWriter error)
     {
-        error.WriteLine("streamrnn: 'backtest' is not implemented yet (planned: replay a CSV through the pipeline code with prequential metrics against naive baselines).");
-        return ExitCodes.Usage;
+        var settings = new BacktestSettings(
+            command.RequiredOption("pipeline"),
+            command.RequiredOption("csv"),
+            command.RequiredOption("out"),
+            command.Option("key-column"),
+            command.Option("time-column"),
+            TimeFormat(command.Option("time-format")),
+            command.Option("model"),
+            (int)command.IntegerOption("batch", 256, 1, 65_536),
+            command.Option("limit") is null ? null : command.IntegerOption("limit", 0, 1, long.MaxValue),
+            (int)command.IntegerOption("chart-keys", 3, 0, 20),
+            command.Option("event-column"),
+            command.Option("event-value"));
+        try
+        {
+            var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
+            var result = new BacktestRunner(settings, progress).Run();
+            var scores = BacktestScoring.Score(result);
+            try
+            {
+                Directory.CreateDirectory(settings.OutputDirectory);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new BacktestException(ExitCodes.Usage, $"--out = '{settings.OutputDirectory}': cannot create the directory: {exception.Message}");
+            }
+
+            var (charts, chartProblem) = BacktestCharts.Write(settings.OutputDirectory, result, scores, settings.ChartKeys);
+            BacktestReportJson.Write(Path.Combine(settings.OutputDirectory, "report.json"), result, scores, charts, chartProblem);
+            BacktestReportMarkdown.Write(Path.Combine(settings.OutputDirectory, "report.md"), result, scores, charts, chartProblem);
+            if (chartProblem is not null)
+            {
+                error.WriteLine($"streamrnn: charts skipped: {chartProblem}");
+            }
+
+            WriteSummary(output, result, scores, charts.Count);
+            return ExitCodes.Success;
+        }
+        catch (BacktestException exception)
+        {
+            error.WriteLine($"streamrnn: {exception.Message}");
+            return exception.ExitCode;
+        }
+    }
+
+    private static EventTimeFormat? TimeFormat(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Enum.TryParse<EventTimeFormat>(text, ignoreCase: true, out var format) && Enum.IsDefined(format) && !char.IsAsciiDigit(text[0]))
+        {
+            return format;
+        }
+
+        throw new CommandLineException($"--time-format = '{text}': must be one of {string.Join(", ", Enum.GetNames<EventTimeFormat>())}.");
+    }
+
+    private static void WriteSummary(TextWriter output, BacktestResult result, BacktestScores scores, int charts)
+    {
+        var model = scores.Overall["model"];
+        string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        output.WriteLine(Invariant($"backtest {result.Definition.Name}: {result.Input.Rows.Length} rows, {scores.PerKey.Count} keys, {result.Counters.PredictionsProduced} predictions, {model.Scored} scored"));
+        foreach (var name in scores.Forecasters)
+        {
+            var m = scores.Overall[name];
+            output.WriteLine(double.IsNaN(scores.Threshold)
+                ? Invariant($"  {name,-12} MAE {m.Mae:G4}  RMSE {m.Rmse:G4}  80% coverage {m.Coverage80:G4}  95% coverage {m.Coverage95:G4}")
+                : Invariant($"  {name,-12} log-loss {m.LogLoss:G4}  Brier {m.Brier:G4}  precision {m.Precision:G4}  recall {m.Recall:G4} @ {scores.Threshold:0.###}"));
+        }
+
+        if (scores.AlertQuality is { } quality)
+        {
+            output.WriteLine(Invariant(
+                $"  alerts       {quality.Alerts} raised, precision {quality.Precision:G4}, recall {quality.Recall:G4} ({quality.DetectedEvents}/{quality.Events} events), {quality.FalseAlertsPerHour:G4} false per hour, lead time median {quality.LeadTimeMedianSeconds:G4} s"));
+        }
+
+        output.WriteLine(Invariant($"report: {Path.Combine(result.Settings.OutputDirectory, "report.md")} (and report.json, {charts} charts)"));
     }
 }

@@ -60,6 +60,7 @@ internal sealed class StreamProcessingService(
             trainings.Add(definition.Name, training);
             var weights = training.Registry.Current;
             var runtime = new PipelineRuntime(definition, weights, time, metrics);
+            runtime.PredictionObserver = AlertMonitor.Create(definition, metrics);
             if (training.Trainer is { } trainer)
             {
                 runtime.Trainer = trainer;

@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Text;
+using StreamRnn.Daemon.Csv;
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>
+/// The CSV, read whole and put in event-time order: each row becomes the record the daemon would have consumed had
+/// the same file been replayed into the input topic (<see cref="CsvRowEncoder"/>), keyed and timestamped the way the
+/// pipeline says.
+/// </summary>
+/// <remarks>
+/// Before any row is read, every column the pipeline needs must be in the header (features, target, key and
+/// event-time fields, and the --key-column / --time-column given): a missing one is an error naming it, not a file
+/// full of dead letters. The sort is stable, so rows with equal times keep their file order (and a key's rows their
+/// offsets' order); rows whose time cannot be read go first and are dead-lettered by the runtime, as in the daemon.
+/// </remarks>
+internal sealed class BacktestInput
+{
+    private BacktestInput(IReadOnlyList<string> header, BacktestRow[] rows)
+    {
+        Header = header;
+        Rows = rows;
+    }
+
+    public IReadOnlyList<string> Header { get; }
+
+    /// <summary>The rows in replay order; a row's index is its offset.</summary>
+    public BacktestRow[] Rows { get; }
+
+    public static BacktestInput Load(BacktestSettings settings, PipelineDefinition definition)
+    {
+        if (!File.Exists(settings.CsvPath))
+        {
+            throw new BacktestException(2, $"--csv = '{settings.CsvPath}': the file does not exist.");
+        }
+
+        try
+        {
+            using var csv = CsvReader.Open(settings.CsvPath);
+            return Read(csv, settings, definition);
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new BacktestException(2, $"--csv: {exception.Message}");
+        }
+        catch (IOException exception)
+        {
+            throw new BacktestException(2, $"--csv = '{settings.CsvPath}': cannot be read: {exception.Message}");
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            throw new BacktestException(2, $"--csv = '{settings.CsvPath}': cannot be read: {exception.Message}");
+        }
+    }
+
+    private static BacktestInput Read(CsvReader csv, BacktestSettings settings, PipelineDefinition definition)
+    {
+        int Column(string name, string neededFor)
+        {
+            int index = csv.ColumnIndex(name);
+            if (index < 0)
+            {
+                throw new BacktestException(2,
+                    $"--csv = '{settings.CsvPath}' has no column '{name}', which {neededFor} (columns: {string.Join(", ", csv.Header)}).");
+            }
+
+            return index;
+        }
+
+        string pipeline = $"pipeline '{definition.Name}'";
+        for (int i = 0; i < definition.Features.Count; i++)
+        {
+            Column(definition.Features[i].Field, $"{pipeline} needs for Features:{i}:Field");
+        }
+
+        int targetColumn = Column(definition.Target.Field, $"{pipeline} needs for Target:Field");
+        int keyColumn;
+        bool keyIsRecordKey = definition.Key.Source == KeySource.RecordKey;
+        if (keyIsRecordKey)
+        {
+            keyColumn = settings.KeyColumn is null ? -1 : Column(settings.KeyColumn, "--key-column names");
+        }
+        else
+        {
+            if (settings.KeyColumn is not null)
+            {
+                throw new BacktestException(2,
+                    $"--key-column = '{settings.KeyColumn}': {pipeline} reads its key from field '{definition.Key.Field}' (Key:Source = Field); leave --key-column out.");
+            }
+
+            keyColumn = Column(definition.Key.Field!, $"{pipeline} needs for Key:Field");
+        }
+
+        int timeColumn;
+        EventTimeFormat? format;
+        bool timeIsRecordTimestamp = definition.EventTime.Source == EventTimeSource.RecordTimestamp;
+        if (timeIsRecordTimestamp)
+        {
+            if (settings.TimeColumn is null)
+            {
+                throw new BacktestException(2,
+                    $"{pipeline} takes event time from the record timestamp (EventTime:Source = RecordTimestamp): name the CSV column holding it with --time-column (columns: {string.Join(", ", csv.Header)}).");
+            }
+
+            timeColumn = Column(settings.TimeColumn, "--time-column names");
+            format = settings.TimeFormat;
+        }
+        else
+        {
+            if (settings.TimeColumn is not null || settings.TimeFormat is not null)
+            {
+                throw new BacktestException(2,
+                    $"--time-column/--time-format: {pipeline} reads its event time from field '{definition.EventTime.Field}' (EventTime:Source = Field); leave them out.");
+            }
+
+            timeColumn = Column(definition.EventTime.Field!, $"{pipeline} needs for EventTime:Field");
+            format = definition.EventTime.Format;
+        }
+
+        int eventColumn = -1;
+        if (settings.EventColumn is not null)
+        {
+            if (definition.Alerts is null)
+            {
+                throw new BacktestException(2,
+                    $"--event-column = '{settings.EventColumn}': {pipeline} has no Alerts section, so there is no alert quality to measure.");
+            }
+
+            if (settings.EventValue is null)
+            {
+                throw new BacktestException(2, $"--event-column = '{settings.EventColumn}' needs --event-value, the value that marks the event.");
+            }
+
+            eventColumn = Column(settings.EventColumn, "--event-column names");
+        }
+        else if (settings.EventValue is not null)
+        {
+            throw new BacktestException(2, $"--event-value = '{settings.EventValue}' needs --event-column.");
+        }
+
+        string fixedKey = Path.GetFileNameWithoutExtension(settings.CsvPath);
+        byte[] fixedKeyBytes = Encoding.UTF8.GetBytes(fixedKey);
+        var encoder = new CsvRowEncoder(csv.Header);
+        var fields = new List<string>();
+        var rows = new List<BacktestRow>();
+        var keyBytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        while ((settings.Limit is null || rows.Count < settings.Limit) && csv.TryReadRow(fields))
+        {
+            string key;
+            byte[] recordKey = [];
+            if (keyIsRecordKey)
+            {
+                key = keyColumn < 0 ? fixedKey : fields[keyColumn];
+                if (keyColumn < 0)
+                {
+                    recordKey = fixedKeyBytes;
+                }
+                else if (!keyBytes.TryGetValue(key, out recordKey!))
+                {
+                    keyBytes[key] = recordKey = Encoding.UTF8.GetBytes(key);
+                }
+            }
+            else
+            {
+                key = fields[keyColumn];
+            }
+
+            long time = ParseTime(fields[timeColumn], format) ?? long.MinValue;
+            double target = double.TryParse(fields[targetColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : double.NaN;
+            bool inEvent = eventColumn >= 0 && SameValue(fields[eventColumn], settings.EventValue!);
+            rows.Add(new BacktestRow(csv.RowLine, key, time, target, encoder.Encode(fields).ToArray(), recordKey, inEvent));
+        }
+
+        var sorted = rows.ToArray();
+        // Array.Sort is not stable: the line number breaks ties, which keeps file order among equal times.
+        Array.Sort(sorted, static (a, b) => a.EventTimeUnixMs != b.EventTimeUnixMs
+            ? a.EventTimeUnixMs.CompareTo(b.EventTimeUnixMs)
+            : a.Line.CompareTo(b.Line));
+        return new BacktestInput(csv.Header, sorted);
+    }
+
+    /// <summary>Equal as numbers when both are numbers ("0" = "0.0"), else as text.</summary>
+    private static bool SameValue(string cell, string value) =>
+        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double a)
+        && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double b)
+            ? a == b
+            : string.Equals(cell, value, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A time cell in milliseconds since the epoch, or null. With no format: a number is Unix seconds, text is ISO-8601
+    /// (a plain date is midnight UTC; no offset means UTC), like the demo feeds' time columns.
+    /// </summary>
+    internal static long? ParseTime(string text, EventTimeFormat? format)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        bool isNumber = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number);
+        switch (format)
+        {
+            case EventTimeFormat.UnixMilliseconds:
+                return isNumber ? Milliseconds(number) : null;
+            case EventTimeFormat.UnixSeconds:
+                return isNumber ? Milliseconds(number * 1000) : null;
+            case EventTimeFormat.Iso8601:
+                return Iso(text);
+            default:
+                return isNumber ? Milliseconds(number * 1000) : Iso(text);
+        }
+
+        static long? Milliseconds(double value) =>
+            value is >= -62_135_596_800_000 and <= 253_402_300_799_999 ? (long)Math.Round(value) : null;
+
+        static long? Iso(string text) =>
+            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var time)
+                ? time.ToUnixTimeMilliseconds()
+                : null;
+    }
+}

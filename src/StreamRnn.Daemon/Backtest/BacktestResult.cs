@@ -1,0 +1,15 @@
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>Everything a replay produced, before scoring.</summary>
+/// <param name="EngineSummary">The runtime's own prequential accuracy (the numbers the daemon's metrics carry).</param>
+internal sealed record BacktestResult(
+    BacktestSettings Settings,
+    PipelineDefinition Definition,
+    BacktestInput Input,
+    BacktestSink Sink,
+    PipelineCounters Counters,
+    PrequentialSummary EngineSummary,
+    TrainingSummary Training,
+    TimeSpan Elapsed);

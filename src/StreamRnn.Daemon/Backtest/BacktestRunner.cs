@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Reactive.Concurrency;
+using Prometheus;
+using StreamRnn.Core;
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>
+/// Replays a CSV through the daemon's own code path: a <see cref="PipelineRuntime"/> fed micro-batches of records in
+/// event-time order, the pipeline's alert rules on its predictions, and — with Training:Enabled — the same
+/// <see cref="OnlineTrainer"/> and <see cref="ModelRegistry"/>, run in lock-step with the replay.
+/// </summary>
+/// <remarks>
+/// Lock-step training: the trainer's trigger (every TrainEveryWindows windows or TrainEveryInterval) runs on a
+/// <see cref="HistoricalScheduler"/> moved to each batch's newest event time; after each batch, if it fired, one round
+/// runs on this thread (triggers that piled up collapse into one, as on the daemon's trainer thread) and the champion
+/// is handed to the runtime before the next batch, as the daemon does between batches. So a replay is deterministic,
+/// and a round sees exactly the windows of the records before it. Differences from the daemon, by design: event time
+/// stands in for the wall clock (latency_ms, the trainer's interval), idle keys are not evicted, and no changelog is
+/// written.
+/// </remarks>
+internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter? progress = null)
+{
+    public BacktestResult Run()
+    {
+        var definition = LoadPipeline(settings.PipelinePath);
+        var input = BacktestInput.Load(settings, definition);
+        var weights = LoadWeights(definition);
+        var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
+        var clock = new EventTimeClock();
+        var runtime = new PipelineRuntime(definition, weights, clock, metrics);
+        using var alerts = AlertMonitor.Create(definition, metrics);
+        runtime.PredictionObserver = alerts;
+
+        ModelRegistry? registry = null;
+        OnlineTrainer? trainer = null;
+        HistoricalScheduler? trainerClock = null;
+        long promoted = 0, rejected = 0, skipped = 0, failed = 0;
+        IDisposable? rounds = null;
+        if (definition.Training.Enabled)
+        {
+            registry = new ModelRegistry(weights, definition.Training.KeepVersions);
+            trainerClock = new HistoricalScheduler(DateTimeOffset.UnixEpoch);
+            trainer = new OnlineTrainer(definition.Name, definition.Training, registry, trainerClock, metrics, "backtest");
+            rounds = trainer.Rounds.Subscribe(round =>
+            {
+                switch (round.Outcome)
+                {
+                    case RoundOutcome.Promoted: promoted++; break;
+                    case RoundOutcome.Rejected: rejected++; break;
+                    case RoundOutcome.Skipped: skipped++; break;
+                    default: failed++; break;
+                }
+            });
+            trainer.StartTrigger();
+            runtime.Trainer = trainer;
+        }
+
+        try
+        {
+            var rows = input.Rows;
+            var records = new InputRecord[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                var row = rows[i];
+                long timestamp = row.EventTimeUnixMs == long.MinValue ? -1 : row.EventTimeUnixMs;
+                records[i] = new InputRecord(0, i, timestamp, row.RecordKey, row.Json);
+            }
+
+            var sink = new BacktestSink();
+            long started = Stopwatch.GetTimestamp();
+            long triggersSeen = 0;
+            progress?.Start(rows.Length);
+            for (int start = 0; start < rows.Length; start += settings.BatchRows)
+            {
+                int count = Math.Min(settings.BatchRows, rows.Length - start);
+                long newest = rows[start + count - 1].EventTimeUnixMs;
+                if (newest != long.MinValue)
+                {
+                    clock.AdvanceTo(newest);
+                }
+
+                runtime.Process(records.AsSpan(start, count), sink);
+                if (trainer is not null)
+                {
+                    if (newest != long.MinValue && DateTimeOffset.FromUnixTimeMilliseconds(newest) > trainerClock!.Now)
+                    {
+                        trainerClock.AdvanceTo(DateTimeOffset.FromUnixTimeMilliseconds(newest));
+                    }
+
+                    if (trainer.RoundsTriggered > triggersSeen)
+                    {
+                        triggersSeen = trainer.RoundsTriggered;
+                        trainer.RunRound();
+                        var champion = registry!.Current;
+                        if (!ReferenceEquals(champion, runtime.Weights))
+                        {
+                            runtime.Weights = champion;
+                        }
+                    }
+                }
+
+                progress?.Report(start + count);
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            progress?.Finish(rows.Length, elapsed);
+            var training = trainer is null
+                ? new TrainingSummary(false, 0, 0, 0, 0, 0, runtime.WindowsCompleted, 0, weights.Version, weights.Version)
+                : new TrainingSummary(true, trainer.RoundsCompleted, promoted, rejected, skipped, failed, runtime.WindowsCompleted,
+                    trainer.WindowsTrained, weights.Version, runtime.Weights.Version);
+            return new BacktestResult(settings, definition, input, sink, runtime.Counters, runtime.GetPrequentialSummary(), training, elapsed);
+        }
+        finally
+        {
+            rounds?.Dispose();
+            trainer?.Dispose();
+            registry?.Dispose();
+        }
+    }
+
+    /// <summary>Loads and validates a pipeline file; problems become exit code 2 (file) or 3 (invalid definition).</summary>
+    internal static PipelineDefinition LoadPipeline(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new BacktestException(2, $"--pipeline = '{path}': the file does not exist.");
+        }
+
+        PipelineDefinition definition;
+        try
+        {
+            definition = PipelineDefinition.Load(path);
+        }
+        catch (InvalidPipelineException exception)
+        {
+            throw new BacktestException(3, string.Join(" ", exception.Errors));
+        }
+        catch (IOException exception)
+        {
+            throw new BacktestException(2, $"--pipeline = '{path}': cannot be read: {exception.Message}");
+        }
+
+        var errors = definition.Validate(path);
+        if (errors.Count > 0)
+        {
+            throw new BacktestException(3, $"invalid pipeline: {string.Join("; ", errors)}");
+        }
+
+        return definition;
+    }
+
+    private ModelWeights LoadWeights(PipelineDefinition definition)
+    {
+        var shape = definition.CreateShape();
+        if (settings.ModelPath is null)
+        {
+            return ModelWeights.Initialize(shape, definition.Model.Seed);
+        }
+
+        if (!File.Exists(settings.ModelPath))
+        {
+            throw new BacktestException(2, $"--model = '{settings.ModelPath}': the file does not exist.");
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(settings.ModelPath);
+            return ModelWeights.ReadFrom(stream, shape);
+        }
+        catch (ModelFormatException exception)
+        {
+            throw new BacktestException(2, $"--model = '{settings.ModelPath}': {exception.Message}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>The scored replay: accuracy overall and per key for the model and the naive baselines, and alert quality.</summary>
+/// <param name="Forecasters">"model" first, then the baselines, in report order.</param>
+/// <param name="Threshold">The probability threshold of the precision/recall columns (Binary head), else NaN.</param>
+/// <param name="AlertQuality">Alert quality (pipelines with Alerts), else null.</param>
+/// <param name="Events">The watched outcome's onsets found in the data (e.g. bed exits), for pipelines with Alerts.</param>
+internal sealed record BacktestScores(
+    IReadOnlyList<string> Forecasters,
+    IReadOnlyDictionary<string, ForecastMetrics> Overall,
+    IReadOnlyList<KeyScore> PerKey,
+    IReadOnlyList<KeyTrack> Tracks,
+    double Threshold,
+    AlertQuality? AlertQuality,
+    IReadOnlyList<KeyedInstant> Events);

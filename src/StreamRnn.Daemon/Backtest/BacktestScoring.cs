@@ -1,0 +1,208 @@
+using StreamRnn.Core;
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>
+/// Scores a replay from the data and the prediction records alone: the target of a prediction made at a key's step j
+/// is the target h steps of that key later, recomputed here from the CSV values, and the naive baselines are made at
+/// the same steps from the key's past. No engine internals are read, so the report checks the engine rather than
+/// repeating it.
+/// </summary>
+/// <remarks>
+/// <para>Steps are a key's applied records: rows not dead-lettered (a NumericalError is dead-lettered after its step,
+/// so it stays a step). Target units: y_j = x_j (Raw and Binary), x_j − x_{j−1} (Difference), ln(x_j / x_{j−1})
+/// (LogReturn). A forecast made at step j is scored when j + h exists and y_{j+h} is finite; every forecaster is
+/// scored on the same forecasts as the model.</para>
+/// <para>Regression baselines: persistence ŷ = x_j (Raw) or 0 (Difference, LogReturn), with σ = the RMS of its own
+/// past errors (known by step j, at least two); mean ŷ = mean of y_0..y_j with σ their sample standard deviation.
+/// Binary baselines: base rate p = mean of y_0..y_j; persistence p = y_j. Precision and recall are of the watched
+/// outcome (y, or 1 − y when the alerts watch the complement) flagged by watched probability ≥ the alert threshold
+/// (0.5 without alerts).</para>
+/// <para>For pipelines with Alerts, the events are the steps where --event-column turns to --event-value (in_bed
+/// turning 0: a bed exit), or without it the onsets of the watched outcome in the target field; alert quality compares
+/// them with the raised alerts (<see cref="AlertQualityEvaluator"/>).</para>
+/// </remarks>
+internal static class BacktestScoring
+{
+    public static BacktestScores Score(BacktestResult result)
+    {
+        var definition = result.Definition;
+        var head = definition.Model.Head;
+        bool binary = head == HeadKind.Binary;
+        var tracks = BuildTracks(result);
+        string[] forecasters = binary ? ["model", "base_rate", "persistence"] : ["model", "persistence", "mean"];
+        var alerts = definition.Alerts;
+        bool complement = alerts?.Watch == WatchedProbability.Complement;
+        double threshold = binary ? alerts?.Threshold ?? 0.5 : double.NaN;
+        int h = definition.Target.Horizon;
+        var transform = definition.Target.Transform;
+        bool eventColumn = result.Settings.EventColumn is not null;
+
+        var overall = forecasters.Select(_ => new ForecastAccumulator()).ToArray();
+        var perKey = new List<KeyScore>(tracks.Count);
+        var events = new List<KeyedInstant>();
+        foreach (var track in tracks)
+        {
+            var accumulators = forecasters.Select(_ => new ForecastAccumulator()).ToArray();
+            double persistenceSquares = 0;
+            long persistenceErrors = 0;
+            long count = 0;
+            double mean = 0, m2 = 0;
+            int predictions = 0;
+            for (int j = 0; j < track.Steps; j++)
+            {
+                double yj = track.Y[j];
+                if (j >= h && double.IsFinite(yj))
+                {
+                    double earlier = Persistence(track, j - h, binary, transform);
+                    if (double.IsFinite(earlier))
+                    {
+                        persistenceSquares += (yj - earlier) * (yj - earlier);
+                        persistenceErrors++;
+                    }
+                }
+
+                if (double.IsFinite(yj))
+                {
+                    count++;
+                    double delta = yj - mean;
+                    mean += delta / count;
+                    m2 += delta * (yj - mean);
+                }
+
+                if (!double.IsNaN(track.Mean[j]))
+                {
+                    predictions++;
+                }
+
+                if (double.IsNaN(track.Mean[j]) || j + h >= track.Steps || !double.IsFinite(track.Y[j + h]))
+                {
+                    continue;
+                }
+
+                double y = track.Y[j + h];
+                double persistence = Persistence(track, j, binary, transform);
+                if (binary)
+                {
+                    bool outcome = Watched(y, complement) >= 0.5;
+                    accumulators[0].AddBinary(y, track.Mean[j], outcome, Watched(track.Mean[j], complement) >= threshold);
+                    accumulators[1].AddBinary(y, mean, outcome, Watched(mean, complement) >= threshold);
+                    accumulators[2].AddBinary(y, persistence, outcome, Watched(persistence, complement) >= threshold);
+                }
+                else
+                {
+                    accumulators[0].AddRegression(y, track.Mean[j], track.Spread[j]);
+                    accumulators[1].AddRegression(y, persistence,
+                        persistenceErrors >= 2 ? Math.Sqrt(persistenceSquares / persistenceErrors) : double.NaN);
+                    accumulators[2].AddRegression(y, mean, count >= 2 ? Math.Sqrt(m2 / (count - 1)) : double.NaN);
+                }
+            }
+
+            var metrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal);
+            for (int f = 0; f < forecasters.Length; f++)
+            {
+                overall[f].Add(accumulators[f]);
+                metrics[forecasters[f]] = accumulators[f].ToMetrics(binary);
+            }
+
+            perKey.Add(new KeyScore(track.Key, track.Steps, predictions, metrics));
+            if (alerts is not null)
+            {
+                for (int t = 1; t < track.Steps; t++)
+                {
+                    bool onset = eventColumn
+                        ? !track.InEventState[t - 1] && track.InEventState[t]
+                        : Watched(track.Y[t - 1], complement) < 0.5 && Watched(track.Y[t], complement) >= 0.5;
+                    if (onset)
+                    {
+                        events.Add(new KeyedInstant(track.Key, track.Times[t]));
+                    }
+                }
+            }
+        }
+
+        var overallMetrics = new Dictionary<string, ForecastMetrics>(StringComparer.Ordinal);
+        for (int f = 0; f < forecasters.Length; f++)
+        {
+            overallMetrics[forecasters[f]] = overall[f].ToMetrics(binary);
+        }
+
+        AlertQuality? quality = null;
+        if (alerts is not null)
+        {
+            var raised = result.Sink.Alerts.Where(a => a.Raised).Select(a => new KeyedInstant(a.Key, a.EventTimeUnixMs));
+            var spans = tracks.Where(t => t.Steps > 0).Select(t => new MonitoredSpan(t.Key, t.Times[0], t.Times[^1]));
+            quality = AlertQualityEvaluator.Evaluate(raised, events, spans, alerts.Window);
+        }
+
+        return new BacktestScores(forecasters, overallMetrics, perKey, tracks, threshold, quality, events);
+    }
+
+    /// <summary>The key tracks in order of first appearance, with each prediction placed at its step.</summary>
+    internal static List<KeyTrack> BuildTracks(BacktestResult result)
+    {
+        var rows = result.Input.Rows;
+        var dead = result.Sink.DeadLetters;
+        var stepsOfKey = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (int offset = 0; offset < rows.Length; offset++)
+        {
+            if (dead.TryGetValue(offset, out var reason) && reason != DeadLetterReason.NumericalError)
+            {
+                continue;
+            }
+
+            if (!stepsOfKey.TryGetValue(rows[offset].Key, out var list))
+            {
+                stepsOfKey[rows[offset].Key] = list = [];
+                order.Add(rows[offset].Key);
+            }
+
+            list.Add(offset);
+        }
+
+        var transform = result.Definition.Target.Transform;
+        bool binary = result.Definition.Model.Head == HeadKind.Binary;
+        var stepOfOffset = new Dictionary<long, (KeyTrack Track, int Step)>();
+        var tracks = new List<KeyTrack>(order.Count);
+        foreach (var key in order)
+        {
+            var offsets = stepsOfKey[key];
+            int n = offsets.Count;
+            var track = new KeyTrack(key, new long[n], new double[n], new double[n], new double[n], new double[n], new bool[n]);
+            Array.Fill(track.Mean, double.NaN);
+            Array.Fill(track.Spread, double.NaN);
+            for (int j = 0; j < n; j++)
+            {
+                var row = rows[offsets[j]];
+                track.Times[j] = row.EventTimeUnixMs;
+                track.Raw[j] = row.Target;
+                track.InEventState[j] = row.InEventState;
+                track.Y[j] = binary || transform == TargetTransform.Raw ? row.Target
+                    : j == 0 ? double.NaN
+                    : transform == TargetTransform.Difference ? row.Target - track.Raw[j - 1]
+                    : Math.Log(row.Target / track.Raw[j - 1]);
+                stepOfOffset[offsets[j]] = (track, j);
+            }
+
+            tracks.Add(track);
+        }
+
+        foreach (var prediction in result.Sink.Predictions)
+        {
+            if (stepOfOffset.TryGetValue(prediction.Offset, out var place))
+            {
+                place.Track.Mean[place.Step] = prediction.Mean;
+                place.Track.Spread[place.Step] = prediction.StandardDeviation;
+            }
+        }
+
+        return tracks;
+    }
+
+    private static double Persistence(KeyTrack track, int j, bool binary, TargetTransform transform) =>
+        binary ? track.Y[j] : transform == TargetTransform.Raw ? track.Raw[j] : 0;
+
+    private static double Watched(double value, bool complement) => complement ? 1 - value : value;
+}

@@ -1,0 +1,31 @@
+using StreamRnn.Engine;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>What <c>streamrnn backtest</c> was asked to do.</summary>
+/// <param name="PipelinePath">The pipeline file (config/pipelines/*.json format).</param>
+/// <param name="CsvPath">The CSV to replay; its first line names the columns.</param>
+/// <param name="OutputDirectory">Where report.json, report.md and the charts go (created if needed).</param>
+/// <param name="KeyColumn">The record key column, for pipelines whose key is the record key; null = the file's name.</param>
+/// <param name="TimeColumn">The record timestamp column, for pipelines whose event time is the record timestamp.</param>
+/// <param name="TimeFormat">How <paramref name="TimeColumn"/> is written; null = numbers are Unix seconds, text is ISO-8601.</param>
+/// <param name="ModelPath">Weights to start from (a model-&lt;version&gt;.srnn file); null = the pipeline's seed.</param>
+/// <param name="BatchRows">Rows per micro-batch handed to the runtime.</param>
+/// <param name="Limit">Read at most this many rows of the file; null = all.</param>
+/// <param name="ChartKeys">Keys drawn in the per-key charts.</param>
+/// <param name="EventColumn">For alert quality: the column whose change to <paramref name="EventValue"/> is the event
+/// (e.g. in_bed turning 0 is a bed exit); null = the onsets of the outcome the alerts watch, in the target field.</param>
+/// <param name="EventValue">The value of <paramref name="EventColumn"/> that marks the event.</param>
+internal sealed record BacktestSettings(
+    string PipelinePath,
+    string CsvPath,
+    string OutputDirectory,
+    string? KeyColumn = null,
+    string? TimeColumn = null,
+    EventTimeFormat? TimeFormat = null,
+    string? ModelPath = null,
+    int BatchRows = 256,
+    long? Limit = null,
+    int ChartKeys = 3,
+    string? EventColumn = null,
+    string? EventValue = null);
