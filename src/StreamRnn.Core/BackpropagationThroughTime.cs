@@ -191,6 +191,8 @@ public sealed unsafe class BackpropagationThroughTime
         {
             for (int t = 0; t < steps; t++)
             {
+                // Alternate sweep directions step by step, as in RecurrentNetwork (same bits either way).
+                bool fromLastPanel = (t & 1) != 0;
                 for (int l = 0; l < layers; l++)
                 {
                     float* current = record + Record(t, l);
@@ -202,13 +204,13 @@ public sealed unsafe class BackpropagationThroughTime
                     switch (shape.Cell)
                     {
                         case CellKind.Rnn:
-                            RnnCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0);
+                            RnnCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, fromLastPanel);
                             break;
                         case CellKind.Lstm:
-                            LstmCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0);
+                            LstmCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0, fromLastPanel);
                             break;
                         default:
-                            GruCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0);
+                            GruCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0, fromLastPanel);
                             break;
                     }
                 }

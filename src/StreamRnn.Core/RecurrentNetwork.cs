@@ -40,6 +40,9 @@ public sealed unsafe class RecurrentNetwork
     private readonly int gateStride;
     private readonly int headStride;
 
+    // Flipped every call: consecutive steps sweep the packed weights in opposite panel orders (see PackedGemm).
+    private bool fromLastPanel;
+
     public RecurrentNetwork(ModelShape shape, int maxBatch)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -132,6 +135,7 @@ public sealed unsafe class RecurrentNetwork
             statuses[b] = FiniteCheck.AllFinite(inputs.Slice(b * inputSize, inputSize)) ? StepStatus.Ok : StepStatus.NonFiniteInput;
         }
 
+        fromLastPanel = !fromLastPanel;
         fixed (float* input = inputs)
         fixed (float* state = states)
         fixed (float* next = newStates)
@@ -149,13 +153,13 @@ public sealed unsafe class RecurrentNetwork
                 switch (shape.Cell)
                 {
                     case CellKind.Rnn:
-                        RnnCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize);
+                        RnnCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, fromLastPanel);
                         break;
                     case CellKind.Lstm:
-                        LstmCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden);
+                        LstmCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden, fromLastPanel);
                         break;
                     default:
-                        GruCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden);
+                        GruCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden, fromLastPanel);
                         break;
                 }
             }

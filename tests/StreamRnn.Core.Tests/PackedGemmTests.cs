@@ -6,7 +6,7 @@ public sealed unsafe class PackedGemmTests
 {
     /// <summary>
     /// Both arithmetic paths (fused on FMA hardware, separately rounded elsewhere) give every row the same bits
-    /// whatever the number of rows, and both equal the double product within float rounding.
+    /// whatever the number of rows or the panel sweep direction, and both equal the double product within float rounding.
     /// </summary>
     [Theory]
     [InlineData(1, 1, 1, true)]
@@ -14,6 +14,9 @@ public sealed unsafe class PackedGemmTests
     [InlineData(13, 7, 33, false)]
     [InlineData(20, 70, 64, false)]
     [InlineData(11, 3, 17, false)]
+    [InlineData(7, 9, 100, true)]
+    [InlineData(7, 9, 100, false)]
+    [InlineData(2, 72, 256, true)]
     public void EveryRowIsComputedAloneAndCorrectly(int rows, int k, int n, bool fused)
     {
         float[] dense = TestValues.Uniform(k * n, 1);
@@ -22,17 +25,22 @@ public sealed unsafe class PackedGemmTests
         float[] a = TestValues.Uniform(rows * k, 3, 2f);
         var batched = new float[rows * w.PaddedColumns];
         var single = new float[rows * w.PaddedColumns];
+        var reversed = new float[rows * w.PaddedColumns];
         int split = k / 2;
-        fixed (float* pa = a, pb = batched, ps = single)
+        fixed (float* pa = a, pb = batched, ps = single, pr = reversed)
         {
-            PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, pb, w.PaddedColumns, fused);
+            PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, pb, w.PaddedColumns, fused, fromLastPanel: false);
             for (int r = 0; r < rows; r++)
             {
-                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, ps + r * w.PaddedColumns, w.PaddedColumns, fused);
+                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, ps + r * w.PaddedColumns, w.PaddedColumns, fused,
+                    fromLastPanel: false);
+                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, pr + r * w.PaddedColumns, w.PaddedColumns, fused,
+                    fromLastPanel: true);
             }
         }
 
         TestValues.BitEqual(single, batched, "rows");
+        TestValues.BitEqual(single, reversed, "rows swept from the last panel");
         for (int r = 0; r < rows; r++)
         {
             var expected = new double[n];

@@ -28,12 +28,12 @@ internal static unsafe class GruCell
     /// backward pass); <paramref name="scratch"/> (stride <paramref name="lds"/>, H floats a row) is a temporary.
     /// </summary>
     public static void Forward(PackedLayer w, float* x, int ldx, float* state, int ldState, int rows, float* gates, int ldg,
-        float* newState, int ldNew, float* scratch, int lds)
+        float* newState, int ldNew, float* scratch, int lds, bool fromLastPanel)
     {
         int hidden = w.HiddenSize;
-        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg);
-        PackedGemm.Multiply(x, ldx, w.InputSize, null, 0, 0, rows, w.InputN!, gates + w.InputNOffset, ldg);
-        PackedGemm.Multiply(state, ldState, hidden, null, 0, 0, rows, w.HiddenN!, gates + w.HiddenNOffset, ldg);
+        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg, fromLastPanel);
+        PackedGemm.Multiply(x, ldx, w.InputSize, null, 0, 0, rows, w.InputN!, gates + w.InputNOffset, ldg, fromLastPanel);
+        PackedGemm.Multiply(state, ldState, hidden, null, 0, 0, rows, w.HiddenN!, gates + w.HiddenNOffset, ldg, fromLastPanel);
         for (int r = 0; r < rows; r++)
         {
             float* g = gates + (nint)r * ldg;

@@ -29,10 +29,10 @@ internal static unsafe class LstmCell
     /// <paramref name="tanhC"/> (stride <paramref name="ldt"/>) receives tanh(c'), both kept for the backward pass.
     /// </summary>
     public static void Forward(PackedLayer w, float* x, int ldx, float* state, int ldState, int rows, float* gates, int ldg,
-        float* newState, int ldNew, float* tanhC, int ldt)
+        float* newState, int ldNew, float* tanhC, int ldt, bool fromLastPanel)
     {
         int hidden = w.HiddenSize;
-        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg);
+        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg, fromLastPanel);
         for (int r = 0; r < rows; r++)
         {
             float* g = gates + (nint)r * ldg;

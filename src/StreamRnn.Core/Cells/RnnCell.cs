@@ -20,10 +20,10 @@ internal static unsafe class RnnCell
     /// <paramref name="gates"/> (stride <paramref name="ldg"/>) receives the pre-activations.
     /// </summary>
     public static void Forward(PackedLayer w, float* x, int ldx, float* state, int ldState, int rows, float* gates, int ldg,
-        float* newState, int ldNew)
+        float* newState, int ldNew, bool fromLastPanel)
     {
         int hidden = w.HiddenSize;
-        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg);
+        PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg, fromLastPanel);
         for (int r = 0; r < rows; r++)
         {
             // Row by row; Activations computes every element alike whatever the span, so batching cannot change a result.
