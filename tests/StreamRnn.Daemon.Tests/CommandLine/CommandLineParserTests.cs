@@ -98,12 +98,13 @@ public sealed class CommandLineParserTests
     }
 
     [Fact]
-    public void Backtest_ignores_its_options_because_it_only_reports_that_it_is_not_there_yet()
+    public void Backtest_parses_its_options_like_every_verb()
     {
-        var parsed = CommandLineParser.Parse(["backtest", "--csv", "data.csv", "--whatever"]);
+        var parsed = CommandLineParser.Parse(["backtest", "--csv", "data.csv", "--pipeline=p.json", "--OUT", "dir"]);
 
         Assert.Equal(CommandVerb.Backtest, parsed.Command!.Verb);
-        Assert.Empty(parsed.Options);
+        Assert.Equal(("data.csv", "p.json", "dir"), (parsed.Option("csv"), parsed.Option("pipeline"), parsed.Option("out")));
+        Assert.Throws<CommandLineException>(() => CommandLineParser.Parse(["backtest", "--whatever"]));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class CommandLineProcessTests
     [InlineData(new[] { "--nope" }, "streamrnn: unknown option '--nope' for 'run'. See 'streamrnn run --help'.")]
     [InlineData(new[] { "broker", "--partitions", "0" }, "streamrnn: --partitions = '0': must be a whole number from 1 to 256.")]
     [InlineData(new[] { "replay", "--csv", "x.csv" }, "streamrnn: 'replay' needs --topic; see 'streamrnn replay --help'.")]
-    [InlineData(new[] { "backtest", "--csv", "data.csv" }, "streamrnn: 'backtest' is not implemented yet (planned: replay a CSV through the pipeline code with prequential metrics against naive baselines).")]
+    [InlineData(new[] { "backtest", "--csv", "data.csv" }, "streamrnn: 'backtest' needs --pipeline; see 'streamrnn backtest --help'.")]
     public async Task Usage_errors_exit_2_with_one_clear_line(string[] arguments, string message)
     {
         var (code, output, error) = await RunAsync(arguments);
