@@ -30,7 +30,7 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed unsafe class BackpropagationThroughTime
 {
-    private const int HeadStride = PackedMatrix.PanelWidth;
+    private const int HeadStride = 2; // the widest head, Gaussian, has two outputs
 
     private readonly ModelShape shape;
     private readonly int maxSteps;
@@ -188,7 +188,10 @@ public sealed unsafe class BackpropagationThroughTime
         fixed (float* input = inputs)
         fixed (float* record = records)
         fixed (float* head = headOutputs)
+        fixed (float* parameters = weights.Parameters)
         {
+            float* wOut = parameters + shape.HeadParameterOffset;
+            float* bOut = wOut + outputs * hidden;
             for (int t = 0; t < steps; t++)
             {
                 // Alternate sweep directions step by step, as in RecurrentNetwork (same bits either way).
@@ -216,7 +219,11 @@ public sealed unsafe class BackpropagationThroughTime
                 }
 
                 float* top = record + Record(t, layers - 1) + gateStride;
-                PackedGemm.Multiply(top, 0, hidden, null, 0, 0, 1, weights.PackedHead, head + t * HeadStride, HeadStride);
+                for (int o = 0; o < outputs; o++)
+                {
+                    head[t * HeadStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                }
+
                 float weight = targetWeights[t];
                 Span<float> dOutput = headGradients.AsSpan(t * outputs, outputs);
                 if (weight > 0)

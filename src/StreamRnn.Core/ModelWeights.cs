@@ -30,7 +30,6 @@ public sealed class ModelWeights
         }
 
         PackedLayers = layers;
-        PackedHead = PackedLayer.CreateHead(shape, parameters);
     }
 
     /// <summary>The network shape these parameters belong to.</summary>
@@ -43,8 +42,6 @@ public sealed class ModelWeights
     public ReadOnlySpan<float> Parameters => parameters;
 
     internal PackedLayer[] PackedLayers { get; }
-
-    internal PackedMatrix PackedHead { get; }
 
     /// <summary>
     /// Deterministic initialisation from a seed: every parameter uniform in [−1/√H, 1/√H) as PyTorch does, drawn in

@@ -13,8 +13,8 @@ namespace StreamRnn.Core;
 /// <remarks>
 /// <para>
 /// Determinism: <see cref="StepBatch"/> is bit-identical to <c>batch</c> calls of <see cref="Step"/>, whatever the
-/// batch size or a key's row in it (see <see cref="PackedGemm"/>: every element is one fixed sequence of fused
-/// multiply-adds; the elementwise parts run row by row, σ and tanh through <c>Activations</c>, whose result depends on
+/// batch size or a key's row in it (see <see cref="PackedGemm"/> and <see cref="DotProduct"/>: every element is one
+/// fixed sequence of fused multiply-adds; the elementwise parts run row by row, σ and tanh through <c>Activations</c>, whose result depends on
 /// the value only). State restored after a crash and re-batched differently therefore evolves exactly as it would
 /// have. This holds within a process (and across processes on the same kind of CPU); with and without FMA hardware
 /// the roundings differ.
@@ -53,7 +53,7 @@ public sealed unsafe class RecurrentNetwork
         int hidden = shape.HiddenSize;
         gateStride = RoundUpToPanel(shape.Cell == CellKind.Gru ? 2 * hidden : shape.GateCount * hidden)
             + (shape.Cell == CellKind.Gru ? 2 * RoundUpToPanel(hidden) : 0);
-        headStride = RoundUpToPanel(shape.HeadOutputSize);
+        headStride = shape.HeadOutputSize;
         newStates = GC.AllocateArray<float>(maxBatch * shape.StateSize, pinned: true);
         gates = GC.AllocateArray<float>(maxBatch * gateStride, pinned: true);
         auxiliary = GC.AllocateArray<float>(maxBatch * hidden, pinned: true);
@@ -164,8 +164,19 @@ public sealed unsafe class RecurrentNetwork
                 }
             }
 
-            PackedGemm.Multiply(next + (shape.Layers - 1) * layerState, stateSize, hidden, null, 0, 0, batch,
-                weights.PackedHead, head, headStride);
+            fixed (float* parameters = weights.Parameters)
+            {
+                float* wOut = parameters + shape.HeadParameterOffset;
+                float* bOut = wOut + outputs * hidden;
+                float* top = next + (shape.Layers - 1) * layerState;
+                for (int b = 0; b < batch; b++)
+                {
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        head[b * headStride + o] = DotProduct.Affine(wOut + o * hidden, top + (nint)b * stateSize, hidden, bOut[o]);
+                    }
+                }
+            }
         }
 
         int notOk = 0;

@@ -103,22 +103,4 @@ internal sealed class PackedLayer
         var hiddenN = new PackedMatrix(hidden, hidden, denseHn, bHh.Slice(2 * hidden, hidden));
         return new PackedLayer(main, inputN, hiddenN, inputSize, hidden);
     }
-
-    /// <summary>Packs the head: W_outᵀ (H × O) with bias b_out.</summary>
-    public static PackedMatrix CreateHead(ModelShape shape, ReadOnlySpan<float> parameters)
-    {
-        int hidden = shape.HiddenSize;
-        int outputs = shape.HeadOutputSize;
-        int offset = shape.HeadParameterOffset;
-        var dense = new float[hidden * outputs];
-        for (int o = 0; o < outputs; o++)
-        {
-            for (int i = 0; i < hidden; i++)
-            {
-                dense[i * outputs + o] = parameters[offset + o * hidden + i];
-            }
-        }
-
-        return new PackedMatrix(hidden, outputs, dense, parameters.Slice(offset + outputs * hidden, outputs));
-    }
 }
