@@ -6,6 +6,7 @@
 #
 # Usage: bench/dashboard-snapshot/snapshot.sh [output.png]
 # Environment: RUN_SECONDS (default 180) of activity to record, DEMO_SPEED (default 20), SCRAPE_SECONDS (default 1),
+# TRAINING (default 1: the demo pipelines with online training on; 0: exactly as shipped, prediction only),
 # ARTIFACTS (default /tmp/art-snapshot) for the daemon's build output, KEEP_WORK=1 to keep the temporary folder.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ output="$(realpath -m "${1:-$repo/docs/images/dashboard.png}")"
 run_seconds="${RUN_SECONDS:-180}"
 demo_speed="${DEMO_SPEED:-20}"
 scrape_seconds="${SCRAPE_SECONDS:-1}"
+training="${TRAINING:-1}"
 artifacts="${ARTIFACTS:-/tmp/art-snapshot}"
 width=1600
 height=1000
@@ -63,10 +65,23 @@ dotnet build "$repo/src/StreamRnn.Daemon" -c Release --artifacts-path "$artifact
   || { cat "$work/build.log" >&2; exit 1; }
 daemon_dll="$artifacts/bin/StreamRnn.Daemon/release/streamrnn.dll"
 
+# The shipped demo pipelines only predict (Training:Enabled is off by default). With TRAINING=1 the picture is taken
+# from copies of them with online training switched on (all other training settings at their defaults), so the
+# model panels show versions being trained and promoted; the shipped files are not changed.
+pipeline_files="$repo/config/pipelines/*.json"
+if [[ "$training" == 1 ]]; then
+  mkdir -p "$work/pipelines"
+  for file in "$repo"/config/pipelines/*.json; do
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d.setdefault("Training", {})["Enabled"] = True; json.dump(d, open(sys.argv[2], "w"), indent=2)' \
+      "$file" "$work/pipelines/$(basename "$file")"
+  done
+  pipeline_files="$work/pipelines/*.json"
+fi
+
 daemon_port="$(free_port)"
-echo "snapshot: daemon on 127.0.0.1:$daemon_port, Demo:Speed=$demo_speed" >&2
+echo "snapshot: daemon on 127.0.0.1:$daemon_port, Demo:Speed=$demo_speed, training $([[ "$training" == 1 ]] && echo on || echo off)" >&2
 dotnet "$daemon_dll" run --content-root "$repo" --Http:Url="http://127.0.0.1:$daemon_port" \
-  --Demo:Speed="$demo_speed" --State:Directory="$work/state" > "$work/daemon.log" 2>&1 &
+  --Demo:Speed="$demo_speed" --State:Directory="$work/state" --PipelineFiles="$pipeline_files" > "$work/daemon.log" 2>&1 &
 pids+=($!)
 wait_for "the daemon's /metrics" 120 curl -fsS "http://127.0.0.1:$daemon_port/metrics"
 
@@ -116,8 +131,11 @@ pids+=($!)
 wait_for "the page server" 30 curl -fsS "http://127.0.0.1:$site_port/index.html"
 
 revision="$(git -C "$repo" rev-parse --short HEAD 2> /dev/null || echo unknown)"
+# Other work may be in progress in the tree the daemon was built from: say so rather than claim a clean commit.
+if [[ -n "$(git -C "$repo" status --porcelain -- src config 2> /dev/null)" ]]; then revision+=" + uncommitted changes"; fi
 query="prom=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$prom")"
-query+="&start=$start&end=$end&scrape=$scrape_seconds&speed=$demo_speed&revision=$revision"
+query+="&start=$start&end=$end&scrape=$scrape_seconds&speed=$demo_speed&training=$training"
+query+="&revision=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$revision")"
 query+="&rendered=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 url="http://127.0.0.1:$site_port/index.html?$query"
 

@@ -212,7 +212,9 @@ async function main() {
   document.getElementById("footer").innerHTML =
     `<b>Rendered from a real run on ${rendered.slice(0, 10)}</b>: one <code>streamrnn</code> daemon (commit `
     + `${parameters.get("revision")}) with its embedded broker replaying the bundled demo feeds at Demo:Speed=`
-    + `${parameters.get("speed")}, scraped every ${scrape} s by Prometheus ${build.version} with the shipped rules. `
+    + `${parameters.get("speed")}`
+    + (parameters.get("training") === "1" ? " and online training switched on (Training:Enabled, defaults otherwise)" : "")
+    + `, scraped every ${scrape} s by Prometheus ${build.version} with the shipped rules. `
     + `12 of the dashboard's panels, queries as in config/grafana/dashboards/streamrnn.json with step ${step} s, `
     + `$__rate_interval = ${rateInterval} s, $window = ${variables.window}; drawn as SVG by `
     + `bench/dashboard-snapshot (not Grafana's renderer). Log scale: latency and error panels.`;
