@@ -3,6 +3,7 @@ using StreamRnn.Core;
 using StreamRnn.LoadTest.Configuration;
 using StreamRnn.LoadTest.Contenders;
 using StreamRnn.LoadTest.EngineAlone;
+using StreamRnn.LoadTest.Profiling;
 using StreamRnn.LoadTest.Reporting;
 using StreamRnn.LoadTest.Runs;
 using StreamRnn.LoadTest.Workload;
@@ -73,8 +74,9 @@ if (!settings.SkipEndToEnd)
         foreach (var kind in kinds)
         {
             string label = kind == ContenderKind.Daemon ? $"daemon LSTM H=32 #{round + 1}" : $"passthrough #{round + 1}";
-            output.WriteLine($"… throughput: {label} (load average {MachineDescription.LoadAverage()})");
+            output.Write($"… throughput: {label} (load average {MachineDescription.LoadAverage()})");
             var result = await runner.ThroughputAsync(kind, workload, label);
+            output.WriteLine($": {result.RecordsPerSecond:N0} records/s, wall {result.WallSeconds:F2} s");
             (kind == ContenderKind.Daemon ? daemon : passthrough).Add(result);
             order.Add(kind == ContenderKind.Daemon ? "D" : "P");
             complete &= result.Complete;
@@ -88,8 +90,9 @@ if (!settings.SkipEndToEnd)
         foreach (var kind in kinds)
         {
             string label = kind == ContenderKind.Daemon ? $"daemon LSTM H=32 #{round + 1}" : $"passthrough #{round + 1}";
-            output.WriteLine($"… latency: {label} (load average {MachineDescription.LoadAverage()})");
+            output.Write($"… latency: {label} (load average {MachineDescription.LoadAverage()})");
             var result = await runner.LatencyAsync(kind, latencyWorkload, label);
+            output.WriteLine($": p50 {result.EndToEnd.P50:F1} ms, p99 {result.EndToEnd.P99:F1} ms");
             latency.Add(result);
             complete &= result.Complete;
         }
@@ -97,6 +100,12 @@ if (!settings.SkipEndToEnd)
 
     report.Throughput(passthrough, daemon, string.Join(' ', order));
     report.Latency(latency, settings.LatencyRate, settings.LatencySeconds);
+    if (!settings.SkipProfile)
+    {
+        output.WriteLine();
+        output.WriteLine("… loop-thread budget");
+        report.Budget(LoopBudget.Measure(settings, definition, workload), workload.Count);
+    }
 }
 
 output.WriteLine();

@@ -21,7 +21,7 @@ public sealed class LoadTestSettings
     public int OutputPartitions { get; private set; } = 32;
 
     /// <summary>Throughput rounds; round r runs passthrough then daemon when r is even, the other way round when odd.</summary>
-    public int Rounds { get; private set; } = 2;
+    public int Rounds { get; private set; } = 3;
 
     /// <summary>Records of the unmeasured warm-up run each contender gets first (JIT tiering, dynamic PGO, pools).</summary>
     public int WarmupRecords { get; private set; } = 60_000;
@@ -47,6 +47,9 @@ public sealed class LoadTestSettings
 
     public bool SkipEngine { get; private set; }
 
+    /// <summary>Skip the loop-thread budget (part of the end-to-end section).</summary>
+    public bool SkipProfile { get; private set; }
+
     public static string Usage =>
         """
         dotnet run -c Release --project bench/StreamRnn.LoadTest -- [options]
@@ -55,13 +58,13 @@ public sealed class LoadTestSettings
           --keys N                distinct keys (default 1000)
           --partitions N          input/changelog partitions (default 16)
           --output-partitions N   output partitions (default 2 × partitions)
-          --rounds N              throughput/latency rounds, order alternates (default 2)
+          --rounds N              throughput/latency rounds, order alternates P D, D P, … (default 3)
           --warmup N              warm-up records per contender (default 60000)
           --rate N                offered records/s in the latency runs (default 20000)
           --latency-seconds S     measured length of each latency run, after 1 s settling (default 6)
           --engine-records N      records per engine-alone measurement (default 600000)
           --seed N                workload seed
-          --no-e2e | --no-engine  skip a part
+          --no-e2e | --no-engine | --no-profile   skip a part (the loop-thread budget belongs to --no-e2e too)
         """;
 
     public static LoadTestSettings Parse(IReadOnlyList<string> args)
@@ -121,6 +124,9 @@ public sealed class LoadTestSettings
                     break;
                 case "--no-engine":
                     settings.SkipEngine = true;
+                    break;
+                case "--no-profile":
+                    settings.SkipProfile = true;
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");

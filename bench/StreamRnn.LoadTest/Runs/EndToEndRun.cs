@@ -28,6 +28,7 @@ public sealed class EndToEndRun(LoadTestSettings settings, PipelineDefinition de
 
         var options = Options(cluster);
         await using var contender = Create(kind, options);
+        JitQuiescence.Wait(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var threadsBefore = ThreadCpuSnapshot.Take();
         long started = Stopwatch.GetTimestamp();
@@ -51,17 +52,20 @@ public sealed class EndToEndRun(LoadTestSettings settings, PipelineDefinition de
         await using var contender = Create(kind, options);
         contender.Start();
         await WaitUntilAsync(contender, () => contender.Ready, label);
+        JitQuiescence.Wait(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
 
         using var probe = new LatencyProbe(cluster.BootstrapServers, definition.OutputTopic, settings.OutputPartitions, workload.Count);
         probe.Start();
         var log = new SendLog(workload.Count);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var threadsBefore = ThreadCpuSnapshot.Take();
         long started = Stopwatch.GetTimestamp();
         var (sent, sending) = InputProducer.ProducePaced(cluster.BootstrapServers, definition.InputTopic, workload, log,
             settings.LatencyRate, CancellationToken.None);
         ThrowIfFailed(log, sent);
         await WaitUntilAsync(contender, () => probe.Count >= sent, label);
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var threads = ThreadCpuSnapshot.Take().Since(threadsBefore, name => Group(name, contender));
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var outputs = probe.Stop();
         await contender.StopAsync();
@@ -100,7 +104,7 @@ public sealed class EndToEndRun(LoadTestSettings settings, PipelineDefinition de
         }
 
         return new LatencyResult(label, settings.LatencyRate, sent / sending.TotalSeconds, sent, traced, LatencySummary.Of(endToEnd),
-            LatencySummary.Of(field), untraced, cpu, wall);
+            LatencySummary.Of(field), untraced, cpu, wall, threads);
     }
 
     private EmbeddedKafkaCluster StartCluster()

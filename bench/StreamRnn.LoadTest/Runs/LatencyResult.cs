@@ -13,8 +13,9 @@ namespace StreamRnn.LoadTest.Runs;
 /// <param name="Untraced">Outputs that could not be traced to an input.</param>
 /// <param name="CpuSeconds">Process CPU while load was offered and drained.</param>
 /// <param name="WallSeconds">The interval CpuSeconds covers.</param>
+/// <param name="Threads">CPU seconds by thread group over that interval (load producer and probe included).</param>
 public sealed record LatencyResult(string Label, int OfferedRate, double SentRate, int Sent, int Traced, LatencySummary EndToEnd,
-    LatencySummary PredictionField, int Untraced, double CpuSeconds, double WallSeconds)
+    LatencySummary PredictionField, int Untraced, double CpuSeconds, double WallSeconds, IReadOnlyList<(string Group, double Seconds)> Threads)
 {
     public bool Complete => Traced == Sent && Untraced == 0;
 }
