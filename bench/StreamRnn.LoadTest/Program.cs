@@ -104,7 +104,7 @@ if (!settings.SkipEndToEnd)
     {
         output.WriteLine();
         output.WriteLine("… loop-thread budget");
-        report.Budget(LoopBudget.Measure(settings, definition, workload), workload.Count);
+        report.Budget(LoopBudget.Measure(settings, definition, workload), workload.Count, Math.Max(2, settings.BudgetPasses));
     }
 }
 

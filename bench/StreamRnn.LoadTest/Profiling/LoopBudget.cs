@@ -19,8 +19,8 @@ namespace StreamRnn.LoadTest.Profiling;
 /// daemon's own <see cref="KafkaRecordSink"/> on a producer with the daemon's settings. The sum of the steps is
 /// what each loop thread needs per record, i.e. how fast each contender could go if the broker were not the limit.
 /// </summary>
-/// <remarks>The whole sequence runs four times on fresh clusters; the first pass warms the JIT, and each step's
-/// figure is its smallest over the other three (interference from other processes only ever adds time; on a KVM
+/// <remarks>The whole sequence runs <see cref="LoadTestSettings.BudgetPasses"/> times (4; 2 with --quick) on fresh
+/// clusters; the first pass warms the JIT, and each step's figure is its smallest over the others (interference from other processes only ever adds time; on a KVM
 /// guest even thread CPU time includes time the host took the core away).</remarks>
 public static class LoopBudget
 {
@@ -32,7 +32,7 @@ public static class LoopBudget
 
     public static IReadOnlyList<BudgetLine> Measure(LoadTestSettings settings, PipelineDefinition definition, LoadWorkload workload)
     {
-        const int passes = 4;
+        int passes = Math.Max(2, settings.BudgetPasses);
         var measured = new List<List<BudgetLine>>();
         for (int pass = 0; pass < passes; pass++)
         {

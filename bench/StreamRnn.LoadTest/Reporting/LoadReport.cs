@@ -101,10 +101,11 @@ public sealed class LoadReport(TextWriter output)
         }
     }
 
-    public void Budget(IReadOnlyList<BudgetLine> lines, int records)
+    public void Budget(IReadOnlyList<BudgetLine> lines, int records, int passes)
     {
         output.WriteLine();
-        output.WriteLine($"Loop-thread budget: each step on one thread over the same {N(records)} records, thread CPU time (fastest of 3 passes after a warm-up pass)");
+        output.WriteLine($"Loop-thread budget: each step on one thread over the same {N(records)} records, thread CPU time " +
+                         $"(fastest of {passes - 1} pass(es) after a warm-up pass)");
         output.WriteLine($"  {"step",-52} {"µs/record",9} {"B/record",9}");
         foreach (var line in lines)
         {
