@@ -68,10 +68,10 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
         IProducer<byte[], byte[]>? producer = null;
         try
         {
-            producer = new ProducerBuilder<byte[], byte[]>(DaemonClientSettings.Producer(options))
+            producer = new ProducerBuilder<byte[], byte[]>(ProcessorClientConfig.Producer(options))
                 .SetLogHandler((_, _) => { })
                 .Build();
-            consumer = new ConsumerBuilder<byte[], byte[]>(DaemonClientSettings.Consumer(options))
+            consumer = new ConsumerBuilder<byte[], byte[]>(ProcessorClientConfig.Consumer(options))
                 .SetLogHandler((_, _) => { })
                 .SetPartitionsAssignedHandler((_, partitions) => ready |= partitions.Count > 0)
                 .Build();

@@ -63,7 +63,7 @@ public static class LoopBudget
         var lines = new List<BudgetLine>();
 
         var records = new InputRecord[workload.Count];
-        using (var consumer = new ConsumerBuilder<byte[], byte[]>(DaemonClientSettings.Consumer(options)).SetLogHandler((_, _) => { }).Build())
+        using (var consumer = new ConsumerBuilder<byte[], byte[]>(ProcessorClientConfig.Consumer(options)).SetLogHandler((_, _) => { }).Build())
         {
             consumer.Subscribe(definition.InputTopic);
             records[0] = ToInput(WaitForFirst(consumer));
@@ -78,7 +78,7 @@ public static class LoopBudget
             consumer.Close();
         }
 
-        using (var producer = new ProducerBuilder<byte[], byte[]>(DaemonClientSettings.Producer(options)).SetLogHandler((_, _) => { }).Build())
+        using (var producer = new ProducerBuilder<byte[], byte[]>(ProcessorClientConfig.Producer(options)).SetLogHandler((_, _) => { }).Build())
         {
             var tracker = new OutputTracker();
             Action<DeliveryReport<byte[], byte[]>> onDelivered = tracker.OnDelivered;

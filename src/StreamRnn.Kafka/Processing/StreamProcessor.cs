@@ -242,8 +242,8 @@ public sealed class StreamProcessor : IDisposable
 
     private void Initialise()
     {
-        var consumerConfig = BuildConsumerConfig();
-        var producerConfig = BuildProducerConfig();
+        var consumerConfig = ProcessorClientConfig.Consumer(options);
+        var producerConfig = ProcessorClientConfig.Producer(options);
         producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
             .SetErrorHandler((_, error) => OnClientError(error))
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
@@ -272,48 +272,6 @@ public sealed class StreamProcessor : IDisposable
         consumer.Subscribe(byTopic.Keys);
         var now = time.GetTimestamp();
         lastCommit = lastSnapshot = lastEviction = now;
-    }
-
-    private ConsumerConfig BuildConsumerConfig()
-    {
-        var config = new ConsumerConfig(new Dictionary<string, string>(options.ClientConfig))
-        {
-            BootstrapServers = options.BootstrapServers,
-            GroupId = options.GroupId,
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-            SessionTimeoutMs = options.SessionTimeoutMs,
-            HeartbeatIntervalMs = Math.Max(100, options.SessionTimeoutMs / 6),
-            FetchWaitMaxMs = 20,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-        };
-        return config;
-    }
-
-    private ProducerConfig BuildProducerConfig()
-    {
-        var config = new ProducerConfig(new Dictionary<string, string>(options.ClientConfig))
-        {
-            BootstrapServers = options.BootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            LingerMs = 5,
-            // Never give up on an output: an unacknowledged output holds back the commit, and a crash replays its input.
-            MessageTimeoutMs = 0,
-            QueueBufferingMaxMessages = Math.Max(options.MaxInFlightOutputs * 2, 100_000),
-        };
-        if (options.Delivery == DeliveryMode.ExactlyOnce)
-        {
-            config.TransactionalId = options.ClientConfig.TryGetValue("transactional.id", out var id)
-                ? id
-                : $"{options.GroupId}-{Environment.MachineName}-{Environment.ProcessId}";
-            // A transaction must finish within its timeout, so outputs cannot wait forever inside one.
-            config.MessageTimeoutMs = 60_000;
-        }
-
-        return config;
     }
 
     private int Poll()
