@@ -60,6 +60,9 @@ public sealed class PipelineDefinition
     /// <summary>Alert rules on a Binary head's predictions (to AlertTopic); null = no alerts.</summary>
     public AlertOptions? Alerts { get; set; }
 
+    /// <summary>Prediction record settings (warm-up of a key's intervals).</summary>
+    public OutputOptions Output { get; set; } = new();
+
     /// <summary>Most records of distinct keys stepped together in one batched call.</summary>
     public int MaxBatch { get; set; } = 256;
 
@@ -302,6 +305,15 @@ public sealed class PipelineDefinition
             {
                 Error(nameof(AlertTopic), AlertTopic, "is required when Alerts is set: alerts are written there");
             }
+        }
+
+        if (Output is null)
+        {
+            Error(nameof(Output), null, "is required");
+        }
+        else
+        {
+            errors.AddRange(Output.Validate($"{prefix}:{nameof(Output)}"));
         }
 
         CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);

@@ -9,11 +9,22 @@ namespace StreamRnn.Engine;
 /// <summary>
 /// Writes prediction records with one reused <see cref="Utf8JsonWriter"/> and buffer, so a prediction
 /// allocates nothing:
-/// <c>{"key","ts","pipeline","model_version","horizon","mean","stddev" | "probability" | "value",["price"],
-/// "target_field","source":{"topic","partition","offset"},"latency_ms"}</c>.
-/// "ts" is the source record's event time (ISO-8601 UTC, milliseconds). For a LogReturn target with horizon 1,
-/// "price" = x_t · exp(mean) is the forecast level of the target field.
+/// <c>{"key","ts","pipeline","model_version","horizon","mean","stddev" | "probability" | "value",["warming_up"],
+/// ["interval_80","interval_95"],["price","price_interval_80","price_interval_95" | "level","level_interval_80",
+/// "level_interval_95"],"target_field","source":{"topic","partition","offset"},"latency_ms"}</c>.
+/// "ts" is the source record's event time (ISO-8601 UTC, milliseconds).
 /// </summary>
+/// <remarks>
+/// <para>Regression heads (Gaussian, Linear) write "warming_up": true while the key's target statistics are too young
+/// for the de-normalised forecast to mean much (<see cref="OutputOptions.WarmupTargets"/>), false afterwards.</para>
+/// <para>Gaussian head, not warming up: central intervals of the predictive normal N(μ, σ²) in target units,
+/// <c>interval_p = [μ − z_p·σ, μ + z_p·σ]</c> with z₈₀ = 1.2815515655446004 and z₉₅ = 1.959963984540054.</para>
+/// <para>Horizon 1, forecast level of the target field from its current value x_t (not for Binary heads):
+/// LogReturn: <c>price = x_t·exp(μ)</c> (the median of the log-normal forecast) and
+/// <c>price_interval_p = [x_t·exp(μ − z_p·σ), x_t·exp(μ + z_p·σ)]</c>;
+/// Difference: <c>level = x_t + μ</c> and <c>level_interval_p = [x_t + μ − z_p·σ, x_t + μ + z_p·σ]</c>.
+/// A level or bound that is not finite is left out.</para>
+/// </remarks>
 internal sealed class PredictionWriter
 {
     private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("key");
@@ -26,6 +37,14 @@ internal sealed class PredictionWriter
     private static readonly JsonEncodedText ProbabilityName = JsonEncodedText.Encode("probability");
     private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText PriceName = JsonEncodedText.Encode("price");
+    private static readonly JsonEncodedText LevelName = JsonEncodedText.Encode("level");
+    private static readonly JsonEncodedText WarmingUpName = JsonEncodedText.Encode("warming_up");
+    private static readonly JsonEncodedText Interval80Name = JsonEncodedText.Encode("interval_80");
+    private static readonly JsonEncodedText Interval95Name = JsonEncodedText.Encode("interval_95");
+    private static readonly JsonEncodedText PriceInterval80Name = JsonEncodedText.Encode("price_interval_80");
+    private static readonly JsonEncodedText PriceInterval95Name = JsonEncodedText.Encode("price_interval_95");
+    private static readonly JsonEncodedText LevelInterval80Name = JsonEncodedText.Encode("level_interval_80");
+    private static readonly JsonEncodedText LevelInterval95Name = JsonEncodedText.Encode("level_interval_95");
     private static readonly JsonEncodedText TargetFieldName = JsonEncodedText.Encode("target_field");
     private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("source");
     private static readonly JsonEncodedText TopicName = JsonEncodedText.Encode("topic");
@@ -40,7 +59,20 @@ internal sealed class PredictionWriter
     private readonly JsonEncodedText _topic;
     private readonly HeadKind _head;
     private readonly int _horizon;
-    private readonly bool _writePrice;
+    private readonly LevelKind _level;
+
+    /// <summary>z of the central 80% interval of a normal distribution (its 90% quantile).</summary>
+    public const double Z80 = 1.2815515655446004;
+
+    /// <summary>z of the central 95% interval of a normal distribution (its 97.5% quantile).</summary>
+    public const double Z95 = 1.959963984540054;
+
+    private enum LevelKind
+    {
+        None,
+        Price,
+        Level,
+    }
 
     public PredictionWriter(PipelineDefinition definition)
     {
@@ -51,15 +83,23 @@ internal sealed class PredictionWriter
         _topic = JsonEncodedText.Encode(definition.InputTopic, encoder);
         _head = definition.Model.Head;
         _horizon = definition.Target.Horizon;
-        _writePrice = _head != HeadKind.Binary && definition.Target.Transform == TargetTransform.LogReturn && _horizon == 1;
+        _level = _head == HeadKind.Binary || _horizon != 1 ? LevelKind.None
+            : definition.Target.Transform switch
+            {
+                TargetTransform.LogReturn => LevelKind.Price,
+                TargetTransform.Difference => LevelKind.Level,
+                _ => LevelKind.None,
+            };
     }
 
     /// <summary>
     /// Writes one prediction; the span is valid until the next call. <paramref name="mean"/> is the mean (Gaussian),
-    /// value (Linear) or probability (Binary); <paramref name="spread"/> the standard deviation (Gaussian only).
+    /// value (Linear) or probability (Binary); <paramref name="spread"/> the standard deviation (Gaussian only);
+    /// <paramref name="lastRaw"/> the target field's current value x_t; <paramref name="warmingUp"/> whether the key's
+    /// target statistics are still warming up (ignored for Binary heads).
     /// </summary>
     public ReadOnlySpan<byte> Write(ReadOnlySpan<byte> key, long eventTimeUnixMs, long modelVersion, double mean, double spread,
-        double lastRaw, in InputRecord source, double latencyMs)
+        double lastRaw, bool warmingUp, in InputRecord source, double latencyMs)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
@@ -73,27 +113,50 @@ internal sealed class PredictionWriter
         w.WriteString(PipelineName, _pipeline);
         w.WriteNumber(ModelVersionName, modelVersion);
         w.WriteNumber(HorizonName, _horizon);
+        bool intervals = false;
         switch (_head)
         {
             case HeadKind.Gaussian:
                 w.WriteNumber(MeanName, mean);
                 w.WriteNumber(StddevName, spread);
+                w.WriteBoolean(WarmingUpName, warmingUp);
+                intervals = !warmingUp;
                 break;
             case HeadKind.Binary:
                 w.WriteNumber(ProbabilityName, mean);
                 break;
             default:
                 w.WriteNumber(ValueName, mean);
+                w.WriteBoolean(WarmingUpName, warmingUp);
                 break;
         }
 
-        if (_writePrice)
+        if (intervals)
         {
-            double price = lastRaw * Math.Exp(mean);
-            if (double.IsFinite(price))
-            {
-                w.WriteNumber(PriceName, price);
-            }
+            WriteInterval(w, Interval80Name, mean - Z80 * spread, mean + Z80 * spread);
+            WriteInterval(w, Interval95Name, mean - Z95 * spread, mean + Z95 * spread);
+        }
+
+        switch (_level)
+        {
+            case LevelKind.Price:
+                WriteNumberIfFinite(w, PriceName, lastRaw * Math.Exp(mean));
+                if (intervals)
+                {
+                    WriteInterval(w, PriceInterval80Name, lastRaw * Math.Exp(mean - Z80 * spread), lastRaw * Math.Exp(mean + Z80 * spread));
+                    WriteInterval(w, PriceInterval95Name, lastRaw * Math.Exp(mean - Z95 * spread), lastRaw * Math.Exp(mean + Z95 * spread));
+                }
+
+                break;
+            case LevelKind.Level:
+                WriteNumberIfFinite(w, LevelName, lastRaw + mean);
+                if (intervals)
+                {
+                    WriteInterval(w, LevelInterval80Name, lastRaw + (mean - Z80 * spread), lastRaw + (mean + Z80 * spread));
+                    WriteInterval(w, LevelInterval95Name, lastRaw + (mean - Z95 * spread), lastRaw + (mean + Z95 * spread));
+                }
+
+                break;
         }
 
         w.WriteString(TargetFieldName, _targetField);
@@ -106,5 +169,24 @@ internal sealed class PredictionWriter
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenSpan;
+    }
+
+    private static void WriteNumberIfFinite(Utf8JsonWriter w, JsonEncodedText name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+    }
+
+    private static void WriteInterval(Utf8JsonWriter w, JsonEncodedText name, double lower, double upper)
+    {
+        if (double.IsFinite(lower) && double.IsFinite(upper))
+        {
+            w.WriteStartArray(name);
+            w.WriteNumberValue(lower);
+            w.WriteNumberValue(upper);
+            w.WriteEndArray();
+        }
     }
 }

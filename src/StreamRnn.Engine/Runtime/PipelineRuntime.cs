@@ -52,6 +52,7 @@ public sealed class PipelineRuntime
     private readonly int _horizon;
     private readonly long _idleTtlMs;
     private readonly int _windowSteps;
+    private readonly long _warmupSteps;
     private OnlineTrainer? _trainer;
     private long _windowsCompleted;
     private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
@@ -106,6 +107,9 @@ public sealed class PipelineRuntime
             FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount);
         _codec = new KeyStateCodec(_store, _layout.Fingerprint);
         _writer = new PredictionWriter(definition);
+        // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
+        _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
+            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? 1 : 0);
         _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
         _batchInputs = new float[_maxBatch * _inputSize];
@@ -463,7 +467,7 @@ public sealed class PipelineRuntime
             _store.LastModelVersion[slot] = weights.Version;
             long latencyMs = now - _entryTime[e];
             var key = _store.KeyBytes[slot]!;
-            var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, record, latencyMs);
+            var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record, latencyMs);
             sink.Prediction(key, json, record);
             _predictions++;
             PredictionObserver?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
