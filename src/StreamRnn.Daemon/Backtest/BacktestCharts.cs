@@ -67,7 +67,7 @@ internal static class BacktestCharts
         var definition = result.Definition;
         int h = definition.Target.Horizon;
         var transform = definition.Target.Transform;
-        bool level = h == 1 && transform != TargetTransform.Raw;
+        bool level = h == 1 && transform is TargetTransform.Difference or TargetTransform.LogReturn;
         var xs = new List<double>();
         var actual = new List<double>();
         var predicted = new List<double>();

@@ -107,7 +107,12 @@ internal static class BacktestReportJson
             }
 
             w.WriteEndObject();
-            WriteQuality(w, quality);
+            WriteQuality(w, quality, "quality");
+            if (scores.DetectionQuality is { } detection)
+            {
+                WriteQuality(w, detection, "detection_quality");
+            }
+
             w.WriteEndObject();
         }
 
@@ -154,10 +159,11 @@ internal static class BacktestReportJson
         }
     }
 
-    private static void WriteQuality(Utf8JsonWriter w, AlertQuality quality)
+    private static void WriteQuality(Utf8JsonWriter w, AlertQuality quality, string name)
     {
-        w.WriteStartObject("quality");
+        w.WriteStartObject(name);
         w.WriteNumber("window_seconds", quality.WindowSeconds);
+        w.WriteNumber("grace_seconds", quality.GraceSeconds);
         w.WriteNumber("alerts", quality.Alerts);
         w.WriteNumber("true_alerts", quality.TrueAlerts);
         w.WriteNumber("events", quality.Events);

@@ -42,6 +42,17 @@ internal static class BacktestReportMarkdown
             text.AppendLine(Invariant(
                 $"| {quality.Alerts} | {quality.TrueAlerts} | {quality.Events} | {quality.DetectedEvents} | {F(quality.Precision)} | {F(quality.Recall)} | {F(quality.FalseAlertsPerHour)} (over {quality.MonitoredHours:F2} h) | {(double.IsNaN(quality.LeadTimeMedianSeconds) ? "–" : Invariant($"{F(quality.LeadTimeMedianSeconds)} s ({F(quality.LeadTimeP10Seconds)} to {F(quality.LeadTimeP90Seconds)} s)"))} |"));
             text.AppendLine();
+            if (scores.DetectionQuality is { } detection)
+            {
+                text.AppendLine(Invariant(
+                    $"Scored as detection (--detection-grace): an alert also counts when it comes up to D = {detection.GraceSeconds:0.###} s after the event (negative lead time = after it)."));
+                text.AppendLine();
+                text.AppendLine("| grace | alerts | true | events | detected | precision | recall | false alerts per monitored hour | lead time median (p10–p90) |");
+                text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+                text.AppendLine(Invariant(
+                    $"| {detection.GraceSeconds:0.###} s | {detection.Alerts} | {detection.TrueAlerts} | {detection.Events} | {detection.DetectedEvents} | {F(detection.Precision)} | {F(detection.Recall)} | {F(detection.FalseAlertsPerHour)} | {(double.IsNaN(detection.LeadTimeMedianSeconds) ? "–" : Invariant($"{F(detection.LeadTimeMedianSeconds)} s ({F(detection.LeadTimeP10Seconds)} to {F(detection.LeadTimeP90Seconds)} s)"))} |"));
+                text.AppendLine();
+            }
         }
 
         text.AppendLine("## Per key");

@@ -6,6 +6,7 @@ namespace StreamRnn.Daemon.Backtest;
 /// <param name="Forecasters">"model" first, then the baselines, in report order.</param>
 /// <param name="Threshold">The probability threshold of the precision/recall columns (Binary head), else NaN.</param>
 /// <param name="AlertQuality">Alert quality (pipelines with Alerts), else null.</param>
+/// <param name="DetectionQuality">Alert quality with the --detection-grace after each event, else null.</param>
 /// <param name="Events">The watched outcome's onsets found in the data (e.g. bed exits), for pipelines with Alerts.</param>
 internal sealed record BacktestScores(
     IReadOnlyList<string> Forecasters,
@@ -14,4 +15,5 @@ internal sealed record BacktestScores(
     IReadOnlyList<KeyTrack> Tracks,
     double Threshold,
     AlertQuality? AlertQuality,
-    IReadOnlyList<KeyedInstant> Events);
+    IReadOnlyList<KeyedInstant> Events,
+    AlertQuality? DetectionQuality = null);

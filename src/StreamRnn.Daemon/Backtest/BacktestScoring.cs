@@ -13,10 +13,12 @@ namespace StreamRnn.Daemon.Backtest;
 /// <para>Steps are a key's applied records: rows not dead-lettered (a NumericalError is dead-lettered after its step,
 /// so it stays a step). Target units: y_j = x_j (Raw and Binary), x_j − x_{j−1} (Difference), ln(x_j / x_{j−1})
 /// (LogReturn). A forecast made at step j is scored when j + h exists and y_{j+h} is finite; every forecaster is
-/// scored on the same forecasts as the model.</para>
+/// scored on the same forecasts as the model. For the event labels (Exit, OutWithin) y_t is the label of step t − h,
+/// which becomes known at t: with out(i) ⇔ x_i = Target:OutValue, Exit: y_t = ¬out(t−h) ∧ ∃ i ∈ (t−h, t]: out(i);
+/// OutWithin: y_t = ∃ i ∈ [t−h, t]: out(i); NaN for t &lt; h.</para>
 /// <para>Regression baselines: persistence ŷ = x_j (Raw) or 0 (Difference, LogReturn), with σ = the RMS of its own
 /// past errors (known by step j, at least two); mean ŷ = mean of y_0..y_j with σ their sample standard deviation.
-/// Binary baselines: base rate p = mean of y_0..y_j; persistence p = y_j. Precision and recall are of the watched
+/// Binary baselines: base rate p = mean of y_0..y_j; persistence p = y_j (for both, 0.5 while no y is known yet). Precision and recall are of the watched
 /// outcome (y, or 1 − y when the alerts watch the complement) flagged by watched probability ≥ the alert threshold
 /// (0.5 without alerts).</para>
 /// <para>For pipelines with Alerts, the events are the steps where --event-column turns to --event-value (in_bed
@@ -86,8 +88,10 @@ internal static class BacktestScoring
                 if (binary)
                 {
                     bool outcome = Watched(y, complement) >= 0.5;
+                    double rate = count > 0 ? mean : 0.5;
+                    persistence = double.IsFinite(persistence) ? persistence : 0.5;
                     accumulators[0].AddBinary(y, track.Mean[j], outcome, Watched(track.Mean[j], complement) >= threshold);
-                    accumulators[1].AddBinary(y, mean, outcome, Watched(mean, complement) >= threshold);
+                    accumulators[1].AddBinary(y, rate, outcome, Watched(rate, complement) >= threshold);
                     accumulators[2].AddBinary(y, persistence, outcome, Watched(persistence, complement) >= threshold);
                 }
                 else
@@ -128,15 +132,19 @@ internal static class BacktestScoring
             overallMetrics[forecasters[f]] = overall[f].ToMetrics(binary);
         }
 
-        AlertQuality? quality = null;
+        AlertQuality? quality = null, detection = null;
         if (alerts is not null)
         {
-            var raised = result.Sink.Alerts.Where(a => a.Raised).Select(a => new KeyedInstant(a.Key, a.EventTimeUnixMs));
-            var spans = tracks.Where(t => t.Steps > 0).Select(t => new MonitoredSpan(t.Key, t.Times[0], t.Times[^1]));
+            var raised = result.Sink.Alerts.Where(a => a.Raised).Select(a => new KeyedInstant(a.Key, a.EventTimeUnixMs)).ToList();
+            var spans = tracks.Where(t => t.Steps > 0).Select(t => new MonitoredSpan(t.Key, t.Times[0], t.Times[^1])).ToList();
             quality = AlertQualityEvaluator.Evaluate(raised, events, spans, alerts.Window);
+            if (result.Settings.DetectionGraceSeconds is int grace)
+            {
+                detection = AlertQualityEvaluator.Evaluate(raised, events, spans, alerts.Window, TimeSpan.FromSeconds(grace));
+            }
         }
 
-        return new BacktestScores(forecasters, overallMetrics, perKey, tracks, threshold, quality, events);
+        return new BacktestScores(forecasters, overallMetrics, perKey, tracks, threshold, quality, events, detection);
     }
 
     /// <summary>The key tracks in order of first appearance, with each prediction placed at its step.</summary>
@@ -163,6 +171,8 @@ internal static class BacktestScoring
         }
 
         var transform = result.Definition.Target.Transform;
+        int h = result.Definition.Target.Horizon;
+        double outValue = result.Definition.Target.OutValue;
         bool binary = result.Definition.Model.Head == HeadKind.Binary;
         var stepOfOffset = new Dictionary<long, (KeyTrack Track, int Step)>();
         var tracks = new List<KeyTrack>(order.Count);
@@ -179,7 +189,8 @@ internal static class BacktestScoring
                 track.Times[j] = row.EventTimeUnixMs;
                 track.Raw[j] = row.Target;
                 track.InEventState[j] = row.InEventState;
-                track.Y[j] = binary || transform == TargetTransform.Raw ? row.Target
+                track.Y[j] = result.Definition.Target.IsEventLabel ? EventLabel(track.Raw, j, h, transform, outValue)
+                    : binary || transform == TargetTransform.Raw ? row.Target
                     : j == 0 ? double.NaN
                     : transform == TargetTransform.Difference ? row.Target - track.Raw[j - 1]
                     : Math.Log(row.Target / track.Raw[j - 1]);
@@ -199,6 +210,26 @@ internal static class BacktestScoring
         }
 
         return tracks;
+    }
+
+    /// <summary>The event label that step t completes (of step t − h), from the raw states x_0..x_t; NaN for t &lt; h.</summary>
+    private static double EventLabel(double[] raw, int t, int h, TargetTransform transform, double outValue)
+    {
+        int j = t - h;
+        if (j < 0)
+        {
+            return double.NaN;
+        }
+
+        bool outLater = false;
+        for (int i = j + 1; i <= t; i++)
+        {
+            outLater |= raw[i] == outValue;
+        }
+
+        return transform == TargetTransform.Exit
+            ? (raw[j] != outValue && outLater ? 1 : 0)
+            : (raw[j] == outValue || outLater ? 1 : 0);
     }
 
     private static double Persistence(KeyTrack track, int j, bool binary, TargetTransform transform) =>

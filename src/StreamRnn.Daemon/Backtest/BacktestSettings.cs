@@ -16,6 +16,8 @@ namespace StreamRnn.Daemon.Backtest;
 /// <param name="EventColumn">For alert quality: the column whose change to <paramref name="EventValue"/> is the event
 /// (e.g. in_bed turning 0 is a bed exit); null = the onsets of the outcome the alerts watch, in the target field.</param>
 /// <param name="EventValue">The value of <paramref name="EventColumn"/> that marks the event.</param>
+/// <param name="DetectionGraceSeconds">When set, alert quality is also scored as detection: an alert up to this many
+/// seconds after the event still counts (<see cref="AlertQualityEvaluator"/>'s grace D); null = anticipation only.</param>
 internal sealed record BacktestSettings(
     string PipelinePath,
     string CsvPath,
@@ -28,4 +30,5 @@ internal sealed record BacktestSettings(
     long? Limit = null,
     int ChartKeys = 3,
     string? EventColumn = null,
-    string? EventValue = null);
+    string? EventValue = null,
+    int? DetectionGraceSeconds = null);

@@ -27,7 +27,8 @@ internal static class BacktestCommand
             command.Option("limit") is null ? null : command.IntegerOption("limit", 0, 1, long.MaxValue),
             (int)command.IntegerOption("chart-keys", 3, 0, 20),
             command.Option("event-column"),
-            command.Option("event-value"));
+            command.Option("event-value"),
+            command.Option("detection-grace") is null ? null : (int)command.IntegerOption("detection-grace", 0, 0, 3600));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
@@ -92,6 +93,12 @@ internal static class BacktestCommand
         {
             output.WriteLine(Invariant(
                 $"  alerts       {quality.Alerts} raised, precision {quality.Precision:G4}, recall {quality.Recall:G4} ({quality.DetectedEvents}/{quality.Events} events), {quality.FalseAlertsPerHour:G4} false per hour, lead time median {quality.LeadTimeMedianSeconds:G4} s"));
+        }
+
+        if (scores.DetectionQuality is { } detection)
+        {
+            output.WriteLine(Invariant(
+                $"  detection    grace {detection.GraceSeconds:0.###} s: precision {detection.Precision:G4}, recall {detection.Recall:G4} ({detection.DetectedEvents}/{detection.Events} events), {detection.FalseAlertsPerHour:G4} false per hour, lead time median {detection.LeadTimeMedianSeconds:G4} s"));
         }
 
         output.WriteLine(Invariant($"report: {Path.Combine(result.Settings.OutputDirectory, "report.md")} (and report.json, {charts} charts)"));

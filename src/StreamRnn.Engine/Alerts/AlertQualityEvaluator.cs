@@ -5,9 +5,12 @@ namespace StreamRnn.Engine;
 /// of alert times, event times and the watched spans.
 /// </summary>
 /// <remarks>
-/// With W the window, an alert at a is true iff its key has an event e with a ≤ e ≤ a + W; an event e is detected iff
-/// its key has an alert a with e − W ≤ a ≤ e, and its lead time is e − (the earliest such a). An alert at the very
-/// reading of the event counts (lead time 0: detection rather than prediction, visible in the lead times).
+/// With W the window and D ≥ 0 the grace after the event (0 unless given), an alert at a is true iff its key has an
+/// event e with a − D ≤ e ≤ a + W; an event e is detected iff its key has an alert a with e − W ≤ a ≤ e + D, and its
+/// lead time is e − (the earliest such a), negative for an alert up to D after the event. D = 0 scores anticipation
+/// (the alert comes before the exit); D &gt; 0 scores detection as exit detectors are scored (the alert may follow the
+/// exit by up to D). An alert at the very reading of the event counts (lead time 0: detection rather than
+/// prediction, visible in the lead times).
 /// precision = true alerts / alerts; recall = detected events / events; false alerts per hour = (alerts − true alerts)
 /// / Σ_key (last − first reading) in hours. Percentiles interpolate linearly between order statistics:
 /// P(q) = x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋+1 − x_⌊h⌋), h = (n − 1)q over the ascending lead times.
@@ -15,13 +18,18 @@ namespace StreamRnn.Engine;
 public static class AlertQualityEvaluator
 {
     public static AlertQuality Evaluate(IEnumerable<KeyedInstant> alerts, IEnumerable<KeyedInstant> events,
-        IEnumerable<MonitoredSpan> spans, TimeSpan window)
+        IEnumerable<MonitoredSpan> spans, TimeSpan window) => Evaluate(alerts, events, spans, window, TimeSpan.Zero);
+
+    /// <summary>Alert quality with a grace D = <paramref name="grace"/> after each event (see the remarks).</summary>
+    public static AlertQuality Evaluate(IEnumerable<KeyedInstant> alerts, IEnumerable<KeyedInstant> events,
+        IEnumerable<MonitoredSpan> spans, TimeSpan window, TimeSpan grace)
     {
         ArgumentNullException.ThrowIfNull(alerts);
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(spans);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.Zero);
-        long w = (long)window.TotalMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThan(grace, TimeSpan.Zero);
+        long w = (long)window.TotalMilliseconds, d = (long)grace.TotalMilliseconds;
         var alertsByKey = ByKey(alerts);
         var eventsByKey = ByKey(events);
 
@@ -32,7 +40,7 @@ public static class AlertQualityEvaluator
             foreach (long a in times)
             {
                 alertCount++;
-                if (keyEvents is not null && FirstAtOrAfter(keyEvents, a) is var i && i < keyEvents.Count && keyEvents[i] - a <= w)
+                if (keyEvents is not null && FirstAtOrAfter(keyEvents, a - d) is var i && i < keyEvents.Count && keyEvents[i] - a <= w)
                 {
                     trueAlerts++;
                 }
@@ -47,7 +55,7 @@ public static class AlertQualityEvaluator
             foreach (long e in times)
             {
                 eventCount++;
-                if (keyAlerts is not null && FirstAtOrAfter(keyAlerts, e - w) is var i && i < keyAlerts.Count && keyAlerts[i] <= e)
+                if (keyAlerts is not null && FirstAtOrAfter(keyAlerts, e - w) is var i && i < keyAlerts.Count && keyAlerts[i] <= e + d)
                 {
                     leads.Add((e - keyAlerts[i]) / 1000.0);
                 }
@@ -74,7 +82,10 @@ public static class AlertQualityEvaluator
             Percentile(leads, 0.5),
             Percentile(leads, 0.1),
             Percentile(leads, 0.9),
-            leads);
+            leads)
+        {
+            GraceSeconds = grace.TotalSeconds,
+        };
     }
 
     /// <summary>Linear interpolation between order statistics of an ascending list; NaN when empty.</summary>

@@ -229,6 +229,10 @@ public sealed class PipelineDefinition
 
             CheckEnum("Target:Transform", Target.Transform);
             CheckRange("Target:Horizon", Target.Horizon, 1, 1000);
+            if (Target.IsEventLabel && !double.IsFinite(Target.OutValue))
+            {
+                Error("Target:OutValue", Target.OutValue, "must be a finite number (the field value that means out)");
+            }
         }
 
         if (Normalization is null)
@@ -258,9 +262,14 @@ public sealed class PipelineDefinition
             CheckEnum("Model:Head", Model.Head);
             CheckRange("Model:HiddenSize", Model.HiddenSize, 1, MaxHiddenSize);
             CheckRange("Model:Layers", Model.Layers, 1, 8);
-            if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform != TargetTransform.Raw)
+            if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn)
             {
-                Error("Target:Transform", Target.Transform, "a Binary head forecasts a 0/1 target: use Raw");
+                Error("Target:Transform", Target.Transform, "a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin");
+            }
+
+            if (Model.Head != HeadKind.Binary && Target is not null && Target.IsEventLabel)
+            {
+                Error("Target:Transform", Target.Transform, $"an event label is 0/1 and needs Model:Head = Binary (not {Model.Head})");
             }
         }
 

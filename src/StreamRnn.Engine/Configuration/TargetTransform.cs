@@ -1,10 +1,21 @@
 namespace StreamRnn.Engine;
 
 /// <summary>What the network forecasts, derived from the target field's value x.</summary>
-/// <remarks>Raw: y = x. Difference: y = x_t − x_{t−1}. LogReturn: y = ln(x_t / x_{t−1}).</remarks>
+/// <remarks>
+/// <para>Raw: y = x. Difference: y = x_t − x_{t−1}. LogReturn: y = ln(x_t / x_{t−1}).</para>
+/// <para>Exit and OutWithin are event labels for a Binary head, derived in the engine from a state field (e.g.
+/// <c>in_bed</c>): with h = Target:Horizon steps of the key, "out" at step i meaning x_i = Target:OutValue and "in"
+/// the opposite,
+/// <c>Exit: y_j = 1 iff in(j) and out(i) for some i in (j, j+h]</c> (the key leaves the in-state within h steps),
+/// <c>OutWithin: y_j = 1 iff out(i) for some i in [j, j+h]</c> (out now or within h steps).
+/// y_j becomes known at step j+h, which is when the prediction made at step j is scored and its training target
+/// lands, exactly as y_{j+h} does for the other transforms.</para>
+/// </remarks>
 public enum TargetTransform
 {
     Raw = 0,
     Difference = 1,
     LogReturn = 2,
+    Exit = 3,
+    OutWithin = 4,
 }

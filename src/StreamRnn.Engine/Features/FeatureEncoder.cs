@@ -87,7 +87,11 @@ internal sealed class FeatureEncoder
         double raw = decoded.Values[_layout.TargetValueIndex];
         ref double previousTarget = ref _previous[_layout.TargetPreviousIndex];
         double y;
-        if (_layout.Head == HeadKind.Binary)
+        if (_layout.TargetIsEventLabel)
+        {
+            y = ResolveEventLabel(raw);
+        }
+        else if (_layout.Head == HeadKind.Binary)
         {
             if (raw is not (>= 0 and <= 1))
             {
@@ -117,7 +121,8 @@ internal sealed class FeatureEncoder
         Span<double> statistic = _statistics.AsSpan(_layout.TargetStatisticIndex * RunningStatistics.Width, RunningStatistics.Width);
         if (double.IsNaN(y))
         {
-            history = false;
+            // An event label that resolves nothing yet (the key's first h steps) does not hold back predictions.
+            history &= _layout.TargetIsEventLabel;
         }
         else if (!double.IsFinite(y))
         {
@@ -130,13 +135,18 @@ internal sealed class FeatureEncoder
             RunningStatistics.Update(statistic, y, alpha);
         }
 
-        previousTarget = raw;
+        if (!_layout.TargetIsEventLabel)
+        {
+            previousTarget = raw;
+        }
+
         target.Value = y;
         target.Raw = raw;
         target.Mean = RunningStatistics.Mean(statistic);
         target.StandardDeviation = RunningStatistics.StandardDeviation(statistic, floor);
-        target.Baseline = _layout.Head == HeadKind.Binary ? target.Mean
-            : _layout.TargetTransform == TargetTransform.Raw ? raw : 0;
+        target.Baseline = _layout.Head != HeadKind.Binary ? (_layout.TargetTransform == TargetTransform.Raw ? raw : 0)
+            : statistic[0] > 0 ? target.Mean
+            : 0.5; // no label known yet (an event label's first h steps): the uninformed rate, not a certain 0
         target.HasHistory = history;
         _statistics.CopyTo(keyStatistics);
         _previous.CopyTo(keyPrevious);
@@ -150,6 +160,37 @@ internal sealed class FeatureEncoder
             RunningStatistics.Update(s, x, alpha);
             return RunningStatistics.Standardise(s, x, floor);
         }
+    }
+
+    /// <summary>
+    /// Takes in the state x_t of the key's t-th step and returns the event label of step t − h, which x_t completes
+    /// (NaN while t ≤ h). Memory in the previous-value slab, NaN until first written: m[0] = t, m[1] = steps since the
+    /// latest out step (NaN = never out), m[2 + (i mod h)] = in(i) for the last h steps i.
+    /// </summary>
+    /// <remarks>
+    /// With s_t = steps since the latest out step at or before t (the latest out step is L = t − s_t):
+    /// <c>Exit: y_{t−h} = in(t−h) ∧ L &gt; t−h = in(t−h) ∧ s_t &lt; h</c>;
+    /// <c>OutWithin: y_{t−h} = L ≥ t−h = s_t ≤ h</c>. O(1) per step whatever h is.
+    /// </remarks>
+    private double ResolveEventLabel(double raw)
+    {
+        int h = _layout.Horizon;
+        Span<double> memory = _previous.AsSpan(_layout.TargetPreviousIndex, FeatureLayout.EventLabelMemory + h);
+        double t = double.IsNaN(memory[0]) ? 1 : memory[0] + 1;
+        bool outNow = raw == _layout.TargetOutValue;
+        double sinceOut = outNow ? 0 : memory[1] + 1;
+        ref double inFlag = ref memory[FeatureLayout.EventLabelMemory + (int)(t % h)];
+        double y = double.NaN;
+        if (t > h)
+        {
+            bool label = _layout.TargetTransform == TargetTransform.Exit ? inFlag == 1 && sinceOut < h : sinceOut <= h;
+            y = label ? 1 : 0;
+        }
+
+        inFlag = outNow ? 0 : 1;
+        memory[0] = t;
+        memory[1] = sinceOut;
+        return y;
     }
 
     private static bool NotPositive(string field, double x, out DeadLetterReason reason, out string detail)

@@ -74,8 +74,11 @@ internal sealed class FeatureLayout
         TargetTransform = definition.Target.Transform;
         TargetValueIndex = NumericSlot(definition.Target.Field);
         TargetStatisticIndex = stats++;
-        TargetPreviousIndex = previous++;
+        TargetPreviousIndex = previous;
         Horizon = definition.Target.Horizon;
+        TargetIsEventLabel = definition.Target.IsEventLabel;
+        TargetOutValue = definition.Target.OutValue;
+        previous += TargetIsEventLabel ? EventLabelMemory + Horizon : 1;
         Head = definition.Model.Head;
         StatisticCount = stats;
         PreviousCount = previous;
@@ -115,7 +118,21 @@ internal sealed class FeatureLayout
     public TargetTransform TargetTransform { get; }
     public int TargetValueIndex { get; }
     public int TargetStatisticIndex { get; }
+    /// <summary>
+    /// Where the target's memory starts in a key's previous-value slab: x_{t−1} (one double), or for an event label
+    /// <see cref="EventLabelMemory"/> + h doubles (see <see cref="FeatureEncoder"/>).
+    /// </summary>
     public int TargetPreviousIndex { get; }
+
+    /// <summary>True for the Exit and OutWithin transforms.</summary>
+    public bool TargetIsEventLabel { get; }
+
+    /// <summary>The target field value that means "out" (event labels only).</summary>
+    public double TargetOutValue { get; }
+
+    /// <summary>Doubles of an event label's memory before its ring of h in-flags: steps seen, steps since the last out.</summary>
+    public const int EventLabelMemory = 2;
+
     public int Horizon { get; }
     public HeadKind Head { get; }
     public int StatisticCount { get; }
