@@ -1,3 +1,4 @@
+using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using Prometheus;
@@ -27,7 +28,9 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
     private readonly Dictionary<string, Counter.Child>? _raisedMetrics;
     private readonly Counter.Child? _clearedMetric;
     private Subject<AlertReading> _readings = new();
-    private IDisposable? _subscription;
+    private readonly Action<AlertEvent> _publish;
+    private readonly Action<Exception> _restart;
+    private KeyedAlertRules? _keys;
     private IRecordSink? _sink;
     private InputRecord _source;
     private long _raised, _cleared, _faults;
@@ -57,6 +60,8 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
             _clearedMetric = metrics.AlertsCleared.WithLabels(pipeline);
         }
 
+        _publish = Publish;
+        _restart = Restart;
         Subscribe();
     }
 
@@ -133,13 +138,14 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
         }
 
         _disposed = true;
-        _subscription?.Dispose();
+        _keys?.Dispose();
         _readings.Dispose();
     }
 
     private void Subscribe()
     {
-        _subscription = _rules.Apply(_readings).Subscribe(Publish, Restart);
+        // A new observer each time: an Rx observer stays stopped after OnError.
+        _keys = _rules.Attach(_readings, Observer.Create(_publish, _restart));
     }
 
     private void Publish(AlertEvent alert)
@@ -172,7 +178,7 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
     {
         _faults++;
         LastError = error;
-        _subscription?.Dispose();
+        _keys?.Dispose();
         if (_disposed)
         {
             return;
