@@ -119,6 +119,12 @@ internal sealed class BacktestInput
             format = definition.EventTime.Format;
         }
 
+        if (settings.KeysInSequence && !timeIsRecordTimestamp)
+        {
+            throw new BacktestException(2,
+                $"--key-replay = sequential: {pipeline} reads its event time from field '{definition.EventTime.Field}' inside the record, which a replay does not rewrite; it works with EventTime:Source = RecordTimestamp.");
+        }
+
         int eventColumn = -1;
         if (settings.EventColumn is not null)
         {
@@ -173,13 +179,67 @@ internal sealed class BacktestInput
             rows.Add(new BacktestRow(csv.RowLine, key, time, target, encoder.Encode(fields).ToArray(), recordKey, inEvent));
         }
 
-        var sorted = rows.ToArray();
+        var sorted = settings.KeysInSequence ? InSequence(rows) : rows.ToArray();
         // Array.Sort is not stable: the line number breaks ties, which keeps file order among equal times.
         Array.Sort(sorted, static (a, b) => a.EventTimeUnixMs != b.EventTimeUnixMs
             ? a.EventTimeUnixMs.CompareTo(b.EventTimeUnixMs)
             : a.Line.CompareTo(b.Line));
         return new BacktestInput(csv.Header, sorted);
     }
+
+    /// <summary>
+    /// Shifts each key's times so that the keys follow one another in order of first appearance: key k + 1 starts
+    /// <see cref="SequenceGapMs"/> after key k's last readable time. Within a key the gaps are unchanged, so lead times
+    /// and monitored hours are too. Rows without a readable time keep it unreadable.
+    /// </summary>
+    private static BacktestRow[] InSequence(List<BacktestRow> rows)
+    {
+        var first = new Dictionary<string, long>(StringComparer.Ordinal);
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var row in rows)
+        {
+            if (!first.ContainsKey(row.Key))
+            {
+                order.Add(row.Key);
+                first[row.Key] = long.MaxValue;
+                last[row.Key] = long.MinValue;
+            }
+
+            if (row.EventTimeUnixMs != long.MinValue)
+            {
+                first[row.Key] = Math.Min(first[row.Key], row.EventTimeUnixMs);
+                last[row.Key] = Math.Max(last[row.Key], row.EventTimeUnixMs);
+            }
+        }
+
+        var shift = new Dictionary<string, long>(StringComparer.Ordinal);
+        long next = long.MinValue;
+        foreach (var key in order)
+        {
+            if (first[key] == long.MaxValue)
+            {
+                shift[key] = 0;
+                continue;
+            }
+
+            long start = next == long.MinValue ? first[key] : next;
+            shift[key] = start - first[key];
+            next = start + (last[key] - first[key]) + SequenceGapMs;
+        }
+
+        var shifted = new BacktestRow[rows.Count];
+        for (int i = 0; i < shifted.Length; i++)
+        {
+            var row = rows[i];
+            shifted[i] = row.EventTimeUnixMs == long.MinValue ? row : row with { EventTimeUnixMs = row.EventTimeUnixMs + shift[row.Key] };
+        }
+
+        return shifted;
+    }
+
+    /// <summary>Event time between one key's last reading and the next key's first with --key-replay sequential.</summary>
+    internal const long SequenceGapMs = 1000;
 
     /// <summary>Equal as numbers when both are numbers ("0" = "0.0"), else as text.</summary>
     private static bool SameValue(string cell, string value) =>

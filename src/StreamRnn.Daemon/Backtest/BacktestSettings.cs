@@ -18,6 +18,8 @@ namespace StreamRnn.Daemon.Backtest;
 /// <param name="EventValue">The value of <paramref name="EventColumn"/> that marks the event.</param>
 /// <param name="DetectionGraceSeconds">When set, alert quality is also scored as detection: an alert up to this many
 /// seconds after the event still counts (<see cref="AlertQualityEvaluator"/>'s grace D); null = anticipation only.</param>
+/// <param name="KeysInSequence">Replay the keys one after another (each key's times shifted to start after the previous
+/// key's end) instead of side by side: for separate recordings that all start at 0, such as the bed-exit trials.</param>
 internal sealed record BacktestSettings(
     string PipelinePath,
     string CsvPath,
@@ -31,4 +33,5 @@ internal sealed record BacktestSettings(
     int ChartKeys = 3,
     string? EventColumn = null,
     string? EventValue = null,
-    int? DetectionGraceSeconds = null);
+    int? DetectionGraceSeconds = null,
+    bool KeysInSequence = false);

@@ -68,6 +68,7 @@ internal static class CommandCatalog
             new OptionSpec("limit", "N", "Read only the first N rows of the file (default: all)."),
             new OptionSpec("event-column", "COLUMN", "For alert quality: the column whose change to --event-value is the event (e.g. in_bed)."),
             new OptionSpec("event-value", "VALUE", "The value of --event-column that marks the event (e.g. 0: out of bed)."),
+            new OptionSpec("key-replay", "MODE", "together (default: keys side by side in event time) or sequential (each key's times shifted to follow the previous key, for recordings that all start at 0)."),
             new OptionSpec("detection-grace", "SECONDS", "Also score alerts as detections: an alert up to this long after the event counts (default: anticipation only)."),
             new OptionSpec("chart-keys", "N", "Keys drawn in the per-key charts, the ones with most scored forecasts (default 3, 0 = none)."),
         ],

@@ -28,7 +28,8 @@ internal static class BacktestCommand
             (int)command.IntegerOption("chart-keys", 3, 0, 20),
             command.Option("event-column"),
             command.Option("event-value"),
-            command.Option("detection-grace") is null ? null : (int)command.IntegerOption("detection-grace", 0, 0, 3600));
+            command.Option("detection-grace") is null ? null : (int)command.IntegerOption("detection-grace", 0, 0, 3600),
+            KeysInSequence(command.Option("key-replay")));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
@@ -60,6 +61,13 @@ internal static class BacktestCommand
             return exception.ExitCode;
         }
     }
+
+    private static bool KeysInSequence(string? text) => text switch
+    {
+        null or "together" => false,
+        "sequential" => true,
+        _ => throw new CommandLineException($"--key-replay = '{text}': must be together (default: keys side by side in event time) or sequential (one key after another)."),
+    };
 
     private static EventTimeFormat? TimeFormat(string? text)
     {
