@@ -19,8 +19,11 @@ namespace StreamRnn.Engine;
 /// <para>If the rules fail (OnError), the failure is counted in <see cref="Faults"/> and kept in
 /// <see cref="LastError"/>, and the rules start again with every key idle: alerts go on rather than stop silently.</para>
 /// </remarks>
-public sealed class AlertMonitor : IPredictionObserver, IDisposable
+public sealed class AlertMonitor : IPredictionObserver, IKeyStateExtension, IDisposable
 {
+    /// <summary>Bytes of one key's alert state in its changelog value.</summary>
+    internal const int StateBytes = KeyAlertStateFormat.Bytes;
+
     private readonly AlertRules _rules;
     private readonly HistoricalScheduler _clock;
     private readonly AlertRecordWriter _writer;
@@ -30,6 +33,10 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
     private Subject<AlertReading> _readings = new();
     private readonly Action<AlertEvent> _publish;
     private readonly Action<Exception> _restart;
+
+    // Restored states wait here until the clock has moved to event time: seeded at once, their idle windows would count
+    // from the Unix epoch and end at the first reading.
+    private readonly Dictionary<string, KeyAlertState> _restored = new(StringComparer.Ordinal);
     private KeyedAlertRules? _keys;
     private IRecordSink? _sink;
     private InputRecord _source;
@@ -117,6 +124,11 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
                 _clock.AdvanceTo(time);
             }
 
+            if (_restored.Count > 0)
+            {
+                SeedRestored();
+            }
+
             _readings.OnNext(new AlertReading(prediction.Key, prediction.EventTimeUnixMs, q, prediction.ModelVersion));
         }
         finally
@@ -126,10 +138,57 @@ public sealed class AlertMonitor : IPredictionObserver, IDisposable
         }
     }
 
+    /// <summary>Keys whose restored alert state waits for the next prediction to be seeded into the rules.</summary>
+    internal int PendingRestores => _restored.Count;
+
+    void IKeyStateExtension.Write(string key, Span<byte> destination)
+    {
+        if (_keys is not null && _keys.TryGetState(key, out var state) || _restored.TryGetValue(key, out state))
+        {
+            KeyAlertStateFormat.Write(state, _rules.Options, destination);
+        }
+        else
+        {
+            destination.Clear();
+        }
+    }
+
+    void IKeyStateExtension.Read(string key, ReadOnlySpan<byte> source)
+    {
+        _keys?.Forget(key);
+        if (KeyAlertStateFormat.TryRead(source, key, _rules.Options, out var state))
+        {
+            _restored[key] = state;
+        }
+        else
+        {
+            _restored.Remove(key);
+        }
+    }
+
+    void IKeyStateExtension.Forget(string key)
+    {
+        _keys?.Forget(key);
+        _restored.Remove(key);
+    }
+
+    private void SeedRestored()
+    {
+        foreach (var (key, state) in _restored)
+        {
+            _keys?.Seed(key, state);
+        }
+
+        _restored.Clear();
+    }
+
     /// <summary>Test seam: makes the rules fail as a faulty operator would.</summary>
     internal void InjectFault(Exception error) => _readings.OnError(error);
 
-    /// <summary>Stops the rules without clearing raised alerts (a restart restores nothing, and says nothing).</summary>
+    /// <summary>
+    /// Stops the rules without clearing raised alerts: a restarted daemon takes each key's alert state back from the
+    /// key's changelog value (see <see cref="KeyAlertStateFormat"/>) and goes on from it.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)

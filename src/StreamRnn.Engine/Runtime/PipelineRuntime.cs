@@ -78,6 +78,7 @@ public sealed class PipelineRuntime
     private readonly StepStatus[] _statuses;
 
     private ModelWeights _weights;
+    private IPredictionObserver? _observer;
     private long _consumed, _applied, _predictions, _deadLetters, _duplicates, _late, _skippedLate;
     private long _evictedTtl, _evictedCapacity, _restored, _changelogRecords;
 
@@ -105,7 +106,8 @@ public sealed class PipelineRuntime
         _windowSteps = _layout.WindowSteps;
         _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
             FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount);
-        _codec = new KeyStateCodec(_store, _layout.Fingerprint);
+        // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
+        _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         _writer = new PredictionWriter(definition);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
         _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
@@ -162,7 +164,16 @@ public sealed class PipelineRuntime
     }
 
     /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none. Set on the owning thread.</summary>
-    public IPredictionObserver? PredictionObserver { get; set; }
+    /// <remarks>An observer that keeps per-key state (the alert rules) has it written into the changelog and restored.</remarks>
+    public IPredictionObserver? PredictionObserver
+    {
+        get => _observer;
+        set
+        {
+            _observer = value;
+            _codec.Extension = _codec.ExtensionBytes > 0 ? value as IKeyStateExtension : null;
+        }
+    }
 
     /// <summary>Training windows completed since this runtime started (handed to the trainer or discarded).</summary>
     public long WindowsCompleted => _windowsCompleted;
@@ -574,6 +585,7 @@ public sealed class PipelineRuntime
         {
             if (slot >= 0)
             {
+                _codec.Extension?.Forget(_store.Keys[slot]!);
                 _store.Remove(slot);
             }
         }
@@ -617,6 +629,7 @@ public sealed class PipelineRuntime
         {
             if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
             {
+                _codec.Extension?.Forget(_store.Keys[slot]!);
                 _store.Remove(slot);
             }
         }

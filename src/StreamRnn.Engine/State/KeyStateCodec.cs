@@ -21,31 +21,48 @@ namespace StreamRnn.Engine;
 /// 104 f32 × state, f32 × training window (start state, inputs, targets, weights),
 ///     f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions,
 ///     f64 × training window target scales (μ, σ per step)
+///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
+///     <see cref="IKeyStateExtension"/>; 40 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
-/// Floats and doubles are copied as raw bits, so restoring gives bit-identical state.
+/// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are
+/// byte-identical to those written before the extension existed; a section of another length than this pipeline's
+/// (alert rules added or removed since) is ignored on restore: the key's alerts start idle.
 /// </remarks>
 internal sealed class KeyStateCodec
 {
     public const int HeaderBytes = 104;
     public const ushort FormatVersion = 1;
     private const uint Magic = 0x534B5253; // "SRKS" read as little-endian u32
+    private const ushort ExtensionFlag = 1;
+    private const int MaxExtensionBytes = 1 << 16;
 
     private readonly KeyStateStore _store;
     private readonly ulong _fingerprint;
     private readonly byte[] _buffer;
 
-    public KeyStateCodec(KeyStateStore store, ulong fingerprint)
+    /// <param name="extensionBytes">Bytes of extension state per key (0 = none, no section written).</param>
+    public KeyStateCodec(KeyStateStore store, ulong fingerprint, int extensionBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(extensionBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(extensionBytes, MaxExtensionBytes);
         _store = store;
         _fingerprint = fingerprint;
+        ExtensionBytes = extensionBytes;
         RecordBytes = HeaderBytes + 4 * (store.StateSize + store.WindowFloatWidth)
-            + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth + store.WindowDoubleWidth) + 4;
+            + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth + store.WindowDoubleWidth)
+            + (extensionBytes > 0 ? 4 + extensionBytes : 0) + 4;
         _buffer = new byte[RecordBytes];
     }
 
     /// <summary>Bytes of one encoded key.</summary>
     public int RecordBytes { get; }
+
+    /// <summary>Bytes of the extension section's state (0 = no section).</summary>
+    public int ExtensionBytes { get; }
+
+    /// <summary>Where the extension state comes from and goes to; zeros are written while none is attached.</summary>
+    public IKeyStateExtension? Extension { get; set; }
 
     /// <summary>Encodes a slot into a buffer reused by the next call.</summary>
     public ReadOnlySpan<byte> Encode(int slot)
@@ -54,7 +71,7 @@ internal sealed class KeyStateCodec
         Span<byte> b = _buffer;
         BinaryPrimitives.WriteUInt32LittleEndian(b, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(b[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[6..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[6..], ExtensionBytes > 0 ? ExtensionFlag : (ushort)0);
         BinaryPrimitives.WriteUInt64LittleEndian(b[8..], _fingerprint);
         BinaryPrimitives.WriteInt32LittleEndian(b[16..], s.Partition[slot]);
         BinaryPrimitives.WriteInt32LittleEndian(b[20..], s.StateSize);
@@ -78,6 +95,22 @@ internal sealed class KeyStateCodec
         offset = WriteDoubles(b, offset, s.PreviousOf(slot));
         offset = WriteDoubles(b, offset, s.PendingOf(slot));
         offset = WriteDoubles(b, offset, s.WindowDoublesOf(slot));
+        if (ExtensionBytes > 0)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(b[offset..], ExtensionBytes);
+            var extension = b.Slice(offset + 4, ExtensionBytes);
+            if (Extension is { } owner)
+            {
+                owner.Write(s.Keys[slot]!, extension);
+            }
+            else
+            {
+                extension.Clear();
+            }
+
+            offset += 4 + ExtensionBytes;
+        }
+
         BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], Crc32.Compute(b[..offset]));
         return b[..(offset + 4)];
     }
@@ -107,8 +140,26 @@ internal sealed class KeyStateCodec
         int pending = BinaryPrimitives.ReadInt32LittleEndian(value[32..]);
         int windowFloats = BinaryPrimitives.ReadInt32LittleEndian(value[36..]);
         int windowDoubles = BinaryPrimitives.ReadInt32LittleEndian(value[40..]);
-        long expected = HeaderBytes + 4L * ((long)stateFloats + windowFloats)
-            + 8L * ((long)statistics + previous + pending + windowDoubles) + 4;
+        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(value[6..]);
+        if ((flags & ~ExtensionFlag) != 0)
+        {
+            throw new StateFormatException($"Key state has unknown flags {flags:X4} (this build knows {ExtensionFlag:X4}).");
+        }
+
+        long dataEnd = HeaderBytes + 4L * ((long)stateFloats + windowFloats)
+            + 8L * ((long)statistics + previous + pending + windowDoubles);
+        long expected = dataEnd + 4;
+        if ((flags & ExtensionFlag) != 0 && dataEnd >= HeaderBytes && dataEnd + 4 <= value.Length)
+        {
+            int extension = BinaryPrimitives.ReadInt32LittleEndian(value[(int)dataEnd..]);
+            if (extension is < 0 or > MaxExtensionBytes)
+            {
+                throw new StateFormatException($"Key state has an extension section of {extension} bytes.");
+            }
+
+            expected += 4 + extension;
+        }
+
         if (stateFloats < 0 || statistics < 0 || previous < 0 || pending < 0 || windowFloats < 0 || windowDoubles < 0
             || expected != value.Length)
         {
@@ -159,7 +210,20 @@ internal sealed class KeyStateCodec
         offset = ReadDoubles(value, offset, s.StatisticsOf(slot));
         offset = ReadDoubles(value, offset, s.PreviousOf(slot));
         offset = ReadDoubles(value, offset, s.PendingOf(slot));
-        ReadDoubles(value, offset, s.WindowDoublesOf(slot));
+        offset = ReadDoubles(value, offset, s.WindowDoublesOf(slot));
+        if (Extension is { } owner)
+        {
+            bool present = (BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & ExtensionFlag) != 0;
+            int length = present ? BinaryPrimitives.ReadInt32LittleEndian(value[offset..]) : 0;
+            if (present && length == ExtensionBytes)
+            {
+                owner.Read(s.Keys[slot]!, value.Slice(offset + 4, length));
+            }
+            else
+            {
+                owner.Forget(s.Keys[slot]!);
+            }
+        }
     }
 
     /// <summary>The partition written in a validated value.</summary>

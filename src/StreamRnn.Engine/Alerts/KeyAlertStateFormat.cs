@@ -1,0 +1,59 @@
+using System.Buffers.Binary;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// One key's <see cref="KeyAlertState"/> as the 40 bytes it takes in the key's changelog value, so an alert open when
+/// a daemon stops is restored with the key (not forgotten, not raised a second time for the same episode).
+/// </summary>
+/// <remarks>
+/// Layout (little-endian):
+/// <code>
+///  0 u8 present (0 = no rule state for the key: never seen, or forgotten)   1 u8 raised (0/1)
+///  2 u8 severity of the raised alert (0 none, 1 Severity, 2 CriticalSeverity)   3 u8 0
+///  4 i32 run of readings ≥ Threshold    8 i64 cooldown end (Unix ms)
+/// 16 i64 last reading's event time     24 f64 last reading's q      32 i64 last reading's model version
+/// </code>
+/// The severity is stored as its role, not its text: a restored alert clears with the severity names configured now.
+/// </remarks>
+internal static class KeyAlertStateFormat
+{
+    public const int Bytes = 40;
+
+    public static void Write(in KeyAlertState state, AlertOptions options, Span<byte> destination)
+    {
+        destination[..Bytes].Clear();
+        destination[0] = 1;
+        destination[1] = state.IsRaised ? (byte)1 : (byte)0;
+        destination[2] = state.RaisedSeverity is null ? (byte)0
+            : string.Equals(state.RaisedSeverity, options.Severity, StringComparison.Ordinal) ? (byte)1 : (byte)2;
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], state.Run);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], state.QuietUntilUnixMs);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[16..], state.Last.EventTimeUnixMs);
+        BinaryPrimitives.WriteDoubleLittleEndian(destination[24..], state.Last.Probability);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[32..], state.Last.ModelVersion);
+    }
+
+    /// <summary>The state written for <paramref name="key"/>, or false when none was (or the bytes make no sense).</summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, string key, AlertOptions options, out KeyAlertState state)
+    {
+        state = default;
+        if (source.Length != Bytes || source[0] != 1 || source[1] > 1 || source[2] > 2)
+        {
+            return false;
+        }
+
+        bool raised = source[1] == 1;
+        int run = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+        if (run < 0)
+        {
+            return false;
+        }
+
+        string? severity = !raised ? null : source[2] == 2 ? options.CriticalSeverity : options.Severity;
+        var last = new AlertReading(key, BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
+            BinaryPrimitives.ReadDoubleLittleEndian(source[24..]), BinaryPrimitives.ReadInt64LittleEndian(source[32..]));
+        state = new KeyAlertState(raised, run, BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null);
+        return true;
+    }
+}
