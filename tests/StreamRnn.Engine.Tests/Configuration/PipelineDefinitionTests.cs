@@ -35,7 +35,7 @@ public sealed class PipelineDefinitionTests
         { "Features=", "Pipelines:stocks:Features = 0: at least one feature is required" },
         { "Features:1:Transform=OneHot", "Pipelines:stocks:Features:1:Categories = 0: a OneHot feature needs at least one category" },
         { "Normalization:HalfLife=-1", "Pipelines:stocks:Normalization:HalfLife = -1: must be a finite number of steps ≥ 0 (0 = never forget)" },
-        { "Model:Head=Binary", "Pipelines:stocks:Target:Transform = LogReturn: a Binary head forecasts a 0/1 target: use Raw" },
+        { "Model:Head=Binary", "Pipelines:stocks:Target:Transform = LogReturn: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin" },
         { "Model:Cell=7", "Pipelines:stocks:Model:Cell = 7: must be one of Rnn, Lstm, Gru" },
     };
 
