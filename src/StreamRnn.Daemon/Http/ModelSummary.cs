@@ -8,6 +8,8 @@ namespace StreamRnn.Daemon.Http;
 /// <param name="ParameterCount">Number of trainable parameters.</param>
 /// <param name="Keys">Keys held by this instance.</param>
 /// <param name="StateBytes">Bytes of per-key state held by this instance.</param>
+/// <param name="TrainingWindowsInFlight">Training windows not yet trained (queued, held back, waiting for a batch); null without training.</param>
+/// <param name="TrainingWindowsRecovered">Windows in flight read back from the window journal at start; null without training.</param>
 public sealed record ModelSummary(
     string Pipeline,
     long Version,
@@ -18,4 +20,6 @@ public sealed record ModelSummary(
     string Head,
     int ParameterCount,
     int Keys,
-    long StateBytes);
+    long StateBytes,
+    long? TrainingWindowsInFlight,
+    long? TrainingWindowsRecovered);

@@ -15,6 +15,7 @@ internal sealed class PipelineTraining : IDisposable
 {
     private readonly List<IDisposable> subscriptions = [];
     private ModelTopicListener? listener;
+    private WindowJournal? journal;
 
     private readonly PipelineDefinition definition;
     private readonly ModelStore store;
@@ -61,6 +62,26 @@ internal sealed class PipelineTraining : IDisposable
     {
         var trainer = new OnlineTrainer(definition.Name, definition.Training, Registry, TaskPoolScheduler.Default, metrics, instanceId);
         Trainer = trainer;
+        if (trainer.Trains)
+        {
+            // Windows in flight survive restarts, kill -9 included: see WindowJournal.
+            var shape = Registry.Shape;
+            journal = new WindowJournal(Path.Combine(store.Directory, "windows"), shape.StateSize, shape.InputSize,
+                definition.Training.WindowSteps, Math.Max(64, definition.Training.QueueCapacity));
+            int recovered = trainer.AttachJournal(journal, (path, problem) => ProcessingLog.JournalProblem(logger, path, problem));
+            ProcessingLog.WindowsRecovered(logger, definition.Name, recovered, journal.Directory, journal.TrainedThrough);
+            long reportedFailures = 0;
+            subscriptions.Add(trainer.Rounds.Subscribe(_ =>
+            {
+                long failures = trainer.JournalFailures;
+                if (failures > reportedFailures)
+                {
+                    reportedFailures = failures;
+                    ProcessingLog.JournalFailed(logger, definition.Name, failures, trainer.LastJournalError?.Message ?? "");
+                }
+            }));
+        }
+
         subscriptions.Add(store.PersistPromotions(Registry,
             (promotion, error) => ProcessingLog.ModelSaveFailed(logger, definition.Name, promotion.Weights.Version, error.Message)));
         var publisher = new ModelTopicPublisher(modelProducer, definition.Name, definition.ModelTopic, instanceId, logger);
@@ -81,6 +102,7 @@ internal sealed class PipelineTraining : IDisposable
     {
         listener?.Dispose();
         Trainer?.Dispose();
+        journal?.Dispose();
         foreach (var subscription in subscriptions)
         {
             subscription.Dispose();

@@ -22,4 +22,13 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline {Pipeline}: model version {Version} promoted ({Source}; held-back loss {Loss:G4} vs champion {ChampionLoss:G4})")]
     public static partial void Promoted(ILogger logger, string pipeline, long version, string source, double loss, double championLoss);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline {Pipeline}: {Windows} training windows in flight recovered from {Directory} (trained through sequence {TrainedThrough})")]
+    public static partial void WindowsRecovered(ILogger logger, string pipeline, int windows, string directory, long trainedThrough);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Window journal: {Path}: {Problem}")]
+    public static partial void JournalProblem(ILogger logger, string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: the window journal could not be written ({Failures} failures so far; windows of those checkpoints are not durable): {Reason}")]
+    public static partial void JournalFailed(ILogger logger, string pipeline, long failures, string reason);
 }

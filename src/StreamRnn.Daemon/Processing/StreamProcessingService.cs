@@ -107,7 +107,8 @@ internal sealed class StreamProcessingService(
         {
             var shape = runtime.Weights.Shape;
             return new ModelSummary(pipeline, runtime.Weights.Version, shape.Cell.ToString(), shape.InputSize, shape.HiddenSize,
-                shape.Layers, shape.Head.ToString(), shape.ParameterCount, runtime.KeyCount, runtime.StateBytes);
+                shape.Layers, shape.Head.ToString(), shape.ParameterCount, runtime.KeyCount, runtime.StateBytes,
+                runtime.Trainer?.WindowsInFlight, runtime.Trainer?.WindowsRecovered);
         }, cancellation).ConfigureAwait(false);
     }
 

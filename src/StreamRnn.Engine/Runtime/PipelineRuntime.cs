@@ -561,6 +561,9 @@ public sealed class PipelineRuntime
         var visitor = new ChangelogWriter(this, sink);
         int written = _store.DrainDirty(ref visitor);
         _changelogRecords += written;
+
+        // The windows completed so far become durable (and trainable) with the offsets about to be committed.
+        _trainer?.Checkpoint();
         return written;
     }
 

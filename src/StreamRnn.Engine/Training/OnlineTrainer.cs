@@ -81,6 +81,13 @@ public sealed class OnlineTrainer : IDisposable
     private long _optimizerSteps;
     private long _windowsSinceMerge;
 
+    private WindowJournal? _journal;
+    private long _journaledThrough = long.MaxValue;
+    private long _trainedThrough;
+    private long _held;
+    private long _windowsRecovered;
+    private long _journalFailures;
+
     private IDisposable? _trigger;
     private Thread? _thread;
     private long _roundsTriggered;
@@ -156,6 +163,21 @@ public sealed class OnlineTrainer : IDisposable
     /// <summary>Rounds that threw (the trainer carried on).</summary>
     public long Faults => Interlocked.Read(ref _faults);
 
+    /// <summary>Windows not yet trained: queued, held back for validation, or waiting for a mini-batch.</summary>
+    public long WindowsInFlight => Queue.Count + Interlocked.Read(ref _held);
+
+    /// <summary>Windows read back from the journal at start (see <see cref="AttachJournal"/>).</summary>
+    public long WindowsRecovered => Interlocked.Read(ref _windowsRecovered);
+
+    /// <summary>Every window with a sequence at most this is trained (or was dropped by the queue's bound).</summary>
+    public long TrainedThrough => Interlocked.Read(ref _trainedThrough);
+
+    /// <summary>Checkpoints whose journal write failed (the windows of those checkpoints are not durable).</summary>
+    public long JournalFailures => Interlocked.Read(ref _journalFailures);
+
+    /// <summary>The last journal write error, for logs; null if none.</summary>
+    public Exception? LastJournalError { get; private set; }
+
     /// <summary>
     /// Test seam: sees (and may alter) each mini-batch's summed gradient before it is normalised and clipped, so tests
     /// can inject non-finite gradients that real inputs cannot produce (the core rejects non-finite inputs).
@@ -193,6 +215,79 @@ public sealed class OnlineTrainer : IDisposable
         }
 
         return Interlocked.Read(ref _rejections[index]);
+    }
+
+    /// <summary>
+    /// Makes the windows in flight durable: first recovers what <paramref name="journal"/> holds that is not yet
+    /// trained (queued again, oldest first, with their sequences), then, from now on, the trainer only takes windows
+    /// that a <see cref="Checkpoint"/> has journaled. Call once, before <see cref="Start"/> and before any window is
+    /// submitted. The journal stays the caller's to dispose (after this trainer).
+    /// </summary>
+    /// <returns>The number of windows recovered.</returns>
+    public int AttachJournal(WindowJournal journal, Action<string, string>? problem = null)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_journal is not null || _thread is not null || Queue.Enqueued > 0)
+        {
+            throw new InvalidOperationException("A journal is attached once, before the trainer starts and before any window arrives.");
+        }
+
+        if (journal.StateSize != _shape.StateSize || journal.InputSize != _shape.InputSize || journal.Steps != _options.WindowSteps)
+        {
+            throw new ArgumentException("The journal's window shape differs from the trainer's.", nameof(journal));
+        }
+
+        var (recovered, last) = journal.Recover(Pool, window => Queue.EnqueueRecovered(window), problem);
+        Queue.ContinueAfter(last);
+        _trainedThrough = journal.TrainedThrough;
+        _journaledThrough = last;
+        _windowsRecovered = recovered;
+        _journal = journal;
+        return recovered;
+    }
+
+    /// <summary>
+    /// Journals the windows queued since the last checkpoint and the trained-through watermark, then lets the trainer
+    /// take them. The runtime calls it before offsets are committed (<see cref="PipelineRuntime.FlushChangelog"/>), on
+    /// the thread that submits windows. Without a journal it does nothing. A failed write is counted
+    /// (<see cref="JournalFailures"/>) and training goes on: inference and training never stop for the journal.
+    /// </summary>
+    public void Checkpoint()
+    {
+        var journal = _journal;
+        if (journal is null || Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        var appender = new JournalAppender(journal);
+        long newest = Queue.VisitNewerThan(Volatile.Read(ref _journaledThrough), ref appender);
+        int journaled = appender.Count;
+        try
+        {
+            journal.Write();
+            journal.MarkTrained(Interlocked.Read(ref _trainedThrough));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _journalFailures);
+            LastJournalError = exception;
+        }
+
+        Volatile.Write(ref _journaledThrough, newest);
+        Arrived(journaled);
+    }
+
+    private struct JournalAppender(WindowJournal journal) : IWindowVisitor
+    {
+        public int Count { get; private set; }
+
+        public void Visit(TrainingWindow window)
+        {
+            journal.Append(window);
+            Count++;
+        }
     }
 
     /// <summary>
@@ -240,6 +335,9 @@ public sealed class OnlineTrainer : IDisposable
                     _signal.Release();
                 },
                 _ => Interlocked.Increment(ref _faults));
+
+        // Windows recovered from the journal arrive now, so they count toward the next round like new ones.
+        Arrived((int)Math.Min(int.MaxValue, Interlocked.Read(ref _windowsRecovered)));
     }
 
     /// <summary>
@@ -263,16 +361,26 @@ public sealed class OnlineTrainer : IDisposable
         }
 
         bool kept = Queue.Enqueue(window);
+        if (_journal is null)
+        {
+            Arrived(1);
+        }
+
+        // With a journal, a window arrives for the trigger when it is journaled (Checkpoint): the trainer cannot take
+        // it before, and a round triggered for windows it may not take would wait for the next trigger.
+        return kept;
+    }
+
+    private void Arrived(int windows)
+    {
         lock (_arrivalGate)
         {
             // Rx needs serialised notifications; producers may be several consumer threads.
-            if (!_disposed)
+            for (int i = 0; i < windows && !_disposed; i++)
             {
                 _arrivals.OnNext(Unit.Default);
             }
         }
-
-        return kept;
     }
 
     /// <summary>
@@ -375,6 +483,13 @@ public sealed class OnlineTrainer : IDisposable
                 // An observer's failure must not stop training; it is visible as a fault.
                 Interlocked.Increment(ref _faults);
             }
+
+            // Only now, with a promoted version stored by the observers, do the round's windows count as trained.
+            // Windows pass queue → hold-back → training list in sequence order, so the oldest still held bounds them.
+            long oldest = _trainingCount > 0 ? _training[0].Sequence
+                : _holdBackCount > 0 ? _holdBack[_holdBackStart].Sequence
+                : Queue.OldestOrNextSequence;
+            Interlocked.Exchange(ref _trainedThrough, Math.Max(Interlocked.Read(ref _trainedThrough), oldest - 1));
         }
 
         return result;
@@ -549,7 +664,8 @@ public sealed class OnlineTrainer : IDisposable
         // Stops when the training list is full (only after a round that could not use its windows): what is left
         // stays queued, where the queue's drop-oldest bound applies.
         int available = Queue.Count;
-        for (int n = 0; n < available && _trainingCount < _training.Length && Queue.TryDequeue(out var window); n++)
+        long through = Volatile.Read(ref _journaledThrough);
+        for (int n = 0; n < available && _trainingCount < _training.Length && Queue.TryDequeue(through, out var window); n++)
         {
             if (!_merger.Trains)
             {
@@ -569,6 +685,8 @@ public sealed class OnlineTrainer : IDisposable
             _holdBackStart = (_holdBackStart + 1) % _holdBack.Length;
             _training[_trainingCount++] = oldest;
         }
+
+        PublishHeld();
     }
 
     private void DiscardWindows()
@@ -584,7 +702,10 @@ public sealed class OnlineTrainer : IDisposable
         _holdBackStart = 0;
         _holdBackCount = 0;
         _momentsOwner = null;
+        PublishHeld();
     }
+
+    private void PublishHeld() => Interlocked.Exchange(ref _held, _holdBackCount + _trainingCount);
 
     /// <summary>Returns the first <paramref name="consumed"/> training windows to the pool and keeps the rest in front.</summary>
     private void ReleaseTraining(int consumed)
@@ -598,6 +719,7 @@ public sealed class OnlineTrainer : IDisposable
         Array.Copy(_training, consumed, _training, 0, left);
         Array.Clear(_training, left, consumed);
         _trainingCount = left;
+        PublishHeld();
     }
 
     /// <summary>Merge mode: averages what was received into a candidate and promotes it if it validates.</summary>

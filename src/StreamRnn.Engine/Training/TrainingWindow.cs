@@ -39,6 +39,12 @@ public sealed class TrainingWindow
     /// <summary>k, the steps in the window.</summary>
     public int Steps { get; }
 
+    /// <summary>
+    /// Position in its trainer's arrival order (1, 2, …), assigned when it is queued; windows flow through the
+    /// trainer in this order, which is what lets one number say which windows are trained (see <see cref="WindowJournal"/>).
+    /// </summary>
+    public long Sequence { get; internal set; }
+
     public Span<float> StartState => _startState;
     public Span<float> Inputs => _inputs;
     public Span<float> Targets => _targets;

@@ -21,6 +21,7 @@ public sealed class WindowQueue
     private int _count;
     private long _dropped;
     private long _enqueued;
+    private long _lastSequence;
 
     /// <param name="capacity">Most windows held.</param>
     /// <param name="metrics">Optional: counts streamrnn_training_windows_total and streamrnn_training_windows_dropped_total.</param>
@@ -51,16 +52,96 @@ public sealed class WindowQueue
     /// <summary>Windows enqueued since creation (dropped ones included).</summary>
     public long Enqueued => Interlocked.Read(ref _enqueued);
 
+    /// <summary>The sequence given to the newest window (0 before the first).</summary>
+    public long LastSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastSequence;
+            }
+        }
+    }
+
     /// <summary>
-    /// Adds <paramref name="window"/>; the queue owns it from now on. Returns false when the oldest window had to be
-    /// dropped (and returned to its pool) to make room.
+    /// The oldest queued window's sequence, or, when the queue is empty, the sequence the next window will get (read
+    /// atomically, so nothing enqueued meanwhile can fall between the two).
     /// </summary>
-    public bool Enqueue(TrainingWindow window)
+    public long OldestOrNextSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count == 0 ? _lastSequence + 1 : _ring[_head].Sequence;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="window"/> and gives it the next sequence number; the queue owns it from now on. Returns
+    /// false when the oldest window had to be dropped (and returned to its pool) to make room.
+    /// </summary>
+    public bool Enqueue(TrainingWindow window) => Add(window, recovered: false);
+
+    /// <summary>
+    /// Adds a window read back from a <see cref="WindowJournal"/>, keeping its sequence (later windows are numbered
+    /// after it). Windows must be recovered oldest first, before any new one is enqueued.
+    /// </summary>
+    public bool EnqueueRecovered(TrainingWindow window) => Add(window, recovered: true);
+
+    /// <summary>Numbers new windows from <paramref name="sequence"/> + 1 (e.g. after everything journaled was trained).</summary>
+    public void ContinueAfter(long sequence)
+    {
+        lock (_gate)
+        {
+            _lastSequence = Math.Max(_lastSequence, sequence);
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> (under the queue's lock: keep it to a copy) for each queued window with a sequence
+    /// above <paramref name="after"/>, oldest first, and returns the newest sequence queued so far.
+    /// </summary>
+    public long VisitNewerThan<TVisitor>(long after, ref TVisitor visit)
+        where TVisitor : struct, IWindowVisitor
+    {
+        lock (_gate)
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                var window = _ring[(_head + i) % _ring.Length];
+                if (window.Sequence > after)
+                {
+                    visit.Visit(window);
+                }
+            }
+
+            return _lastSequence;
+        }
+    }
+
+    private bool Add(TrainingWindow window, bool recovered)
     {
         ArgumentNullException.ThrowIfNull(window);
         TrainingWindow? dropped = null;
         lock (_gate)
         {
+            if (recovered)
+            {
+                if (window.Sequence <= _lastSequence)
+                {
+                    throw new ArgumentException($"Recovered sequence {window.Sequence} does not follow {_lastSequence}.", nameof(window));
+                }
+
+                _lastSequence = window.Sequence;
+            }
+            else
+            {
+                window.Sequence = ++_lastSequence;
+            }
+
             int tail = _head + _count;
             if (tail >= _ring.Length)
             {
@@ -95,11 +176,14 @@ public sealed class WindowQueue
     }
 
     /// <summary>Takes the oldest window, if any; the caller owns it and must return it to its pool.</summary>
-    public bool TryDequeue(out TrainingWindow window)
+    public bool TryDequeue(out TrainingWindow window) => TryDequeue(long.MaxValue, out window);
+
+    /// <summary>Takes the oldest window if its sequence is at most <paramref name="through"/>.</summary>
+    public bool TryDequeue(long through, out TrainingWindow window)
     {
         lock (_gate)
         {
-            if (_count == 0)
+            if (_count == 0 || _ring[_head].Sequence > through)
             {
                 window = null!;
                 return false;

@@ -1,0 +1,7 @@
+namespace StreamRnn.Engine;
+
+/// <summary>Sees queued windows under <see cref="WindowQueue"/>'s lock (a struct, so visiting allocates nothing).</summary>
+public interface IWindowVisitor
+{
+    void Visit(TrainingWindow window);
+}
