@@ -47,6 +47,7 @@ internal static class BacktestCommand
             var (charts, chartProblem) = BacktestCharts.Write(settings.OutputDirectory, result, scores, settings.ChartKeys);
             BacktestReportJson.Write(Path.Combine(settings.OutputDirectory, "report.json"), result, scores, charts, chartProblem);
             BacktestReportMarkdown.Write(Path.Combine(settings.OutputDirectory, "report.md"), result, scores, charts, chartProblem);
+            BacktestTimeline.Write(settings.OutputDirectory, result, scores);
             if (chartProblem is not null)
             {
                 error.WriteLine($"streamrnn: charts skipped: {chartProblem}");

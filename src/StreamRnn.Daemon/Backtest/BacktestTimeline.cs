@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+
+namespace StreamRnn.Daemon.Backtest;
+
+/// <summary>
+/// The replay row by row, for analysis outside the report: <c>predictions.csv</c> (key, step, event time in ms, the
+/// prediction made at that step, the target it is scored against — y of step + h — and the model version) and
+/// <c>alerts.csv</c> (key, event time in ms, raised or cleared, probability, severity). Empty cells are NaN.
+/// </summary>
+internal static class BacktestTimeline
+{
+    public static void Write(string directory, BacktestResult result, BacktestScores scores)
+    {
+        int h = result.Definition.Target.Horizon;
+        var versions = new Dictionary<(string Key, long Time), long>();
+        foreach (var prediction in result.Sink.Predictions)
+        {
+            versions[(prediction.Key, prediction.EventTimeUnixMs)] = prediction.ModelVersion;
+        }
+
+        var text = new StringBuilder("key,step,time_ms,prediction,target,model_version\n");
+        foreach (var track in scores.Tracks)
+        {
+            for (int j = 0; j < track.Steps; j++)
+            {
+                double target = j + h < track.Steps ? track.Y[j + h] : double.NaN;
+                text.Append(CultureInfo.InvariantCulture,
+                    $"{track.Key},{j},{track.Times[j]},{Cell(track.Mean[j])},{Cell(target)},{(versions.TryGetValue((track.Key, track.Times[j]), out long v) ? v : 0)}\n");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(directory, "predictions.csv"), text.ToString());
+        text.Clear().Append("key,time_ms,state,probability,severity\n");
+        foreach (var alert in result.Sink.Alerts)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"{alert.Key},{alert.EventTimeUnixMs},{(alert.Raised ? "raised" : "cleared")},{Cell(alert.Probability)},{alert.Severity}\n");
+        }
+
+        File.WriteAllText(Path.Combine(directory, "alerts.csv"), text.ToString());
+    }
+
+    private static string Cell(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+}
