@@ -9,8 +9,8 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// Weighted average over contributions i with n_i windows: θ = Σ n_i · θ_i / Σ n_i (in double, then rounded to
-/// float). If every n_i is 0 the plain mean is used, so instances that have not trained yet still converge on one
-/// set of weights.
+/// float). If every n_i is 0 <see cref="Average"/> uses the plain mean; <see cref="Combine"/> never gets there, since
+/// it averages in only versions of other instances that carry windows (n_i &gt; 0).
 /// </remarks>
 public sealed class ModelMerger
 {
@@ -45,8 +45,9 @@ public sealed class ModelMerger
     /// <summary>
     /// What the local champion should become given what was received, or null for "keep it".
     /// Local: always null. Merge: the weighted average of the local contribution and the newest version of every
-    /// other instance (own echoes and versions of another shape are ignored), numbered <paramref name="version"/>;
-    /// null if nothing usable was received. Follow: the leader's newest version if it is newer than the local
+    /// other instance that carries windows trained (own echoes, versions of another shape and versions with no
+    /// windows, such as another instance's merges, are ignored), numbered <paramref name="version"/>; null if nothing
+    /// usable was received. Follow: the leader's newest version if it is newer than the local
     /// champion (never on the leader itself); versions of other instances are ignored.
     /// </summary>
     public ModelWeights? Combine(ModelContribution local, IReadOnlyList<ModelContribution> received, long version)
@@ -155,8 +156,12 @@ public sealed class ModelMerger
         var newest = new List<ModelContribution>();
         foreach (var contribution in received)
         {
+            // A version with no windows trained since its instance's last merge has weight 0: averaged in, it would
+            // change nothing but still mint a "merged" copy of the local champion, and as the newest version of its
+            // instance it would hide an older one that does carry that instance's training.
             if (string.Equals(contribution.InstanceId, InstanceId, StringComparison.Ordinal)
-                || contribution.Weights.Shape != local.Weights.Shape)
+                || contribution.Weights.Shape != local.Weights.Shape
+                || contribution.WindowsTrained <= 0)
             {
                 continue;
             }

@@ -7,6 +7,6 @@ internal static partial class ModelLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model record skipped on {Topic} at offset {Offset}: {Reason}")]
     public static partial void Skipped(ILogger logger, string topic, long offset, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Published model version {Version} of {Pipeline} to {Topic} ({Windows} windows trained)")]
-    public static partial void Published(ILogger logger, long version, string pipeline, string topic, long windows);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published model version {Version} of {Pipeline} to {Topic} ({Source}; {Windows} windows trained since the last merge)")]
+    public static partial void Published(ILogger logger, long version, string pipeline, string topic, string source, long windows);
 }

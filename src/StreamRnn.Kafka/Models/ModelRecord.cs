@@ -8,7 +8,8 @@ namespace StreamRnn.Kafka.Models;
 /// <summary>
 /// One published weight version on a pipeline's model topic. Key: the publishing instance's id (the topic is
 /// compacted, so the latest version of every instance survives). Value: magic "SRMT", format version, windows trained
-/// into this version, then the weights in the core's own checksummed file format.
+/// into this version since its instance's last merge (its weight in a merge; 0 for a merged version), then the weights
+/// in the core's own checksummed file format.
 /// </summary>
 public static class ModelRecord
 {

@@ -9,24 +9,42 @@ namespace StreamRnn.Kafka.Models;
 /// Publishes the versions this instance trained (or merged) to the pipeline's model topic, keyed by instance id, so
 /// other instances can merge or follow them and a restart on another machine finds them.
 /// </summary>
+/// <remarks>
+/// A record's window count is its weight in other instances' merges (<see cref="ModelContribution.WindowsTrained"/>):
+/// the windows this instance trained since its last merge, the same count the trainer gives its own champion when it
+/// merges. A promotion only says what its own round trained, so the count is summed here over Trained promotions and
+/// restarts from 0 at each Merged one (a merged version carries no training of its own yet). Promotions arrive in
+/// order on one thread at a time (<see cref="ModelRegistry.Promotions"/>), so the sum needs no lock.
+/// </remarks>
 public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, string pipeline, string topic, string instanceId, ILogger logger)
 {
     private readonly byte[] key = Encoding.UTF8.GetBytes(instanceId);
+    private long windowsSinceMerge;
 
     /// <summary>Publishes a promotion made here; versions adopted from others are not echoed back.</summary>
     public void OnPromoted(ModelPromotion promotion)
     {
-        if (promotion.Source is not (ModelSource.Trained or ModelSource.Merged or ModelSource.Restored))
+        switch (promotion.Source)
         {
-            return;
+            case ModelSource.Trained:
+                windowsSinceMerge += promotion.WindowsTrained;
+                break;
+            case ModelSource.Merged:
+                windowsSinceMerge = 0;
+                break;
+            case ModelSource.Restored:
+                break;
+            default:
+                return;
         }
 
-        var value = ModelRecord.Encode(promotion.Weights, promotion.WindowsTrained);
+        long windows = windowsSinceMerge;
+        var value = ModelRecord.Encode(promotion.Weights, windows);
         producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }, report =>
         {
             if (!report.Error.IsError)
             {
-                ModelLog.Published(logger, promotion.Weights.Version, pipeline, topic, promotion.WindowsTrained);
+                ModelLog.Published(logger, promotion.Weights.Version, pipeline, topic, promotion.Source.ToString(), windows);
             }
         });
     }

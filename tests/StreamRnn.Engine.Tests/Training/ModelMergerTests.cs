@@ -67,6 +67,20 @@ public sealed class ModelMergerTests
     }
 
     [Fact]
+    public void Merge_ignores_versions_without_windows_so_a_merge_of_another_instance_neither_hides_its_training_nor_mints_a_copy()
+    {
+        var merger = new ModelMerger(TrainingMode.Merge, "a");
+        var local = new ModelContribution("a", Constant(0f, 5), 3);
+
+        // b trained (version 3, 1 window), then merged (version 4, 0 windows since): version 3 is the one averaged in.
+        var merged = merger.Combine(local, [new("b", Constant(4f, 3), 1), new("b", Constant(100f, 4), 0)], version: 6)!;
+        Assert.All(merged.Parameters.ToArray(), p => Assert.Equal(1f, p)); // (3·0 + 1·4) / 4
+
+        // Only b's merge arrived: weight 0, nothing to average in, the champion stays as it is.
+        Assert.Null(merger.Combine(local, [new("b", Constant(100f, 4), 0)], 6));
+    }
+
+    [Fact]
     public void Follow_adopts_only_the_leaders_newest_version()
     {
         var merger = new ModelMerger(TrainingMode.Follow, "b", leader: "a");
