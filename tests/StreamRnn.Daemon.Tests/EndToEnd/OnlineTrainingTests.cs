@@ -206,7 +206,8 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
     private sealed record Prediction(string Key, long Step, long ModelVersion, double Mean, double StandardDeviation, string Json);
 
-    private Pipeline CreatePipeline(string name, double learningRate, string mode = "Local", string? leader = null)
+    private Pipeline CreatePipeline(string name, double learningRate, string mode = "Local", string? leader = null,
+        double promotionTolerance = 0)
     {
         string leaderSetting = leader is null ? "" : $", \"Leader\": \"{leader}\"";
         string json = string.Create(CultureInfo.InvariantCulture, $$"""
@@ -224,7 +225,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
               "Training": {
                 "Enabled": true, "WindowSteps": 8, "BatchWindows": 16, "TrainEveryWindows": 32, "WarmupWindows": 32,
                 "TrainEveryInterval": "00:00:02", "HoldBackWindows": 32, "LearningRate": {{learningRate:R}},
-                "Mode": "{{mode}}"{{leaderSetting}}
+                "PromotionTolerance": {{promotionTolerance:R}}, "Mode": "{{mode}}"{{leaderSetting}}
               }
             }
             """);
