@@ -18,8 +18,9 @@ public sealed class ModelWeights
 {
     private readonly float[] parameters;
 
-    private ModelWeights(ModelShape shape, float[] parameters, long version)
+    private ModelWeights(ModelShape shape, float[] parameters, long version, bool scratch = false)
     {
+        IsScratch = scratch;
         Shape = shape;
         Version = version;
         this.parameters = parameters;
@@ -36,7 +37,13 @@ public sealed class ModelWeights
     public ModelShape Shape { get; }
 
     /// <summary>Monotonic version number; every prediction names the version that made it.</summary>
-    public long Version { get; }
+    public long Version { get; private set; }
+
+    /// <summary>
+    /// True for a trainer's scratch weights (<see cref="CreateScratch"/>): overwritten in place, so never to be shared
+    /// with inference or a registry.
+    /// </summary>
+    public bool IsScratch { get; }
 
     /// <summary>The flat parameters, in the layout described on <see cref="ModelShape"/>.</summary>
     public ReadOnlySpan<float> Parameters => parameters;
@@ -96,6 +103,49 @@ public sealed class ModelWeights
         }
 
         return new ModelWeights(shape, parameters.ToArray(), version);
+    }
+
+    /// <summary>
+    /// Weights a trainer overwrites in place after every optimiser step (<see cref="Overwrite"/>), so that evaluating
+    /// and differentiating the current parameters allocates nothing. The one exception to immutability: a scratch
+    /// instance belongs to one thread and is never published (<c>ModelRegistry</c> refuses it).
+    /// </summary>
+    public static ModelWeights CreateScratch(ModelShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        return new ModelWeights(shape, new float[shape.ParameterCount], 0, scratch: true);
+    }
+
+    /// <summary>
+    /// Replaces a scratch instance's parameters and version, repacking them in place. Same checks as
+    /// <see cref="FromParameters"/>; throws <see cref="InvalidOperationException"/> on weights that are not scratch.
+    /// </summary>
+    public void Overwrite(ReadOnlySpan<float> values, long version)
+    {
+        if (!IsScratch)
+        {
+            throw new InvalidOperationException("Only scratch weights (ModelWeights.CreateScratch) can be overwritten; a snapshot is immutable.");
+        }
+
+        if (values.Length != Shape.ParameterCount)
+        {
+            throw new ArgumentException($"Expected {Shape.ParameterCount} parameters for {Shape} but got {values.Length}.", nameof(values));
+        }
+
+        int bad = FiniteCheck.IndexOfNonFinite(values);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"Parameter at index {bad} is not finite ({values[bad]}).", nameof(values));
+        }
+
+        values.CopyTo(parameters);
+        for (int l = 0; l < PackedLayers.Length; l++)
+        {
+            PackedLayers[l].Reload(Shape, l, parameters);
+        }
+
+        Version = version;
     }
 
     /// <summary>Writes the binary format: magic, format version, cell, head, sizes, version, parameters, checksum.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using StreamRnn.Core.LinearAlgebra;
 
 namespace StreamRnn.Core.Cells;
@@ -52,17 +53,73 @@ internal sealed class PackedLayer
     {
         int inputSize = shape.LayerInputSize(layer);
         int hidden = shape.HiddenSize;
+        int mainColumns = MainColumns(shape);
+        int k = inputSize + hidden;
+        var dense = new float[k * mainColumns];
+        var bias = new float[mainColumns];
+        FillMain(shape, layer, parameters, dense, bias);
+        var main = new PackedMatrix(k, mainColumns, dense, bias);
+        if (shape.Cell != CellKind.Gru)
+        {
+            return new PackedLayer(main, null, null, inputSize, hidden);
+        }
+
+        var denseIn = new float[inputSize * hidden];
+        var denseHn = new float[hidden * hidden];
+        FillCandidate(shape, layer, parameters, denseIn, denseHn, out var bIn, out var bHn);
+        var inputN = new PackedMatrix(inputSize, hidden, denseIn, bIn);
+        var hiddenN = new PackedMatrix(hidden, hidden, denseHn, bHn);
+        return new PackedLayer(main, inputN, hiddenN, inputSize, hidden);
+    }
+
+    /// <summary>
+    /// Packs new parameters of the same shape into this layer in place: what a trainer's scratch weights do after
+    /// every optimiser step, without allocating (the dense staging arrays come from the shared pool).
+    /// </summary>
+    public void Reload(ModelShape shape, int layer, ReadOnlySpan<float> parameters)
+    {
+        int mainColumns = MainColumns(shape);
+        int k = InputSize + HiddenSize;
+        int needed = Math.Max(k * mainColumns + mainColumns, InputSize * HiddenSize + HiddenSize * HiddenSize);
+        float[] staging = ArrayPool<float>.Shared.Rent(needed);
+        try
+        {
+            var dense = staging.AsSpan(0, k * mainColumns);
+            var bias = staging.AsSpan(k * mainColumns, mainColumns);
+            FillMain(shape, layer, parameters, dense, bias);
+            Main.Load(dense, bias);
+            if (InputN is null || HiddenN is null)
+            {
+                return;
+            }
+
+            var denseIn = staging.AsSpan(0, InputSize * HiddenSize);
+            var denseHn = staging.AsSpan(InputSize * HiddenSize, HiddenSize * HiddenSize);
+            FillCandidate(shape, layer, parameters, denseIn, denseHn, out var bIn, out var bHn);
+            InputN.Load(denseIn, bIn);
+            HiddenN.Load(denseHn, bHn);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(staging);
+        }
+    }
+
+    private static int MainColumns(ModelShape shape) =>
+        shape.Cell == CellKind.Gru ? 2 * shape.HiddenSize : shape.GateCount * shape.HiddenSize;
+
+    /// <summary>[W_ih | W_hh]ᵀ of the gates computed together (all of them; r and z for GRU) and b_ih + b_hh.</summary>
+    private static void FillMain(ModelShape shape, int layer, ReadOnlySpan<float> parameters, Span<float> dense, Span<float> bias)
+    {
+        int inputSize = shape.LayerInputSize(layer);
+        int hidden = shape.HiddenSize;
         int gh = shape.GateCount * hidden;
         int offset = shape.LayerParameterOffset(layer);
         ReadOnlySpan<float> wIh = parameters.Slice(offset, gh * inputSize);
         ReadOnlySpan<float> wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
         ReadOnlySpan<float> bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
         ReadOnlySpan<float> bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
-
-        int mainColumns = shape.Cell == CellKind.Gru ? 2 * hidden : gh;
-        int k = inputSize + hidden;
-        var dense = new float[k * mainColumns];
-        var bias = new float[mainColumns];
+        int mainColumns = MainColumns(shape);
         for (int j = 0; j < mainColumns; j++)
         {
             for (int i = 0; i < inputSize; i++)
@@ -77,15 +134,20 @@ internal sealed class PackedLayer
 
             bias[j] = bIh[j] + bHh[j];
         }
+    }
 
-        var main = new PackedMatrix(k, mainColumns, dense, bias);
-        if (shape.Cell != CellKind.Gru)
-        {
-            return new PackedLayer(main, null, null, inputSize, hidden);
-        }
-
-        var denseIn = new float[inputSize * hidden];
-        var denseHn = new float[hidden * hidden];
+    /// <summary>GRU's candidate gate: W_in and W_hn transposed, with their separate biases (n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))).</summary>
+    private static void FillCandidate(ModelShape shape, int layer, ReadOnlySpan<float> parameters, Span<float> denseIn,
+        Span<float> denseHn, out ReadOnlySpan<float> bIn, out ReadOnlySpan<float> bHn)
+    {
+        int inputSize = shape.LayerInputSize(layer);
+        int hidden = shape.HiddenSize;
+        int gh = shape.GateCount * hidden;
+        int offset = shape.LayerParameterOffset(layer);
+        ReadOnlySpan<float> wIh = parameters.Slice(offset, gh * inputSize);
+        ReadOnlySpan<float> wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
+        ReadOnlySpan<float> bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
+        ReadOnlySpan<float> bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
         for (int j = 0; j < hidden; j++)
         {
             for (int i = 0; i < inputSize; i++)
@@ -99,8 +161,7 @@ internal sealed class PackedLayer
             }
         }
 
-        var inputN = new PackedMatrix(inputSize, hidden, denseIn, bIh.Slice(2 * hidden, hidden));
-        var hiddenN = new PackedMatrix(hidden, hidden, denseHn, bHh.Slice(2 * hidden, hidden));
-        return new PackedLayer(main, inputN, hiddenN, inputSize, hidden);
+        bIn = bIh.Slice(2 * hidden, hidden);
+        bHn = bHh.Slice(2 * hidden, hidden);
     }
 }

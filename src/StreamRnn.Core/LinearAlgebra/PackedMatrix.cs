@@ -43,7 +43,20 @@ internal sealed unsafe class PackedMatrix
             Panels = Bias + padded;
         }
 
-        var biasSpan = new Span<float>(Bias, padded);
+        Load(dense, bias);
+    }
+
+    /// <summary>Packs new values of the same size into this matrix, in place (a trainer's scratch weights).</summary>
+    public void Load(ReadOnlySpan<float> dense, ReadOnlySpan<float> bias)
+    {
+        int rows = Rows, columns = Columns;
+        if (dense.Length != rows * columns || bias.Length != columns)
+        {
+            throw new ArgumentException("Dense matrix or bias has the wrong length.");
+        }
+
+        var biasSpan = new Span<float>(Bias, PaddedColumns);
+        biasSpan.Clear();
         bias.CopyTo(biasSpan);
         var panelSpan = new Span<float>(Panels, PanelCount * rows * PanelWidth);
         for (int p = 0; p < PanelCount; p++)

@@ -34,6 +34,11 @@ public sealed class ModelRegistry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(initial);
         ArgumentOutOfRangeException.ThrowIfLessThan(keepVersions, 1);
+        if (initial.IsScratch)
+        {
+            throw new ArgumentException("Scratch weights change in place and cannot be a champion.", nameof(initial));
+        }
+
         KeepVersions = keepVersions;
         _current = initial;
         _latestVersion = initial.Version;
@@ -86,6 +91,11 @@ public sealed class ModelRegistry : IDisposable
         long windowsTrained = 0, double validationLoss = double.NaN, double championLoss = double.NaN)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        if (candidate.IsScratch)
+        {
+            throw new ArgumentException("Scratch weights change in place and cannot be promoted; make a snapshot (ModelWeights.FromParameters).", nameof(candidate));
+        }
+
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

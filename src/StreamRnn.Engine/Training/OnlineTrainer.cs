@@ -73,6 +73,7 @@ public sealed class OnlineTrainer : IDisposable
     private readonly float[] _savedSecondMoment;
     private long _savedAdamSteps;
     private BackpropagationThroughTime? _bptt;
+    private ModelWeights? _scratch;
     private Adam? _adam;
     private ModelWeights? _momentsOwner;
     private int _holdBackStart;
@@ -582,7 +583,9 @@ public sealed class OnlineTrainer : IDisposable
             RestForDutyCycle();
             long batchStarted = Stopwatch.GetTimestamp();
             _lastBatchTicks = 0;
-            var view = ModelWeights.FromParameters(_shape, _parameters, champion.Version);
+            _scratch ??= ModelWeights.CreateScratch(_shape);
+            _scratch.Overwrite(_parameters, champion.Version);
+            var view = _scratch;
             Array.Clear(_gradient);
             double batchLoss = 0;
             double batchWeight = 0;
