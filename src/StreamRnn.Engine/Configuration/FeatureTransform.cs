@@ -5,6 +5,10 @@ namespace StreamRnn.Engine;
 /// Raw: u = x. ZScore: u = (x − μ) / σ with the key's running statistics after including x.
 /// Difference: u = z(x_t − x_{t−1}). LogReturn: u = z(ln(x_t / x_{t−1})), x must be positive.
 /// OneHot: one input per configured category, 1 for the field's value, 0 for the others.
+/// Gap: u = ln(1 + max(0, x_t − x_{t−1})), 0 on the key's first record (which is still predicted): the time since the
+/// key's previous reading when x is a time in seconds, log-compressed because arrival gaps are heavy-tailed (the RFID
+/// trials: 0.05 s inside bursts, minutes when the tag is out of the antennas' reach), where a z-score would be ruled by
+/// the few longest gaps.
 /// Difference and LogReturn are also standardised with running statistics, because raw returns are tiny and
 /// raw differences are in arbitrary units.
 /// </remarks>
@@ -15,4 +19,5 @@ public enum FeatureTransform
     LogReturn = 2,
     Difference = 3,
     OneHot = 4,
+    Gap = 5,
 }

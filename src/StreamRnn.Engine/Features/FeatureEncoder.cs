@@ -51,6 +51,11 @@ internal sealed class FeatureEncoder
                 case FeatureTransform.ZScore:
                     u = Standardise(feature.StatisticIndex, x);
                     break;
+                case FeatureTransform.Gap:
+                    ref double last = ref _previous[feature.PreviousIndex];
+                    u = double.IsNaN(last) ? 0 : Math.Log(1 + Math.Max(0, x - last));
+                    last = x;
+                    break;
                 default:
                     if (feature.Transform == FeatureTransform.LogReturn && !(x > 0))
                     {

@@ -62,7 +62,7 @@ internal sealed class FeatureLayout
                 slot.StatisticIndex = stats++;
             }
 
-            if (options.Transform is FeatureTransform.Difference or FeatureTransform.LogReturn)
+            if (options.Transform is FeatureTransform.Difference or FeatureTransform.LogReturn or FeatureTransform.Gap)
             {
                 slot.PreviousIndex = previous++;
             }
