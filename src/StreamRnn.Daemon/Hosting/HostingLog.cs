@@ -11,7 +11,7 @@ internal static partial class HostingLog
     [LoggerMessage(1002, LogLevel.Information, "Kafka: {Mode} at {BootstrapServers}, group {GroupId}, delivery {Delivery}, client config {ClientConfig}")]
     public static partial void KafkaInUse(ILogger logger, string mode, string bootstrapServers, string groupId, string delivery, string clientConfig);
 
-    [LoggerMessage(1003, LogLevel.Information, "HTTP listening on {Address} (/metrics, /healthz, /readyz, /info, /pipelines/{{name}}/keys/{{key}}, /pipelines/{{name}}/model)")]
+    [LoggerMessage(1003, LogLevel.Information, "HTTP listening on {Address} (/metrics, /healthz, /readyz, /info, /pipelines/{{name}}/keys/{{key}}, /pipelines/{{name}}/model, /pipelines/{{name}}/accuracy)")]
     public static partial void HttpListening(ILogger logger, string address);
 
     [LoggerMessage(1004, LogLevel.Information, "Pipeline {Name} ({Source}): {InputTopic} -> {OutputTopic}; alerts {AlertTopic}, dead letters {DeadLetterTopic}, changelog {ChangelogTopic}, models {ModelTopic}")]

@@ -29,6 +29,7 @@ internal static class DaemonEndpoints
         app.MapGet("/info", Info);
         app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync);
         app.MapGet("/pipelines/{name}/model", QueryModelAsync);
+        app.MapGet("/pipelines/{name}/accuracy", QueryAccuracyAsync);
     }
 
     private static InfoResponse Info(
@@ -90,6 +91,21 @@ internal static class DaemonEndpoints
         }
 
         return Results.Json(await queries.QueryModelAsync(name, cancellation).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> QueryAccuracyAsync(string name, PipelineCatalog catalog, IServiceProvider services, CancellationToken cancellation)
+    {
+        if (catalog.Find(name) is null)
+        {
+            return UnknownPipeline(name);
+        }
+
+        if (services.GetService<IPipelineQueries>() is not { } queries)
+        {
+            return QueriesUnavailable();
+        }
+
+        return Results.Json(await queries.QueryAccuracyAsync(name, cancellation).ConfigureAwait(false));
     }
 
     private static IResult UnknownPipeline(string name) =>

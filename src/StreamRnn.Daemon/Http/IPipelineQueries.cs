@@ -5,7 +5,7 @@ namespace StreamRnn.Daemon.Http;
 /// <summary>
 /// Read-only questions about live pipeline state, answered by whatever owns that state (the consumer loop, which
 /// marshals each question onto its own thread between batches). Registered in DI by the loop's integration; until
-/// one is registered, <c>/pipelines/{name}/keys/{key}</c> and <c>/pipelines/{name}/model</c> answer 503.
+/// one is registered, <c>/pipelines/{name}/keys/{key}</c>, <c>/model</c> and <c>/accuracy</c> answer 503.
 /// </summary>
 public interface IPipelineQueries
 {
@@ -14,4 +14,7 @@ public interface IPipelineQueries
 
     /// <summary>The weights currently making the pipeline's predictions.</summary>
     Task<ModelSummary> QueryModelAsync(string pipeline, CancellationToken cancellation);
+
+    /// <summary>Prequential accuracy of this instance's predictions since it started, model beside baseline.</summary>
+    Task<AccuracySummary> QueryAccuracyAsync(string pipeline, CancellationToken cancellation);
 }

@@ -112,6 +112,14 @@ internal sealed class StreamProcessingService(
         }, cancellation).ConfigureAwait(false);
     }
 
+    public async Task<AccuracySummary> QueryAccuracyAsync(string pipeline, CancellationToken cancellation)
+    {
+        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        var definition = catalog.Find(pipeline) ?? throw new ArgumentException($"No pipeline named '{pipeline}'.", nameof(pipeline));
+        return await loop.QueryAsync(pipeline, runtime => AccuracySummary.From(definition, runtime.GetPrequentialSummary()), cancellation)
+            .ConfigureAwait(false);
+    }
+
     private PipelineTraining StartTraining(PipelineDefinition definition, string modelDirectory, string instanceId)
     {
         var training = PipelineTraining.Load(definition, modelDirectory, metrics, loggers.CreateLogger<PipelineTraining>());

@@ -62,6 +62,10 @@ public sealed class PipelineMetrics
         BaselineSquaredError = metrics.PrequentialError.WithLabels(pipeline, "baseline", "squared");
         BaselineLogLoss = metrics.PrequentialError.WithLabels(pipeline, "baseline", "logloss");
         BaselineBrier = metrics.PrequentialError.WithLabels(pipeline, "baseline", "brier");
+        Covered80 = metrics.PrequentialCovered.WithLabels(pipeline, "80");
+        Covered95 = metrics.PrequentialCovered.WithLabels(pipeline, "95");
+        ModelOutcomes = [.. PrequentialScorer.Outcomes.Select(o => metrics.PrequentialOutcomes.WithLabels(pipeline, "model", o))];
+        BaselineOutcomes = [.. PrequentialScorer.Outcomes.Select(o => metrics.PrequentialOutcomes.WithLabels(pipeline, "baseline", o))];
         AlertsCleared = metrics.AlertsCleared.WithLabels(pipeline);
     }
 
@@ -87,6 +91,14 @@ public sealed class PipelineMetrics
     public Counter.Child TrainingWindows { get; }
     public Counter.Child TrainingWindowsDropped { get; }
     public Counter.Child PrequentialScored { get; }
+    public Counter.Child Covered80 { get; }
+    public Counter.Child Covered95 { get; }
+
+    /// <summary>Indexed like <see cref="PrequentialScorer.Outcomes"/>.</summary>
+    public Counter.Child[] ModelOutcomes { get; }
+
+    /// <summary>Indexed like <see cref="PrequentialScorer.Outcomes"/>.</summary>
+    public Counter.Child[] BaselineOutcomes { get; }
     public Counter.Child ModelAbsoluteError { get; }
     public Counter.Child ModelSquaredError { get; }
     public Counter.Child ModelLogLoss { get; }

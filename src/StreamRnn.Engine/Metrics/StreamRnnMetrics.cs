@@ -75,6 +75,14 @@ public sealed class StreamRnnMetrics
             "Sum of prequential errors (forecaster = model|baseline; metric = abs|squared|logloss|brier). " +
             "MAE = rate(abs) / rate(scored).",
             ["pipeline", "forecaster", "metric"]);
+        PrequentialCovered = factory.CreateCounter("streamrnn_prequential_covered_total",
+            "Scored Gaussian forecasts whose central interval (interval = 80|95 percent) held the target. " +
+            "Coverage = rate(covered) / rate(scored).",
+            ["pipeline", "interval"]);
+        PrequentialOutcomes = factory.CreateCounter("streamrnn_prequential_outcomes_total",
+            "Scored Binary forecasts by decision outcome at p >= 0.5 (forecaster = model|baseline; outcome = " +
+            "true_positive|false_positive|false_negative|true_negative), for precision and recall.",
+            ["pipeline", "forecaster", "outcome"]);
         AlertsRaised = factory.CreateCounter("streamrnn_alerts_raised_total", "Alerts raised, by severity.",
             ["pipeline", "severity"]);
         AlertsCleared = factory.CreateCounter("streamrnn_alerts_cleared_total", "Alerts cleared.", ["pipeline"]);
@@ -106,6 +114,8 @@ public sealed class StreamRnnMetrics
     public Counter TrainingWindows { get; }
     public Counter TrainingWindowsDropped { get; }
     public Counter PrequentialScored { get; }
+    public Counter PrequentialCovered { get; }
+    public Counter PrequentialOutcomes { get; }
     public Counter PrequentialError { get; }
     public Counter AlertsRaised { get; }
     public Counter AlertsCleared { get; }

@@ -26,4 +26,20 @@ public sealed record PrequentialSummary(
     double ModelLogLoss,
     double BaselineLogLoss,
     double ModelBrier,
-    double BaselineBrier);
+    double BaselineBrier)
+{
+    /// <summary>Share of targets inside the model's central 95% interval (Gaussian head), ideally 0.95.</summary>
+    public double Coverage95 { get; init; } = double.NaN;
+
+    /// <summary>Binary head: of the predictions with p ≥ 0.5, the share whose target was 1 (NaN if there were none).</summary>
+    public double ModelPrecision { get; init; } = double.NaN;
+
+    /// <summary>Binary head: of the targets that were 1, the share predicted with p ≥ 0.5 (NaN if there were none).</summary>
+    public double ModelRecall { get; init; } = double.NaN;
+
+    /// <summary>The baseline's precision at the same threshold.</summary>
+    public double BaselinePrecision { get; init; } = double.NaN;
+
+    /// <summary>The baseline's recall at the same threshold.</summary>
+    public double BaselineRecall { get; init; } = double.NaN;
+}

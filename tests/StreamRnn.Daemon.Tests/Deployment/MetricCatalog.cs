@@ -35,6 +35,8 @@ internal static class MetricCatalog
         new("streamrnn_training_windows_dropped_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_prequential_scored_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_prequential_error_total", MetricKind.Counter, [Pipeline, "forecaster", "metric"]),
+        new("streamrnn_prequential_covered_total", MetricKind.Counter, [Pipeline, "interval"]),
+        new("streamrnn_prequential_outcomes_total", MetricKind.Counter, [Pipeline, "forecaster", "outcome"]),
         new("streamrnn_alerts_raised_total", MetricKind.Counter, [Pipeline, "severity"]),
         new("streamrnn_alerts_cleared_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_backpressure_pauses_total", MetricKind.Counter, []),

@@ -46,7 +46,7 @@ public sealed partial class MetricCatalogTests
     {
         // Invariant 6 of the design: labels name pipelines, topics, partitions and reasons, never a record key,
         // so the number of series is bounded by configuration.
-        string[] allowed = ["pipeline", "reason", "topic", "partition", "forecaster", "metric", "severity"];
+        string[] allowed = ["pipeline", "reason", "topic", "partition", "forecaster", "metric", "severity", "interval", "outcome"];
         foreach (var metric in MetricCatalog.All)
         {
             Assert.All(metric.Labels, label => Assert.Contains(label, allowed));

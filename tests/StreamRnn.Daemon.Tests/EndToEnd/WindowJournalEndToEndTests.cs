@@ -74,6 +74,18 @@ public sealed class WindowJournalEndToEndTests : IDisposable
             Assert.True(DateTime.UtcNow < deadline, $"{inFlight} windows in flight, expected 64\n{restarted.Transcript}");
             await Task.Delay(50);
         }
+
+        // Prequential accuracy over HTTP: since the restart, the 28 new records of each key scored the prediction
+        // before them (the first one's prediction was restored with the key's state).
+        var accuracy = JsonDocument.Parse(await http.GetStringAsync(new Uri(restartedAddress, "/pipelines/journal/accuracy"))).RootElement;
+        Assert.Equal(Keys * 28, accuracy.GetProperty("scored").GetInt64());
+        Assert.Equal("Gaussian", accuracy.GetProperty("head").GetString());
+        Assert.Equal("persistence", accuracy.GetProperty("baseline").GetString());
+        Assert.True(accuracy.GetProperty("modelMae").GetDouble() > 0);
+        Assert.InRange(accuracy.GetProperty("coverage95").GetDouble(), accuracy.GetProperty("coverage80").GetDouble(), 1);
+        Assert.Equal(JsonValueKind.Null, accuracy.GetProperty("modelPrecision").ValueKind);
+        using var unknown = await http.GetAsync(new Uri(restartedAddress, "/pipelines/nope/accuracy"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private PipelineDefinition CreatePipeline()

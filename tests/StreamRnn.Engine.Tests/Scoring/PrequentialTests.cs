@@ -43,7 +43,9 @@ public sealed class PrequentialTests
         Assert.Equal(baselineAbs / scored, summary.BaselineMae, 1e-12);
         Assert.Equal(modelAbs / scored, summary.ModelMae, 1e-12);
         Assert.InRange(summary.Coverage80, 0, 1);
+        Assert.InRange(summary.Coverage95, summary.Coverage80, 1);
         Assert.True(double.IsNaN(summary.ModelLogLoss));
+        Assert.True(double.IsNaN(summary.ModelPrecision) && double.IsNaN(summary.ModelRecall));
     }
 
     [Fact]
@@ -76,5 +78,48 @@ public sealed class PrequentialTests
 
         runtime.Process([TestPipelines.Record("""{"rssi":-50,"out":2}""", 50, "trial-1")], sink);
         Assert.Equal(DeadLetterReason.WrongType, Assert.Single(sink.DeadLetters).Reason);
+    }
+
+    [Fact]
+    public void Binary_heads_get_precision_and_recall_of_the_decision_p_at_least_one_half()
+    {
+        var definition = new PipelineDefinition
+        {
+            Name = "bed-exit",
+            InputTopic = "rfid",
+            OutputTopic = "rfid.predictions",
+            Features = [new FeatureOptions { Field = "rssi", Transform = FeatureTransform.Raw }],
+            Target = new TargetOptions { Field = "out" },
+            Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 4, Head = HeadKind.Binary, Seed = 3 },
+        };
+        var runtime = TestPipelines.Runtime(definition);
+        var sink = new RecordingSink();
+        var random = new Random(4);
+
+        // rssi spread wide enough that the untrained model's probability falls on both sides of 0.5.
+        var rssi = Enumerable.Range(0, 200).Select(_ => random.Next(-6, 7)).ToArray();
+        var labels = Enumerable.Range(0, 200).Select(_ => random.Next(3) == 0 ? 1 : 0).ToArray();
+        var records = Enumerable.Range(0, 200)
+            .Select(i => TestPipelines.Record($$"""{"rssi":{{rssi[i]}},"out":{{labels[i]}}}""", i, "bed-1"))
+            .ToArray();
+        runtime.Process(records, sink);
+
+        // Prediction t (made with record t) is scored against record t + 1's label.
+        int tp = 0, fp = 0, fn = 0;
+        for (int t = 0; t + 1 < 200; t++)
+        {
+            bool predicted = sink.PredictionJson(t).GetProperty("probability").GetDouble() >= 0.5;
+            bool actual = labels[t + 1] == 1;
+            tp += predicted && actual ? 1 : 0;
+            fp += predicted && !actual ? 1 : 0;
+            fn += !predicted && actual ? 1 : 0;
+        }
+
+        Assert.True(tp > 0 && fp > 0 && fn > 0, $"tp {tp}, fp {fp}, fn {fn}: the data does not exercise every case");
+        var summary = runtime.GetPrequentialSummary();
+        Assert.Equal(199, summary.Scored);
+        Assert.Equal(tp / (double)(tp + fp), summary.ModelPrecision, 1e-12);
+        Assert.Equal(tp / (double)(tp + fn), summary.ModelRecall, 1e-12);
+        Assert.True(double.IsNaN(summary.Coverage95));
     }
 }
