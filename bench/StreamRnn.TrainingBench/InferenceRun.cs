@@ -17,15 +17,27 @@ internal sealed record InferenceRun(double RecordsPerSecond, double P50Microseco
     public const int BatchRecords = 256;
     private const int Steps = 800;
 
-    public static InferenceRun Measure(double[] values, int hidden, bool train)
+    /// <summary>Batches between two <c>FlushChangelog</c> calls (the daemon's commit; with a journal, its checkpoint).</summary>
+    private const int CommitEvery = 100;
+
+    public static InferenceRun Measure(double[] values, int hidden, bool train, bool journal = false)
     {
         var definition = BenchPipeline.Create(hidden);
         var initial = ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed);
         using var registry = new ModelRegistry(initial);
         var runtime = new PipelineRuntime(definition, initial, TimeProvider.System, metrics: null);
         using var trainer = train ? new OnlineTrainer("bench", definition.Training, registry, DefaultScheduler.Instance) : null;
+        string journalDirectory = Path.Combine(Path.GetTempPath(), "streamrnn-bench-journal-" + Guid.NewGuid().ToString("N"));
+        using var windowJournal = train && journal
+            ? new WindowJournal(journalDirectory, initial.Shape.StateSize, initial.Shape.InputSize, definition.Training.WindowSteps)
+            : null;
         if (trainer is not null)
         {
+            if (windowJournal is not null)
+            {
+                trainer.AttachJournal(windowJournal);
+            }
+
             runtime.Trainer = trainer;
             trainer.Start();
         }
@@ -54,6 +66,10 @@ internal sealed record InferenceRun(double RecordsPerSecond, double P50Microseco
         {
             runtime.Weights = registry.Current;
             runtime.Process(batches[b], sink);
+            if (b % CommitEvery == CommitEvery - 1)
+            {
+                runtime.FlushChangelog(sink);
+            }
         }
 
         var latencies = new double[Steps - warm];
@@ -68,12 +84,24 @@ internal sealed record InferenceRun(double RecordsPerSecond, double P50Microseco
             }
 
             runtime.Process(batches[b], sink);
+            if (b % CommitEvery == CommitEvery - 1)
+            {
+                runtime.FlushChangelog(sink);
+            }
+
             latencies[b - warm] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         }
 
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Array.Sort(latencies);
         long windowsTrained = trainer?.WindowsTrained ?? 0;
+        trainer?.Dispose();
+        windowJournal?.Dispose();
+        if (Directory.Exists(journalDirectory))
+        {
+            Directory.Delete(journalDirectory, recursive: true);
+        }
+
         return new InferenceRun((Steps - warm) * BatchRecords / seconds, latencies[latencies.Length / 2],
             latencies[(int)Math.Ceiling(latencies.Length * 0.99) - 1], windowsTrained, registry.LatestVersion - 1);
     }
