@@ -56,13 +56,13 @@ public sealed class BedExitPipelineTests
         Assert.Equal(brier / scored, result.EngineSummary.ModelBrier, 9);
         Assert.Equal(logLoss / scored, scores.Overall["model"].LogLoss, 9);
 
-        // Floors below the measured values (log-loss 0.408 vs base rate 0.461, Brier 0.126 vs 0.131; detection with
-        // D = 5 s: 6 alerts, 2 true, 2 of 13 exits): an untrained model or a broken label falls through them.
+        // Floors below the measured values (log-loss 0.280 vs base rate 0.461, Brier 0.0887 vs 0.131, 8 promotions;
+        // detection with D = 5 s: 6 alerts, 2 true, 2 of 13 exits): an untrained model or a broken label falls through.
         Assert.True(result.Training.Promoted >= 3, $"promoted {result.Training.Promoted}");
         var model = scores.Overall["model"];
         var baseRate = scores.Overall["base_rate"];
-        Assert.InRange(model.LogLoss, 0, Math.Min(0.44, baseRate.LogLoss));
-        Assert.InRange(model.Brier, 0, Math.Min(0.13, baseRate.Brier));
+        Assert.InRange(model.LogLoss, 0, Math.Min(0.35, baseRate.LogLoss));
+        Assert.InRange(model.Brier, 0, Math.Min(0.11, baseRate.Brier));
         var detection = scores.DetectionQuality!;
         Assert.Equal((5.0, 13), (detection.GraceSeconds, detection.Events));
         Assert.InRange(detection.DetectedEvents, 1, 13);
