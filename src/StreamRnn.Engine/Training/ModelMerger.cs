@@ -50,10 +50,19 @@ public sealed class ModelMerger
     /// usable was received. Follow: the leader's newest version if it is newer than the local
     /// champion (never on the leader itself); versions of other instances are ignored.
     /// </summary>
-    public ModelWeights? Combine(ModelContribution local, IReadOnlyList<ModelContribution> received, long version)
+    public ModelWeights? Combine(ModelContribution local, IReadOnlyList<ModelContribution> received, long version) =>
+        Combine(local, received, version, out _);
+
+    /// <summary>
+    /// As <see cref="Combine(ModelContribution, IReadOnlyList{ModelContribution}, long)"/>, and says what went into the
+    /// result: in Merge mode the averaged versions (the local one first), else the adopted one; empty for "keep it".
+    /// </summary>
+    public ModelWeights? Combine(ModelContribution local, IReadOnlyList<ModelContribution> received, long version,
+        out IReadOnlyList<MergeInput> used)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(received);
+        used = [];
         switch (Mode)
         {
             case TrainingMode.Merge:
@@ -64,6 +73,7 @@ public sealed class ModelMerger
                 }
 
                 newest.Insert(0, local);
+                used = [.. newest.Select(c => new MergeInput(c.InstanceId, c.Weights.Version, c.WindowsTrained))];
                 return Average(newest, version);
 
             case TrainingMode.Follow:

@@ -20,4 +20,11 @@ public sealed record ModelPromotion(
     long OriginVersion,
     long WindowsTrained,
     double ValidationLoss,
-    double ChampionLoss);
+    double ChampionLoss)
+{
+    /// <summary>
+    /// For <see cref="ModelSource.Merged"/>: what was averaged, the local champion first, each with the windows it
+    /// weighed; empty otherwise.
+    /// </summary>
+    public IReadOnlyList<MergeInput> MergedFrom { get; init; } = [];
+}

@@ -88,7 +88,8 @@ public sealed class ModelRegistry : IDisposable
     /// stale weights): then nothing changes and null is returned.
     /// </summary>
     public ModelPromotion? TryPromote(ModelWeights candidate, ModelSource source, ModelWeights? expectedCurrent = null,
-        long windowsTrained = 0, double validationLoss = double.NaN, double championLoss = double.NaN)
+        long windowsTrained = 0, double validationLoss = double.NaN, double championLoss = double.NaN,
+        IReadOnlyList<MergeInput>? mergedFrom = null)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         if (candidate.IsScratch)
@@ -114,7 +115,7 @@ public sealed class ModelRegistry : IDisposable
             var weights = candidate.Version > _latestVersion
                 ? candidate
                 : ModelWeights.FromParameters(candidate.Shape, candidate.Parameters, _latestVersion + 1);
-            return Install(weights, source, origin, windowsTrained, validationLoss, championLoss);
+            return Install(weights, source, origin, windowsTrained, validationLoss, championLoss, mergedFrom);
         }
     }
 
@@ -156,9 +157,12 @@ public sealed class ModelRegistry : IDisposable
     }
 
     private ModelPromotion Install(ModelWeights weights, ModelSource source, long origin, long windowsTrained,
-        double validationLoss, double championLoss)
+        double validationLoss, double championLoss, IReadOnlyList<MergeInput>? mergedFrom = null)
     {
-        var promotion = new ModelPromotion(weights, _current.Version, source, origin, windowsTrained, validationLoss, championLoss);
+        var promotion = new ModelPromotion(weights, _current.Version, source, origin, windowsTrained, validationLoss, championLoss)
+        {
+            MergedFrom = mergedFrom ?? [],
+        };
         _history.Add(weights);
         if (_history.Count > KeepVersions)
         {

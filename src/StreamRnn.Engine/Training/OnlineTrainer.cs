@@ -746,7 +746,7 @@ public sealed class OnlineTrainer : IDisposable
         }
 
         var local = new ModelContribution(_merger.InstanceId, champion, _windowsSinceMerge);
-        var merged = _merger.Combine(local, received, _registry.NextVersion);
+        var merged = _merger.Combine(local, received, _registry.NextVersion, out var mergedFrom);
         if (merged is null)
         {
             return champion;
@@ -759,7 +759,7 @@ public sealed class OnlineTrainer : IDisposable
             return champion;
         }
 
-        var promotion = _registry.TryPromote(merged, ModelSource.Merged, champion, 0, mergedLoss, championLoss);
+        var promotion = _registry.TryPromote(merged, ModelSource.Merged, champion, 0, mergedLoss, championLoss, mergedFrom);
         if (promotion is null)
         {
             CountRejection(Superseded);

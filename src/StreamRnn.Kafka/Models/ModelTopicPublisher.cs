@@ -18,6 +18,9 @@ namespace StreamRnn.Kafka.Models;
 /// </remarks>
 public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, string pipeline, string topic, string instanceId, ILogger logger)
 {
+    /// <summary>Header of a merged version's record: the averaged versions as "instance:version:windows,…", local first.</summary>
+    public const string MergedFromHeader = "streamrnn.merged-from";
+
     private readonly byte[] key = Encoding.UTF8.GetBytes(instanceId);
     private long windowsSinceMerge;
 
@@ -40,11 +43,25 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
 
         long windows = windowsSinceMerge;
         var value = ModelRecord.Encode(promotion.Weights, windows);
-        producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }, report =>
+        var message = new Message<byte[], byte[]> { Key = key, Value = value };
+        string mergedFrom = string.Join(',', promotion.MergedFrom);
+        if (mergedFrom.Length > 0)
         {
-            if (!report.Error.IsError)
+            // Provenance for operators and tools (kcat -f '%h'); instances do not need it to merge.
+            message.Headers = new Headers { { MergedFromHeader, Encoding.UTF8.GetBytes(mergedFrom) } };
+        }
+
+        producer.Produce(topic, message, report =>
+        {
+            if (report.Error.IsError)
             {
-                ModelLog.Published(logger, promotion.Weights.Version, pipeline, topic, promotion.Source.ToString(), windows);
+                return;
+            }
+
+            ModelLog.Published(logger, promotion.Weights.Version, pipeline, topic, promotion.Source.ToString(), windows);
+            if (mergedFrom.Length > 0)
+            {
+                ModelLog.PublishedMerge(logger, promotion.Weights.Version, pipeline, mergedFrom);
             }
         });
     }

@@ -137,6 +137,10 @@ public sealed partial class OnlineTrainingTests
                         + $"and {remote[0].InstanceId} v{remote[0].Version} × {remote[0].Windows}");
                     AssertLogged(instance, $"model version {record.Version} promoted (Merged;");
                     AssertLogged(instance, $"Published model version {record.Version} of merge to {definition.ModelTopic} (Merged; 0 windows");
+
+                    // The daemon names the same two contributions itself (log line and the record's header).
+                    AssertLogged(instance, $"Model version {record.Version} of merge is the average of "
+                        + $"{instance.Id}:{previous.Version}:{previous.Windows},{remote[0].InstanceId}:{remote[0].Version}:{remote[0].Windows} ");
                 }
                 else
                 {

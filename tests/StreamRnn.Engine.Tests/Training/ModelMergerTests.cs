@@ -67,6 +67,29 @@ public sealed class ModelMergerTests
     }
 
     [Fact]
+    public void Merge_names_what_it_averaged_and_a_promotion_carries_it()
+    {
+        var merger = new ModelMerger(TrainingMode.Merge, "a");
+        var local = new ModelContribution("a", Constant(0f, 5), 2);
+        var merged = merger.Combine(local,
+        [
+            new("b", Constant(100f, 3), 2),
+            new("b", Constant(4f, 4), 6),
+            new("c", Constant(8f, 11), 0), // no windows: ignored, and not named
+        ], version: 7, out var used)!;
+        Assert.Equal(["a:5:2", "b:4:6"], used.Select(u => u.ToString()));
+        Assert.Equal(3f, merged.Parameters[0]); // (2·0 + 6·4) / 8
+
+        using var registry = new ModelRegistry(Constant(0f, 5));
+        var promotion = registry.TryPromote(merged, ModelSource.Merged, mergedFrom: used)!;
+        Assert.Equal(used, promotion.MergedFrom);
+        Assert.Empty(registry.TryPromote(Constant(1f, 8), ModelSource.Trained)!.MergedFrom);
+
+        Assert.Null(merger.Combine(local, [new("a", Constant(3f, 8), 1)], 9, out var none));
+        Assert.Empty(none);
+    }
+
+    [Fact]
     public void Merge_ignores_versions_without_windows_so_a_merge_of_another_instance_neither_hides_its_training_nor_mints_a_copy()
     {
         var merger = new ModelMerger(TrainingMode.Merge, "a");
