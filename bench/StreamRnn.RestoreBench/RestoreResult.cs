@@ -1,0 +1,16 @@
+namespace StreamRnn.RestoreBench;
+
+/// <summary>What one in-memory run measured.</summary>
+internal sealed record RestoreResult(
+    bool Training,
+    int Keys,
+    long StateBytes,
+    long HeapBytesRestored,
+    double ChangelogValueBytes,
+    double ChangelogKeyBytes,
+    Timing StepPerRecord,
+    Timing ChangelogRestore,
+    Timing SnapshotWrite,
+    double SnapshotFsyncSeconds,
+    long SnapshotFileBytes,
+    Timing SnapshotRead);
