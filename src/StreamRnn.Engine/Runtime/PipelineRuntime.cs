@@ -33,6 +33,7 @@ public sealed class PipelineRuntime
     private const int SnapshotHeaderBytes = 36;
     private const ushort SnapshotFormatVersion = 1;
     private const uint SnapshotMagic = 0x4E535253; // "SRSN"
+    private const int SnapshotChunkBytes = 1 << 20;
 
     private readonly TimeProvider _time;
     private readonly PipelineMetrics? _metrics;
@@ -673,8 +674,6 @@ public sealed class PipelineRuntime
     public void WriteSnapshot(int partition, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var buffer = new ArrayBufferWriter<byte>(SnapshotHeaderBytes + 4);
-        var header = buffer.GetSpan(SnapshotHeaderBytes);
         int count = 0;
         for (int slot = 0; slot < _store.HighWater; slot++)
         {
@@ -684,35 +683,61 @@ public sealed class PipelineRuntime
             }
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(header, SnapshotMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], SnapshotFormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], _layout.Fingerprint);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], partition);
-        BinaryPrimitives.WriteInt32LittleEndian(header[20..], count);
-        BinaryPrimitives.WriteInt64LittleEndian(header[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt32LittleEndian(header[32..], _codec.RecordBytes);
-        buffer.Advance(SnapshotHeaderBytes);
-        for (int slot = 0; slot < _store.HighWater; slot++)
+        // Streamed through one pooled chunk with a running checksum (the same bytes as building the whole file in
+        // memory, which for a million keys meant a buffer doubling up to the file's size, beyond 1 GB with training).
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(Math.Max(SnapshotChunkBytes, 8 + RecordDecoder.MaxKeyBytes + _codec.RecordBytes + 4));
+        try
         {
-            if (!_store.IsUsed(slot) || _store.Partition[slot] != partition)
+            Span<byte> header = chunk.AsSpan(0, SnapshotHeaderBytes);
+            BinaryPrimitives.WriteUInt32LittleEndian(header, SnapshotMagic);
+            BinaryPrimitives.WriteUInt16LittleEndian(header[4..], SnapshotFormatVersion);
+            BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 0);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], _layout.Fingerprint);
+            BinaryPrimitives.WriteInt32LittleEndian(header[16..], partition);
+            BinaryPrimitives.WriteInt32LittleEndian(header[20..], count);
+            BinaryPrimitives.WriteInt64LittleEndian(header[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
+            BinaryPrimitives.WriteInt32LittleEndian(header[32..], _codec.RecordBytes);
+            int used = SnapshotHeaderBytes;
+            uint crc = Crc32.Initial;
+            for (int slot = 0; slot < _store.HighWater; slot++)
             {
-                continue;
+                if (!_store.IsUsed(slot) || _store.Partition[slot] != partition)
+                {
+                    continue;
+                }
+
+                var key = _store.KeyBytes[slot]!;
+                var value = _codec.Encode(slot);
+                int length = 8 + key.Length + value.Length;
+                if (chunk.Length - used < length)
+                {
+                    crc = StateChecksum.Append(crc, chunk.AsSpan(0, used));
+                    destination.Write(chunk, 0, used);
+                    used = 0;
+                }
+
+                var span = chunk.AsSpan(used, length);
+                BinaryPrimitives.WriteInt32LittleEndian(span, key.Length);
+                key.CopyTo(span[4..]);
+                BinaryPrimitives.WriteInt32LittleEndian(span[(4 + key.Length)..], value.Length);
+                value.CopyTo(span[(8 + key.Length)..]);
+                used += length;
             }
 
-            var key = _store.KeyBytes[slot]!;
-            var value = _codec.Encode(slot);
-            var span = buffer.GetSpan(8 + key.Length + value.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(span, key.Length);
-            key.CopyTo(span[4..]);
-            BinaryPrimitives.WriteInt32LittleEndian(span[(4 + key.Length)..], value.Length);
-            value.CopyTo(span[(8 + key.Length)..]);
-            buffer.Advance(8 + key.Length + value.Length);
-        }
+            crc = StateChecksum.Append(crc, chunk.AsSpan(0, used));
+            if (chunk.Length - used < 4)
+            {
+                destination.Write(chunk, 0, used);
+                used = 0;
+            }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.GetSpan(4), Crc32.Compute(buffer.WrittenSpan));
-        buffer.Advance(4);
-        destination.Write(buffer.WrittenSpan);
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(used), Crc32.Finish(crc));
+            destination.Write(chunk, 0, used + 4);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     /// <summary>
@@ -725,9 +750,7 @@ public sealed class PipelineRuntime
     public int ReadSnapshot(Stream source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var copy = new MemoryStream();
-        source.CopyTo(copy);
-        ReadOnlySpan<byte> data = copy.GetBuffer().AsSpan(0, (int)copy.Length);
+        ReadOnlySpan<byte> data = ReadWhole(source);
         if (data.Length < SnapshotHeaderBytes + 4)
         {
             throw new StateFormatException($"Snapshot is truncated: {data.Length} bytes, a snapshot has at least {SnapshotHeaderBytes + 4}.");
@@ -745,7 +768,7 @@ public sealed class PipelineRuntime
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint computed = Crc32.Compute(data[..^4]);
+        uint computed = StateChecksum.Compute(data[..^4]);
         if (stored != computed)
         {
             throw new StateFormatException($"Snapshot checksum mismatch (stored {stored:X8}, computed {computed:X8}): the file is truncated or corrupted.");
@@ -781,7 +804,8 @@ public sealed class PipelineRuntime
                 throw new StateFormatException($"Snapshot value {i} of {count} has a bad length {valueLength}.");
             }
 
-            _codec.Validate(data.Slice(valueStart, valueLength));
+            // The file's checksum, verified above, covers every value: each value's own is not recomputed.
+            _codec.Validate(data.Slice(valueStart, valueLength), checksumCovered: true);
             KeyChars(data.Slice(offset + 4, keyLength));
             entries.Add((offset + 4, keyLength, valueStart, valueLength));
             offset = valueStart + valueLength;
@@ -793,6 +817,12 @@ public sealed class PipelineRuntime
         }
 
         DropPartition(partition);
+        _store.EnsureCapacity(_store.Count + entries.Count);
+        if (_roundOfSlot.Length < _store.Capacity)
+        {
+            Array.Resize(ref _roundOfSlot, _store.Capacity);
+        }
+
         foreach (var (keyStart, keyLength, valueStart, valueLength) in entries)
         {
             var key = data.Slice(keyStart, keyLength);
@@ -804,6 +834,27 @@ public sealed class PipelineRuntime
         _metrics?.RestoredRecords.Inc(entries.Count);
         UpdateGauges();
         return partition;
+    }
+
+    /// <summary>The rest of <paramref name="source"/> in one array: sized once when the stream knows its length (a file).</summary>
+    private static ReadOnlySpan<byte> ReadWhole(Stream source)
+    {
+        if (source.CanSeek)
+        {
+            long remaining = source.Length - source.Position;
+            if (remaining > Array.MaxLength)
+            {
+                throw new StateFormatException($"Snapshot of {remaining} bytes is larger than this build reads ({Array.MaxLength}).");
+            }
+
+            byte[] data = GC.AllocateUninitializedArray<byte>((int)Math.Max(remaining, 0));
+            source.ReadExactly(data);
+            return data;
+        }
+
+        using var copy = new MemoryStream();
+        source.CopyTo(copy);
+        return copy.GetBuffer().AsSpan(0, (int)copy.Length);
     }
 
     /// <summary>A copy of one key's state, or null if the key is not held. Not thread-safe: call on the owning thread.</summary>

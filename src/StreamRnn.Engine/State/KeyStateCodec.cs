@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 
@@ -111,12 +110,17 @@ internal sealed class KeyStateCodec
             offset += 4 + ExtensionBytes;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], Crc32.Compute(b[..offset]));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], StateChecksum.Compute(b[..offset]));
         return b[..(offset + 4)];
     }
 
     /// <summary>Throws <see cref="StateFormatException"/> saying what is wrong, or returns when the value can be applied.</summary>
-    public void Validate(ReadOnlySpan<byte> value)
+    /// <param name="value">One key's changelog value.</param>
+    /// <param name="checksumCovered">
+    /// True when the caller has already verified a checksum over bytes that include this value (a snapshot's, over the
+    /// whole file): the value's own CRC is then not recomputed, which saves a pass over every byte of a snapshot.
+    /// </param>
+    public void Validate(ReadOnlySpan<byte> value, bool checksumCovered = false)
     {
         if (value.Length < HeaderBytes + 4)
         {
@@ -169,7 +173,7 @@ internal sealed class KeyStateCodec
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(value[^4..]);
-        uint computed = Crc32.Compute(value[..^4]);
+        uint computed = checksumCovered ? stored : StateChecksum.Compute(value[..^4]);
         if (stored != computed)
         {
             throw new StateFormatException($"Key state checksum mismatch (stored {stored:X8}, computed {computed:X8}): the record is corrupted.");
@@ -265,6 +269,12 @@ internal sealed class KeyStateCodec
 
     private static int ReadFloats(ReadOnlySpan<byte> b, int offset, Span<float> values)
     {
+        if (BitConverter.IsLittleEndian)
+        {
+            b.Slice(offset, 4 * values.Length).CopyTo(MemoryMarshal.AsBytes(values));
+            return offset + 4 * values.Length;
+        }
+
         for (int i = 0; i < values.Length; i++, offset += 4)
         {
             values[i] = BinaryPrimitives.ReadSingleLittleEndian(b[offset..]);
@@ -275,6 +285,12 @@ internal sealed class KeyStateCodec
 
     private static int ReadDoubles(ReadOnlySpan<byte> b, int offset, Span<double> values)
     {
+        if (BitConverter.IsLittleEndian)
+        {
+            b.Slice(offset, 8 * values.Length).CopyTo(MemoryMarshal.AsBytes(values));
+            return offset + 8 * values.Length;
+        }
+
         for (int i = 0; i < values.Length; i++, offset += 8)
         {
             values[i] = BinaryPrimitives.ReadDoubleLittleEndian(b[offset..]);

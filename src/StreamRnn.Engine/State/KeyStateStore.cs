@@ -164,6 +164,23 @@ internal sealed class KeyStateStore
         return slot;
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="keys"/> keys in all (capped at MaxKeys) at once, slabs and index, so a restore
+    /// that knows how many keys are coming (a snapshot's count) neither copies the slabs at every doubling nor
+    /// rehashes the index. Never shrinks; returns the capacity.
+    /// </summary>
+    public int EnsureCapacity(int keys)
+    {
+        int wanted = Math.Min(keys, _maxKeys);
+        if (wanted > Capacity)
+        {
+            Grow(wanted);
+        }
+
+        _index.EnsureCapacity(wanted);
+        return Capacity;
+    }
+
     /// <summary>Forgets a key; its slot is reused by a later key.</summary>
     public void Remove(int slot)
     {
