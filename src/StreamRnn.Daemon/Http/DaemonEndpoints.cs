@@ -30,6 +30,7 @@ internal static class DaemonEndpoints
         app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync);
         app.MapGet("/pipelines/{name}/model", QueryModelAsync);
         app.MapGet("/pipelines/{name}/accuracy", QueryAccuracyAsync);
+        app.MapPost("/pipelines/{name}/model/restore", RestorePreviousModel);
     }
 
     private static InfoResponse Info(
@@ -106,6 +107,25 @@ internal static class DaemonEndpoints
         }
 
         return Results.Json(await queries.QueryAccuracyAsync(name, cancellation).ConfigureAwait(false));
+    }
+
+    private static IResult RestorePreviousModel(string name, PipelineCatalog catalog, IServiceProvider services)
+    {
+        if (catalog.Find(name) is null)
+        {
+            return UnknownPipeline(name);
+        }
+
+        if (services.GetService<IPipelineQueries>() is not { } queries)
+        {
+            return QueriesUnavailable();
+        }
+
+        return queries.RestorePreviousModel(name) is { } restored
+            ? Results.Json(restored)
+            : Results.Json(new ErrorResponse($"pipeline '{name}' keeps no version before the current one in memory " +
+                "(Training:KeepVersions, since this start); to go further back, stop the daemon and remove the newer " +
+                "model-<version>.srnn files from its state directory"), statusCode: StatusCodes.Status409Conflict);
     }
 
     private static IResult UnknownPipeline(string name) =>

@@ -17,4 +17,10 @@ public interface IPipelineQueries
 
     /// <summary>Prequential accuracy of this instance's predictions since it started, model beside baseline.</summary>
     Task<AccuracySummary> QueryAccuracyAsync(string pipeline, CancellationToken cancellation);
+
+    /// <summary>
+    /// Goes back to the champion before the current one (an operator's undo of a bad promotion), or null when no earlier
+    /// version is kept in memory (KeepVersions, since this start).
+    /// </summary>
+    ModelRestoreResponse? RestorePreviousModel(string pipeline);
 }

@@ -31,4 +31,7 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: the window journal could not be written ({Failures} failures so far; windows of those checkpoints are not durable): {Reason}")]
     public static partial void JournalFailed(ILogger logger, string pipeline, long failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: model restored by request: version {Version} carries version {Restored}'s parameters and replaces version {Replaced}")]
+    public static partial void ModelRestored(ILogger logger, string pipeline, long version, long restored, long replaced);
 }

@@ -120,6 +120,25 @@ internal sealed class StreamProcessingService(
             .ConfigureAwait(false);
     }
 
+    public ModelRestoreResponse? RestorePreviousModel(string pipeline)
+    {
+        if (!trainings.TryGetValue(pipeline, out var training))
+        {
+            throw new ArgumentException($"No pipeline named '{pipeline}'.", nameof(pipeline));
+        }
+
+        // The registry publishes the change like any promotion: stored, published on the model topic, and read by the
+        // consumer loop between batches.
+        var promotion = training.Registry.Restore();
+        if (promotion is null)
+        {
+            return null;
+        }
+
+        ProcessingLog.ModelRestored(logger, pipeline, promotion.Weights.Version, promotion.OriginVersion, promotion.PreviousVersion);
+        return new ModelRestoreResponse(pipeline, promotion.Weights.Version, promotion.OriginVersion, promotion.PreviousVersion);
+    }
+
     private PipelineTraining StartTraining(PipelineDefinition definition, string modelDirectory, string instanceId)
     {
         var training = PipelineTraining.Load(definition, modelDirectory, metrics, loggers.CreateLogger<PipelineTraining>());

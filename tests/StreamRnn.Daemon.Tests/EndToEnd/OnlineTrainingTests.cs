@@ -78,6 +78,27 @@ public sealed partial class OnlineTrainingTests : IDisposable
             $"trained MAE {trained:F1} is not 15% below persistence {persistence:F1} (initial weights {untrained:F1})");
         Assert.True(trained < 0.5 * untrained,
             $"trained MAE {trained:F1} is not half the initial weights' {untrained:F1} (persistence {persistence:F1})");
+
+
+        // An operator's undo: POST /pipelines/{p}/model/restore re-issues the champion before the current one under a
+        // new version, which is stored like any promotion (and so survives a restart).
+        using var restore = await http.PostAsync(new Uri(address, $"/pipelines/{pipeline.Definition.Name}/model/restore"), null);
+        Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+        var restored = JsonDocument.Parse(await restore.Content.ReadAsStringAsync()).RootElement;
+        long version = restored.GetProperty("version").GetInt64();
+        long replaced = restored.GetProperty("replacedVersion").GetInt64();
+        long carried = restored.GetProperty("restoredVersion").GetInt64();
+        Assert.True(carried < replaced && replaced < version, restored.ToString());
+        Assert.True(File.Exists(Path.Combine(scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{version}.srnn")));
+        var store = new ModelStore(scratch.Combine("state-learning"), pipeline.Definition.Name);
+        using (var carriedFile = File.OpenRead(store.PathOf(carried)))
+        using (var versionFile = File.OpenRead(store.PathOf(version)))
+        {
+            Assert.Equal(ModelWeights.ReadFrom(carriedFile).Parameters.ToArray(), ModelWeights.ReadFrom(versionFile).Parameters.ToArray());
+        }
+
+        await daemon.WaitForLineAsync(l => l.Contains($"model restored by request: version {version} carries version {carried}'s parameters", StringComparison.Ordinal),
+            Timeout, "the restore log line");
     }
 
     [Fact]
