@@ -8,8 +8,10 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// Per key, with q the watched probability of each prediction (see <see cref="Watch"/>) and t its event time:
-/// raise when q ≥ Threshold for MinReadings consecutive readings and t ≥ the end of the cooldown; once raised, clear
-/// at the first reading with q &lt; ClearThreshold (between the two thresholds nothing changes: hysteresis). A raise
+/// raise when q ≥ Threshold for MinReadings consecutive readings, t ≥ the end of the cooldown and the key is armed;
+/// once raised, clear at the first reading with q &lt; ClearThreshold (between the two thresholds nothing changes:
+/// hysteresis). With ArmReadings = N &gt; 0 a key is armed only after N consecutive readings with q &lt; ClearThreshold
+/// since its start or its last clear (the clearing reading counts), and a raise disarms it. A raise
 /// or a clear at t starts a cooldown until t + Cooldown during which no new alert is raised. Severity is
 /// CriticalSeverity when the raising reading has q ≥ CriticalThreshold, else Severity. All spans are event time.
 /// </remarks>
@@ -35,6 +37,14 @@ public sealed class AlertOptions
 
     /// <summary>Consecutive readings with q ≥ Threshold needed to raise.</summary>
     public int MinReadings { get; set; } = 3;
+
+    /// <summary>
+    /// Arming, as bed-exit alarms do (they arm once the patient is in bed): a key can raise only after this many
+    /// consecutive readings with q &lt; <see cref="ClearThreshold"/> since its first reading or its last clear; a raise
+    /// disarms it. 0 (default) = off: every key is always armed. So a key first seen in the alert state ("out of bed")
+    /// never alerts until it was calm for N readings.
+    /// </summary>
+    public int ArmReadings { get; set; }
 
     /// <summary>After a raise or a clear, no new alert is raised for this span of event time.</summary>
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromSeconds(30);
@@ -99,6 +109,11 @@ public sealed class AlertOptions
         if (MinReadings is < 1 or > 10_000)
         {
             Error(nameof(MinReadings), MinReadings, "must be between 1 and 10000");
+        }
+
+        if (ArmReadings is < 0 or > 10_000)
+        {
+            Error(nameof(ArmReadings), ArmReadings, "must be between 0 (no arming) and 10000");
         }
 
         CheckSeverity(nameof(Severity), Severity);

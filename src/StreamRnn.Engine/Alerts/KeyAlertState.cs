@@ -5,20 +5,27 @@ namespace StreamRnn.Engine;
 /// drives it holds no hidden state). <see cref="Emitted"/> is the raise or clear the last reading caused, if any.
 /// </summary>
 /// <remarks>
-/// Idle: run = run + 1 if q ≥ θ else 0; raise iff run ≥ MinReadings and t ≥ quietUntil.
-/// Raised: clear iff q &lt; θ_clear. A raise or clear at t sets quietUntil = t + Cooldown. A NaN q counts as below
-/// both thresholds (it breaks a run and clears), so a numerical problem never raises.
+/// With θ = Threshold, θ_c = ClearThreshold, N = ArmReadings:
+/// Disarmed (N &gt; 0 only): calm = calm + 1 if q &lt; θ_c else 0; armed iff calm ≥ N (nothing is raised meanwhile).
+/// Armed, idle: run = run + 1 if q ≥ θ else 0; raise iff run ≥ MinReadings and t ≥ quietUntil; a raise disarms.
+/// Raised: clear iff q &lt; θ_c; the clearing reading is the first calm one (calm = 1), so N = 1 re-arms at once.
+/// A raise or clear at t sets quietUntil = t + Cooldown. A NaN q counts as below both thresholds for raising and
+/// clearing (it breaks a run and clears) but is never calm, so a numerical problem neither raises nor arms.
+/// With N = 0 every state is armed. Invariants: disarmed ⇒ Run = 0; armed ⇒ Calm = 0 (so one field of the persisted
+/// form holds either, see <see cref="KeyAlertStateFormat"/>).
 /// </remarks>
 public readonly record struct KeyAlertState(
     bool IsRaised,
+    bool IsArmed,
     int Run,
+    int Calm,
     long QuietUntilUnixMs,
     string? RaisedSeverity,
     AlertReading Last,
     AlertEvent? Emitted)
 {
-    /// <summary>A key before its first reading.</summary>
-    public static KeyAlertState Initial => new(false, 0, long.MinValue, null, default, null);
+    /// <summary>A key before its first reading: disarmed (armed at its first reading when ArmReadings = 0).</summary>
+    public static KeyAlertState Initial => new(false, false, 0, 0, long.MinValue, null, default, null);
 
     /// <summary>The state after <paramref name="reading"/>.</summary>
     public KeyAlertState Next(in AlertReading reading, AlertOptions options)
@@ -26,6 +33,7 @@ public readonly record struct KeyAlertState(
         double q = reading.Probability;
         long t = reading.EventTimeUnixMs;
         long cooldown = (long)options.Cooldown.TotalMilliseconds;
+        bool calm = q < options.ClearThreshold; // false for NaN
         if (IsRaised)
         {
             if (q >= options.ClearThreshold)
@@ -34,18 +42,28 @@ public readonly record struct KeyAlertState(
             }
 
             var cleared = new AlertEvent(reading.Key, t, AlertTransition.Cleared, RaisedSeverity!, q, options.ClearReason(), reading.ModelVersion);
-            return new KeyAlertState(false, 0, Math.Max(QuietUntilUnixMs, Saturating(t, cooldown)), null, reading, cleared);
+            int first = calm ? 1 : 0;
+            bool rearmed = first >= options.ArmReadings;
+            return new KeyAlertState(false, rearmed, 0, rearmed ? 0 : first, Math.Max(QuietUntilUnixMs, Saturating(t, cooldown)), null, reading, cleared);
+        }
+
+        if (!IsArmed && options.ArmReadings > 0)
+        {
+            int calmRun = calm ? Calm + 1 : 0;
+            bool armed = calmRun >= options.ArmReadings;
+            // The arming reading is calm (q < θ_c < θ), so it cannot also start a run.
+            return new KeyAlertState(false, armed, 0, armed ? 0 : calmRun, QuietUntilUnixMs, null, reading, null);
         }
 
         int run = q >= options.Threshold ? Run + 1 : 0;
         if (run < options.MinReadings || t < QuietUntilUnixMs)
         {
-            return new KeyAlertState(false, run, QuietUntilUnixMs, null, reading, null);
+            return new KeyAlertState(false, true, run, 0, QuietUntilUnixMs, null, reading, null);
         }
 
         string severity = options.CriticalThreshold is { } critical && q >= critical ? options.CriticalSeverity : options.Severity;
         var raised = new AlertEvent(reading.Key, t, AlertTransition.Raised, severity, q, options.RaiseReason(run), reading.ModelVersion);
-        return new KeyAlertState(true, 0, Saturating(t, cooldown), severity, reading, raised);
+        return new KeyAlertState(true, options.ArmReadings == 0, 0, 0, Saturating(t, cooldown), severity, reading, raised);
     }
 
     private static long Saturating(long t, long span) => t > long.MaxValue - span ? long.MaxValue : t + span;

@@ -10,11 +10,16 @@ namespace StreamRnn.Engine;
 /// Layout (little-endian):
 /// <code>
 ///  0 u8 present (0 = no rule state for the key: never seen, or forgotten)   1 u8 raised (0/1)
-///  2 u8 severity of the raised alert (0 none, 1 Severity, 2 CriticalSeverity)   3 u8 0
-///  4 i32 run of readings ≥ Threshold    8 i64 cooldown end (Unix ms)
+///  2 u8 severity of the raised alert (0 none, 1 Severity, 2 CriticalSeverity)   3 u8 disarmed (0/1)
+///  4 i32 armed: run of readings ≥ Threshold; disarmed: run of readings &lt; ClearThreshold (arming)
+///  8 i64 cooldown end (Unix ms)
 /// 16 i64 last reading's event time     24 f64 last reading's q      32 i64 last reading's model version
 /// </code>
 /// The severity is stored as its role, not its text: a restored alert clears with the severity names configured now.
+/// Arming (<see cref="AlertOptions.ArmReadings"/>) took byte 3, which was always 0 before: a record written before
+/// arming existed reads as armed with its run, which is how that build behaved, so the 40 bytes and every older
+/// changelog value stay valid. Byte 4 holds the run or the arming count because a state never has both (see
+/// <see cref="KeyAlertState"/>).
 /// </remarks>
 internal static class KeyAlertStateFormat
 {
@@ -27,7 +32,8 @@ internal static class KeyAlertStateFormat
         destination[1] = state.IsRaised ? (byte)1 : (byte)0;
         destination[2] = state.RaisedSeverity is null ? (byte)0
             : string.Equals(state.RaisedSeverity, options.Severity, StringComparison.Ordinal) ? (byte)1 : (byte)2;
-        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], state.Run);
+        destination[3] = state.IsArmed ? (byte)0 : (byte)1;
+        BinaryPrimitives.WriteInt32LittleEndian(destination[4..], state.IsArmed ? state.Run : state.Calm);
         BinaryPrimitives.WriteInt64LittleEndian(destination[8..], state.QuietUntilUnixMs);
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], state.Last.EventTimeUnixMs);
         BinaryPrimitives.WriteDoubleLittleEndian(destination[24..], state.Last.Probability);
@@ -38,14 +44,15 @@ internal static class KeyAlertStateFormat
     public static bool TryRead(ReadOnlySpan<byte> source, string key, AlertOptions options, out KeyAlertState state)
     {
         state = default;
-        if (source.Length != Bytes || source[0] != 1 || source[1] > 1 || source[2] > 2)
+        if (source.Length != Bytes || source[0] != 1 || source[1] > 1 || source[2] > 2 || source[3] > 1)
         {
             return false;
         }
 
         bool raised = source[1] == 1;
-        int run = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
-        if (run < 0)
+        bool armed = source[3] == 0;
+        int count = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
+        if (count < 0)
         {
             return false;
         }
@@ -53,7 +60,8 @@ internal static class KeyAlertStateFormat
         string? severity = !raised ? null : source[2] == 2 ? options.CriticalSeverity : options.Severity;
         var last = new AlertReading(key, BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
             BinaryPrimitives.ReadDoubleLittleEndian(source[24..]), BinaryPrimitives.ReadInt64LittleEndian(source[32..]));
-        state = new KeyAlertState(raised, run, BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null);
+        state = new KeyAlertState(raised, armed, armed ? count : 0, armed ? 0 : count,
+            BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null);
         return true;
     }
 }

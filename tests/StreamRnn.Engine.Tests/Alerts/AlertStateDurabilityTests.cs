@@ -51,6 +51,37 @@ public sealed class AlertStateDurabilityTests
     }
 
     [Fact]
+    public void A_restart_keeps_the_arming_count_so_a_half_armed_key_arms_exactly_when_it_would_have()
+    {
+        // ArmReadings 3: bed-1 is calm for 2 readings before the restart and 1 after it, so it is armed at 2 s and the
+        // run of 3 high readings raises at 5 s. bed-2 starts high and stays disarmed across the restart: never raised.
+        var first = Records(("bed-1", [Quiet, Quiet]), ("bed-2", [High, High]));
+        var second = Records(2, first.Length, ("bed-1", [Quiet, High, High, High]), ("bed-2", [High, High, High, High]));
+        var uninterrupted = new Run(armReadings: 3);
+        uninterrupted.Process(first);
+        uninterrupted.Process(second);
+
+        var original = new Run(armReadings: 3);
+        original.Process(first);
+        var changelog = new RecordingSink();
+        original.Runtime.FlushChangelog(changelog);
+        var restored = new Run(armReadings: 3);
+        foreach (var (partition, stateKey, value) in changelog.ChangelogRecords)
+        {
+            restored.Runtime.Restore(partition, stateKey, value);
+        }
+
+        restored.Process(second);
+
+        var (key, json) = Assert.Single(restored.Sink.Alerts);
+        Assert.Equal("bed-1", key);
+        Assert.Equal("raised", State(json));
+        Assert.Contains("\"ts\":\"2023-11-14T22:13:25.000Z\"", json, StringComparison.Ordinal);
+        Assert.Equal(uninterrupted.Sink.Alerts, restored.Sink.Alerts);
+        Assert.Empty(original.Sink.Alerts);
+    }
+
+    [Fact]
     public void Without_the_alert_state_the_same_restart_raises_the_episode_a_second_time()
     {
         // What the daemon did before alert state was persisted, shown by restoring values with the section stripped.
@@ -180,7 +211,7 @@ public sealed class AlertStateDurabilityTests
     /// <summary>A runtime over the score-following weights with (or without) the alert rules attached.</summary>
     private sealed class Run
     {
-        public Run(bool alerts = true)
+        public Run(bool alerts = true, int armReadings = 0)
         {
             var definition = new PipelineDefinition
             {
@@ -193,7 +224,7 @@ public sealed class AlertStateDurabilityTests
                 Target = new TargetOptions { Field = "left", Horizon = 1 },
                 Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 1, Layers = 1, Head = HeadKind.Binary, Seed = 1 },
                 Alerts = alerts
-                    ? new AlertOptions { Event = "exit", Threshold = 0.7, ClearThreshold = 0.4, MinReadings = 3, Cooldown = TimeSpan.FromSeconds(30), KeyIdleTimeout = TimeSpan.FromMinutes(10) }
+                    ? new AlertOptions { Event = "exit", Threshold = 0.7, ClearThreshold = 0.4, MinReadings = 3, Cooldown = TimeSpan.FromSeconds(30), KeyIdleTimeout = TimeSpan.FromMinutes(10), ArmReadings = armReadings }
                     : null,
             };
             var weights = ModelWeights.FromParameters(definition.CreateShape(), [0.5f, 0f, 0f, 0f, 8f, 0f], 7);
