@@ -152,7 +152,9 @@ internal sealed class BacktestInput
         var fields = new List<string>();
         var rows = new List<BacktestRow>();
         var keyBytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        while ((settings.Limit is null || rows.Count < settings.Limit) && csv.TryReadRow(fields))
+        // With --keys the whole file is read first: a range "FIRST..LAST" is only known once LAST has appeared.
+        long? readLimit = settings.Keys is null ? settings.Limit : null;
+        while ((readLimit is null || rows.Count < readLimit) && csv.TryReadRow(fields))
         {
             string key;
             byte[] recordKey = [];
@@ -177,6 +179,12 @@ internal sealed class BacktestInput
             double target = double.TryParse(fields[targetColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : double.NaN;
             bool inEvent = eventColumn >= 0 && SameValue(fields[eventColumn], settings.EventValue!);
             rows.Add(new BacktestRow(csv.RowLine, key, time, target, encoder.Encode(fields).ToArray(), recordKey, inEvent));
+        }
+
+        if (settings.Keys is not null)
+        {
+            var kept = SelectKeys(rows, settings.Keys);
+            rows = settings.Limit is { } limit && kept.Count > limit ? kept.GetRange(0, (int)limit) : kept;
         }
 
         var sorted = settings.KeysInSequence ? InSequence(rows) : rows.ToArray();
@@ -236,6 +244,52 @@ internal sealed class BacktestInput
         }
 
         return shifted;
+    }
+
+    /// <summary>
+    /// The rows of the keys <paramref name="items"/> name, in file order: each item is a key, or "FIRST..LAST" for the
+    /// keys from FIRST through LAST in order of first appearance. A key or range end that the file lacks, or a range
+    /// whose LAST appears before FIRST, is an error (exit code 2) naming it.
+    /// </summary>
+    internal static List<BacktestRow> SelectKeys(List<BacktestRow> rows, IReadOnlyList<string> items)
+    {
+        var order = new List<string>();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (position.TryAdd(row.Key, order.Count))
+            {
+                order.Add(row.Key);
+            }
+        }
+
+        int Position(string key, string item) => position.TryGetValue(key, out int at) ? at
+            : throw new BacktestException(2, $"--keys: '{item}' names key '{key}', which the file does not have ({order.Count} keys, first '{(order.Count > 0 ? order[0] : "")}').");
+
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            int range = item.IndexOf("..", StringComparison.Ordinal);
+            if (range < 0)
+            {
+                Position(item, item);
+                wanted.Add(item);
+                continue;
+            }
+
+            int first = Position(item[..range], item), last = Position(item[(range + 2)..], item);
+            if (last < first)
+            {
+                throw new BacktestException(2, $"--keys: '{item}': '{item[(range + 2)..]}' first appears before '{item[..range]}' in the file.");
+            }
+
+            for (int k = first; k <= last; k++)
+            {
+                wanted.Add(order[k]);
+            }
+        }
+
+        return rows.FindAll(row => wanted.Contains(row.Key));
     }
 
     /// <summary>Event time between one key's last reading and the next key's first with --key-replay sequential.</summary>

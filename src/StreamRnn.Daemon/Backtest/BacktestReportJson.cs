@@ -56,6 +56,8 @@ internal static class BacktestReportJson
         w.WriteNumber("windows_trained", training.WindowsTrained);
         w.WriteNumber("first_model_version", training.FirstVersion);
         w.WriteNumber("last_model_version", training.LastVersion);
+        w.WriteNumber("passes", training.Passes);
+        w.WriteNumber("start_model_version", training.StartVersion);
         w.WriteEndObject();
 
         if (!double.IsNaN(scores.Threshold))

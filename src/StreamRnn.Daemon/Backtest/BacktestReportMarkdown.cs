@@ -21,7 +21,7 @@ internal static class BacktestReportMarkdown
         text.AppendLine();
         var training = result.Training;
         text.AppendLine(training.Enabled
-            ? Invariant($"Online training (lock-step with the replay): {training.Rounds} rounds, {training.Promoted} promoted, {training.Rejected} rejected, {training.Skipped} skipped, {training.Failed} failed; {training.WindowsTrained:N0} of {training.WindowsCompleted:N0} windows trained; model version {training.FirstVersion} → {training.LastVersion}.")
+            ? Invariant($"Online training (lock-step with the replay{(training.Passes > 1 ? Invariant($"; scored pass {training.Passes} of {training.Passes}, the passes before it trained from version {training.StartVersion} to {training.FirstVersion}") : "")}): {training.Rounds} rounds, {training.Promoted} promoted, {training.Rejected} rejected, {training.Skipped} skipped, {training.Failed} failed; {training.WindowsTrained:N0} of {training.WindowsCompleted:N0} windows trained; model version {training.FirstVersion} → {training.LastVersion}.")
             : Invariant($"Online training off (Training:Enabled = false): every prediction comes from model version {training.FirstVersion}."));
         text.AppendLine();
 

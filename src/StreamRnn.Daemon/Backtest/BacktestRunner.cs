@@ -18,15 +18,49 @@ namespace StreamRnn.Daemon.Backtest;
 /// is handed to the runtime before the next batch, as the daemon does between batches. So a replay is deterministic,
 /// and a round sees exactly the windows of the records before it. Differences from the daemon, by design: event time
 /// stands in for the wall clock (latency_ms, the trainer's interval), idle keys are not evicted, and no changelog is
-/// written.
+/// written. With several passes each one is such a replay from the previous one's final champion; only the last is
+/// scored (the optimiser's moments and every key's state start afresh in each pass).
 /// </remarks>
 internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter? progress = null)
 {
     public BacktestResult Run()
     {
         var definition = LoadPipeline(settings.PipelinePath);
+        if (settings.Passes > 1 && !definition.Training.Enabled)
+        {
+            throw new BacktestException(2,
+                $"--passes = {settings.Passes}: pipeline '{definition.Name}' has Training:Enabled = false, so every pass would replay the same weights.");
+        }
+
         var input = BacktestInput.Load(settings, definition);
-        var weights = LoadWeights(definition);
+        var start = LoadWeights(definition);
+        var weights = start;
+        Pass pass = default!;
+        var elapsed = TimeSpan.Zero;
+        for (int number = 1; number <= settings.Passes; number++)
+        {
+            // Earlier passes only train: their predictions and alerts are dropped, their champion starts the next pass.
+            pass = Replay(definition, input, weights, number == settings.Passes ? progress : null);
+            elapsed += pass.Elapsed;
+            weights = pass.Champion;
+        }
+
+        if (settings.SaveModelPath is { } path)
+        {
+            SaveModel(path, weights);
+        }
+
+        var training = pass.Training with { Passes = settings.Passes, StartVersion = start.Version };
+        return new BacktestResult(settings, definition, input, pass.Sink, pass.Counters, pass.Summary, training, elapsed, weights);
+    }
+
+    /// <summary>What one pass over the input produced.</summary>
+    private sealed record Pass(BacktestSink Sink, PipelineCounters Counters, PrequentialSummary Summary, TrainingSummary Training,
+        ModelWeights Champion, TimeSpan Elapsed);
+
+    /// <summary>One replay of the input from <paramref name="weights"/>: a fresh runtime, alert rules and trainer.</summary>
+    private Pass Replay(PipelineDefinition definition, BacktestInput input, ModelWeights weights, ProgressReporter? progress)
+    {
         var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
         var clock = new EventTimeClock();
         var runtime = new PipelineRuntime(definition, weights, clock, metrics);
@@ -110,13 +144,43 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
                 ? new TrainingSummary(false, 0, 0, 0, 0, 0, runtime.WindowsCompleted, 0, weights.Version, weights.Version)
                 : new TrainingSummary(true, trainer.RoundsCompleted, promoted, rejected, skipped, failed, runtime.WindowsCompleted,
                     trainer.WindowsTrained, weights.Version, runtime.Weights.Version);
-            return new BacktestResult(settings, definition, input, sink, runtime.Counters, runtime.GetPrequentialSummary(), training, elapsed);
+            return new Pass(sink, runtime.Counters, runtime.GetPrequentialSummary(), training, runtime.Weights, elapsed);
         }
         finally
         {
             rounds?.Dispose();
             trainer?.Dispose();
             registry?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="weights"/> as the model store writes a model-&lt;version&gt;.srnn file (same format, written
+    /// under a temporary name and renamed, so a failed run never leaves half a file).
+    /// </summary>
+    private static void SaveModel(string path, ModelWeights weights)
+    {
+        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                weights.WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            throw new BacktestException(2, $"--save-model = '{path}': cannot be written: {exception.Message}");
         }
     }
 

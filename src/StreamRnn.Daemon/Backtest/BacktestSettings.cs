@@ -20,6 +20,12 @@ namespace StreamRnn.Daemon.Backtest;
 /// seconds after the event still counts (<see cref="AlertQualityEvaluator"/>'s grace D); null = anticipation only.</param>
 /// <param name="KeysInSequence">Replay the keys one after another (each key's times shifted to start after the previous
 /// key's end) instead of side by side: for separate recordings that all start at 0, such as the bed-exit trials.</param>
+/// <param name="Keys">Replay only these keys: each item a key or "FIRST..LAST", the keys from FIRST's first row through
+/// LAST's in order of first appearance in the file (e.g. "d1p01M..d1p30M"); null = every key.</param>
+/// <param name="Passes">Replay the file this many times, each pass starting from the previous pass's final champion
+/// (with a fresh runtime, alert rules and trainer); only the last pass is scored. Needs Training:Enabled when above 1.</param>
+/// <param name="SaveModelPath">Where to write the final champion, in the model store's file format (as
+/// model-&lt;version&gt;.srnn, readable by --model); null = not written.</param>
 internal sealed record BacktestSettings(
     string PipelinePath,
     string CsvPath,
@@ -34,4 +40,7 @@ internal sealed record BacktestSettings(
     string? EventColumn = null,
     string? EventValue = null,
     int? DetectionGraceSeconds = null,
-    bool KeysInSequence = false);
+    bool KeysInSequence = false,
+    IReadOnlyList<string>? Keys = null,
+    int Passes = 1,
+    string? SaveModelPath = null);

@@ -71,6 +71,9 @@ internal static class CommandCatalog
             new OptionSpec("key-replay", "MODE", "together (default: keys side by side in event time) or sequential (each key's times shifted to follow the previous key, for recordings that all start at 0)."),
             new OptionSpec("detection-grace", "SECONDS", "Also score alerts as detections: an alert up to this long after the event counts (default: anticipation only)."),
             new OptionSpec("chart-keys", "N", "Keys drawn in the per-key charts, the ones with most scored forecasts (default 3, 0 = none)."),
+            new OptionSpec("keys", "LIST", "Replay only these keys: keys or FIRST..LAST ranges (in order of first appearance), comma-separated, e.g. d1p01M..d1p30M."),
+            new OptionSpec("passes", "N", "Replay the file N times, each pass from the previous one's final champion; only the last is scored (default 1; needs Training:Enabled)."),
+            new OptionSpec("save-model", "FILE", "Write the final champion there, in the model store's format (a model-<version>.srnn file, usable with --model)."),
         ],
         AcceptsConfigurationOverrides: false,
         """

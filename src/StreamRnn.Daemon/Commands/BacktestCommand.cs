@@ -29,7 +29,10 @@ internal static class BacktestCommand
             command.Option("event-column"),
             command.Option("event-value"),
             command.Option("detection-grace") is null ? null : (int)command.IntegerOption("detection-grace", 0, 0, 3600),
-            KeysInSequence(command.Option("key-replay")));
+            KeysInSequence(command.Option("key-replay")),
+            Keys(command.Option("keys")),
+            (int)command.IntegerOption("passes", 1, 1, 100),
+            command.Option("save-model"));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
@@ -70,6 +73,25 @@ internal static class BacktestCommand
         _ => throw new CommandLineException($"--key-replay = '{text}': must be together (default: keys side by side in event time) or sequential (one key after another)."),
     };
 
+    private static string[]? Keys(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var item in items)
+        {
+            if (item.Length == 0 || item.StartsWith("..", StringComparison.Ordinal) || item.EndsWith("..", StringComparison.Ordinal))
+            {
+                throw new CommandLineException($"--keys = '{text}': must be keys or FIRST..LAST ranges separated by commas, e.g. d1p01M..d1p30M,d1p45F.");
+            }
+        }
+
+        return items;
+    }
+
     private static EventTimeFormat? TimeFormat(string? text)
     {
         if (text is null)
@@ -89,7 +111,8 @@ internal static class BacktestCommand
     {
         var model = scores.Overall["model"];
         string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-        output.WriteLine(Invariant($"backtest {result.Definition.Name}: {result.Input.Rows.Length} rows, {scores.PerKey.Count} keys, {result.Counters.PredictionsProduced} predictions, {model.Scored} scored"));
+        string passes = result.Training.Passes > 1 ? Invariant($" (pass {result.Training.Passes} of {result.Training.Passes}, scored alone)") : "";
+        output.WriteLine(Invariant($"backtest {result.Definition.Name}: {result.Input.Rows.Length} rows, {scores.PerKey.Count} keys, {result.Counters.PredictionsProduced} predictions, {model.Scored} scored{passes}"));
         foreach (var name in scores.Forecasters)
         {
             var m = scores.Overall[name];
@@ -108,6 +131,11 @@ internal static class BacktestCommand
         {
             output.WriteLine(Invariant(
                 $"  detection    grace {detection.GraceSeconds:0.###} s: precision {detection.Precision:G4}, recall {detection.Recall:G4} ({detection.DetectedEvents}/{detection.Events} events), {detection.FalseAlertsPerHour:G4} false per hour, lead time median {detection.LeadTimeMedianSeconds:G4} s"));
+        }
+
+        if (result.Settings.SaveModelPath is { } saved)
+        {
+            output.WriteLine(Invariant($"model: version {result.FinalWeights.Version} saved to {saved}"));
         }
 
         output.WriteLine(Invariant($"report: {Path.Combine(result.Settings.OutputDirectory, "report.md")} (and report.json, {charts} charts)"));
