@@ -165,19 +165,21 @@ internal sealed class KeyStateStore
     }
 
     /// <summary>
-    /// Makes room for <paramref name="keys"/> keys in all (capped at MaxKeys) at once, slabs and index, so a restore
-    /// that knows how many keys are coming (a snapshot's count) neither copies the slabs at every doubling nor
-    /// rehashes the index. Never shrinks; returns the capacity.
+    /// Makes room for <paramref name="keys"/> keys in all (capped at MaxKeys), slabs and index, before a restore that
+    /// knows how many keys are coming (a snapshot's count), so the keys it adds neither copy the slabs at every
+    /// doubling nor rehash the index. Grows at least geometrically, as <see cref="Add"/> does: partitions restored one
+    /// after another (each hinting the keys so far plus its own) then copy the slabs about once in all, not once each.
+    /// Never shrinks; returns the capacity.
     /// </summary>
     public int EnsureCapacity(int keys)
     {
         int wanted = Math.Min(keys, _maxKeys);
         if (wanted > Capacity)
         {
-            Grow(wanted);
+            Grow((int)Math.Min(Math.Max(wanted, 2L * Capacity), _maxKeys));
+            _index.EnsureCapacity(Capacity);
         }
 
-        _index.EnsureCapacity(wanted);
         return Capacity;
     }
 

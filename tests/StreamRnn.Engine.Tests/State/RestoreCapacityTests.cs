@@ -8,7 +8,7 @@ public sealed class RestoreCapacityTests
     [Fact]
     public void A_capacity_hint_sizes_slabs_and_index_once_caps_at_max_keys_and_never_shrinks()
     {
-        var store = new KeyStateStore(stateSize: 6, statisticCount: 2, previousCount: 1, pendingCount: 3, maxKeys: 1_000);
+        var store = new KeyStateStore(stateSize: 6, statisticCount: 2, previousCount: 1, pendingCount: 3, maxKeys: 10_000);
         Assert.Equal(64, store.Capacity);
         Assert.Equal(500, store.EnsureCapacity(500));
         Assert.Equal(500 * 6, store.States.Length);
@@ -20,10 +20,16 @@ public sealed class RestoreCapacityTests
         }
 
         Assert.Same(states, store.States);
+        store.StateMutable(499)[5] = 1.5f;
         Assert.Equal(500, store.EnsureCapacity(100));
-        Assert.Equal(1_000, store.EnsureCapacity(5_000));
+
+        // A second partition's hint (the keys so far plus its own) doubles rather than adding exactly its keys.
+        Assert.Equal(1_000, store.EnsureCapacity(600));
+        Assert.Equal(1_000 * 6, store.States.Length);
+        Assert.Equal(10_000, store.EnsureCapacity(50_000));
         Assert.Equal(500, store.Count);
         Assert.Equal(499, store.Find("k499"));
+        Assert.Equal(1.5f, store.State(499)[5]);
     }
 
     [Fact]
