@@ -130,14 +130,14 @@ internal static class KafkaRestoreMeasurement
 
     private static double ConsumeRaw(ConsumerConfig baseConfig, string topic, int partitions, int records)
     {
-        // As ChangelogRestorer configures its consumer, without a group and with nothing applied.
+        // As ChangelogRestorer configures and assigns its consumer (explicit offsets from 0), with nothing applied.
         var config = new ConsumerConfig(new Dictionary<string, string>(baseConfig))
         {
             GroupId = baseConfig.GroupId + ".raw", EnableAutoCommit = false, EnablePartitionEof = false, FetchWaitMaxMs = 10,
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         long started = Stopwatch.GetTimestamp();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), Offset.Beginning)));
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), new Offset(0))));
         int seen = 0;
         var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
         while (seen < records)

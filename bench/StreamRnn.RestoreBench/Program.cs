@@ -37,6 +37,7 @@ foreach (bool train in modes)
     Console.WriteLine(Invariant($"                                        wall (CPU of the thread)"));
     Console.WriteLine(Invariant($"processing, steady (last pass)          {Micro(r.StepPerRecord)} per record"));
     Console.WriteLine(Invariant($"restore from changelog records          {Seconds(r.ChangelogRestore)} = {Micro(Per(r.ChangelogRestore, r.Keys))} per key = {r.Keys / r.ChangelogRestore.WallSeconds:N0} ({r.Keys / r.ChangelogRestore.CpuSeconds:N0}) records/s; {Ratio(r.ChangelogRestore, r)} × a processed record"));
+    Console.WriteLine(Invariant($"snapshot encode only (to Stream.Null)    {Seconds(r.SnapshotEncode)}"));
     Console.WriteLine(Invariant($"snapshot write ({partitions} files)              {Seconds(r.SnapshotWrite)} + fsync {r.SnapshotFsyncSeconds:F2} s; {r.SnapshotFileBytes / 1e6:F1} MB = {(double)r.SnapshotFileBytes / r.Keys:F0} B/key"));
     Console.WriteLine(Invariant($"restore from snapshot files (page cache) {Seconds(r.SnapshotRead)} = {Micro(Per(r.SnapshotRead, r.Keys))} per key; {Ratio(r.SnapshotRead, r)} × a processed record"));
 }

@@ -10,6 +10,7 @@ internal sealed record RestoreResult(
     double ChangelogKeyBytes,
     Timing StepPerRecord,
     Timing ChangelogRestore,
+    Timing SnapshotEncode,
     Timing SnapshotWrite,
     double SnapshotFsyncSeconds,
     long SnapshotFileBytes,
