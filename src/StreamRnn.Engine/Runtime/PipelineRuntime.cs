@@ -698,7 +698,7 @@ public sealed class PipelineRuntime
             BinaryPrimitives.WriteInt64LittleEndian(header[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
             BinaryPrimitives.WriteInt32LittleEndian(header[32..], _codec.RecordBytes);
             int used = SnapshotHeaderBytes;
-            uint crc = Crc32.Initial;
+            var crc = new System.IO.Hashing.Crc32();
             for (int slot = 0; slot < _store.HighWater; slot++)
             {
                 if (!_store.IsUsed(slot) || _store.Partition[slot] != partition)
@@ -711,7 +711,7 @@ public sealed class PipelineRuntime
                 int length = 8 + key.Length + value.Length;
                 if (chunk.Length - used < length)
                 {
-                    crc = StateChecksum.Append(crc, chunk.AsSpan(0, used));
+                    crc.Append(chunk.AsSpan(0, used));
                     destination.Write(chunk, 0, used);
                     used = 0;
                 }
@@ -724,14 +724,14 @@ public sealed class PipelineRuntime
                 used += length;
             }
 
-            crc = StateChecksum.Append(crc, chunk.AsSpan(0, used));
+            crc.Append(chunk.AsSpan(0, used));
             if (chunk.Length - used < 4)
             {
                 destination.Write(chunk, 0, used);
                 used = 0;
             }
 
-            BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(used), Crc32.Finish(crc));
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(used), crc.GetCurrentHashAsUInt32());
             destination.Write(chunk, 0, used + 4);
         }
         finally
@@ -768,7 +768,7 @@ public sealed class PipelineRuntime
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint computed = StateChecksum.Compute(data[..^4]);
+        uint computed = Crc32.Compute(data[..^4]);
         if (stored != computed)
         {
             throw new StateFormatException($"Snapshot checksum mismatch (stored {stored:X8}, computed {computed:X8}): the file is truncated or corrupted.");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 
@@ -110,7 +111,7 @@ internal sealed class KeyStateCodec
             offset += 4 + ExtensionBytes;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], StateChecksum.Compute(b[..offset]));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[offset..], Crc32.Compute(b[..offset]));
         return b[..(offset + 4)];
     }
 
@@ -173,7 +174,7 @@ internal sealed class KeyStateCodec
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(value[^4..]);
-        uint computed = checksumCovered ? stored : StateChecksum.Compute(value[..^4]);
+        uint computed = checksumCovered ? stored : Crc32.Compute(value[..^4]);
         if (stored != computed)
         {
             throw new StateFormatException($"Key state checksum mismatch (stored {stored:X8}, computed {computed:X8}): the record is corrupted.");
