@@ -94,7 +94,7 @@ public sealed class AlertTopicTests : IDisposable
         var second = Interleave(before.Length, ("bed-1", after), ("bed-2", quiet[before.Length..]));
         SaveWeights("state-r");
 
-        var daemon = StartDaemon("r");
+        await using var daemon = StartDaemon("r");
         var address = await daemon.WaitForHttpAsync(Timeout);
         await ProduceWithKcatAsync(first);
         var raised = Assert.Single(await ConsumeAlertsAsync(1));

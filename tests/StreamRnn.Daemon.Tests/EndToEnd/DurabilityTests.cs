@@ -88,7 +88,7 @@ public sealed class DurabilityTests : IDisposable
         var second = Series(keys: 6, steps: 50, firstStep: 150);
         await ProduceWithKcatAsync(first);
 
-        var daemon = StartDaemon("a");
+        await using var daemon = StartDaemon("a");
         var address = await daemon.WaitForHttpAsync(Timeout);
         await WaitForMetricAsync(address, "streamrnn_records_consumed_total", minimum: 300);
         await daemon.DisposeAsync(); // SIGKILL: no flush, no commit, no goodbye to the group
@@ -108,7 +108,7 @@ public sealed class DurabilityTests : IDisposable
     {
         var first = Series(keys: 8, steps: 60, firstStep: 0);
         var second = Series(keys: 8, steps: 40, firstStep: 60);
-        var one = StartDaemon("one");
+        await using var one = StartDaemon("one");
         await using var two = StartDaemon("two");
         var oneAddress = await one.WaitForHttpAsync(Timeout);
         var twoAddress = await two.WaitForHttpAsync(Timeout);

@@ -145,7 +145,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
         const int after = 6 * ChunkSteps;
         using var producer = CreateProducer();
 
-        var daemon = StartDaemon(pipeline, "one", "restart");
+        await using var daemon = StartDaemon(pipeline, "one", "restart");
         var address = await daemon.WaitForHttpAsync(Timeout);
         await ProducePacedAsync(daemon, address, producer, pipeline, keys, 0, before, waitForRounds: true);
         var first = await ConsumePredictionsAsync(pipeline.Definition, keys * (before - 1));

@@ -41,7 +41,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 }).Build();
 
         // 100 steps per key: 12 complete windows of 8 per key (48), and each key 4 steps into its 13th.
-        var daemon = StartDaemon();
+        await using var daemon = StartDaemon();
         var address = await daemon.WaitForHttpAsync(Timeout);
         Produce(producer, definition, 0, 100);
         await WaitForCommittedAsync(daemon, definition, Keys * 100);

@@ -166,6 +166,8 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL if still running (no flush, no commit), then releases the process; safe to call twice, so a test
+    /// can kill a daemon mid-way and still hold it in an <c>await using</c> that cleans up when an assertion fails.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!exited.Task.IsCompleted)
