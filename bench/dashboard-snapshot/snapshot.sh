@@ -6,7 +6,8 @@
 #
 # Usage: bench/dashboard-snapshot/snapshot.sh [output.png]
 # Environment: RUN_SECONDS (default 180) of activity to record, DEMO_SPEED (default 20), SCRAPE_SECONDS (default 1),
-# TRAINING (default 1: the demo pipelines with online training on; 0: exactly as shipped, prediction only),
+# TRAINING (default 0: the pipelines exactly as shipped — the three shipped ones train online; 1: copies of them
+# with Training:Enabled forced on, for pipelines that do not train),
 # ARTIFACTS (default /tmp/art-snapshot) for the daemon's build output, KEEP_WORK=1 to keep the temporary folder.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ output="$(realpath -m "${1:-$repo/docs/images/dashboard.png}")"
 run_seconds="${RUN_SECONDS:-180}"
 demo_speed="${DEMO_SPEED:-20}"
 scrape_seconds="${SCRAPE_SECONDS:-1}"
-training="${TRAINING:-1}"
+training="${TRAINING:-0}"
 artifacts="${ARTIFACTS:-/tmp/art-snapshot}"
 width=1600
 height=1000
@@ -65,9 +66,8 @@ dotnet build "$repo/src/StreamRnn.Daemon" -c Release --artifacts-path "$artifact
   || { cat "$work/build.log" >&2; exit 1; }
 daemon_dll="$artifacts/bin/StreamRnn.Daemon/release/streamrnn.dll"
 
-# The shipped demo pipelines only predict (Training:Enabled is off by default). With TRAINING=1 the picture is taken
-# from copies of them with online training switched on (all other training settings at their defaults), so the
-# model panels show versions being trained and promoted; the shipped files are not changed.
+# With TRAINING=1 the picture is taken from copies of the pipelines with online training switched on (other training
+# settings as they are), for pipelines that do not train; the shipped files are not changed. The shipped ones train.
 pipeline_files="$repo/config/pipelines/*.json"
 if [[ "$training" == 1 ]]; then
   mkdir -p "$work/pipelines"
@@ -79,7 +79,7 @@ if [[ "$training" == 1 ]]; then
 fi
 
 daemon_port="$(free_port)"
-echo "snapshot: daemon on 127.0.0.1:$daemon_port, Demo:Speed=$demo_speed, training $([[ "$training" == 1 ]] && echo on || echo off)" >&2
+echo "snapshot: daemon on 127.0.0.1:$daemon_port, Demo:Speed=$demo_speed, pipelines $([[ "$training" == 1 ]] && echo "with training forced on" || echo "as shipped")" >&2
 dotnet "$daemon_dll" run --content-root "$repo" --Http:Url="http://127.0.0.1:$daemon_port" \
   --Demo:Speed="$demo_speed" --State:Directory="$work/state" --PipelineFiles="$pipeline_files" > "$work/daemon.log" 2>&1 &
 pids+=($!)
