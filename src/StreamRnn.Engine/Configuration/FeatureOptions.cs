@@ -8,6 +8,12 @@ public sealed class FeatureOptions
 
     public FeatureTransform Transform { get; set; } = FeatureTransform.Raw;
 
+    /// <summary>
+    /// The second field of a LogRatio feature, read from the same record: u = z(ln(Field / Over)), e.g. Field
+    /// <c>high</c> Over <c>low</c> for a bar's range. Empty for every other transform.
+    /// </summary>
+    public string Over { get; set; } = "";
+
     /// <summary>The categories of a OneHot feature, in input order.</summary>
     public List<string> Categories { get; set; } = [];
 

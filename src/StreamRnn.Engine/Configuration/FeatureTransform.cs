@@ -9,7 +9,9 @@ namespace StreamRnn.Engine;
 /// key's previous reading when x is a time in seconds, log-compressed because arrival gaps are heavy-tailed (the RFID
 /// trials: 0.05 s inside bursts, minutes when the tag is out of the antennas' reach), where a z-score would be ruled by
 /// the few longest gaps.
-/// Difference and LogReturn are also standardised with running statistics, because raw returns are tiny and
+/// LogRatio: u = z(ln(x_t / o_t)) with o the feature's Over field of the same record, both must be positive (e.g. a
+/// bar's range ln(high / low)); it needs no previous record, so it does not hold back a key's first prediction.
+/// Difference, LogReturn and LogRatio are also standardised with running statistics, because raw returns are tiny and
 /// raw differences are in arbitrary units.
 /// </remarks>
 public enum FeatureTransform
@@ -20,4 +22,5 @@ public enum FeatureTransform
     Difference = 3,
     OneHot = 4,
     Gap = 5,
+    LogRatio = 6,
 }

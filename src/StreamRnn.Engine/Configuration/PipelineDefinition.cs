@@ -181,7 +181,25 @@ public sealed class PipelineDefinition
                 }
 
                 CheckEnum($"{at}:Transform", feature.Transform);
-                if (!seen.Add((feature.Field ?? "", feature.Transform)))
+                if (feature.Transform == FeatureTransform.LogRatio)
+                {
+                    if (string.IsNullOrWhiteSpace(feature.Over))
+                    {
+                        Error($"{at}:Over", feature.Over, "is required when Transform is LogRatio (the divisor field, e.g. low for ln(high / low))");
+                    }
+                    else if (feature.Over == feature.Field)
+                    {
+                        Error($"{at}:Over", feature.Over, "must differ from Field (ln(x / x) is always 0)");
+                    }
+                }
+                else if (!string.IsNullOrEmpty(feature.Over))
+                {
+                    Error($"{at}:Over", feature.Over, $"only a LogRatio feature has an Over field, this one is {feature.Transform}");
+                }
+
+                // Two LogRatio features may share Field with different Over fields; anything else listed twice is a mistake.
+                string identity = feature.Transform == FeatureTransform.LogRatio ? $"{feature.Field}\0{feature.Over}" : feature.Field ?? "";
+                if (!seen.Add((identity, feature.Transform)))
                 {
                     Error($"{at}:Field", feature.Field, $"is listed twice with Transform {feature.Transform}");
                 }

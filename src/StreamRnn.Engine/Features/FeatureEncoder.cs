@@ -8,7 +8,7 @@ namespace StreamRnn.Engine;
 /// updating the statistics and previous values only if the whole record is usable (so a rejected record
 /// leaves the key untouched). Policy for a key's first record, when Difference and LogReturn have no previous
 /// value: those inputs are 0, the step is applied (the state starts learning the level features), and no
-/// prediction is emitted until the key has history.
+/// prediction is emitted until the key has history. LogRatio reads two fields of the same record and needs no history.
 /// </summary>
 internal sealed class FeatureEncoder
 {
@@ -51,6 +51,15 @@ internal sealed class FeatureEncoder
                 case FeatureTransform.ZScore:
                     u = Standardise(feature.StatisticIndex, x);
                     break;
+                case FeatureTransform.LogRatio:
+                    double over = decoded.Values[feature.OverIndex];
+                    if (!(x > 0) || !(over > 0))
+                    {
+                        return NotPositive(feature.Transform, x > 0 ? feature.Over : feature.Field, x > 0 ? over : x, out reason, out detail);
+                    }
+
+                    u = Standardise(feature.StatisticIndex, Math.Log(x / over));
+                    break;
                 case FeatureTransform.Gap:
                     ref double last = ref _previous[feature.PreviousIndex];
                     u = double.IsNaN(last) ? 0 : Math.Log(1 + Math.Max(0, x - last));
@@ -59,7 +68,7 @@ internal sealed class FeatureEncoder
                 default:
                     if (feature.Transform == FeatureTransform.LogReturn && !(x > 0))
                     {
-                        return NotPositive(feature.Field, x, out reason, out detail);
+                        return NotPositive(FeatureTransform.LogReturn, feature.Field, x, out reason, out detail);
                     }
 
                     ref double previous = ref _previous[feature.PreviousIndex];
@@ -115,7 +124,7 @@ internal sealed class FeatureEncoder
                     y = raw;
                     break;
                 case TargetTransform.LogReturn when !(raw > 0):
-                    return NotPositive(_layout.TargetField, raw, out reason, out detail);
+                    return NotPositive(FeatureTransform.LogReturn, _layout.TargetField, raw, out reason, out detail);
                 default:
                     y = double.IsNaN(previousTarget) ? double.NaN
                         : _layout.TargetTransform == TargetTransform.Difference ? raw - previousTarget : Math.Log(raw / previousTarget);
@@ -198,10 +207,10 @@ internal sealed class FeatureEncoder
         return y;
     }
 
-    private static bool NotPositive(string field, double x, out DeadLetterReason reason, out string detail)
+    private static bool NotPositive(FeatureTransform transform, string field, double x, out DeadLetterReason reason, out string detail)
     {
         reason = DeadLetterReason.NonFiniteValue;
-        detail = $"field '{field}': LogReturn needs positive values, got {x.ToString(CultureInfo.InvariantCulture)}";
+        detail = $"field '{field}': {transform} needs positive values, got {x.ToString(CultureInfo.InvariantCulture)}";
         return false;
     }
 }

@@ -44,7 +44,10 @@ internal sealed class FeatureLayout
         for (int i = 0; i < Features.Length; i++)
         {
             var options = definition.Features[i];
-            var slot = new FeatureSlot { Transform = options.Transform, Field = options.Field, InputOffset = input, Width = options.Width };
+            var slot = new FeatureSlot
+            {
+                Transform = options.Transform, Field = options.Field, Over = options.Over ?? "", InputOffset = input, Width = options.Width,
+            };
             input += slot.Width;
             if (options.Transform == FeatureTransform.OneHot)
             {
@@ -55,9 +58,15 @@ internal sealed class FeatureLayout
             else
             {
                 slot.ValueIndex = NumericSlot(options.Field);
+                if (options.Transform == FeatureTransform.LogRatio)
+                {
+                    // A numeric slot like any feature field, so the decoder reads it and a missing one is MissingField.
+                    slot.OverIndex = NumericSlot(options.Over!);
+                }
             }
 
-            if (options.Transform is FeatureTransform.ZScore or FeatureTransform.Difference or FeatureTransform.LogReturn)
+            if (options.Transform is FeatureTransform.ZScore or FeatureTransform.Difference or FeatureTransform.LogReturn
+                or FeatureTransform.LogRatio)
             {
                 slot.StatisticIndex = stats++;
             }

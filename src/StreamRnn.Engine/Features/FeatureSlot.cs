@@ -11,6 +11,10 @@ internal sealed class FeatureSlot
     /// <summary>Index into the decoder's numeric values, or for OneHot into its category indices.</summary>
     public int ValueIndex { get; set; }
 
+    /// <summary>LogRatio only: the Over field's name and its index into the decoder's numeric values.</summary>
+    public string Over { get; init; } = "";
+    public int OverIndex { get; set; } = -1;
+
     public int StatisticIndex { get; set; } = -1;
     public int PreviousIndex { get; set; } = -1;
     public byte[][] Categories { get; set; } = [];

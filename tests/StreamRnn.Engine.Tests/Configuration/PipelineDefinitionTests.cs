@@ -34,6 +34,9 @@ public sealed class PipelineDefinitionTests
         { "Features:0:Field=", "Pipelines:stocks:Features:0:Field = \"\": is required" },
         { "Features=", "Pipelines:stocks:Features = 0: at least one feature is required" },
         { "Features:1:Transform=OneHot", "Pipelines:stocks:Features:1:Categories = 0: a OneHot feature needs at least one category" },
+        { "Features:1:Transform=LogRatio", "Pipelines:stocks:Features:1:Over = \"\": is required when Transform is LogRatio (the divisor field, e.g. low for ln(high / low))" },
+        { "Features:1:Over=open", "Pipelines:stocks:Features:1:Over = open: only a LogRatio feature has an Over field, this one is ZScore" },
+        { "Features:0:Over=close", "Pipelines:stocks:Features:0:Over = close: only a LogRatio feature has an Over field, this one is LogReturn" },
         { "Normalization:HalfLife=-1", "Pipelines:stocks:Normalization:HalfLife = -1: must be a finite number of steps ≥ 0 (0 = never forget)" },
         { "Model:Head=Binary", "Pipelines:stocks:Target:Transform = LogReturn: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin" },
         { "Model:Cell=7", "Pipelines:stocks:Model:Cell = 7: must be one of Rnn, Lstm, Gru" },
@@ -217,6 +220,8 @@ public sealed class PipelineDefinitionTests
             case "Features:0:Field": d.Features[0].Field = value; break;
             case "Features": d.Features.Clear(); break;
             case "Features:1:Transform": d.Features[1].Transform = Enum.Parse<FeatureTransform>(value); break;
+            case "Features:1:Over": d.Features[1].Over = value; break;
+            case "Features:0:Over": d.Features[0].Over = value; break;
             case "Normalization:HalfLife": d.Normalization.HalfLife = double.Parse(value); break;
             default: throw new ArgumentException(change);
         }
