@@ -21,7 +21,9 @@ public sealed class IrregularBarsTests
         Assert.Empty(sink.DeadLetters);
         Assert.Equal(2, sink.Predictions.Count);
         Assert.Equal("2024-01-13T00:00:00.000Z", sink.PredictionJson(1).GetProperty("ts").GetString());
-        Assert.Equal(90 * Math.Exp(sink.PredictionJson(1).GetProperty("mean").GetDouble()), sink.PredictionJson(1).GetProperty("price").GetDouble());
+        // The price is written with 9 significant digits (ShortDecimal).
+        double expectedPrice = 90 * Math.Exp(sink.PredictionJson(1).GetProperty("mean").GetDouble());
+        Assert.Equal(expectedPrice, sink.PredictionJson(1).GetProperty("price").GetDouble(), 1.1e-8 * expectedPrice);
         var key = runtime.QueryKey("A")!;
         Assert.Equal(3, key.Steps);
         // The prediction made on day 1 was scored against ln(90 / 101), the return over the 11-day gap.
