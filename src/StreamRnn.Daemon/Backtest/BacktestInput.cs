@@ -73,6 +73,10 @@ internal sealed class BacktestInput
         for (int i = 0; i < definition.Features.Count; i++)
         {
             Column(definition.Features[i].Field, $"{pipeline} needs for Features:{i}:Field");
+            if (!string.IsNullOrEmpty(definition.Features[i].Over))
+            {
+                Column(definition.Features[i].Over, $"{pipeline} needs for Features:{i}:Over");
+            }
         }
 
         int targetColumn = Column(definition.Target.Field, $"{pipeline} needs for Target:Field");

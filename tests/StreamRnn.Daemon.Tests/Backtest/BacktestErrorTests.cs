@@ -38,6 +38,24 @@ public sealed class BacktestErrorTests
     }
 
     [Fact]
+    public void The_second_column_of_a_two_field_feature_is_named_when_the_csv_lacks_it()
+    {
+        using var scratch = new ScratchDirectory();
+        string pipeline = scratch.Write("range.json", """
+            {
+              "Name": "range", "InputTopic": "t", "OutputTopic": "p",
+              "Key": { "Source": "Field", "Field": "symbol" }, "EventTime": { "Source": "RecordTimestamp" },
+              "Features": [ { "Field": "high", "Transform": "LogRatio", "Over": "bottom" } ],
+              "Target": { "Field": "close", "Transform": "LogReturn" },
+              "Model": { "Cell": "Lstm", "HiddenSize": 4, "Head": "Gaussian" }
+            }
+            """);
+        string csv = scratch.Write("prices.csv", "symbol,date,high,low,close\nAAL,2017-01-03,2,1,1.5\n");
+        using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", csv, "--time-column", "date"]);
+        AssertFails(run, 2, $"--csv = '{csv}' has no column 'bottom', which pipeline 'range' needs for Features:0:Over (columns: symbol, date, high, low, close).");
+    }
+
+    [Fact]
     public void An_unreadable_csv_names_the_line()
     {
         using var scratch = new ScratchDirectory();
