@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using StreamRnn.Benchmarks.Pairing;
 
 namespace StreamRnn.RestoreBench;
 
@@ -8,10 +8,8 @@ namespace StreamRnn.RestoreBench;
 /// includes time descheduled; the thread's CPU time (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>; workstation GC runs on
 /// the allocating thread, so collections count) is what the work itself costs.
 /// </summary>
-internal readonly partial record struct Timing(double WallSeconds, double CpuSeconds)
+internal readonly record struct Timing(double WallSeconds, double CpuSeconds)
 {
-    private const int ClockThreadCpuTimeId = 3;
-
     public static Timing operator +(Timing a, Timing b) => new(a.WallSeconds + b.WallSeconds, a.CpuSeconds + b.CpuSeconds);
 
     /// <summary>A start mark: pass it to <see cref="Since"/>.</summary>
@@ -20,28 +18,6 @@ internal readonly partial record struct Timing(double WallSeconds, double CpuSec
     public static Timing Since((long Wall, long Cpu) start) =>
         new(Stopwatch.GetElapsedTime(start.Wall).TotalSeconds, (ThreadCpuNanoseconds() - start.Cpu) / 1e9);
 
-    private static long ThreadCpuNanoseconds()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return 0;
-        }
-
-        if (ClockGetTime(ClockThreadCpuTimeId, out TimeSpec time) != 0)
-        {
-            throw new InvalidOperationException($"clock_gettime failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-
-        return (time.Seconds * 1_000_000_000L) + time.Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
-    private static partial int ClockGetTime(int clockId, out TimeSpec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
+    // The same thread clock the core benchmarks use (linked from bench/StreamRnn.Benchmarks/Pairing).
+    private static long ThreadCpuNanoseconds() => ThreadCpuClock.IsAvailable ? ThreadCpuClock.Nanoseconds() : 0;
 }

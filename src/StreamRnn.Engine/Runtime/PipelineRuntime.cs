@@ -1,9 +1,9 @@
-using System.Buffers.Binary;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Unicode;
-using StreamRnn.Core.Serialization;
 using StreamRnn.Core;
+using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 
@@ -482,7 +482,7 @@ public sealed class PipelineRuntime
             var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record, latencyMs);
             sink.Prediction(key, json, record);
             _predictions++;
-            PredictionObserver?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
+            _observer?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
             if (_metrics is not null)
             {
                 _metrics.PredictionsProduced.Inc();

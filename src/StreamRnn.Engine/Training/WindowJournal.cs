@@ -149,7 +149,7 @@ public sealed class WindowJournal : IDisposable
                 count++;
             }
 
-            _segments.Add(new Segment(path, first, segmentLast, 0, Closed: true));
+            _segments.Add(new Segment(path, segmentLast, 0, Closed: true));
         }
 
         DeleteTrained();
@@ -271,7 +271,7 @@ public sealed class WindowJournal : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], InputSize);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], Steps);
         _current.Write(header);
-        var segment = new Segment(path, first, first - 1, 0, Closed: false);
+        var segment = new Segment(path, first - 1, 0, Closed: false);
         _segments.Add(segment);
         return segment;
     }
@@ -414,5 +414,5 @@ public sealed class WindowJournal : IDisposable
         floats.Slice(at, Steps).CopyTo(window.TargetWeights);
     }
 
-    private readonly record struct Segment(string Path, long First, long Last, int Count, bool Closed);
+    private readonly record struct Segment(string Path, long Last, int Count, bool Closed);
 }
