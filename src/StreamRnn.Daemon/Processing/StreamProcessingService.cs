@@ -92,6 +92,10 @@ internal sealed class StreamProcessingService(
             health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "stopping");
             await processor.StopAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        // Before the broker goes (the embedded one stops after this service): the model-topic listeners and the
+        // trainers' producer would otherwise keep reconnecting to it while the container disposes them.
+        StopTraining();
     }
 
     public async Task<KeySummary?> QueryKeyAsync(string pipeline, string key, CancellationToken cancellation)
@@ -243,6 +247,12 @@ internal sealed class StreamProcessingService(
     {
         Interlocked.Exchange(ref statusTimer, null)?.Dispose();
         Interlocked.Exchange(ref processor, null)?.Dispose();
+        StopTraining();
+    }
+
+    /// <summary>Stops every trainer and model-topic listener and flushes the model producer; safe to call twice.</summary>
+    private void StopTraining()
+    {
         foreach (var training in trainings.Values)
         {
             training.Dispose();
