@@ -1,6 +1,7 @@
 namespace StreamRnn.Core.Tests;
 
 /// <summary>The hot path must not allocate: measured per thread after a warm-up.</summary>
+[Trait("Category", "Unit")]
 public sealed class AllocationTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using StreamRnn.Core.Serialization;
 namespace StreamRnn.Core.Tests;
 
 /// <summary>Both ways of computing the CRC agree with the textbook bit-at-a-time definition, whatever the length.</summary>
+[Trait("Category", "Unit")]
 public sealed class Crc32Tests
 {
     private static uint Reference(ReadOnlySpan<byte> data)

@@ -3,6 +3,7 @@ using StreamRnn.Core.LinearAlgebra;
 
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
 public sealed unsafe class DotProductTests
 {
     public static TheoryData<int> Lengths()

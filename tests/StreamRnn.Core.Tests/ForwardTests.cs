@@ -2,6 +2,8 @@ using StreamRnn.Core.Tests.Reference;
 
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class ForwardTests
 {
     public static TheoryData<CellKind, int, HeadKind> Shapes()

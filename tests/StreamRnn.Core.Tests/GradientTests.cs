@@ -7,6 +7,7 @@ namespace StreamRnn.Core.Tests;
 /// (b) the double reference's analytic gradient equals central finite differences tightly, (c) the float
 /// <see cref="BackpropagationThroughTime"/> gradient equals the double analytic gradient within float tolerance.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class GradientTests
 {
     private const int Steps = 6;

@@ -2,6 +2,8 @@ using StreamRnn.Core.Heads;
 
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class HeadLossTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace StreamRnn.Core.Tests;
 /// The whole training path (inference state, TBPTT windows from stored start states, clipping, Adam, new weight
 /// snapshots) learns something real on recorded data, measured against the naive forecast that matters.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class LearningTests(ITestOutputHelper output)
 {
     private static string DataPath(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name);

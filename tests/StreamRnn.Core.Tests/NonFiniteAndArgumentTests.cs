@@ -1,5 +1,7 @@
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class NonFiniteAndArgumentTests
 {
     private static readonly ModelShape Lstm = new(CellKind.Lstm, 3, 9, 2, HeadKind.Gaussian);

@@ -1,5 +1,7 @@
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class OptimizerTests
 {
     [Fact]

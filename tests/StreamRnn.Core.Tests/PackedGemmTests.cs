@@ -2,6 +2,7 @@ using StreamRnn.Core.LinearAlgebra;
 
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
 public sealed unsafe class PackedGemmTests
 {
     /// <summary>

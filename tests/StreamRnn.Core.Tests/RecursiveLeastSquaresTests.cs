@@ -2,6 +2,8 @@ using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class RecursiveLeastSquaresTests
 {
     [Theory]

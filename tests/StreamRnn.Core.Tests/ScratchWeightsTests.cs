@@ -4,6 +4,7 @@ namespace StreamRnn.Core.Tests;
 /// A trainer's scratch weights, overwritten in place after each optimiser step, must compute exactly what a fresh
 /// snapshot of the same parameters computes, and must do it without allocating.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ScratchWeightsTests
 {
     [Theory]

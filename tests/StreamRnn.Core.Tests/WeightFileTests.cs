@@ -1,5 +1,7 @@
 namespace StreamRnn.Core.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class WeightFileTests
 {
     private static readonly ModelShape Shape = new(CellKind.Gru, 4, 6, 2, HeadKind.Gaussian);

@@ -13,6 +13,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// The backtest is the daemon's code path, not a second implementation: the same records handed to a
 /// <see cref="PipelineRuntime"/> directly, in one call and with another clock, give bit-identical predictions.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BacktestEquivalenceTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using StreamRnn.Daemon.Tests.Support;
 namespace StreamRnn.Daemon.Tests.Backtest;
 
 /// <summary>Every way a backtest can be asked wrongly ends in one line naming the file, column or setting, and an exit code.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class BacktestErrorTests
 {
     private static void AssertFails(BacktestRun run, int exitCode, string message)

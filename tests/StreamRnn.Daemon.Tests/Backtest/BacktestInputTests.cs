@@ -5,6 +5,7 @@ using StreamRnn.Engine;
 namespace StreamRnn.Daemon.Tests.Backtest;
 
 /// <summary>How CSV rows become records: times, keys and the replay order.</summary>
+[Trait("Category", "Unit")]
 public sealed class BacktestInputTests
 {
     [Theory]

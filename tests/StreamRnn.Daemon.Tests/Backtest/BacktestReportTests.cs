@@ -9,6 +9,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// Backtests of small real samples, checked against numbers recomputed here from the CSV alone: row and key counts,
 /// the naive baselines' errors, the engine's own summary, the bed exits and the alert quality.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BacktestReportTests
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];

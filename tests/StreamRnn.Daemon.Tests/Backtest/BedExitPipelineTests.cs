@@ -8,6 +8,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// The shipped config/pipelines/bed-exit.json on the 8-trial sample, replayed trial after trial as docs/results.md
 /// describes: the engine derives its label from in_bed, and the alerts clear floors set below the measured values.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BedExitPipelineTests
 {
     private static string ShippedPipeline => RepositoryRoot.Combine("config/pipelines/bed-exit.json");

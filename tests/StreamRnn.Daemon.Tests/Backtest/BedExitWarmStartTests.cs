@@ -10,6 +10,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// --save-model writes the final champion in the model store's format, --model starts from it, and --passes N is
 /// exactly N chained runs (each from the previous one's champion, fresh state) of which only the last is scored.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BedExitWarmStartTests
 {
     private static string ShippedPipeline => RepositoryRoot.Combine("config/pipelines/bed-exit.json");

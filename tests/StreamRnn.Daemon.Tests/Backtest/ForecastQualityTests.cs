@@ -8,6 +8,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// margin (docs/results.md has the full-data runs): calibrated stock intervals that are no worse than the random walk,
 /// and a sensor forecast that beats persistence overall and is close to it from its first forecasts.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ForecastQualityTests(ITestOutputHelper output)
 {
     [Fact]

@@ -3,6 +3,7 @@ using StreamRnn.Daemon.Backtest;
 namespace StreamRnn.Daemon.Tests.Backtest;
 
 /// <summary>The progress display: a bar redrawn in place on a terminal, plain lines in logs.</summary>
+[Trait("Category", "Unit")]
 public sealed class ProgressReporterTests
 {
     /// <summary>A clock whose timestamps advance only when told (TimeProvider's default timestamps are real).</summary>

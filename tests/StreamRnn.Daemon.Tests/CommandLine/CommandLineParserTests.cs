@@ -2,6 +2,8 @@ using StreamRnn.Daemon.CommandLine;
 
 namespace StreamRnn.Daemon.Tests.CommandLine;
 
+[Trait("Category", "Integration")]
+
 public sealed class CommandLineParserTests
 {
     [Fact]

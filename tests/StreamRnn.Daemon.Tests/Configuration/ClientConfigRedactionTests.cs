@@ -2,6 +2,8 @@ using StreamRnn.Daemon.Configuration;
 
 namespace StreamRnn.Daemon.Tests.Configuration;
 
+[Trait("Category", "Unit")]
+
 public sealed class ClientConfigRedactionTests
 {
     [Theory]

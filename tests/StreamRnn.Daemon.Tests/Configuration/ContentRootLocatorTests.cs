@@ -4,6 +4,8 @@ using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Configuration;
 
+[Trait("Category", "Unit")]
+
 public sealed class ContentRootLocatorTests
 {
     [Fact]

@@ -5,6 +5,8 @@ using StreamRnn.Engine;
 
 namespace StreamRnn.Daemon.Tests.Configuration;
 
+[Trait("Category", "Unit")]
+
 public sealed class PipelineCatalogTests
 {
     /// <summary>The build copies config/pipelines next to the executable; those are the repository's files.</summary>

@@ -4,6 +4,8 @@ using StreamRnn.Kafka.Admin;
 
 namespace StreamRnn.Daemon.Tests.Configuration;
 
+[Trait("Category", "Unit")]
+
 public sealed class TopicPlanTests
 {
     [Fact]

@@ -2,6 +2,8 @@ using StreamRnn.Daemon.Csv;
 
 namespace StreamRnn.Daemon.Tests.Csv;
 
+[Trait("Category", "Unit")]
+
 public sealed class CsvReaderTests
 {
     private static List<List<string>> ReadAll(string text, out IReadOnlyList<string> header)

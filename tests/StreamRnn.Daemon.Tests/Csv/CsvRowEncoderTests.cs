@@ -3,6 +3,8 @@ using StreamRnn.Daemon.Csv;
 
 namespace StreamRnn.Daemon.Tests.Csv;
 
+[Trait("Category", "Unit")]
+
 public sealed class CsvRowEncoderTests
 {
     [Fact]

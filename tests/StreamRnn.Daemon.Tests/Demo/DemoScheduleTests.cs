@@ -2,6 +2,8 @@ using StreamRnn.Daemon.Demo;
 
 namespace StreamRnn.Daemon.Tests.Demo;
 
+[Trait("Category", "Unit")]
+
 public sealed class DemoScheduleTests
 {
     private static DemoSchedule Load(string pipeline)

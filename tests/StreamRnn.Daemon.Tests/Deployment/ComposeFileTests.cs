@@ -7,6 +7,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// cannot see: mounted paths exist, ports agree with the daemon's defaults, the replicas share a group but not state,
 /// Kafka's listeners are reachable by the clients that use them.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed class ComposeFileTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// docker/Dockerfile read instruction by instruction (no Docker engine runs here): a multi-stage build of the daemon
 /// alone, running as a non-root user, listening on the daemon's port on every interface, state in a volume.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class DockerfileTests
 {
     private readonly Dockerfile dockerfile = Dockerfile.Load();

@@ -80,7 +80,7 @@ internal static class ExternalTool
         }
 
         throw new FileNotFoundException(
-            $"'{fileName}' is not on PATH. The deployment tests drive it as an independent judge; install it with .ci/install-test-tools " +
+            $"'{fileName}' is not on PATH. The deployment tests drive it as an independent judge; install it with tests/install-test-tools.sh (dotnet test runs it; needs root) " +
             "(Debian packages prometheus, docker-compose, python3-yaml).");
     }
 }

@@ -8,6 +8,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// The dashboards of config/grafana: every query uses only catalog metrics and parses in Prometheus (promtool),
 /// every metric is shown, pipeline selectors follow the template variable, and the layout is well formed.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed partial class GrafanaDashboardTests
 {
     private const string DatasourceVariable = "${datasource}";

@@ -4,6 +4,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// The daemon's container healthcheck (the Dockerfile's HEALTHCHECK and the compose file's copy) run for real with
 /// bash against a TCP server standing in for the daemon: healthy only when /readyz on the configured port says 200.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed class HealthcheckTests
 {
     public static TheoryData<string> Sources => new() { "Dockerfile", "compose" };

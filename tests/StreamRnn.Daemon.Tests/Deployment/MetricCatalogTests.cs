@@ -9,6 +9,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// The catalog the rules, dashboards and docs are checked against is the one the daemon really exports: the
 /// metrics class is instantiated on a custom registry and its text exposition parsed.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed partial class MetricCatalogTests
 {
     [Fact]

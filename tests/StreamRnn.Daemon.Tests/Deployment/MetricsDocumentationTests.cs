@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace StreamRnn.Daemon.Tests.Deployment;
 
 /// <summary>docs/metrics.md documents every exported metric with the type and labels it really has, and no other.</summary>
+[Trait("Category", "Unit")]
 public sealed partial class MetricsDocumentationTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// Prometheus loading config/prometheus's rule files, and every rule and every dashboard query is evaluated on what
 /// the daemon actually exports.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed class MonitoringEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);

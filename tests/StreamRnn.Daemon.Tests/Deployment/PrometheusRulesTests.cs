@@ -7,6 +7,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// config/prometheus judged by promtool (config, rules, and the rule unit tests that make the alerts real) and
 /// checked against the metric catalog and the runbooks in docs/operations.md.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed partial class PrometheusRulesTests
 {
     [Fact]

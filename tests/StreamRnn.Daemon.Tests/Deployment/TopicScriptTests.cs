@@ -7,6 +7,7 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// topic of every pipeline in config/pipelines (and no other), changelogs and model topics compacted, and every
 /// topic of a pipeline with its input's partition count (changelog partition n holds input partition n's keys).
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed class TopicScriptTests
 {
     private const string Separator = "--end-of-call--";

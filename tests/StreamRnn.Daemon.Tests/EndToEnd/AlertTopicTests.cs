@@ -20,6 +20,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// clear and raise thresholds), 0.4 gives p ≈ 0.83 (a warning) and 1 gives p ≈ 0.98 (critical). Expected probabilities
 /// are not restated from this formula: they are the predictions of the same engine run in this process.
 /// </remarks>
+[Trait("Category", "ExternalTool")]
 public sealed class AlertTopicTests : IDisposable
 {
     private const int Partitions = 4;

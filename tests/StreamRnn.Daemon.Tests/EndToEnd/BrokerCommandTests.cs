@@ -2,6 +2,8 @@ using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
+[Trait("Category", "ExternalTool")]
+
 public sealed class BrokerCommandTests
 {
     [Fact]

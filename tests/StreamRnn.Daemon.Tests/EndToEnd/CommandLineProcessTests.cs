@@ -3,6 +3,7 @@ using StreamRnn.Daemon.Tests.Support;
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
 /// <summary>The command line as a user meets it: the built executable, its exit codes and its two output streams.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class CommandLineProcessTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

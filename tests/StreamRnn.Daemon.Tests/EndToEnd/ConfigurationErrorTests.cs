@@ -6,6 +6,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// An invalid setting stops the daemon before anything starts, with exit code 3 and a message naming the setting
 /// and its value, whichever layer it came from.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ConfigurationErrorTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

@@ -5,6 +5,7 @@ using StreamRnn.Daemon.Tests.Support;
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
 /// <summary>The demo feeds, sped up so that the bed-exit file (385 s of data) repeats within a second.</summary>
+[Trait("Category", "ExternalTool")]
 public sealed class DemoFeedLoopTests
 {
     [Fact]

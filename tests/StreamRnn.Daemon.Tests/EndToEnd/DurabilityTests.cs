@@ -16,6 +16,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// of a stream, and a second instance taking over a killed one's partitions. After each, every key's hidden state must
 /// equal, bit for bit, the state of an uninterrupted run over the same records.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed class DurabilityTests : IDisposable
 {
     private const int Partitions = 4;

@@ -10,6 +10,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// The daemon on its embedded default, as a process: HTTP endpoints, demo feeds readable with kcat, the metrics
 /// exposition checked by promtool, configuration layers, and a graceful SIGTERM.
 /// </summary>
+[Trait("Category", "ExternalTool")]
 public sealed partial class EmbeddedDaemonTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);

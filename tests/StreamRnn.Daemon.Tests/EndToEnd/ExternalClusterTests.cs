@@ -10,6 +10,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// output. The mock broker has no CreateTopics API, so creating missing topics on a real cluster cannot be shown
 /// here: these tests give the daemon existing topics, or fail it before anything would be created.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ExternalClusterTests : IDisposable
 {
     private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();

@@ -29,6 +29,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// gate is tested elsewhere (OnlineTrainerLearningTests, the diverging test above); here it would only make the
 /// sequence depend on losses.</para>
 /// </remarks>
+[Trait("Category", "ExternalTool")]
 public sealed partial class OnlineTrainingTests
 {
     private const int MergeKeys = 8;

@@ -30,6 +30,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// network trained online is clearly better (0.66–0.73 over learning rates 0.01–0.03 and LSTM/GRU), so that is
 /// the horizon the learning test uses.</para>
 /// </remarks>
+[Trait("Category", "ExternalTool")]
 public sealed partial class OnlineTrainingTests : IDisposable
 {
     private const int Partitions = 4;

@@ -16,6 +16,7 @@ public sealed class ReplayBrokerFixture : IDisposable
 }
 
 /// <summary><c>streamrnn replay</c> as a process, checked with kcat: exactly the CSV's rows, in order, keyed.</summary>
+[Trait("Category", "ExternalTool")]
 public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IClassFixture<ReplayBrokerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

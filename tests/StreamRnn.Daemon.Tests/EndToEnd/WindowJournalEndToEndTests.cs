@@ -17,6 +17,7 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// the test waits until the group's committed offsets cover every record, which is the point where the runtime
 /// has journaled the windows (the journal is written just before offsets are committed).
 /// </remarks>
+[Trait("Category", "EndToEnd")]
 public sealed class WindowJournalEndToEndTests : IDisposable
 {
     private const int Partitions = 4;

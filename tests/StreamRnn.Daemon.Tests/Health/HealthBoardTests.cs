@@ -3,6 +3,8 @@ using StreamRnn.Engine.Health;
 
 namespace StreamRnn.Daemon.Tests.Health;
 
+[Trait("Category", "Unit")]
+
 public sealed class HealthBoardTests
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);

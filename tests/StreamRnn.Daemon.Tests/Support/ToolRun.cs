@@ -19,7 +19,7 @@ internal static class ToolRun
             }
         }
 
-        Assert.Fail($"'{tool}' is not installed: these tests drive it as an independent part (apt-get install {package}; .ci/install-test-tools does it).");
+        Assert.Fail($"'{tool}' is not installed: these tests drive it as an independent part (apt-get install {package}; dotnet test runs tests/install-test-tools.sh first, as root it installs them).");
         return tool;
     }
 

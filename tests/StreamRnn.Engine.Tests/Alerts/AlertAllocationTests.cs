@@ -6,6 +6,7 @@ namespace StreamRnn.Engine.Tests;
 /// The alert path in steady state allocates (almost) nothing per prediction: measured as bytes allocated on the
 /// runtime's thread around <see cref="PipelineRuntime.Process"/>, with the rules attached and without.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AlertAllocationTests(ITestOutputHelper output)
 {
     private const int Keys = 64;

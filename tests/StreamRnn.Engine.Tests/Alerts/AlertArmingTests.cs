@@ -7,6 +7,7 @@ namespace StreamRnn.Engine.Tests;
 /// its start or its last clear, and a raise disarms it. Driven in virtual time, one reading per second, so every time
 /// in an assertion is exact. Thresholds 0.7 / 0.4, MinReadings 3, cooldown 30 s (AlertHarness.Options).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AlertArmingTests
 {
     private static long Ms(double seconds) => (long)Math.Round(seconds * 1000);

@@ -4,6 +4,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Alert records as they reach the sink: from predictions, through the runtime's hook, with metrics.</summary>
+[Trait("Category", "Unit")]
 public sealed class AlertMonitorTests
 {
     private static readonly InputRecord Source = new(0, 7, 0, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);

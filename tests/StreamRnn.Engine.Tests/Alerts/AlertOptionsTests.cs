@@ -3,6 +3,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The Alerts section: defaults, validation messages naming setting and value, and loading from a pipeline file.</summary>
+[Trait("Category", "Unit")]
 public sealed class AlertOptionsTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Alert quality as the nurse sees it, on a hand-worked example with every boundary case.</summary>
+[Trait("Category", "Unit")]
 public sealed class AlertQualityEvaluatorTests
 {
     private static KeyedInstant At(string key, double seconds) => new(key, (long)Math.Round(seconds * 1000));

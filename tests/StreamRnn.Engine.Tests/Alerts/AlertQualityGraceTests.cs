@@ -1,6 +1,7 @@
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Alert quality scored as detection: a grace D after the event within which a late alert still counts.</summary>
+[Trait("Category", "Unit")]
 public sealed class AlertQualityGraceTests
 {
     private static KeyedInstant At(string key, double seconds) => new(key, (long)Math.Round(seconds * 1000));

@@ -1,6 +1,7 @@
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The per-key alert state machine, driven in virtual time so every time in an assertion is exact.</summary>
+[Trait("Category", "Unit")]
 public sealed class AlertRulesTests
 {
     private static long Ms(double seconds) => (long)Math.Round(seconds * 1000);

@@ -9,6 +9,7 @@ namespace StreamRnn.Engine.Tests;
 /// with an open alert: it neither forgets it nor raises it again for the same episode. Probabilities are controlled by
 /// weights whose output follows the "score" field: p = σ(8·tanh(0.5·score)) (−1 → 0.02, 0 → 0.5, 0.4 → 0.83).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AlertStateDurabilityTests
 {
     private const double Quiet = -1, Band = 0, High = 0.4;

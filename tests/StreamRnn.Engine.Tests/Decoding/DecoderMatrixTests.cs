@@ -4,6 +4,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Every dead-letter reason, and what is accepted, through <see cref="PipelineRuntime.Process"/>.</summary>
+[Trait("Category", "Unit")]
 public sealed class DecoderMatrixTests
 {
     private const string Good = """{"temperature":21.5,"load":0.5,"mode":"run"}""";

@@ -3,6 +3,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The Gap feature: the log-compressed time since the key's previous reading.</summary>
+[Trait("Category", "Unit")]
 public sealed class GapFeatureTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The LogRatio feature: u = z(ln(Field / Over)) of two fields of the same record, e.g. a bar's range.</summary>
+[Trait("Category", "Unit")]
 public sealed class LogRatioFeatureTests
 {
     private static PipelineDefinition Range() => new()

@@ -3,6 +3,8 @@ using Prometheus;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class StreamRnnMetricsTests
 {
     private static async Task<string> Export(CollectorRegistry registry)

@@ -4,6 +4,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class PredictionIntervalTests
 {
     private const double Z80 = 1.2815515655446004, Z95 = 1.959963984540054;

@@ -5,6 +5,8 @@ using System.Text.RegularExpressions;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed partial class ShortDecimalTests
 {
     private static string Format(double value)

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Steady-state Process of known keys allocates nothing: decode, state store, step, JSON, metrics.</summary>
+[Trait("Category", "Unit")]
 public sealed class AllocationTests(ITestOutputHelper output)
 {
     [Theory]

@@ -6,6 +6,7 @@ namespace StreamRnn.Engine.Tests;
 /// The Exit and OutWithin targets: labels derived in the engine from a state field (in_bed), resolved h steps later,
 /// checked exactly on a hand-made sequence through the runtime's training windows and prequential scoring.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class EventLabelTests
 {
     // Step:           0  1  2  3  4  5  6  7  8  9 10 11 12

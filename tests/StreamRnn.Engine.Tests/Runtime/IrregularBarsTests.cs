@@ -7,6 +7,7 @@ namespace StreamRnn.Engine.Tests;
 /// a bar with an empty or missing field is dead-lettered whole and leaves the key untouched, a bar older than the
 /// key's newest follows LateRecords.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class IrregularBarsTests
 {
     [Fact]

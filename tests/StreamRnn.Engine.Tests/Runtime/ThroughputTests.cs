@@ -9,6 +9,7 @@ namespace StreamRnn.Engine.Tests;
 /// LSTM with H = 32, printed to the test output. The bound asserted is deliberately loose (the machine is
 /// shared with parallel builds); the benchmark project measures properly.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ThroughputTests(ITestOutputHelper output)
 {
     [Fact]

@@ -4,6 +4,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The runtime's side of training: windows assembled per key and handed to the trainer.</summary>
+[Trait("Category", "Unit")]
 public sealed class TrainingWindowAssemblyTests
 {
     private static PipelineDefinition Counting() => new()

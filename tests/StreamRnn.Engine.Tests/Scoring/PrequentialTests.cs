@@ -3,6 +3,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class PrequentialTests
 {
     [Theory]

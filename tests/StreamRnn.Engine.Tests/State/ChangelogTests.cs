@@ -3,6 +3,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class ChangelogTests
 {
     private const int Chunk = 37;

@@ -3,6 +3,8 @@ using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class RestoreCapacityTests
 {
     [Fact]

@@ -2,6 +2,8 @@ using System.Text;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class StateBoundsTests
 {
     private static InputRecord Reading(string key, long offset, int partition = 0) =>

@@ -2,6 +2,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class ModelMergerTests
 {
     private static readonly ModelShape Shape = new(CellKind.Rnn, 1, 2, 1, HeadKind.Linear);

@@ -3,6 +3,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class ModelRegistryTests
 {
     private static readonly ModelShape Shape = new(CellKind.Gru, 2, 4, 1, HeadKind.Linear);

@@ -2,6 +2,8 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class ModelStoreTests : IDisposable
 {
     private static readonly ModelShape Shape = new(CellKind.Lstm, 3, 8, 2, HeadKind.Gaussian);

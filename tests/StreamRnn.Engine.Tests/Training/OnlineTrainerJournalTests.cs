@@ -7,6 +7,7 @@ namespace StreamRnn.Engine.Tests;
 /// Windows in flight survive a restart: a trainer with a journal, "killed" (not disposed) mid-stream, and a second
 /// trainer on the same directory that gets back exactly the windows the first had not trained.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class OnlineTrainerJournalTests : IDisposable
 {
     private static readonly ModelShape Shape = new(CellKind.Lstm, 1, 4, 1, HeadKind.Linear);

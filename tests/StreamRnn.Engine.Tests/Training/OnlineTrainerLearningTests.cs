@@ -9,6 +9,7 @@ namespace StreamRnn.Engine.Tests;
 /// Real training on the NAB machine-temperature slice (z-scored, one step ahead, k = 16 from a zero state):
 /// rounds are run on the test thread with <see cref="OnlineTrainer.RunRound"/> so every number is deterministic.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class OnlineTrainerLearningTests(ITestOutputHelper output)
 {
     private const int Steps = 16;

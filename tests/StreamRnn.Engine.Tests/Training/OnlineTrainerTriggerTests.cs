@@ -4,6 +4,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>When rounds start: in virtual time on a HistoricalScheduler, so every assertion is exact.</summary>
+[Trait("Category", "Unit")]
 public sealed class OnlineTrainerTriggerTests
 {
     private static readonly ModelShape Shape = new(CellKind.Gru, 1, 4, 1, HeadKind.Linear);

@@ -7,6 +7,7 @@ namespace StreamRnn.Engine.Tests;
 /// A round allocates what it hands on (the candidate snapshot, the round's result), never per mini-batch: the
 /// optimiser step works on scratch weights overwritten in place.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TrainerAllocationTests
 {
     private static readonly ModelShape Shape = new(CellKind.Lstm, 1, 32, 1, HeadKind.Gaussian);

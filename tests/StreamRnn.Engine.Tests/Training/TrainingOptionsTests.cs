@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class TrainingOptionsTests
 {
     [Fact]

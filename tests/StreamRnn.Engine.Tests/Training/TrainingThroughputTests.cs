@@ -10,6 +10,7 @@ namespace StreamRnn.Engine.Tests;
 /// champion on the hold-back set), printed to the test output. Not a benchmark: a sanity number for the report;
 /// the assertions only check that the work was done.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TrainingThroughputTests(ITestOutputHelper output)
 {
     [Theory]

@@ -3,6 +3,7 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The window journal on real files: what comes back after a restart, a torn write, corruption, a new shape.</summary>
+[Trait("Category", "Unit")]
 public sealed class WindowJournalTests : IDisposable
 {
     private const int StateSize = 6;

@@ -2,6 +2,8 @@ using Prometheus;
 
 namespace StreamRnn.Engine.Tests;
 
+[Trait("Category", "Unit")]
+
 public sealed class WindowQueueTests
 {
     private static TrainingWindow Window(TrainingWindowPool pool, float id)

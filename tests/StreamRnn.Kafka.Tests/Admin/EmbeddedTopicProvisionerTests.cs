@@ -4,6 +4,8 @@ using StreamRnn.Kafka.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Admin;
 
+[Trait("Category", "Integration")]
+
 public sealed class EmbeddedTopicProvisionerTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     [Fact]

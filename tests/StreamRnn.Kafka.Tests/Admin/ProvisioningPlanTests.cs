@@ -2,6 +2,8 @@ using StreamRnn.Kafka.Admin;
 
 namespace StreamRnn.Kafka.Tests.Admin;
 
+[Trait("Category", "Unit")]
+
 public sealed class ProvisioningPlanTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace StreamRnn.Kafka.Tests.Admin;
 /// The administrator's real-Kafka path against the embedded broker: metadata works there, CreateTopics does not,
 /// so these tests cover everything up to the CreateTopics request and how its failure is reported.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class TopicAdministratorTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     private AdminClientConfig Config => new() { BootstrapServers = fixture.BootstrapServers };

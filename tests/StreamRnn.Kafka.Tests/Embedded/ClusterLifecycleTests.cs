@@ -9,6 +9,7 @@ namespace StreamRnn.Kafka.Tests.Embedded;
 
 /// <summary>In <see cref="ClusterLifecycleCollection"/>: runs alone, so the thread counts are this class's own.</summary>
 [Collection(nameof(ClusterLifecycleCollection))]
+[Trait("Category", "Integration")]
 public sealed class ClusterLifecycleTests(ITestOutputHelper output)
 {
     private const int Cycles = 20;

@@ -5,6 +5,8 @@ using StreamRnn.Kafka.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 
+[Trait("Category", "Integration")]
+
 public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     private const int Partitions = 4;

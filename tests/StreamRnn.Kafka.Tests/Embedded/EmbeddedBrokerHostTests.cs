@@ -3,6 +3,8 @@ using StreamRnn.Kafka.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 
+[Trait("Category", "ExternalTool")]
+
 public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("streamrnn-broker-").FullName;

@@ -5,6 +5,8 @@ using StreamRnn.Kafka.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 
+[Trait("Category", "Integration")]
+
 public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);

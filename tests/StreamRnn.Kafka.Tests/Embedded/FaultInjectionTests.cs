@@ -6,6 +6,7 @@ using StreamRnn.Kafka.Tests.Support;
 namespace StreamRnn.Kafka.Tests.Embedded;
 
 /// <summary>Each test has its own cluster: faults must not leak into other tests.</summary>
+[Trait("Category", "Integration")]
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
     [Fact]

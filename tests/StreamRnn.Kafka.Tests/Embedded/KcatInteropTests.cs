@@ -6,6 +6,7 @@ using StreamRnn.Kafka.Tests.Support;
 namespace StreamRnn.Kafka.Tests.Embedded;
 
 /// <summary>kcat is another process with its own librdkafka (2.0.2): it sees the cluster as any outside client would.</summary>
+[Trait("Category", "ExternalTool")]
 public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);

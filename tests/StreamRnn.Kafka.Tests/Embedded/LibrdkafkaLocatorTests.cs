@@ -2,6 +2,8 @@ using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 
+[Trait("Category", "Unit")]
+
 public sealed class LibrdkafkaLocatorTests
 {
     [Fact]

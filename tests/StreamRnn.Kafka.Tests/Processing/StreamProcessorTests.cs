@@ -14,6 +14,7 @@ namespace StreamRnn.Kafka.Tests.Processing;
 /// with reasons, and a restart that restores every key's state from the changelog (and snapshots) so that it
 /// continues exactly as an uninterrupted run would.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class StreamProcessorTests : IDisposable
 {
     private const int Partitions = 3;

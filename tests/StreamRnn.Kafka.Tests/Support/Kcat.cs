@@ -13,7 +13,7 @@ internal static class Kcat
     {
         var path = Location.Value ?? throw new InvalidOperationException(
             "kcat is not installed (looked for /usr/bin/kcat and on PATH). These tests use it as an independent Kafka "
-            + "client: install the Debian package 'kcat' (see .ci/install-test-tools).");
+            + "client: install the Debian package 'kcat' (tests/install-test-tools.sh, which dotnet test runs, installs it as root).");
         var start = new ProcessStartInfo(path)
         {
             RedirectStandardInput = true,
