@@ -46,7 +46,11 @@ internal sealed class FeatureLayout
             var options = definition.Features[i];
             var slot = new FeatureSlot
             {
-                Transform = options.Transform, Field = options.Field, Over = options.Over ?? "", InputOffset = input, Width = options.Width,
+                Transform = options.Transform,
+                Field = options.Field,
+                Over = options.Over ?? "",
+                InputOffset = input,
+                Width = options.Width,
             };
             input += slot.Width;
             if (options.Transform == FeatureTransform.OneHot)

@@ -126,31 +126,31 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                             dAih[j] = dAhh[j] = d * (1 - c.HNew[j] * c.HNew[j]);
                             break;
                         case CellKind.Lstm:
-                        {
-                            double i = c.Act[j], f = c.Act[hidden + j], g = c.Act[2 * hidden + j], o = c.Act[3 * hidden + j];
-                            double tc = Math.Tanh(c.CNew[j]);
-                            double dc = dcNext[l][j] + d * o * (1 - tc * tc);
-                            dAih[j] = dc * g * i * (1 - i);
-                            dAih[hidden + j] = dc * c.CPrev[j] * f * (1 - f);
-                            dAih[2 * hidden + j] = dc * i * (1 - g * g);
-                            dAih[3 * hidden + j] = d * tc * o * (1 - o);
-                            dcPrev[j] = dc * f;
-                            break;
-                        }
+                            {
+                                double i = c.Act[j], f = c.Act[hidden + j], g = c.Act[2 * hidden + j], o = c.Act[3 * hidden + j];
+                                double tc = Math.Tanh(c.CNew[j]);
+                                double dc = dcNext[l][j] + d * o * (1 - tc * tc);
+                                dAih[j] = dc * g * i * (1 - i);
+                                dAih[hidden + j] = dc * c.CPrev[j] * f * (1 - f);
+                                dAih[2 * hidden + j] = dc * i * (1 - g * g);
+                                dAih[3 * hidden + j] = d * tc * o * (1 - o);
+                                dcPrev[j] = dc * f;
+                                break;
+                            }
 
                         default:
-                        {
-                            double r = c.Act[j], z = c.Act[hidden + j], n = c.Act[2 * hidden + j];
-                            double dn = d * (1 - z) * (1 - n * n);
-                            dAih[j] = dn * c.Ghn[j] * r * (1 - r);
-                            dAih[hidden + j] = d * (c.HPrev[j] - n) * z * (1 - z);
-                            dAih[2 * hidden + j] = dn;
-                            dAhh[j] = dAih[j];
-                            dAhh[hidden + j] = dAih[hidden + j];
-                            dAhh[2 * hidden + j] = dn * r;
-                            dhPrev[j] += d * z;
-                            break;
-                        }
+                            {
+                                double r = c.Act[j], z = c.Act[hidden + j], n = c.Act[2 * hidden + j];
+                                double dn = d * (1 - z) * (1 - n * n);
+                                dAih[j] = dn * c.Ghn[j] * r * (1 - r);
+                                dAih[hidden + j] = d * (c.HPrev[j] - n) * z * (1 - z);
+                                dAih[2 * hidden + j] = dn;
+                                dAhh[j] = dAih[j];
+                                dAhh[hidden + j] = dAih[hidden + j];
+                                dAhh[2 * hidden + j] = dn * r;
+                                dhPrev[j] += d * z;
+                                break;
+                            }
                     }
                 }
 
@@ -202,28 +202,28 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         switch (shape.Head)
         {
             case HeadKind.Linear:
-            {
-                double e = head[0] - target;
-                dHead[0] = 2 * weight * e;
-                return weight * e * e;
-            }
+                {
+                    double e = head[0] - target;
+                    dHead[0] = 2 * weight * e;
+                    return weight * e * e;
+                }
 
             case HeadKind.Gaussian:
-            {
-                double lv = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
-                double e = head[0] - target;
-                dHead[0] = weight * e * Math.Exp(-lv);
-                dHead[1] = head[1] > HeadOutput.MinLogVariance && head[1] < HeadOutput.MaxLogVariance
-                    ? weight * 0.5 * (1 - e * e * Math.Exp(-lv)) : 0;
-                return weight * 0.5 * (lv + e * e * Math.Exp(-lv));
-            }
+                {
+                    double lv = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+                    double e = head[0] - target;
+                    dHead[0] = weight * e * Math.Exp(-lv);
+                    dHead[1] = head[1] > HeadOutput.MinLogVariance && head[1] < HeadOutput.MaxLogVariance
+                        ? weight * 0.5 * (1 - e * e * Math.Exp(-lv)) : 0;
+                    return weight * 0.5 * (lv + e * e * Math.Exp(-lv));
+                }
 
             default:
-            {
-                double p = 1 / (1 + Math.Exp(-head[0]));
-                dHead[0] = weight * (p - target);
-                return weight * -(target * Math.Log(p) + (1 - target) * Math.Log(1 - p));
-            }
+                {
+                    double p = 1 / (1 + Math.Exp(-head[0]));
+                    dHead[0] = weight * (p - target);
+                    return weight * -(target * Math.Log(p) + (1 - target) * Math.Log(1 - p));
+                }
         }
     }
 

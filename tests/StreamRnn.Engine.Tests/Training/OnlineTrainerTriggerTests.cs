@@ -161,7 +161,12 @@ public sealed class OnlineTrainerTriggerTests
         using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
         using var trainer = new OnlineTrainer("p", new TrainingOptions
         {
-            WindowSteps = 4, BatchWindows = 4, TrainEveryWindows = 1000, QueueCapacity = 1000, HoldBackWindows = 16, WarmupWindows = 0,
+            WindowSteps = 4,
+            BatchWindows = 4,
+            TrainEveryWindows = 1000,
+            QueueCapacity = 1000,
+            HoldBackWindows = 16,
+            WarmupWindows = 0,
         }, registry, scheduler);
         trainer.StartTrigger();
 
