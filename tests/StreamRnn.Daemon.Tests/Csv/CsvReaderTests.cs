@@ -71,4 +71,31 @@ public sealed class CsvReaderTests
         var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow([]));
         Assert.Equal("q.csv, line 2: a quoted field is not closed.", exception.Message);
     }
+
+    [Fact]
+    public void Stops_an_unclosed_quote_at_the_field_limit_instead_of_buffering_the_file()
+    {
+        // An unclosed quote on line 2 followed by 3 Mi characters of rows: the reader fails at the 1 Mi field limit.
+        var rows = new System.Text.StringBuilder("a,b\n\"open,1\n");
+        while (rows.Length < 3 << 20)
+        {
+            rows.Append("12345,67890\n");
+        }
+
+        using var reader = CsvReader.FromReader(new StringReader(rows.ToString()), "big.csv");
+
+        var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow([]));
+        Assert.Equal("big.csv, line 2: a field is longer than 1,048,576 characters (an unclosed quote?).", exception.Message);
+    }
+
+    [Fact]
+    public void Accepts_a_field_of_exactly_the_limit()
+    {
+        var text = "a\n" + new string('x', CsvReader.MaxFieldLength) + "\n";
+        using var reader = CsvReader.FromReader(new StringReader(text), "edge.csv");
+        var fields = new List<string>();
+
+        Assert.True(reader.TryReadRow(fields));
+        Assert.Equal(CsvReader.MaxFieldLength, fields[0].Length);
+    }
 }
