@@ -2,7 +2,7 @@ using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Core.Tests;
 
-/// <summary>Both ways of computing the CRC agree with the textbook bit-at-a-time definition, whatever the length.</summary>
+/// <summary>The checksum agrees with the textbook bit-at-a-time definition, whatever the length.</summary>
 [Trait("Category", "Unit")]
 public sealed class Crc32Tests
 {
@@ -42,21 +42,12 @@ public sealed class Crc32Tests
         new Random(length).NextBytes(data);
         uint expected = Reference(data);
         Assert.Equal(expected, Crc32.Compute(data));
-        Assert.Equal(expected, Crc32.Finish(Crc32.Append(Crc32.Initial, data)));
     }
 
     [Fact]
-    public void Known_answer_and_chaining_at_every_split()
+    public void Known_answer()
     {
         // The CRC-32 check value of "123456789" (zlib, IEEE 802.3).
         Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
-        var data = new byte[37];
-        new Random(5).NextBytes(data);
-        uint whole = Crc32.Compute(data);
-        for (int split = 0; split <= data.Length; split++)
-        {
-            uint crc = Crc32.Append(Crc32.Initial, data.AsSpan(0, split));
-            Assert.Equal(whole, Crc32.Finish(Crc32.Append(crc, data.AsSpan(split))));
-        }
     }
 }

@@ -109,7 +109,10 @@ internal static class ModelFileFormat
 
         var body = new byte[needed];
         ReadOrThrowTruncated(source, body, "the parameters and checksum");
-        uint crc = Crc32.Finish(Crc32.Append(Crc32.Append(Crc32.Initial, header), body.AsSpan(0, 4 * count)));
+        var running = new System.IO.Hashing.Crc32();
+        running.Append(header);
+        running.Append(body.AsSpan(0, 4 * count));
+        uint crc = running.GetCurrentHashAsUInt32();
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(body.AsSpan(4 * count));
         if (crc != stored)
         {
