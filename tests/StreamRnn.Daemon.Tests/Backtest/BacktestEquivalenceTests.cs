@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -35,7 +36,7 @@ public sealed class BacktestEquivalenceTests
             .ToList();
         var records = rows.Select((r, offset) => new InputRecord(0, offset, r.Time, ReadOnlyMemory<byte>.Empty, encoder.Encode(r.Fields).ToArray())).ToArray();
         var runtime = new PipelineRuntime(definition, ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed),
-            new ManualTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)), null);
+            new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero)), null);
         var sink = new JsonSink();
         runtime.Process(records, sink);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Engine.Health;
 
@@ -21,7 +22,7 @@ public sealed class HealthBoardTests
     [Fact]
     public void Ready_only_when_every_component_is_healthy()
     {
-        var board = new HealthBoard(new ManualTimeProvider(Start));
+        var board = new HealthBoard(new FakeTimeProvider(Start));
         board.ReportHealthy("broker", "embedded");
         board.ReportUnhealthy("processing", "restoring partitions");
 
@@ -42,7 +43,7 @@ public sealed class HealthBoardTests
     [Fact]
     public void Since_moves_only_when_health_flips()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var board = new HealthBoard(clock);
         board.ReportUnhealthy("loop", "starting");
         clock.Advance(TimeSpan.FromSeconds(5));

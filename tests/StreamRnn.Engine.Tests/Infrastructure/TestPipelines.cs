@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Text;
 using StreamRnn.Core;
@@ -47,7 +48,7 @@ internal static class TestPipelines
         ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed, version);
 
     public static PipelineRuntime Runtime(PipelineDefinition definition, TimeProvider? time = null, StreamRnnMetrics? metrics = null) =>
-        new(definition, Weights(definition), time ?? new ManualTimeProvider(Start), metrics);
+        new(definition, Weights(definition), time ?? new FakeTimeProvider(Start), metrics);
 
     /// <summary>
     /// <paramref name="count"/> stock records over <paramref name="keys"/> symbols in a fixed pseudo-random

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 
 namespace StreamRnn.Engine.Tests;
@@ -14,7 +15,7 @@ public sealed class StateBoundsTests
     {
         var definition = TestPipelines.Sensors();
         definition.State.IdleTtl = TimeSpan.FromHours(1);
-        var time = new ManualTimeProvider(TestPipelines.Start);
+        var time = new FakeTimeProvider(TestPipelines.Start);
         var runtime = TestPipelines.Runtime(definition, time);
         var sink = new RecordingSink();
         runtime.Process([Reading("a", 0), Reading("b", 1)], sink);
