@@ -45,6 +45,7 @@ internal static class DaemonServiceRegistration
         services.AddSingleton<HealthBoard>();
         services.AddSingleton(_ => new StreamRnnMetrics(Metrics.DefaultFactory));
         services.AddSingleton<KafkaConnection>();
+        services.AddSingleton<Http.ApiKeyAuthenticator>();
         services.AddSingleton(provider => PipelineCatalog.Load(
             provider.GetRequiredService<IOptions<PipelineSourceOptions>>().Value,
             provider.GetRequiredService<IHostEnvironment>().ContentRootPath));
