@@ -76,6 +76,11 @@ public sealed class ModelRecordScreen
         {
             contribution = ModelRecord.Decode(key, value, shape);
         }
+        catch (ModelFormatException e) when (e.Message.StartsWith("Non-finite", StringComparison.Ordinal))
+        {
+            // The reader refuses NaN and ∞ itself (after the checksum passed): a well-formed record of bad weights.
+            return Reject(4, e.Message, out reason, out detail);
+        }
         catch (Exception e) when (e is ModelFormatException or EndOfStreamException or InvalidDataException or ArgumentException)
         {
             return Reject(2, e.Message, out reason, out detail);
