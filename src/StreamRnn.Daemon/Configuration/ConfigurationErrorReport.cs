@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace StreamRnn.Daemon.Configuration;
 
 /// <summary>Turns the exceptions that start-up validation and binding throw into one line per problem.</summary>
-internal static class ConfigurationErrorReport
+internal static partial class ConfigurationErrorReport
 {
     /// <summary>True when <paramref name="exception"/> is (or wraps only) configuration errors.</summary>
     public static bool TryDescribe(Exception exception, out IReadOnlyList<string> problems)
@@ -30,12 +30,27 @@ internal static class ConfigurationErrorReport
 
                 return all;
             case InvalidOperationException binding when IsBinderError(binding):
-                lines.Add(binding.Message);
+                lines.Add(WithoutValue(binding.Message));
                 return true;
             default:
                 return false;
         }
     }
+
+    /// <summary>
+    /// The binder's conversion failure quotes the value; it is rewritten to "Setting: cannot be read as TYPE" (a value
+    /// may be a secret). Other binder messages name keys only.
+    /// </summary>
+    private static string WithoutValue(string message)
+    {
+        var match = ConversionFailure().Match(message);
+        return match.Success
+            ? SettingMessage.Format(match.Groups["setting"].Value, $"cannot be read as {match.Groups["type"].Value}")
+            : message;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to convert configuration value .* at '(?<setting>[^']*)' to type '(?<type>[^']*)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex ConversionFailure();
 
     /// <summary>
     /// The binder's conversion failure ("Failed to convert configuration value 'x' at 'Delivery:Mode' to type …")

@@ -18,6 +18,6 @@ internal sealed class DefinedEnumAttribute : ValidationAttribute
 
         var setting = SettingMessage.SettingOf(validationContext);
         var names = value is Enum e ? string.Join(", ", Enum.GetNames(e.GetType())) : "a named value";
-        return new ValidationResult(SettingMessage.Format(setting, value, $"must be one of {names}"));
+        return new ValidationResult(SettingMessage.Format(setting, $"must be one of {names}"));
     }
 }

@@ -31,8 +31,8 @@ internal sealed class KafkaOptionsCrossFieldValidator : IValidateOptions<KafkaOp
             {
                 if (!IsHostAndPort(server))
                 {
-                    failures.Add(SettingMessage.Format("Kafka:BootstrapServers", options.BootstrapServers,
-                        $"'{server}' is not host:port (a list is comma-separated; leave empty for the embedded broker)"));
+                    failures.Add(SettingMessage.Format("Kafka:BootstrapServers",
+                        "has an entry that is not host:port (a list is comma-separated; leave empty for the embedded broker)"));
                     break;
                 }
             }

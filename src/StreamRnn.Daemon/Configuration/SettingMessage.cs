@@ -1,17 +1,15 @@
-using System.Collections;
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 
 namespace StreamRnn.Daemon.Configuration;
 
 /// <summary>
-/// Formats validation errors the same way everywhere, <c>Section:Key = value: problem</c>, matching
-/// <see cref="Engine.PipelineDefinition.Validate"/>, so every start-up error names the setting and its value.
+/// Formats validation errors the same way everywhere, <c>Section:Key: problem</c>, matching
+/// <see cref="Engine.PipelineDefinition.Validate"/>. A message names the setting, never its value: a value may be a
+/// secret (a password typed under the wrong key, an API key), and start-up errors go to stderr and log collectors.
 /// </summary>
 internal static class SettingMessage
 {
-    public static string Format(string setting, object? value, string problem) =>
-        $"{setting} = {Show(value)}: {problem}";
+    public static string Format(string setting, string problem) => $"{setting}: {problem}";
 
     /// <summary>The full setting name of the member being validated.</summary>
     public static string SettingOf(ValidationContext context)
@@ -21,14 +19,4 @@ internal static class SettingMessage
             ? $"{section.SectionPath}:{member}"
             : member;
     }
-
-    public static string Show(object? value) => value switch
-    {
-        null => "(not set)",
-        string { Length: 0 } => "\"\"",
-        string text => $"'{text}'",
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        IEnumerable sequence => $"[{string.Join(", ", sequence.Cast<object?>().Select(Show))}]",
-        _ => value.ToString() ?? "",
-    };
 }

@@ -28,6 +28,6 @@ internal sealed class SettingRangeAttribute(double minimum, double maximum) : Va
 
         var setting = SettingMessage.SettingOf(validationContext);
         return new ValidationResult(
-            SettingMessage.Format(setting, value, $"must be between {Minimum.ToString(CultureInfo.InvariantCulture)} and {Maximum.ToString(CultureInfo.InvariantCulture)}"));
+            SettingMessage.Format(setting, $"must be between {Minimum.ToString(CultureInfo.InvariantCulture)} and {Maximum.ToString(CultureInfo.InvariantCulture)}"));
     }
 }

@@ -14,6 +14,6 @@ internal sealed class SettingRequiredAttribute : ValidationAttribute
         }
 
         var setting = SettingMessage.SettingOf(validationContext);
-        return new ValidationResult(SettingMessage.Format(setting, value, "is required"));
+        return new ValidationResult(SettingMessage.Format(setting, "is required"));
     }
 }

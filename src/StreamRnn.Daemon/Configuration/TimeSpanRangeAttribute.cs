@@ -20,6 +20,6 @@ internal sealed class TimeSpanRangeAttribute(string minimum, string maximum) : V
 
         var setting = SettingMessage.SettingOf(validationContext);
         return new ValidationResult(
-            SettingMessage.Format(setting, value, $"must be between {Minimum:c} and {Maximum:c}"));
+            SettingMessage.Format(setting, $"must be between {Minimum:c} and {Maximum:c}"));
     }
 }

@@ -11,7 +11,8 @@ namespace StreamRnn.Daemon.Configuration;
 /// </summary>
 /// <remarks>
 /// The binder's own <c>ErrorOnUnknownConfiguration</c> throws an exception naming a C# type, and for nested
-/// objects only a generic "binding has failed"; this names the full setting path, its value and the keys that
+/// objects only a generic "binding has failed"; this names the full setting path (never its value: a password typed under a misspelt key must not reach stderr)
+/// and the keys that
 /// level does have. Dictionaries (<c>Kafka:ClientConfig</c>) take any key; lists are checked element by element.
 /// </remarks>
 internal sealed class UnknownSettingsValidator<TOptions>(IConfiguration configuration, string section) : IValidateOptions<TOptions>
@@ -55,7 +56,7 @@ internal sealed class UnknownSettingsValidator<TOptions>(IConfiguration configur
             if (property is null)
             {
                 var level = node.Path.Length == 0 ? "the top level" : node.Path;
-                failures.Add(SettingMessage.Format(child.Path, child.Value,
+                failures.Add(SettingMessage.Format(child.Path,
                     $"unknown setting; {level} has {string.Join(", ", properties.Select(p => p.Name))}"));
             }
             else

@@ -22,6 +22,7 @@ internal static class DaemonServiceRegistration
         AddSection<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.SectionName);
         AddSection<DemoOptions, DemoOptionsValidator>(services, configuration, DemoOptions.SectionName);
         AddSection<ShutdownOptions, ShutdownOptionsValidator>(services, configuration, ShutdownOptions.SectionName);
+        AddSection<ModelTopicOptions, ModelTopicOptionsValidator>(services, configuration, ModelTopicOptions.SectionName);
 
         // Logging also holds Microsoft's LogLevel settings, so only Format is read from it, and unknown keys are fine.
         services.AddOptions<LogFormatOptions>()
@@ -45,6 +46,7 @@ internal static class DaemonServiceRegistration
         services.AddSingleton<HealthBoard>();
         services.AddSingleton(_ => new StreamRnnMetrics(Metrics.DefaultFactory));
         services.AddSingleton<KafkaConnection>();
+        services.AddSingleton<Http.ApiKeyAuthenticator>();
         services.AddSingleton(provider => PipelineCatalog.Load(
             provider.GetRequiredService<IOptions<PipelineSourceOptions>>().Value,
             provider.GetRequiredService<IHostEnvironment>().ContentRootPath));

@@ -10,12 +10,15 @@ namespace StreamRnn.Daemon.Http;
 
 /// <summary>
 /// The daemon's HTTP surface on one port: <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/info</c> and the
-/// read-only pipeline queries. Liveness and readiness are separate: a process restoring state is alive but not ready.
+/// pipeline queries. Liveness and readiness are separate: a process restoring state is alive but not ready. Every
+/// request passes <see cref="RequestGuard"/> first; key queries and the model restore need the API key
+/// (<see cref="ApiKeyRequired"/>), and <c>/info</c> shows paths and the Kafka connection only to a caller that has it.
 /// </summary>
 internal static class DaemonEndpoints
 {
     public static void MapDaemonEndpoints(this WebApplication app)
     {
+        app.UseMiddleware<RequestGuard>();
         app.MapMetrics("/metrics");
         app.MapGet("/healthz", () => Results.Text("alive\n"));
         app.MapGet("/readyz", (HealthBoard board) =>
@@ -27,10 +30,10 @@ internal static class DaemonEndpoints
             return Results.Json(body, statusCode: snapshot.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/info", Info);
-        app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync);
+        app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync).AddEndpointFilter<ApiKeyRequired>();
         app.MapGet("/pipelines/{name}/model", QueryModelAsync);
         app.MapGet("/pipelines/{name}/accuracy", QueryAccuracyAsync);
-        app.MapPost("/pipelines/{name}/model/restore", RestorePreviousModel);
+        app.MapPost("/pipelines/{name}/model/restore", RestorePreviousModel).AddEndpointFilter<ApiKeyRequired>();
     }
 
     private static InfoResponse Info(
@@ -38,18 +41,23 @@ internal static class DaemonEndpoints
         IOptions<KafkaOptions> kafkaOptions,
         IOptions<DeliveryOptions> delivery,
         PipelineCatalog catalog,
-        IHostEnvironment environment)
+        IHostEnvironment environment,
+        ApiKeyAuthenticator authenticator,
+        HttpContext context)
     {
         var version = typeof(DaemonEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+        // Where the daemon runs and which cluster it talks to help an attacker more than an unauthenticated reader.
+        bool full = authenticator.IsAuthenticated(context);
         return new InfoResponse(
             version,
             environment.EnvironmentName,
-            environment.ContentRootPath,
-            kafka.BootstrapServers,
+            full ? environment.ContentRootPath : null,
+            full ? kafka.BootstrapServers : null,
             kafka.IsEmbedded,
             delivery.Value.Mode.ToString(),
             kafkaOptions.Value.GroupId,
-            ClientConfigRedaction.Redact(kafka.ClientConfig),
+            full ? ClientConfigRedaction.Redact(kafka.ClientConfig) : null,
             [.. catalog.Pipelines.Select(p => new PipelineInfo(
                 p.Definition.Name,
                 p.Source,

@@ -69,7 +69,7 @@ public sealed class PipelineCatalog
 
         if (loaded.Count == 0 && errors.Count == 0)
         {
-            errors.Add(SettingMessage.Format("PipelineFiles", options.PipelineFiles,
+            errors.Add(SettingMessage.Format("PipelineFiles",
                 $"matched no file under {contentRoot} and Pipelines is empty: configure at least one pipeline"));
         }
 
@@ -100,7 +100,7 @@ public sealed class PipelineCatalog
                 }
                 else
                 {
-                    errors.Add(SettingMessage.Format("PipelineFiles", patterns, $"file '{full}' does not exist"));
+                    errors.Add(SettingMessage.Format("PipelineFiles", $"names a file that does not exist: {full}"));
                 }
 
                 continue;
@@ -126,7 +126,7 @@ public sealed class PipelineCatalog
             var value = select(pipeline.Definition);
             if (!seen.TryAdd(value, pipeline.Source))
             {
-                errors.Add(SettingMessage.Format($"{pipeline.Source}:{setting}", value, $"is also used by {seen[value]}: pipelines need distinct values"));
+                errors.Add(SettingMessage.Format($"{pipeline.Source}:{setting}", $"has the same value as in {seen[value]}: pipelines need distinct values"));
             }
         }
     }

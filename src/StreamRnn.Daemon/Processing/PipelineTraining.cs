@@ -58,8 +58,15 @@ internal sealed class PipelineTraining : IDisposable
     /// (versions made here) and listener (versions of other instances, merged or followed as configured).
     /// </summary>
     public void StartTrainer(string instanceId, IProducer<byte[], byte[]> modelProducer, ConsumerConfig consumerConfig,
-        int modelTopicPartitions, StreamRnnMetrics metrics)
+        int modelTopicPartitions, StreamRnnMetrics metrics, string signingKey = "")
     {
+        // Without a key, anyone who can write the model topic decides what this pipeline predicts: said at every start.
+        var signer = string.IsNullOrEmpty(signingKey) ? null : new ModelRecordSigner(signingKey);
+        if (signer is null)
+        {
+            ProcessingLog.ModelTopicUnsigned(logger, definition.Name, definition.ModelTopic);
+        }
+
         var trainer = new OnlineTrainer(definition.Name, definition.Training, Registry, TaskPoolScheduler.Default, metrics, instanceId);
         Trainer = trainer;
         if (trainer.Trains)
@@ -84,7 +91,7 @@ internal sealed class PipelineTraining : IDisposable
 
         subscriptions.Add(store.PersistPromotions(Registry,
             (promotion, error) => ProcessingLog.ModelSaveFailed(logger, definition.Name, promotion.Weights.Version, error.Message)));
-        var publisher = new ModelTopicPublisher(modelProducer, definition.Name, definition.ModelTopic, instanceId, logger);
+        var publisher = new ModelTopicPublisher(modelProducer, definition.Name, definition.ModelTopic, instanceId, logger, signer);
         subscriptions.Add(Registry.Promotions.Subscribe(
             promotion =>
             {
@@ -93,7 +100,8 @@ internal sealed class PipelineTraining : IDisposable
                 publisher.OnPromoted(promotion);
             },
             error => ProcessingLog.ModelSaveFailed(logger, definition.Name, -1, error.Message)));
-        listener = new ModelTopicListener(consumerConfig, definition.ModelTopic, instanceId, Registry.Shape, trainer.Receive, logger);
+        var screen = new ModelRecordScreen(Registry.Shape, signer, metrics, definition.Name);
+        listener = new ModelTopicListener(consumerConfig, definition.ModelTopic, instanceId, screen, trainer.Receive, logger);
         listener.Start(modelTopicPartitions);
         trainer.Start();
     }

@@ -2,6 +2,9 @@ namespace StreamRnn.Daemon.Processing;
 
 internal static partial class ProcessingLog
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: ModelTopic:SigningKey is not set: versions on {Topic} are published unsigned and unsigned versions are accepted, so anyone who can write that topic can change the predictions (see docs/operations.md, Security)")]
+    public static partial void ModelTopicUnsigned(ILogger logger, string pipeline, string topic);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Pipeline {Pipeline}: {Cell} H={Hidden}×{Layers} {Head} head, {Parameters} parameters, weights version {Version}")]
     public static partial void PipelineReady(ILogger logger, string pipeline, string cell, int hidden, int layers, string head, int parameters, long version);
 

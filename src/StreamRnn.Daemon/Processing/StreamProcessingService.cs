@@ -26,6 +26,7 @@ internal sealed class StreamProcessingService(
     IOptions<StateDirectoryOptions> state,
     IOptions<DeliveryOptions> delivery,
     IOptions<ShutdownOptions> shutdown,
+    IOptions<ModelTopicOptions> modelTopic,
     IHostEnvironment environment,
     IHostApplicationLifetime lifetime,
     HealthBoard health,
@@ -159,7 +160,7 @@ internal sealed class StreamProcessingService(
             partitions = TopicMetadataReader.ReadPartitionCount(admin, definition.ModelTopic, TimeSpan.FromSeconds(10)) ?? 1;
         }
 
-        training.StartTrainer(instanceId, modelProducer, consumerConfig, partitions, metrics);
+        training.StartTrainer(instanceId, modelProducer, consumerConfig, partitions, metrics, modelTopic.Value.SigningKey);
         return training;
     }
 

@@ -75,7 +75,7 @@ public sealed class AlertOptions
         var errors = new List<string>();
 
         void Error(string setting, object? value, string problem) =>
-            errors.Add($"{settingPrefix}:{setting} = {Show(value)}: {problem}");
+            errors.Add(SettingProblem.Format($"{settingPrefix}:{setting}", value, problem));
 
         if (string.IsNullOrWhiteSpace(Event) || Event.Length > 64)
         {

@@ -91,7 +91,7 @@ public sealed class PipelineDefinition
 
     /// <summary>
     /// Checks every setting. Each error names the setting (prefixed with <paramref name="settingPrefix"/>,
-    /// by default "Pipelines:&lt;Name&gt;") and its value, e.g. "Pipelines:stocks:Model:HiddenSize = 0: must be
+    /// by default "Pipelines:&lt;Name&gt;"), never its value, e.g. "Pipelines:stocks:Model:HiddenSize: must be
     /// between 1 and 4096". An empty list means valid.
     /// </summary>
     public IReadOnlyList<string> Validate(string? settingPrefix = null)
@@ -100,11 +100,12 @@ public sealed class PipelineDefinition
         string prefix = settingPrefix ?? $"Pipelines:{(string.IsNullOrEmpty(Name) ? "?" : Name)}";
 
         void Error(string setting, object? value, string problem) =>
-            errors.Add($"{prefix}:{setting} = {Show(value)}: {problem}");
+            errors.Add(SettingProblem.Format($"{prefix}:{setting}", value, problem));
 
-        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || !IsTopicLike(Name))
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 100 || !IsTopicLike(Name) || Name is "." or "..")
         {
-            Error(nameof(Name), Name, "must be 1 to 100 characters of letters, digits, '.', '_' or '-'");
+            // The name becomes a directory of the state directory: "." and ".." would escape or share it.
+            Error(nameof(Name), Name, "must be 1 to 100 characters of letters, digits, '.', '_' or '-', and not '.' or '..'");
         }
 
         CheckTopic(nameof(InputTopic), InputTopic, required: true);

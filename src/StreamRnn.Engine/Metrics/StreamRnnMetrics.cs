@@ -64,6 +64,9 @@ public sealed class StreamRnnMetrics
             "Trained weight versions promoted to inference.", ["pipeline"]);
         ModelRejections = factory.CreateCounter("streamrnn_model_rejections_total",
             "Trained weight versions not promoted, by reason.", ["pipeline", "reason"]);
+        ModelRecordsRejected = factory.CreateCounter("streamrnn_model_records_rejected_total",
+            "Model-topic records not handed to the trainer, by reason (unsigned, bad_signature, malformed, version, " +
+            "non_finite, magnitude, too_many_sources).", ["pipeline", "reason"]);
         TrainingLoss = factory.CreateGauge("streamrnn_training_loss", "Mean loss of the last training round.", ["pipeline"]);
         TrainingWindows = factory.CreateCounter("streamrnn_training_windows_total",
             "Completed windows handed to the trainer.", ["pipeline"]);
@@ -110,6 +113,7 @@ public sealed class StreamRnnMetrics
     public Gauge ModelVersion { get; }
     public Counter ModelPromotions { get; }
     public Counter ModelRejections { get; }
+    public Counter ModelRecordsRejected { get; }
     public Gauge TrainingLoss { get; }
     public Counter TrainingWindows { get; }
     public Counter TrainingWindowsDropped { get; }

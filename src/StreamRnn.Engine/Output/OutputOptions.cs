@@ -30,7 +30,7 @@ public sealed class OutputOptions
         if (WarmupTargets is < 0 or > MaxWarmupTargets)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{settingPrefix}:{nameof(WarmupTargets)} = {WarmupTargets}: must be between 0 and {MaxWarmupTargets}"));
+                $"{settingPrefix}:{nameof(WarmupTargets)}: must be between 0 and {MaxWarmupTargets}"));
         }
 
         return errors;

@@ -15,9 +15,13 @@ namespace StreamRnn.Engine;
 /// model-&lt;version&gt;.srnn always name the same parameters. A promoted version at or below the highest issued one
 /// is renumbered to the next; a restore re-issues the earlier parameters under a new number (so a restart, which
 /// loads the highest version on disk, comes back with the restored weights, not the ones restored away from).
+/// Versions are capped at <see cref="MaxVersion"/> (2^62), so issuing the next one can never overflow.
 /// </remarks>
 public sealed class ModelRegistry : IDisposable
 {
+    /// <summary>The highest version number a registry accepts or issues.</summary>
+    public const long MaxVersion = 1L << 62;
+
     private readonly Lock _gate = new();
     private readonly List<ModelWeights> _history = [];
     private readonly Subject<ModelPromotion> _promotions = new();
@@ -39,6 +43,7 @@ public sealed class ModelRegistry : IDisposable
             throw new ArgumentException("Scratch weights change in place and cannot be a champion.", nameof(initial));
         }
 
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(initial.Version, MaxVersion, nameof(initial));
         KeepVersions = keepVersions;
         _current = initial;
         _latestVersion = initial.Version;
@@ -59,7 +64,7 @@ public sealed class ModelRegistry : IDisposable
     public long LatestVersion => Interlocked.Read(ref _latestVersion);
 
     /// <summary>The number the next promoted version will get unless it brings a higher one.</summary>
-    public long NextVersion => LatestVersion + 1;
+    public long NextVersion => Math.Min(LatestVersion, MaxVersion - 1) + 1;
 
     /// <summary>
     /// Every change of champion, in order, raised on the thread that made it (while holding the registry's lock,
@@ -92,6 +97,7 @@ public sealed class ModelRegistry : IDisposable
         IReadOnlyList<MergeInput>? mergedFrom = null)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(candidate.Version, MaxVersion, nameof(candidate));
         if (candidate.IsScratch)
         {
             throw new ArgumentException("Scratch weights change in place and cannot be promoted; make a snapshot (ModelWeights.FromParameters).", nameof(candidate));
@@ -114,7 +120,7 @@ public sealed class ModelRegistry : IDisposable
             long origin = candidate.Version;
             var weights = candidate.Version > _latestVersion
                 ? candidate
-                : ModelWeights.FromParameters(candidate.Shape, candidate.Parameters, _latestVersion + 1);
+                : ModelWeights.FromParameters(candidate.Shape, candidate.Parameters, IssueNext());
             return Install(weights, source, origin, windowsTrained, validationLoss, championLoss, mergedFrom);
         }
     }
@@ -133,10 +139,11 @@ public sealed class ModelRegistry : IDisposable
                 return null;
             }
 
+            long version = IssueNext();
             _history.RemoveAt(_history.Count - 1);
             var previous = _history[^1];
             _history.RemoveAt(_history.Count - 1);
-            var reissued = ModelWeights.FromParameters(previous.Shape, previous.Parameters, _latestVersion + 1);
+            var reissued = ModelWeights.FromParameters(previous.Shape, previous.Parameters, version);
             return Install(reissued, ModelSource.Restored, previous.Version, 0, double.NaN, double.NaN);
         }
     }
@@ -154,6 +161,15 @@ public sealed class ModelRegistry : IDisposable
             _promotions.OnCompleted();
             _promotions.Dispose();
         }
+    }
+
+    /// <summary>The next version number; throws rather than wrap when the cap is reached (2^62 promotions away).</summary>
+    private long IssueNext()
+    {
+        long next = checked(_latestVersion + 1);
+        return next <= MaxVersion
+            ? next
+            : throw new InvalidOperationException($"Model versions are exhausted: {MaxVersion} was issued.");
     }
 
     private ModelPromotion Install(ModelWeights weights, ModelSource source, long origin, long windowsTrained,

@@ -53,6 +53,9 @@ public sealed class OnlineTrainer : IDisposable
     private readonly ModelShape _shape;
     private readonly Lock _roundGate = new();
     private readonly Lock _arrivalGate = new();
+    /// <summary>Most instances whose received versions a Merge-mode trainer keeps between rounds.</summary>
+    public const int MaxReceivedInstances = 256;
+
     private readonly Lock _receivedGate = new();
     private readonly Subject<Unit> _arrivals = new();
     private readonly Subject<TrainingRoundResult> _rounds = new();
@@ -148,6 +151,18 @@ public sealed class OnlineTrainer : IDisposable
 
     /// <summary>The windows waiting for the next round.</summary>
     public WindowQueue Queue { get; }
+
+    /// <summary>Merge mode: versions received from other instances waiting for the next round (at most <see cref="MaxReceivedInstances"/>).</summary>
+    public int ReceivedPending
+    {
+        get
+        {
+            lock (_receivedGate)
+            {
+                return _received.Count;
+            }
+        }
+    }
 
     /// <summary>False on a Follow-mode non-leader, which adopts versions instead of training.</summary>
     public bool Trains => _merger.Trains;
@@ -386,7 +401,8 @@ public sealed class OnlineTrainer : IDisposable
 
     /// <summary>
     /// A version published by another instance (from the model topic). Follow mode: adopted at once if it is the
-    /// leader's and newer. Merge mode: kept and averaged in at the start of the next round. Local mode: ignored.
+    /// leader's and newer. Merge mode: kept (the newest per instance, at most <see cref="MaxReceivedInstances"/>
+    /// instances) and averaged in at the start of the next round. Local mode: ignored.
     /// Thread-safe.
     /// </summary>
     public void Receive(ModelContribution contribution)
@@ -407,7 +423,20 @@ public sealed class OnlineTrainer : IDisposable
             case TrainingMode.Merge:
                 lock (_receivedGate)
                 {
-                    _received.Add(contribution);
+                    // Bounded: only the newest version of each instance is averaged in, so only that one is kept, and
+                    // at most MaxReceivedInstances instances (a flood of records cannot grow memory between rounds).
+                    int index = _received.FindIndex(c => string.Equals(c.InstanceId, contribution.InstanceId, StringComparison.Ordinal));
+                    if (index >= 0)
+                    {
+                        if (contribution.Weights.Version > _received[index].Weights.Version)
+                        {
+                            _received[index] = contribution;
+                        }
+                    }
+                    else if (_received.Count < MaxReceivedInstances)
+                    {
+                        _received.Add(contribution);
+                    }
                 }
 
                 break;

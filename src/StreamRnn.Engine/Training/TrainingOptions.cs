@@ -90,7 +90,7 @@ public sealed class TrainingOptions
         var errors = new List<string>();
 
         void Error(string setting, object? value, string problem) =>
-            errors.Add($"{settingPrefix}:{setting} = {Show(value)}: {problem}");
+            errors.Add(SettingProblem.Format($"{settingPrefix}:{setting}", value, problem));
 
         void Range(string setting, long value, long min, long max)
         {

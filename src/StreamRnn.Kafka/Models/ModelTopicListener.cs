@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Core;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Processing;
 
@@ -8,21 +7,21 @@ namespace StreamRnn.Kafka.Models;
 
 /// <summary>
 /// Follows a pipeline's model topic from its beginning on a thread of its own and hands every other instance's
-/// version to a callback (the trainer's Receive, which merges or follows as configured). No consumer group: every
-/// instance reads every version.
+/// version that passes the <see cref="ModelRecordScreen"/> (signature, shape, version, weights) to a callback (the
+/// trainer's Receive, which merges or follows as configured). No consumer group: every instance reads every version.
 /// </summary>
 public sealed class ModelTopicListener : IDisposable
 {
     private readonly IConsumer<byte[], byte[]> consumer;
     private readonly string topic;
     private readonly string instanceId;
-    private readonly ModelShape shape;
+    private readonly ModelRecordScreen screen;
     private readonly Action<ModelContribution> received;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly Thread thread;
 
-    public ModelTopicListener(ConsumerConfig baseConfig, string topic, string instanceId, ModelShape shape,
+    public ModelTopicListener(ConsumerConfig baseConfig, string topic, string instanceId, ModelRecordScreen screen,
         Action<ModelContribution> received, ILogger logger)
     {
         var config = new ConsumerConfig(new Dictionary<string, string>(baseConfig))
@@ -37,7 +36,7 @@ public sealed class ModelTopicListener : IDisposable
             .Build();
         this.topic = topic;
         this.instanceId = instanceId;
-        this.shape = shape;
+        this.screen = screen;
         this.received = received;
         this.logger = logger;
         thread = new Thread(Run) { Name = $"streamrnn-models-{topic}", IsBackground = true };
@@ -77,16 +76,18 @@ public sealed class ModelTopicListener : IDisposable
                 continue;
             }
 
-            try
+            byte[]? signature = result.Message.Headers is { } headers
+                && headers.TryGetLastBytes(ModelRecordSigner.HeaderName, out var bytes) ? bytes : null;
+            var contribution = screen.Screen(result.Message.Key, result.Message.Value, signature, out var reason, out var detail);
+            if (contribution is null)
             {
-                var contribution = ModelRecord.Decode(result.Message.Key, result.Message.Value, shape);
-                Received++;
-                received(contribution);
+                ModelLog.Rejected(logger, topic, result.Partition.Value, result.Offset.Value,
+                    ModelRecordScreen.SourceOf(result.Message.Key), reason, detail);
+                continue;
             }
-            catch (ModelFormatException e)
-            {
-                ModelLog.Skipped(logger, topic, result.Offset.Value, e.Message);
-            }
+
+            Received++;
+            received(contribution);
         }
     }
 

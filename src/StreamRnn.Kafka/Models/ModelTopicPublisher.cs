@@ -16,7 +16,9 @@ namespace StreamRnn.Kafka.Models;
 /// restarts from 0 at each Merged one (a merged version carries no training of its own yet). Promotions arrive in
 /// order on one thread at a time (<see cref="ModelRegistry.Promotions"/>), so the sum needs no lock.
 /// </remarks>
-public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, string pipeline, string topic, string instanceId, ILogger logger)
+/// <param name="signer">Signs every record (header <see cref="ModelRecordSigner.HeaderName"/>); null publishes unsigned records.</param>
+public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, string pipeline, string topic, string instanceId, ILogger logger,
+    ModelRecordSigner? signer = null)
 {
     /// <summary>Header of a merged version's record: the averaged versions as "instance:version:windows,…", local first.</summary>
     public const string MergedFromHeader = "streamrnn.merged-from";
@@ -43,12 +45,17 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
 
         long windows = windowsSinceMerge;
         var value = ModelRecord.Encode(promotion.Weights, windows);
-        var message = new Message<byte[], byte[]> { Key = key, Value = value };
+        var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = new Headers() };
         string mergedFrom = string.Join(',', promotion.MergedFrom);
         if (mergedFrom.Length > 0)
         {
             // Provenance for operators and tools (kcat -f '%h'); instances do not need it to merge.
-            message.Headers = new Headers { { MergedFromHeader, Encoding.UTF8.GetBytes(mergedFrom) } };
+            message.Headers.Add(MergedFromHeader, Encoding.UTF8.GetBytes(mergedFrom));
+        }
+
+        if (signer is not null)
+        {
+            message.Headers.Add(ModelRecordSigner.HeaderName, signer.Sign(key, value));
         }
 
         producer.Produce(topic, message, report =>
