@@ -220,7 +220,7 @@ internal sealed class StreamProcessingService(
         }
         else if (status.Restoring)
         {
-            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "restoring partitions from changelog");
+            health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, $"restoring partitions from changelog: {status.RestoringPartitions}");
         }
         else if (!status.Joined)
         {

@@ -7,7 +7,7 @@ namespace StreamRnn.Engine;
 /// registry in the daemon, a custom registry in tests). Labels name pipelines, topics, partitions and reasons,
 /// never a series key, so the number of series stays bounded.
 /// </summary>
-public sealed class StreamRnnMetrics
+public sealed partial class StreamRnnMetrics
 {
     private static readonly double[] LatencyBuckets =
     [
@@ -93,6 +93,7 @@ public sealed class StreamRnnMetrics
             "Times the consumer paused its partitions because outputs were not acknowledged fast enough.");
         ProduceErrors = factory.CreateCounter("streamrnn_produce_errors_total", "Failed produce requests, by topic.", ["topic"]);
         Ready = factory.CreateGauge("streamrnn_ready", "1 when every partition is restored and the broker is reachable, else 0.");
+        CreateStateSafetyMetrics(factory);
     }
 
     public Counter RecordsConsumed { get; }

@@ -576,10 +576,13 @@ public sealed class PipelineRuntime
 
     /// <summary>
     /// Applies one changelog record read back from <paramref name="partition"/>'s changelog: an empty value
-    /// deletes the key. Later records of a key overwrite earlier ones. A record that cannot be used throws
+    /// deletes the key. A later record of a key overwrites an earlier one unless it claims an older applied input
+    /// offset of the same partition than the state already held (a stale writer's record, e.g. from an instance that
+    /// had lost the partition): then it is skipped and false is returned, so the newest applied offset always wins
+    /// whatever order snapshot and changelog records come in. A record that cannot be used throws
     /// <see cref="StateFormatException"/> and changes nothing.
     /// </summary>
-    public void Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public bool Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         ReadOnlySpan<char> chars = KeyChars(key);
         int slot = _store.Find(chars);
@@ -596,10 +599,16 @@ public sealed class PipelineRuntime
         else
         {
             _codec.Validate(value);
+            if (slot >= 0 && _store.Partition[slot] == partition && KeyStateCodec.AppliedOffsetOf(value) < _store.LastOffset[slot])
+            {
+                return false;
+            }
+
             ApplyRestored(partition, key, chars, value, slot);
         }
 
         UpdateGauges();
+        return true;
     }
 
     private void ApplyRestored(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<char> chars, ReadOnlySpan<byte> value, int slot)

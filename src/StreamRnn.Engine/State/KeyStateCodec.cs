@@ -231,6 +231,9 @@ internal sealed class KeyStateCodec
         }
     }
 
+    /// <summary>The last applied input offset written in a validated value.</summary>
+    public static long AppliedOffsetOf(ReadOnlySpan<byte> value) => BinaryPrimitives.ReadInt64LittleEndian(value[48..]);
+
     /// <summary>The partition written in a validated value.</summary>
     public static int PartitionOf(ReadOnlySpan<byte> value) => BinaryPrimitives.ReadInt32LittleEndian(value[16..]);
 

@@ -1,24 +1,34 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Kafka.Processing;
 
 /// <summary>
 /// Rebuilds the key states of newly assigned partitions before any of their input is processed: the local
-/// snapshot when valid, then the changelog partition from the snapshot's offset to its end, last record per key
-/// winning (on real Kafka the topic is compacted; the embedded broker does not compact, so this reads everything).
+/// snapshot when valid, then the changelog partition from the snapshot's offset to its end, newest applied offset
+/// per key winning (on real Kafka the topic is compacted; the embedded broker does not compact, so this reads
+/// everything).
 /// </summary>
 /// <remarks>
-/// One consumer without a group serves all restores; it is assigned the changelog partitions explicitly and never
-/// commits. Changelog partition n holds the keys of input partition n.
+/// <para>One consumer without a group serves all restores; it is assigned the changelog partitions explicitly and
+/// never commits. Changelog partition n holds the keys of input partition n.</para>
+/// <para>Incremental: <see cref="Begin"/> starts restores and <see cref="Step"/> advances them within a time budget,
+/// so the consumer loop keeps polling (and its group membership alive) while a large changelog is read.</para>
+/// <para>Poison-proof: a changelog record that cannot be used (bad key, corrupt or foreign value) is quarantined —
+/// skipped, logged once with its partition and offset, counted — and the key keeps its previous good state (or starts
+/// from zero); a corrupt snapshot is set aside and the changelog restores everything. Neither is fatal.</para>
 /// </remarks>
 public sealed class ChangelogRestorer : IDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
     private readonly IConsumer<byte[], byte[]> consumer;
     private readonly PartitionSnapshotStore snapshots;
+    private readonly ILogger logger;
+    private readonly Dictionary<TopicPartition, Progress> active = [];
 
-    public ChangelogRestorer(ConsumerConfig baseConfig, PartitionSnapshotStore snapshots, Microsoft.Extensions.Logging.ILogger logger)
+    public ChangelogRestorer(ConsumerConfig baseConfig, PartitionSnapshotStore snapshots, ILogger logger)
     {
         var config = new ConsumerConfig(new Dictionary<string, string>(baseConfig))
         {
@@ -33,95 +43,235 @@ public sealed class ChangelogRestorer : IDisposable
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .Build();
         this.snapshots = snapshots;
+        this.logger = logger;
     }
 
     /// <summary>One partition to restore: its pipeline runtime and partition number.</summary>
     public readonly record struct Request(PipelineRuntime Runtime, PipelineDefinition Pipeline, int Partition);
 
     /// <summary>What a restore did for one partition.</summary>
-    public readonly record struct Outcome(Request Request, long RecordsReplayed, long ChangelogEnd, bool FromSnapshot, string? SnapshotProblem);
+    /// <param name="StaleRecords">Records skipped because the key already held a newer applied offset.</param>
+    /// <param name="QuarantinedRecords">Unusable changelog records skipped.</param>
+    /// <param name="SnapshotQuarantined">True when a corrupt local snapshot was set aside.</param>
+    public readonly record struct Outcome(Request Request, long RecordsReplayed, long ChangelogEnd, bool FromSnapshot, string? SnapshotProblem,
+        long StaleRecords = 0, long QuarantinedRecords = 0, bool SnapshotQuarantined = false, TimeSpan Duration = default);
 
-    /// <summary>Restores every requested partition; returns per partition what was read.</summary>
+    /// <summary>Partitions whose restore has begun and not finished.</summary>
+    public int Pending => active.Count;
+
+    /// <summary>Restores every requested partition to the end, blocking; returns per partition what was read.</summary>
     public IReadOnlyList<Outcome> Restore(IReadOnlyList<Request> requests, CancellationToken cancellation)
     {
-        var outcomes = new List<Outcome>(requests.Count);
-        var assignment = new List<TopicPartitionOffset>(requests.Count);
-        var pending = new Dictionary<TopicPartition, (int Index, long End)>();
-        var replayed = new long[requests.Count];
-        for (var i = 0; i < requests.Count; i++)
+        var outcomes = new List<Outcome>(Begin(requests));
+        while (Pending > 0)
         {
-            var request = requests[i];
-            var changelog = new TopicPartition(request.Pipeline.ChangelogTopic, new Partition(request.Partition));
-            var watermarks = consumer.QueryWatermarkOffsets(changelog, QueryTimeout);
-            var end = watermarks.High.Value;
-            var start = snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out var problem);
-            start = Math.Max(start, watermarks.Low.Value);
-            outcomes.Add(new Outcome(request, 0, end, start > 0 && problem is null, problem));
-            if (start < end)
-            {
-                assignment.Add(new TopicPartitionOffset(changelog, new Offset(start)));
-                pending[changelog] = (i, end);
-            }
-        }
-
-        if (assignment.Count > 0)
-        {
-            consumer.Assign(assignment);
-            try
-            {
-                while (pending.Count > 0)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                    if (result is null)
-                    {
-                        // Transaction markers occupy offsets but are never delivered: the position tells.
-                        RemoveFinished(pending);
-                        continue;
-                    }
-
-                    if (!pending.TryGetValue(result.TopicPartition, out var target))
-                    {
-                        continue;
-                    }
-
-                    var request = requests[target.Index];
-                    request.Runtime.Restore(request.Partition, result.Message.Key, result.Message.Value);
-                    replayed[target.Index]++;
-                    if (result.Offset.Value + 1 >= target.End)
-                    {
-                        pending.Remove(result.TopicPartition);
-                    }
-                }
-            }
-            finally
-            {
-                consumer.Unassign();
-            }
-        }
-
-        for (var i = 0; i < outcomes.Count; i++)
-        {
-            outcomes[i] = outcomes[i] with { RecordsReplayed = replayed[i] };
+            cancellation.ThrowIfCancellationRequested();
+            outcomes.AddRange(Step(TimeSpan.FromMilliseconds(200), int.MaxValue));
         }
 
         return outcomes;
     }
 
-    private void RemoveFinished(Dictionary<TopicPartition, (int Index, long End)> pending)
+    /// <summary>
+    /// Loads each partition's snapshot and starts reading its changelog from there. Returns the outcomes of the
+    /// partitions already complete (nothing to read); the others finish in later <see cref="Step"/> calls.
+    /// </summary>
+    public IReadOnlyList<Outcome> Begin(IReadOnlyList<Request> requests)
     {
-        foreach (var (partition, target) in pending.ToArray())
+        var finished = new List<Outcome>();
+        var assignment = new List<TopicPartitionOffset>();
+        foreach (var request in requests)
         {
-            if (consumer.Position(partition).Value >= target.End)
+            var started = Stopwatch.GetTimestamp();
+            var changelog = ChangelogOf(request);
+            var watermarks = consumer.QueryWatermarkOffsets(changelog, QueryTimeout);
+            var end = watermarks.High.Value;
+            var start = snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out var problem, out var corrupt);
+            start = Math.Max(start, watermarks.Low.Value);
+            var progress = new Progress(request, end, started)
             {
-                pending.Remove(partition);
+                FromSnapshot = start > 0 && problem is null,
+                SnapshotProblem = problem,
+                SnapshotQuarantined = corrupt,
+            };
+            if (start < end && !active.ContainsKey(changelog))
+            {
+                active[changelog] = progress;
+                assignment.Add(new TopicPartitionOffset(changelog, new Offset(start)));
+            }
+            else
+            {
+                finished.Add(progress.ToOutcome());
             }
         }
+
+        if (assignment.Count > 0)
+        {
+            consumer.IncrementalAssign(assignment);
+        }
+
+        return finished;
     }
+
+    /// <summary>
+    /// Applies changelog records for at most <paramref name="budget"/> (or <paramref name="maxRecords"/> records) and
+    /// returns the outcomes of the partitions that reached their changelog end.
+    /// </summary>
+    public IReadOnlyList<Outcome> Step(TimeSpan budget, int maxRecords)
+    {
+        if (active.Count == 0)
+        {
+            return [];
+        }
+
+        var finished = new List<Outcome>();
+        var started = Stopwatch.GetTimestamp();
+        var wait = TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, budget.TotalMilliseconds)));
+        for (var applied = 0; applied < maxRecords && active.Count > 0;)
+        {
+            var result = consumer.Consume(wait);
+            if (result is null || result.Message is null)
+            {
+                // Transaction markers occupy offsets but are never delivered: the position tells.
+                Finish(FinishedByPosition(), finished);
+                wait = TimeSpan.FromMilliseconds(10);
+                if (Stopwatch.GetElapsedTime(started) >= budget)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            wait = TimeSpan.Zero;
+            applied++;
+            if (!active.TryGetValue(result.TopicPartition, out var progress))
+            {
+                continue;
+            }
+
+            if (result.Offset.Value >= progress.End)
+            {
+                // Written after the restore began: the restore is defined as the log up to its end then.
+                Finish([result.TopicPartition], finished);
+                continue;
+            }
+
+            Apply(progress, result);
+            if (result.Offset.Value + 1 >= progress.End)
+            {
+                Finish([result.TopicPartition], finished);
+            }
+
+            if (Stopwatch.GetElapsedTime(started) >= budget)
+            {
+                break;
+            }
+        }
+
+        return finished;
+    }
+
+    /// <summary>Stops restoring the partitions of <paramref name="pipeline"/>'s input partition (revoked or lost).</summary>
+    public bool Cancel(PipelineDefinition pipeline, int partition)
+    {
+        var changelog = new TopicPartition(pipeline.ChangelogTopic, new Partition(partition));
+        if (!active.Remove(changelog))
+        {
+            return false;
+        }
+
+        consumer.IncrementalUnassign([changelog]);
+        return true;
+    }
+
+    /// <summary>Records replayed so far and records to read in total for a partition under restore, or null.</summary>
+    public (long Replayed, long End)? ProgressOf(PipelineDefinition pipeline, int partition)
+        => active.TryGetValue(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), out var progress)
+            ? (progress.Replayed, progress.End)
+            : null;
+
+    private void Apply(Progress progress, ConsumeResult<byte[], byte[]> result)
+    {
+        var request = progress.Request;
+        try
+        {
+            if (!request.Runtime.Restore(request.Partition, result.Message.Key, result.Message.Value))
+            {
+                progress.Stale++;
+            }
+
+            progress.Replayed++;
+        }
+        catch (StateFormatException e)
+        {
+            progress.Quarantined++;
+            ProcessorLog.ChangelogRecordQuarantined(logger, request.Pipeline.Name, result.Topic, result.Partition.Value, result.Offset.Value,
+                e.Message);
+        }
+    }
+
+    private List<TopicPartition> FinishedByPosition()
+    {
+        var done = new List<TopicPartition>();
+        foreach (var (partition, progress) in active)
+        {
+            var position = consumer.Position(partition);
+            if (position != Offset.Unset && position.Value >= progress.End)
+            {
+                done.Add(partition);
+            }
+        }
+
+        return done;
+    }
+
+    private void Finish(List<TopicPartition> partitions, List<Outcome> finished)
+    {
+        if (partitions.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var partition in partitions)
+        {
+            if (active.Remove(partition, out var progress))
+            {
+                finished.Add(progress.ToOutcome());
+            }
+        }
+
+        consumer.IncrementalUnassign(partitions);
+    }
+
+    private static TopicPartition ChangelogOf(Request request)
+        => new(request.Pipeline.ChangelogTopic, new Partition(request.Partition));
 
     public void Dispose()
     {
         consumer.Close();
         consumer.Dispose();
+    }
+
+    private sealed class Progress(Request request, long end, long started)
+    {
+        public Request Request { get; } = request;
+
+        public long End { get; } = end;
+
+        public long Replayed { get; set; }
+
+        public long Stale { get; set; }
+
+        public long Quarantined { get; set; }
+
+        public bool FromSnapshot { get; init; }
+
+        public string? SnapshotProblem { get; init; }
+
+        public bool SnapshotQuarantined { get; init; }
+
+        public Outcome ToOutcome() => new(Request, Replayed, End, FromSnapshot, SnapshotProblem, Stale, Quarantined, SnapshotQuarantined,
+            Stopwatch.GetElapsedTime(started));
     }
 }

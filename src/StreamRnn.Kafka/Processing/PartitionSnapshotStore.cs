@@ -55,8 +55,17 @@ public sealed class PartitionSnapshotStore(string directory)
     /// snapshot that exists was not used.
     /// </summary>
     public long TryLoad(PipelineRuntime runtime, string pipeline, int partition, long changelogEnd, out string? problem)
+        => TryLoad(runtime, pipeline, partition, changelogEnd, out problem, out _);
+
+    /// <summary>
+    /// As <see cref="TryLoad(PipelineRuntime, string, int, long, out string?)"/>; <paramref name="corrupt"/> is true when
+    /// the file was unreadable or damaged (not merely another cluster's history): it is then renamed to
+    /// <c>*.snapshot.quarantined</c>, kept for inspection and never read again.
+    /// </summary>
+    public long TryLoad(PipelineRuntime runtime, string pipeline, int partition, long changelogEnd, out string? problem, out bool corrupt)
     {
         problem = null;
+        corrupt = false;
         if (!Enabled)
         {
             return 0;
@@ -73,35 +82,54 @@ public sealed class PartitionSnapshotStore(string directory)
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             Span<byte> header = stackalloc byte[HeaderBytes];
             file.ReadExactly(header);
+            var version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+            var offset = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
             {
                 problem = $"{path}: not a StreamRnn partition snapshot (bad magic)";
-                return 0;
+                corrupt = true;
             }
-
-            var version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-            if (version != FormatVersion)
+            else if (version != FormatVersion)
             {
                 problem = $"{path}: unsupported snapshot format version {version}";
                 return 0;
             }
-
-            var offset = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
-            if (offset > changelogEnd)
+            else if (offset > changelogEnd)
             {
                 problem = $"{path}: covers changelog offset {offset} but the changelog ends at {changelogEnd} (another cluster's history)";
                 return 0;
             }
-
-            runtime.ReadSnapshot(file);
-            return offset;
+            else
+            {
+                runtime.ReadSnapshot(file);
+                return offset;
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A half-read snapshot may have loaded some keys: forget them, the changelog restores all.
             runtime.DropPartition(partition);
             problem = $"{path}: {e.Message}";
-            return 0;
+            corrupt = true;
+        }
+
+        Quarantine(path);
+        return 0;
+    }
+
+    private static void Quarantine(string path)
+    {
+        try
+        {
+            File.Move(path, path + ".quarantined", overwrite: true);
+        }
+        catch (IOException)
+        {
+            // Kept in place: it is reported again at the next restore, and the next snapshot replaces it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
         }
     }
 }

@@ -14,11 +14,19 @@ public sealed class ProcessorStatus
     private volatile bool joined;
     private long recordsProcessed;
     private long commits;
+    private long fences;
+    private volatile string restoringPartitions = "";
 
     public bool Running { get => running; internal set => running = value; }
 
     /// <summary>True while newly assigned partitions are being restored from snapshots and changelogs.</summary>
     public bool Restoring { get => restoring; internal set => restoring = value; }
+
+    /// <summary>The partitions still restoring, each with its progress ("" when none): per-partition readiness.</summary>
+    public string RestoringPartitions { get => restoringPartitions; internal set => restoringPartitions = value; }
+
+    /// <summary>Times a commit found this instance fenced out of its group's generation (state dropped, nothing written).</summary>
+    public long Fences => Interlocked.Read(ref fences);
 
     public bool BrokerReachable => brokerReachable;
 
@@ -41,6 +49,8 @@ public sealed class ProcessorStatus
     internal void AddProcessed(long count) => Interlocked.Add(ref recordsProcessed, count);
 
     internal void AddCommit() => Interlocked.Increment(ref commits);
+
+    internal void AddFence() => Interlocked.Increment(ref fences);
 
     internal void SetBroker(bool reachable, string? problem)
     {

@@ -21,10 +21,13 @@ namespace StreamRnn.Kafka.Processing;
 /// applied offset are skipped by the runtime; the rest are processed again (their outputs may repeat; each names
 /// its source offset).</para>
 /// <para>Exactly-once: outputs, changelog records and offsets go in one transaction per commit interval.</para>
-/// <para>Partitions: assigned → restore (snapshot, then changelog) before their first record; revoked → process
-/// what was fetched, commit, snapshot, drop; lost → drop without committing.</para>
+/// <para>Partitions: assigned → paused and restored (snapshot, then changelog) incrementally from the loop, which keeps
+/// polling, then resumed; revoked → process what was fetched, commit, snapshot, drop; lost → drop without committing.</para>
+/// <para>Fenced state: changelog records, tombstones and snapshots are written only after a generation-checked
+/// offset commit (the membership probe) succeeded in the same commit cycle; a commit that finds the instance out of
+/// its group's generation drops every partition's unflushed state before anything else is written.</para>
 /// </remarks>
-public sealed class StreamProcessor : IDisposable
+public sealed partial class StreamProcessor : IDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
@@ -39,6 +42,9 @@ public sealed class StreamProcessor : IDisposable
     private readonly Dictionary<TopicPartition, long> committedOffsets = [];
     private readonly Dictionary<TopicPartition, long> changelogPositions = [];
     private readonly HashSet<TopicPartition> owned = [];
+    private readonly HashSet<TopicPartition> restoring = [];
+    private readonly List<TopicPartition> toPause = [];
+    private readonly Dictionary<TopicPartition, long> firstOffsets = [];
     private readonly ConcurrentQueue<Action> queries = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,6 +58,7 @@ public sealed class StreamProcessor : IDisposable
     private Timer? brokerProbe;
     private IAdminClient? probeClient;
     private bool paused;
+    private bool evictionDue;
     private volatile bool failed;
     private bool transactionOpen;
     private long lastCommit;
@@ -184,6 +191,8 @@ public sealed class StreamProcessor : IDisposable
                     ProcessBuffers();
                 }
 
+                StepRestores();
+
                 RunPeriodicWork();
             }
 
@@ -217,20 +226,25 @@ public sealed class StreamProcessor : IDisposable
     private void RunPeriodicWork()
     {
         var now = time.GetTimestamp();
+        if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
+        {
+            // Tombstones are state writes: at-least-once writes them inside the next fenced commit.
+            evictionDue = true;
+            lastEviction = now;
+            if (options.Delivery == DeliveryMode.ExactlyOnce)
+            {
+                EvictIdle();
+                evictionDue = false;
+            }
+        }
+
         if (time.GetElapsedTime(lastCommit, now) >= options.CommitInterval)
         {
-            Commit();
-            if (time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
+            if (Commit() && time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
             {
                 WriteSnapshots(owned);
                 lastSnapshot = now;
             }
-        }
-
-        if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
-        {
-            EvictIdle();
-            lastEviction = now;
         }
 
         if (time.GetElapsedTime(lastLagUpdate, now) >= LagInterval)
@@ -290,6 +304,11 @@ public sealed class StreamProcessor : IDisposable
                 ProcessorLog.ConsumeError(logger, e.Error.Reason);
                 break;
             }
+            finally
+            {
+                // Partitions assigned during that call wait, paused, until their state is restored.
+                PausePendingRestores();
+            }
 
             if (result is null || result.Message is null)
             {
@@ -301,6 +320,19 @@ public sealed class StreamProcessor : IDisposable
             {
                 continue;
             }
+
+            if (!owned.Contains(result.TopicPartition))
+            {
+                // Still restoring (fetched before the pause took effect: read again after it), or dropped after a fence.
+                if (restoring.Contains(result.TopicPartition))
+                {
+                    consumer.Seek(result.TopicPartitionOffset);
+                }
+
+                continue;
+            }
+
+            firstOffsets.TryAdd(result.TopicPartition, result.Offset.Value);
 
             binding.Add(new InputRecord(
                 result.Partition.Value,
@@ -341,7 +373,11 @@ public sealed class StreamProcessor : IDisposable
         }
     }
 
-    private void Commit()
+    /// <summary>
+    /// One commit cycle. True when this instance was confirmed a member of the group's current generation and what it
+    /// flushed is durable, so local snapshots of the owned partitions may be written; false when nothing was written.
+    /// </summary>
+    private bool Commit()
     {
         var now = time.GetTimestamp();
         lastCommit = now;
@@ -349,13 +385,32 @@ public sealed class StreamProcessor : IDisposable
         if (options.Delivery == DeliveryMode.ExactlyOnce)
         {
             CommitTransaction(offsets);
-            return;
+            return true;
         }
 
-        // (1) outputs first, (2) then the state that claims them, (3) then the offsets that state covers.
+        // (1) outputs first, (2) then the membership probe, (3) then the state that claims them, (4) then the offsets
+        // that state covers.
         if (!WaitForOutputs())
         {
-            return;
+            return false;
+        }
+
+        var probe = GroupFencing.ProbeOffsets(owned, committedOffsets, firstOffsets);
+        if (probe.Count == 0)
+        {
+            // Nothing consumed and nothing committed in this ownership: no key changed, nothing to write.
+            return true;
+        }
+
+        if (!TryCommitOffsets(probe))
+        {
+            return false;
+        }
+
+        if (evictionDue && restoring.Count == 0)
+        {
+            EvictIdle();
+            evictionDue = false;
         }
 
         var changed = 0;
@@ -366,23 +421,16 @@ public sealed class StreamProcessor : IDisposable
 
         if (changed > 0 && !WaitForOutputs())
         {
-            return;
+            return false;
         }
 
         ThrowIfDeliveryFailed();
         UpdateChangelogPositions();
         if (offsets.Count > 0)
         {
-            try
+            if (!TryCommitOffsets(offsets))
             {
-                consumer!.Commit(offsets);
-            }
-            catch (KafkaException e) when (!e.Error.IsFatal)
-            {
-                // E.g. a rebalance in progress: the offsets stay pending and go with the next commit, or the
-                // partition's next owner processes those records again (their state is already durable).
-                ProcessorLog.CommitDeferred(logger, e.Error.Reason);
-                return;
+                return false;
             }
 
             foreach (var offset in offsets)
@@ -392,6 +440,35 @@ public sealed class StreamProcessor : IDisposable
         }
 
         Status.AddCommit();
+        return true;
+    }
+
+    /// <summary>
+    /// Commits offsets, checked by the coordinator against this member's generation. A fence (unknown member,
+    /// illegal generation, lost assignment) drops every partition before anything else is written.
+    /// </summary>
+    private bool TryCommitOffsets(List<TopicPartitionOffset> offsets)
+    {
+        try
+        {
+            consumer!.Commit(offsets);
+            return true;
+        }
+        catch (KafkaException e) when (!e.Error.IsFatal)
+        {
+            if (GroupFencing.IsFenced(e.Error.Code))
+            {
+                OnFenced($"{e.Error.Reason} ({e.Error.Code})");
+            }
+            else
+            {
+                // E.g. a rebalance in progress: the offsets stay pending and go with the next commit, or the
+                // partition's next owner processes those records again (their state is already durable).
+                ProcessorLog.CommitDeferred(logger, e.Error.Reason);
+            }
+
+            return false;
+        }
     }
 
     private void CommitTransaction(List<TopicPartitionOffset> offsets)
@@ -503,108 +580,6 @@ public sealed class StreamProcessor : IDisposable
         }
     }
 
-    private void OnAssigned(List<TopicPartition> partitions)
-    {
-        ProcessorLog.Assigned(logger, string.Join(", ", partitions));
-        Status.Restoring = true;
-        try
-        {
-            var requests = new List<ChangelogRestorer.Request>();
-            foreach (var partition in partitions)
-            {
-                if (owned.Contains(partition) || !byTopic.TryGetValue(partition.Topic, out var binding))
-                {
-                    continue;
-                }
-
-                requests.Add(new ChangelogRestorer.Request(binding.Runtime, binding.Runtime.Definition, partition.Partition.Value));
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            var outcomes = restorer!.Restore(requests, stopping.Token);
-            var duration = Stopwatch.GetElapsedTime(started);
-            var elapsed = (long)duration.TotalMilliseconds;
-            foreach (var outcome in outcomes)
-            {
-                var definition = outcome.Request.Pipeline;
-                if (outcome.SnapshotProblem is { } problem)
-                {
-                    ProcessorLog.SnapshotNotUsed(logger, problem);
-                }
-
-                var inputPartition = new TopicPartition(definition.InputTopic, new Partition(outcome.Request.Partition));
-                owned.Add(inputPartition);
-                changelogPositions[new TopicPartition(definition.ChangelogTopic, inputPartition.Partition)] = outcome.ChangelogEnd;
-                if (byName[definition.Name].Metrics is { } pipelineMetrics)
-                {
-                    pipelineMetrics.Restores.Inc();
-                    pipelineMetrics.RestoredRecords.Inc(outcome.RecordsReplayed);
-                    pipelineMetrics.RestoreDuration.Observe(duration.TotalSeconds);
-                }
-
-                ProcessorLog.Restored(logger, definition.Name, outcome.Request.Partition, outcome.RecordsReplayed,
-                    outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCount, elapsed);
-            }
-
-            Status.AssignedPartitions = owned.Count;
-            Status.Joined = true;
-        }
-        finally
-        {
-            Status.Restoring = false;
-        }
-    }
-
-    private void OnRevoked(List<TopicPartitionOffset> partitions)
-    {
-        ProcessorLog.Revoked(logger, string.Join(", ", partitions.Select(p => p.TopicPartition)));
-        if (failed)
-        {
-            // After a fatal error nothing more is committed: the new owner replays from the last good commit.
-            Forget(partitions.Select(p => p.TopicPartition).ToList());
-            return;
-        }
-
-        ProcessBuffers();
-        Commit();
-        var revoked = partitions.Select(p => p.TopicPartition).Where(owned.Contains).ToList();
-        WriteSnapshots(revoked);
-        Forget(revoked);
-    }
-
-    private void OnLost(List<TopicPartitionOffset> partitions)
-    {
-        ProcessorLog.Lost(logger, string.Join(", ", partitions.Select(p => p.TopicPartition)));
-        var lost = partitions.Select(p => p.TopicPartition).ToList();
-        foreach (var binding in byName.Values)
-        {
-            binding.RemovePartitions(lost);
-        }
-
-        Forget(lost);
-    }
-
-    private void Forget(List<TopicPartition> partitions)
-    {
-        foreach (var partition in partitions)
-        {
-            if (byTopic.TryGetValue(partition.Topic, out var binding))
-            {
-                binding.Runtime.DropPartition(partition.Partition.Value);
-            }
-
-            owned.Remove(partition);
-            nextOffsets.Remove(partition);
-            committedOffsets.Remove(partition);
-
-            // The partition's lag is its new owner's to report now.
-            metrics?.ConsumerLag.RemoveLabelled(partition.Topic,
-                partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        Status.AssignedPartitions = owned.Count;
-    }
-
     private void ApplyBackpressure()
     {
         var inFlight = tracker.InFlight;
@@ -618,7 +593,7 @@ public sealed class StreamProcessor : IDisposable
         }
         else if (paused && inFlight <= options.MaxInFlightOutputs / 2)
         {
-            consumer!.Resume(consumer.Assignment);
+            consumer!.Resume(consumer.Assignment.Where(p => !restoring.Contains(p)).ToList());
             paused = false;
         }
 
@@ -705,9 +680,13 @@ public sealed class StreamProcessor : IDisposable
 
     private void ShutDown()
     {
+        CancelRestores(restoring.ToList());
         ProcessBuffers();
-        Commit();
-        WriteSnapshots(owned);
+        if (Commit())
+        {
+            WriteSnapshots(owned);
+        }
+
         ProcessorLog.Stopped(logger);
     }
 

@@ -1,0 +1,251 @@
+using System.Globalization;
+using Confluent.Kafka;
+
+namespace StreamRnn.Kafka.Processing;
+
+/// <summary>Partition ownership: assignment, incremental restore, revocation, loss and fencing.</summary>
+public sealed partial class StreamProcessor
+{
+    private static readonly TimeSpan RestoreSlice = TimeSpan.FromMilliseconds(50);
+    private const int RestoreSliceRecords = 50_000;
+
+    /// <summary>
+    /// Starts restoring newly assigned partitions and returns at once: the loop keeps polling (so the group sees a live
+    /// member) while <see cref="StepRestores"/> reads their changelogs; they are paused until restored.
+    /// </summary>
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        ProcessorLog.Assigned(logger, string.Join(", ", partitions));
+        var requests = new List<ChangelogRestorer.Request>();
+        foreach (var partition in partitions)
+        {
+            if (owned.Contains(partition) || restoring.Contains(partition) || !byTopic.TryGetValue(partition.Topic, out var binding))
+            {
+                continue;
+            }
+
+            requests.Add(new ChangelogRestorer.Request(binding.Runtime, binding.Runtime.Definition, partition.Partition.Value));
+            restoring.Add(partition);
+            toPause.Add(partition);
+        }
+
+        foreach (var outcome in restorer!.Begin(requests))
+        {
+            CompleteRestore(outcome);
+        }
+
+        foreach (var partition in restoring)
+        {
+            var binding = byTopic[partition.Topic];
+            if (restorer.ProgressOf(binding.Runtime.Definition, partition.Partition.Value) is { } progress)
+            {
+                ProcessorLog.RestoreStarted(logger, binding.Runtime.Definition.Name, partition.Partition.Value, progress.End);
+            }
+        }
+
+        Status.Joined = true;
+        PublishRestoreStatus();
+    }
+
+    /// <summary>Pauses partitions assigned during the last consumer call (pausing inside the callback is too early).</summary>
+    private void PausePendingRestores()
+    {
+        if (toPause.Count == 0)
+        {
+            return;
+        }
+
+        var assigned = consumer!.Assignment.ToHashSet();
+        var pausable = toPause.Where(p => restoring.Contains(p) && assigned.Contains(p)).ToList();
+        if (pausable.Count > 0)
+        {
+            consumer.Pause(pausable);
+        }
+
+        toPause.Clear();
+    }
+
+    /// <summary>Advances the restores under way by one time slice and resumes the partitions that finished.</summary>
+    private void StepRestores()
+    {
+        if (restoring.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var outcome in restorer!.Step(RestoreSlice, RestoreSliceRecords))
+        {
+            CompleteRestore(outcome);
+        }
+
+        PublishRestoreStatus();
+    }
+
+    private void CompleteRestore(ChangelogRestorer.Outcome outcome)
+    {
+        var definition = outcome.Request.Pipeline;
+        var partitionNumber = outcome.Request.Partition;
+        var inputPartition = new TopicPartition(definition.InputTopic, new Partition(partitionNumber));
+        var pipelineMetrics = byName[definition.Name].Metrics;
+        if (outcome.SnapshotProblem is { } problem)
+        {
+            if (outcome.SnapshotQuarantined)
+            {
+                ProcessorLog.SnapshotQuarantined(logger, definition.Name, partitionNumber, problem);
+                metrics?.StateQuarantined.WithLabels(definition.Name, "snapshot").Inc();
+            }
+            else
+            {
+                ProcessorLog.SnapshotNotUsed(logger, problem);
+            }
+        }
+
+        if (outcome.QuarantinedRecords > 0)
+        {
+            metrics?.StateQuarantined.WithLabels(definition.Name, "changelog_record").Inc(outcome.QuarantinedRecords);
+        }
+
+        if (outcome.StaleRecords > 0)
+        {
+            ProcessorLog.StaleRecordsSkipped(logger, definition.Name, partitionNumber, outcome.StaleRecords);
+            metrics?.RestoreStaleRecords.WithLabels(definition.Name).Inc(outcome.StaleRecords);
+        }
+
+        restoring.Remove(inputPartition);
+        owned.Add(inputPartition);
+        changelogPositions[new TopicPartition(definition.ChangelogTopic, inputPartition.Partition)] = outcome.ChangelogEnd;
+        if (pipelineMetrics is not null)
+        {
+            pipelineMetrics.Restores.Inc();
+            pipelineMetrics.RestoredRecords.Inc(outcome.RecordsReplayed);
+            pipelineMetrics.RestoreDuration.Observe(outcome.Duration.TotalSeconds);
+        }
+
+        ProcessorLog.Restored(logger, definition.Name, partitionNumber, outcome.RecordsReplayed,
+            outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCount,
+            (long)outcome.Duration.TotalMilliseconds);
+        if (!paused && consumer!.Assignment.Contains(inputPartition))
+        {
+            consumer.Resume([inputPartition]);
+        }
+
+        Status.AssignedPartitions = owned.Count;
+    }
+
+    /// <summary>Mirrors the restores under way onto the status (per-partition readiness) and the gauges.</summary>
+    private void PublishRestoreStatus()
+    {
+        Status.Restoring = restoring.Count > 0;
+        Status.RestoringPartitions = restoring.Count == 0
+            ? ""
+            : string.Join(", ", restoring.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition.Value).Select(p =>
+            {
+                var definition = byTopic[p.Topic].Runtime.Definition;
+                var progress = restorer!.ProgressOf(definition, p.Partition.Value);
+                return progress is { } x
+                    ? string.Create(CultureInfo.InvariantCulture, $"{p.Topic}[{p.Partition.Value}] ({x.Replayed} records read, changelog end {x.End})")
+                    : $"{p.Topic}[{p.Partition.Value}]";
+            }));
+        if (metrics is not null)
+        {
+            foreach (var binding in byName.Values)
+            {
+                var topic = binding.Runtime.Definition.InputTopic;
+                metrics.PartitionsRestoring.WithLabels(binding.Runtime.Definition.Name).Set(restoring.Count(p => p.Topic == topic));
+            }
+        }
+    }
+
+    /// <summary>Stops restoring partitions that were revoked or lost (or at shutdown) and drops what was loaded.</summary>
+    private void CancelRestores(List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (restoring.Remove(partition) && byTopic.TryGetValue(partition.Topic, out var binding))
+            {
+                restorer?.Cancel(binding.Runtime.Definition, partition.Partition.Value);
+                binding.Runtime.DropPartition(partition.Partition.Value);
+            }
+        }
+
+        PublishRestoreStatus();
+    }
+
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
+    {
+        var all = partitions.Select(p => p.TopicPartition).ToList();
+        ProcessorLog.Revoked(logger, string.Join(", ", all));
+        CancelRestores(all);
+        if (failed)
+        {
+            // After a fatal error nothing more is committed: the new owner replays from the last good commit.
+            Forget(all);
+            return;
+        }
+
+        ProcessBuffers();
+        var revoked = all.Where(owned.Contains).ToList();
+        if (Commit())
+        {
+            WriteSnapshots(revoked.Where(owned.Contains));
+        }
+
+        Forget(revoked);
+    }
+
+    private void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        ProcessorLog.Lost(logger, string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        var lost = partitions.Select(p => p.TopicPartition).ToList();
+        CancelRestores(lost);
+        DropFetched(lost);
+        Forget(lost);
+    }
+
+    /// <summary>
+    /// A commit found this instance out of the group's current generation: every partition it believed it owned may
+    /// have a new owner already. Drop their fetched records and unflushed state before anything else is written;
+    /// the consumer reports the loss and rejoins at the next poll, and restores whatever it is assigned again.
+    /// </summary>
+    private void OnFenced(string reason)
+    {
+        var all = owned.Concat(restoring).ToList();
+        ProcessorLog.Fenced(logger, reason, string.Join(", ", all));
+        metrics?.Fenced.Inc();
+        Status.AddFence();
+        evictionDue = false;
+        CancelRestores([.. restoring]);
+        DropFetched(all);
+        Forget(all);
+    }
+
+    private void DropFetched(List<TopicPartition> partitions)
+    {
+        foreach (var binding in byName.Values)
+        {
+            binding.RemovePartitions(partitions);
+        }
+    }
+
+    private void Forget(List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (byTopic.TryGetValue(partition.Topic, out var binding))
+            {
+                binding.Runtime.DropPartition(partition.Partition.Value);
+            }
+
+            owned.Remove(partition);
+            nextOffsets.Remove(partition);
+            committedOffsets.Remove(partition);
+            firstOffsets.Remove(partition);
+
+            // The partition's lag is its new owner's to report now.
+            metrics?.ConsumerLag.RemoveLabelled(partition.Topic,
+                partition.Partition.Value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        Status.AssignedPartitions = owned.Count;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+using StreamRnn.Daemon.Tests.Support;
+
+namespace StreamRnn.Daemon.Tests.EndToEnd;
+
+/// <summary>
+/// State that no pause or hostile record can corrupt, with daemon processes against an embedded cluster in this test
+/// process: a garbage changelog record is quarantined (the daemon starts, becomes ready, no key loses more than that
+/// record), and an instance frozen with SIGSTOP past its session timeout never writes stale state when it resumes.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class FencedStateTests : IDisposable
+{
+    private readonly StateHarness harness = new("fenced");
+
+    [Fact]
+    public async Task A_garbage_changelog_record_is_quarantined_and_the_daemon_starts_ready_with_every_key_intact()
+    {
+        var first = StateHarness.Series(keys: 6, steps: 40, firstStep: 0);
+        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, first);
+        await using (var daemon = harness.StartDaemon("a"))
+        {
+            await daemon.WaitForHttpAsync(StateHarness.Timeout);
+            harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => daemon.Transcript);
+            daemon.Terminate();
+            Assert.Equal(0, await daemon.WaitForExitAsync(StateHarness.Timeout));
+        }
+
+        // Garbage on sensor-2's changelog partition, after its last good record, produced with kcat.
+        var partition = harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
+        await harness.ProduceWithKcatAsync(harness.Definition.ChangelogTopic, [("sensor-2", "this is not a key state")], partition);
+        var garbageOffset = harness.ReadTopic(harness.Definition.ChangelogTopic).Where(r => r.Partition == partition).Max(r => r.Offset);
+
+        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
+        await using var restarted = harness.StartDaemon("a");
+        var address = await restarted.WaitForHttpAsync(StateHarness.Timeout);
+        await StateHarness.WaitForReadinessAsync(address, ready: true);
+        var inputs = harness.ReadInput();
+        harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
+
+        Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"changelog_record\""));
+        var logged = await restarted.WaitForLineAsync(l => l.Contains("Quarantined changelog record", StringComparison.Ordinal),
+            StateHarness.Timeout, "the quarantine log line");
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"[{partition}] @{garbageOffset}"), logged, StringComparison.Ordinal);
+        Assert.Single(restarted.Output.Concat(restarted.Errors), l => l.Contains("Quarantined changelog record", StringComparison.Ordinal));
+
+        // The bad record came after sensor-2's last good state, which it therefore keeps: every key continues exactly.
+        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, address);
+        Assert.False(restarted.HasExited, restarted.Transcript);
+    }
+
+    [Fact]
+    public async Task An_instance_frozen_past_its_session_timeout_writes_no_stale_state_and_every_key_ends_bit_identical()
+    {
+        const int keys = 8;
+        await using var one = harness.StartDaemon("one");
+        await using var two = harness.StartDaemon("two");
+        var oneAddress = await one.WaitForHttpAsync(StateHarness.Timeout);
+        var twoAddress = await two.WaitForHttpAsync(StateHarness.Timeout);
+        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
+        harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript);
+        var deadline = DateTime.UtcNow + StateHarness.Timeout;
+        while (await StateHarness.KeysHeldAsync(oneAddress, keys) == 0 || await StateHarness.KeysHeldAsync(twoAddress, keys) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
+            await Task.Delay(100);
+        }
+
+        // A stream in small steps; "one" is frozen in the middle of it (with unflushed state), long past the session
+        // timeout, so "two" takes its partitions over and moves their keys on; then "one" resumes.
+        var step = 40;
+        async Task StreamAsync(TimeSpan duration)
+        {
+            var until = DateTime.UtcNow + duration;
+            while (DateTime.UtcNow < until)
+            {
+                await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 2, firstStep: step));
+                step += 2;
+                await Task.Delay(50);
+            }
+        }
+
+        await StreamAsync(TimeSpan.FromSeconds(2));
+        Signal(one.Id, "STOP");
+        try
+        {
+            await StreamAsync(TimeSpan.FromSeconds(16));
+        }
+        finally
+        {
+            Signal(one.Id, "CONT");
+        }
+
+        await StreamAsync(TimeSpan.FromSeconds(4));
+        var inputs = harness.ReadInput();
+        harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript + "\n=== two ===\n" + two.Transcript);
+
+        // "one" leaves cleanly; "two" restores whatever "one" held from the changelog and then holds every key.
+        one.Terminate();
+        Assert.Equal(0, await one.WaitForExitAsync(StateHarness.Timeout));
+        while (await StateHarness.KeysHeldAsync(twoAddress, keys) < keys)
+        {
+            Assert.True(DateTime.UtcNow < deadline + StateHarness.Timeout, "the survivor never took every key over");
+            await Task.Delay(100);
+        }
+
+        await StateHarness.WaitForReadinessAsync(twoAddress, ready: true);
+        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
+
+        // No stale write: per key, the applied offsets on the changelog never go backwards.
+        var changelog = harness.ReadTopic(harness.Definition.ChangelogTopic).Where(r => r.Value.Length > 0);
+        foreach (var group in changelog.GroupBy(r => (r.Partition, Key: Encoding.UTF8.GetString(r.Key))))
+        {
+            var applied = group.OrderBy(r => r.Offset).Select(r => StateHarness.AppliedOffsetOf(r.Value)).ToList();
+            for (var i = 1; i < applied.Count; i++)
+            {
+                Assert.True(applied[i] >= applied[i - 1],
+                    $"{group.Key.Key}: changelog record {i} claims applied offset {applied[i]} after {applied[i - 1]} (a stale write)\n{one.Transcript}");
+            }
+        }
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public void Dispose() => harness.Dispose();
+}
