@@ -30,7 +30,8 @@ internal static class DaemonEndpoints
             return Results.Json(body, statusCode: snapshot.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/info", Info);
-        app.MapGet("/pipelines/{name}/keys/{key}", QueryKeyAsync).AddEndpointFilter<ApiKeyRequired>();
+        // A catch-all: keys may contain '/', sent as is or as %2F (which the server leaves encoded in the path).
+        app.MapGet("/pipelines/{name}/keys/{**key}", QueryKeyAsync).AddEndpointFilter<ApiKeyRequired>();
         app.MapGet("/pipelines/{name}/model", QueryModelAsync);
         app.MapGet("/pipelines/{name}/accuracy", QueryAccuracyAsync);
         app.MapPost("/pipelines/{name}/model/restore", RestorePreviousModel).AddEndpointFilter<ApiKeyRequired>();
@@ -81,6 +82,7 @@ internal static class DaemonEndpoints
             return QueriesUnavailable();
         }
 
+        key = key.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var summary = await queries.QueryKeyAsync(name, key, cancellation).ConfigureAwait(false);
         return summary is null
             ? Results.Json(new ErrorResponse($"key '{key}' is not held by this instance of pipeline '{name}'"), statusCode: StatusCodes.Status404NotFound)

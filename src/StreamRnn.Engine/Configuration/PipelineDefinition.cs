@@ -18,6 +18,17 @@ public sealed class PipelineDefinition
     /// <summary>Largest hidden size accepted.</summary>
     public const int MaxHiddenSize = 4096;
 
+    /// <summary>Most network parameters a definition may imply (50 million floats = 200 MB of weights, before optimiser state).</summary>
+    public const long MaxParameters = 50_000_000;
+
+    /// <summary>Parameters of the recurrent layers and head (the core's count, in long so it cannot overflow).</summary>
+    internal static long ParameterCount(CellKind cell, int inputs, int hidden, int layers)
+    {
+        long gates = cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        long gh = gates * hidden;
+        return gh * (inputs + hidden + 2) + (layers - 1) * gh * (2L * hidden + 2) + 2L * (hidden + 1);
+    }
+
     private string? _changelogTopic;
     private string? _modelTopic;
 
@@ -70,6 +81,9 @@ public sealed class PipelineDefinition
     public int MaxRecordBytes { get; set; } = 64 * 1024;
 
     public LateRecordPolicy LateRecords { get; set; } = LateRecordPolicy.Apply;
+
+    /// <summary>Limits on input records (Input:MaxFutureSkew).</summary>
+    public InputOptions Input { get; set; } = new();
 
     /// <summary>Network inputs: the sum of the features' widths.</summary>
     public int InputSize
@@ -281,6 +295,11 @@ public sealed class PipelineDefinition
             CheckEnum("Model:Head", Model.Head);
             CheckRange("Model:HiddenSize", Model.HiddenSize, 1, MaxHiddenSize);
             CheckRange("Model:Layers", Model.Layers, 1, 8);
+            if (Model.HiddenSize is >= 1 and <= MaxHiddenSize && Model.Layers is >= 1 and <= 8 && InputSize <= 4096
+                && ParameterCount(Model.Cell, InputSize, Model.HiddenSize, Model.Layers) > MaxParameters)
+            {
+                Error("Model:HiddenSize", Model.HiddenSize, $"the network would have more than 50 million parameters (lower HiddenSize or Layers, or use fewer inputs)");
+            }
             if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn)
             {
                 Error("Target:Transform", Target.Transform, "a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin");
@@ -347,6 +366,15 @@ public sealed class PipelineDefinition
         CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);
         CheckRange(nameof(MaxRecordBytes), MaxRecordBytes, 64, 16 * 1024 * 1024);
         CheckEnum(nameof(LateRecords), LateRecords);
+        if (Input is null)
+        {
+            Error(nameof(Input), null, "is required");
+        }
+        else if (Input.MaxFutureSkew <= TimeSpan.Zero || Input.MaxFutureSkew > InputOptions.MaxSkew)
+        {
+            Error("Input:MaxFutureSkew", Input.MaxFutureSkew, "must be positive and at most 36525 days");
+        }
+
         return errors;
 
         void CheckTopic(string setting, string? topic, bool required)
@@ -415,6 +443,12 @@ public sealed class PipelineDefinition
     /// <summary>Parses a pipeline from JSON; see <see cref="Load"/>. Throws <see cref="JsonException"/> on bad JSON.</summary>
     public static PipelineDefinition Parse(ReadOnlySpan<byte> utf8Json, string? defaultName = null)
     {
+        // Editors on Windows save UTF-8 with a byte order mark, which the JSON reader refuses.
+        if (utf8Json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            utf8Json = utf8Json[3..];
+        }
+
         var definition = JsonSerializer.Deserialize<PipelineDefinition>(utf8Json, JsonOptions)
             ?? throw new JsonException("The file holds null instead of a pipeline object.");
         if (string.IsNullOrEmpty(definition.Name) && defaultName is not null)

@@ -16,9 +16,12 @@ namespace StreamRnn.Engine;
 /// Accepted: a JSON object; configured fields at its top level in any order; other fields (also nested) are
 /// skipped; a repeated field takes its last value. Numbers may be JSON numbers, numeric strings ("12.5",
 /// invariant culture, surrounding white space allowed) or booleans (true = 1, false = 0, handy for 0/1 targets).
-/// null and "" count as missing. Keys are at most <see cref="MaxKeyBytes"/> bytes of valid UTF-8.
-/// Precedence when several things are wrong: OversizedRecord, MalformedJson, MissingKey, BadTimestamp, then
-/// the first field problem in document order, then the first missing field in configuration order.
+/// null and "" count as missing. Keys are at most <see cref="MaxKeyBytes"/> bytes of valid UTF-8 (after
+/// unescaping). A repeated field's problem is that of its last value: a bad first value followed by a good one is fine.
+/// Precedence when several things are wrong: OversizedRecord, MalformedJson, DecodeError, MissingKey, BadTimestamp,
+/// then the first field problem in document order, then the first missing field in configuration order.
+/// Any exception while reading (e.g. the InvalidOperationException .NET throws for a lone UTF-16 surrogate in an
+/// escape, <c>"\ud800"</c>) is a DecodeError, never thrown.
 /// </remarks>
 internal sealed class RecordDecoder
 {
@@ -28,6 +31,9 @@ internal sealed class RecordDecoder
     private const long MinUnixMs = -62_135_596_800_000;
     private const long MaxUnixMs = 253_402_300_799_999;
     private const int MaxScalarBytes = 256;
+
+    /// <summary>An escape (<c>\uXXXX</c>) is at most 6 bytes per unescaped byte: longer escaped keys are too long.</summary>
+    private const int MaxEscapedKeyBytes = 6 * MaxKeyBytes;
 
     private readonly FeatureLayout _layout;
     private readonly PipelineDefinition _definition;
@@ -42,10 +48,13 @@ internal sealed class RecordDecoder
     private readonly int _maxRecordBytes;
     private readonly byte[] _keyBytes = new byte[MaxKeyBytes];
     private readonly char[] _keyChars = new char[MaxKeyBytes];
+    private readonly byte[] _unescaped = new byte[MaxEscapedKeyBytes];
 
-    private DeadLetterReason _problem;
-    private int _problemField;
-    private string? _problemText;
+    // Per field: the problem of its last value (0 = none), its text, and the document position of that value.
+    private readonly DeadLetterReason[] _fieldProblem;
+    private readonly string?[] _fieldProblemText;
+    private readonly int[] _fieldPosition;
+    private int _position;
 
     public RecordDecoder(PipelineDefinition definition, FeatureLayout layout)
     {
@@ -79,6 +88,9 @@ internal sealed class RecordDecoder
         }
 
         _fieldState = new byte[names.Count];
+        _fieldProblem = new DeadLetterReason[names.Count];
+        _fieldProblemText = new string?[names.Count];
+        _fieldPosition = new int[names.Count];
         Values = new double[layout.NumericFieldOfValue.Length];
         CategoryIndices = new int[layout.CategoryFieldOfValue.Length];
     }
@@ -111,8 +123,8 @@ internal sealed class RecordDecoder
         }
 
         Array.Clear(_fieldState);
-        _problemField = -1;
-        _problemText = null;
+        Array.Clear(_fieldProblem);
+        _position = 0;
         if (_definition.Key.Source == KeySource.RecordKey && !TryTakeKey(record.Key.Span, -1, out reason, out detail))
         {
             return false;
@@ -168,20 +180,26 @@ internal sealed class RecordDecoder
         {
             return Fail(DeadLetterReason.MalformedJson, exception.Message, out reason, out detail);
         }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // E.g. InvalidOperationException for a lone surrogate (\ud800) in a property name or a string value.
+            return Fail(DeadLetterReason.DecodeError, $"{exception.GetType().Name}: {exception.Message}", out reason, out detail);
+        }
 
-        if (_keyField >= 0 && _fieldState[_keyField] != Present && (_problemField != _keyField))
+        if (_keyField >= 0 && _fieldState[_keyField] != Present && _fieldProblem[_keyField] == 0)
         {
             return Fail(DeadLetterReason.MissingKey, $"key field '{_fieldNameStrings[_keyField]}' is {StateText(_fieldState[_keyField])}", out reason, out detail);
         }
 
-        if (_timeField >= 0 && _fieldState[_timeField] != Present && (_problemField != _timeField))
+        if (_timeField >= 0 && _fieldState[_timeField] != Present && _fieldProblem[_timeField] == 0)
         {
             return Fail(DeadLetterReason.BadTimestamp, $"event time field '{_fieldNameStrings[_timeField]}' is {StateText(_fieldState[_timeField])}", out reason, out detail);
         }
 
-        if (_problemField >= 0)
+        int problemField = FirstProblemField();
+        if (problemField >= 0)
         {
-            return Fail(_problem, $"field '{_fieldNameStrings[_problemField]}': {_problemText}", out reason, out detail);
+            return Fail(_fieldProblem[problemField], $"field '{_fieldNameStrings[problemField]}': {_fieldProblemText[problemField]}", out reason, out detail);
         }
 
         for (int field = 0; field < _fieldState.Length; field++)
@@ -195,6 +213,21 @@ internal sealed class RecordDecoder
         reason = default;
         detail = "";
         return true;
+    }
+
+    /// <summary>The field whose (last) value has a problem and comes first in the document, or -1.</summary>
+    private int FirstProblemField()
+    {
+        int first = -1;
+        for (int field = 0; field < _fieldProblem.Length; field++)
+        {
+            if (_fieldProblem[field] != 0 && (first < 0 || _fieldPosition[field] < _fieldPosition[first]))
+            {
+                first = field;
+            }
+        }
+
+        return first;
     }
 
     private static string StateText(byte state) => state == Empty ? "null or empty" : "missing";
@@ -214,6 +247,10 @@ internal sealed class RecordDecoder
 
     private void ReadField(ref Utf8JsonReader reader, int field)
     {
+        // The last value of a repeated field wins, its problem included.
+        _fieldProblem[field] = 0;
+        _fieldState[field] = Absent;
+        _fieldPosition[field] = _position++;
         var token = reader.TokenType;
         if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
@@ -228,20 +265,27 @@ internal sealed class RecordDecoder
             return;
         }
 
-        Span<byte> scratch = stackalloc byte[MaxScalarBytes];
-        scoped ReadOnlySpan<byte> text;
+        ReadOnlySpan<byte> text;
         if (token == JsonTokenType.String)
         {
             if (reader.ValueIsEscaped)
             {
-                if (reader.ValueSpan.Length > MaxScalarBytes)
+                // A key may be MaxKeyBytes long once unescaped; other fields MaxScalarBytes.
+                int limit = field == _keyField ? MaxKeyBytes : MaxScalarBytes;
+                if (reader.ValueSpan.Length > 6 * limit)
                 {
                     Problem(field, field == _keyField ? DeadLetterReason.MissingKey : DeadLetterReason.WrongType, "escaped string is too long");
                     return;
                 }
 
-                int length = reader.CopyString(scratch);
-                text = scratch[..length];
+                int length = reader.CopyString(_unescaped);
+                if (length > limit && field != _keyField)
+                {
+                    Problem(field, field == _keyField ? DeadLetterReason.MissingKey : DeadLetterReason.WrongType, "escaped string is too long");
+                    return;
+                }
+
+                text = _unescaped.AsSpan(0, length);
             }
             else
             {
@@ -407,14 +451,13 @@ internal sealed class RecordDecoder
         return true;
     }
 
-    /// <summary>Remembers the first problem of the record; always false, so callers can return it.</summary>
+    /// <summary>Remembers the first problem of the field's value; always false, so callers can return it.</summary>
     private bool Problem(int field, DeadLetterReason reason, string text)
     {
-        if (_problemField < 0)
+        if (_fieldProblem[field] == 0)
         {
-            _problemField = field;
-            _problem = reason;
-            _problemText = text;
+            _fieldProblem[field] = reason;
+            _fieldProblemText[field] = text;
         }
 
         return false;

@@ -30,6 +30,7 @@ internal sealed class FeatureEncoder
         keyPrevious.CopyTo(_previous);
         double alpha = _layout.Alpha, floor = _layout.MinStandardDeviation;
         bool history = true;
+        bool overflowed = false;
         target = default;
         foreach (var feature in _layout.Features)
         {
@@ -85,6 +86,11 @@ internal sealed class FeatureEncoder
 
                     previous = x;
                     break;
+            }
+
+            if (double.IsNaN(u) && overflowed)
+            {
+                return Overflow(feature.Field, x, feature.Transform.ToString(), out reason, out detail);
             }
 
             float value = (float)u;
@@ -144,9 +150,9 @@ internal sealed class FeatureEncoder
             detail = $"field '{_layout.TargetField}': {raw.ToString(CultureInfo.InvariantCulture)} gives a non-finite target";
             return false;
         }
-        else
+        else if (!RunningStatistics.Update(statistic, y, alpha))
         {
-            RunningStatistics.Update(statistic, y, alpha);
+            return Overflow(_layout.TargetField, raw, "target", out reason, out detail);
         }
 
         if (!_layout.TargetIsEventLabel)
@@ -168,10 +174,16 @@ internal sealed class FeatureEncoder
         detail = "";
         return true;
 
+        // NaN when the statistics would overflow (the record is then rejected as NonFiniteValue).
         double Standardise(int index, double x)
         {
             Span<double> s = _statistics.AsSpan(index * RunningStatistics.Width, RunningStatistics.Width);
-            RunningStatistics.Update(s, x, alpha);
+            if (!RunningStatistics.Update(s, x, alpha))
+            {
+                overflowed = true;
+                return double.NaN;
+            }
+
             return RunningStatistics.Standardise(s, x, floor);
         }
     }
@@ -205,6 +217,13 @@ internal sealed class FeatureEncoder
         memory[0] = t;
         memory[1] = sinceOut;
         return y;
+    }
+
+    private static bool Overflow(string field, double x, string what, out DeadLetterReason reason, out string detail)
+    {
+        reason = DeadLetterReason.NonFiniteValue;
+        detail = $"field '{field}': {x.ToString(CultureInfo.InvariantCulture)} would overflow the key's running {what} statistics; they are unchanged";
+        return false;
     }
 
     private static bool NotPositive(FeatureTransform transform, string field, double x, out DeadLetterReason reason, out string detail)

@@ -24,14 +24,27 @@ internal static class RunningStatistics
 
     public static double Alpha(double halfLife) => halfLife > 0 ? 1 - Math.Pow(2, -1 / halfLife) : 0;
 
-    public static void Update(Span<double> statistic, double x, double alpha)
+    /// <summary>
+    /// Adds <paramref name="x"/>; false (and <paramref name="statistic"/> unchanged) when the new mean or variance
+    /// would not be finite: a finite but absurd value (|x| beyond about 1.3e154 squares to +∞) would otherwise make
+    /// the variance +∞ for good and every later standardised value 0 or NaN.
+    /// </summary>
+    public static bool Update(Span<double> statistic, double x, double alpha)
     {
         double n = statistic[0] + 1;
         double a = Math.Max(1 / n, alpha);
         double d = x - statistic[1];
-        statistic[1] += a * d;
-        statistic[2] = (1 - a) * (statistic[2] + a * d * d);
+        double mean = statistic[1] + a * d;
+        double variance = (1 - a) * (statistic[2] + a * d * d);
+        if (!double.IsFinite(mean) || !double.IsFinite(variance))
+        {
+            return false;
+        }
+
+        statistic[1] = mean;
+        statistic[2] = variance;
         statistic[0] = n;
+        return true;
     }
 
     public static double Mean(ReadOnlySpan<double> statistic) => statistic[1];

@@ -21,6 +21,12 @@ public enum DeadLetterReason
     UnknownCategory = 8,
     /// <summary>The state store is full and the pipeline's policy is WhenFull = DeadLetter.</summary>
     StateFull = 9,
-    /// <summary>The recurrent step produced non-finite values; the key's state was left unchanged.</summary>
+    /// <summary>The recurrent step produced non-finite values; the key's state (recurrent state, statistics, offset) was left unchanged.</summary>
     NumericalError = 10,
+    /// <summary>Reading the record failed in a way the JSON grammar allows but .NET does not (e.g. a lone UTF-16 surrogate in an escape).</summary>
+    DecodeError = 11,
+    /// <summary>The event time is further in the future than the pipeline's Input:MaxFutureSkew.</summary>
+    FutureTimestamp = 12,
+    /// <summary>Processing the record threw unexpectedly; the detail names the exception type and the key was quarantined if its state could be inconsistent.</summary>
+    InternalError = 13,
 }

@@ -25,10 +25,11 @@ namespace StreamRnn.Engine;
 /// <para>A key's first records: Difference and LogReturn inputs without a previous value are 0 and no
 /// prediction is emitted until the key has history (one record for such features). A record that cannot be
 /// used goes to the dead-letter sink and leaves its key untouched; a step producing non-finite values is
-/// dead-lettered as NumericalError with the recurrent state unchanged (its statistics have advanced).</para>
+/// dead-lettered as NumericalError and taken back: the key's state, statistics and offset are unchanged. No record
+/// stops the loop: see PipelineRuntime.Poison.cs for the poison policy.</para>
 /// <para>Dead-lettered records do not advance the key's offset, so at-least-once replays may dead-letter them again.</para>
 /// </remarks>
-public sealed class PipelineRuntime
+public sealed partial class PipelineRuntime
 {
     private const int SnapshotHeaderBytes = 36;
     private const ushort SnapshotFormatVersion = 1;
@@ -218,6 +219,7 @@ public sealed class PipelineRuntime
         var weights = Volatile.Read(ref _weights);
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         EnsureEntryCapacity(records.Length);
+        _undo.Reset(records.Length, _store);
         _consumed += records.Length;
         _metrics?.RecordsConsumed.Inc(records.Length);
 
@@ -234,6 +236,8 @@ public sealed class PipelineRuntime
             }
         }
 
+        RemoveQuarantined(sink);
+
         UpdateGauges();
     }
 
@@ -245,84 +249,99 @@ public sealed class PipelineRuntime
         for (int i = 0; i < records.Length; i++)
         {
             ref readonly InputRecord record = ref records[i];
-            if (!_decoder.TryDecode(record, out var reason, out string detail))
-            {
-                DeadLetter(sink, record, reason, detail);
-                continue;
-            }
-
-            long eventTime = _decoder.EventTimeUnixMs;
-            int slot = _store.Find(_decoder.KeyChars);
+            int slot = -1;
             bool created = false;
-            if (slot >= 0)
+            try
             {
-                if (record.Partition == _store.Partition[slot] && record.Offset <= _store.LastOffset[slot])
-                {
-                    _duplicates++;
-                    _metrics?.SkippedDuplicate.Inc();
-                    continue;
-                }
-
-                if (eventTime < _store.LastEventTime[slot])
-                {
-                    _late++;
-                    _metrics?.LateRecords.Inc();
-                    if (policy == LateRecordPolicy.Drop)
-                    {
-                        _skippedLate++;
-                        _metrics?.SkippedLate.Inc();
-                        continue;
-                    }
-                }
-            }
-            else
-            {
-                if (_store.IsFull && !MakeRoom(sink, record, out reason, out detail))
+                if (!_decoder.TryDecode(record, out var reason, out string detail))
                 {
                     DeadLetter(sink, record, reason, detail);
                     continue;
                 }
 
-                slot = _store.Add(_decoder.KeyChars, _decoder.KeyBytes, record.Partition, now);
-                created = true;
-                if (_roundOfSlot.Length < _store.Capacity)
+                long eventTime = _decoder.EventTimeUnixMs;
+                if (IsTooFarAhead(eventTime, now, out detail))
                 {
-                    Array.Resize(ref _roundOfSlot, _store.Capacity);
-                }
-            }
-
-            if (!_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
-                    _entryInputs.AsSpan(accepted * _inputSize, _inputSize), out var target, out reason, out detail))
-            {
-                if (created)
-                {
-                    _store.Remove(slot);
+                    DeadLetter(sink, record, DeadLetterReason.FutureTimestamp, detail);
+                    continue;
                 }
 
-                DeadLetter(sink, record, reason, detail);
-                continue;
-            }
+                slot = _store.Find(_decoder.KeyChars);
+                if (slot >= 0)
+                {
+                    if (record.Partition == _store.Partition[slot] && record.Offset <= _store.LastOffset[slot])
+                    {
+                        _duplicates++;
+                        _metrics?.SkippedDuplicate.Inc();
+                        continue;
+                    }
 
-            _store.Partition[slot] = record.Partition;
-            _store.LastOffset[slot] = record.Offset;
-            _store.LastEventTime[slot] = Math.Max(_store.LastEventTime[slot], eventTime);
-            long step = ++_store.Steps[slot];
-            _store.Touch(slot, now);
-            _store.MarkDirty(slot);
-            _entrySlot[accepted] = slot;
-            _entryRecord[accepted] = i;
-            _entryStep[accepted] = step;
-            _entryTime[accepted] = eventTime;
-            _entryTarget[accepted] = target;
-            int round = _roundOfSlot[slot]++;
-            if (round == 0)
+                    if (eventTime < _store.LastEventTime[slot])
+                    {
+                        _late++;
+                        _metrics?.LateRecords.Inc();
+                        if (policy == LateRecordPolicy.Drop)
+                        {
+                            _skippedLate++;
+                            _metrics?.SkippedLate.Inc();
+                            continue;
+                        }
+                    }
+                }
+                else
+                {
+                    if (_store.IsFull && !MakeRoom(sink, record, out reason, out detail))
+                    {
+                        DeadLetter(sink, record, reason, detail);
+                        continue;
+                    }
+
+                    slot = _store.Add(_decoder.KeyChars, _decoder.KeyBytes, record.Partition, now);
+                    created = true;
+                    if (_roundOfSlot.Length < _store.Capacity)
+                    {
+                        Array.Resize(ref _roundOfSlot, _store.Capacity);
+                    }
+                }
+
+                _undo.Save(accepted, _store, slot);
+                if (!_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
+                        _entryInputs.AsSpan(accepted * _inputSize, _inputSize), out var target, out reason, out detail))
+                {
+                    if (created)
+                    {
+                        _store.Remove(slot);
+                    }
+
+                    DeadLetter(sink, record, reason, detail);
+                    continue;
+                }
+
+                _store.Partition[slot] = record.Partition;
+                _store.LastOffset[slot] = record.Offset;
+                _store.LastEventTime[slot] = Math.Max(_store.LastEventTime[slot], eventTime);
+                long step = ++_store.Steps[slot];
+                _store.Touch(slot, now);
+                _store.MarkDirty(slot);
+                _entrySlot[accepted] = slot;
+                _entryRecord[accepted] = i;
+                _entryStep[accepted] = step;
+                _entryTime[accepted] = eventTime;
+                _entryTarget[accepted] = target;
+                int round = _roundOfSlot[slot]++;
+                if (round == 0)
+                {
+                    _touched[touched++] = slot;
+                }
+
+                _entryRound[accepted] = round;
+                rounds = Math.Max(rounds, round + 1);
+                accepted++;
+            }
+            catch (Exception exception) when (IsRecoverable(exception))
             {
-                _touched[touched++] = slot;
+                AcceptFailed(sink, record, exception, created ? slot : -1);
             }
-
-            _entryRound[accepted] = round;
-            rounds = Math.Max(rounds, round + 1);
-            accepted++;
         }
 
         for (int i = 0; i < touched; i++)
@@ -331,6 +350,7 @@ public sealed class PipelineRuntime
         }
 
         _applied += accepted;
+        _undo.Entries = accepted;
         return accepted;
     }
 
@@ -402,8 +422,24 @@ public sealed class PipelineRuntime
         }
 
         long began = Stopwatch.GetTimestamp();
-        _network.StepBatch(weights, _batchInputs.AsSpan(0, batch * n), _batchStates.AsSpan(0, batch * s),
-            _batchHeads.AsSpan(0, batch * o), _statuses.AsSpan(0, batch), batch);
+        try
+        {
+            _network.StepBatch(weights, _batchInputs.AsSpan(0, batch * n), _batchStates.AsSpan(0, batch * s),
+                _batchHeads.AsSpan(0, batch * o), _statuses.AsSpan(0, batch), batch);
+        }
+        catch (Exception exception) when (IsRecoverable(exception))
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                if (!_undo.IsSkipped(_order[start + b]))
+                {
+                    QuarantineKey(records, sink, _order[start + b], exception);
+                }
+            }
+
+            return;
+        }
+
         if (_metrics is not null)
         {
             _metrics.StepLatency.Observe(Stopwatch.GetElapsedTime(began).TotalSeconds);
@@ -415,78 +451,90 @@ public sealed class PipelineRuntime
         for (int b = 0; b < batch; b++)
         {
             int e = _order[start + b];
-            int slot = _entrySlot[e];
-            ref readonly InputRecord record = ref records[_entryRecord[e]];
-            ref readonly EncodedTarget target = ref _entryTarget[e];
-            var status = _statuses[b];
-            if (_windowSteps > 0)
+            if (_undo.IsSkipped(e))
             {
-                // Before the scatter below: a new window starts from the key's state before this step.
-                AssembleWindow(slot, e, target, status == StepStatus.Ok);
+                continue;
             }
 
-            if (status == StepStatus.Ok)
+            try
             {
+                int slot = _entrySlot[e];
+                ref readonly InputRecord record = ref records[_entryRecord[e]];
+                ref readonly EncodedTarget target = ref _entryTarget[e];
+                var status = _statuses[b];
+                double mean = double.NaN, spread = double.NaN;
+                if (status == StepStatus.Ok && target.HasHistory)
+                {
+                    switch (head)
+                    {
+                        case HeadKind.Gaussian:
+                            mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
+                            spread = target.StandardDeviation * HeadOutput.StandardDeviation(_batchHeads[b * o + 1]);
+                            break;
+                        case HeadKind.Binary:
+                            mean = HeadOutput.Probability(_batchHeads[b * o]);
+                            break;
+                        default:
+                            mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
+                            break;
+                    }
+                }
+
+                if (status != StepStatus.Ok)
+                {
+                    UndoStep(records, sink, e, $"the recurrent step gave {status}; the key's state is unchanged");
+                    continue;
+                }
+
+                if (target.HasHistory && (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread))))
+                {
+                    UndoStep(records, sink, e, "the de-normalised prediction is not finite; the key's state is unchanged");
+                    continue;
+                }
+
+                if (_windowSteps > 0)
+                {
+                    // Before the scatter below: a new window starts from the key's state before this step.
+                    AssembleWindow(slot, e, target, ok: true);
+                }
+
                 _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
-            }
 
-            // The prediction made h steps ago for this step is scored now, in the key's order.
-            Span<double> pending = _store.PendingOf(slot).Slice((int)(_entryStep[e] % _horizon) * FeatureLayout.PendingWidth,
-                FeatureLayout.PendingWidth);
-            if (!double.IsNaN(pending[0]) && !double.IsNaN(target.Value))
-            {
-                _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
-            }
+                // The prediction made h steps ago for this step is scored now, in the key's order.
+                Span<double> pending = _store.PendingOf(slot).Slice((int)(_entryStep[e] % _horizon) * FeatureLayout.PendingWidth,
+                    FeatureLayout.PendingWidth);
+                if (!double.IsNaN(pending[0]) && !double.IsNaN(target.Value))
+                {
+                    _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
+                }
 
-            pending[0] = double.NaN;
-            if (status != StepStatus.Ok)
-            {
-                DeadLetter(sink, record, DeadLetterReason.NumericalError, $"the recurrent step gave {status}; the key's state is unchanged");
-                continue;
-            }
+                pending[0] = double.NaN;
+                if (!target.HasHistory)
+                {
+                    continue;
+                }
 
-            if (!target.HasHistory)
-            {
-                continue;
+                pending[0] = mean;
+                pending[1] = spread;
+                pending[2] = target.Baseline;
+                _store.LastMean[slot] = mean;
+                _store.LastSpread[slot] = spread;
+                _store.LastModelVersion[slot] = weights.Version;
+                long latencyMs = now - _entryTime[e];
+                var key = _store.KeyBytes[slot]!;
+                var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record, latencyMs);
+                sink.Prediction(key, json, record);
+                _predictions++;
+                _observer?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
+                if (_metrics is not null)
+                {
+                    _metrics.PredictionsProduced.Inc();
+                    _metrics.EndToEndLatency.Observe(Math.Max(0, latencyMs) / 1000.0);
+                }
             }
-
-            double mean, spread = double.NaN;
-            switch (head)
+            catch (Exception exception) when (IsRecoverable(exception))
             {
-                case HeadKind.Gaussian:
-                    mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
-                    spread = target.StandardDeviation * HeadOutput.StandardDeviation(_batchHeads[b * o + 1]);
-                    break;
-                case HeadKind.Binary:
-                    mean = HeadOutput.Probability(_batchHeads[b * o]);
-                    break;
-                default:
-                    mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
-                    break;
-            }
-
-            if (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread)))
-            {
-                DeadLetter(sink, record, DeadLetterReason.NumericalError, "the de-normalised prediction is not finite");
-                continue;
-            }
-
-            pending[0] = mean;
-            pending[1] = spread;
-            pending[2] = target.Baseline;
-            _store.LastMean[slot] = mean;
-            _store.LastSpread[slot] = spread;
-            _store.LastModelVersion[slot] = weights.Version;
-            long latencyMs = now - _entryTime[e];
-            var key = _store.KeyBytes[slot]!;
-            var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record, latencyMs);
-            sink.Prediction(key, json, record);
-            _predictions++;
-            _observer?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);
-            if (_metrics is not null)
-            {
-                _metrics.PredictionsProduced.Inc();
-                _metrics.EndToEndLatency.Observe(Math.Max(0, latencyMs) / 1000.0);
+                QuarantineKey(records, sink, e, exception);
             }
         }
     }
