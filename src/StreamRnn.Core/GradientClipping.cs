@@ -8,8 +8,9 @@ public static class GradientClipping
 {
     /// <summary>Scales <paramref name="gradient"/> so its L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping (NaN if any value is not finite, in which case nothing is scaled).</summary>
     /// <remarks>
-    /// <c>‖g‖ = √Σ gᵢ²;  if ‖g‖ &gt; maxNorm: g = g · maxNorm / ‖g‖</c>. The norm is computed in float and, only if that
-    /// overflows for finite values, again in double. A NaN result tells the caller to discard the update.
+    /// <c>‖g‖ = √Σ gᵢ²;  if ‖g‖ &gt; maxNorm: g = g · maxNorm / ‖g‖</c>. The sum of squares is taken in double in one
+    /// fixed order (<see cref="FixedOrderSum"/>), so the norm, and the clipped gradient, are the same on every CPU.
+    /// A NaN result tells the caller to discard the update.
     /// </remarks>
     public static float ClipByGlobalNorm(Span<float> gradient, float maxNorm)
     {
@@ -18,21 +19,10 @@ public static class GradientClipping
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
         }
 
-        double norm = TensorPrimitives.Norm<float>(gradient);
+        double norm = Math.Sqrt(FixedOrderSum.SumOfSquares(gradient));
         if (!double.IsFinite(norm))
         {
-            if (!FiniteCheck.AllFinite(gradient))
-            {
-                return float.NaN;
-            }
-
-            double sum = 0;
-            foreach (float g in gradient)
-            {
-                sum += (double)g * g;
-            }
-
-            norm = Math.Sqrt(sum);
+            return float.NaN;
         }
 
         if (norm > maxNorm)

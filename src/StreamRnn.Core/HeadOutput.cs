@@ -1,4 +1,5 @@
 using StreamRnn.Core.Heads;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core;
 
@@ -17,7 +18,7 @@ public static class HeadOutput
 
     /// <summary>Gaussian head: standard deviation = exp(½ · log-variance), the log-variance clamped to its range first.</summary>
     public static float StandardDeviation(float logVariance) =>
-        float.IsNaN(logVariance) ? float.NaN : MathF.Exp(0.5f * GaussianHead.ClampLogVariance(logVariance));
+        float.IsNaN(logVariance) ? float.NaN : (float)PortableMath.Exp(0.5 * GaussianHead.ClampLogVariance(logVariance));
 
     /// <summary>Binary head: probability = σ(logit), computed without overflow.</summary>
     public static float Probability(float logit) => float.IsNaN(logit) ? float.NaN : (float)BinaryHead.Sigmoid(logit);

@@ -1,9 +1,9 @@
+using System.Runtime.Intrinsics;
 using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.Tests;
 
 [Trait("Category", "Unit")]
-
 public sealed class ActivationTests
 {
     private static float[] Sweep()
@@ -96,6 +96,36 @@ public sealed class ActivationTests
                 TestValues.BitEqual(sigmoidAlone.AsSpan(start, length), s, $"σ, start {start}, length {length}");
                 TestValues.BitEqual(tanhAlone.AsSpan(start, length), t, $"tanh, start {start}, length {length}");
             }
+        }
+    }
+
+    /// <summary>The Vector512 and Vector256 forms give the same bits for every value (software Vector512 where the CPU has none).</summary>
+    [Fact]
+    public void BothRegisterWidthsGiveTheSameBits()
+    {
+        float[] x = Sweep();
+        int length = x.Length - x.Length % 16;
+        for (int i = 0; i < length; i += 16)
+        {
+            Vector512<float> wide = Vector512.Create<float>(x.AsSpan(i, 16));
+            Vector256<float> low = Vector256.Create<float>(x.AsSpan(i, 8)), high = Vector256.Create<float>(x.AsSpan(i + 8, 8));
+            TestValues.BitEqual(Expand(Activations.Sigmoid(low), Activations.Sigmoid(high)), ToArray(Activations.Sigmoid(wide)), $"σ at {i}");
+            TestValues.BitEqual(Expand(Activations.Tanh(low), Activations.Tanh(high)), ToArray(Activations.Tanh(wide)), $"tanh at {i}");
+        }
+
+        static float[] Expand(Vector256<float> low, Vector256<float> high)
+        {
+            var values = new float[16];
+            low.CopyTo(values);
+            high.CopyTo(values, 8);
+            return values;
+        }
+
+        static float[] ToArray(Vector512<float> v)
+        {
+            var values = new float[16];
+            v.CopyTo(values);
+            return values;
         }
     }
 }

@@ -6,8 +6,8 @@ namespace StreamRnn.Core.Tests;
 public sealed unsafe class PackedGemmTests
 {
     /// <summary>
-    /// Both arithmetic paths (fused on FMA hardware, separately rounded elsewhere) give every row the same bits
-    /// whatever the number of rows or the panel sweep direction, and both equal the double product within float rounding.
+    /// Both kernel widths (Vector512 and Vector256) give every row the same bits whatever the number of rows or the
+    /// panel sweep direction, the same as each other, and equal the double product within float rounding.
     /// </summary>
     [Theory]
     [InlineData(1, 1, 1, true)]
@@ -18,7 +18,10 @@ public sealed unsafe class PackedGemmTests
     [InlineData(7, 9, 100, true)]
     [InlineData(7, 9, 100, false)]
     [InlineData(2, 72, 256, true)]
-    public void EveryRowIsComputedAloneAndCorrectly(int rows, int k, int n, bool fused)
+    [InlineData(12, 72, 256, true)]
+    [InlineData(9, 40, 300, true)]
+    [InlineData(1, 40, 300, false)]
+    public void EveryRowIsComputedAloneAndCorrectly(int rows, int k, int n, bool wide)
     {
         float[] dense = TestValues.Uniform(k * n, 1);
         float[] bias = TestValues.Uniform(n, 2);
@@ -30,18 +33,25 @@ public sealed unsafe class PackedGemmTests
         int split = k / 2;
         fixed (float* pa = a, pb = batched, ps = single, pr = reversed)
         {
-            PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, pb, w.PaddedColumns, fused, fromLastPanel: false);
+            PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, pb, w.PaddedColumns, wide, fromLastPanel: false);
             for (int r = 0; r < rows; r++)
             {
-                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, ps + r * w.PaddedColumns, w.PaddedColumns, fused,
+                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, ps + r * w.PaddedColumns, w.PaddedColumns, wide,
                     fromLastPanel: false);
-                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, pr + r * w.PaddedColumns, w.PaddedColumns, fused,
+                PackedGemm.Multiply(pa + r * k, k, split, pa + r * k + split, k, k - split, 1, w, pr + r * w.PaddedColumns, w.PaddedColumns, wide,
                     fromLastPanel: true);
             }
         }
 
         TestValues.BitEqual(single, batched, "rows");
         TestValues.BitEqual(single, reversed, "rows swept from the last panel");
+        var other = new float[rows * w.PaddedColumns];
+        fixed (float* pa = a, po = other)
+        {
+            PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, po, w.PaddedColumns, !wide, fromLastPanel: false);
+        }
+
+        TestValues.BitEqual(batched, other, "the other register width");
         for (int r = 0; r < rows; r++)
         {
             var expected = new double[n];

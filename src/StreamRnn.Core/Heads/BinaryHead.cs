@@ -1,3 +1,5 @@
+using StreamRnn.Core.Numerics;
+
 namespace StreamRnn.Core.Heads;
 
 /// <summary>
@@ -10,20 +12,11 @@ internal static class BinaryHead
     public static double Loss(ReadOnlySpan<float> output, float target, float weight, Span<float> dOutput)
     {
         double z = output[0];
-        double loss = Math.Max(z, 0.0) - z * target + Math.Log(1.0 + Math.Exp(-Math.Abs(z)));
+        double loss = Math.Max(z, 0.0) - z * target + Math.Log(1.0 + PortableMath.Exp(-Math.Abs(z)));
         dOutput[0] = (float)(weight * (Sigmoid(z) - target));
         return weight * loss;
     }
 
-    /// <summary>σ(z) without overflow for large |z|.</summary>
-    public static double Sigmoid(double z)
-    {
-        if (z >= 0)
-        {
-            return 1.0 / (1.0 + Math.Exp(-z));
-        }
-
-        double e = Math.Exp(z);
-        return e / (1.0 + e);
-    }
+    /// <summary>σ(z) without overflow for large |z|, the same bits on every CPU (<see cref="PortableMath"/>).</summary>
+    public static double Sigmoid(double z) => PortableMath.Sigmoid(z);
 }

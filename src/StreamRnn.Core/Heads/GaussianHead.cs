@@ -1,3 +1,5 @@
+using StreamRnn.Core.Numerics;
+
 namespace StreamRnn.Core.Heads;
 
 /// <summary>
@@ -18,7 +20,7 @@ internal static class GaussianHead
         float raw = output[1];
         double logVariance = ClampLogVariance(raw);
         double error = (double)output[0] - target;
-        double precision = Math.Exp(-logVariance);
+        double precision = PortableMath.Exp(-logVariance);
         double scaled = error * error * precision;
         dOutput[0] = (float)(weight * error * precision);
         bool inside = raw > HeadOutput.MinLogVariance && raw < HeadOutput.MaxLogVariance;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Core.LinearAlgebra;
 
@@ -15,7 +15,7 @@ namespace StreamRnn.Core.LinearAlgebra;
 /// v = (acc_0 + acc_1) + (acc_2 + acc_3);  s = ((v_0 + v_4) + (v_2 + v_6)) + ((v_1 + v_5) + (v_3 + v_7))
 /// s = fma(w[k], x[k], s) for the remaining k in order;  result = s + bias
 /// </code>
-/// fused where the hardware has FMA, separately rounded elsewhere (one fixed choice per process, as in <see cref="PackedGemm"/>).
+/// every multiply-add fused on every CPU (<see cref="Fused"/>), so the result is also the same on every CPU.
 /// </remarks>
 internal static unsafe class DotProduct
 {
@@ -57,13 +57,12 @@ internal static unsafe class DotProduct
         float sum = half.ToScalar() + half.GetElement(1);
         for (; k < length; k++)
         {
-            sum = Fma.IsSupported ? MathF.FusedMultiplyAdd(w[k], x[k], sum) : (w[k] * x[k]) + sum;
+            sum = Fused.MulAdd(w[k], x[k], sum);
         }
 
         return sum + bias;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fused.MulAdd(a, b, c);
 }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace StreamRnn.Core.Numerics;
 
@@ -13,8 +12,9 @@ namespace StreamRnn.Core.Numerics;
 /// <para>
 /// Every element, including those of a tail shorter than a vector (copied through an 8-float buffer), goes through
 /// the same Vector256 code, so its result depends on its value only — never on the span length, its position or
-/// alignment. Multiply-adds are fused where the hardware has FMA and separately rounded elsewhere: one fixed
-/// choice per process, so results are reproducible on a machine (and within tolerance across machines).
+/// alignment. Every multiply-add is fused (<see cref="Fused"/>, hardware or correctly rounded software), and the
+/// Vector512 forms (Activations.Wide.cs, used for whole 16-float blocks when Vector512 is accelerated) repeat the
+/// Vector256 operations lane for lane: the bits depend on the value only, on every CPU.
 /// </para>
 /// <para>
 /// <c>exp(x)</c> for x ≤ 0: x = n·ln 2 + r with n = round(x·log₂e), Cody–Waite split of ln 2, |r| ≤ ½ln 2; e^r by its
@@ -25,7 +25,7 @@ namespace StreamRnn.Core.Numerics;
 /// (truncation &lt; 1e-10 relative), which avoids the cancellation in 1 − e. Relative error of both: a few 1e-7.
 /// </para>
 /// </remarks>
-internal static class Activations
+internal static partial class Activations
 {
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2High = 0.693145751953125f;
@@ -67,10 +67,8 @@ internal static class Activations
         return KeepNaN(x, magnitude | sign);
     }
 
-    /// <summary>a·b + c, fused where the hardware has FMA (a JIT-time constant, so one path per process).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fused.MulAdd(a, b, c);
 
     /// <summary>NaN in, NaN out: the step's non-finite check relies on it (the clamp in exp would hide a NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,6 +112,14 @@ internal static class Activations
         ref float target = ref MemoryMarshal.GetReference(destination);
         int length = x.Length;
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= length; i += Vector512<float>.Count)
+            {
+                TOperator.Invoke(Vector512.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+
         for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
         {
             TOperator.Invoke(Vector256.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
@@ -140,17 +146,25 @@ internal static class Activations
     private interface IOperator
     {
         static abstract Vector256<float> Invoke(Vector256<float> x);
+
+        static abstract Vector512<float> Invoke(Vector512<float> x);
     }
 
     private readonly struct SigmoidOperator : IOperator
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x) => Sigmoid(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => Sigmoid(x);
     }
 
     private readonly struct TanhOperator : IOperator
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x) => Tanh(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Invoke(Vector512<float> x) => Tanh(x);
     }
 }

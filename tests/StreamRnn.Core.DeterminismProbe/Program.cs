@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Security.Cryptography;
+using StreamRnn.Core;
+
+// Runs one fixed stream through the core (batched and single steps of every cell and head, then online training:
+// TBPTT, clipping, Adam, and the trained model's steps) and prints one SHA-256 per part over the raw bits of every
+// state, head output and parameter. StreamRnn.Core.Tests runs it under DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0,
+// DOTNET_EnableHWIntrinsic=0 and the default, and requires the same lines.
+Console.Error.WriteLine($"Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+{
+    foreach (HeadKind head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
+    {
+        Console.WriteLine($"{cell} {head} inference {Inference(cell, head)}");
+    }
+
+    Console.WriteLine($"{cell} training {Training(cell)}");
+}
+
+static float Input(int step, int key, int i) => MathF.Sin(0.37f * step + 1.3f * key + 0.71f * i) * (1 + 0.25f * (key % 3));
+
+static string Inference(CellKind cell, HeadKind head)
+{
+    // H = 20 (a padded panel and tails in every width), two layers, 13 keys (two 6-row blocks and a single row).
+    var shape = new ModelShape(cell, 3, 20, 2, head);
+    var weights = ModelWeights.Initialize(shape, seed: 11);
+    const int Keys = 13, Steps = 40;
+    var network = new RecurrentNetwork(shape, Keys);
+    var states = new float[Keys * shape.StateSize];
+    var single = new float[Keys * shape.StateSize];
+    var inputs = new float[Keys * shape.InputSize];
+    var outputs = new float[Keys * shape.HeadOutputSize];
+    var singleOutputs = new float[Keys * shape.HeadOutputSize];
+    var statuses = new StepStatus[Keys];
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    for (int step = 0; step < Steps; step++)
+    {
+        for (int k = 0; k < Keys; k++)
+        {
+            for (int i = 0; i < shape.InputSize; i++)
+            {
+                inputs[k * shape.InputSize + i] = Input(step, k, i);
+            }
+        }
+
+        network.StepBatch(weights, inputs, states, outputs, statuses, Keys);
+        for (int k = 0; k < Keys; k++)
+        {
+            network.Step(weights, inputs.AsSpan(k * shape.InputSize, shape.InputSize), single.AsSpan(k * shape.StateSize, shape.StateSize),
+                singleOutputs.AsSpan(k * shape.HeadOutputSize, shape.HeadOutputSize));
+        }
+
+        Add(hash, states);
+        Add(hash, outputs);
+        Add(hash, single);
+        Add(hash, singleOutputs);
+        var shown = new float[Keys];
+        for (int k = 0; k < Keys; k++)
+        {
+            shown[k] = head switch
+            {
+                HeadKind.Gaussian => HeadOutput.StandardDeviation(outputs[2 * k + 1]),
+                HeadKind.Binary => HeadOutput.Probability(outputs[k]),
+                _ => outputs[k],
+            };
+        }
+
+        Add(hash, shown);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+static string Training(CellKind cell)
+{
+    var shape = new ModelShape(cell, 3, 24, 1, HeadKind.Gaussian);
+    var weights = ModelWeights.CreateScratch(shape);
+    weights.Overwrite(ModelWeights.Initialize(shape, seed: 5).Parameters, 1);
+    const int Window = 12, Updates = 25;
+    var bptt = new BackpropagationThroughTime(shape, Window);
+    var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
+    var parameters = weights.Parameters.ToArray();
+    var gradient = new float[shape.ParameterCount];
+    var start = new float[shape.StateSize];
+    var inputs = new float[Window * shape.InputSize];
+    var targets = new float[Window];
+    var targetWeights = new float[Window];
+    var network = new RecurrentNetwork(shape, 1);
+    var output = new float[shape.HeadOutputSize];
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    for (int update = 0; update < Updates; update++)
+    {
+        for (int t = 0; t < Window; t++)
+        {
+            for (int i = 0; i < shape.InputSize; i++)
+            {
+                inputs[t * shape.InputSize + i] = Input(update * Window + t, 1, i);
+            }
+
+            targets[t] = Input(update * Window + t + 1, 1, 0);
+            targetWeights[t] = t < 2 ? 0f : 1f;
+        }
+
+        Array.Clear(gradient);
+        double loss = bptt.Accumulate(weights, start, inputs, targets, targetWeights, gradient, out _);
+        float norm = GradientClipping.ClipByGlobalNorm(gradient, 0.5f);
+        adam.Step(parameters, gradient);
+        weights.Overwrite(parameters, update + 2);
+        Add(hash, gradient);
+        Add(hash, parameters);
+        Add(hash, [(float)loss, norm]);
+        for (int t = 0; t < Window; t++)
+        {
+            network.Step(weights, inputs.AsSpan(t * shape.InputSize, shape.InputSize), start, output);
+        }
+
+        Add(hash, start);
+        Add(hash, output);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+static void Add(IncrementalHash hash, ReadOnlySpan<float> values) => hash.AppendData(MemoryMarshal.AsBytes(values));
