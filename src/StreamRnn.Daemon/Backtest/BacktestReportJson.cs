@@ -65,9 +65,35 @@ internal static class BacktestReportJson
             w.WriteNumber("threshold", scores.Threshold);
         }
 
+        bool binary = !double.IsNaN(scores.Threshold);
+        w.WriteStartObject("baselines");
+        w.WriteStartArray("forecasters");
+        foreach (var name in scores.Forecasters.Skip(1))
+        {
+            w.WriteStringValue(name);
+        }
+
+        w.WriteEndArray();
+        if (!binary)
+        {
+            w.WriteNumber("ar_order", result.Settings.ArOrder);
+            w.WriteNumber("ar_forgetting", result.Settings.ArForgetting);
+            if (result.Settings.Season is int season)
+            {
+                w.WriteNumber("season", season);
+            }
+        }
+        else if (scores.Rule is { } rule)
+        {
+            w.WriteString("rule", rule);
+        }
+
+        w.WriteEndObject();
+
         w.WriteStartObject("overall");
         WriteForecasters(w, scores.Forecasters, scores.Overall);
         w.WriteEndObject();
+        WriteBest(w, scores.Forecasters, scores.Overall, binary);
 
         w.WriteStartObject("per_key");
         foreach (var key in scores.PerKey)
@@ -76,6 +102,7 @@ internal static class BacktestReportJson
             w.WriteNumber("rows", key.Steps);
             w.WriteNumber("predictions", key.Predictions);
             WriteForecasters(w, scores.Forecasters, key.Forecasters);
+            WriteBest(w, scores.Forecasters, key.Forecasters, binary);
             w.WriteEndObject();
         }
 
@@ -159,6 +186,19 @@ internal static class BacktestReportJson
 
             w.WriteEndObject();
         }
+    }
+
+    /// <summary>best_baseline (lowest MAE, log-loss for a Binary head) and the model's error divided by its.</summary>
+    private static void WriteBest(Utf8JsonWriter w, IReadOnlyList<string> forecasters, IReadOnlyDictionary<string, ForecastMetrics> metrics, bool binary)
+    {
+        if (BacktestScoring.BestBaseline(forecasters, metrics, binary) is not { } best)
+        {
+            w.WriteNull("best_baseline");
+            return;
+        }
+
+        w.WriteString("best_baseline", best);
+        Number(w, "model_over_best_baseline", binary ? metrics["model"].LogLoss / metrics[best].LogLoss : metrics["model"].Mae / metrics[best].Mae);
     }
 
     private static void WriteQuality(Utf8JsonWriter w, AlertQuality quality, string name)

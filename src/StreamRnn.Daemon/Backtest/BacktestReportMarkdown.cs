@@ -25,9 +25,13 @@ internal static class BacktestReportMarkdown
             : Invariant($"Online training off (Training:Enabled = false): every prediction comes from model version {training.FirstVersion}."));
         text.AppendLine();
 
-        text.AppendLine("## Accuracy, model and naive baselines on the same forecasts");
+        text.AppendLine("## Accuracy, model and baselines on the same forecasts");
         text.AppendLine();
-        Table(text, scores.Forecasters, scores.Overall, binary, scores.Threshold);
+        text.AppendLine(binary
+            ? Invariant($"Baselines: base_rate (the key's running share of 1s), persistence (its last label), rule (the best single-input threshold rule by F1, refitted on the data seen so far{(scores.Rule is { } rule ? Invariant($"; last fit: `{rule}`") : "")}). \"÷ best baseline\" is each log-loss over the best baseline's{(scores.BestBaseline is { } b ? Invariant($" ({b})") : "")}.")
+            : Invariant($"Baselines: persistence, mean (of the key's targets so far), ar (online AR({result.Settings.ArOrder}) by recursive least squares, forgetting {result.Settings.ArForgetting:0.#####}, direct {definition.Target.Horizon}-step){(result.Settings.Season is int season ? Invariant($", seasonal_naive (the value {season} steps earlier)") : "")}; each is made from the key's past only. \"÷ best baseline\" is each MAE over the best baseline's{(scores.BestBaseline is { } best ? Invariant($" ({best})") : "")}."));
+        text.AppendLine();
+        Table(text, scores.Forecasters, scores.Overall, binary, scores.Threshold, scores.BestBaseline);
 
         if (scores.AlertQuality is { } quality)
         {
@@ -85,26 +89,28 @@ internal static class BacktestReportMarkdown
         File.WriteAllText(path, text.ToString());
     }
 
-    private static void Table(StringBuilder text, IReadOnlyList<string> forecasters, IReadOnlyDictionary<string, ForecastMetrics> metrics, bool binary, double threshold)
+    private static void Table(StringBuilder text, IReadOnlyList<string> forecasters, IReadOnlyDictionary<string, ForecastMetrics> metrics, bool binary,
+        double threshold, string? best)
     {
+        double bestError = best is null ? double.NaN : binary ? metrics[best].LogLoss : metrics[best].Mae;
         if (binary)
         {
-            text.AppendLine(Invariant($"| forecaster | scored | log-loss | Brier | precision @ {threshold:0.###} | recall @ {threshold:0.###} |"));
-            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            text.AppendLine(Invariant($"| forecaster | scored | log-loss | ÷ best baseline | Brier | precision @ {threshold:0.###} | recall @ {threshold:0.###} |"));
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var name in forecasters)
             {
                 var m = metrics[name];
-                text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.LogLoss)} | {F(m.Brier)} | {F(m.Precision)} | {F(m.Recall)} |"));
+                text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.LogLoss)} | {Ratio(m.LogLoss / bestError)} | {F(m.Brier)} | {F(m.Precision)} | {F(m.Recall)} |"));
             }
         }
         else
         {
-            text.AppendLine("| forecaster | scored | MAE | RMSE | 80% interval coverage | 95% interval coverage |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|");
+            text.AppendLine("| forecaster | scored | MAE | ÷ best baseline | RMSE | 80% interval coverage | 95% interval coverage |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var name in forecasters)
             {
                 var m = metrics[name];
-                text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.Mae)} | {F(m.Rmse)} | {F(m.Coverage80)} | {F(m.Coverage95)} |"));
+                text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.Mae)} | {Ratio(m.Mae / bestError)} | {F(m.Rmse)} | {F(m.Coverage80)} | {F(m.Coverage95)} |"));
             }
         }
 
@@ -142,6 +148,8 @@ internal static class BacktestReportMarkdown
 
         text.AppendLine();
     }
+
+    private static string Ratio(double value) => double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "–";
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("G4", CultureInfo.InvariantCulture) : "–";
 

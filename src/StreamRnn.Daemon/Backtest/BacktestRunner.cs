@@ -23,6 +23,9 @@ namespace StreamRnn.Daemon.Backtest;
 /// </remarks>
 internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter? progress = null)
 {
+    /// <summary>Start the trainer clock at 1970-01-01 as before <see cref="TrainerClockStart"/> (tests compare the two).</summary>
+    internal bool TrainerClockAtEpoch { get; init; }
+
     public BacktestResult Run()
     {
         var definition = LoadPipeline(settings.PipelinePath);
@@ -75,7 +78,8 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
         if (definition.Training.Enabled)
         {
             registry = new ModelRegistry(weights, definition.Training.KeepVersions);
-            trainerClock = new HistoricalScheduler(DateTimeOffset.UnixEpoch);
+            trainerClock = new HistoricalScheduler(TrainerClockAtEpoch ? DateTimeOffset.UnixEpoch
+                : TrainerClockStart.For(input.Rows, settings.BatchRows, definition.Training.TrainEveryInterval));
             trainer = new OnlineTrainer(definition.Name, definition.Training, registry, trainerClock, metrics, "backtest");
             rounds = trainer.Rounds.Subscribe(round =>
             {

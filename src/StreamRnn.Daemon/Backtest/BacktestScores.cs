@@ -16,4 +16,15 @@ internal sealed record BacktestScores(
     double Threshold,
     AlertQuality? AlertQuality,
     IReadOnlyList<KeyedInstant> Events,
-    AlertQuality? DetectionQuality = null);
+    AlertQuality? DetectionQuality = null)
+{
+    /// <summary>Each key's baseline forecasts, in the order of <see cref="Forecasters"/> after "model".</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<BaselineSeries>> Baselines { get; init; } =
+        new Dictionary<string, IReadOnlyList<BaselineSeries>>();
+
+    /// <summary>The baseline with the lowest overall MAE (log-loss for a Binary head), or null.</summary>
+    public string? BestBaseline { get; init; }
+
+    /// <summary>The threshold rule last fitted (Binary head), as text, or null.</summary>
+    public string? Rule { get; init; }
+}

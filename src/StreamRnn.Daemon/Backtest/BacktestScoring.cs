@@ -16,11 +16,13 @@ namespace StreamRnn.Daemon.Backtest;
 /// scored on the same forecasts as the model. For the event labels (Exit, OutWithin) y_t is the label of step t − h,
 /// which becomes known at t: with out(i) ⇔ x_i = Target:OutValue, Exit: y_t = ¬out(t−h) ∧ ∃ i ∈ (t−h, t]: out(i);
 /// OutWithin: y_t = ∃ i ∈ [t−h, t]: out(i); NaN for t &lt; h.</para>
-/// <para>Regression baselines: persistence ŷ = x_j (Raw) or 0 (Difference, LogReturn), with σ = the RMS of its own
-/// past errors (known by step j, at least two); mean ŷ = mean of y_0..y_j with σ their sample standard deviation.
-/// Binary baselines: base rate p = mean of y_0..y_j; persistence p = y_j (for both, 0.5 while no y is known yet). Precision and recall are of the watched
+/// <para>Regression baselines (<see cref="RegressionBaselines"/>): persistence, mean, ar (online AR(p) by recursive
+/// least squares, --ar-order, --ar-forgetting) and with --season seasonal_naive. Binary baselines: base rate p = mean of
+/// y_0..y_j; persistence p = y_j (for both, 0.5 while no y is known yet); rule, the best single-input threshold rule
+/// refitted on the data seen so far (<see cref="ThresholdRuleBaseline"/>). Precision and recall are of the watched
 /// outcome (y, or 1 − y when the alerts watch the complement) flagged by watched probability ≥ the alert threshold
-/// (0.5 without alerts).</para>
+/// (0.5 without alerts), or by the rule itself for "rule". The best baseline is the one with the lowest MAE (log-loss
+/// for a Binary head) over all keys.</para>
 /// <para>For pipelines with Alerts, the events are the steps where --event-column turns to --event-value (in_bed
 /// turning 0: a bed exit), or without it the onsets of the watched outcome in the target field; alert quality compares
 /// them with the raised alerts (<see cref="AlertQualityEvaluator"/>).</para>
@@ -33,46 +35,40 @@ internal static class BacktestScoring
         var head = definition.Model.Head;
         bool binary = head == HeadKind.Binary;
         var tracks = BuildTracks(result);
-        string[] forecasters = binary ? ["model", "base_rate", "persistence"] : ["model", "persistence", "mean"];
+        var settings = result.Settings;
         var alerts = definition.Alerts;
         bool complement = alerts?.Watch == WatchedProbability.Complement;
         double threshold = binary ? alerts?.Threshold ?? 0.5 : double.NaN;
         int h = definition.Target.Horizon;
         var transform = definition.Target.Transform;
         bool eventColumn = result.Settings.EventColumn is not null;
+        Dictionary<KeyTrack, BaselineSeries>? rules = null;
+        string? rule = null;
+        if (binary)
+        {
+            (rules, rule) = ThresholdRuleBaseline.Fit(tracks, result.Input.Rows, RuleFields(definition), h, complement);
+        }
 
+        var baselinesOfTrack = new Dictionary<string, IReadOnlyList<BaselineSeries>>(StringComparer.Ordinal);
+        foreach (var track in tracks)
+        {
+            baselinesOfTrack[track.Key] = binary
+                ? [.. BinaryBaselines(track), rules![track]]
+                : RegressionBaselines.For(track, h, transform, settings.ArOrder, settings.ArForgetting, settings.Season);
+        }
+
+        string[] forecasters = binary ? ["model", "base_rate", "persistence", "rule"]
+            : settings.Season is null ? ["model", "persistence", "mean", "ar"] : ["model", "persistence", "mean", "ar", "seasonal_naive"];
         var overall = forecasters.Select(_ => new ForecastAccumulator()).ToArray();
         var perKey = new List<KeyScore>(tracks.Count);
         var events = new List<KeyedInstant>();
         foreach (var track in tracks)
         {
             var accumulators = forecasters.Select(_ => new ForecastAccumulator()).ToArray();
-            double persistenceSquares = 0;
-            long persistenceErrors = 0;
-            long count = 0;
-            double mean = 0, m2 = 0;
+            var baselines = baselinesOfTrack[track.Key];
             int predictions = 0;
             for (int j = 0; j < track.Steps; j++)
             {
-                double yj = track.Y[j];
-                if (j >= h && double.IsFinite(yj))
-                {
-                    double earlier = Persistence(track, j - h, binary, transform);
-                    if (double.IsFinite(earlier))
-                    {
-                        persistenceSquares += (yj - earlier) * (yj - earlier);
-                        persistenceErrors++;
-                    }
-                }
-
-                if (double.IsFinite(yj))
-                {
-                    count++;
-                    double delta = yj - mean;
-                    mean += delta / count;
-                    m2 += delta * (yj - mean);
-                }
-
                 if (!double.IsNaN(track.Mean[j]))
                 {
                     predictions++;
@@ -84,22 +80,24 @@ internal static class BacktestScoring
                 }
 
                 double y = track.Y[j + h];
-                double persistence = Persistence(track, j, binary, transform);
                 if (binary)
                 {
                     bool outcome = Watched(y, complement) >= 0.5;
-                    double rate = count > 0 ? mean : 0.5;
-                    persistence = double.IsFinite(persistence) ? persistence : 0.5;
                     accumulators[0].AddBinary(y, track.Mean[j], outcome, Watched(track.Mean[j], complement) >= threshold);
-                    accumulators[1].AddBinary(y, rate, outcome, Watched(rate, complement) >= threshold);
-                    accumulators[2].AddBinary(y, persistence, outcome, Watched(persistence, complement) >= threshold);
+                    for (int b = 0; b < baselines.Count; b++)
+                    {
+                        double p = baselines[b].Forecast[j];
+                        bool flagged = baselines[b].Flagged is { } flags ? flags[j] : Watched(p, complement) >= threshold;
+                        accumulators[b + 1].AddBinary(y, p, outcome, flagged);
+                    }
                 }
                 else
                 {
                     accumulators[0].AddRegression(y, track.Mean[j], track.Spread[j]);
-                    accumulators[1].AddRegression(y, persistence,
-                        persistenceErrors >= 2 ? Math.Sqrt(persistenceSquares / persistenceErrors) : double.NaN);
-                    accumulators[2].AddRegression(y, mean, count >= 2 ? Math.Sqrt(m2 / (count - 1)) : double.NaN);
+                    for (int b = 0; b < baselines.Count; b++)
+                    {
+                        accumulators[b + 1].AddRegression(y, baselines[b].Forecast[j], baselines[b].Sigma[j]);
+                    }
                 }
             }
 
@@ -144,8 +142,62 @@ internal static class BacktestScoring
             }
         }
 
-        return new BacktestScores(forecasters, overallMetrics, perKey, tracks, threshold, quality, events, detection);
+        return new BacktestScores(forecasters, overallMetrics, perKey, tracks, threshold, quality, events, detection)
+        {
+            Baselines = baselinesOfTrack,
+            BestBaseline = BestBaseline(forecasters, overallMetrics, binary),
+            Rule = rule,
+        };
     }
+
+    /// <summary>The baseline with the lowest MAE (log-loss for a Binary head) over all keys; null if none scored.</summary>
+    internal static string? BestBaseline(IReadOnlyList<string> forecasters, IReadOnlyDictionary<string, ForecastMetrics> metrics, bool binary)
+    {
+        string? best = null;
+        double lowest = double.PositiveInfinity;
+        foreach (var name in forecasters.Skip(1))
+        {
+            double value = binary ? metrics[name].LogLoss : metrics[name].Mae;
+            if (value < lowest)
+            {
+                lowest = value;
+                best = name;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Binary baselines: base rate p = mean of y_0..y_j, persistence p = y_j (for both, 0.5 while no y is known yet).
+    /// </summary>
+    private static BaselineSeries[] BinaryBaselines(KeyTrack track)
+    {
+        var rate = new double[track.Steps];
+        var persistence = new double[track.Steps];
+        var none = new double[track.Steps];
+        Array.Fill(none, double.NaN);
+        long count = 0;
+        double mean = 0;
+        for (int j = 0; j < track.Steps; j++)
+        {
+            double y = track.Y[j];
+            if (double.IsFinite(y))
+            {
+                count++;
+                mean += (y - mean) / count;
+            }
+
+            rate[j] = count > 0 ? mean : 0.5;
+            persistence[j] = double.IsFinite(y) ? y : 0.5;
+        }
+
+        return [new BaselineSeries("base_rate", rate, none), new BaselineSeries("persistence", persistence, none)];
+    }
+
+    /// <summary>The numeric feature fields, each once, in feature order: the inputs of the threshold rule.</summary>
+    internal static List<string> RuleFields(PipelineDefinition definition) =>
+        definition.Features.Where(f => f.Transform != FeatureTransform.OneHot).Select(f => f.Field).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The key tracks in order of first appearance, with each prediction placed at its step.</summary>
     internal static List<KeyTrack> BuildTracks(BacktestResult result)
@@ -180,13 +232,14 @@ internal static class BacktestScoring
         {
             var offsets = stepsOfKey[key];
             int n = offsets.Count;
-            var track = new KeyTrack(key, new long[n], new double[n], new double[n], new double[n], new double[n], new bool[n]);
+            var track = new KeyTrack(key, new long[n], new double[n], new double[n], new double[n], new double[n], new bool[n], new long[n]);
             Array.Fill(track.Mean, double.NaN);
             Array.Fill(track.Spread, double.NaN);
             for (int j = 0; j < n; j++)
             {
                 var row = rows[offsets[j]];
                 track.Times[j] = row.EventTimeUnixMs;
+                track.Offsets[j] = offsets[j];
                 track.Raw[j] = row.Target;
                 track.InEventState[j] = row.InEventState;
                 track.Y[j] = result.Definition.Target.IsEventLabel ? EventLabel(track.Raw, j, h, transform, outValue)
@@ -231,9 +284,6 @@ internal static class BacktestScoring
             ? (raw[j] != outValue && outLater ? 1 : 0)
             : (raw[j] == outValue || outLater ? 1 : 0);
     }
-
-    private static double Persistence(KeyTrack track, int j, bool binary, TargetTransform transform) =>
-        binary ? track.Y[j] : transform == TargetTransform.Raw ? track.Raw[j] : 0;
 
     private static double Watched(double value, bool complement) => complement ? 1 - value : value;
 }

@@ -26,6 +26,9 @@ namespace StreamRnn.Daemon.Backtest;
 /// (with a fresh runtime, alert rules and trainer); only the last pass is scored. Needs Training:Enabled when above 1.</param>
 /// <param name="SaveModelPath">Where to write the final champion, in the model store's file format (as
 /// model-&lt;version&gt;.srnn, readable by --model); null = not written.</param>
+/// <param name="ArOrder">p of the "ar" baseline (regression heads).</param>
+/// <param name="ArForgetting">Forgetting factor λ ∈ (0, 1] of the "ar" baseline's recursive least squares.</param>
+/// <param name="Season">A season of this many steps adds the "seasonal_naive" baseline; null = none.</param>
 internal sealed record BacktestSettings(
     string PipelinePath,
     string CsvPath,
@@ -43,4 +46,7 @@ internal sealed record BacktestSettings(
     bool KeysInSequence = false,
     IReadOnlyList<string>? Keys = null,
     int Passes = 1,
-    string? SaveModelPath = null);
+    string? SaveModelPath = null,
+    int ArOrder = 3,
+    double ArForgetting = 0.999,
+    int? Season = null);

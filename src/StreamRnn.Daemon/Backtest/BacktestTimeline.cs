@@ -5,7 +5,9 @@ namespace StreamRnn.Daemon.Backtest;
 
 /// <summary>
 /// The replay row by row, for analysis outside the report: <c>predictions.csv</c> (key, step, event time in ms, the
-/// prediction made at that step, the target it is scored against — y of step + h — and the model version) and
+/// prediction made at that step, the target it is scored against — y of step + h — and the model version; then the
+/// model's standard deviation and central 80% and 95% interval bounds μ ∓ z·σ (Gaussian head), and each baseline's
+/// forecast made at that step, one column per baseline, so every metric of the report can be recomputed from it) and
 /// <c>alerts.csv</c> (key, event time in ms, raised or cleared, probability, severity). Empty cells are NaN.
 /// </summary>
 internal static class BacktestTimeline
@@ -19,14 +21,30 @@ internal static class BacktestTimeline
             versions[(prediction.Key, prediction.EventTimeUnixMs)] = prediction.ModelVersion;
         }
 
-        var text = new StringBuilder("key,step,time_ms,prediction,target,model_version\n");
+        var text = new StringBuilder("key,step,time_ms,prediction,target,model_version,stddev,lo80,hi80,lo95,hi95");
+        foreach (var name in scores.Forecasters.Skip(1))
+        {
+            text.Append(',').Append(name);
+        }
+
+        text.Append('\n');
         foreach (var track in scores.Tracks)
         {
+            scores.Baselines.TryGetValue(track.Key, out var baselines);
             for (int j = 0; j < track.Steps; j++)
             {
                 double target = j + h < track.Steps ? track.Y[j + h] : double.NaN;
+                double mean = track.Mean[j], sigma = track.Spread[j];
                 text.Append(CultureInfo.InvariantCulture,
-                    $"{track.Key},{j},{track.Times[j]},{Cell(track.Mean[j])},{Cell(target)},{(versions.TryGetValue((track.Key, track.Times[j]), out long v) ? v : 0)}\n");
+                    $"{track.Key},{j},{track.Times[j]},{Cell(mean)},{Cell(target)},{(versions.TryGetValue((track.Key, track.Times[j]), out long v) ? v : 0)}");
+                text.Append(CultureInfo.InvariantCulture,
+                    $",{Cell(sigma)},{Cell(mean - ForecastAccumulator.Z80 * sigma)},{Cell(mean + ForecastAccumulator.Z80 * sigma)},{Cell(mean - ForecastAccumulator.Z95 * sigma)},{Cell(mean + ForecastAccumulator.Z95 * sigma)}");
+                foreach (var baseline in baselines ?? [])
+                {
+                    text.Append(',').Append(Cell(baseline.Forecast[j]));
+                }
+
+                text.Append('\n');
             }
         }
 

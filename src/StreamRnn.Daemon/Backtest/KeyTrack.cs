@@ -10,7 +10,8 @@ namespace StreamRnn.Daemon.Backtest;
 /// <param name="Mean">The prediction made at each step (mean, value or p), NaN where none was made.</param>
 /// <param name="Spread">Its standard deviation (Gaussian), else NaN.</param>
 /// <param name="InEventState">Whether the event column held the event value at each step (see --event-column).</param>
-internal sealed record KeyTrack(string Key, long[] Times, double[] Raw, double[] Y, double[] Mean, double[] Spread, bool[] InEventState)
+/// <param name="Offsets">The offset (replay index) of each step's record.</param>
+internal sealed record KeyTrack(string Key, long[] Times, double[] Raw, double[] Y, double[] Mean, double[] Spread, bool[] InEventState, long[] Offsets)
 {
     public int Steps => Times.Length;
 }

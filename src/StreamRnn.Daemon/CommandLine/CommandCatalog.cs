@@ -74,12 +74,16 @@ internal static class CommandCatalog
             new OptionSpec("keys", "LIST", "Replay only these keys: keys or FIRST..LAST ranges (in order of first appearance), comma-separated, e.g. d1p01M..d1p30M."),
             new OptionSpec("passes", "N", "Replay the file N times, each pass from the previous one's final champion; only the last is scored (default 1; needs Training:Enabled)."),
             new OptionSpec("save-model", "FILE", "Write the final champion there, in the model store's format (a model-<version>.srnn file, usable with --model)."),
+            new OptionSpec("ar-order", "P", "Order p of the \"ar\" baseline, an online AR(p) fitted by recursive least squares on the data seen so far (default 3)."),
+            new OptionSpec("ar-forgetting", "LAMBDA", "Forgetting factor of the \"ar\" baseline, in (0, 1]; 0.999 remembers about 1,000 steps (default 0.999)."),
+            new OptionSpec("season", "STEPS", "A season of this many steps (e.g. 24 for hourly data) adds the \"seasonal_naive\" baseline: the value one season earlier."),
         ],
         AcceptsConfigurationOverrides: false,
         """
         Rows are replayed in event-time order (ties keep file order) in micro-batches through the same PipelineRuntime
         as the daemon, with the pipeline's alert rules and, when Training:Enabled, online training run in lock-step.
-        Each forecast is scored when its target arrives, against naive baselines on the same forecasts. Progress goes
+        Each forecast is scored when its target arrives, against baselines on the same forecasts (persistence, mean,
+        ar, seasonal_naive with --season; base_rate, persistence and a threshold rule for Binary heads). Progress goes
         to standard error, a summary to standard output. A missing file or column is exit code 2, an invalid pipeline 3.
         """);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamRnn.Core.Numerics;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.CommandLine;
 using StreamRnn.Engine;
@@ -32,7 +33,10 @@ internal static class BacktestCommand
             KeysInSequence(command.Option("key-replay")),
             Keys(command.Option("keys")),
             (int)command.IntegerOption("passes", 1, 1, 100),
-            command.Option("save-model"));
+            command.Option("save-model"),
+            (int)command.IntegerOption("ar-order", 3, 1, RecursiveLeastSquares.MaxRegressors - 1),
+            Forgetting(command),
+            command.Option("season") is null ? null : (int)command.IntegerOption("season", 0, 1, 1_000_000));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
@@ -64,6 +68,12 @@ internal static class BacktestCommand
             error.WriteLine($"streamrnn: {exception.Message}");
             return exception.ExitCode;
         }
+    }
+
+    private static double Forgetting(ParsedCommandLine command)
+    {
+        double value = command.NumberOption("ar-forgetting", 0.999);
+        return value is > 0 and <= 1 ? value : throw new CommandLineException("--ar-forgetting: must be a number above 0 and at most 1.");
     }
 
     private static bool KeysInSequence(string? text) => text switch
@@ -117,8 +127,15 @@ internal static class BacktestCommand
         {
             var m = scores.Overall[name];
             output.WriteLine(double.IsNaN(scores.Threshold)
-                ? Invariant($"  {name,-12} MAE {m.Mae:G4}  RMSE {m.Rmse:G4}  80% coverage {m.Coverage80:G4}  95% coverage {m.Coverage95:G4}")
-                : Invariant($"  {name,-12} log-loss {m.LogLoss:G4}  Brier {m.Brier:G4}  precision {m.Precision:G4}  recall {m.Recall:G4} @ {scores.Threshold:0.###}"));
+                ? Invariant($"  {name,-14} MAE {m.Mae:G4}  RMSE {m.Rmse:G4}  80% coverage {m.Coverage80:G4}  95% coverage {m.Coverage95:G4}")
+                : Invariant($"  {name,-14} log-loss {m.LogLoss:G4}  Brier {m.Brier:G4}  precision {m.Precision:G4}  recall {m.Recall:G4} @ {scores.Threshold:0.###}"));
+        }
+
+        if (scores.BestBaseline is { } best)
+        {
+            bool binary = !double.IsNaN(scores.Threshold);
+            double ratio = binary ? model.LogLoss / scores.Overall[best].LogLoss : model.Mae / scores.Overall[best].Mae;
+            output.WriteLine(Invariant($"  model {(binary ? "log-loss" : "MAE")} ÷ best baseline ({best}): {ratio:0.0000}"));
         }
 
         if (scores.AlertQuality is { } quality)
