@@ -54,6 +54,7 @@ public sealed class PipelineRuntime
     private readonly long _idleTtlMs;
     private readonly int _windowSteps;
     private readonly long _warmupSteps;
+    private readonly LinearCombiner? _linear;
     private OnlineTrainer? _trainer;
     private long _windowsCompleted;
     private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
@@ -105,8 +106,10 @@ public sealed class PipelineRuntime
         _decoder = new RecordDecoder(definition, _layout);
         _encoder = new FeatureEncoder(_layout);
         _windowSteps = _layout.WindowSteps;
+        _linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
-            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount);
+            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount,
+            linearTemplate: linearTemplate);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
         _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         _writer = new PredictionWriter(definition);
@@ -439,6 +442,7 @@ public sealed class PipelineRuntime
             }
 
             pending[0] = double.NaN;
+            _linear?.Observe(_store.LinearOf(slot), target.Value);
             if (status != StepStatus.Ok)
             {
                 DeadLetter(sink, record, DeadLetterReason.NumericalError, $"the recurrent step gave {status}; the key's state is unchanged");
@@ -463,6 +467,11 @@ public sealed class PipelineRuntime
                 default:
                     mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
                     break;
+            }
+
+            if (_linear is not null && double.IsFinite(mean))
+            {
+                _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread, out mean, out spread);
             }
 
             if (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread)))
