@@ -124,7 +124,7 @@ public sealed class LinearCombiner
     {
         int n = Regressors;
         double mean = pending[n], deviation = pending[n + 1], forecast = pending[n + 2], baseSpread = pending[n + 3];
-        double z = (value - mean) / deviation;
+        double z = Math.Clamp((value - mean) / deviation, -4 * ZLimit, 4 * ZLimit);
         if (!double.IsFinite(z))
         {
             return;
@@ -163,9 +163,10 @@ public sealed class LinearCombiner
     /// <summary>
     /// The combined forecast of y[t+h] made now (after <see cref="Observe"/> of y[t]) from the key's target statistics
     /// μ, σ (those the network's forecast is de-normalised with), the network's mean and its standard deviation (NaN
-    /// for a Linear head). Remembers what it needs to learn when y[t+h] arrives.
+    /// for a Linear head). Remembers what it needs to learn when y[t+h] arrives, unless <paramref name="learn"/> is false
+    /// (the key's statistics are still warming up: σ from a handful of values would make its errors meaningless).
     /// </summary>
-    public void Forecast(Span<double> state, double mu, double sigma, double networkMean, double networkSpread,
+    public void Forecast(Span<double> state, double mu, double sigma, double networkMean, double networkSpread, bool learn,
         out double mean, out double spread)
     {
         int n = Regressors;
@@ -195,7 +196,7 @@ public sealed class LinearCombiner
         double z = Math.Clamp(RecursiveLeastSquares.Predict(state[_rlsOffset..], x), -4 * ZLimit, 4 * ZLimit);
         pending[n] = mu;
         pending[n + 1] = sigma;
-        pending[n + 2] = z;
+        pending[n + 2] = learn ? z : double.NaN;
         pending[n + 3] = b;
         mean = mu + sigma * z;
         spread = sigma * b * Math.Sqrt(state[1]);

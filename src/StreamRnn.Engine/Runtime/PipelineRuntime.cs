@@ -471,7 +471,8 @@ public sealed class PipelineRuntime
 
             if (_linear is not null && double.IsFinite(mean))
             {
-                _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread, out mean, out spread);
+                _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread,
+                    _entryStep[e] >= Math.Max(_warmupSteps, 3), out mean, out spread);
             }
 
             if (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread)))
