@@ -71,6 +71,9 @@ public sealed class PipelineDefinition
     /// <summary>Alert rules on a Binary head's predictions (to AlertTopic); null = no alerts.</summary>
     public AlertOptions? Alerts { get; set; }
 
+    /// <summary>The per-key linear path beside the network (off unless enabled).</summary>
+    public LinearOptions Linear { get; set; } = new();
+
     /// <summary>Prediction record settings (warm-up of a key's intervals).</summary>
     public OutputOptions Output { get; set; } = new();
 
@@ -352,6 +355,11 @@ public sealed class PipelineDefinition
             {
                 Error(nameof(AlertTopic), AlertTopic, "is required when Alerts is set: alerts are written there");
             }
+        }
+
+        if (Linear is not null)
+        {
+            errors.AddRange(Linear.Validate($"{prefix}:{nameof(Linear)}", Target?.Horizon ?? 1, Model?.Head == HeadKind.Binary));
         }
 
         if (Output is null)

@@ -55,6 +55,7 @@ public sealed partial class PipelineRuntime
     private readonly long _idleTtlMs;
     private readonly int _windowSteps;
     private readonly long _warmupSteps;
+    private readonly LinearCombiner? _linear;
     private OnlineTrainer? _trainer;
     private long _windowsCompleted;
     private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
@@ -106,8 +107,10 @@ public sealed partial class PipelineRuntime
         _decoder = new RecordDecoder(definition, _layout);
         _encoder = new FeatureEncoder(_layout);
         _windowSteps = _layout.WindowSteps;
+        _linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
-            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount);
+            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount,
+            linearTemplate: linearTemplate);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
         _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         _writer = new PredictionWriter(definition);
@@ -484,6 +487,14 @@ public sealed partial class PipelineRuntime
                 {
                     UndoStep(records, sink, e, $"the recurrent step gave {status}; the key's state is unchanged");
                     continue;
+                }
+
+                // The linear path sees this step's target, then combines its own forecast with the network's.
+                _linear?.Observe(_store.LinearOf(slot), target.Value);
+                if (_linear is not null && target.HasHistory && double.IsFinite(mean))
+                {
+                    _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread,
+                        _entryStep[e] >= Math.Max(_warmupSteps, 3), out mean, out spread);
                 }
 
                 if (target.HasHistory && (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread))))

@@ -21,13 +21,17 @@ namespace StreamRnn.Engine;
 /// 104 f32 × state, f32 × training window (start state, inputs, targets, weights),
 ///     f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions,
 ///     f64 × training window target scales (μ, σ per step)
+///     then, only with flag 2 (the pipeline has a Linear path): i32 n, n × f64 of the key's <see cref="LinearCombiner"/>
+///     state (weights, covariance, calibration, recent values, pending forecasts)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
 ///     <see cref="IKeyStateExtension"/>; 40 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are
 /// byte-identical to those written before the extension existed; a section of another length than this pipeline's
-/// (alert rules added or removed since) is ignored on restore: the key's alerts start idle.
+/// (alert rules added or removed since) is ignored on restore: the key's alerts start idle. Likewise a record without
+/// flag 2, or with a linear section of another length (written before the Linear path existed, or with other Linear
+/// settings), restores everything else and starts the key's linear path afresh at its persistence prior.
 /// </remarks>
 internal sealed class KeyStateCodec
 {
@@ -35,6 +39,8 @@ internal sealed class KeyStateCodec
     public const ushort FormatVersion = 1;
     private const uint Magic = 0x534B5253; // "SRKS" read as little-endian u32
     private const ushort ExtensionFlag = 1;
+    private const ushort LinearFlag = 2;
+    private const int MaxLinearDoubles = 1 << 20;
     private const int MaxExtensionBytes = 1 << 16;
 
     private readonly KeyStateStore _store;
@@ -51,6 +57,7 @@ internal sealed class KeyStateCodec
         ExtensionBytes = extensionBytes;
         RecordBytes = HeaderBytes + 4 * (store.StateSize + store.WindowFloatWidth)
             + 8 * (store.StatisticWidth + store.PreviousWidth + store.PendingWidth + store.WindowDoubleWidth)
+            + (store.LinearWidth > 0 ? 4 + 8 * store.LinearWidth : 0)
             + (extensionBytes > 0 ? 4 + extensionBytes : 0) + 4;
         _buffer = new byte[RecordBytes];
     }
@@ -71,7 +78,8 @@ internal sealed class KeyStateCodec
         Span<byte> b = _buffer;
         BinaryPrimitives.WriteUInt32LittleEndian(b, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(b[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[6..], ExtensionBytes > 0 ? ExtensionFlag : (ushort)0);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[6..],
+            (ushort)((ExtensionBytes > 0 ? ExtensionFlag : 0) | (s.LinearWidth > 0 ? LinearFlag : 0)));
         BinaryPrimitives.WriteUInt64LittleEndian(b[8..], _fingerprint);
         BinaryPrimitives.WriteInt32LittleEndian(b[16..], s.Partition[slot]);
         BinaryPrimitives.WriteInt32LittleEndian(b[20..], s.StateSize);
@@ -95,6 +103,12 @@ internal sealed class KeyStateCodec
         offset = WriteDoubles(b, offset, s.PreviousOf(slot));
         offset = WriteDoubles(b, offset, s.PendingOf(slot));
         offset = WriteDoubles(b, offset, s.WindowDoublesOf(slot));
+        if (s.LinearWidth > 0)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(b[offset..], s.LinearWidth);
+            offset = WriteDoubles(b, offset + 4, s.LinearOf(slot));
+        }
+
         if (ExtensionBytes > 0)
         {
             BinaryPrimitives.WriteInt32LittleEndian(b[offset..], ExtensionBytes);
@@ -146,13 +160,24 @@ internal sealed class KeyStateCodec
         int windowFloats = BinaryPrimitives.ReadInt32LittleEndian(value[36..]);
         int windowDoubles = BinaryPrimitives.ReadInt32LittleEndian(value[40..]);
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(value[6..]);
-        if ((flags & ~ExtensionFlag) != 0)
+        if ((flags & ~(ExtensionFlag | LinearFlag)) != 0)
         {
-            throw new StateFormatException($"Key state has unknown flags {flags:X4} (this build knows {ExtensionFlag:X4}).");
+            throw new StateFormatException($"Key state has unknown flags {flags:X4} (this build knows {ExtensionFlag | LinearFlag:X4}).");
         }
 
         long dataEnd = HeaderBytes + 4L * ((long)stateFloats + windowFloats)
             + 8L * ((long)statistics + previous + pending + windowDoubles);
+        if ((flags & LinearFlag) != 0 && dataEnd >= HeaderBytes && dataEnd + 4 <= value.Length)
+        {
+            int linear = BinaryPrimitives.ReadInt32LittleEndian(value[(int)dataEnd..]);
+            if (linear is < 0 or > MaxLinearDoubles)
+            {
+                throw new StateFormatException($"Key state has a linear section of {linear} doubles.");
+            }
+
+            dataEnd += 4 + 8L * linear;
+        }
+
         long expected = dataEnd + 4;
         if ((flags & ExtensionFlag) != 0 && dataEnd >= HeaderBytes && dataEnd + 4 <= value.Length)
         {
@@ -216,6 +241,25 @@ internal sealed class KeyStateCodec
         offset = ReadDoubles(value, offset, s.PreviousOf(slot));
         offset = ReadDoubles(value, offset, s.PendingOf(slot));
         offset = ReadDoubles(value, offset, s.WindowDoublesOf(slot));
+        if ((BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & LinearFlag) != 0)
+        {
+            int linear = BinaryPrimitives.ReadInt32LittleEndian(value[offset..]);
+            if (linear == s.LinearWidth)
+            {
+                ReadDoubles(value, offset + 4, s.LinearOf(slot));
+            }
+            else
+            {
+                s.ResetLinear(slot);
+            }
+
+            offset += 4 + 8 * linear;
+        }
+        else
+        {
+            s.ResetLinear(slot);
+        }
+
         if (Extension is { } owner)
         {
             bool present = (BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & ExtensionFlag) != 0;

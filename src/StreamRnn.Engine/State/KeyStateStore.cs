@@ -32,10 +32,13 @@ internal sealed class KeyStateStore
     private int _head = None;
     private int _tail = None;
     private long _keyBytesHeld;
+    private readonly double[] _linearTemplate;
 
     public KeyStateStore(int stateSize, int statisticCount, int previousCount, int pendingCount, int maxKeys,
-        int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64)
+        int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64, double[]? linearTemplate = null)
     {
+        _linearTemplate = linearTemplate ?? [];
+        LinearWidth = _linearTemplate.Length;
         StateSize = stateSize;
         WindowFloatWidth = windowFloatCount;
         WindowDoubleWidth = windowDoubleCount;
@@ -58,6 +61,9 @@ internal sealed class KeyStateStore
 
     /// <summary>Doubles of the training window being assembled per key (0 without training).</summary>
     public int WindowDoubleWidth { get; }
+    /// <summary>Doubles of the key's linear path (<see cref="LinearCombiner"/>; 0 without one).</summary>
+    public int LinearWidth { get; }
+
     public int Capacity { get; private set; }
     public int Count => _index.Count;
     public bool IsFull => Count >= _maxKeys;
@@ -79,6 +85,7 @@ internal sealed class KeyStateStore
     public double[] Pending { get; private set; } = [];
     public float[] WindowFloats { get; private set; } = [];
     public double[] WindowDoubles { get; private set; } = [];
+    public double[] Linear { get; private set; } = [];
 
     /// <summary>Steps in the key's current training window.</summary>
     public int[] WindowFill { get; private set; } = [];
@@ -89,7 +96,7 @@ internal sealed class KeyStateStore
 
     /// <summary>Bytes of slab storage per slot.</summary>
     public int SlabBytesPerSlot =>
-        4 * (StateSize + WindowFloatWidth) + 8 * (StatisticWidth + PreviousWidth + PendingWidth + WindowDoubleWidth + 2)
+        4 * (StateSize + WindowFloatWidth) + 8 * (StatisticWidth + PreviousWidth + PendingWidth + WindowDoubleWidth + LinearWidth + 2)
         + 8 * 6 + 4 * 6 + 2 * IntPtr.Size;
 
     /// <summary>Bytes held: allocated slabs plus keys and index entries.</summary>
@@ -114,6 +121,10 @@ internal sealed class KeyStateStore
     public Span<double> PendingOf(int slot) => Pending.AsSpan(slot * PendingWidth, PendingWidth);
     public Span<float> WindowFloatsOf(int slot) => WindowFloats.AsSpan(slot * WindowFloatWidth, WindowFloatWidth);
     public Span<double> WindowDoublesOf(int slot) => WindowDoubles.AsSpan(slot * WindowDoubleWidth, WindowDoubleWidth);
+    public Span<double> LinearOf(int slot) => Linear.AsSpan(slot * LinearWidth, LinearWidth);
+
+    /// <summary>Puts the key's linear path back to its starting state (persistence prior, no history).</summary>
+    public void ResetLinear(int slot) => _linearTemplate.CopyTo(LinearOf(slot));
 
     /// <summary>The least recently used slot, or -1 when empty.</summary>
     public int LeastRecent => _tail;
@@ -158,6 +169,7 @@ internal sealed class KeyStateStore
         PendingOf(slot).Fill(double.NaN);
         WindowFloatsOf(slot).Clear();
         WindowDoublesOf(slot).Clear();
+        ResetLinear(slot);
         WindowFill[slot] = 0;
         _dirtyPosition[slot] = -1;
         LinkNewest(slot);
@@ -308,6 +320,7 @@ internal sealed class KeyStateStore
         Pending = Resize(Pending, capacity * PendingWidth);
         WindowFloats = Resize(WindowFloats, capacity * WindowFloatWidth);
         WindowDoubles = Resize(WindowDoubles, capacity * WindowDoubleWidth);
+        Linear = Resize(Linear, capacity * LinearWidth);
         WindowFill = Resize(WindowFill, capacity);
         _dirtyPosition = Resize(_dirtyPosition, capacity);
         _dirtyList = Resize(_dirtyList, capacity);

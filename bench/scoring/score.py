@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Scores a backtest's predictions.csv against cheap baselines on the last part of each key's rows.
+
+Usage: score.py PREDICTIONS.csv [--horizon H] [--raw] [--season S] [--holdout 0.7] [--order 3]
+
+Rows are (key, step, time_ms, prediction, target, ...): `prediction` is the forecast made H steps earlier for this
+row's `target` (the pipeline's target after its transform). Baselines, all online, each forecast made from targets
+known H steps before (no look-ahead):
+  persistence   Raw: y[t-H]; Difference/LogReturn: 0 (no change)
+  mean          running mean of the key's targets so far
+  ar(p)         per key, recursive least squares of y[t] on y[t-H..t-H-p+1] and 1, forgetting 1 and 0.999, p = 1..order
+  seasonal      Raw: y[t-S]; change target: the level S steps before the forecast's target minus the level now
+Scored rows: each key's rows after its first (1 - holdout) share. Prints one line per forecaster (MAE, RMSE, MSE and
+MAE / best baseline) and the best baseline.
+"""
+import csv, math, sys, argparse
+from collections import defaultdict
+
+
+def rls_forecasts(ys, h, p, lam, delta=100.0):
+    n = p + 1
+    w = [0.0] * n
+    P = [[delta if i == j else 0.0 for j in range(n)] for i in range(n)]
+    out = [math.nan] * len(ys)
+    for t in range(len(ys)):
+        # forecast of y[t] from y[t-h], ..., y[t-h-p+1]
+        if t - h - p + 1 >= 0:
+            x = [ys[t - h - i] for i in range(p)] + [1.0]
+            out[t] = sum(wi * xi for wi, xi in zip(w, x))
+        # learn from the pair whose target y[t] just arrived
+        if t - h - p + 1 >= 0:
+            x = [ys[t - h - i] for i in range(p)] + [1.0]
+            pi = [sum(P[i][j] * x[j] for j in range(n)) for i in range(n)]
+            k = lam + sum(x[i] * pi[i] for i in range(n))
+            e = ys[t] - sum(wi * xi for wi, xi in zip(w, x))
+            for i in range(n):
+                w[i] += pi[i] * e / k
+            for i in range(n):
+                for j in range(n):
+                    P[i][j] = (P[i][j] - pi[i] * pi[j] / k) / lam
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('predictions')
+    ap.add_argument('--horizon', type=int, default=1)
+    ap.add_argument('--raw', action='store_true', help='the target is Raw (default: a change target)')
+    ap.add_argument('--season', type=int, default=0)
+    ap.add_argument('--holdout', type=float, default=0.7)
+    ap.add_argument('--order', type=int, default=3)
+    a = ap.parse_args()
+    keys = defaultdict(list)
+    with open(a.predictions) as f:
+        for r in csv.DictReader(f):
+            t = r['target']
+            keys[r['key']].append((float(r['prediction']) if r['prediction'] else math.nan, float(t) if t else math.nan))
+    h = a.horizon
+    names = ['model', 'persistence', 'mean'] + [f'ar{p}(λ={lam})' for p in range(1, a.order + 1) for lam in (1.0, 0.999)]
+    if a.season:
+        names.append(f'seasonal({a.season})')
+    err = {n: [0.0, 0.0, 0] for n in names}
+    for key, rows in keys.items():
+        ys = [y if not math.isnan(y) else 0.0 for _, y in rows]
+        valid = [not math.isnan(y) for _, y in rows]
+        fc = {'model': [p for p, _ in rows]}
+        fc['persistence'] = [ys[t - h] if a.raw and t >= h else (0.0 if not a.raw else math.nan) for t in range(len(ys))]
+        s, m = 0.0, []
+        for t in range(len(ys)):
+            m.append(s / (t - h + 1) if t - h + 1 > 0 else math.nan)
+            if t - h + 1 >= 0:
+                s += ys[t - h + 1]
+        fc['mean'] = m
+        for p in range(1, a.order + 1):
+            for lam in (1.0, 0.999):
+                fc[f'ar{p}(λ={lam})'] = rls_forecasts(ys, h, p, lam)
+        if a.season:
+            S = a.season
+            if a.raw:
+                fc[f'seasonal({S})'] = [ys[t - S] if t >= S else math.nan for t in range(len(ys))]
+            else:
+                level = [0.0]
+                for y in ys[1:]:
+                    level.append(level[-1] + y)
+                # target y[t] = level[t] - level[t-1]... for horizon h the change forecast from t-h: level[t-S] - level[t-h]
+                fc[f'seasonal({S})'] = [level[t - S] - level[t - h] if t >= S else math.nan for t in range(len(ys))]
+        start = int(round(len(rows) * (1 - a.holdout)))
+        for t in range(start, len(rows)):
+            if not valid[t] or any(math.isnan(fc[n][t]) for n in names):
+                continue
+            for n in names:
+                e = fc[n][t] - ys[t]
+                err[n][0] += abs(e)
+                err[n][1] += e * e
+                err[n][2] += 1
+    base = {n: err[n][0] / err[n][2] for n in names if n != 'model' and err[n][2]}
+    best = min(base, key=base.get)
+    print(f"scored {err['model'][2]} forecasts (last {a.holdout:.0%} of each key's rows, {len(keys)} keys)")
+    for n in names:
+        c = err[n][2]
+        mae, mse = err[n][0] / c, err[n][1] / c
+        print(f"  {n:18s} MAE {mae:.6g}  RMSE {math.sqrt(mse):.6g}  MSE {mse:.6g}  MAE/best {mae / base[best]:.4f}")
+    print(f"best baseline: {best}")
+
+
+if __name__ == '__main__':
+    main()

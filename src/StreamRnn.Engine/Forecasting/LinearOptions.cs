@@ -1,0 +1,87 @@
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// The per-key linear path beside the recurrent one (section "Linear" of a pipeline): an online ridge regression with
+/// forgetting (recursive least squares, per key) of the target h steps ahead on the last <see cref="Order"/> target
+/// values, the seasonal lag, the network's forecast and a constant. See <see cref="LinearCombiner"/>.
+/// </summary>
+public sealed class LinearOptions
+{
+    /// <summary>Largest <see cref="Order"/> accepted.</summary>
+    public const int MaxOrder = 32;
+
+    /// <summary>Largest <see cref="Season"/> accepted (steps).</summary>
+    public const int MaxSeason = 10_000;
+
+    /// <summary>Off by default in code; the shipped Gaussian and Linear-head pipelines turn it on.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>p: the last p target values are regressors (0 = none).</summary>
+    public int Order { get; set; } = 3;
+
+    /// <summary>Steps of one season (e.g. 24 for hourly data with a daily cycle); 0 = no seasonal regressor.</summary>
+    /// <remarks>The seasonal regressor for y[t+h] is y[t+h−Season], so Season must be at least Target:Horizon.</remarks>
+    public int Season { get; set; }
+
+    /// <summary>λ ∈ (0, 1]: 0.999 remembers about 1,000 steps; 1 never forgets.</summary>
+    public double Forgetting { get; set; } = 0.999;
+
+    /// <summary>
+    /// Prior variance of each weight around its starting value (persistence: weight 1 on the last value for a Raw
+    /// target, all weights 0 for a change target), in units of the forecast's own error variance. Small = trust the
+    /// prior longer.
+    /// </summary>
+    public double PriorVariance { get; set; } = 1.0;
+
+    /// <summary>Whether the network's forecast is a regressor (false = a pure online AR(p) per key).</summary>
+    public bool Network { get; set; } = true;
+
+    /// <summary>
+    /// Largest error an update learns from, in forecast standard deviations: a larger surprise (an anomaly, a jump)
+    /// is clipped to this size before it moves the weights and the error variance.
+    /// </summary>
+    public double Clip { get; set; } = 5.0;
+
+    /// <summary>Each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt;" (never the value); empty = valid.</summary>
+    public IReadOnlyList<string> Validate(string settingPrefix, int horizon, bool binaryHead)
+    {
+        var errors = new List<string>();
+        void Error(string setting, string problem) => errors.Add($"{settingPrefix}:{setting}: {problem}");
+        if (!Enabled)
+        {
+            return errors;
+        }
+
+        if (binaryHead)
+        {
+            Error(nameof(Enabled), "the linear path forecasts a number and needs a Gaussian or Linear head, not Binary");
+        }
+
+        if (Order is < 0 or > MaxOrder)
+        {
+            Error(nameof(Order), $"must be between 0 and {MaxOrder}");
+        }
+
+        if (Season != 0 && (Season < horizon || Season > MaxSeason))
+        {
+            Error(nameof(Season), $"must be 0 (none) or between Target:Horizon and {MaxSeason} steps");
+        }
+
+        if (!(Forgetting > 0.5 && Forgetting <= 1))
+        {
+            Error(nameof(Forgetting), "must be above 0.5 and at most 1");
+        }
+
+        if (!(PriorVariance > 0) || !double.IsFinite(PriorVariance) || PriorVariance > 1e6)
+        {
+            Error(nameof(PriorVariance), "must be a finite number above 0 and at most 1000000");
+        }
+
+        if (!(Clip >= 1) || !double.IsFinite(Clip) || Clip > 100)
+        {
+            Error(nameof(Clip), "must be a number from 1 to 100 (standard deviations)");
+        }
+
+        return errors;
+    }
+}
