@@ -15,6 +15,7 @@ try
         CommandVerb.Run => await RunCommand.ExecuteAsync(command, Console.Error),
         CommandVerb.Broker => await BrokerCommand.ExecuteAsync(command, Console.Out, Console.Error),
         CommandVerb.Replay => await ReplayCommand.ExecuteAsync(command, Console.Out, Console.Error),
+        CommandVerb.Train => TrainCommand.Execute(command, Console.Out, Console.Error),
         _ => BacktestCommand.Execute(command, Console.Out, Console.Error),
     };
 }

@@ -87,7 +87,35 @@ internal static class CommandCatalog
         to standard error, a summary to standard output. A missing file or column is exit code 2, an invalid pipeline 3.
         """);
 
-    public static readonly IReadOnlyList<CommandSpec> All = [Run, Broker, Replay, Backtest];
+    public static readonly CommandSpec Train = new(
+        CommandVerb.Train,
+        "train",
+        "Train a pipeline's model on a CSV history before going live: epochs of TBPTT, validation by time, early stopping.",
+        [
+            new OptionSpec("pipeline", "FILE", "The pipeline file, e.g. config/pipelines/machine-temperature.json (required)."),
+            new OptionSpec("csv", "FILE", "The history; its first line names the columns, which the pipeline's fields name (required)."),
+            new OptionSpec("out", "FILE", "Where the trained model goes (model store format; use it with Model:File or backtest --model) (required)."),
+            new OptionSpec("report", "DIR", "Also write report.json and report.md there: losses per epoch beside simple forecasters."),
+            new OptionSpec("epochs", "N", "The most epochs (default 20)."),
+            new OptionSpec("patience", "N", "Stop after N epochs without a better validation loss (default 3)."),
+            new OptionSpec("seed", "N", "Seed of the window shuffle (default 1)."),
+            new OptionSpec("learning-rate", "RATE", "Peak of the cosine learning-rate schedule (default: the pipeline's Training:LearningRate)."),
+            new OptionSpec("model", "FILE", "Start from these weights (default: the pipeline's seed)."),
+            new OptionSpec("time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp."),
+            new OptionSpec("time-format", "FORMAT", "UnixSeconds, UnixMilliseconds or Iso8601 (default: numbers are Unix seconds, text is ISO-8601)."),
+            new OptionSpec("key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name)."),
+            new OptionSpec("limit", "N", "Read only the first N rows of the file (default: all)."),
+        ],
+        AcceptsConfigurationOverrides: false,
+        """
+        Rows are replayed in event-time order through the same PipelineRuntime as the daemon, which assembles the
+        training windows; the last 20 % of rows by time validate. Each epoch trains on the other windows, shuffled
+        across keys and time, in mini-batches of Training:BatchWindows with a cosine learning rate, then replays the
+        history with the new weights and scores both sets. The best epoch by validation loss is written. A line per
+        epoch goes to standard error. A missing file or column, or no windows, is exit code 2; an invalid pipeline 3.
+        """);
+
+    public static readonly IReadOnlyList<CommandSpec> All = [Run, Broker, Replay, Backtest, Train];
 
     /// <summary>The spec of a verb name (case-insensitive), or null.</summary>
     public static CommandSpec? Find(string name)

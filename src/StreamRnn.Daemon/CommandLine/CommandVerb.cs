@@ -7,4 +7,5 @@ internal enum CommandVerb
     Broker,
     Replay,
     Backtest,
+    Train,
 }

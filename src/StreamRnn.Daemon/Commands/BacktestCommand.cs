@@ -102,7 +102,7 @@ internal static class BacktestCommand
         return items;
     }
 
-    private static EventTimeFormat? TimeFormat(string? text)
+    internal static EventTimeFormat? TimeFormat(string? text)
     {
         if (text is null)
         {

@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using Confluent.Kafka;
 using StreamRnn.Core;
+using StreamRnn.Daemon.Training;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Models;
 
@@ -34,15 +35,27 @@ internal sealed class PipelineTraining : IDisposable
     /// <summary>The trainer, or null when the pipeline does not train (or it was not started).</summary>
     public OnlineTrainer? Trainer { get; private set; }
 
-    /// <summary>The champion to start from: the latest valid stored version, else the seed's initialisation.</summary>
-    public static PipelineTraining Load(PipelineDefinition definition, string modelDirectory, StreamRnnMetrics metrics, ILogger logger)
+    /// <summary>
+    /// The champion to start from: the latest valid stored version, else Model:File or a model trained on
+    /// Model:BootstrapCsv (stored as the first version, so a restart does not repeat it), else the seed's initialisation.
+    /// </summary>
+    public static PipelineTraining Load(PipelineDefinition definition, string modelDirectory, StreamRnnMetrics metrics, ILogger logger,
+        string? contentRoot = null)
     {
         var shape = definition.CreateShape();
         var store = new ModelStore(modelDirectory, definition.Name, definition.Training.KeepVersions);
         var initial = store.LoadLatest(shape, (path, problem) => ProcessingLog.ModelSkipped(logger, path, problem.Message));
         if (initial is null)
         {
-            initial = ModelWeights.Initialize(shape, definition.Model.Seed);
+            initial = InitialModel.Resolve(definition, shape, contentRoot ?? Directory.GetCurrentDirectory(), logger);
+            if (initial is null)
+            {
+                initial = ModelWeights.Initialize(shape, definition.Model.Seed);
+            }
+            else
+            {
+                store.Save(initial);
+            }
         }
         else
         {

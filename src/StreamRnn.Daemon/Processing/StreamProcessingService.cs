@@ -146,7 +146,7 @@ internal sealed class StreamProcessingService(
 
     private PipelineTraining StartTraining(PipelineDefinition definition, string modelDirectory, string instanceId)
     {
-        var training = PipelineTraining.Load(definition, modelDirectory, metrics, loggers.CreateLogger<PipelineTraining>());
+        var training = PipelineTraining.Load(definition, modelDirectory, metrics, loggers.CreateLogger<PipelineTraining>(), environment.ContentRootPath);
         if (!definition.Training.Enabled)
         {
             return training;

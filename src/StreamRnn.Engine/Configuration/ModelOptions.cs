@@ -12,4 +12,22 @@ public sealed class ModelOptions
 
     /// <summary>Seed of the initial weights, so every instance starts from the same version 1.</summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>
+    /// A model file (model store format, e.g. from <c>streamrnn train</c>) to start from when the state directory holds
+    /// no version of this pipeline yet; relative to the content root. Null = the seed's weights (or BootstrapCsv).
+    /// </summary>
+    public string? File { get; set; }
+
+    /// <summary>
+    /// A CSV history to train on at start (the code of <c>streamrnn train</c>) when the state directory holds no version
+    /// yet and no File is set; relative to the content root. Null = none.
+    /// </summary>
+    public string? BootstrapCsv { get; set; }
+
+    /// <summary>BootstrapCsv's record-timestamp column, for EventTime:Source = RecordTimestamp.</summary>
+    public string? BootstrapTimeColumn { get; set; }
+
+    /// <summary>BootstrapCsv's record-key column, for Key:Source = RecordKey (default: the file's name).</summary>
+    public string? BootstrapKeyColumn { get; set; }
 }

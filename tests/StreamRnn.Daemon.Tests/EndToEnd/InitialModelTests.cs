@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using StreamRnn.Core;
+using StreamRnn.Daemon.Tests.Backtest;
+using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Daemon.Tests.Training;
+using StreamRnn.Engine;
+using StreamRnn.Kafka.Embedded;
+
+namespace StreamRnn.Daemon.Tests.EndToEnd;
+
+/// <summary>
+/// The recommended protocol, end to end: a model trained on history (<c>streamrnn train</c>, or Model:BootstrapCsv at
+/// start) is what the daemon, as a process against a broker this test owns, predicts with from its first record.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class InitialModelTests : IDisposable
+{
+    private const int Partitions = 2;
+    private const long FirstTimestamp = 1_700_000_000_000L;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory scratch = new();
+
+    [Fact]
+    public async Task The_daemon_starts_from_Model_File_and_from_a_model_trained_on_Model_BootstrapCsv()
+    {
+        // The NAB machine temperatures as a ts,value history (5 minutes apart).
+        var values = BacktestFiles.ReadRows(BacktestFiles.MachineCsv).Select(r => BacktestFiles.Number(r["value"])).ToList();
+        var csv = new StringBuilder("ts,value\n");
+        for (int i = 0; i < values.Count; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{FirstTimestamp + i * 300_000L},{values[i]:R}\n");
+        }
+
+        string history = scratch.Write("history.csv", csv.ToString());
+        string model = scratch.Combine("trained.srnn");
+        var fromFile = CreatePipeline("from-file", $"\"File\": {JsonSerializer.Serialize(model)}");
+        var bootstrapped = CreatePipeline("bootstrapped", $"\"BootstrapCsv\": {JsonSerializer.Serialize(history)}");
+        var train = TrainRun.Start("--pipeline", fromFile.File, "--csv", history, "--out", model, "--epochs", "4");
+        Assert.True(train.ExitCode == 0, train.Error);
+
+        await using var daemon = DaemonProcess.Start(
+        [
+            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            "--Kafka:GroupId=initial-model",
+            $"--PipelineFiles={fromFile.File};{bootstrapped.File}",
+            "--Http:Url=http://127.0.0.1:0",
+            $"--State:Directory={scratch.Combine("state")}",
+        ]);
+        await daemon.WaitForHttpAsync(Timeout);
+        await daemon.WaitForLineAsync(l => l.Contains("Pipeline from-file: starting from Model:File (version 2)", StringComparison.Ordinal), Timeout, "Model:File loaded");
+        await daemon.WaitForLineAsync(l => l.Contains("Pipeline bootstrapped: bootstrap done, best epoch", StringComparison.Ordinal), Timeout, "the bootstrap");
+
+        const int records = 40;
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            for (int i = 0; i < records; i++)
+            {
+                string value = string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {FirstTimestamp + i * 300_000L}, \"value\": {values[i]:R}}}");
+                producer.Produce(fromFile.Definition.InputTopic, new Message<string, string> { Key = "m1", Value = value });
+                producer.Produce(bootstrapped.Definition.InputTopic, new Message<string, string> { Key = "m1", Value = value });
+            }
+
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+
+        // Every prediction (the first record has no previous value for its change target) names version 2.
+        foreach (var pipeline in new[] { fromFile, bootstrapped })
+        {
+            var versions = Consume(pipeline.Definition.OutputTopic, records - 1)
+                .Select(json => JsonDocument.Parse(json).RootElement.GetProperty("model_version").GetInt64()).ToList();
+            Assert.Equal(records - 1, versions.Count);
+            Assert.All(versions, v => Assert.Equal(2, v));
+        }
+
+        // Both are stored as the pipelines' first versions, so a restart loads them instead of starting over.
+        var shape = fromFile.Definition.CreateShape();
+        var stored = new ModelStore(scratch.Combine("state"), "from-file").LoadLatest(shape)!;
+        using (var file = File.OpenRead(model))
+        {
+            Assert.Equal(ModelWeights.ReadFrom(file, shape).Parameters.ToArray(), stored.Parameters.ToArray());
+        }
+
+        Assert.Equal(2, new ModelStore(scratch.Combine("state"), "bootstrapped").LoadLatest(shape)!.Version);
+        daemon.Terminate();
+        Assert.Equal(0, await daemon.WaitForExitAsync(Timeout));
+    }
+
+    private sealed record Pipeline(PipelineDefinition Definition, string File);
+
+    private Pipeline CreatePipeline(string name, string modelSetting)
+    {
+        string json = $$"""
+            {
+              "Name": "{{name}}",
+              "InputTopic": "initial.{{name}}",
+              "OutputTopic": "initial.{{name}}.predictions",
+              "DeadLetterTopic": "initial.{{name}}.dead-letters",
+              "Key": { "Source": "RecordKey" },
+              "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
+              "Features": [ { "Field": "value", "Transform": "ZScore" }, { "Field": "value", "Transform": "Difference" } ],
+              "Target": { "Field": "value", "Transform": "Difference", "Horizon": 1 },
+              "Normalization": { "HalfLife": 2000 },
+              "Model": { "Cell": "Gru", "HiddenSize": 8, "Layers": 1, "Head": "Gaussian", "Seed": 3, {{modelSetting}} },
+              "Training": { "Enabled": false, "WindowSteps": 16, "BatchWindows": 8, "LearningRate": 0.01 }
+            }
+            """;
+        string file = scratch.Write($"pipelines/{name}.json", json);
+        var definition = PipelineDefinition.Load(file);
+        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
+        {
+            cluster.CreateTopic(topic, Partitions);
+        }
+
+        return new Pipeline(definition, file);
+    }
+
+    private List<string> Consume(string topic, int count)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        var values = new List<string>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (values.Count < count && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (result?.Message is { } message)
+            {
+                values.Add(message.Value);
+            }
+        }
+
+        consumer.Close();
+        return values;
+    }
+
+    public void Dispose()
+    {
+        cluster.Dispose();
+        scratch.Dispose();
+    }
+}
