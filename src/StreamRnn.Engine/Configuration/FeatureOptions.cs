@@ -3,7 +3,7 @@ namespace StreamRnn.Engine;
 /// <summary>One input field and its transform.</summary>
 public sealed class FeatureOptions
 {
-    /// <summary>The top-level JSON field (a number, a numeric string, or for OneHot a string).</summary>
+    /// <summary>The top-level JSON field (a number, a numeric string, or for OneHot and CategoryAge a string).</summary>
     public string Field { get; set; } = "";
 
     public FeatureTransform Transform { get; set; } = FeatureTransform.Raw;
@@ -14,9 +14,15 @@ public sealed class FeatureOptions
     /// </summary>
     public string Over { get; set; } = "";
 
-    /// <summary>The categories of a OneHot feature, in input order.</summary>
+    /// <summary>
+    /// The time field (seconds) of a CategoryAge feature, read from the same record, e.g. <c>time_s</c>. Empty for
+    /// every other transform.
+    /// </summary>
+    public string Time { get; set; } = "";
+
+    /// <summary>The categories of a OneHot or CategoryAge feature, in input order.</summary>
     public List<string> Categories { get; set; } = [];
 
     /// <summary>Network inputs this feature occupies.</summary>
-    public int Width => Transform == FeatureTransform.OneHot ? Categories.Count : 1;
+    public int Width => Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge ? Categories.Count : 1;
 }

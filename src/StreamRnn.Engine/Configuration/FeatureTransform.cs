@@ -11,6 +11,11 @@ namespace StreamRnn.Engine;
 /// the few longest gaps.
 /// LogRatio: u = z(ln(x_t / o_t)) with o the feature's Over field of the same record, both must be positive (e.g. a
 /// bar's range ln(high / low)); it needs no previous record, so it does not hold back a key's first prediction.
+/// CategoryAge: one input per configured category of Field, u_c = 1 / (1 + Δt_c) with Δt_c the seconds (read from the
+/// feature's Time field, a time in seconds) since the key's latest record whose Field was c, 0 while c was never seen:
+/// the category of this record reads 1, one seen a second ago 0.5, a minute ago 0.016. It carries which category (e.g.
+/// which RFID antenna) saw the key recently, which a OneHot of the current record alone forgets at the next record.
+/// O(1) per record, the latest times kept in the key's previous-value slab.
 /// Difference, LogReturn and LogRatio are also standardised with running statistics, because raw returns are tiny and
 /// raw differences are in arbitrary units.
 /// </remarks>
@@ -23,4 +28,5 @@ public enum FeatureTransform
     OneHot = 4,
     Gap = 5,
     LogRatio = 6,
+    CategoryAge = 7,
 }

@@ -222,11 +222,12 @@ public sealed class PipelineDefinition
                     Error($"{at}:Field", feature.Field, $"is listed twice with Transform {feature.Transform}");
                 }
 
-                if (feature.Transform == FeatureTransform.OneHot)
+                CategoryAgeRules.Check(Features, i, Error);
+                if (feature.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
                 {
                     if (feature.Categories is null || feature.Categories.Count == 0)
                     {
-                        Error($"{at}:Categories", feature.Categories?.Count ?? 0, "a OneHot feature needs at least one category");
+                        Error($"{at}:Categories", feature.Categories?.Count ?? 0, $"a {feature.Transform} feature needs at least one category");
                     }
                     else
                     {
@@ -242,7 +243,7 @@ public sealed class PipelineDefinition
                 }
                 else if (feature.Categories is { Count: > 0 })
                 {
-                    Error($"{at}:Categories", string.Join(",", feature.Categories), $"only a OneHot feature has categories, this one is {feature.Transform}");
+                    Error($"{at}:Categories", string.Join(",", feature.Categories), $"only a OneHot or CategoryAge feature has categories, this one is {feature.Transform}");
                 }
             }
 

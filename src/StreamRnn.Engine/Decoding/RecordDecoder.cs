@@ -78,14 +78,7 @@ internal sealed class RecordDecoder
             _categorySlotOfField[layout.CategoryFieldOfValue[slot]] = slot;
         }
 
-        _categoryFeatureOfSlot = new int[layout.CategoryFieldOfValue.Length];
-        for (int i = 0, slot = 0; i < layout.Features.Length; i++)
-        {
-            if (layout.Features[i].Transform == FeatureTransform.OneHot)
-            {
-                _categoryFeatureOfSlot[slot++] = i;
-            }
-        }
+        _categoryFeatureOfSlot = layout.CategoryFeatureOfValue;
 
         _fieldState = new byte[names.Count];
         _fieldProblem = new DeadLetterReason[names.Count];

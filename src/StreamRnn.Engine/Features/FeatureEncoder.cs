@@ -42,6 +42,19 @@ internal sealed class FeatureEncoder
                 continue;
             }
 
+            if (feature.Transform == FeatureTransform.CategoryAge)
+            {
+                if (!CategoryAge.Encode(decoded.Values[feature.OverIndex], decoded.CategoryIndices[feature.ValueIndex],
+                    _previous.AsSpan(feature.PreviousIndex, feature.Width), input))
+                {
+                    reason = DeadLetterReason.NonFiniteValue;
+                    detail = $"field '{feature.Field}': its Time field gives a non-finite CategoryAge input";
+                    return false;
+                }
+
+                continue;
+            }
+
             double x = decoded.Values[feature.ValueIndex];
             double u;
             switch (feature.Transform)

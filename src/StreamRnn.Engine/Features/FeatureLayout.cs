@@ -14,6 +14,7 @@ internal sealed class FeatureLayout
         var fields = new List<string>();
         var numericFields = new List<int>();
         var categoryFields = new List<int>();
+        var categoryFeatures = new List<int>();
         int Field(string name)
         {
             int index = fields.IndexOf(name);
@@ -53,11 +54,25 @@ internal sealed class FeatureLayout
                 Width = options.Width,
             };
             input += slot.Width;
-            if (options.Transform == FeatureTransform.OneHot)
+            if (options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
             {
-                categoryFields.Add(Field(options.Field));
-                slot.ValueIndex = categoryFields.Count - 1;
+                // Features of one field share its category slot (validation requires the same categories).
+                int field = Field(options.Field);
+                slot.ValueIndex = categoryFields.IndexOf(field);
+                if (slot.ValueIndex < 0)
+                {
+                    categoryFields.Add(field);
+                    categoryFeatures.Add(i);
+                    slot.ValueIndex = categoryFields.Count - 1;
+                }
+
                 slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+                if (options.Transform == FeatureTransform.CategoryAge)
+                {
+                    slot.OverIndex = NumericSlot(options.Time);
+                    slot.PreviousIndex = previous;
+                    previous += slot.Width;
+                }
             }
             else
             {
@@ -99,6 +114,7 @@ internal sealed class FeatureLayout
         FieldNames = [.. fields];
         NumericFieldOfValue = [.. numericFields];
         CategoryFieldOfValue = [.. categoryFields];
+        CategoryFeatureOfValue = [.. categoryFeatures];
         Shape = definition.CreateShape();
         Alpha = RunningStatistics.Alpha(definition.Normalization.HalfLife);
         MinStandardDeviation = definition.Normalization.MinStandardDeviation;
@@ -124,8 +140,11 @@ internal sealed class FeatureLayout
     /// <summary>For each numeric value slot, the index of its field in <see cref="FieldNames"/>.</summary>
     public int[] NumericFieldOfValue { get; }
 
-    /// <summary>For each OneHot feature's value slot, the index of its field in <see cref="FieldNames"/>.</summary>
+    /// <summary>For each category value slot (OneHot, CategoryAge), the index of its field in <see cref="FieldNames"/>.</summary>
     public int[] CategoryFieldOfValue { get; }
+
+    /// <summary>For each category value slot, the index of the first feature reading it (whose categories resolve it).</summary>
+    public int[] CategoryFeatureOfValue { get; }
 
     public string TargetField { get; }
     public TargetTransform TargetTransform { get; }

@@ -8,14 +8,18 @@ internal sealed class FeatureSlot
     public int InputOffset { get; init; }
     public int Width { get; init; }
 
-    /// <summary>Index into the decoder's numeric values, or for OneHot into its category indices.</summary>
+    /// <summary>Index into the decoder's numeric values, or for OneHot and CategoryAge into its category indices.</summary>
     public int ValueIndex { get; set; }
 
-    /// <summary>LogRatio only: the Over field's name and its index into the decoder's numeric values.</summary>
+    /// <summary>
+    /// LogRatio: the Over field's name and its index into the decoder's numeric values; CategoryAge: OverIndex is
+    /// the Time field's numeric value index.
+    /// </summary>
     public string Over { get; init; } = "";
     public int OverIndex { get; set; } = -1;
 
     public int StatisticIndex { get; set; } = -1;
+    /// <summary>The feature's first double in the key's previous-value slab (CategoryAge: one per category).</summary>
     public int PreviousIndex { get; set; } = -1;
     public byte[][] Categories { get; set; } = [];
 }

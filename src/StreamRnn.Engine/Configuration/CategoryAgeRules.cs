@@ -1,0 +1,46 @@
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Validation of the settings a CategoryAge feature adds: its Time field, and categories shared with the other
+/// category features of the same field (the decoder resolves a field's category once per record).
+/// </summary>
+internal static class CategoryAgeRules
+{
+    public static void Check(IReadOnlyList<FeatureOptions> features, int index, Action<string, object?, string> error)
+    {
+        var feature = features[index];
+        string at = $"Features:{index}";
+        if (feature.Transform == FeatureTransform.CategoryAge)
+        {
+            if (string.IsNullOrWhiteSpace(feature.Time))
+            {
+                error($"{at}:Time", feature.Time, "is required when Transform is CategoryAge (a time field in seconds, e.g. time_s)");
+            }
+            else if (feature.Time == feature.Field)
+            {
+                error($"{at}:Time", feature.Time, "must differ from Field (the category field)");
+            }
+        }
+        else if (!string.IsNullOrEmpty(feature.Time))
+        {
+            error($"{at}:Time", feature.Time, $"only a CategoryAge feature has a Time field, this one is {feature.Transform}");
+        }
+
+        if (feature.Transform is not (FeatureTransform.OneHot or FeatureTransform.CategoryAge) || feature.Categories is null)
+        {
+            return;
+        }
+
+        for (int j = 0; j < index; j++)
+        {
+            var other = features[j];
+            if (other is { Transform: FeatureTransform.OneHot or FeatureTransform.CategoryAge, Categories: not null }
+                && other.Field == feature.Field && !other.Categories.SequenceEqual(feature.Categories, StringComparer.Ordinal))
+            {
+                error($"{at}:Categories", string.Join(",", feature.Categories),
+                    $"must list the same categories in the same order as Features:{j}, which reads the same field");
+                return;
+            }
+        }
+    }
+}
