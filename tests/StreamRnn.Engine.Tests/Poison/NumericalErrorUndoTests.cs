@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine.Tests;
@@ -45,7 +46,7 @@ public sealed class NumericalErrorUndoTests
     private static PipelineRuntime Runtime()
     {
         var (definition, weights) = Fragile();
-        return new PipelineRuntime(definition, weights, new ManualTimeProvider(TestPipelines.Start), null);
+        return new PipelineRuntime(definition, weights, new FakeTimeProvider(TestPipelines.Start), null);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -21,7 +22,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
     {
         var definition = TestPipelines.Stocks(hidden: 4);
         definition.State.MaxKeys = 5_000;
-        var runtime = TestPipelines.Runtime(definition, new ManualTimeProvider(TestPipelines.Start.AddYears(2)));
+        var runtime = TestPipelines.Runtime(definition, new FakeTimeProvider(TestPipelines.Start.AddYears(2)));
         var sink = new AccountingSink();
         var generator = new HostileRecords(seed: 20261204);
         var batch = new InputRecord[BatchSize];

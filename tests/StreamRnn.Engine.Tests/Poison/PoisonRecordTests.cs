@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using StreamRnn.Core;
 
@@ -133,7 +134,7 @@ public sealed class PoisonRecordTests
         var definition = TestPipelines.Stocks();
         definition.LateRecords = LateRecordPolicy.Drop;
         definition.Input.MaxFutureSkew = TimeSpan.FromDays(1);
-        var runtime = TestPipelines.Runtime(definition, new ManualTimeProvider(TestPipelines.Start.AddDays(10)));
+        var runtime = TestPipelines.Runtime(definition, new FakeTimeProvider(TestPipelines.Start.AddDays(10)));
         var sink = new RecordingSink();
         runtime.Process(
         [
