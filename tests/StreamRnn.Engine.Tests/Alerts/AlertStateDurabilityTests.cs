@@ -230,7 +230,7 @@ public sealed class AlertStateDurabilityTests
                     : null,
             };
             var weights = ModelWeights.FromParameters(definition.CreateShape(), [0.5f, 0f, 0f, 0f, 8f, 0f], 7);
-            Runtime = new PipelineRuntime(definition, weights, new FakeTimeProvider(TestPipelines.Start), metrics: null);
+            Runtime = new PipelineRuntime(definition, weights, TestPipelines.Clock(), metrics: null);
             Monitor = alerts ? AlertMonitor.Create(definition, null)! : null!;
             Runtime.PredictionObserver = Monitor;
         }

@@ -183,7 +183,7 @@ public sealed class DecoderMatrixTests
         var shape = definition.CreateShape();
         var parameters = Enumerable.Repeat(1e38f, shape.ParameterCount).ToArray();
         var runtime = new PipelineRuntime(definition, ModelWeights.FromParameters(shape, parameters, 1),
-            new FakeTimeProvider(TestPipelines.Start), null);
+            TestPipelines.Clock(), null);
         var sink = new RecordingSink();
         runtime.Process([TestPipelines.Record("""{"a":1e38,"b":-1e38}""", key: "k")], sink);
         var dead = Assert.Single(sink.DeadLetters);

@@ -10,6 +10,15 @@ internal static class TestPipelines
 {
     public static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// The wall clock of test runtimes: years after <see cref="Start"/>, so test streams that span days or months of
+    /// event time are history, not records stamped beyond Input:MaxFutureSkew.
+    /// </summary>
+    public static readonly DateTimeOffset Now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A clock standing at <see cref="Now"/> that moves only when told.</summary>
+    public static FakeTimeProvider Clock() => new(Now);
+
     /// <summary>Daily prices per symbol: log-return and z-scored volume features, log-return target, Gaussian head.</summary>
     public static PipelineDefinition Stocks(CellKind cell = CellKind.Lstm, int hidden = 16, int horizon = 1) => new()
     {
@@ -48,7 +57,7 @@ internal static class TestPipelines
         ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed, version);
 
     public static PipelineRuntime Runtime(PipelineDefinition definition, TimeProvider? time = null, StreamRnnMetrics? metrics = null) =>
-        new(definition, Weights(definition), time ?? new FakeTimeProvider(Start), metrics);
+        new(definition, Weights(definition), time ?? Clock(), metrics);
 
     /// <summary>
     /// <paramref name="count"/> stock records over <paramref name="keys"/> symbols in a fixed pseudo-random

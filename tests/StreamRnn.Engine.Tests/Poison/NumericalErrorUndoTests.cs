@@ -46,7 +46,7 @@ public sealed class NumericalErrorUndoTests
     private static PipelineRuntime Runtime()
     {
         var (definition, weights) = Fragile();
-        return new PipelineRuntime(definition, weights, new FakeTimeProvider(TestPipelines.Start), null);
+        return new PipelineRuntime(definition, weights, TestPipelines.Clock(), null);
     }
 
     [Fact]
