@@ -40,7 +40,7 @@ public sealed class CommandLineProcessTests
     }
 
     [Theory]
-    [InlineData(new[] { "frobnicate" }, "streamrnn: unknown command 'frobnicate'. Commands: run, broker, replay, backtest. See 'streamrnn --help'.")]
+    [InlineData(new[] { "frobnicate" }, "streamrnn: unknown command 'frobnicate'. Commands: run, broker, replay, backtest, train. See 'streamrnn --help'.")]
     [InlineData(new[] { "--nope" }, "streamrnn: unknown option '--nope' for 'run'. See 'streamrnn run --help'.")]
     [InlineData(new[] { "broker", "--partitions", "0" }, "streamrnn: --partitions = '0': must be a whole number from 1 to 256.")]
     [InlineData(new[] { "replay", "--csv", "x.csv" }, "streamrnn: 'replay' needs --topic; see 'streamrnn replay --help'.")]
