@@ -113,7 +113,7 @@ else if (ratios && !rest.Contains("--filter"))
 }
 
 IEnumerable<Summary> summaries = BenchmarkSwitcher
-    .FromTypes([typeof(ForwardStepBenchmarks), typeof(TruncatedBackpropBenchmarks)])
+    .FromTypes([typeof(ForwardStepBenchmarks), typeof(TruncatedBackpropBenchmarks), typeof(BatchedBackpropBenchmarks)])
     .Run([.. rest], BenchmarkConfigFactory.Create(fullJob, inProcess, cpuClock));
 
 if (ratios)

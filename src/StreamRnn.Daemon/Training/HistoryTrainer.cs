@@ -8,7 +8,7 @@ namespace StreamRnn.Daemon.Training;
 
 /// <summary>
 /// Trains a pipeline's model on a history before it goes live: the windows the daemon would assemble from those rows
-/// (<see cref="HistoryReplay"/>), several epochs of truncated BPTT over them in shuffled mini-batches, a validation
+/// (<see cref="HistoryReplay"/>), several epochs of truncated BPTT over them in shuffled mini-batches (each one batched through the packed GEMM, <see cref="BatchedBackpropagationThroughTime"/>), a validation
 /// split by time with early stopping, and a cosine learning-rate schedule. <c>streamrnn train</c> and the daemon's
 /// <c>Model:BootstrapCsv</c> run this same code.
 /// </summary>
@@ -72,13 +72,14 @@ internal static class HistoryTrainer
 
         int trainingWindows = windows.TrainingCount, validationWindows = windows.ValidationCount;
         var baselines = TrainingBaselines.Compute(windows, shape.Head);
-        var bptt = new BackpropagationThroughTime(shape, training.WindowSteps);
+        int batch = training.BatchWindows;
+        var bptt = new BatchedBackpropagationThroughTime(shape, training.WindowSteps, Math.Max(batch, EvaluationBatch));
+        var miniBatch = new MiniBatch(shape.StateSize, shape.InputSize, training.WindowSteps, batch);
         var (firstTraining, firstValidation) = Losses(bptt, start, windows);
         var epochs = new List<EpochResult> { new(0, firstTraining, firstValidation, 0, 0, Stopwatch.GetElapsedTime(epochStarted), true) };
         onEpoch?.Invoke(epochs[0]);
 
         double peak = options.LearningRate ?? training.LearningRate;
-        int batch = training.BatchWindows;
         long plannedSteps = (long)options.Epochs * ((trainingWindows + batch - 1) / batch);
         var parameters = start.Parameters.ToArray();
         var gradient = new float[shape.ParameterCount];
@@ -112,14 +113,10 @@ internal static class HistoryTrainer
             {
                 scratch.Overwrite(parameters, start.Version);
                 Array.Clear(gradient);
-                double loss = 0, weight = 0;
-                for (int i = first; i < Math.Min(first + batch, order.Length); i++)
-                {
-                    int w = order[i];
-                    loss += bptt.Accumulate(scratch, windows.StartState(w), windows.Inputs(w), windows.Targets(w),
-                        windows.TargetWeights(w), gradient, out double windowWeight);
-                    weight += windowWeight;
-                }
+                int count = Math.Min(batch, order.Length - first);
+                miniBatch.Gather(windows, order.AsSpan(first, count));
+                double loss = bptt.Accumulate(scratch, count, windows.Steps, miniBatch.StartStates(count), miniBatch.Inputs(count),
+                    miniBatch.Targets(count), miniBatch.TargetWeights(count), gradient, out double weight);
 
                 if (weight <= 0)
                 {
@@ -174,17 +171,21 @@ internal static class HistoryTrainer
     }
 
     /// <summary>The weights' mean loss (Σ loss / Σ weight) on the training and on the validation windows.</summary>
-    internal static (double Training, double Validation) Losses(BackpropagationThroughTime bptt, ModelWeights weights, TrainingWindowSet windows) =>
+    internal static (double Training, double Validation) Losses(BatchedBackpropagationThroughTime bptt, ModelWeights weights, TrainingWindowSet windows) =>
         (Loss(bptt, weights, windows, 0, windows.TrainingCount), Loss(bptt, weights, windows, windows.TrainingCount, windows.ValidationCount));
 
-    private static double Loss(BackpropagationThroughTime bptt, ModelWeights weights, TrainingWindowSet windows, int first, int count)
+    /// <summary>Windows evaluated together (consecutive windows are contiguous, so no gathering).</summary>
+    internal const int EvaluationBatch = 256;
+
+    private static double Loss(BatchedBackpropagationThroughTime bptt, ModelWeights weights, TrainingWindowSet windows, int first, int count)
     {
         double loss = 0, weightSum = 0;
-        for (int w = first; w < first + count; w++)
+        for (int at = first; at < first + count; at += bptt.MaxBatch)
         {
-            loss += bptt.Evaluate(weights, windows.StartState(w), windows.Inputs(w), windows.Targets(w), windows.TargetWeights(w),
-                out double windowWeight);
-            weightSum += windowWeight;
+            int n = Math.Min(bptt.MaxBatch, first + count - at);
+            loss += bptt.Evaluate(weights, n, windows.Steps, windows.StartStates(at, n), windows.Inputs(at, n), windows.Targets(at, n),
+                windows.TargetWeights(at, n), out double chunkWeight);
+            weightSum += chunkWeight;
         }
 
         return weightSum > 0 ? loss / weightSum : double.NaN;

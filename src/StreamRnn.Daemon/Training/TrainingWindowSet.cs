@@ -47,6 +47,18 @@ internal sealed class TrainingWindowSet
 
     public ReadOnlySpan<float> TargetWeights(int window) => targetWeights.AsSpan(window * Steps, Steps);
 
+    /// <summary>The start states of windows [first, first + count), contiguous.</summary>
+    public ReadOnlySpan<float> StartStates(int first, int count) => startStates.AsSpan(first * StateSize, count * StateSize);
+
+    /// <summary>The inputs of windows [first, first + count), contiguous.</summary>
+    public ReadOnlySpan<float> Inputs(int first, int count) => inputs.AsSpan(first * Steps * InputSize, count * Steps * InputSize);
+
+    /// <summary>The targets of windows [first, first + count), contiguous.</summary>
+    public ReadOnlySpan<float> Targets(int first, int count) => targets.AsSpan(first * Steps, count * Steps);
+
+    /// <summary>The target weights of windows [first, first + count), contiguous.</summary>
+    public ReadOnlySpan<float> TargetWeights(int first, int count) => targetWeights.AsSpan(first * Steps, count * Steps);
+
     /// <summary>Sum of the target weights of windows [first, first + count).</summary>
     public double WeightSum(int first, int count)
     {

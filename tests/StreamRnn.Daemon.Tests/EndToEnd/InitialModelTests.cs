@@ -89,6 +89,25 @@ public sealed class InitialModelTests : IDisposable
         Assert.Equal(0, await daemon.WaitForExitAsync(Timeout));
     }
 
+    [Fact]
+    public async Task A_missing_Model_File_stops_start_up_naming_the_setting_not_the_path()
+    {
+        string missing = scratch.Combine("no-such-model.srnn");
+        var pipeline = CreatePipeline("missing", $"\"File\": {JsonSerializer.Serialize(missing)}");
+        await using var daemon = DaemonProcess.Start(
+        [
+            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            "--Kafka:GroupId=initial-missing",
+            $"--PipelineFiles={pipeline.File}",
+            "--Http:Url=http://127.0.0.1:0",
+            $"--State:Directory={scratch.Combine("state-missing")}",
+        ]);
+
+        Assert.NotEqual(0, await daemon.WaitForExitAsync(Timeout));
+        Assert.Contains(daemon.Errors.Concat(daemon.Output), l => l.Contains("Pipelines:missing:Model:File: the file does not exist.", StringComparison.Ordinal));
+        Assert.DoesNotContain(daemon.Errors.Concat(daemon.Output), l => l.Contains("no-such-model", StringComparison.Ordinal));
+    }
+
     private sealed record Pipeline(PipelineDefinition Definition, string File);
 
     private Pipeline CreatePipeline(string name, string modelSetting)

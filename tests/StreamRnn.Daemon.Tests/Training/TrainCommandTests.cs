@@ -51,7 +51,7 @@ public sealed class TrainCommandTests : IDisposable
 
         // Both models' loss on every window of the held-out rows, each window from the state that model reaches there.
         var input = BacktestInput.Load(new BacktestSettings(BacktestFiles.MachinePipeline, heldOut, "", TimeColumn: "timestamp"), definition);
-        var bptt = new BackpropagationThroughTime(shape, definition.Training.WindowSteps);
+        var bptt = new BatchedBackpropagationThroughTime(shape, definition.Training.WindowSteps, HistoryTrainer.EvaluationBatch);
         double trainedLoss = HistoryTrainer.Losses(bptt, trained, HistoryReplay.Collect(definition, input, trained, input.Rows.Length, 256)).Training;
         double seedLoss = HistoryTrainer.Losses(bptt, seed, HistoryReplay.Collect(definition, input, seed, input.Rows.Length, 256)).Training;
         Assert.True(trainedLoss < seedLoss, $"held-out loss: trained {trainedLoss}, seed {seedLoss}");

@@ -1,0 +1,331 @@
+using System.Numerics.Tensors;
+using StreamRnn.Core.Cells;
+using StreamRnn.Core.Heads;
+using StreamRnn.Core.LinearAlgebra;
+using StreamRnn.Core.Numerics;
+
+namespace StreamRnn.Core;
+
+/// <summary>
+/// Truncated BPTT over a mini-batch of B windows of k steps at once: the forward pass steps all B windows together
+/// through the packed GEMM (one <c>rows = B</c> cell call per step and layer, as inference batches keys), the backward
+/// pass walks each window back from its records. All buffers are allocated here, once, for up to maxBatch windows of
+/// up to maxSteps steps; a call allocates nothing. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>Equivalence: the packed kernel gives each row the bits it gives that row alone, so the forward records, head
+/// outputs and losses are bit-identical to <see cref="BackpropagationThroughTime"/> on each window; the backward pass
+/// runs the same per-row cell code window after window (b = 0, 1, …), so the summed gradient and the summed loss are
+/// bit-identical to calling <see cref="BackpropagationThroughTime.Accumulate"/> on the windows in that order.</para>
+/// <para>Layout of the batch: window b's start state at [b·S, (b+1)·S) of startStates, its inputs at
+/// [b·k·I, (b+1)·k·I) of inputs (step t at b·k·I + t·I), its targets and target weights at [b·k, (b+1)·k). Losses,
+/// gradient stopping at the window start, input checks and non-finite behaviour are those of
+/// <see cref="BackpropagationThroughTime"/>.</para>
+/// <para>What is not batched yet: the backward pass's weight-gradient outer products and Wᵀ·δ products run per row
+/// (B·k rank-1 updates) rather than as GEMMs over the batch.</para>
+/// </remarks>
+public sealed unsafe class BatchedBackpropagationThroughTime
+{
+    private const int HeadStride = 2;
+
+    private readonly ModelShape shape;
+    private readonly int maxSteps;
+    private readonly int maxBatch;
+    private readonly int gateStride;
+    private readonly int recordStride;
+    private readonly float[] records;
+    private readonly float[] stepInputs;
+    private readonly float[] headOutputs;
+    private readonly float[] headGradients;
+    private readonly double[] windowLosses;
+    private readonly float[] dh;
+    private readonly float[] dc;
+    private readonly float[] dhPrev;
+    private readonly float[] dAih;
+    private readonly float[] dAhh;
+
+    public BatchedBackpropagationThroughTime(ModelShape shape, int maxSteps, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        shape.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        this.shape = shape;
+        this.maxSteps = maxSteps;
+        this.maxBatch = maxBatch;
+        int hidden = shape.HiddenSize;
+        int panel = PackedMatrix.PanelWidth;
+        int Round(int n) => (n + panel - 1) / panel * panel;
+        gateStride = shape.Cell == CellKind.Gru ? Round(2 * hidden) + 2 * Round(hidden) : Round(shape.GateCount * hidden);
+        recordStride = gateStride + shape.LayerStateSize + hidden;
+        records = GC.AllocateArray<float>(maxSteps * shape.Layers * maxBatch * recordStride, pinned: true);
+        stepInputs = GC.AllocateArray<float>(maxSteps * maxBatch * shape.InputSize + maxBatch * shape.StateSize, pinned: true);
+        headOutputs = new float[maxSteps * maxBatch * HeadStride];
+        headGradients = new float[maxSteps * maxBatch * shape.HeadOutputSize];
+        windowLosses = new double[maxBatch];
+        dh = new float[shape.Layers * hidden];
+        dc = new float[shape.Layers * hidden];
+        dhPrev = new float[hidden];
+        dAih = new float[shape.GateCount * hidden];
+        dAhh = new float[shape.GateCount * hidden];
+    }
+
+    public ModelShape Shape => shape;
+
+    public int MaxSteps => maxSteps;
+
+    public int MaxBatch => maxBatch;
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> windows of <paramref name="steps"/> steps forward together, scores every step with a
+    /// positive weight, backpropagates and ADDS the gradient of the summed loss to <paramref name="gradient"/>.
+    /// Returns the summed loss (windows added in order) and writes the sum of weights to <paramref name="weightSum"/>.
+    /// </summary>
+    public double Accumulate(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> startStates, ReadOnlySpan<float> inputs,
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, Span<float> gradient, out double weightSum)
+    {
+        Validate(weights, batch, steps, startStates, inputs, targets, targetWeights, out weightSum);
+        if (gradient.Length != shape.ParameterCount)
+        {
+            throw new ArgumentException($"gradient holds {gradient.Length} floats but the shape has {shape.ParameterCount} parameters.", nameof(gradient));
+        }
+
+        double loss = Forward(weights, batch, steps, startStates, inputs, targets, targetWeights, withGradient: true);
+        for (int b = 0; b < batch; b++)
+        {
+            Backward(weights, batch, steps, b, targetWeights.Slice(b * steps, steps), gradient);
+        }
+
+        return loss;
+    }
+
+    /// <summary>Summed loss only (no gradient).</summary>
+    public double Evaluate(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> startStates, ReadOnlySpan<float> inputs,
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
+    {
+        Validate(weights, batch, steps, startStates, inputs, targets, targetWeights, out weightSum);
+        return Forward(weights, batch, steps, startStates, inputs, targets, targetWeights, withGradient: false);
+    }
+
+    private void Validate(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> startStates, ReadOnlySpan<float> inputs,
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Shape != shape)
+        {
+            throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {shape}.", nameof(weights));
+        }
+
+        if (batch < 1 || batch > maxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"1..{maxBatch} windows are accepted.");
+        }
+
+        if (steps < 1 || steps > maxSteps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"1..{maxSteps} steps are accepted.");
+        }
+
+        if (startStates.Length != batch * shape.StateSize || inputs.Length != batch * steps * shape.InputSize
+            || targets.Length != batch * steps || targetWeights.Length != batch * steps)
+        {
+            throw new ArgumentException($"{batch} windows of {steps} steps need {batch * shape.StateSize} state floats, {batch * steps * shape.InputSize} inputs and {batch * steps} targets and weights.");
+        }
+
+        int bad = FiniteCheck.IndexOfNonFinite(inputs);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"Input {bad} is not finite ({inputs[bad]}).", nameof(inputs));
+        }
+
+        bad = FiniteCheck.IndexOfNonFinite(startStates);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"Start state value {bad} is not finite ({startStates[bad]}).", nameof(startStates));
+        }
+
+        weightSum = 0;
+        for (int i = 0; i < targetWeights.Length; i++)
+        {
+            float w = targetWeights[i];
+            if (!float.IsFinite(w) || w < 0)
+            {
+                throw new ArgumentException($"Target weight {i} must be finite and non-negative, not {w}.", nameof(targetWeights));
+            }
+
+            if (w > 0)
+            {
+                float y = targets[i];
+                if (!float.IsFinite(y) || (shape.Head == HeadKind.Binary && y is < 0f or > 1f))
+                {
+                    throw new ArgumentException($"Target {i} ({y}) is not finite or, for a Binary head, not in [0, 1].", nameof(targets));
+                }
+
+                weightSum += w;
+            }
+        }
+    }
+
+    private double Forward(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> startStates, ReadOnlySpan<float> inputs,
+        ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, bool withGradient)
+    {
+        int layers = shape.Layers, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
+        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize;
+
+        // Gather: step t's inputs of the B windows side by side (row b at (t·B + b)·I), then the B start states.
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                inputs.Slice((b * steps + t) * inputSize, inputSize).CopyTo(stepInputs.AsSpan((t * batch + b) * inputSize, inputSize));
+            }
+        }
+
+        int startOffset = steps * batch * inputSize;
+        startStates.CopyTo(stepInputs.AsSpan(startOffset, batch * stateSize));
+        Array.Clear(windowLosses, 0, batch);
+        fixed (float* gathered = stepInputs)
+        fixed (float* record = records)
+        fixed (float* head = headOutputs)
+        fixed (float* parameters = weights.Parameters)
+        {
+            float* start = gathered + startOffset;
+            float* wOut = parameters + shape.HeadParameterOffset;
+            float* bOut = wOut + outputs * hidden;
+            for (int t = 0; t < steps; t++)
+            {
+                bool fromLastPanel = (t & 1) != 0;
+                for (int l = 0; l < layers; l++)
+                {
+                    float* current = record + Record(t, l, 0, batch);
+                    float* x = l == 0 ? gathered + t * batch * inputSize : record + Record(t, l - 1, 0, batch) + gateStride;
+                    int ldx = l == 0 ? inputSize : recordStride;
+                    float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l, 0, batch) + gateStride;
+                    int ldPrevious = t == 0 ? stateSize : recordStride;
+                    float* updated = current + gateStride;
+                    float* aux = updated + layerState;
+                    PackedLayer w = weights.PackedLayers[l];
+                    switch (shape.Cell)
+                    {
+                        case CellKind.Rnn:
+                            RnnCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, fromLastPanel);
+                            break;
+                        case CellKind.Lstm:
+                            LstmCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, aux, recordStride, fromLastPanel);
+                            break;
+                        default:
+                            GruCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, aux, recordStride, fromLastPanel);
+                            break;
+                    }
+                }
+
+                for (int b = 0; b < batch; b++)
+                {
+                    float* top = record + Record(t, layers - 1, b, batch) + gateStride;
+                    int at = t * batch + b;
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        head[at * HeadStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                    }
+
+                    float weight = targetWeights[b * steps + t];
+                    Span<float> dOutput = headGradients.AsSpan(at * outputs, outputs);
+                    if (weight > 0)
+                    {
+                        ReadOnlySpan<float> output = new(head + at * HeadStride, outputs);
+                        float target = targets[b * steps + t];
+                        windowLosses[b] += shape.Head switch
+                        {
+                            HeadKind.Linear => LinearHead.Loss(output, target, weight, dOutput),
+                            HeadKind.Gaussian => GaussianHead.Loss(output, target, weight, dOutput),
+                            _ => BinaryHead.Loss(output, target, weight, dOutput),
+                        };
+                    }
+                    else if (withGradient)
+                    {
+                        dOutput.Clear();
+                    }
+                }
+            }
+        }
+
+        double loss = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            loss += windowLosses[b];
+        }
+
+        return loss;
+    }
+
+    private void Backward(ModelWeights weights, int batch, int steps, int b, ReadOnlySpan<float> targetWeights, Span<float> gradient)
+    {
+        int layers = shape.Layers, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
+        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize;
+        ReadOnlySpan<float> parameters = weights.Parameters;
+        int headOffset = shape.HeadParameterOffset;
+        ReadOnlySpan<float> wOut = parameters.Slice(headOffset, outputs * hidden);
+        Span<float> gWOut = gradient.Slice(headOffset, outputs * hidden);
+        Span<float> gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
+        ReadOnlySpan<float> startState = stepInputs.AsSpan(steps * batch * inputSize + b * stateSize, stateSize);
+        Array.Clear(dh);
+        Array.Clear(dc);
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            if (targetWeights[t] > 0)
+            {
+                ReadOnlySpan<float> hTop = records.AsSpan(Record(t, layers - 1, b, batch) + gateStride, hidden);
+                Span<float> dTop = dh.AsSpan((layers - 1) * hidden, hidden);
+                for (int o = 0; o < outputs; o++)
+                {
+                    float d = headGradients[(t * batch + b) * outputs + o];
+                    Span<float> gRow = gWOut.Slice(o * hidden, hidden);
+                    TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
+                    TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
+                    gBOut[o] += d;
+                }
+            }
+
+            for (int l = layers - 1; l >= 0; l--)
+            {
+                int current = Record(t, l, b, batch);
+                int inputWidth = shape.LayerInputSize(l);
+                ReadOnlySpan<float> x = l == 0 ? stepInputs.AsSpan((t * batch + b) * inputSize, inputSize)
+                    : records.AsSpan(Record(t, l - 1, b, batch) + gateStride, hidden);
+                ReadOnlySpan<float> previous = t == 0 ? startState.Slice(l * layerState, layerState)
+                    : records.AsSpan(Record(t - 1, l, b, batch) + gateStride, layerState);
+                ReadOnlySpan<float> hPrev = previous.Slice(0, hidden);
+                ReadOnlySpan<float> gates = records.AsSpan(current, gateStride);
+                ReadOnlySpan<float> hNew = records.AsSpan(current + gateStride, hidden);
+                ReadOnlySpan<float> aux = records.AsSpan(current + gateStride + layerState, hidden);
+                ReadOnlySpan<float> layerParameters = parameters.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
+                Span<float> layerGradient = gradient.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
+                Span<float> dhLayer = dh.AsSpan(l * hidden, hidden);
+                Span<float> dx = l > 0 ? dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
+                Span<float> dhBefore = t > 0 ? dhPrev : Span<float>.Empty;
+                dhPrev.AsSpan().Clear();
+                switch (shape.Cell)
+                {
+                    case CellKind.Rnn:
+                        RnnCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, hNew, dhLayer, dAih, dx, dhBefore);
+                        break;
+                    case CellKind.Lstm:
+                        LstmCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, previous.Slice(hidden, hidden), gates,
+                            aux, dhLayer, dc.AsSpan(l * hidden, hidden), dAih, dx, dhBefore);
+                        break;
+                    default:
+                        PackedLayer packed = weights.PackedLayers[l];
+                        GruCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, gates.Slice(0, 2 * hidden),
+                            gates.Slice(packed.InputNOffset, hidden), gates.Slice(packed.HiddenNOffset, hidden), dhLayer, dAih, dAhh, dx, dhBefore);
+                        break;
+                }
+
+                dhPrev.CopyTo(dhLayer);
+            }
+        }
+    }
+
+    /// <summary>Offset of window b's record at (step, layer); the B windows of one (step, layer) are contiguous rows.</summary>
+    private int Record(int step, int layer, int b, int batch) => ((step * shape.Layers + layer) * batch + b) * recordStride;
+}
