@@ -26,7 +26,7 @@ public sealed class AlertOptionsTests
     [InlineData("Severity", "Warning", "Alerts:Severity: must be 1 to 32 lower-case letters, digits, '_' or '-' (it is a metric label value)")]
     [InlineData("CriticalSeverity", "warning", "Alerts:CriticalSeverity: must differ from Severity")]
     [InlineData("Event", "", "Alerts:Event: must be 1 to 64 characters naming what is alerted on (e.g. exit)")]
-    public void Each_bad_setting_is_named_with_its_value(string setting, string value, string expected)
+    public void Each_bad_setting_is_named_never_its_value(string setting, string value, string expected)
     {
         var options = new AlertOptions();
         var property = typeof(AlertOptions).GetProperty(setting)!;
@@ -50,7 +50,7 @@ public sealed class AlertOptionsTests
             [
                 "Pipelines:stocks:Alerts:Threshold: must be a probability in (0, 1]",
                 "Pipelines:stocks:Model:Head: alert rules (Alerts) need a Binary head: they watch a probability",
-                "Pipelines:stocks:AlertTopic = (null): is required when Alerts is set: alerts are written there",
+                "Pipelines:stocks:AlertTopic: is required when Alerts is set: alerts are written there",
             ],
             stocks.Validate());
     }

@@ -27,7 +27,7 @@ public sealed class PipelineDefinitionTests
         { "State:MaxKeys=0", "Pipelines:stocks:State:MaxKeys: must be between 1 and 100000000" },
         { "State:IdleTtl=0", "Pipelines:stocks:State:IdleTtl: must be positive" },
         { "InputTopic=", "Pipelines:stocks:InputTopic: is required" },
-        { "OutputTopic=bad topic!", "Pipelines:stocks:OutputTopic = bad topic!: is not a valid Kafka topic name (1 to 249 of letters, digits, '.', '_' or '-')" },
+        { "OutputTopic=bad topic!", "Pipelines:stocks:OutputTopic: is not a valid Kafka topic name (1 to 249 of letters, digits, '.', '_' or '-')" },
         { "OutputTopic=prices", "Pipelines:stocks:OutputTopic: must differ from InputTopic (writing to the input would feed outputs back in)" },
         { "Key:Field=", "Pipelines:stocks:Key:Field: is required when Key:Source is Field" },
         { "EventTime:Field=", "Pipelines:stocks:EventTime:Field: is required when EventTime:Source is Field" },
@@ -43,8 +43,24 @@ public sealed class PipelineDefinitionTests
     };
 
     [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("../etc")]
+    [InlineData("a/b")]
+    public void A_pipeline_name_that_could_leave_the_state_directory_is_refused(string name)
+    {
+        var definition = TestPipelines.Stocks();
+        definition.Name = name;
+        definition.ChangelogTopic = "stocks.changelog";
+        definition.ModelTopic = "stocks.models";
+        Assert.Contains(
+            "Pipelines:stocks:Name: must be 1 to 100 characters of letters, digits, '.', '_' or '-', and not '.' or '..'",
+            definition.Validate("Pipelines:stocks"));
+    }
+
+    [Theory]
     [MemberData(nameof(BadSettings))]
-    public void Each_error_names_the_setting_and_the_value(string change, string expected)
+    public void Each_error_names_the_setting_never_its_value(string change, string expected)
     {
         var definition = TestPipelines.Stocks();
         Apply(definition, change);
@@ -59,7 +75,7 @@ public sealed class PipelineDefinitionTests
     {
         var definition = TestPipelines.Stocks();
         definition.Training.LearningRate = -1;
-        Assert.Contains(definition.Validate(), e => e.StartsWith("Pipelines:stocks:Training:LearningRate = -1", StringComparison.Ordinal));
+        Assert.Contains(definition.Validate(), e => e.StartsWith("Pipelines:stocks:Training:LearningRate: ", StringComparison.Ordinal));
 
         var loaded = PipelineDefinition.Parse("""
             { "Name": "t", "InputTopic": "a", "OutputTopic": "b", "Features": [ { "Field": "x" } ], "Target": { "Field": "x" },

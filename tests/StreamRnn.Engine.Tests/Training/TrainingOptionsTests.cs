@@ -39,13 +39,13 @@ public sealed class TrainingOptionsTests
         { o => o.PromotionTolerance = -0.1, "Pipelines:stocks:Training:PromotionTolerance: must be ≥ 0" },
         { o => o.Mode = (TrainingMode)7, "Pipelines:stocks:Training:Mode: must be one of Local, Merge, Follow" },
         { o => o.Schedule = (LearningRateSchedule)9, "Pipelines:stocks:Training:Schedule: must be one of Constant, InverseSqrt" },
-        { o => o.Mode = TrainingMode.Follow, "Pipelines:stocks:Training:Leader = (null): is required when Mode is Follow" },
+        { o => o.Mode = TrainingMode.Follow, "Pipelines:stocks:Training:Leader: is required when Mode is Follow" },
         { o => o.TrainEveryWindows = 5000, "Pipelines:stocks:Training:TrainEveryWindows: must not exceed QueueCapacity (4096)" },
     };
 
     [Theory]
     [MemberData(nameof(BadSettings))]
-    public void Each_bad_setting_is_named_with_its_value(Action<TrainingOptions> spoil, string expected)
+    public void Each_bad_setting_is_named_never_its_value(Action<TrainingOptions> spoil, string expected)
     {
         var options = new TrainingOptions();
         spoil(options);
