@@ -45,6 +45,31 @@ public sealed class ModelRegistryVersionCapTests
     }
 
     [Fact]
+    public void A_stored_version_above_the_cap_is_skipped_at_load_so_a_forged_model_is_not_served_again_after_a_restart()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "streamrnn-cap-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var store = new ModelStore(directory, "p");
+            store.Save(Weights(1, 3));
+            store.Save(Weights(2, long.MaxValue));
+            var skipped = new List<string>();
+
+            var loaded = store.LoadLatest(Shape, (path, problem) => skipped.Add($"{Path.GetFileName(path)}: {problem.Message}"));
+
+            Assert.NotNull(loaded);
+            Assert.Equal(3, loaded.Version);
+            Assert.Equal([$"model-{long.MaxValue}.srnn: Version {long.MaxValue} is outside 1..{ModelRegistry.MaxVersion}."], skipped);
+            using var registry = new ModelRegistry(loaded);
+            Assert.Equal(4, registry.NextVersion);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Below_the_cap_restore_issues_the_next_version()
     {
         using var registry = new ModelRegistry(Weights(1, 5));
