@@ -101,6 +101,9 @@ public sealed class HttpTrustBoundaryTests
         }
 
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, Get("/pipelines/stocks/model")));
+        await daemon.WaitForLineAsync(l => l.Contains("Http:ApiKey is not set", StringComparison.Ordinal), TimeSpan.FromSeconds(5), "the start-up note on the API key");
+        await daemon.WaitForLineAsync(l => l.Contains("Pipeline stocks: ModelTopic:SigningKey is not set", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the start-up warning on unsigned model records");
         var readyz = await StatusAsync(http, Get("/readyz", host: "anything.example"));
         Assert.True(readyz is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"/readyz under a foreign Host answered {readyz}");
     }
