@@ -14,6 +14,9 @@ internal static partial class HostingLog
     [LoggerMessage(1003, LogLevel.Information, "HTTP listening on {Address} (/metrics, /healthz, /readyz, /info, /pipelines/{{name}}/keys/{{key}}, /pipelines/{{name}}/model, /pipelines/{{name}}/accuracy)")]
     public static partial void HttpListening(ILogger logger, string address);
 
+    [LoggerMessage(1020, LogLevel.Information, "HTTP: key queries, model restore and the full /info are off: Http:ApiKey is not set (see docs/operations.md, Security)")]
+    public static partial void ApiKeyNotSet(ILogger logger);
+
     [LoggerMessage(1004, LogLevel.Information, "Pipeline {Name} ({Source}): {InputTopic} -> {OutputTopic}; alerts {AlertTopic}, dead letters {DeadLetterTopic}, changelog {ChangelogTopic}, models {ModelTopic}")]
     public static partial void PipelineTopics(ILogger logger, string name, string source, string inputTopic, string outputTopic, string alertTopic, string deadLetterTopic, string changelogTopic, string modelTopic);
 

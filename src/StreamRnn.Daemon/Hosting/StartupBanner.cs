@@ -21,6 +21,7 @@ internal sealed class StartupBanner(
     IOptions<KafkaOptions> kafkaOptions,
     IOptions<DeliveryOptions> delivery,
     IOptions<ShutdownOptions> shutdown,
+    Http.ApiKeyAuthenticator apiKey,
     ILogger<StartupBanner> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -48,6 +49,11 @@ internal sealed class StartupBanner(
         foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
             HostingLog.HttpListening(logger, address);
+        }
+
+        if (!apiKey.IsConfigured)
+        {
+            HostingLog.ApiKeyNotSet(logger);
         }
 
         foreach (var pipeline in catalog.Pipelines)

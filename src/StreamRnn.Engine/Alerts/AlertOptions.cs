@@ -68,7 +68,7 @@ public sealed class AlertOptions
 
     /// <summary>
     /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
-    /// e.g. "Pipelines:bed-exit:Alerts:ClearThreshold = 0.8: must be below Threshold (0.7)". Empty means valid.
+    /// e.g. "Pipelines:bed-exit:Alerts:ClearThreshold: must be below Threshold (0.7)". Empty means valid.
     /// </summary>
     public IReadOnlyList<string> Validate(string settingPrefix = "Alerts")
     {

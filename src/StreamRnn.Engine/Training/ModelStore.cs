@@ -135,6 +135,12 @@ public sealed class ModelStore
                     throw new ModelFormatException($"The file holds shape {weights.Shape}, the pipeline needs {expected}.");
                 }
 
+                if (weights.Version <= 0 || weights.Version > ModelRegistry.MaxVersion)
+                {
+                    // Only a forged record adopted before versions were checked can leave such a file behind.
+                    throw new ModelFormatException($"Version {weights.Version} is outside 1..{ModelRegistry.MaxVersion}.");
+                }
+
                 return weights;
             }
             catch (ModelFormatException exception)

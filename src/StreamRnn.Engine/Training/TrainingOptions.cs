@@ -82,7 +82,7 @@ public sealed class TrainingOptions
 
     /// <summary>
     /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
-    /// e.g. "Pipelines:stocks:Training:LearningRate = -1: must be > 0". An empty list means valid.
+    /// e.g. "Pipelines:stocks:Training:LearningRate: must be > 0". An empty list means valid.
     /// </summary>
     /// <param name="settingPrefix">Where this section sits in configuration, e.g. "Pipelines:stocks:Training".</param>
     public IReadOnlyList<string> Validate(string settingPrefix = "Training")

@@ -71,7 +71,7 @@ public sealed class BacktestErrorTests
         using var scratch = new ScratchDirectory();
         string pipeline = scratch.Write("bad.json", File.ReadAllText(BacktestFiles.StocksPipeline).Replace("\"HiddenSize\": 32", "\"HiddenSize\": 0", StringComparison.Ordinal));
         using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", BacktestFiles.StocksCsv, "--time-column", "date"]);
-        AssertFails(run, 3, $"invalid pipeline: {pipeline}:Model:HiddenSize = 0: must be between 1 and 4096");
+        AssertFails(run, 3, $"invalid pipeline: {pipeline}:Model:HiddenSize: must be between 1 and 4096");
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class PipelineCatalogTests
 
         var exception = Assert.Throws<InvalidPipelineException>(() => PipelineCatalog.Load(options, scratch.Path));
 
-        Assert.Equal(["Pipelines:0:Model:HiddenSize = 0: must be between 1 and 4096"], exception.Errors);
+        Assert.Equal(["Pipelines:0:Model:HiddenSize: must be between 1 and 4096"], exception.Errors);
     }
 
     [Fact]
@@ -83,10 +83,10 @@ public sealed class PipelineCatalogTests
         var a = Path.Combine("p", "a.json");
         Assert.Equal(
             [
-                $"{b}:Name = 'stocks': is also used by {a}: pipelines need distinct values",
-                $"{b}:InputTopic = 'ticks.stocks': is also used by {a}: pipelines need distinct values",
-                $"{b}:ChangelogTopic = 'streamrnn.stocks.changelog': is also used by {a}: pipelines need distinct values",
-                $"{b}:ModelTopic = 'streamrnn.stocks.models': is also used by {a}: pipelines need distinct values",
+                $"{b}:Name: has the same value as in {a}: pipelines need distinct values",
+                $"{b}:InputTopic: has the same value as in {a}: pipelines need distinct values",
+                $"{b}:ChangelogTopic: has the same value as in {a}: pipelines need distinct values",
+                $"{b}:ModelTopic: has the same value as in {a}: pipelines need distinct values",
             ],
             exception.Errors);
     }
@@ -104,11 +104,11 @@ public sealed class PipelineCatalogTests
 
         var missing = Assert.Throws<InvalidPipelineException>(
             () => PipelineCatalog.Load(new PipelineSourceOptions { PipelineFiles = "none.json" }, scratch.Path));
-        Assert.Equal([$"PipelineFiles = 'none.json': file '{scratch.Combine("none.json")}' does not exist"], missing.Errors);
+        Assert.Equal([$"PipelineFiles: names a file that does not exist: {scratch.Combine("none.json")}"], missing.Errors);
 
         var empty = Assert.Throws<InvalidPipelineException>(
             () => PipelineCatalog.Load(new PipelineSourceOptions { PipelineFiles = "nothing/*.json" }, scratch.Path));
-        Assert.Equal([$"PipelineFiles = 'nothing/*.json': matched no file under {scratch.Path} and Pipelines is empty: configure at least one pipeline"], empty.Errors);
+        Assert.Equal([$"PipelineFiles: matched no file under {scratch.Path} and Pipelines is empty: configure at least one pipeline"], empty.Errors);
     }
 
     [Fact]

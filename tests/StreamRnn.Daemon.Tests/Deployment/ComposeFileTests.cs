@@ -95,6 +95,25 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void EveryPublishedPortIsBoundToLoopbackOnly()
+    {
+        var compose = ComposeFile.Load();
+        var published = compose.Services.SelectMany(service =>
+            (service.Value!["ports"]?.AsArray() ?? []).Select(port => (Service: service.Key, Port: (string)port!))).ToList();
+        Assert.NotEmpty(published);
+        foreach (var (service, port) in published)
+        {
+            // "HOST_PORT:CONTAINER_PORT" alone publishes on every interface of the host.
+            Assert.True(port.StartsWith("127.0.0.1:", StringComparison.Ordinal), $"{service} publishes '{port}' beyond loopback");
+        }
+
+        // Secrets come from the caller's environment, never from the file.
+        var environment = compose.Environment("streamrnn-1");
+        Assert.StartsWith("${", environment["STREAMRNN_Http__ApiKey"], StringComparison.Ordinal);
+        Assert.StartsWith("${", environment["STREAMRNN_ModelTopic__SigningKey"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TwoReplicasShareOneGroupButNotTheirState()
     {
         var compose = ComposeFile.Load();

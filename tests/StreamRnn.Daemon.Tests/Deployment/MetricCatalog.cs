@@ -30,6 +30,7 @@ internal static class MetricCatalog
         new("streamrnn_model_version", MetricKind.Gauge, [Pipeline]),
         new("streamrnn_model_promotions_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_model_rejections_total", MetricKind.Counter, [Pipeline, "reason"]),
+        new("streamrnn_model_records_rejected_total", MetricKind.Counter, [Pipeline, "reason"]),
         new("streamrnn_training_loss", MetricKind.Gauge, [Pipeline]),
         new("streamrnn_training_windows_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_training_windows_dropped_total", MetricKind.Counter, [Pipeline]),

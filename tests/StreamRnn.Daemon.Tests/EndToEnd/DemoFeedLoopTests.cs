@@ -13,10 +13,10 @@ public sealed class DemoFeedLoopTests
     {
         using var scratch = new ScratchDirectory();
         await using var daemon = DaemonProcess.Start(
-            ["--Http:Url=http://127.0.0.1:0", "--Demo:Speed=1000", $"--State:Directory={scratch.Combine("state")}"],
+            ["--Http:Url=http://127.0.0.1:0", TestApiKey.Argument, "--Demo:Speed=1000", $"--State:Directory={scratch.Combine("state")}"],
             workingDirectory: scratch.Path);
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
-        using var http = new HttpClient { BaseAddress = url };
+        using var http = TestApiKey.Client(url);
         using var info = JsonDocument.Parse(await http.GetStringAsync("/info"));
         var bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
         await daemon.WaitForLineAsync(l => l.Contains("Demo feed bed_exit_rfid_room1_4trials.csv finished pass 2", StringComparison.Ordinal),

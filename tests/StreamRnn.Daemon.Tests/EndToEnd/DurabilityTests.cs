@@ -184,6 +184,7 @@ public sealed class DurabilityTests : IDisposable
         "--Kafka:SessionTimeoutMs=6000",
         $"--PipelineFiles={pipelineFile}",
         "--Http:Url=http://127.0.0.1:0",
+        TestApiKey.Argument,
         $"--State:Directory={scratch.Combine("state-" + instance)}",
         "--State:CommitInterval=00:00:00.200",
         "--State:SnapshotInterval=00:00:01",
@@ -306,7 +307,7 @@ public sealed class DurabilityTests : IDisposable
             reference.Process([new InputRecord(record.Partition, record.Offset, 0, record.Key, record.Value)], sink);
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         foreach (var key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
         {
             var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
@@ -334,7 +335,7 @@ public sealed class DurabilityTests : IDisposable
 
     private static async Task<HashSet<string>> KeysHeldAsync(Uri instance)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         var held = new HashSet<string>();
         for (var key = 0; key < 8; key++)
         {

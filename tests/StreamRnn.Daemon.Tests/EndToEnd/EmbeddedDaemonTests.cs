@@ -20,7 +20,7 @@ public sealed partial class EmbeddedDaemonTests
     {
         using var scratch = new ScratchDirectory();
         await using var daemon = DaemonProcess.Start(
-            ["--Http:Url=http://127.0.0.1:0", "--Demo:Speed=50", $"--State:Directory={scratch.Combine("state")}"],
+            ["--Http:Url=http://127.0.0.1:0", TestApiKey.Argument, "--Demo:Speed=50", $"--State:Directory={scratch.Combine("state")}"],
             workingDirectory: scratch.Path,
             environment: new Dictionary<string, string>
             {
@@ -29,7 +29,7 @@ public sealed partial class EmbeddedDaemonTests
                 ["STREAMRNN_Kafka__EmbeddedPartitions"] = "5",
             });
         var url = await daemon.WaitForHttpAsync(StartTimeout);
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client(url);
 
         using (var healthz = await http.GetAsync("/healthz"))
         {

@@ -32,7 +32,7 @@ public sealed class ExternalClusterTests : IDisposable
         cluster.CreateTopic("streamrnn.dead-letters", 1);
         await using var daemon = DaemonProcess.Start(
             [
-                "--Http:Url=http://127.0.0.1:0", "--Logging:Format=Json", $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+                "--Http:Url=http://127.0.0.1:0", TestApiKey.Argument, "--Logging:Format=Json", $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
                 $"--Kafka:ClientConfig:sasl.password={Secret}", "--Kafka:ClientConfig:client.id=streamrnn-test",
                 "--Shutdown:Timeout=00:00:10", $"--State:Directory={scratch.Combine("state")}",
             ],
@@ -40,7 +40,7 @@ public sealed class ExternalClusterTests : IDisposable
             // The command line wins over the environment: this URL would stop start-up.
             environment: new Dictionary<string, string> { ["STREAMRNN_Http__Url"] = "not a url" });
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client(url);
 
         var infoText = await http.GetStringAsync("/info");
         using var info = JsonDocument.Parse(infoText);

@@ -41,7 +41,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
     private static readonly Lazy<double[]> Taxi = new(LoadTaxi);
     private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
     private readonly ScratchDirectory scratch = new();
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient http = TestApiKey.Client();
     private readonly ITestOutputHelper output;
 
     public OnlineTrainingTests(ITestOutputHelper output) => this.output = output;
@@ -83,7 +83,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
         // An operator's undo: POST /pipelines/{p}/model/restore re-issues the champion before the current one under a
         // new version, which is stored like any promotion (and so survives a restart).
-        using var restore = await http.PostAsync(new Uri(address, $"/pipelines/{pipeline.Definition.Name}/model/restore"), null);
+        using var restore = await http.PostAsync(new Uri(address, $"/pipelines/{pipeline.Definition.Name}/model/restore"), TestApiKey.JsonBody());
         Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
         var restored = JsonDocument.Parse(await restore.Content.ReadAsStringAsync()).RootElement;
         long version = restored.GetProperty("version").GetInt64();
@@ -269,6 +269,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
         "--Kafka:SessionTimeoutMs=6000",
         $"--PipelineFiles={pipeline.File}",
         "--Http:Url=http://127.0.0.1:0",
+        TestApiKey.Argument,
         $"--State:Directory={scratch.Combine("state-" + stateName)}",
         "--State:CommitInterval=00:00:00.200",
         "--State:SnapshotInterval=00:00:01",

@@ -156,8 +156,8 @@ public sealed class AlertArmingTests
     [Fact]
     public void ArmReadings_is_validated_with_its_setting_named()
     {
-        Assert.Equal(["Alerts:ArmReadings = -1: must be between 0 (no arming) and 10000"], new AlertOptions { ArmReadings = -1 }.Validate());
-        Assert.Equal(["Alerts:ArmReadings = 10001: must be between 0 (no arming) and 10000"], new AlertOptions { ArmReadings = 10_001 }.Validate());
+        Assert.Equal(["Alerts:ArmReadings: must be between 0 (no arming) and 10000"], new AlertOptions { ArmReadings = -1 }.Validate());
+        Assert.Equal(["Alerts:ArmReadings: must be between 0 (no arming) and 10000"], new AlertOptions { ArmReadings = 10_001 }.Validate());
         Assert.Empty(new AlertOptions { ArmReadings = 10_000 }.Validate());
     }
 }

@@ -168,7 +168,7 @@ public sealed class AlertRulesTests
         options.ClearThreshold = 0.8;
         var exception = Assert.Throws<InvalidPipelineException>(() => new AlertRules(options, System.Reactive.Concurrency.Scheduler.Immediate));
 
-        Assert.Contains("Alerts:ClearThreshold = 0.8: must be below Threshold (0.7), or an alert would clear and raise on the same readings",
+        Assert.Contains("Alerts:ClearThreshold: must be below Threshold (0.7), or an alert would clear and raise on the same readings",
             exception.Message, StringComparison.Ordinal);
     }
 }

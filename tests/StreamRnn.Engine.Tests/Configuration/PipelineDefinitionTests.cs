@@ -20,33 +20,49 @@ public sealed class PipelineDefinitionTests
 
     public static TheoryData<string, string> BadSettings() => new()
     {
-        { "Model:HiddenSize=0", "Pipelines:stocks:Model:HiddenSize = 0: must be between 1 and 4096" },
-        { "Model:HiddenSize=5000", "Pipelines:stocks:Model:HiddenSize = 5000: must be between 1 and 4096" },
-        { "Model:Layers=9", "Pipelines:stocks:Model:Layers = 9: must be between 1 and 8" },
-        { "MaxBatch=0", "Pipelines:stocks:MaxBatch = 0: must be between 1 and 65536" },
-        { "MaxRecordBytes=10", "Pipelines:stocks:MaxRecordBytes = 10: must be between 64 and 16777216" },
-        { "Target:Horizon=0", "Pipelines:stocks:Target:Horizon = 0: must be between 1 and 1000" },
-        { "State:MaxKeys=0", "Pipelines:stocks:State:MaxKeys = 0: must be between 1 and 100000000" },
-        { "State:IdleTtl=0", "Pipelines:stocks:State:IdleTtl = 00:00:00: must be positive" },
-        { "InputTopic=", "Pipelines:stocks:InputTopic = \"\": is required" },
-        { "OutputTopic=bad topic!", "Pipelines:stocks:OutputTopic = bad topic!: is not a valid Kafka topic name (1 to 249 of letters, digits, '.', '_' or '-')" },
-        { "OutputTopic=prices", "Pipelines:stocks:OutputTopic = prices: must differ from InputTopic (writing to the input would feed outputs back in)" },
-        { "Key:Field=", "Pipelines:stocks:Key:Field = \"\": is required when Key:Source is Field" },
-        { "EventTime:Field=", "Pipelines:stocks:EventTime:Field = \"\": is required when EventTime:Source is Field" },
-        { "Features:0:Field=", "Pipelines:stocks:Features:0:Field = \"\": is required" },
-        { "Features=", "Pipelines:stocks:Features = 0: at least one feature is required" },
-        { "Features:1:Transform=OneHot", "Pipelines:stocks:Features:1:Categories = 0: a OneHot feature needs at least one category" },
-        { "Features:1:Transform=LogRatio", "Pipelines:stocks:Features:1:Over = \"\": is required when Transform is LogRatio (the divisor field, e.g. low for ln(high / low))" },
-        { "Features:1:Over=open", "Pipelines:stocks:Features:1:Over = open: only a LogRatio feature has an Over field, this one is ZScore" },
-        { "Features:0:Over=close", "Pipelines:stocks:Features:0:Over = close: only a LogRatio feature has an Over field, this one is LogReturn" },
-        { "Normalization:HalfLife=-1", "Pipelines:stocks:Normalization:HalfLife = -1: must be a finite number of steps ≥ 0 (0 = never forget)" },
-        { "Model:Head=Binary", "Pipelines:stocks:Target:Transform = LogReturn: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin" },
-        { "Model:Cell=7", "Pipelines:stocks:Model:Cell = 7: must be one of Rnn, Lstm, Gru" },
+        { "Model:HiddenSize=0", "Pipelines:stocks:Model:HiddenSize: must be between 1 and 4096" },
+        { "Model:HiddenSize=5000", "Pipelines:stocks:Model:HiddenSize: must be between 1 and 4096" },
+        { "Model:Layers=9", "Pipelines:stocks:Model:Layers: must be between 1 and 8" },
+        { "MaxBatch=0", "Pipelines:stocks:MaxBatch: must be between 1 and 65536" },
+        { "MaxRecordBytes=10", "Pipelines:stocks:MaxRecordBytes: must be between 64 and 16777216" },
+        { "Target:Horizon=0", "Pipelines:stocks:Target:Horizon: must be between 1 and 1000" },
+        { "State:MaxKeys=0", "Pipelines:stocks:State:MaxKeys: must be between 1 and 100000000" },
+        { "State:IdleTtl=0", "Pipelines:stocks:State:IdleTtl: must be positive" },
+        { "InputTopic=", "Pipelines:stocks:InputTopic: is required" },
+        { "OutputTopic=bad topic!", "Pipelines:stocks:OutputTopic: is not a valid Kafka topic name (1 to 249 of letters, digits, '.', '_' or '-')" },
+        { "OutputTopic=prices", "Pipelines:stocks:OutputTopic: must differ from InputTopic (writing to the input would feed outputs back in)" },
+        { "Key:Field=", "Pipelines:stocks:Key:Field: is required when Key:Source is Field" },
+        { "EventTime:Field=", "Pipelines:stocks:EventTime:Field: is required when EventTime:Source is Field" },
+        { "Features:0:Field=", "Pipelines:stocks:Features:0:Field: is required" },
+        { "Features=", "Pipelines:stocks:Features: at least one feature is required" },
+        { "Features:1:Transform=OneHot", "Pipelines:stocks:Features:1:Categories: a OneHot feature needs at least one category" },
+        { "Features:1:Transform=LogRatio", "Pipelines:stocks:Features:1:Over: is required when Transform is LogRatio (the divisor field, e.g. low for ln(high / low))" },
+        { "Features:1:Over=open", "Pipelines:stocks:Features:1:Over: only a LogRatio feature has an Over field, this one is ZScore" },
+        { "Features:0:Over=close", "Pipelines:stocks:Features:0:Over: only a LogRatio feature has an Over field, this one is LogReturn" },
+        { "Normalization:HalfLife=-1", "Pipelines:stocks:Normalization:HalfLife: must be a finite number of steps ≥ 0 (0 = never forget)" },
+        { "Model:Head=Binary", "Pipelines:stocks:Target:Transform: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin" },
+        { "Model:Cell=7", "Pipelines:stocks:Model:Cell: must be one of Rnn, Lstm, Gru" },
     };
 
     [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("../etc")]
+    [InlineData("a/b")]
+    public void A_pipeline_name_that_could_leave_the_state_directory_is_refused(string name)
+    {
+        var definition = TestPipelines.Stocks();
+        definition.Name = name;
+        definition.ChangelogTopic = "stocks.changelog";
+        definition.ModelTopic = "stocks.models";
+        Assert.Contains(
+            "Pipelines:stocks:Name: must be 1 to 100 characters of letters, digits, '.', '_' or '-', and not '.' or '..'",
+            definition.Validate("Pipelines:stocks"));
+    }
+
+    [Theory]
     [MemberData(nameof(BadSettings))]
-    public void Each_error_names_the_setting_and_the_value(string change, string expected)
+    public void Each_error_names_the_setting_never_its_value(string change, string expected)
     {
         var definition = TestPipelines.Stocks();
         Apply(definition, change);
@@ -61,7 +77,7 @@ public sealed class PipelineDefinitionTests
     {
         var definition = TestPipelines.Stocks();
         definition.Training.LearningRate = -1;
-        Assert.Contains(definition.Validate(), e => e.StartsWith("Pipelines:stocks:Training:LearningRate = -1", StringComparison.Ordinal));
+        Assert.Contains(definition.Validate(), e => e.StartsWith("Pipelines:stocks:Training:LearningRate: ", StringComparison.Ordinal));
 
         var loaded = PipelineDefinition.Parse("""
             { "Name": "t", "InputTopic": "a", "OutputTopic": "b", "Features": [ { "Field": "x" } ], "Target": { "Field": "x" },
@@ -101,7 +117,7 @@ public sealed class PipelineDefinitionTests
     {
         var definition = TestPipelines.Stocks();
         definition.Model.HiddenSize = 0;
-        Assert.Equal(["Pipelines:3:Model:HiddenSize = 0: must be between 1 and 4096"], definition.Validate("Pipelines:3"));
+        Assert.Equal(["Pipelines:3:Model:HiddenSize: must be between 1 and 4096"], definition.Validate("Pipelines:3"));
     }
 
     [Fact]

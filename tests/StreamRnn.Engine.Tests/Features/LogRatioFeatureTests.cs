@@ -64,13 +64,13 @@ public sealed class LogRatioFeatureTests
     {
         var definition = Range();
         definition.Features[0].Over = "high";
-        Assert.Equal(["Pipelines:range:Features:0:Over = high: must differ from Field (ln(x / x) is always 0)"], definition.Validate());
+        Assert.Equal(["Pipelines:range:Features:0:Over: must differ from Field (ln(x / x) is always 0)"], definition.Validate());
 
         definition = Range();
         definition.Features.Add(new FeatureOptions { Field = "high", Transform = FeatureTransform.LogRatio, Over = "close" });
         Assert.Empty(definition.Validate());
         definition.Features.Add(new FeatureOptions { Field = "high", Transform = FeatureTransform.LogRatio, Over = "low" });
-        Assert.Equal(["Pipelines:range:Features:2:Field = high: is listed twice with Transform LogRatio"], definition.Validate());
+        Assert.Equal(["Pipelines:range:Features:2:Field: is listed twice with Transform LogRatio"], definition.Validate());
     }
 
     [Fact]

@@ -135,8 +135,8 @@ public sealed class PredictionIntervalTests
     }
 
     [Theory]
-    [InlineData(-1, "Pipelines:sensors:Output:WarmupTargets = -1: must be between 0 and 1000000")]
-    [InlineData(1_000_001, "Pipelines:sensors:Output:WarmupTargets = 1000001: must be between 0 and 1000000")]
+    [InlineData(-1, "Pipelines:sensors:Output:WarmupTargets: must be between 0 and 1000000")]
+    [InlineData(1_000_001, "Pipelines:sensors:Output:WarmupTargets: must be between 0 and 1000000")]
     public void WarmupTargets_is_validated(int warmup, string error)
     {
         var definition = RawSensor(warmup);

@@ -143,11 +143,11 @@ public sealed class EventLabelTests
         definition.Model.Head = HeadKind.Gaussian;
         definition.Target.OutValue = double.NaN;
         var errors = definition.Validate();
-        Assert.Contains("Pipelines:bed:Target:Transform = Exit: an event label is 0/1 and needs Model:Head = Binary (not Gaussian)", errors);
-        Assert.Contains("Pipelines:bed:Target:OutValue = NaN: must be a finite number (the field value that means out)", errors);
+        Assert.Contains("Pipelines:bed:Target:Transform: an event label is 0/1 and needs Model:Head = Binary (not Gaussian)", errors);
+        Assert.Contains("Pipelines:bed:Target:OutValue: must be a finite number (the field value that means out)", errors);
 
         var binaryDifference = BedExit(TargetTransform.Difference);
-        Assert.Contains("Pipelines:bed:Target:Transform = Difference: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin",
+        Assert.Contains("Pipelines:bed:Target:Transform: a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin",
             binaryDifference.Validate());
         Assert.Empty(BedExit(TargetTransform.OutWithin).Validate());
     }

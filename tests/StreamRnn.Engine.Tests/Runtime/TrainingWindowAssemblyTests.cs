@@ -102,7 +102,7 @@ public sealed class TrainingWindowAssemblyTests
         Assert.Throws<ArgumentException>(() => runtime.Trainer = trainer);
 
         definition.Target.Horizon = 4;
-        Assert.Contains("Pipelines:counting:Training:WindowSteps = 4: must be greater than Target:Horizon (4): a window only trains on targets that arrive inside it",
+        Assert.Contains("Pipelines:counting:Training:WindowSteps: must be greater than Target:Horizon (4): a window only trains on targets that arrive inside it",
             definition.Validate());
     }
 }

@@ -126,6 +126,32 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task What_a_signing_publisher_writes_passes_the_screen_and_what_an_unsigned_one_writes_does_not()
+    {
+        var topic = fixture.NewTopic("models-publish");
+        fixture.Cluster.CreateTopic(topic, 1);
+        using var producer = Producer();
+        var log = new TestOutputLogger(output, Microsoft.Extensions.Logging.LogLevel.Error);
+        var signed = new ModelTopicPublisher(producer, "p", topic, "signed-instance", log, signer);
+        var unsigned = new ModelTopicPublisher(producer, "p", topic, "unsigned-instance", log);
+        signed.OnPromoted(new ModelPromotion(Weights(1, 2), 1, ModelSource.Trained, 2, 16, double.NaN, double.NaN));
+        unsigned.OnPromoted(new ModelPromotion(Weights(2, 2), 1, ModelSource.Trained, 2, 16, double.NaN, double.NaN));
+        signed.OnPromoted(new ModelPromotion(Weights(3, 3), 2, ModelSource.Trained, 3, 8, double.NaN, double.NaN));
+        producer.Flush(Timeout);
+
+        var screen = new ModelRecordScreen(Shape, signer, metrics, "p");
+        var received = new List<ModelContribution>();
+        using (var listener = Listen(topic, "reader", screen, c => { lock (received) { received.Add(c); } }))
+        {
+            await Wait.UntilAsync(() => listener.Received + screen.Rejected("unsigned") == 3, Timeout, "the three published records");
+        }
+
+        Assert.Equal([("signed-instance", 2L, 16L), ("signed-instance", 3L, 24L)],
+            received.Select(c => (c.InstanceId, c.Weights.Version, c.WindowsTrained)));
+        Assert.Equal(1, screen.Rejected("unsigned"));
+    }
+
+    [Fact]
     [Trait("Category", "Unit")]
     public void Without_a_signing_key_unsigned_records_are_accepted_and_signatures_ignored()
     {
