@@ -63,7 +63,7 @@ public sealed class FencedStateTests : IDisposable
         var deadline = DateTime.UtcNow + StateHarness.Timeout;
         while (await StateHarness.KeysHeldAsync(oneAddress, keys) == 0 || await StateHarness.KeysHeldAsync(twoAddress, keys) == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
+            Assert.True(DateTime.UtcNow < deadline, $"the two instances never split the keys between them\n{one.Transcript}\n=== two ===\n{two.Transcript}");
             await Task.Delay(100);
         }
 
