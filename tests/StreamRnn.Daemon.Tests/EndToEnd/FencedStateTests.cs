@@ -101,6 +101,9 @@ public sealed class FencedStateTests : IDisposable
         var inputs = harness.ReadInput();
         harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript + "\n=== two ===\n" + two.Transcript);
 
+        // The frozen instance found out it had been left behind (at a fencing probe or from its consumer).
+        Assert.Contains(one.Output, l => l.Contains("Fenced:", StringComparison.Ordinal) || l.Contains("Partitions lost", StringComparison.Ordinal));
+
         // "one" leaves cleanly; "two" restores whatever "one" held from the changelog and then holds every key.
         one.Terminate();
         Assert.Equal(0, await one.WaitForExitAsync(StateHarness.Timeout));
