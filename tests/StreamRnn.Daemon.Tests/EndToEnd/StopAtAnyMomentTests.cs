@@ -7,7 +7,8 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 /// <summary>
 /// SIGTERM at any moment ends the daemon with exit code 0: while it checks its topics at start-up (the broker does
 /// not answer), and while it restores a long changelog (which it does from the poll loop, partitions paused, with
-/// per-partition readiness and metrics, so the group sees a live member).
+/// per-partition readiness and metrics, so the group sees a live member: a restore longer than max.poll.interval.ms
+/// keeps the membership).
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class StopAtAnyMomentTests : IDisposable
@@ -48,8 +49,9 @@ public sealed class StopAtAnyMomentTests : IDisposable
             }
         }
 
+        // A poll interval shorter than the restore: a restore that blocked polling would make the consumer leave its group.
         harness.Cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(20));
-        await using var daemon = harness.StartDaemon("restore");
+        await using var daemon = harness.StartDaemon("restore", "--Kafka:SessionTimeoutMs=3000", "--Kafka:ClientConfig:max.poll.interval.ms=3000");
         var address = await daemon.WaitForHttpAsync(StateHarness.Timeout);
         await daemon.WaitForLineAsync(l => l.Contains($"Restoring temps partition {partition} while polling continues", StringComparison.Ordinal),
             StateHarness.Timeout, "the restore start line");
@@ -74,6 +76,18 @@ public sealed class StopAtAnyMomentTests : IDisposable
         }
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_restore_partitions_restoring", "pipeline=\"temps\""));
+
+        // Twice the poll interval later the restore still runs and the group membership has held.
+        var restoreStarted = DateTime.UtcNow;
+        while (DateTime.UtcNow - restoreStarted < TimeSpan.FromSeconds(6))
+        {
+            Assert.False(daemon.HasExited, daemon.Transcript);
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_restore_partitions_restoring", "pipeline=\"temps\""));
+        Assert.DoesNotContain(daemon.Output.Concat(daemon.Errors), l => l.Contains("Partitions lost", StringComparison.Ordinal)
+            || l.Contains("Partitions revoked", StringComparison.Ordinal) || l.Contains("poll interval", StringComparison.OrdinalIgnoreCase));
         daemon.Terminate();
 
         Assert.Equal(0, await daemon.WaitForExitAsync(StateHarness.Timeout));
