@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using StreamRnn.Daemon.CommandLine;
@@ -25,7 +26,19 @@ internal static class RunCommand
             SuppressDebugMetrics = true,
         });
 
+        // Remembers a stop request and passes it to the host (whose own handlers do the same once it runs): a stop
+        // that arrives before or during start-up ends the daemon with exit code 0 rather than the runtime's default.
+        var stopSignalled = false;
         WebApplication? app = null;
+        void OnStopSignal(PosixSignalContext context)
+        {
+            stopSignalled = true;
+            context.Cancel = true;
+            app?.Lifetime.StopApplication();
+        }
+
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -42,6 +55,10 @@ internal static class RunCommand
             builder.Services.AddDaemon(builder.Configuration);
 
             app = builder.Build();
+            if (stopSignalled)
+            {
+                return ExitCodes.Success;
+            }
 
             // The host validates again on start; validating first keeps an invalid setting to the plain report
             // below instead of the host's "Hosting failed to start" stack trace.
@@ -55,6 +72,17 @@ internal static class RunCommand
 
             // A service that failed after start (the consumer loop) set a non-zero exit code before stopping the host.
             return Environment.ExitCode;
+        }
+        catch (Exception exception) when (stopSignalled && app is not null)
+        {
+            // SIGTERM or Ctrl-C while starting (e.g. during the topic checks): a requested stop, not a failure.
+            if (exception is not OperationCanceledException)
+            {
+                await error.WriteLineAsync($"streamrnn: start-up interrupted by a stop request ({exception.GetType().Name}: {exception.Message})")
+                    .ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
         }
         catch (Exception exception) when (ConfigurationErrorReport.TryDescribe(exception, out var problems))
         {

@@ -15,8 +15,13 @@ namespace StreamRnn.Kafka.Processing;
 /// </remarks>
 internal static class GroupFencing
 {
-    /// <summary>True for commit errors that mean this member is no longer in the group's current generation.</summary>
-    public static bool IsFenced(ErrorCode code) => code is ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration
+    /// <summary>
+    /// True for commit errors that mean this member is no longer in the group (its partitions may have a new owner
+    /// already). Not for IllegalGeneration or RebalanceInProgress: a cooperative rebalance bumps the generation while
+    /// members keep their partitions, and a partition moves only after its owner revoked it; those commits are deferred
+    /// (nothing is written until a probe succeeds).
+    /// </summary>
+    public static bool IsFenced(ErrorCode code) => code is ErrorCode.UnknownMemberId
         or ErrorCode.FencedInstanceId or ErrorCode.FencedMemberEpoch or ErrorCode.StaleMemberEpoch or ErrorCode.Local_AssignmentLost
         or ErrorCode.Local_Fenced;
 

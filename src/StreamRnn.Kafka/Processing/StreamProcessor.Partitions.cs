@@ -214,9 +214,26 @@ public sealed partial class StreamProcessor
         metrics?.Fenced.Inc();
         Status.AddFence();
         evictionDue = false;
+
+        // Where each partition's durable state ends: processing resumes there if the partition turns out to be ours.
+        var resumeAt = GroupFencing.ProbeOffsets(owned, committedOffsets, firstOffsets);
         CancelRestores([.. restoring]);
         DropFetched(all);
         Forget(all);
+
+        // The consumer normally reports the loss at the next poll and rejoins (then the partitions are assigned afresh).
+        // Should it keep a partition instead, the partition is restored again from its changelog and read again from
+        // its last commit, so its keys never continue from dropped state.
+        var stillAssigned = consumer!.Assignment.Where(all.Contains).ToList();
+        if (stillAssigned.Count > 0)
+        {
+            OnAssigned(stillAssigned);
+            PausePendingRestores();
+            foreach (var offset in resumeAt.Where(o => stillAssigned.Contains(o.TopicPartition)))
+            {
+                consumer.Seek(offset);
+            }
+        }
     }
 
     private void DropFetched(List<TopicPartition> partitions)

@@ -53,7 +53,7 @@ public sealed class FencedStateTests : IDisposable
     [Fact]
     public async Task An_instance_frozen_past_its_session_timeout_writes_no_stale_state_and_every_key_ends_bit_identical()
     {
-        const int keys = 8;
+        const int keys = 24;
         await using var one = harness.StartDaemon("one");
         await using var two = harness.StartDaemon("two");
         var oneAddress = await one.WaitForHttpAsync(StateHarness.Timeout);
@@ -63,7 +63,7 @@ public sealed class FencedStateTests : IDisposable
         var deadline = DateTime.UtcNow + StateHarness.Timeout;
         while (await StateHarness.KeysHeldAsync(oneAddress, keys) == 0 || await StateHarness.KeysHeldAsync(twoAddress, keys) == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
+            Assert.True(DateTime.UtcNow < deadline, $"the two instances never split the keys between them\n{one.Transcript}\n=== two ===\n{two.Transcript}");
             await Task.Delay(100);
         }
 
@@ -82,6 +82,11 @@ public sealed class FencedStateTests : IDisposable
         }
 
         await StreamAsync(TimeSpan.FromSeconds(2));
+
+        // A burst, frozen in the middle: "one" holds fetched, unprocessed records and changed, unflushed keys, which
+        // it processes (and would flush) on resuming before its consumer hears that the group has moved on.
+        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
+        step += 150;
         Signal(one.Id, "STOP");
         try
         {
@@ -95,6 +100,9 @@ public sealed class FencedStateTests : IDisposable
         await StreamAsync(TimeSpan.FromSeconds(4));
         var inputs = harness.ReadInput();
         harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript + "\n=== two ===\n" + two.Transcript);
+
+        // The frozen instance found out it had been left behind (at a fencing probe or from its consumer).
+        Assert.Contains(one.Output, l => l.Contains("Fenced:", StringComparison.Ordinal) || l.Contains("Partitions lost", StringComparison.Ordinal));
 
         // "one" leaves cleanly; "two" restores whatever "one" held from the changelog and then holds every key.
         one.Terminate();
