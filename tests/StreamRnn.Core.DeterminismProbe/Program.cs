@@ -18,6 +18,8 @@ foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
     Console.WriteLine($"{cell} training {Training(cell)}");
 }
 
+Console.WriteLine($"PortableMath {ScalarFunctions()}");
+
 static float Input(int step, int key, int i) => MathF.Sin(0.37f * step + 1.3f * key + 0.71f * i) * (1 + 0.25f * (key % 3));
 
 static string Inference(CellKind cell, HeadKind head)
@@ -117,6 +119,23 @@ static string Training(CellKind cell)
 
         Add(hash, start);
         Add(hash, output);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+// The scalar functions the engine's feature transforms (ln) and the heads (exp, σ) use, over a wide sweep.
+static string ScalarFunctions()
+{
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    var values = new double[3];
+    double x = 1e-300;
+    for (int i = 0; x < 1e300; i++, x *= 1.0137)
+    {
+        values[0] = StreamRnn.Core.Numerics.PortableMath.Log(x);
+        values[1] = StreamRnn.Core.Numerics.PortableMath.Exp(-708 + i * 0.0283);
+        values[2] = StreamRnn.Core.Numerics.PortableMath.Sigmoid(-40 + i * 0.0016);
+        hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
     return Convert.ToHexString(hash.GetHashAndReset());
