@@ -12,18 +12,24 @@ foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
 {
     foreach (HeadKind head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
     {
-        Console.WriteLine($"{cell} {head} inference {Inference(cell, head)}");
+        foreach (int hidden in new[] { 20, 32 })
+        {
+            Console.WriteLine($"{cell} {head} H={hidden} inference {Inference(cell, head, hidden)}");
+        }
     }
 
     Console.WriteLine($"{cell} training {Training(cell)}");
 }
 
+Console.WriteLine($"PortableMath {ScalarFunctions()}");
+
 static float Input(int step, int key, int i) => MathF.Sin(0.37f * step + 1.3f * key + 0.71f * i) * (1 + 0.25f * (key % 3));
 
-static string Inference(CellKind cell, HeadKind head)
+static string Inference(CellKind cell, HeadKind head, int hidden)
 {
-    // H = 20 (a padded panel and tails in every width), two layers, 13 keys (two 6-row blocks and a single row).
-    var shape = new ModelShape(cell, 3, 20, 2, head);
+    // H = 20 (a padded panel and tails in every width) or 32 (the fused 16-lane LSTM/GRU passes of the Vector512
+    // path), two layers, 13 keys (two 6-row blocks and a single row).
+    var shape = new ModelShape(cell, 3, hidden, 2, head);
     var weights = ModelWeights.Initialize(shape, seed: 11);
     const int Keys = 13, Steps = 40;
     var network = new RecurrentNetwork(shape, Keys);
@@ -117,6 +123,23 @@ static string Training(CellKind cell)
 
         Add(hash, start);
         Add(hash, output);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+// The scalar functions the engine's feature transforms (ln) and the heads (exp, σ) use, over a wide sweep.
+static string ScalarFunctions()
+{
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    var values = new double[3];
+    double x = 1e-300;
+    for (int i = 0; x < 1e300; i++, x *= 1.0137)
+    {
+        values[0] = StreamRnn.Core.Numerics.PortableMath.Log(x);
+        values[1] = StreamRnn.Core.Numerics.PortableMath.Exp(-708 + i * 0.0283);
+        values[2] = StreamRnn.Core.Numerics.PortableMath.Sigmoid(-40 + i * 0.0016);
+        hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
     return Convert.ToHexString(hash.GetHashAndReset());

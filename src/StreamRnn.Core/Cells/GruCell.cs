@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using StreamRnn.Core.LinearAlgebra;
 using StreamRnn.Core.Numerics;
 
@@ -34,6 +36,22 @@ internal static unsafe class GruCell
         PackedGemm.Multiply(x, ldx, w.InputSize, state, ldState, hidden, rows, w.Main, gates, ldg, fromLastPanel);
         PackedGemm.Multiply(x, ldx, w.InputSize, null, 0, 0, rows, w.InputN!, gates + w.InputNOffset, ldg, fromLastPanel);
         PackedGemm.Multiply(state, ldState, hidden, null, 0, 0, rows, w.HiddenN!, gates + w.HiddenNOffset, ldg, fromLastPanel);
+        if (Vector512.IsHardwareAccelerated && hidden % 16 == 0)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* g = gates + (nint)r * ldg;
+                float* h = state + (nint)r * ldState;
+                float* hNew = newState + (nint)r * ldNew;
+                for (int j = 0; j < hidden; j += 16)
+                {
+                    ActivateAndUpdate(g + j, hidden, g + w.InputNOffset + j, g + w.HiddenNOffset + j, h + j, hNew + j);
+                }
+            }
+
+            return;
+        }
+
         for (int r = 0; r < rows; r++)
         {
             float* g = gates + (nint)r * ldg;
@@ -49,6 +67,23 @@ internal static unsafe class GruCell
             TensorPrimitives.Subtract(h, n, difference);
             TensorPrimitives.MultiplyAdd(rz.Slice(hidden, hidden), difference, n, hNew);
         }
+    }
+
+    /// <summary>
+    /// Sixteen lanes of the elementwise part in one pass: r, z = σ(·) stored back, n = tanh(n_x + r·gh_n) stored over
+    /// n_x, h' = z·(h − n) + n. The same operations per element as the span-wide path (products and sums rounded
+    /// separately, as TensorPrimitives.MultiplyAdd does), so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ActivateAndUpdate(float* rz, int hidden, float* n, float* ghn, float* h, float* hNew)
+    {
+        Vector512<float> r = Activations.Sigmoid(Vector512.Load(rz));
+        Vector512<float> z = Activations.Sigmoid(Vector512.Load(rz + hidden));
+        r.Store(rz);
+        z.Store(rz + hidden);
+        Vector512<float> candidate = Activations.Tanh((r * Vector512.Load(ghn)) + Vector512.Load(n));
+        candidate.Store(n);
+        ((z * (Vector512.Load(h) - candidate)) + candidate).Store(hNew);
     }
 
     /// <summary>

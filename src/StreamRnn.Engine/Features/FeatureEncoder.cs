@@ -1,5 +1,6 @@
 using System.Globalization;
 using StreamRnn.Core;
+using StreamRnn.Core.Numerics;
 
 namespace StreamRnn.Engine;
 
@@ -72,11 +73,11 @@ internal sealed class FeatureEncoder
                         return NotPositive(feature.Transform, x > 0 ? feature.Over : feature.Field, x > 0 ? over : x, out reason, out detail);
                     }
 
-                    u = Standardise(feature.StatisticIndex, Math.Log(x / over));
+                    u = Standardise(feature.StatisticIndex, PortableMath.Log(x / over));
                     break;
                 case FeatureTransform.Gap:
                     ref double last = ref _previous[feature.PreviousIndex];
-                    u = double.IsNaN(last) ? 0 : Math.Log(1 + Math.Max(0, x - last));
+                    u = double.IsNaN(last) ? 0 : PortableMath.Log(1 + Math.Max(0, x - last));
                     last = x;
                     break;
                 default:
@@ -93,7 +94,7 @@ internal sealed class FeatureEncoder
                     }
                     else
                     {
-                        double change = feature.Transform == FeatureTransform.Difference ? x - previous : Math.Log(x / previous);
+                        double change = feature.Transform == FeatureTransform.Difference ? x - previous : PortableMath.Log(x / previous);
                         u = Standardise(feature.StatisticIndex, change);
                     }
 
@@ -146,7 +147,7 @@ internal sealed class FeatureEncoder
                     return NotPositive(FeatureTransform.LogReturn, _layout.TargetField, raw, out reason, out detail);
                 default:
                     y = double.IsNaN(previousTarget) ? double.NaN
-                        : _layout.TargetTransform == TargetTransform.Difference ? raw - previousTarget : Math.Log(raw / previousTarget);
+                        : _layout.TargetTransform == TargetTransform.Difference ? raw - previousTarget : PortableMath.Log(raw / previousTarget);
                     break;
             }
         }

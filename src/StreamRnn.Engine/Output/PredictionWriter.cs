@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using StreamRnn.Core;
@@ -101,17 +100,15 @@ internal sealed class PredictionWriter
     /// target statistics are still warming up (ignored for Binary heads).
     /// </summary>
     public ReadOnlySpan<byte> Write(ReadOnlySpan<byte> key, long eventTimeUnixMs, long modelVersion, double mean, double spread,
-        double lastRaw, bool warmingUp, in InputRecord source, double latencyMs)
+        double lastRaw, bool warmingUp, in InputRecord source, long latencyMs)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         var w = _writer;
         w.WriteStartObject();
         w.WriteString(KeyName, key);
-        Span<byte> ts = stackalloc byte[40];
-        DateTime.UnixEpoch.AddMilliseconds(eventTimeUnixMs)
-            .TryFormat(ts, out int written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        w.WriteString(TsName, ts[..written]);
+        Span<byte> ts = stackalloc byte[UtcTimestamp.Length];
+        w.WriteString(TsName, ts[..UtcTimestamp.Format(eventTimeUnixMs, ts)]);
         w.WriteString(PipelineName, _pipeline);
         w.WriteNumber(ModelVersionName, modelVersion);
         w.WriteNumber(HorizonName, _horizon);
