@@ -28,6 +28,7 @@ internal static class RegressionBaselines
     /// <summary>P₀ = δ·I of the AR regression.</summary>
     public const double PriorVariance = 1e4;
 
+    /// <summary>The baselines of one key: persistence, mean, ar (order above 0), seasonal_naive (with a season).</summary>
     public static List<BaselineSeries> For(KeyTrack track, int h, TargetTransform transform, int arOrder, double arForgetting, int? season)
     {
         var persistence = Persistence(track, transform);
@@ -36,8 +37,12 @@ internal static class RegressionBaselines
             new("persistence", persistence, OwnErrorSigma(persistence, track.Y, h)),
             Mean(track),
         };
-        var ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
-        list.Add(new BaselineSeries("ar", ar, OwnErrorSigma(ar, track.Y, h)));
+        if (arOrder > 0)
+        {
+            var ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
+            list.Add(new BaselineSeries("ar", ar, OwnErrorSigma(ar, track.Y, h)));
+        }
+
         if (season is int s)
         {
             var seasonal = SeasonalNaive(track.Y, h, s, persistence);
@@ -83,6 +88,10 @@ internal static class RegressionBaselines
 
         return new BaselineSeries("mean", forecast, sigma);
     }
+
+    /// <summary>The names <see cref="For"/> gives, in its order.</summary>
+    public static string[] Names(int arOrder, int? season) =>
+        [.. new[] { "persistence", "mean" }, .. arOrder > 0 ? new[] { "ar" } : [], .. season is null ? [] : new[] { "seasonal_naive" }];
 
     /// <summary>Direct h-step AR(p) by recursive least squares (see the remarks of the type).</summary>
     public static double[] Autoregressive(double[] y, int h, bool levels, int order, double forgetting, double[] fallback)
