@@ -8,7 +8,7 @@ namespace StreamRnn.Engine;
 /// Regression heads: "ar", an online AR(<see cref="ArOrder"/>) of each key's target fitted by recursive least squares
 /// with forgetting <see cref="ArForgetting"/> (direct Target:Horizon-step), and with a <see cref="Season"/>
 /// "seasonal_naive", the target one season earlier. Each key's regression and its last max(Horizon + ArOrder, Season)
-/// targets live beside its state: (p + 1)(p + 2) + 2·Horizon + max(Horizon + p, Season) + 3 doubles per key.
+/// targets live beside its state: (p + 1)(p + 2) + 2·Horizon + max(Horizon + p, Season) + 3 doubles and a long per key.
 /// </remarks>
 public sealed class BaselineOptions
 {

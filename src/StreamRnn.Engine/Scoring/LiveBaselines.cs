@@ -14,17 +14,17 @@ namespace StreamRnn.Engine;
 /// <para>Units: y_j is the key's target at step j (what the forecast made at step j − h is scored against). ar:
 /// Raw target ŷ_{j+h} = y_j + wᵀr_j, r_j = (1, y_j − c, y_j − y_{j−1}, …, y_{j−p+2} − y_{j−p+1}) with c the key's first
 /// target; change targets ŷ_{j+h} = wᵀ(1, y_j, …, y_{j−p+1}); w fitted on the pairs known by step j (prior 10⁴·I,
-/// forgetting λ, bounded trace); persistence (y_j for Raw, else 0) until 2(p + 1) pairs. seasonal_naive: y_{j+h−kS},
+/// forgetting λ, bounded trace; lags and targets divided by the RMS s of the key's first pair); persistence (y_j for Raw, else 0) until 2(p + 1) pairs. seasonal_naive: y_{j+h−kS},
 /// k = ⌈h / S⌉, persistence before a season of history.</para>
 /// <para>State: a side table indexed by the key's slot, grown with the store (never on the hot path otherwise):
-/// per slot [c, pairs, RLS state, ring of the last R = max(h + p, S) targets, pending ar and seasonal forecasts (h
+/// per slot [c, pairs, s, RLS state, ring of the last R = max(h + p, S) targets, pending ar and seasonal forecasts (h
 /// each)] and the last step applied. A slot whose step does not follow the last one applied (a new key in a reused
 /// slot, a key restored from the changelog) starts afresh: the baselines are not persisted and relearn after a restart.</para>
 /// </remarks>
 internal sealed class LiveBaselines
 {
     private const double PriorVariance = 1e4;
-    private const int Origin = 0, Pairs = 1, Rls = 2;
+    private const int Origin = 0, Pairs = 1, ScaleAt = 2, Rls = 3;
 
     private readonly int _order, _regressors, _horizon, _season, _ring, _width, _ringStart, _pendingStart;
     private readonly bool _levels;
@@ -131,14 +131,20 @@ internal sealed class LiveBaselines
             if (origin >= 1 && double.IsFinite(y) && Regressors(ring, origin, step, side[Origin]))
             {
                 double target = _levels ? y - Value(ring, origin) : y;
-                if (RecursiveLeastSquares.Update(state, _x, target, _forgetting, _traceLimit))
+                if (double.IsNaN(side[ScaleAt]))
+                {
+                    side[ScaleAt] = Scale(target);
+                }
+
+                double scale = side[ScaleAt];
+                if (!double.IsNaN(scale) && RecursiveLeastSquares.Update(state, Scaled(scale), target / scale, _forgetting, _traceLimit))
                 {
                     side[Pairs]++;
                 }
             }
 
             pending[at] = side[Pairs] >= 2 * _regressors && Regressors(ring, step, step, side[Origin])
-                ? (_levels ? y : 0) + RecursiveLeastSquares.Predict(state, _x)
+                ? (_levels ? y : 0) + side[ScaleAt] * RecursiveLeastSquares.Predict(state, Scaled(side[ScaleAt]))
                 : persistence;
         }
 
@@ -202,6 +208,30 @@ internal sealed class LiveBaselines
         }
 
         return side;
+    }
+
+    /// <summary>The RMS of the first pair's lag regressors (in _x) and target, NaN while all are 0 (as the backtest's).</summary>
+    private double Scale(double target)
+    {
+        double sum = target * target;
+        for (int i = 1; i < _regressors; i++)
+        {
+            sum += _x[i] * _x[i];
+        }
+
+        double scale = Math.Sqrt(sum / _regressors);
+        return scale > 0 && double.IsFinite(scale) ? scale : double.NaN;
+    }
+
+    /// <summary>_x with every regressor but the intercept divided by the key's scale.</summary>
+    private double[] Scaled(double scale)
+    {
+        for (int i = 1; i < _regressors; i++)
+        {
+            _x[i] /= scale;
+        }
+
+        return _x;
     }
 
     private static double Value(ReadOnlySpan<double> ring, long step) => ring[(int)(step % ring.Length)];
