@@ -76,9 +76,9 @@ internal static class BacktestReportJson
         w.WriteEndArray();
         if (!binary)
         {
-            w.WriteNumber("ar_order", result.Settings.ArOrder);
-            w.WriteNumber("ar_forgetting", result.Settings.ArForgetting);
-            if (result.Settings.Season is int season)
+            w.WriteNumber("ar_order", result.Settings.ArOrderFor(definition));
+            w.WriteNumber("ar_forgetting", result.Settings.ArForgettingFor(definition));
+            if (result.Settings.SeasonFor(definition) is int season)
             {
                 w.WriteNumber("season", season);
             }
@@ -120,6 +120,17 @@ internal static class BacktestReportJson
         Number(w, "baseline_log_loss", engine.BaselineLogLoss);
         Number(w, "model_brier", engine.ModelBrier);
         Number(w, "baseline_brier", engine.BaselineBrier);
+        w.WriteStartObject("baselines");
+        foreach (var baseline in engine.Baselines)
+        {
+            w.WriteStartObject(baseline.Forecaster);
+            w.WriteNumber("scored", baseline.Scored);
+            Number(w, "mae", baseline.Mae);
+            Number(w, "rmse", baseline.Rmse);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
         w.WriteEndObject();
 
         if (scores.AlertQuality is { } quality)

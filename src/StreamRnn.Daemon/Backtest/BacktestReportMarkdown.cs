@@ -29,7 +29,7 @@ internal static class BacktestReportMarkdown
         text.AppendLine();
         text.AppendLine(binary
             ? Invariant($"Baselines: base_rate (the key's running share of 1s), persistence (its last label), rule (the best single-input threshold rule by F1, refitted on the data seen so far{(scores.Rule is { } rule ? Invariant($"; last fit: `{rule}`") : "")}). \"÷ best baseline\" is each log-loss over the best baseline's{(scores.BestBaseline is { } b ? Invariant($" ({b})") : "")}.")
-            : Invariant($"Baselines: persistence, mean (of the key's targets so far), ar (online AR({result.Settings.ArOrder}) by recursive least squares, forgetting {result.Settings.ArForgetting:0.#####}, direct {definition.Target.Horizon}-step){(result.Settings.Season is int season ? Invariant($", seasonal_naive (the value {season} steps earlier)") : "")}; each is made from the key's past only. \"÷ best baseline\" is each MAE over the best baseline's{(scores.BestBaseline is { } best ? Invariant($" ({best})") : "")}."));
+            : Invariant($"Baselines: persistence, mean (of the key's targets so far), ar (online AR({result.Settings.ArOrderFor(definition)}) by recursive least squares, forgetting {result.Settings.ArForgettingFor(definition):0.#####}, direct {definition.Target.Horizon}-step){(result.Settings.SeasonFor(definition) is int season ? Invariant($", seasonal_naive (the value {season} steps earlier)") : "")}; each is made from the key's past only. \"÷ best baseline\" is each MAE over the best baseline's{(scores.BestBaseline is { } best ? Invariant($" ({best})") : "")}."));
         text.AppendLine();
         Table(text, scores.Forecasters, scores.Overall, binary, scores.Threshold, scores.BestBaseline);
 

@@ -49,16 +49,18 @@ internal static class BacktestScoring
             (rules, rule) = ThresholdRuleBaseline.Fit(tracks, result.Input.Rows, RuleFields(definition), h, complement);
         }
 
+        int arOrder = settings.ArOrderFor(definition);
+        double arForgetting = settings.ArForgettingFor(definition);
+        int? season = settings.SeasonFor(definition);
         var baselinesOfTrack = new Dictionary<string, IReadOnlyList<BaselineSeries>>(StringComparer.Ordinal);
         foreach (var track in tracks)
         {
             baselinesOfTrack[track.Key] = binary
                 ? [.. BinaryBaselines(track), rules![track]]
-                : RegressionBaselines.For(track, h, transform, settings.ArOrder, settings.ArForgetting, settings.Season);
+                : RegressionBaselines.For(track, h, transform, arOrder, arForgetting, season);
         }
 
-        string[] forecasters = binary ? ["model", "base_rate", "persistence", "rule"]
-            : settings.Season is null ? ["model", "persistence", "mean", "ar"] : ["model", "persistence", "mean", "ar", "seasonal_naive"];
+        string[] forecasters = binary ? ["model", "base_rate", "persistence", "rule"] : ["model", .. RegressionBaselines.Names(arOrder, season)];
         var overall = forecasters.Select(_ => new ForecastAccumulator()).ToArray();
         var perKey = new List<KeyScore>(tracks.Count);
         var events = new List<KeyedInstant>();

@@ -26,9 +26,10 @@ namespace StreamRnn.Daemon.Backtest;
 /// (with a fresh runtime, alert rules and trainer); only the last pass is scored. Needs Training:Enabled when above 1.</param>
 /// <param name="SaveModelPath">Where to write the final champion, in the model store's file format (as
 /// model-&lt;version&gt;.srnn, readable by --model); null = not written.</param>
-/// <param name="ArOrder">p of the "ar" baseline (regression heads).</param>
-/// <param name="ArForgetting">Forgetting factor λ ∈ (0, 1] of the "ar" baseline's recursive least squares.</param>
-/// <param name="Season">A season of this many steps adds the "seasonal_naive" baseline; null = none.</param>
+/// <param name="ArOrder">p of the "ar" baseline (regression heads); null = the pipeline's Baselines:ArOrder.</param>
+/// <param name="ArForgetting">Forgetting factor λ ∈ (0, 1] of the "ar" baseline; null = the pipeline's Baselines:ArForgetting.</param>
+/// <param name="Season">A season of this many steps adds the "seasonal_naive" baseline; null = the pipeline's
+/// Baselines:Season (0 = none).</param>
 internal sealed record BacktestSettings(
     string PipelinePath,
     string CsvPath,
@@ -47,6 +48,16 @@ internal sealed record BacktestSettings(
     IReadOnlyList<string>? Keys = null,
     int Passes = 1,
     string? SaveModelPath = null,
-    int ArOrder = 3,
-    double ArForgetting = 0.999,
-    int? Season = null);
+    int? ArOrder = null,
+    double? ArForgetting = null,
+    int? Season = null)
+{
+    /// <summary>The AR order in effect: the option, else the pipeline's (0 = no "ar" baseline).</summary>
+    public int ArOrderFor(PipelineDefinition definition) => ArOrder ?? definition.Baselines.ArOrder;
+
+    /// <summary>The AR forgetting factor in effect.</summary>
+    public double ArForgettingFor(PipelineDefinition definition) => ArForgetting ?? definition.Baselines.ArForgetting;
+
+    /// <summary>The season in effect, or null for none.</summary>
+    public int? SeasonFor(PipelineDefinition definition) => Season ?? (definition.Baselines.Season > 0 ? definition.Baselines.Season : null);
+}

@@ -13,7 +13,7 @@ namespace StreamRnn.Daemon.Backtest;
 /// for LogReturn). Persistence is x_j for Raw and 0 (no change) otherwise; while a forecaster has nothing to go on it
 /// forecasts what persistence does, so every forecaster covers the steps the model is scored on.</para>
 /// <para>ar, direct h-step AR(p) with intercept (<see cref="RecursiveLeastSquares"/>, forgetting λ, prior P₀ = 10⁴·I,
-/// bounded trace). Raw target: ŷ_{j+h} = y_j + wᵀr_j with r_j = (1, y_j − c, y_j − y_{j−1}, …, y_{j−p+2} − y_{j−p+1})
+/// bounded trace; lag regressors and targets in units of the key's first pair, see <see cref="Scale"/>). Raw target: ŷ_{j+h} = y_j + wᵀr_j with r_j = (1, y_j − c, y_j − y_{j−1}, …, y_{j−p+2} − y_{j−p+1})
 /// (the span of AR(p) on levels with an intercept, written so that w = 0 is persistence; c = the key's first y, to keep
 /// the intercept and level columns apart numerically); fitted on the pairs (r_t, y_{t+h} − y_t) known by step j, i.e.
 /// t + h ≤ j. Change targets: ŷ_{j+h} = wᵀ(1, y_j, …, y_{j−p+1}) fitted on (…, y_{t+h}). It forecasts persistence until
@@ -28,6 +28,7 @@ internal static class RegressionBaselines
     /// <summary>P₀ = δ·I of the AR regression.</summary>
     public const double PriorVariance = 1e4;
 
+    /// <summary>The baselines of one key: persistence, mean, ar (order above 0), seasonal_naive (with a season).</summary>
     public static List<BaselineSeries> For(KeyTrack track, int h, TargetTransform transform, int arOrder, double arForgetting, int? season)
     {
         var persistence = Persistence(track, transform);
@@ -36,8 +37,12 @@ internal static class RegressionBaselines
             new("persistence", persistence, OwnErrorSigma(persistence, track.Y, h)),
             Mean(track),
         };
-        var ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
-        list.Add(new BaselineSeries("ar", ar, OwnErrorSigma(ar, track.Y, h)));
+        if (arOrder > 0)
+        {
+            var ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
+            list.Add(new BaselineSeries("ar", ar, OwnErrorSigma(ar, track.Y, h)));
+        }
+
         if (season is int s)
         {
             var seasonal = SeasonalNaive(track.Y, h, s, persistence);
@@ -84,6 +89,10 @@ internal static class RegressionBaselines
         return new BaselineSeries("mean", forecast, sigma);
     }
 
+    /// <summary>The names <see cref="For"/> gives, in its order.</summary>
+    public static string[] Names(int arOrder, int? season) =>
+        [.. new[] { "persistence", "mean" }, .. arOrder > 0 ? new[] { "ar" } : [], .. season is null ? [] : new[] { "seasonal_naive" }];
+
     /// <summary>Direct h-step AR(p) by recursive least squares (see the remarks of the type).</summary>
     public static double[] Autoregressive(double[] y, int h, bool levels, int order, double forgetting, double[] fallback)
     {
@@ -93,7 +102,7 @@ internal static class RegressionBaselines
         double traceLimit = PriorVariance * n;
         var forecast = new double[steps];
         var x = new double[n];
-        double origin = double.NaN;
+        double origin = double.NaN, scale = double.NaN;
         long pairs = 0;
         for (int j = 0; j < steps; j++)
         {
@@ -106,18 +115,52 @@ internal static class RegressionBaselines
             if (t >= 0 && double.IsFinite(y[j]) && Regressors(y, t, levels, order, origin, x))
             {
                 double target = levels ? y[j] - y[t] : y[j];
-                if (RecursiveLeastSquares.Update(state, x, target, forgetting, traceLimit))
+                if (double.IsNaN(scale))
+                {
+                    scale = Scale(x, target);
+                }
+
+                if (!double.IsNaN(scale) && RecursiveLeastSquares.Update(state, Scaled(x, scale), target / scale, forgetting, traceLimit))
                 {
                     pairs++;
                 }
             }
 
             forecast[j] = pairs >= 2 * n && Regressors(y, j, levels, order, origin, x)
-                ? (levels ? y[j] : 0) + RecursiveLeastSquares.Predict(state, x)
+                ? (levels ? y[j] : 0) + scale * RecursiveLeastSquares.Predict(state, Scaled(x, scale))
                 : fallback[j];
         }
 
         return forecast;
+    }
+
+    /// <summary>
+    /// The key's scale s: the RMS of the first pair's lag regressors and target (NaN while they are all 0). Regressors
+    /// (but the intercept) and targets are divided by s, so the regression works on numbers near 1 whatever the
+    /// series' units (bytes per second and log returns alike): P₀ = 10⁴·I is then a weak prior everywhere, and the
+    /// update does not lose the intercept to cancellation.
+    /// </summary>
+    internal static double Scale(ReadOnlySpan<double> x, double target)
+    {
+        double sum = target * target;
+        for (int i = 1; i < x.Length; i++)
+        {
+            sum += x[i] * x[i];
+        }
+
+        double scale = Math.Sqrt(sum / x.Length);
+        return scale > 0 && double.IsFinite(scale) ? scale : double.NaN;
+    }
+
+    /// <summary>x with every regressor but the intercept divided by <paramref name="scale"/> (in place).</summary>
+    private static double[] Scaled(double[] x, double scale)
+    {
+        for (int i = 1; i < x.Length; i++)
+        {
+            x[i] /= scale;
+        }
+
+        return x;
     }
 
     /// <summary>The regressors at forecast origin t; false when a value they need is missing.</summary>

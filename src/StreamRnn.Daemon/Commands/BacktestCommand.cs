@@ -1,5 +1,4 @@
 using System.Globalization;
-using StreamRnn.Core.Numerics;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.CommandLine;
 using StreamRnn.Engine;
@@ -34,8 +33,8 @@ internal static class BacktestCommand
             Keys(command.Option("keys")),
             (int)command.IntegerOption("passes", 1, 1, 100),
             command.Option("save-model"),
-            (int)command.IntegerOption("ar-order", 3, 1, RecursiveLeastSquares.MaxRegressors - 1),
-            Forgetting(command),
+            command.Option("ar-order") is null ? null : (int)command.IntegerOption("ar-order", 0, 1, BaselineOptions.MaxArOrder),
+            command.Option("ar-forgetting") is null ? null : Forgetting(command),
             command.Option("season") is null ? null : (int)command.IntegerOption("season", 0, 1, 1_000_000));
         try
         {

@@ -31,6 +31,12 @@ public sealed record AccuracySummary(
     double? BaselinePrecision,
     double? BaselineRecall)
 {
+    /// <summary>
+    /// The strong baselines on the same forecasts (regression heads, per the pipeline's Baselines section): "ar" and
+    /// "seasonal_naive" → scored, MAE, RMSE.
+    /// </summary>
+    public IReadOnlyDictionary<string, BaselineFigures> Baselines { get; init; } = new Dictionary<string, BaselineFigures>();
+
     public static AccuracySummary From(PipelineDefinition definition, PrequentialSummary summary)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -44,8 +50,14 @@ public sealed record AccuracySummary(
             Finite(summary.Coverage80), Finite(summary.Coverage95),
             Finite(summary.ModelLogLoss), Finite(summary.BaselineLogLoss), Finite(summary.ModelBrier), Finite(summary.BaselineBrier),
             binary ? 0.5 : null,
-            Finite(summary.ModelPrecision), Finite(summary.ModelRecall), Finite(summary.BaselinePrecision), Finite(summary.BaselineRecall));
+            Finite(summary.ModelPrecision), Finite(summary.ModelRecall), Finite(summary.BaselinePrecision), Finite(summary.BaselineRecall))
+        {
+            Baselines = summary.Baselines.ToDictionary(b => b.Forecaster, b => new BaselineFigures(b.Scored, Finite(b.Mae), Finite(b.Rmse)), StringComparer.Ordinal),
+        };
     }
+
+    /// <summary>One strong baseline's figures (null = nothing scored yet).</summary>
+    public sealed record BaselineFigures(long Scored, double? Mae, double? Rmse);
 
     // JSON has no NaN: "not applicable / nothing scored" is null.
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

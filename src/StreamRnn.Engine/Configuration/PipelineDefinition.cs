@@ -77,6 +77,9 @@ public sealed class PipelineDefinition
     /// <summary>Prediction record settings (warm-up of a key's intervals).</summary>
     public OutputOptions Output { get; set; } = new();
 
+    /// <summary>The baselines scored beside the model (AR order, forgetting, season).</summary>
+    public BaselineOptions Baselines { get; set; } = new();
+
     /// <summary>Most records of distinct keys stepped together in one batched call.</summary>
     public int MaxBatch { get; set; } = 256;
 
@@ -372,6 +375,7 @@ public sealed class PipelineDefinition
             errors.AddRange(Output.Validate($"{prefix}:{nameof(Output)}"));
         }
 
+        errors.AddRange(Baselines?.Validate($"{prefix}:{nameof(Baselines)}") ?? [$"{prefix}:{nameof(Baselines)}: is required"]);
         CheckRange(nameof(MaxBatch), MaxBatch, 1, 65_536);
         CheckRange(nameof(MaxRecordBytes), MaxRecordBytes, 64, 16 * 1024 * 1024);
         CheckEnum(nameof(LateRecords), LateRecords);

@@ -45,6 +45,7 @@ public sealed partial class PipelineRuntime
     private readonly KeyStateCodec _codec;
     private readonly PredictionWriter _writer;
     private readonly PrequentialScorer _scorer;
+    private readonly LiveBaselines? _baselines;
     private readonly RecurrentNetwork _network;
     private readonly ModelShape _shape;
     private readonly int _inputSize;
@@ -118,6 +119,7 @@ public sealed partial class PipelineRuntime
         _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
             : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? 1 : 0);
         _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
+        _baselines = LiveBaselines.Create(definition, metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
         _batchInputs = new float[_maxBatch * _inputSize];
         _batchStates = new float[_maxBatch * _stateSize];
@@ -204,7 +206,7 @@ public sealed partial class PipelineRuntime
         _skippedLate, _evictedTtl, _evictedCapacity, _restored, _changelogRecords);
 
     /// <summary>Prequential accuracy of model and baseline since this runtime started.</summary>
-    public PrequentialSummary GetPrequentialSummary() => _scorer.Summary();
+    public PrequentialSummary GetPrequentialSummary() => _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
 
     /// <summary>
     /// Decodes, validates and applies <paramref name="records"/> (in offset order per partition), emitting a
@@ -514,10 +516,13 @@ public sealed partial class PipelineRuntime
                 // The prediction made h steps ago for this step is scored now, in the key's order.
                 Span<double> pending = _store.PendingOf(slot).Slice((int)(_entryStep[e] % _horizon) * FeatureLayout.PendingWidth,
                     FeatureLayout.PendingWidth);
-                if (!double.IsNaN(pending[0]) && !double.IsNaN(target.Value))
+                bool due = !double.IsNaN(pending[0]) && !double.IsNaN(target.Value);
+                if (due)
                 {
                     _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
                 }
+
+                _baselines?.Step(slot, _entryStep[e], target.Value, due);
 
                 pending[0] = double.NaN;
                 if (!target.HasHistory)

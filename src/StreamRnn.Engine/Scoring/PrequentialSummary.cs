@@ -42,4 +42,7 @@ public sealed record PrequentialSummary(
 
     /// <summary>The baseline's recall at the same threshold.</summary>
     public double BaselineRecall { get; init; } = double.NaN;
+
+    /// <summary>The live strong baselines (regression heads: "ar", "seasonal_naive"; see Baselines in the pipeline).</summary>
+    public IReadOnlyList<BaselineAccuracy> Baselines { get; init; } = [];
 }

@@ -177,6 +177,52 @@ public sealed class BaselineTests : IDisposable
         Assert.All(forecasts, p => Assert.InRange(p, 1e-3, 1 - 1e-3));
     }
 
+    [Theory]
+    [InlineData("Raw", 1)]
+    [InlineData("Difference", 3)]
+    public void The_live_baselines_of_the_engine_score_exactly_what_the_report_scores(string transform, int horizon)
+    {
+        // The pipeline's Baselines section sets both the engine's live baselines and the backtest's defaults; the
+        // engine keeps them per key in its side table, the report recomputes them from the CSV: the same forecasts.
+        var random = new Random(11);
+        var rows = new List<string>();
+        var level = new Dictionary<string, double> { ["a"] = 50, ["b"] = 20 };
+        for (int t = 0; t < 400; t++)
+        {
+            foreach (var key in new[] { "a", "b" })
+            {
+                level[key] = 0.7 * level[key] + 0.3 * (key == "a" ? 50 : 20) + 3 * Math.Sin(t * 2 * Math.PI / 7) + random.NextDouble();
+                rows.Add(string.Create(CultureInfo.InvariantCulture, $"{key},{1_000_000 + 60 * t},{level[key]:R}"));
+            }
+        }
+
+        string csv = Csv("live", "key,t,value", rows);
+        string pipeline = Pipeline("live", """{ "Field": "value", "Transform": "ZScore" }""",
+            $$"""{ "Field": "value", "Transform": "{{transform}}", "Horizon": {{horizon}} }""", "Gaussian",
+            """, "Baselines": { "ArOrder": 2, "ArForgetting": 0.995, "Season": 7 }""");
+        using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", csv, "--time-column", "t", "--key-column", "key"]);
+        Assert.True(run.ExitCode == 0, run.Error);
+
+        var report = run.Report;
+        Assert.Equal(2, report.GetProperty("baselines").GetProperty("ar_order").GetInt32());
+        Assert.Equal(7, report.GetProperty("baselines").GetProperty("season").GetInt32());
+        var engine = report.GetProperty("engine_prequential");
+        foreach (var name in new[] { "ar", "seasonal_naive" })
+        {
+            var live = engine.GetProperty("baselines").GetProperty(name);
+            var scored = report.GetProperty("overall").GetProperty(name);
+            Assert.Equal(scored.GetProperty("scored").GetInt64(), live.GetProperty("scored").GetInt64());
+            Assert.Equal(engine.GetProperty("scored").GetInt64(), live.GetProperty("scored").GetInt64());
+            Assert.Equal(scored.GetProperty("mae").GetDouble(), live.GetProperty("mae").GetDouble(), 10);
+            Assert.Equal(scored.GetProperty("rmse").GetDouble(), live.GetProperty("rmse").GetDouble(), 10);
+        }
+
+        // The series is an AR(1) around a weekly cycle: both strong baselines beat persistence.
+        var overall = report.GetProperty("overall");
+        double persistence = overall.GetProperty("persistence").GetProperty("mae").GetDouble();
+        Assert.True(overall.GetProperty("ar").GetProperty("mae").GetDouble() < persistence);
+    }
+
     [Fact]
     public void Ar_options_are_checked()
     {
