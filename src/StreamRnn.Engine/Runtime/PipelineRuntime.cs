@@ -893,6 +893,9 @@ public sealed class PipelineRuntime
     /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
     internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
 
+    /// <summary>A copy of a key's linear-path state (empty without one; null for an unknown key).</summary>
+    internal double[]? LinearStateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.LinearOf(slot).ToArray() : null;
+
     /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
     internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
         float[] WindowFloats, double[] WindowDoubles, int WindowFill)> Dump()
