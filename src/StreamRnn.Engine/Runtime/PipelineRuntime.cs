@@ -115,7 +115,7 @@ public sealed class PipelineRuntime
         _writer = new PredictionWriter(definition);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
         _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
-            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? 1 : 0);
+            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? _horizon : 0);
         _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
         _batchInputs = new float[_maxBatch * _inputSize];
