@@ -65,7 +65,9 @@ def main():
     if a.season:
         names.append(f'seasonal({a.season})')
     err = {n: [0.0, 0.0, 0] for n in names}
+    per_key = {}
     for key, rows in keys.items():
+        kerr = {n: 0.0 for n in names}
         ys = [y if not math.isnan(y) else 0.0 for _, y, _ in rows]
         valid = [not math.isnan(y) for _, y, _ in rows]
         fc = {'model': [p for p, _, _ in rows]}
@@ -106,6 +108,10 @@ def main():
                 err[n][0] += abs(e)
                 err[n][1] += e * e
                 err[n][2] += 1
+                kerr[n] += abs(e)
+        kb = min((v, n) for n, v in kerr.items() if n != 'model')
+        if kb[0] > 0:
+            per_key[key] = (kerr['model'] / kb[0], kb[1])
     base = {n: err[n][0] / err[n][2] for n in names if n != 'model' and err[n][2]}
     best = min(base, key=base.get)
     what = f"steps {a.rows}" if rng else f"last {a.holdout:.0%} of each key's rows"
@@ -115,6 +121,13 @@ def main():
         mae, mse = err[n][0] / c, err[n][1] / c
         print(f"  {n:18s} MAE {mae:.6g}  RMSE {math.sqrt(mse):.6g}  MSE {mse:.6g}  MAE/best {mae / base[best]:.4f}")
     print(f"best baseline: {best}")
+    if len(per_key) > 1:
+        ratios = sorted(per_key.values())
+        geo = math.exp(sum(math.log(r) for r, _ in ratios) / len(ratios))
+        print(f"per key, model MAE / that key's best baseline: geometric mean {geo:.4f}, "
+              f"{sum(r <= 1 for r, _ in ratios)} of {len(ratios)} keys ≤ 1")
+        for k, (r, n) in sorted(per_key.items()):
+            print(f"    {k:40s} {r:.4f} (best {n})")
 
 
 if __name__ == '__main__':

@@ -7,7 +7,7 @@ namespace StreamRnn.Engine.Tests;
 public sealed class LinearCombinerTests
 {
     [Fact]
-    public void A_fresh_key_forecasts_persistence_for_a_raw_target_and_the_mean_for_a_change_target()
+    public void A_fresh_key_forecasts_persistence_for_a_raw_target_and_no_change_for_a_change_target()
     {
         var options = new LinearOptions { Enabled = true, Order = 3, Season = 4 };
         var raw = new LinearCombiner(options, horizon: 1, rawTarget: true);
@@ -26,7 +26,7 @@ public sealed class LinearCombinerTests
         Assert.All(change.Weights(state).ToArray(), w => Assert.Equal(0.0, w));
         change.Observe(state, 0.7);
         change.Forecast(state, mu: 0.1, sigma: 0.5, networkMean: 2.0, networkSpread: double.NaN, learn: true, out mean, out spread);
-        Assert.Equal(0.1, mean, 12);
+        Assert.Equal(0.0, mean, 12);
         Assert.Equal(0.5, spread, 12); // a Linear head: σ·c
     }
 
