@@ -10,7 +10,9 @@ known H steps before (no look-ahead):
   mean          running mean of the key's targets so far
   ar(p)         per key, recursive least squares of y[t] on y[t-H..t-H-p+1] and 1, forgetting 1 and 0.999, p = 1..order
   seasonal      Raw: y[t-S]; change target: the level S steps before the forecast's target minus the level now
-Scored rows: each key's rows after its first (1 - holdout) share. Prints one line per forecaster (MAE, RMSE, MSE and
+Scored rows: each key's rows after its first (1 - holdout) share, or with --rows A:B the rows whose step is in [A, B).
+--scale-rows A:B divides errors by the standard deviation of the (Raw) target over steps [A, B) (the ETT benchmarks
+report MSE on data standardised with the training split's mean and standard deviation). Prints one line per forecaster (MAE, RMSE, MSE and
 MAE / best baseline) and the best baseline.
 """
 import csv, math, sys, argparse
@@ -49,21 +51,26 @@ def main():
     ap.add_argument('--season', type=int, default=0)
     ap.add_argument('--holdout', type=float, default=0.7)
     ap.add_argument('--order', type=int, default=3)
+    ap.add_argument('--rows', default=None)
+    ap.add_argument('--scale-rows', default=None)
     a = ap.parse_args()
+    rng = tuple(int(v) for v in a.rows.split(':')) if a.rows else None
     keys = defaultdict(list)
     with open(a.predictions) as f:
         for r in csv.DictReader(f):
             t = r['target']
-            keys[r['key']].append((float(r['prediction']) if r['prediction'] else math.nan, float(t) if t else math.nan))
+            keys[r['key']].append((float(r['prediction']) if r['prediction'] else math.nan, float(t) if t else math.nan, int(r['step'])))
     h = a.horizon
     names = ['model', 'persistence', 'mean'] + [f'ar{p}(λ={lam})' for p in range(1, a.order + 1) for lam in (1.0, 0.999)]
     if a.season:
         names.append(f'seasonal({a.season})')
     err = {n: [0.0, 0.0, 0] for n in names}
+    per_key = {}
     for key, rows in keys.items():
-        ys = [y if not math.isnan(y) else 0.0 for _, y in rows]
-        valid = [not math.isnan(y) for _, y in rows]
-        fc = {'model': [p for p, _ in rows]}
+        kerr = {n: 0.0 for n in names}
+        ys = [y if not math.isnan(y) else 0.0 for _, y, _ in rows]
+        valid = [not math.isnan(y) for _, y, _ in rows]
+        fc = {'model': [p for p, _, _ in rows]}
         fc['persistence'] = [ys[t - h] if a.raw and t >= h else (0.0 if not a.raw else math.nan) for t in range(len(ys))]
         s, m = 0.0, []
         for t in range(len(ys)):
@@ -85,22 +92,42 @@ def main():
                 # target y[t] = level[t] - level[t-1]... for horizon h the change forecast from t-h: level[t-S] - level[t-h]
                 fc[f'seasonal({S})'] = [level[t - S] - level[t - h] if t >= S else math.nan for t in range(len(ys))]
         start = int(round(len(rows) * (1 - a.holdout)))
-        for t in range(start, len(rows)):
+        scale = 1.0
+        if a.scale_rows:
+            lo, hi = (int(v) for v in a.scale_rows.split(':'))
+            sample = [y for _, y, st in rows if lo <= st < hi and not math.isnan(y)]
+            m_ = sum(sample) / len(sample)
+            scale = math.sqrt(sum((y - m_) ** 2 for y in sample) / len(sample))
+        for t in range(start if rng is None else 0, len(rows)):
+            if rng is not None and not (rng[0] <= rows[t][2] < rng[1]):
+                continue
             if not valid[t] or any(math.isnan(fc[n][t]) for n in names):
                 continue
             for n in names:
-                e = fc[n][t] - ys[t]
+                e = (fc[n][t] - ys[t]) / scale
                 err[n][0] += abs(e)
                 err[n][1] += e * e
                 err[n][2] += 1
+                kerr[n] += abs(e)
+        kb = min((v, n) for n, v in kerr.items() if n != 'model')
+        if kb[0] > 0:
+            per_key[key] = (kerr['model'] / kb[0], kb[1])
     base = {n: err[n][0] / err[n][2] for n in names if n != 'model' and err[n][2]}
     best = min(base, key=base.get)
-    print(f"scored {err['model'][2]} forecasts (last {a.holdout:.0%} of each key's rows, {len(keys)} keys)")
+    what = f"steps {a.rows}" if rng else f"last {a.holdout:.0%} of each key's rows"
+    print(f"scored {err['model'][2]} forecasts ({what}, {len(keys)} keys)")
     for n in names:
         c = err[n][2]
         mae, mse = err[n][0] / c, err[n][1] / c
         print(f"  {n:18s} MAE {mae:.6g}  RMSE {math.sqrt(mse):.6g}  MSE {mse:.6g}  MAE/best {mae / base[best]:.4f}")
     print(f"best baseline: {best}")
+    if len(per_key) > 1:
+        ratios = sorted(per_key.values())
+        geo = math.exp(sum(math.log(r) for r, _ in ratios) / len(ratios))
+        print(f"per key, model MAE / that key's best baseline: geometric mean {geo:.4f}, "
+              f"{sum(r <= 1 for r, _ in ratios)} of {len(ratios)} keys ≤ 1")
+        for k, (r, n) in sorted(per_key.items()):
+            print(f"    {k:40s} {r:.4f} (best {n})")
 
 
 if __name__ == '__main__':

@@ -11,8 +11,8 @@ namespace StreamRnn.Daemon.Backtest;
 /// </summary>
 /// <remarks>
 /// <para>Steps are a key's applied records: rows not dead-lettered (a NumericalError is dead-lettered after its step,
-/// so it stays a step). Target units: y_j = x_j (Raw and Binary), x_j − x_{j−1} (Difference), ln(x_j / x_{j−1})
-/// (LogReturn). A forecast made at step j is scored when j + h exists and y_{j+h} is finite; every forecaster is
+/// so it stays a step). Target units: y_j = x_j (Raw and Binary), x_j − x_{j−h} (Difference), ln(x_j / x_{j−h})
+/// (LogReturn): a change target is the change over the horizon, so the forecast made at j is of x_{j+h} − x_j. A forecast made at step j is scored when j + h exists and y_{j+h} is finite; every forecaster is
 /// scored on the same forecasts as the model. For the event labels (Exit, OutWithin) y_t is the label of step t − h,
 /// which becomes known at t: with out(i) ⇔ x_i = Target:OutValue, Exit: y_t = ¬out(t−h) ∧ ∃ i ∈ (t−h, t]: out(i);
 /// OutWithin: y_t = ∃ i ∈ [t−h, t]: out(i); NaN for t &lt; h.</para>
@@ -246,9 +246,9 @@ internal static class BacktestScoring
                 track.InEventState[j] = row.InEventState;
                 track.Y[j] = result.Definition.Target.IsEventLabel ? EventLabel(track.Raw, j, h, transform, outValue)
                     : binary || transform == TargetTransform.Raw ? row.Target
-                    : j == 0 ? double.NaN
-                    : transform == TargetTransform.Difference ? row.Target - track.Raw[j - 1]
-                    : Math.Log(row.Target / track.Raw[j - 1]);
+                    : j < h ? double.NaN
+                    : transform == TargetTransform.Difference ? row.Target - track.Raw[j - h]
+                    : Math.Log(row.Target / track.Raw[j - h]);
                 stepOfOffset[offsets[j]] = (track, j);
             }
 

@@ -120,6 +120,10 @@ internal sealed class FeatureEncoder
 
         double raw = decoded.Values[_layout.TargetValueIndex];
         ref double previousTarget = ref _previous[_layout.TargetPreviousIndex];
+        bool changeTarget = _layout.TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn;
+        // Difference and LogReturn targets are the change over the horizon, x[t] − x[t−h] (ln(x[t] / x[t−h])): the
+        // forecast made at t of y[t+h] is the change from now to h steps ahead. Memory: x[t−1], …, x[t−h].
+        double before = changeTarget && !_layout.TargetIsEventLabel ? _previous[_layout.TargetPreviousIndex + _layout.Horizon - 1] : double.NaN;
         double y;
         if (_layout.TargetIsEventLabel)
         {
@@ -146,8 +150,8 @@ internal sealed class FeatureEncoder
                 case TargetTransform.LogReturn when !(raw > 0):
                     return NotPositive(FeatureTransform.LogReturn, _layout.TargetField, raw, out reason, out detail);
                 default:
-                    y = double.IsNaN(previousTarget) ? double.NaN
-                        : _layout.TargetTransform == TargetTransform.Difference ? raw - previousTarget : PortableMath.Log(raw / previousTarget);
+                    y = double.IsNaN(before) ? double.NaN
+                        : _layout.TargetTransform == TargetTransform.Difference ? raw - before : PortableMath.Log(raw / before);
                     break;
             }
         }
@@ -171,6 +175,15 @@ internal sealed class FeatureEncoder
 
         if (!_layout.TargetIsEventLabel)
         {
+            if (changeTarget)
+            {
+                Span<double> memory = _previous.AsSpan(_layout.TargetPreviousIndex, _layout.Horizon);
+                for (int i = memory.Length - 1; i > 0; i--)
+                {
+                    memory[i] = memory[i - 1];
+                }
+            }
+
             previousTarget = raw;
         }
 

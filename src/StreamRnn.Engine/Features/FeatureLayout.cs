@@ -106,7 +106,9 @@ internal sealed class FeatureLayout
         Horizon = definition.Target.Horizon;
         TargetIsEventLabel = definition.Target.IsEventLabel;
         TargetOutValue = definition.Target.OutValue;
-        previous += TargetIsEventLabel ? EventLabelMemory + Horizon : 1;
+        // A change target over h steps (y[t] = x[t] − x[t−h]) keeps the last h raw values, newest first.
+        previous += TargetIsEventLabel ? EventLabelMemory + Horizon
+            : TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn ? Horizon : 1;
         Head = definition.Model.Head;
         StatisticCount = stats;
         PreviousCount = previous;
@@ -151,7 +153,8 @@ internal sealed class FeatureLayout
     public int TargetValueIndex { get; }
     public int TargetStatisticIndex { get; }
     /// <summary>
-    /// Where the target's memory starts in a key's previous-value slab: x_{t−1} (one double), or for an event label
+    /// Where the target's memory starts in a key's previous-value slab: x_{t−1} (one double; x_{t−1} … x_{t−h} for a
+    /// Difference or LogReturn target over horizon h), or for an event label
     /// <see cref="EventLabelMemory"/> + h doubles (see <see cref="FeatureEncoder"/>).
     /// </summary>
     public int TargetPreviousIndex { get; }

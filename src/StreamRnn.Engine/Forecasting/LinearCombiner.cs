@@ -12,9 +12,9 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// <para>Regressors and target are standardised with the key's running target statistics of the step the forecast is
-/// made at (μ_t, σ_t): <c>x = ((y[t] − μ)/σ, …, (y[t−p+1] − μ)/σ, (y[t+h−S] − μ)/σ, z_net, 1)</c>, the forecast is
-/// <c>μ + σ·wᵀx</c>, so weights are unit-free and the same for every scale. A lag the key does not have yet is 0
-/// (its mean).</para>
+/// made at (μ_t, σ_t): <c>x = ((y[t] − c)/σ, …, (y[t−p+1] − c)/σ, (y[t+h−S] − c)/σ, (ŷ_net − c)/σ, 1)</c>, the
+/// forecast is <c>c + σ·wᵀx</c>, with c = μ for a Raw target and c = 0 for a change target (so zero weights are
+/// exactly "no change"); weights are unit-free and the same for every scale. A lag the key does not have yet is 0.</para>
 /// <para>Errors are weighted by the forecast's own spread (weighted least squares: an update in a volatile period
 /// counts less), and an error beyond <see cref="LinearOptions.Clip"/> spreads is clipped first. The spread is
 /// <c>b·c</c> where b is the network's standard deviation (Gaussian head; 1 for a Linear head, in units of σ) and c²
@@ -171,34 +171,37 @@ public sealed class LinearCombiner
     {
         int n = Regressors;
         long count = (long)state[0];
+        // A change target is not centred: all-zero weights then forecast exactly no change (persistence), and the
+        // constant learns a drift only if there is one. A Raw target is centred on its running mean.
+        double centre = _rawTarget ? mu : 0;
         Span<double> pending = state.Slice(_pendingOffset + (int)(count % _horizon) * _pendingWidth, _pendingWidth);
         Span<double> x = pending[..n];
         int r = 0;
         for (int i = 0; i < _order; i++, r++)
         {
-            x[r] = i < count ? Standardise(state[HeaderLength + (int)((count - i) % _ring)], mu, sigma) : 0;
+            x[r] = i < count ? Standardise(state[HeaderLength + (int)((count - i) % _ring)], centre, sigma) : 0;
         }
 
         if (_season > 0)
         {
             // y[t+h−S] is S−h values before y[t].
             long back = _season - _horizon;
-            x[r++] = back < count ? Standardise(state[HeaderLength + (int)((count - back) % _ring)], mu, sigma) : 0;
+            x[r++] = back < count ? Standardise(state[HeaderLength + (int)((count - back) % _ring)], centre, sigma) : 0;
         }
 
         if (_network)
         {
-            x[r++] = Standardise(networkMean, mu, sigma);
+            x[r++] = Standardise(networkMean, centre, sigma);
         }
 
         x[r] = 1;
         double b = double.IsFinite(networkSpread) && networkSpread > 0 ? Math.Clamp(networkSpread / sigma, 1e-6, 1e6) : 1.0;
         double z = Math.Clamp(RecursiveLeastSquares.Predict(state[_rlsOffset..], x), -4 * ZLimit, 4 * ZLimit);
-        pending[n] = mu;
+        pending[n] = centre;
         pending[n + 1] = sigma;
         pending[n + 2] = learn ? z : double.NaN;
         pending[n + 3] = b;
-        mean = mu + sigma * z;
+        mean = centre + sigma * z;
         spread = sigma * b * Math.Sqrt(state[1]);
     }
 

@@ -20,7 +20,8 @@ namespace StreamRnn.Engine;
 /// <c>interval_p = [μ − z_p·σ, μ + z_p·σ]</c> with z₈₀ = 1.2815515655446004 and z₉₅ = 1.959963984540054.
 /// Interval bounds, price and level are written with 9 significant digits (<see cref="ShortDecimal"/>); mean, stddev,
 /// probability and value with all the digits a double round-trips.</para>
-/// <para>Horizon 1, forecast level of the target field from its current value x_t (not for Binary heads):
+/// <para>Forecast level of the target field from its current value x_t at any horizon h (not for Binary heads; a change
+/// target is the change from now to h steps ahead, so the level h steps ahead is x_t plus it):
 /// LogReturn: <c>price = x_t·exp(μ)</c> (the median of the log-normal forecast) and
 /// <c>price_interval_p = [x_t·exp(μ − z_p·σ), x_t·exp(μ + z_p·σ)]</c>;
 /// Difference: <c>level = x_t + μ</c> and <c>level_interval_p = [x_t + μ − z_p·σ, x_t + μ + z_p·σ]</c>.
@@ -84,7 +85,7 @@ internal sealed class PredictionWriter
         _topic = JsonEncodedText.Encode(definition.InputTopic, encoder);
         _head = definition.Model.Head;
         _horizon = definition.Target.Horizon;
-        _level = _head == HeadKind.Binary || _horizon != 1 ? LevelKind.None
+        _level = _head == HeadKind.Binary ? LevelKind.None
             : definition.Target.Transform switch
             {
                 TargetTransform.LogReturn => LevelKind.Price,

@@ -117,7 +117,7 @@ public sealed partial class PipelineRuntime
         _writer = new PredictionWriter(definition);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
         _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
-            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? 1 : 0);
+            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? _horizon : 0);
         _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
         _baselines = LiveBaselines.Create(definition, metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
@@ -955,6 +955,9 @@ public sealed partial class PipelineRuntime
 
     /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
     internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
+
+    /// <summary>A copy of a key's linear-path state (empty without one; null for an unknown key).</summary>
+    internal double[]? LinearStateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.LinearOf(slot).ToArray() : null;
 
     /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
     internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
