@@ -100,6 +100,7 @@ public sealed class OnlineTrainer : IDisposable
     private long _windowsTrained;
     private long _faults;
     private bool _disposed;
+    private readonly ClassWeighting? _classWeighting;
 
     /// <param name="pipeline">Pipeline name, for metrics labels, the thread name and error messages.</param>
     /// <param name="options">Validated here; errors name "Pipelines:&lt;pipeline&gt;:Training:&lt;Setting&gt;".</param>
@@ -121,6 +122,7 @@ public sealed class OnlineTrainer : IDisposable
         _scheduler = scheduler;
         _shape = registry.Shape;
         _merger = new ModelMerger(options.Mode, instanceId, options.Leader);
+        _classWeighting = ClassWeighting.Create(options, _shape.Head);
 
         var pipelineMetrics = metrics?.ForPipeline(pipeline);
         _lossMetric = pipelineMetrics?.TrainingLoss;
@@ -705,6 +707,7 @@ public sealed class OnlineTrainer : IDisposable
                 continue;
             }
 
+            _classWeighting?.Apply(window);
             if (_holdBackCount < _holdBack.Length)
             {
                 _holdBack[(_holdBackStart + _holdBackCount) % _holdBack.Length] = window;

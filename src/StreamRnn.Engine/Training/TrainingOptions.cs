@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace StreamRnn.Engine;
 
@@ -55,6 +56,13 @@ public sealed class TrainingOptions
 
     /// <summary>Decoupled weight decay (AdamW); 0 = none.</summary>
     public double WeightDecay { get; set; }
+
+    /// <summary>
+    /// Binary heads: the loss weight of a positive (target 1) step, a number or <c>auto</c> (the running ratio of
+    /// negatives to positives, i.e. balanced log-loss); 1 = unweighted. See <see cref="ClassWeighting"/>.
+    /// </summary>
+    [JsonConverter(typeof(NumberOrStringJsonConverter))]
+    public string PositiveWeight { get; set; } = "1";
 
     /// <summary>The newest windows kept aside (rolling) to validate a candidate against the champion.</summary>
     public int HoldBackWindows { get; set; } = 128;
@@ -137,6 +145,11 @@ public sealed class TrainingOptions
         if (!double.IsFinite(MaxCpuShare) || MaxCpuShare <= 0 || MaxCpuShare > 1)
         {
             Error(nameof(MaxCpuShare), MaxCpuShare, "must be > 0 and ≤ 1");
+        }
+
+        if (!ClassWeighting.TryParse(PositiveWeight, out _))
+        {
+            Error(nameof(PositiveWeight), PositiveWeight, "must be a number between 0.001 and 1000000, or auto");
         }
 
         if (!Enum.IsDefined(Schedule))
