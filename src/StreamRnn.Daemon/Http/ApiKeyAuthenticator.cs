@@ -18,7 +18,8 @@ internal sealed class ApiKeyAuthenticator
 
     public ApiKeyAuthenticator(IOptions<HttpOptions> options)
     {
-        var key = options.Value.ApiKey;
+        // Presented keys are trimmed (header values may carry spaces), so the configured one is too.
+        var key = options.Value.ApiKey.Trim();
         expectedHash = string.IsNullOrEmpty(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
     }
 
