@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Scores a backtest's predictions.csv on the last 70% of each key's steps (the first 30% is where settings may be
 chosen): MAE and RMSE of the model and of every baseline column on the same forecasts, the model's 80%/95% coverage
-from its interval columns, and model MAE ÷ the best baseline's. Prints one JSON object.
+from its interval columns, and model MAE ÷ the best baseline's, pooled and per key (keys in different units, such as
+the AWS CloudWatch files, are better judged per key). Prints one JSON object.
 
 Usage: last70.py OUT_DIR/predictions.csv
 """
@@ -21,6 +22,7 @@ for r in rows:
 
 forecasters = ["model"] + baselines
 absolute = defaultdict(float)
+key_absolute = defaultdict(lambda: defaultdict(float))
 squared = defaultdict(float)
 n = 0
 covered80 = covered95 = intervals = 0
@@ -35,6 +37,7 @@ for r in rows:
     n += 1
     for name, v in values.items():
         absolute[name] += abs(y - v)
+        key_absolute[r["key"]][name] += abs(y - v)
         squared[name] += (y - v) ** 2
     if r["lo80"] != "":
         intervals += 1
@@ -42,6 +45,8 @@ for r in rows:
         covered95 += float(r["lo95"]) <= y <= float(r["hi95"])
 
 mae = {name: absolute[name] / n for name in forecasters}
+# Per key (MAE in each series' own units): model ÷ that key's best baseline.
+per_key = {key: sums["model"] / min(sums[b] for b in baselines) for key, sums in key_absolute.items() if min(sums[b] for b in baselines) > 0}
 best = min(baselines, key=lambda b: mae[b])
 print(json.dumps({
     "scored": n,
@@ -52,4 +57,7 @@ print(json.dumps({
     "best_baseline": best,
     "model_over_best": mae["model"] / mae[best],
     "model_over_persistence": mae["model"] / mae["persistence"],
+    "keys": len(per_key),
+    "keys_model_at_most_best": sum(1 for v in per_key.values() if v <= 1),
+    "per_key_model_over_best_median": sorted(per_key.values())[len(per_key) // 2] if per_key else None,
 }, indent=1))
