@@ -74,7 +74,7 @@ public sealed class MicroBatchingTests
         Assert.Equal(expected.ModelMae, actual.ModelMae, 1e-15);
         Assert.Equal(expected.BaselineRmse, actual.BaselineRmse, 1e-15);
         Assert.Equal(expected.Coverage80, actual.Coverage80);
-        Assert.Equal(600 - 40, batchedSink.Predictions.Count);
+        Assert.Equal(600 - 40 * horizon, batchedSink.Predictions.Count); // a key forecasts once it has x[t−h]
     }
 
     [Fact]

@@ -18,8 +18,9 @@ public sealed class PrequentialTests
         var records = TestPipelines.StockRecords(500, keys: 7, seed: 8);
         runtime.Process(records, sink);
 
-        // Independent computation: per key, y_t = ln(close_t / close_{t−1}); predictions are made from the 2nd
-        // record on and scored at t + h; the baseline predicts no change (0), so its error is |y|.
+        // Independent computation: per key, y_t = ln(close_t / close_{t−h}) (the change over the horizon); predictions
+        // are made from record h on (once close_{t−h} exists) and scored at t + h; the baseline predicts no change (0),
+        // so its error is |y|.
         long scored = 0;
         double baselineAbs = 0, modelAbs = 0;
         var closes = records
@@ -30,13 +31,13 @@ public sealed class PrequentialTests
         foreach (var (key, close) in closes)
         {
             var means = predictions[key].Select(j => JsonDocument.Parse(j).RootElement.GetProperty("mean").GetDouble()).ToList();
-            Assert.Equal(close.Count - 1, means.Count);
-            for (int t = 1 + horizon; t < close.Count; t++)
+            Assert.Equal(close.Count - horizon, means.Count);
+            for (int t = 2 * horizon; t < close.Count; t++)
             {
-                double y = Math.Log(close[t] / close[t - 1]);
+                double y = Math.Log(close[t] / close[t - horizon]);
                 scored++;
                 baselineAbs += Math.Abs(y);
-                modelAbs += Math.Abs(y - means[t - horizon - 1]);
+                modelAbs += Math.Abs(y - means[t - 2 * horizon]);
             }
         }
 
