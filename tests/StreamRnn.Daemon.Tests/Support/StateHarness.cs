@@ -62,6 +62,7 @@ internal sealed class StateHarness : IDisposable
         "--Kafka:SessionTimeoutMs=6000",
         $"--PipelineFiles={PipelineFile}",
         "--Http:Url=http://127.0.0.1:0",
+        TestApiKey.Argument,
         $"--State:Directory={Scratch.Combine("state-" + instance)}",
         "--State:CommitInterval=00:00:00.200",
         "--State:SnapshotInterval=00:00:01",
@@ -178,7 +179,7 @@ internal sealed class StateHarness : IDisposable
             reference.Process([new InputRecord(record.Partition, record.Offset, 0, record.Key, record.Value)], sink);
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         foreach (var key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
         {
             var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
@@ -200,7 +201,7 @@ internal sealed class StateHarness : IDisposable
     /// <summary>Keys (of <paramref name="keys"/> sensor-0…) the instance holds.</summary>
     public static async Task<int> KeysHeldAsync(Uri instance, int keys)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         var held = 0;
         for (var key = 0; key < keys; key++)
         {
@@ -214,7 +215,7 @@ internal sealed class StateHarness : IDisposable
     /// <summary>Polls /readyz until it reports <paramref name="ready"/>; returns the body.</summary>
     public static async Task<string> WaitForReadinessAsync(Uri address, bool ready)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
@@ -233,7 +234,7 @@ internal sealed class StateHarness : IDisposable
     /// <summary>The sum of a metric's samples whose label set contains <paramref name="labels"/> (e.g. reason="x").</summary>
     public static async Task<double> MetricAsync(Uri address, string metric, string labels = "")
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = TestApiKey.Client();
         var text = await http.GetStringAsync(new Uri(address, "/metrics"));
         return text.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
