@@ -16,7 +16,7 @@ const selection = [
   { title: "Consumer lag by topic" },
   { title: "Keys", targets: [0] },
   { title: "State bytes", targets: [0] },
-  { title: "Model vs naive baseline: mean absolute error", log: true, label: "Model vs naive baseline: MAE" },
+  { title: "Model vs baselines: mean absolute error", log: true, label: "Model vs baselines: MAE" },
   { title: "Skill against the baseline" },
   { title: "Model version", stepped: true },
 ];

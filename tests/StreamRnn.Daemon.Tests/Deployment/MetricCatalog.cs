@@ -2,7 +2,8 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 
 /// <summary>
 /// The metric names the project fixed (issue #6), plus streamrnn_late_records_total, which the engine added to
-/// count out-of-order records whatever the late-record policy does with them. Rules, dashboards and docs may use
+/// count out-of-order records whatever the late-record policy does with them, and the state-safety metrics
+/// (quarantined state, stale restored records, partitions restoring, fencing). Rules, dashboards and docs may use
 /// these and nothing else; <see cref="MetricCatalogTests"/> proves that the daemon's metrics class exports exactly
 /// these.
 /// </summary>
@@ -26,6 +27,10 @@ internal static class MetricCatalog
         new("streamrnn_restores_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_restored_records_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_restore_duration_seconds", MetricKind.Histogram, [Pipeline]),
+        new("streamrnn_restore_partitions_restoring", MetricKind.Gauge, [Pipeline]),
+        new("streamrnn_restore_stale_records_total", MetricKind.Counter, [Pipeline]),
+        new("streamrnn_state_quarantined_total", MetricKind.Counter, [Pipeline, "reason"]),
+        new("streamrnn_fenced_total", MetricKind.Counter, []),
         new("streamrnn_evictions_total", MetricKind.Counter, [Pipeline, "reason"]),
         new("streamrnn_model_version", MetricKind.Gauge, [Pipeline]),
         new("streamrnn_model_promotions_total", MetricKind.Counter, [Pipeline]),

@@ -49,8 +49,8 @@ public sealed class MonitoringEndToEndTests
             $"{rule.GetProperty("name").GetString()}: {rule.GetProperty("health").GetString()} " +
             (rule.TryGetProperty("lastError", out var error) ? error.GetString() : "")));
 
-        // A healthy daemon: none of the alerts that watch its basic health is pending or firing.
-        var alerts = await prometheus.QueryAsync("ALERTS{alertname=~\"StreamRnnDown|StreamRnnNotReady|StreamRnnNoPredictions|StreamRnnProduceErrors\"}");
+        // A healthy daemon: none of the alerts that watch its basic health or its state safety is pending or firing.
+        var alerts = await prometheus.QueryAsync("ALERTS{alertname=~\"StreamRnnDown|StreamRnnNotReady|StreamRnnNoPredictions|StreamRnnProduceErrors|StreamRnnStateQuarantined|StreamRnnInstanceFenced|StreamRnnRestoreStuck|StreamRnnStaleStateRecords\"}");
         Assert.True(alerts.GetArrayLength() == 0, alerts.ToString());
 
         // Every dashboard query runs; the ones on throughput, latency, state and readiness return data.

@@ -46,6 +46,9 @@ public sealed partial class PrometheusRulesTests
     [InlineData("expr: streamrnn_ready == 0\n        for: 5m", "expr: streamrnn_ready == 0\n        for: 10m", "StreamRnnNotReady")]
     [InlineData("unless on (pipeline)", "and on (pipeline)", "StreamRnnNoPredictions")]
     [InlineData("pipeline:streamrnn_prequential_scored:increase10m >= 20", "pipeline:streamrnn_prequential_scored:increase10m >= 0", "StreamRnnModelWorseThanBaseline")]
+    [InlineData("increase(streamrnn_fenced_total[10m]) > 0", "increase(streamrnn_fenced_total[10m]) > 1", "StreamRnnInstanceFenced")]
+    [InlineData("(streamrnn_restore_partitions_restoring) > 0\n        for: 10m", "(streamrnn_restore_partitions_restoring) > 0\n        for: 20m", "StreamRnnRestoreStuck")]
+    [InlineData("(increase(streamrnn_state_quarantined_total[15m])) > 0", "(increase(streamrnn_state_quarantined_total[15m])) > 1", "StreamRnnStateQuarantined")]
     public void TheRuleUnitTestsCatchABrokenAlert(string original, string broken, string alert)
     {
         using var copy = new TemporaryDirectory();
