@@ -103,8 +103,9 @@ public sealed class BaselineTests : IDisposable
     [Fact]
     public void Seasonal_naive_repeats_the_target_one_season_back()
     {
-        // A period-5 pattern; Difference target y_j = x_j − x_{j−1}, horizon 2, season 5: the forecast made at step j
-        // for y_{j+2} is y_{j−3}, and persistence (0 change) until that exists (j − 3 ≥ 1).
+        // A period-5 pattern; Difference target at horizon 2 is the change over the horizon, y_j = x_j − x_{j−2};
+        // season 5: the forecast made at step j for y_{j+2} is y_{j−3}, and persistence (0 change) until that exists
+        // (j − 3 ≥ 2).
         double[] pattern = [3, 7, 4, 9, 1];
         var x = Enumerable.Range(0, 60).Select(t => pattern[t % 5] + 0.5 * Math.Sin(t)).ToArray();
         string csv = Csv("cycle", "t,value", x.Select((v, t) => string.Create(CultureInfo.InvariantCulture, $"{1_000_000 + 60 * t},{v:R}")));
@@ -113,12 +114,12 @@ public sealed class BaselineTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
 
         var timeline = Timeline(run);
-        var y = x.Select((v, t) => t == 0 ? double.NaN : v - x[t - 1]).ToArray();
+        var y = x.Select((v, t) => t < 2 ? double.NaN : v - x[t - 2]).ToArray();
         double abs = 0;
         int scored = 0;
         for (int j = 0; j < x.Length; j++)
         {
-            double expected = j - 3 >= 1 ? y[j - 3] : 0;
+            double expected = j - 3 >= 2 ? y[j - 3] : 0;
             Assert.Equal(expected, N(timeline["seasonal_naive"][j]));
             if (timeline["prediction"][j].Length > 0 && j + 2 < x.Length)
             {
