@@ -8,21 +8,24 @@ namespace StreamRnn.Core;
 
 /// <summary>
 /// Truncated BPTT over a mini-batch of B windows of k steps at once: the forward pass steps all B windows together
-/// through the packed GEMM (one <c>rows = B</c> cell call per step and layer, as inference batches keys), the backward
-/// pass walks each window back from its records. All buffers are allocated here, once, for up to maxBatch windows of
-/// up to maxSteps steps; a call allocates nothing. Not thread-safe.
+/// through the packed GEMM (one <c>rows = B</c> cell call per step and layer, as inference batches keys), and so does the
+/// backward pass: per step and layer, the gate pre-activation gradients δ of the B windows (elementwise), then
+/// <c>dh_prev = δ·W_hh</c>, <c>dx = δ·W_ih</c> and <c>∂W += δᵀ·[x, h_prev]</c> as matrix products over the batch
+/// (<see cref="StridedGemm"/>). All buffers are allocated here, once, for up to maxBatch windows of up to maxSteps
+/// steps; a call allocates nothing. Not thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>Equivalence: the packed kernel gives each row the bits it gives that row alone, so the forward records, head
-/// outputs and losses are bit-identical to <see cref="BackpropagationThroughTime"/> on each window; the backward pass
-/// runs the same per-row cell code window after window (b = 0, 1, …), so the summed gradient and the summed loss are
-/// bit-identical to calling <see cref="BackpropagationThroughTime.Accumulate"/> on the windows in that order.</para>
+/// outputs and losses are bit-identical to <see cref="BackpropagationThroughTime"/> on each window, and the summed loss
+/// to calling <see cref="BackpropagationThroughTime.Accumulate"/> on the windows in order. The gradient equals that sum
+/// up to float32 summation order (the weight gradients reduce over the windows inside a product, in window order, step
+/// by step). It is deterministic: the same inputs give the same bits on every call and every instance, as every sum runs
+/// in a fixed order on one thread.</para>
 /// <para>Layout of the batch: window b's start state at [b·S, (b+1)·S) of startStates, its inputs at
 /// [b·k·I, (b+1)·k·I) of inputs (step t at b·k·I + t·I), its targets and target weights at [b·k, (b+1)·k). Losses,
 /// gradient stopping at the window start, input checks and non-finite behaviour are those of
-/// <see cref="BackpropagationThroughTime"/>.</para>
-/// <para>What is not batched yet: the backward pass's weight-gradient outer products and Wᵀ·δ products run per row
-/// (B·k rank-1 updates) rather than as GEMMs over the batch.</para>
+/// <see cref="BackpropagationThroughTime"/>. Records are stored per step and layer as B contiguous rows
+/// [gates | state | aux], so a step's backward reads one contiguous block.</para>
 /// </remarks>
 public sealed unsafe class BatchedBackpropagationThroughTime
 {
