@@ -159,17 +159,25 @@ public sealed class BatchedBackpropagationTests
 
     public static TheoryData<CellKind, int, HeadKind> GradientShapes() => ForwardTests.Shapes();
 
-    [Fact]
-    public void A_call_allocates_nothing()
+    [Theory]
+    [InlineData(CellKind.Lstm, 32, 32, 1)]
+    [InlineData(CellKind.Lstm, 64, 256, 40)]
+    [InlineData(CellKind.Gru, 64, 256, 40)]
+    [InlineData(CellKind.Rnn, 19, 37, 40)]
+    public void A_call_allocates_nothing(CellKind cell, int hidden, int windows, int calls)
     {
-        const int steps = 16, windows = 32;
-        var batch = MakeBatch(CellKind.Lstm, 1, HeadKind.Gaussian, 32, windows, steps, 3);
+        const int steps = 16;
+        var batch = MakeBatch(cell, 1, HeadKind.Gaussian, hidden, windows, steps, 3);
         var batched = new BatchedBackpropagationThroughTime(batch.Shape, steps, windows);
         var gradient = new float[batch.Shape.ParameterCount];
         batched.Accumulate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, gradient, out _);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        batched.Accumulate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, gradient, out _);
-        batched.Evaluate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, out _);
+        for (int i = 0; i < calls; i++)
+        {
+            batched.Accumulate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, gradient, out _);
+            batched.Evaluate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, out _);
+        }
+
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

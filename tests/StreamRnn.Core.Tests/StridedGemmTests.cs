@@ -21,6 +21,8 @@ public sealed unsafe class StridedGemmTests
     [InlineData(35, 7, 5, true)]
     [InlineData(15, 3, 9, true)]
     [InlineData(7, 16, 100, false)]
+    [InlineData(13, 53, 20, false)]
+    [InlineData(13, 53, 20, true)]
     public void Every_element_is_the_ordered_multiply_add_over_k(int m, int n, int k, bool transposed)
     {
         int lda = transposed ? m + 3 : k + 2, ldb = n + 5, ldc = n + 1;
