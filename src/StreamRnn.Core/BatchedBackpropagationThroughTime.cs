@@ -8,21 +8,24 @@ namespace StreamRnn.Core;
 
 /// <summary>
 /// Truncated BPTT over a mini-batch of B windows of k steps at once: the forward pass steps all B windows together
-/// through the packed GEMM (one <c>rows = B</c> cell call per step and layer, as inference batches keys), the backward
-/// pass walks each window back from its records. All buffers are allocated here, once, for up to maxBatch windows of
-/// up to maxSteps steps; a call allocates nothing. Not thread-safe.
+/// through the packed GEMM (one <c>rows = B</c> cell call per step and layer, as inference batches keys), and so does the
+/// backward pass: per step and layer, the gate pre-activation gradients δ of the B windows (elementwise), then
+/// <c>dh_prev = δ·W_hh</c>, <c>dx = δ·W_ih</c> and <c>∂W += δᵀ·[x, h_prev]</c> as matrix products over the batch
+/// (<see cref="StridedGemm"/>). All buffers are allocated here, once, for up to maxBatch windows of up to maxSteps
+/// steps; a call allocates nothing. Not thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>Equivalence: the packed kernel gives each row the bits it gives that row alone, so the forward records, head
-/// outputs and losses are bit-identical to <see cref="BackpropagationThroughTime"/> on each window; the backward pass
-/// runs the same per-row cell code window after window (b = 0, 1, …), so the summed gradient and the summed loss are
-/// bit-identical to calling <see cref="BackpropagationThroughTime.Accumulate"/> on the windows in that order.</para>
+/// outputs and losses are bit-identical to <see cref="BackpropagationThroughTime"/> on each window, and the summed loss
+/// to calling <see cref="BackpropagationThroughTime.Accumulate"/> on the windows in order. The gradient equals that sum
+/// up to float32 summation order (the weight gradients reduce over the windows inside a product, in window order, step
+/// by step). It is deterministic: the same inputs give the same bits on every call and every instance, as every sum runs
+/// in a fixed order on one thread.</para>
 /// <para>Layout of the batch: window b's start state at [b·S, (b+1)·S) of startStates, its inputs at
 /// [b·k·I, (b+1)·k·I) of inputs (step t at b·k·I + t·I), its targets and target weights at [b·k, (b+1)·k). Losses,
 /// gradient stopping at the window start, input checks and non-finite behaviour are those of
-/// <see cref="BackpropagationThroughTime"/>.</para>
-/// <para>What is not batched yet: the backward pass's weight-gradient outer products and Wᵀ·δ products run per row
-/// (B·k rank-1 updates) rather than as GEMMs over the batch.</para>
+/// <see cref="BackpropagationThroughTime"/>. Records are stored per step and layer as B contiguous rows
+/// [gates | state | aux], so a step's backward reads one contiguous block.</para>
 /// </remarks>
 public sealed unsafe class BatchedBackpropagationThroughTime
 {
@@ -40,7 +43,6 @@ public sealed unsafe class BatchedBackpropagationThroughTime
     private readonly double[] windowLosses;
     private readonly float[] dh;
     private readonly float[] dc;
-    private readonly float[] dhPrev;
     private readonly float[] dAih;
     private readonly float[] dAhh;
 
@@ -63,11 +65,10 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         headOutputs = new float[maxSteps * maxBatch * HeadStride];
         headGradients = new float[maxSteps * maxBatch * shape.HeadOutputSize];
         windowLosses = new double[maxBatch];
-        dh = new float[shape.Layers * hidden];
-        dc = new float[shape.Layers * hidden];
-        dhPrev = new float[hidden];
-        dAih = new float[shape.GateCount * hidden];
-        dAhh = new float[shape.GateCount * hidden];
+        dh = new float[shape.Layers * maxBatch * hidden];
+        dc = new float[shape.Layers * maxBatch * hidden];
+        dAih = new float[maxBatch * shape.GateCount * hidden];
+        dAhh = new float[shape.Cell == CellKind.Gru ? maxBatch * shape.GateCount * hidden : 0];
     }
 
     public ModelShape Shape => shape;
@@ -91,10 +92,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         }
 
         double loss = Forward(weights, batch, steps, startStates, inputs, targets, targetWeights, withGradient: true);
-        for (int b = 0; b < batch; b++)
-        {
-            Backward(weights, batch, steps, b, targetWeights.Slice(b * steps, steps), gradient);
-        }
+        Backward(weights, batch, steps, targetWeights, gradient);
 
         return loss;
     }
@@ -258,70 +256,115 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         return loss;
     }
 
-    private void Backward(ModelWeights weights, int batch, int steps, int b, ReadOnlySpan<float> targetWeights, Span<float> gradient)
+    private void Backward(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> targetWeights, Span<float> gradient)
     {
         int layers = shape.Layers, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
-        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize;
-        ReadOnlySpan<float> parameters = weights.Parameters;
-        int headOffset = shape.HeadParameterOffset;
-        ReadOnlySpan<float> wOut = parameters.Slice(headOffset, outputs * hidden);
-        Span<float> gWOut = gradient.Slice(headOffset, outputs * hidden);
-        Span<float> gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
-        ReadOnlySpan<float> startState = stepInputs.AsSpan(steps * batch * inputSize + b * stateSize, stateSize);
-        Array.Clear(dh);
-        Array.Clear(dc);
-
-        for (int t = steps - 1; t >= 0; t--)
+        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize, gh = shape.GateCount * hidden;
+        int plane = batch * hidden;
+        Array.Clear(dh, 0, layers * plane);
+        Array.Clear(dc, 0, layers * plane);
+        fixed (float* parameters = weights.Parameters)
+        fixed (float* grad = gradient)
+        fixed (float* record = records)
+        fixed (float* gathered = stepInputs)
+        fixed (float* headGrad = headGradients)
+        fixed (float* dhAll = dh)
+        fixed (float* dcAll = dc)
+        fixed (float* dAi = dAih)
+        fixed (float* dAhhBuffer = dAhh)
         {
-            if (targetWeights[t] > 0)
+            float* wOut = parameters + shape.HeadParameterOffset;
+            float* gWOut = grad + shape.HeadParameterOffset;
+            float* gBOut = gWOut + (outputs * hidden);
+            float* start = gathered + (steps * batch * inputSize);
+            float* dAh = shape.Cell == CellKind.Gru ? dAhhBuffer : dAi;
+            for (int t = steps - 1; t >= 0; t--)
             {
-                ReadOnlySpan<float> hTop = records.AsSpan(Record(t, layers - 1, b, batch) + gateStride, hidden);
-                Span<float> dTop = dh.AsSpan((layers - 1) * hidden, hidden);
-                for (int o = 0; o < outputs; o++)
+                // Head: window by window (O · H per window), into the top layer's ∂L/∂h.
+                float* top = record + Record(t, layers - 1, 0, batch) + gateStride;
+                float* dTop = dhAll + ((layers - 1) * plane);
+                for (int b = 0; b < batch; b++)
                 {
-                    float d = headGradients[(t * batch + b) * outputs + o];
-                    Span<float> gRow = gWOut.Slice(o * hidden, hidden);
-                    TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
-                    TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
-                    gBOut[o] += d;
-                }
-            }
-
-            for (int l = layers - 1; l >= 0; l--)
-            {
-                int current = Record(t, l, b, batch);
-                int inputWidth = shape.LayerInputSize(l);
-                ReadOnlySpan<float> x = l == 0 ? stepInputs.AsSpan((t * batch + b) * inputSize, inputSize)
-                    : records.AsSpan(Record(t, l - 1, b, batch) + gateStride, hidden);
-                ReadOnlySpan<float> previous = t == 0 ? startState.Slice(l * layerState, layerState)
-                    : records.AsSpan(Record(t - 1, l, b, batch) + gateStride, layerState);
-                ReadOnlySpan<float> hPrev = previous.Slice(0, hidden);
-                ReadOnlySpan<float> gates = records.AsSpan(current, gateStride);
-                ReadOnlySpan<float> hNew = records.AsSpan(current + gateStride, hidden);
-                ReadOnlySpan<float> aux = records.AsSpan(current + gateStride + layerState, hidden);
-                ReadOnlySpan<float> layerParameters = parameters.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
-                Span<float> layerGradient = gradient.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
-                Span<float> dhLayer = dh.AsSpan(l * hidden, hidden);
-                Span<float> dx = l > 0 ? dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
-                Span<float> dhBefore = t > 0 ? dhPrev : Span<float>.Empty;
-                dhPrev.AsSpan().Clear();
-                switch (shape.Cell)
-                {
-                    case CellKind.Rnn:
-                        RnnCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, hNew, dhLayer, dAih, dx, dhBefore);
-                        break;
-                    case CellKind.Lstm:
-                        LstmCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, previous.Slice(hidden, hidden), gates,
-                            aux, dhLayer, dc.AsSpan(l * hidden, hidden), dAih, dx, dhBefore);
-                        break;
-                    default:
-                        PackedLayer packed = weights.PackedLayers[l];
-                        GruCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, gates.Slice(0, 2 * hidden),
-                            gates.Slice(packed.InputNOffset, hidden), gates.Slice(packed.HiddenNOffset, hidden), dhLayer, dAih, dAhh, dx, dhBefore);
-                        break;
+                    if (targetWeights[(b * steps) + t] > 0)
+                    {
+                        var hTop = new ReadOnlySpan<float>(top + ((nint)b * recordStride), hidden);
+                        var dRow = new Span<float>(dTop + (b * hidden), hidden);
+                        for (int o = 0; o < outputs; o++)
+                        {
+                            float d = headGrad[(((t * batch) + b) * outputs) + o];
+                            var gRow = new Span<float>(gWOut + (o * hidden), hidden);
+                            TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
+                            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(wOut + (o * hidden), hidden), d, dRow, dRow);
+                            gBOut[o] += d;
+                        }
+                    }
                 }
 
-                dhPrev.CopyTo(dhLayer);
+                for (int l = layers - 1; l >= 0; l--)
+                {
+                    int inputWidth = shape.LayerInputSize(l);
+                    float* x = l == 0 ? gathered + (t * batch * inputSize) : record + Record(t, l - 1, 0, batch) + gateStride;
+                    int ldx = l == 0 ? inputSize : recordStride;
+                    float* previous = t == 0 ? start + (l * layerState) : record + Record(t - 1, l, 0, batch) + gateStride;
+                    int ldPrevious = t == 0 ? stateSize : recordStride;
+                    float* current = record + Record(t, l, 0, batch);
+                    float* dhLayer = dhAll + (l * plane);
+                    float* dcLayer = dcAll + (l * plane);
+                    PackedLayer packed = weights.PackedLayers[l];
+
+                    // 1. Elementwise: every window's gate pre-activation gradients, rows of B × G·H.
+                    for (int b = 0; b < batch; b++)
+                    {
+                        float* gates = current + ((nint)b * recordStride);
+                        float* hNew = gates + gateStride;
+                        float* prev = previous + ((nint)b * ldPrevious);
+                        float* dhRow = dhLayer + (b * hidden);
+                        switch (shape.Cell)
+                        {
+                            case CellKind.Rnn:
+                                GateGradients.Rnn(hidden, hNew, dhRow, dAi + (b * gh));
+                                break;
+                            case CellKind.Lstm:
+                                GateGradients.Lstm(hidden, gates, hNew + layerState, prev + hidden, dhRow, dcLayer + (b * hidden), dAi + (b * gh));
+                                break;
+                            default:
+                                GateGradients.Gru(hidden, gates, gates + packed.InputNOffset, gates + packed.HiddenNOffset, prev, dhRow,
+                                    dAi + (b * gh), dAh + (b * gh), t > 0 ? dhRow : null);
+                                break;
+                        }
+                    }
+
+                    // 2. Matrix products over the batch, windows reduced in order b = 0, 1, …
+                    float* wIh = parameters + shape.LayerParameterOffset(l);
+                    float* wHh = wIh + (gh * inputWidth);
+                    float* gWih = grad + shape.LayerParameterOffset(l);
+                    float* gWhh = gWih + (gh * inputWidth);
+                    float* gBih = gWhh + (gh * hidden);
+                    float* gBhh = gBih + gh;
+                    for (int b = 0; b < batch; b++)
+                    {
+                        TensorPrimitives.Add(new ReadOnlySpan<float>(gBih, gh), new ReadOnlySpan<float>(dAi + (b * gh), gh), new Span<float>(gBih, gh));
+                        TensorPrimitives.Add(new ReadOnlySpan<float>(gBhh, gh), new ReadOnlySpan<float>(dAh + (b * gh), gh), new Span<float>(gBhh, gh));
+                    }
+
+                    StridedGemm.MultiplyAdd(dAi, 1, gh, x, ldx, gWih, inputWidth, gh, inputWidth, batch);
+                    StridedGemm.MultiplyAdd(dAh, 1, gh, previous, ldPrevious, gWhh, hidden, gh, hidden, batch);
+                    if (t > 0)
+                    {
+                        // ∂L/∂h of the step before: GRU's direct term dh ⊙ z is already in place, the others start at zero.
+                        if (shape.Cell != CellKind.Gru)
+                        {
+                            new Span<float>(dhLayer, plane).Clear();
+                        }
+
+                        StridedGemm.MultiplyAdd(dAh, gh, 1, wHh, hidden, dhLayer, hidden, batch, hidden, gh);
+                    }
+
+                    if (l > 0)
+                    {
+                        StridedGemm.MultiplyAdd(dAi, gh, 1, wIh, inputWidth, dhAll + ((l - 1) * plane), hidden, batch, hidden, gh);
+                    }
+                }
             }
         }
     }
