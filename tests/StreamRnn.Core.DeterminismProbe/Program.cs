@@ -19,6 +19,7 @@ foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
     }
 
     Console.WriteLine($"{cell} training {Training(cell)}");
+    Console.WriteLine($"{cell} batched training {BatchedTraining(cell)}");
 }
 
 Console.WriteLine($"PortableMath {ScalarFunctions()}");
@@ -140,6 +141,57 @@ static string ScalarFunctions()
         values[1] = StreamRnn.Core.Numerics.PortableMath.Exp(-708 + i * 0.0283);
         values[2] = StreamRnn.Core.Numerics.PortableMath.Sigmoid(-40 + i * 0.0016);
         hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+static string BatchedTraining(CellKind cell)
+{
+    // 13 windows (a tail in every kernel width) through the batched TBPTT (forward and backward as GEMMs over the
+    // batch), clipped, Adam: the trained parameters must not depend on the CPU either.
+    var shape = new ModelShape(cell, 3, 24, 2, HeadKind.Gaussian);
+    var weights = ModelWeights.CreateScratch(shape);
+    weights.Overwrite(ModelWeights.Initialize(shape, seed: 9).Parameters, 1);
+    const int Batch = 13, Window = 10, Updates = 12;
+    var bptt = new BatchedBackpropagationThroughTime(shape, Window, Batch);
+    var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
+    var parameters = weights.Parameters.ToArray();
+    var gradient = new float[shape.ParameterCount];
+    var starts = new float[Batch * shape.StateSize];
+    var inputs = new float[Batch * Window * shape.InputSize];
+    var targets = new float[Batch * Window];
+    var targetWeights = new float[Batch * Window];
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    for (int update = 0; update < Updates; update++)
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            for (int t = 0; t < Window; t++)
+            {
+                for (int i = 0; i < shape.InputSize; i++)
+                {
+                    inputs[(b * Window + t) * shape.InputSize + i] = Input(update * Window + t, b, i);
+                }
+
+                targets[b * Window + t] = Input(update * Window + t + 1, b, 0);
+                targetWeights[b * Window + t] = t < 2 ? 0f : 1f;
+            }
+
+            for (int i = 0; i < shape.StateSize; i++)
+            {
+                starts[b * shape.StateSize + i] = 0.1f * Input(update, b, i);
+            }
+        }
+
+        Array.Clear(gradient);
+        double loss = bptt.Accumulate(weights, Batch, Window, starts, inputs, targets, targetWeights, gradient, out _);
+        float norm = GradientClipping.ClipByGlobalNorm(gradient, 0.5f);
+        adam.Step(parameters, gradient);
+        weights.Overwrite(parameters, update + 2);
+        Add(hash, gradient);
+        Add(hash, parameters);
+        Add(hash, [(float)loss, norm]);
     }
 
     return Convert.ToHexString(hash.GetHashAndReset());
