@@ -543,7 +543,7 @@ public sealed class StreamProcessor : IDisposable
                 }
 
                 ProcessorLog.Restored(logger, definition.Name, outcome.Request.Partition, outcome.RecordsReplayed,
-                    outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCount, elapsed);
+                    outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCountOf(outcome.Request.Partition), elapsed);
             }
 
             Status.AssignedPartitions = owned.Count;
