@@ -92,6 +92,10 @@ public sealed partial class StreamRnnMetrics
         BackpressurePauses = factory.CreateCounter("streamrnn_backpressure_pauses_total",
             "Times the consumer paused its partitions because outputs were not acknowledged fast enough.");
         ProduceErrors = factory.CreateCounter("streamrnn_produce_errors_total", "Failed produce requests, by topic.", ["topic"]);
+        DeadLettersTruncated = factory.CreateCounter("streamrnn_dead_letters_truncated_total",
+            "Dead letters whose original key or value was cut to fit the producer's message.max.bytes (headers keep the original sizes).", ["pipeline"]);
+        DeadLettersFailed = factory.CreateCounter("streamrnn_dead_letters_failed_total",
+            "Dead letters the producer refused outright; logged and skipped so the loop goes on.", ["pipeline"]);
         Ready = factory.CreateGauge("streamrnn_ready", "1 when every partition is restored and the broker is reachable, else 0.");
         CreateStateSafetyMetrics(factory);
     }
@@ -126,6 +130,8 @@ public sealed partial class StreamRnnMetrics
     public Counter AlertsCleared { get; }
     public Counter BackpressurePauses { get; }
     public Counter ProduceErrors { get; }
+    public Counter DeadLettersTruncated { get; }
+    public Counter DeadLettersFailed { get; }
     public Gauge Ready { get; }
 
     /// <summary>

@@ -17,6 +17,21 @@ public sealed partial class PipelineRuntime
     private readonly StepUndoLog _undo = new();
     private readonly List<int> _quarantined = [];
 
+    /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
+    public int KeyCountOf(int partition)
+    {
+        int count = 0;
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>True (with a detail) when <paramref name="eventTime"/> is beyond Input:MaxFutureSkew from <paramref name="now"/>.</summary>
     private bool IsTooFarAhead(long eventTime, long now, out string detail)
     {

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Kafka.Processing;
@@ -12,6 +15,11 @@ namespace StreamRnn.Kafka.Processing;
 /// Confluent.Kafka takes <c>byte[]</c>, so each output is copied once here; the copy is the only per-output
 /// allocation of the loop. When librdkafka's queue is full the call polls the producer until there is room rather
 /// than dropping anything.
+/// <para>Dead letters always fit: one whose key and value would exceed the producer's <c>message.max.bytes</c> (a
+/// ~1 MB bad record, or a 1 MiB key) is truncated, with headers saying so and keeping the original sizes, and one the
+/// producer refuses anyway is logged and counted, never thrown: a dead letter must never stop the loop. A dead letter
+/// is byte-exact otherwise: a null key or value stays null, an empty one stays empty. Any other output the producer
+/// refuses synchronously counts as a failed delivery (the commit protocol then holds back as for an asynchronous one).</para>
 /// </remarks>
 public sealed class KafkaRecordSink : IRecordSink
 {
@@ -21,6 +29,18 @@ public sealed class KafkaRecordSink : IRecordSink
     public const string SourceTopicHeader = "streamrnn.source.topic";
     public const string SourcePartitionHeader = "streamrnn.source.partition";
     public const string SourceOffsetHeader = "streamrnn.source.offset";
+    public const string TruncatedHeader = "streamrnn.truncated";
+    public const string OriginalSizeHeader = "streamrnn.original-size";
+    public const string OriginalKeySizeHeader = "streamrnn.original-key-size";
+
+    /// <summary>librdkafka's default <c>message.max.bytes</c>.</summary>
+    public const int DefaultMaxMessageBytes = 1_000_000;
+
+    /// <summary>Room kept under message.max.bytes for headers, timestamps and the record batch framing.</summary>
+    private const int Framing = 1024;
+
+    /// <summary>The detail header is cut to this many characters (it can quote a field's text).</summary>
+    private const int MaxDetailChars = 1000;
 
     private readonly IProducer<byte[], byte[]> producer;
     private readonly PipelineDefinition pipeline;
@@ -32,12 +52,21 @@ public sealed class KafkaRecordSink : IRecordSink
     private readonly TopicPartition outputTopic;
     private readonly TopicPartition? alertTopic;
     private readonly TopicPartition deadLetterTopic;
+    private readonly int maxMessageBytes;
+    private readonly ILogger logger;
+    private readonly Prometheus.Counter.Child? truncatedMetric;
+    private readonly Prometheus.Counter.Child? failedMetric;
 
-    public KafkaRecordSink(IProducer<byte[], byte[]> producer, PipelineDefinition pipeline, OutputTracker tracker)
+    public KafkaRecordSink(IProducer<byte[], byte[]> producer, PipelineDefinition pipeline, OutputTracker tracker,
+        StreamRnnMetrics? metrics = null, ILogger? logger = null, int maxMessageBytes = DefaultMaxMessageBytes)
     {
         this.producer = producer;
         this.pipeline = pipeline;
         this.tracker = tracker;
+        this.maxMessageBytes = maxMessageBytes;
+        this.logger = logger ?? NullLogger.Instance;
+        truncatedMetric = metrics?.DeadLettersTruncated.WithLabels(pipeline.Name);
+        failedMetric = metrics?.DeadLettersFailed.WithLabels(pipeline.Name);
         onDelivered = tracker.OnDelivered;
         onChangelogDelivered = tracker.OnChangelogDelivered;
         pipelineNameBytes = Encoding.UTF8.GetBytes(pipeline.Name);
@@ -53,10 +82,19 @@ public sealed class KafkaRecordSink : IRecordSink
     public long Alerts { get; private set; }
     public long DeadLetters { get; private set; }
     public long ChangelogRecords { get; private set; }
+    public long DeadLettersTruncated { get; private set; }
+    public long DeadLettersFailed { get; private set; }
+
+    /// <summary>The producer's message.max.bytes from the pass-through client settings, or librdkafka's default.</summary>
+    public static int MaxMessageBytes(IReadOnlyDictionary<string, string> clientConfig) =>
+        clientConfig.TryGetValue("message.max.bytes", out var text)
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int bytes) && bytes > 0
+            ? bytes
+            : DefaultMaxMessageBytes;
 
     public void Prediction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
     {
-        Send(outputTopic, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
+        SendOutput(outputTopic, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
         Predictions++;
     }
 
@@ -67,39 +105,84 @@ public sealed class KafkaRecordSink : IRecordSink
             return;
         }
 
-        Send(alertTopic!, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
+        SendOutput(alertTopic!, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
         Alerts++;
     }
 
     public void DeadLetter(in InputRecord source, DeadLetterReason reason, string detail)
     {
+        string reasonText = reason.ToString();
         var headers = new Headers
         {
-            { ReasonHeader, Encoding.UTF8.GetBytes(reason.ToString()) },
-            { DetailHeader, Encoding.UTF8.GetBytes(detail) },
+            { ReasonHeader, Encoding.UTF8.GetBytes(reasonText) },
+            { DetailHeader, Encoding.UTF8.GetBytes(detail.Length > MaxDetailChars ? detail[..MaxDetailChars] + "…" : detail) },
             { PipelineHeader, pipelineNameBytes },
             { SourceTopicHeader, inputTopicBytes },
-            { SourcePartitionHeader, Encoding.UTF8.GetBytes(source.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
-            { SourceOffsetHeader, Encoding.UTF8.GetBytes(source.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { SourcePartitionHeader, Encoding.UTF8.GetBytes(source.Partition.ToString(CultureInfo.InvariantCulture)) },
+            { SourceOffsetHeader, Encoding.UTF8.GetBytes(source.Offset.ToString(CultureInfo.InvariantCulture)) },
         };
+        ReadOnlyMemory<byte> key = source.Key, value = source.Value;
+        int room = maxMessageBytes - Framing - HeaderBytes(headers);
+        if ((long)key.Length + value.Length > room)
+        {
+            int keyKept = Math.Min(key.Length, value.IsEmpty ? room : room / 2);
+            int valueKept = Math.Min(value.Length, room - keyKept);
+            headers.Add(TruncatedHeader, "true"u8.ToArray());
+            headers.Add(OriginalSizeHeader, Encoding.UTF8.GetBytes(value.Length.ToString(CultureInfo.InvariantCulture)));
+            headers.Add(OriginalKeySizeHeader, Encoding.UTF8.GetBytes(key.Length.ToString(CultureInfo.InvariantCulture)));
+            SinkLog.DeadLetterTruncated(logger, pipeline.Name, source.Partition, source.Offset, reasonText, key.Length, value.Length, maxMessageBytes);
+            key = key[..keyKept];
+            value = value[..valueKept];
+            DeadLettersTruncated++;
+            truncatedMetric?.Inc();
+        }
+
         var message = new Message<byte[], byte[]>
         {
-            Key = source.Key.IsEmpty ? null! : source.Key.ToArray(),
-            Value = source.Value.ToArray(),
+            Key = Exact(source.Key, key)!,
+            Value = Exact(source.Value, value)!,
             Headers = headers,
             Timestamp = new Timestamp(source.TimestampUnixMs, TimestampType.CreateTime),
         };
-        Send(deadLetterTopic, message, onDelivered);
-        DeadLetters++;
+        try
+        {
+            Send(deadLetterTopic, message, onDelivered);
+            DeadLetters++;
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            DeadLettersFailed++;
+            failedMetric?.Inc();
+            SinkLog.DeadLetterFailed(logger, pipeline.Name, source.Partition, source.Offset, reasonText, e.Error.Reason, e.Error.Code.ToString());
+        }
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="kept"/> (a prefix of <paramref name="original"/>), or null when the original was
+    /// null: a null key or value arrives as default memory, an empty one as memory over an empty array.
+    /// </summary>
+    private static byte[]? Exact(ReadOnlyMemory<byte> original, ReadOnlyMemory<byte> kept) =>
+        original.IsEmpty && original.Equals(default) ? null : kept.ToArray();
+
+    private static int HeaderBytes(Headers headers)
+    {
+        int bytes = 0;
+        foreach (var header in headers)
+        {
+            bytes += 16 + Encoding.UTF8.GetByteCount(header.Key) + header.GetValueBytes().Length;
+        }
+
+        return bytes;
     }
 
     public void Changelog(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var message = new Message<byte[], byte[]> { Key = key.ToArray(), Value = value.IsEmpty ? null! : value.ToArray() };
-        Send(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), message, onChangelogDelivered);
+        SendOutput(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), message, onChangelogDelivered);
         ChangelogRecords++;
     }
 
+    /// <summary>Produces, waiting while librdkafka's queue is full; other refusals throw <see cref="ProduceException{TKey, TValue}"/>.</summary>
     private void Send(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> handler)
     {
         while (true)
@@ -114,6 +197,27 @@ public sealed class KafkaRecordSink : IRecordSink
             {
                 producer.Poll(TimeSpan.FromMilliseconds(50));
             }
+        }
+    }
+
+    /// <summary>Produces an output that is not a dead letter; a synchronous refusal counts as a failed delivery.</summary>
+    private void SendOutput(TopicPartition partition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>> handler)
+    {
+        try
+        {
+            Send(partition, message, handler);
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            SinkLog.OutputRefused(logger, partition.Topic, e.Error.Reason, e.Error.Code.ToString());
+            tracker.Sent();
+            handler(new DeliveryReport<byte[], byte[]>
+            {
+                Error = e.Error,
+                Message = message,
+                TopicPartitionOffset = new TopicPartitionOffset(partition, Offset.Unset),
+                Status = PersistenceStatus.NotPersisted,
+            });
         }
     }
 }

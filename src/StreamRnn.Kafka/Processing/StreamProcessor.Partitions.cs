@@ -122,7 +122,7 @@ public sealed partial class StreamProcessor
         }
 
         ProcessorLog.Restored(logger, definition.Name, partitionNumber, outcome.RecordsReplayed,
-            outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCount,
+            outcome.FromSnapshot ? " after a local snapshot" : "", outcome.Request.Runtime.KeyCountOf(outcome.Request.Partition),
             (long)outcome.Duration.TotalMilliseconds);
         if (!paused && consumer!.Assignment.Contains(inputPartition))
         {

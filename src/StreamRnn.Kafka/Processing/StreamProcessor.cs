@@ -263,7 +263,7 @@ public sealed partial class StreamProcessor : IDisposable
             .Build();
         foreach (var binding in byName.Values)
         {
-            binding.Sink = new KafkaRecordSink(producer, binding.Runtime.Definition, tracker);
+            binding.Sink = new KafkaRecordSink(producer, binding.Runtime.Definition, tracker, metrics, logger, KafkaRecordSink.MaxMessageBytes(options.ClientConfig));
             binding.Metrics = metrics?.ForPipeline(binding.Runtime.Definition.Name);
         }
 

@@ -189,7 +189,7 @@ public sealed class DecoderMatrixTests
         var dead = Assert.Single(sink.DeadLetters);
         Assert.Equal(DeadLetterReason.NumericalError, dead.Reason);
         Assert.Empty(sink.Predictions);
-        // The failed step is taken back completely: the key's first record created it, so the key is gone again.
+        // The key arrived with the failed record: it is not kept (as if the record never arrived).
         Assert.Null(runtime.StateOf("k"));
     }
 }

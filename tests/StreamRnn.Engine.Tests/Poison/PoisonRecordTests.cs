@@ -184,4 +184,13 @@ public sealed class PoisonRecordTests
         Assert.Equal("sensors", definition.Name);
         Assert.Empty(definition.Validate());
     }
+
+    [Fact]
+    public void KeyCountOf_counts_the_keys_of_one_partition()
+    {
+        var runtime = TestPipelines.Runtime(TestPipelines.Stocks());
+        runtime.Process(TestPipelines.StockRecords(60, keys: 6, partitions: 3), new RecordingSink());
+        Assert.Equal(6, runtime.KeyCount);
+        Assert.Equal([2, 2, 2], Enumerable.Range(0, 3).Select(runtime.KeyCountOf));
+    }
 }
