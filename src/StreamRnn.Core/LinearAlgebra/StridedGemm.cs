@@ -75,8 +75,8 @@ internal static unsafe class StridedGemm
                 float acc = c[(nint)row * ldc + col];
                 for (int i = 0; i < k; i++)
                 {
-                    acc = Fma.IsSupported ? MathF.FusedMultiplyAdd(ar[(nint)i * ak], b[(nint)i * ldb + col], acc)
-                        : acc + (ar[(nint)i * ak] * b[(nint)i * ldb + col]);
+                    // Always fused, as every vector kernel: the bits must not depend on the CPU.
+                    acc = MathF.FusedMultiplyAdd(ar[(nint)i * ak], b[(nint)i * ldb + col], acc);
                 }
 
                 c[(nint)row * ldc + col] = acc;
@@ -123,7 +123,7 @@ internal static unsafe class StridedGemm
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : (a * b) + c;
+        => Vector256.FusedMultiplyAdd(a, b, c);
 
     /// <summary>The 6 × 16 tile twice as wide, on AVX-512 with FMA: the same fused chain per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
