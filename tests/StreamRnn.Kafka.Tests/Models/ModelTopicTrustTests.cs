@@ -55,7 +55,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         await Wait.UntilAsync(() => screen.Rejected("version") == 3 && screen.Rejected("malformed") == 2 && screen.Rejected("magnitude") == 1
             && screen.Rejected("non_finite") == 1 && screen.Rejected("bad_signature") == 1 && screen.Rejected("unsigned") == 1,
             Timeout, "every bad record to be rejected");
-                Assert.Equal(5, registry.Current.Version);
+        Assert.Equal(5, registry.Current.Version);
         Assert.Equal(genuine.Parameters.ToArray(), registry.Current.Parameters.ToArray());
         foreach (var (reason, count) in new[] { ("unsigned", 1), ("bad_signature", 1), ("malformed", 2), ("version", 3), ("non_finite", 1), ("magnitude", 1), ("too_many_sources", 0) })
         {

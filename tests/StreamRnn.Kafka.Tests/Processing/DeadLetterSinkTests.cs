@@ -16,7 +16,10 @@ public sealed class DeadLetterSinkTests : IDisposable
     private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
     private readonly PipelineDefinition definition = new()
     {
-        Name = "p", InputTopic = "in", OutputTopic = "out", DeadLetterTopic = "dead",
+        Name = "p",
+        InputTopic = "in",
+        OutputTopic = "out",
+        DeadLetterTopic = "dead",
         MaxRecordBytes = 16 * 1024 * 1024,
     };
 
@@ -45,7 +48,9 @@ public sealed class DeadLetterSinkTests : IDisposable
 
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers, GroupId = "check", AutoOffsetReset = AutoOffsetReset.Earliest,
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "check",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         consumer.Assign(new TopicPartitionOffset("dead", 0, Offset.Beginning));
         var got = new List<Message<byte[], byte[]>>();
