@@ -83,6 +83,33 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task Poison_records_produced_with_kcat_are_dead_lettered_with_their_reason_and_every_key_keeps_going()
+    {
+        // Each of these once stopped the daemon or poisoned its key: a lone UTF-16 surrogate in a property name (the
+        // JSON reader throws InvalidOperationException, not JsonException), a finite value whose square overflows the
+        // running variance, and a timestamp in the year 9999 (the key's clock would have frozen every later record).
+        await using var daemon = StartDaemon("poison");
+        var records = Series(keys: 3, steps: 20, firstStep: 0);
+        records.Insert(10, ("sensor-1", "{\"ts\": 1700000003500, \"\\ud800\": 1, \"value\": 21}"));
+        records.Insert(20, ("sensor-2", "{\"ts\": 1700000006500, \"value\": 1e200}"));
+        records.Insert(30, ("sensor-0", "{\"ts\": 253370764800000, \"value\": 20}"));
+        await ProduceWithKcatAsync(records);
+
+        var predictions = (await ConsumeWithKcatAsync(definition.OutputTopic, 60))
+            .Select(r => Prediction.Parse(r.Key + "\t" + r.Value)).ToList();
+        Assert.Equal(60, predictions.Count);
+        Assert.All(predictions.GroupBy(p => p.Key), g => Assert.Equal(20, g.Count()));
+        Assert.All(predictions, p => Assert.True(double.IsFinite(p.Mean) && p.StandardDeviation > 0, p.Json));
+
+        var deadLetters = await ConsumeWithKcatAsync(definition.DeadLetterTopic, 3);
+        Assert.Contains(deadLetters, d => d.Key == "sensor-1" && d.Headers.Contains("streamrnn.reason=DecodeError", StringComparison.Ordinal));
+        Assert.Contains(deadLetters, d => d.Key == "sensor-2" && d.Headers.Contains("streamrnn.reason=NonFiniteValue", StringComparison.Ordinal));
+        Assert.Contains(deadLetters, d => d.Key == "sensor-0" && d.Headers.Contains("streamrnn.reason=FutureTimestamp", StringComparison.Ordinal)
+            && d.Value == "{\"ts\": 253370764800000, \"value\": 20}");
+        Assert.False(daemon.HasExited, "the daemon stopped on a poison record");
+    }
+
+    [Fact]
     public async Task After_kill_9_mid_stream_no_input_is_skipped_and_every_state_equals_an_uninterrupted_run()
     {
         var first = Series(keys: 6, steps: 150, firstStep: 0);
