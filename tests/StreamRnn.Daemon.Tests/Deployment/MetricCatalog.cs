@@ -16,6 +16,8 @@ internal static class MetricCatalog
         new("streamrnn_records_consumed_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_predictions_produced_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_dead_letters_total", MetricKind.Counter, [Pipeline, "reason"]),
+        new("streamrnn_dead_letters_truncated_total", MetricKind.Counter, [Pipeline]),
+        new("streamrnn_dead_letters_failed_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_records_skipped_total", MetricKind.Counter, [Pipeline, "reason"]),
         new("streamrnn_late_records_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_end_to_end_latency_seconds", MetricKind.Histogram, [Pipeline]),
