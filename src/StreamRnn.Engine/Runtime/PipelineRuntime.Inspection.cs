@@ -1,0 +1,56 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.Unicode;
+using StreamRnn.Core;
+using StreamRnn.Core.Serialization;
+
+namespace StreamRnn.Engine;
+
+// Read-only views of key state for the HTTP queries and the tests.
+public sealed partial class PipelineRuntime
+{
+    /// <summary>A copy of one key's state, or null if the key is not held. Not thread-safe: call on the owning thread.</summary>
+    public KeySummary? QueryKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        int slot = _store.Find(key);
+        if (slot < 0)
+        {
+            return null;
+        }
+
+        double mean = _store.LastMean[slot], spread = _store.LastSpread[slot];
+        return new KeySummary(
+            key,
+            _store.Partition[slot],
+            _store.LastOffset[slot],
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(_store.LastEventTime[slot], 0, 253_402_300_799_999)),
+            _store.Steps[slot],
+            double.IsNaN(mean) ? null : mean,
+            double.IsNaN(spread) ? null : spread,
+            _store.LastModelVersion[slot],
+            _store.State(slot).ToArray());
+    }
+
+    /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
+    internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
+
+    /// <summary>A copy of a key's linear-path state (empty without one; null for an unknown key).</summary>
+    internal double[]? LinearStateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.LinearOf(slot).ToArray() : null;
+
+    /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
+    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
+        float[] WindowFloats, double[] WindowDoubles, int WindowFill)> Dump()
+    {
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot))
+            {
+                yield return (_store.Keys[slot]!, _store.State(slot).ToArray(), _store.StatisticsOf(slot).ToArray(),
+                    _store.PreviousOf(slot).ToArray(), _store.PendingOf(slot).ToArray(), _store.LastOffset[slot], _store.Steps[slot],
+                    _store.WindowFloatsOf(slot).ToArray(), _store.WindowDoublesOf(slot).ToArray(), _store.WindowFill[slot]);
+            }
+        }
+    }
+}

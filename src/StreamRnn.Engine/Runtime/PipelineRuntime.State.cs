@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text.Unicode;
+using StreamRnn.Core;
+using StreamRnn.Core.Serialization;
+
+namespace StreamRnn.Engine;
+
+// The changelog side of the key state: flushing changed keys, restoring records, dropping partitions, idle eviction.
+public sealed partial class PipelineRuntime
+{
+    /// <summary>
+    /// Writes one changelog record per key changed since the last flush (coalesced: the key's latest state) to
+    /// the key's partition. Call before committing offsets, and before <see cref="DropPartition"/> on revocation.
+    /// </summary>
+    public int FlushChangelog(IRecordSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var visitor = new ChangelogWriter(this, sink);
+        int written = _store.DrainDirty(ref visitor);
+        _changelogRecords += written;
+
+        // The windows completed so far become durable (and trainable) with the offsets about to be committed.
+        _trainer?.Checkpoint();
+        return written;
+    }
+
+    private struct ChangelogWriter(PipelineRuntime runtime, IRecordSink sink) : ISlotVisitor
+    {
+        public readonly void Visit(int slot) =>
+            sink.Changelog(runtime._store.Partition[slot], runtime._store.KeyBytes[slot], runtime._codec.Encode(slot));
+    }
+
+    /// <summary>
+    /// Applies one changelog record read back from <paramref name="partition"/>'s changelog: an empty value
+    /// deletes the key. A later record of a key overwrites an earlier one unless it claims an older applied input
+    /// offset of the same partition than the state already held (a stale writer's record, e.g. from an instance that
+    /// had lost the partition): then it is skipped and false is returned, so the newest applied offset always wins
+    /// whatever order snapshot and changelog records come in. A record that cannot be used throws
+    /// <see cref="StateFormatException"/> and changes nothing.
+    /// </summary>
+    public bool Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        ReadOnlySpan<char> chars = KeyChars(key);
+        int slot = _store.Find(chars);
+        _restored++;
+        _metrics?.RestoredRecords.Inc();
+        if (value.IsEmpty)
+        {
+            if (slot >= 0)
+            {
+                _codec.Extension?.Forget(_store.Keys[slot]!);
+                _store.Remove(slot);
+            }
+        }
+        else
+        {
+            _codec.Validate(value);
+            if (slot >= 0 && _store.Partition[slot] == partition && KeyStateCodec.AppliedOffsetOf(value) < _store.LastOffset[slot])
+            {
+                return false;
+            }
+
+            ApplyRestored(partition, key, chars, value, slot);
+        }
+
+        UpdateGauges();
+        return true;
+    }
+
+    private void ApplyRestored(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<char> chars, ReadOnlySpan<byte> value, int slot)
+    {
+        if (slot < 0)
+        {
+            if (_store.IsFull)
+            {
+                // No sink here: the evicted key keeps its changelog record and comes back on a later restore.
+                _store.Remove(_store.LeastRecent);
+                _evictedCapacity++;
+                _metrics?.EvictedCapacity.Inc();
+            }
+
+            slot = _store.Add(chars, key, partition, 0);
+            if (_roundOfSlot.Length < _store.Capacity)
+            {
+                Array.Resize(ref _roundOfSlot, _store.Capacity);
+            }
+        }
+
+        _codec.Apply(value, slot);
+        _store.Partition[slot] = partition;
+        _store.Touch(slot, _store.LastSeen[slot]);
+    }
+
+    /// <summary>Forgets every key of a revoked or lost partition, without tombstones (flush first on revocation).</summary>
+    public void DropPartition(int partition)
+    {
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
+            {
+                _codec.Extension?.Forget(_store.Keys[slot]!);
+                _store.Remove(slot);
+            }
+        }
+
+        UpdateGauges();
+    }
+
+    /// <summary>
+    /// Removes keys not seen for longer than State:IdleTtl (by the <see cref="TimeProvider"/>'s wall time), each
+    /// with a tombstone on the changelog. Walks from the least recently used key and stops at the first one
+    /// still alive, so it costs O(evicted).
+    /// </summary>
+    public int EvictIdle(IRecordSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        long cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - _idleTtlMs;
+        int evicted = 0;
+        for (int slot = _store.LeastRecent; slot >= 0 && _store.LastSeen[slot] < cutoff;)
+        {
+            int next = _store.Newer(slot);
+            Tombstone(sink, slot);
+            _store.Remove(slot);
+            evicted++;
+            slot = next;
+        }
+
+        _evictedTtl += evicted;
+        _metrics?.EvictedTtl.Inc(evicted);
+        UpdateGauges();
+        return evicted;
+    }
+}
