@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reactive.Concurrency;
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Daemon.Training;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Daemon.Backtest;
@@ -50,7 +51,8 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
 
         if (settings.SaveModelPath is { } path)
         {
-            SaveModel(path, weights);
+            // Same format as the model store's model-<version>.srnn files, written under a temporary name and renamed.
+            ModelFiles.Save(path, weights, "--save-model");
         }
 
         var training = pass.Training with { Passes = settings.Passes, StartVersion = start.Version };
@@ -155,36 +157,6 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
             rounds?.Dispose();
             trainer?.Dispose();
             registry?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="weights"/> as the model store writes a model-&lt;version&gt;.srnn file (same format, written
-    /// under a temporary name and renamed, so a failed run never leaves half a file).
-    /// </summary>
-    private static void SaveModel(string path, ModelWeights weights)
-    {
-        string temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory is not null)
-            {
-                Directory.CreateDirectory(directory);
-            }
-
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                weights.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            File.Delete(temporary);
-            throw new BacktestException(2, $"--save-model = '{path}': cannot be written: {exception.Message}");
         }
     }
 
