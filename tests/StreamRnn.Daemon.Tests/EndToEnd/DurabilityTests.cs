@@ -93,11 +93,14 @@ public sealed class DurabilityTests : IDisposable
         records.Insert(10, ("sensor-1", "{\"ts\": 1700000003500, \"\\ud800\": 1, \"value\": 21}"));
         records.Insert(20, ("sensor-2", "{\"ts\": 1700000006500, \"value\": 1e200}"));
         records.Insert(30, ("sensor-0", "{\"ts\": 253370764800000, \"value\": 20}"));
+        // A key with a '/' (ward/bed): it must be predicted like any other and be queryable over HTTP.
+        records.AddRange(Enumerable.Range(0, 20).Select(step => ("ward-3/bed-7",
+            string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {1_700_000_000_000L + step * 1000L}, \"value\": {21 + 0.1 * step}}}"))));
         await ProduceWithKcatAsync(records);
 
-        var predictions = (await ConsumeWithKcatAsync(definition.OutputTopic, 60))
+        var predictions = (await ConsumeWithKcatAsync(definition.OutputTopic, 80))
             .Select(r => Prediction.Parse(r.Key + "\t" + r.Value)).ToList();
-        Assert.Equal(60, predictions.Count);
+        Assert.Equal(80, predictions.Count);
         Assert.All(predictions.GroupBy(p => p.Key), g => Assert.Equal(20, g.Count()));
         Assert.All(predictions, p => Assert.True(double.IsFinite(p.Mean) && p.StandardDeviation > 0, p.Json));
 
@@ -107,6 +110,16 @@ public sealed class DurabilityTests : IDisposable
         Assert.Contains(deadLetters, d => d.Key == "sensor-0" && d.Headers.Contains("streamrnn.reason=FutureTimestamp", StringComparison.Ordinal)
             && d.Value == "{\"ts\": 253370764800000, \"value\": 20}");
         Assert.False(daemon.HasExited, "the daemon stopped on a poison record");
+
+        var address = await daemon.WaitForHttpAsync(Timeout);
+        using var http = TestApiKey.Client();
+        foreach (var path in new[] { "ward-3%2Fbed-7", "ward-3/bed-7" })
+        {
+            using var response = await http.GetAsync(new Uri(address, $"/pipelines/{Pipeline}/keys/{path}"));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            using var held = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("ward-3/bed-7", held.RootElement.GetProperty("key").GetString());
+        }
     }
 
     [Fact]
