@@ -103,7 +103,7 @@ public sealed class AlertOptions
         else if (thresholdValid && ClearThreshold >= Threshold)
         {
             Error(nameof(ClearThreshold), ClearThreshold,
-                $"must be below Threshold ({Show(Threshold)}), or an alert would clear and raise on the same readings");
+                $"must be below Threshold ({SettingValue.Show(Threshold)}), or an alert would clear and raise on the same readings");
         }
 
         if (MinReadings is < 1 or > 10_000)
@@ -121,7 +121,7 @@ public sealed class AlertOptions
         {
             if (!(critical >= 0 && critical <= 1) || (thresholdValid && critical < Threshold))
             {
-                Error(nameof(CriticalThreshold), critical, $"must be between Threshold ({Show(Threshold)}) and 1, or null for no critical severity");
+                Error(nameof(CriticalThreshold), critical, $"must be between Threshold ({SettingValue.Show(Threshold)}) and 1, or null for no critical severity");
             }
 
             CheckSeverity(nameof(CriticalSeverity), CriticalSeverity);
@@ -138,7 +138,7 @@ public sealed class AlertOptions
         else if (KeyIdleTimeout <= Cooldown || KeyIdleTimeout <= Window)
         {
             Error(nameof(KeyIdleTimeout), KeyIdleTimeout,
-                $"must be longer than Cooldown ({Show(Cooldown)}) and Window ({Show(Window)}): forgetting a key ends its cooldown");
+                $"must be longer than Cooldown ({SettingValue.Show(Cooldown)}) and Window ({SettingValue.Show(Window)}): forgetting a key ends its cooldown");
         }
 
         return errors;
@@ -184,13 +184,4 @@ public sealed class AlertOptions
 
         return true;
     }
-
-    private static string Show(object? value) => value switch
-    {
-        null => "(null)",
-        string { Length: 0 } => "\"\"",
-        string text => text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 }

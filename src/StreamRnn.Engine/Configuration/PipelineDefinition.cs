@@ -161,13 +161,4 @@ public sealed partial class PipelineDefinition
         Converters = { new JsonStringEnumConverter() },
         IgnoreReadOnlyProperties = true,
     };
-
-    private static string Show(object? value) => value switch
-    {
-        null => "(null)",
-        string { Length: 0 } => "\"\"",
-        string text => text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 }

@@ -104,7 +104,7 @@ public sealed class TrainingOptions
         {
             if (value < min || value > max)
             {
-                Error(setting, value, $"must be between {Show(min)} and {Show(max)}");
+                Error(setting, value, $"must be between {SettingValue.Show(min)} and {SettingValue.Show(max)}");
             }
         }
 
@@ -170,7 +170,7 @@ public sealed class TrainingOptions
         // after the queue had already dropped what it was waiting for.
         if (TrainEveryWindows > QueueCapacity && QueueCapacity >= 1)
         {
-            Error(nameof(TrainEveryWindows), TrainEveryWindows, $"must not exceed QueueCapacity ({Show(QueueCapacity)})");
+            Error(nameof(TrainEveryWindows), TrainEveryWindows, $"must not exceed QueueCapacity ({SettingValue.Show(QueueCapacity)})");
         }
 
         return errors;
@@ -191,14 +191,5 @@ public sealed class TrainingOptions
     {
         LearningRateSchedule.InverseSqrt => LearningRate / Math.Sqrt(1.0 + (double)step / DecaySteps),
         _ => LearningRate,
-    };
-
-    private static string Show(object? value) => value switch
-    {
-        null => "(null)",
-        string { Length: 0 } => "\"\"",
-        string text => text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
     };
 }
