@@ -6,6 +6,7 @@ using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Embedded;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 

@@ -6,6 +6,7 @@ using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Models;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 

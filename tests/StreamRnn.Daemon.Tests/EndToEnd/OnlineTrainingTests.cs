@@ -11,6 +11,7 @@ using StreamRnn.Engine;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Models;
 using Xunit.Abstractions;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using StreamRnn.Daemon.Csv;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Kafka.Embedded;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using StreamRnn.Kafka.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 

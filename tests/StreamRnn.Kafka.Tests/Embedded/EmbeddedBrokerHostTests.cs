@@ -1,5 +1,6 @@
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Embedded;
 

@@ -8,6 +8,7 @@ using StreamRnn.Core.Serialization;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Models;
 using StreamRnn.Kafka.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Kafka.Tests.Models;
 

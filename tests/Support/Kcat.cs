@@ -1,10 +1,29 @@
 using System.Diagnostics;
 
-namespace StreamRnn.Kafka.Tests.Support;
+namespace StreamRnn.Tests.Support;
 
-/// <summary>Runs Debian's <c>kcat</c> (librdkafka 2.0.2, a separate process) as an independent Kafka client.</summary>
+/// <summary>
+/// Runs Debian's <c>kcat</c> (librdkafka 2.0.2, a separate process) as an independent Kafka client. One copy for every
+/// test project (tests/Support, compiled into each by tests/Directory.Build.targets).
+/// </summary>
 internal static class Kcat
 {
+    /// <summary>Every record of a topic from the beginning, as "key TAB value" lines, stopping at the end.</summary>
+    public static async Task<IReadOnlyList<string>> ConsumeAllAsync(string bootstrap, string topic, int? count = null)
+    {
+        string[] arguments = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"];
+        if (count is not null)
+        {
+            arguments = [.. arguments, "-c", count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        }
+
+        var output = await RunAsync(arguments);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>The cluster's metadata as <c>kcat -L</c> prints it.</summary>
+    public static Task<string> ListAsync(string bootstrap) => RunAsync(["-b", bootstrap, "-L"]);
+
     private static readonly Lazy<string?> Location = new(Find);
 
     /// <summary>Runs kcat with <paramref name="arguments"/>, feeding <paramref name="input"/> on stdin.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace StreamRnn.Kafka.Tests.Support;
+namespace StreamRnn.Tests.Support;
 
 /// <summary>Waits on conditions with a deadline instead of sleeping and hoping.</summary>
 internal static class Wait
