@@ -1,12 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
-using Confluent.Kafka;
-using StreamRnn.Core;
 using StreamRnn.Engine;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -19,36 +15,11 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "ExternalTool")]
 public sealed class DurabilityTests : IDisposable
 {
-    private const int Partitions = 4;
-    private const string Pipeline = "temps";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
-    private readonly PipelineDefinition definition;
-    private readonly string pipelineFile;
+    private const string Pipeline = StateHarness.Pipeline;
+    private static readonly TimeSpan Timeout = StateHarness.Timeout;
+    private readonly StateHarness harness = new("durability", hiddenSize: 16, layers: 2, topicPrefix: "e2e");
 
-    public DurabilityTests()
-    {
-        const string json = """
-            {
-              "Name": "temps",
-              "InputTopic": "e2e.temps",
-              "OutputTopic": "e2e.predictions",
-              "DeadLetterTopic": "e2e.dead-letters",
-              "Key": { "Source": "RecordKey" },
-              "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
-              "Features": [ { "Field": "value", "Transform": "ZScore" }, { "Field": "value", "Transform": "Raw" } ],
-              "Target": { "Field": "value", "Transform": "Raw", "Horizon": 1 },
-              "Model": { "Cell": "Lstm", "HiddenSize": 16, "Layers": 2, "Head": "Gaussian", "Seed": 11 }
-            }
-            """;
-        pipelineFile = scratch.Write("pipelines/temps.json", json);
-        definition = PipelineDefinition.Load(pipelineFile);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
-        {
-            cluster.CreateTopic(topic, Partitions);
-        }
-    }
+    private PipelineDefinition definition => harness.Definition;
 
     [Fact]
     public async Task Records_produced_with_kcat_come_back_as_predictions_per_key_in_order_and_bad_ones_as_dead_letters()
@@ -131,7 +102,7 @@ public sealed class DurabilityTests : IDisposable
 
         await using var daemon = StartDaemon("a");
         var address = await daemon.WaitForHttpAsync(Timeout);
-        await WaitForMetricAsync(address, "streamrnn_records_consumed_total", minimum: 300);
+        await StateHarness.WaitForMetricAsync(address, "streamrnn_records_consumed_total", minimum: 300);
         await daemon.DisposeAsync(); // SIGKILL: no flush, no commit, no goodbye to the group
 
         await ProduceWithKcatAsync(second);
@@ -140,8 +111,8 @@ public sealed class DurabilityTests : IDisposable
 
         var inputs = ReadInput();
         Assert.Equal(first.Count + second.Count, inputs.Count);
-        await WaitForEveryInputToBePredictedAsync(inputs);
-        await AssertStatesEqualUninterruptedRunAsync(inputs, [restartedAddress]);
+        WaitForEveryInputToBePredicted(inputs);
+        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, restartedAddress);
     }
 
     [Fact]
@@ -154,28 +125,28 @@ public sealed class DurabilityTests : IDisposable
         var oneAddress = await one.WaitForHttpAsync(Timeout);
         var twoAddress = await two.WaitForHttpAsync(Timeout);
         await ProduceWithKcatAsync(first);
-        await WaitForEveryInputToBePredictedAsync(ReadInput());
+        WaitForEveryInputToBePredicted(ReadInput());
 
         // The group splits the partitions between the two (cooperative rebalancing takes a few seconds on the
         // embedded broker): wait until each holds keys, restored from the other's changelog where they moved.
         var deadline = DateTime.UtcNow + Timeout;
-        while ((await KeysHeldAsync(oneAddress)).Count == 0 || (await KeysHeldAsync(twoAddress)).Count == 0)
+        while (await StateHarness.KeysHeldAsync(oneAddress, 8) == 0 || await StateHarness.KeysHeldAsync(twoAddress, 8) == 0)
         {
             Assert.False(one.HasExited, one.Transcript);
             Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
             await Task.Delay(100);
         }
 
-        Assert.Equal(8, (await KeysHeldAsync(oneAddress)).Count + (await KeysHeldAsync(twoAddress)).Count);
+        Assert.Equal(8, await StateHarness.KeysHeldAsync(oneAddress, 8) + await StateHarness.KeysHeldAsync(twoAddress, 8));
 
         await one.DisposeAsync(); // SIGKILL
         await ProduceWithKcatAsync(second);
         var inputs = ReadInput();
-        await WaitForEveryInputToBePredictedAsync(inputs);
+        WaitForEveryInputToBePredicted(inputs);
 
         // The survivor now holds every key, and the moved ones carry on from their restored state, not from zeros.
-        Assert.Equal(8, (await KeysHeldAsync(twoAddress)).Count);
-        await AssertStatesEqualUninterruptedRunAsync(inputs, [twoAddress]);
+        Assert.Equal(8, await StateHarness.KeysHeldAsync(twoAddress, 8));
+        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
     }
 
     [Fact]
@@ -183,231 +154,33 @@ public sealed class DurabilityTests : IDisposable
     {
         await using var daemon = StartDaemon("health");
         var address = await daemon.WaitForHttpAsync(Timeout);
-        await WaitForReadinessAsync(address, ready: true);
+        await StateHarness.WaitForReadinessAsync(address, ready: true);
 
-        cluster.SetBrokerDown(1);
-        var down = await WaitForReadinessAsync(address, ready: false);
+        harness.Cluster.SetBrokerDown(1);
+        var down = await StateHarness.WaitForReadinessAsync(address, ready: false);
         Assert.Contains("broker unreachable", down, StringComparison.Ordinal);
 
-        cluster.SetBrokerUp(1);
-        await WaitForReadinessAsync(address, ready: true);
+        harness.Cluster.SetBrokerUp(1);
+        await StateHarness.WaitForReadinessAsync(address, ready: true);
 
         // And it still works: records produced after the outage are predicted.
         var records = Series(keys: 2, steps: 5, firstStep: 0);
         await ProduceWithKcatAsync(records);
-        await WaitForEveryInputToBePredictedAsync(ReadInput());
+        WaitForEveryInputToBePredicted(ReadInput());
     }
 
-    /// <summary>Polls /readyz until it reports <paramref name="ready"/>; returns the body.</summary>
-    private static async Task<string> WaitForReadinessAsync(Uri address, bool ready)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var response = await http.GetAsync(new Uri(address, "/readyz"));
-            var body = await response.Content.ReadAsStringAsync();
-            if ((response.StatusCode == HttpStatusCode.OK) == ready)
-            {
-                return body;
-            }
+    private DaemonProcess StartDaemon(string instance) => harness.StartDaemon(instance);
 
-            Assert.True(DateTime.UtcNow < deadline, $"/readyz never became {(ready ? "ready" : "not ready")}: {body}");
-            await Task.Delay(100);
-        }
-    }
+    private static List<(string Key, string Value)> Series(int keys, int steps, int firstStep) => StateHarness.Series(keys, steps, firstStep);
 
-    private DaemonProcess StartDaemon(string instance) => DaemonProcess.Start(
-    [
-        $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
-        "--Kafka:GroupId=durability",
-        "--Kafka:SessionTimeoutMs=6000",
-        $"--PipelineFiles={pipelineFile}",
-        "--Http:Url=http://127.0.0.1:0",
-        TestApiKey.Argument,
-        $"--State:Directory={scratch.Combine("state-" + instance)}",
-        "--State:CommitInterval=00:00:00.200",
-        "--State:SnapshotInterval=00:00:01",
-    ]);
+    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) => harness.ProduceWithKcatAsync(definition.InputTopic, records);
 
-    private static List<(string Key, string Value)> Series(int keys, int steps, int firstStep)
-    {
-        var records = new List<(string, string)>();
-        for (var step = firstStep; step < firstStep + steps; step++)
-        {
-            for (var key = 0; key < keys; key++)
-            {
-                var value = Math.Round(20 + key + 3 * Math.Sin(step * 0.2 + key), 3);
-                records.Add(($"sensor-{key}", string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {1_700_000_000_000L + step * 1000L}, \"value\": {value}}}")));
-            }
-        }
+    private Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count) =>
+        harness.ConsumeWithKcatAsync(topic, count);
 
-        return records;
-    }
+    private List<StateHarness.Copy> ReadInput() => harness.ReadInput();
 
-    private async Task ProduceWithKcatAsync(List<(string Key, string Value)> records)
-    {
-        var input = new StringBuilder();
-        foreach (var (key, value) in records)
-        {
-            input.Append(key).Append('\t').Append(value).Append('\n');
-        }
-
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
-            ["-b", cluster.BootstrapServers, "-P", "-t", definition.InputTopic, "-K", "\t", "-z", "none"], Timeout, input.ToString());
-        Assert.True(result.ExitCode == 0, $"kcat -P failed ({result.ExitCode}): {result.Error}");
-    }
-
-    /// <summary>Waits (bounded) until kcat has read <paramref name="count"/> records of the topic from its beginning.</summary>
-    private async Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count)
-    {
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
-            ["-b", cluster.BootstrapServers, "-C", "-t", topic, "-o", "beginning", "-c", count.ToString(CultureInfo.InvariantCulture), "-q", "-f", "%k\t%h\t%s\n"],
-            Timeout);
-        Assert.True(result.ExitCode == 0, $"kcat -C failed ({result.ExitCode}): {result.Error}");
-        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t', 3))
-            .Select(parts => (parts[0], parts[1], parts[2]))
-            .ToList();
-    }
-
-    private sealed record InputRecordCopy(int Partition, long Offset, byte[] Key, byte[] Value);
-
-    /// <summary>The input topic as the broker holds it: every record with its partition and offset.</summary>
-    private List<InputRecordCopy> ReadInput()
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = cluster.BootstrapServers,
-            GroupId = "durability-reader",
-            EnableAutoCommit = false,
-        }).Build();
-        var records = new List<InputRecordCopy>();
-        for (var partition = 0; partition < Partitions; partition++)
-        {
-            var topicPartition = new TopicPartition(definition.InputTopic, partition);
-            var end = consumer.QueryWatermarkOffsets(topicPartition, Timeout).High.Value;
-            if (end == 0)
-            {
-                continue;
-            }
-
-            consumer.Assign(new TopicPartitionOffset(topicPartition, Offset.Beginning));
-            while (true)
-            {
-                var result = consumer.Consume(Timeout) ?? throw new TimeoutException($"partition {partition} not read to {end}");
-                records.Add(new InputRecordCopy(partition, result.Offset.Value, result.Message.Key, result.Message.Value));
-                if (result.Offset.Value + 1 >= end)
-                {
-                    break;
-                }
-            }
-        }
-
-        return records;
-    }
-
-    /// <summary>Waits until the output topic holds a prediction for every input record (by its source partition and offset).</summary>
-    private async Task WaitForEveryInputToBePredictedAsync(List<InputRecordCopy> inputs)
-    {
-        var wanted = inputs.Select(r => (r.Partition, r.Offset)).ToHashSet();
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = cluster.BootstrapServers,
-            GroupId = "durability-predictions-" + Guid.NewGuid(),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(definition.OutputTopic, p, Offset.Beginning)));
-        var deadline = DateTime.UtcNow + Timeout;
-        while (wanted.Count > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{wanted.Count} input records never got a prediction, e.g. {string.Join(", ", wanted.Take(5))}");
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is not null)
-            {
-                var prediction = Prediction.Parse(result.Message.Key + "\t" + result.Message.Value);
-                wanted.Remove((prediction.SourcePartition, prediction.SourceOffset));
-            }
-        }
-
-        await Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Feeds the same records one at a time, never stopping, through the same engine, and compares every key's
-    /// hidden state with the one an instance reports over HTTP.
-    /// </summary>
-    private async Task AssertStatesEqualUninterruptedRunAsync(List<InputRecordCopy> inputs, Uri[] instances)
-    {
-        var reference = new PipelineRuntime(definition, ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed), TimeProvider.System, metrics: null);
-        var sink = new DiscardingSink();
-        foreach (var record in inputs.OrderBy(r => r.Partition).ThenBy(r => r.Offset))
-        {
-            reference.Process([new InputRecord(record.Partition, record.Offset, 0, record.Key, record.Value)], sink);
-        }
-
-        using var http = TestApiKey.Client();
-        foreach (var key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
-        {
-            var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
-            JsonElement? held = null;
-            foreach (var instance in instances)
-            {
-                var response = await http.GetAsync(new Uri(instance, $"/pipelines/{Pipeline}/keys/{key}"));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    held = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-                }
-            }
-
-            Assert.True(held is not null, $"no instance holds key {key}");
-            Assert.Equal(expected.LastAppliedOffset, held.Value.GetProperty("lastAppliedOffset").GetInt64());
-            var state = held.Value.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-            Assert.Equal(expected.HiddenState.Length, state.Length);
-            for (var i = 0; i < state.Length; i++)
-            {
-                Assert.True(BitConverter.SingleToInt32Bits(expected.HiddenState[i]) == BitConverter.SingleToInt32Bits(state[i]),
-                    $"key {key}, state[{i}]: expected {expected.HiddenState[i]:R}, instance holds {state[i]:R}");
-            }
-        }
-    }
-
-    private static async Task<HashSet<string>> KeysHeldAsync(Uri instance)
-    {
-        using var http = TestApiKey.Client();
-        var held = new HashSet<string>();
-        for (var key = 0; key < 8; key++)
-        {
-            var response = await http.GetAsync(new Uri(instance, $"/pipelines/{Pipeline}/keys/sensor-{key}"));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                held.Add($"sensor-{key}");
-            }
-        }
-
-        return held;
-    }
-
-    private static async Task WaitForMetricAsync(Uri address, string metric, double minimum)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var text = await http.GetStringAsync(new Uri(address, "/metrics"));
-            var total = text.Split('\n')
-                .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal))
-                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-            if (total >= minimum)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{metric} stayed at {total} < {minimum}");
-            await Task.Delay(50);
-        }
-    }
+    private void WaitForEveryInputToBePredicted(List<StateHarness.Copy> inputs) => harness.WaitForEveryInputToBePredicted(inputs);
 
     private sealed record Prediction(string Key, string Json, string JsonKey, string Pipeline, long ModelVersion, int SourcePartition, long SourceOffset, double Mean, double StandardDeviation)
     {
@@ -423,28 +196,5 @@ public sealed class DurabilityTests : IDisposable
         }
     }
 
-    private sealed class DiscardingSink : IRecordSink
-    {
-        public void Prediction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
-        {
-        }
-
-        public void Alert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
-        {
-        }
-
-        public void DeadLetter(in InputRecord source, DeadLetterReason reason, string detail)
-        {
-        }
-
-        public void Changelog(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        cluster.Dispose();
-        scratch.Dispose();
-    }
+    public void Dispose() => harness.Dispose();
 }

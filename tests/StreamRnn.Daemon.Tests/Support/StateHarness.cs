@@ -21,22 +21,26 @@ internal sealed class StateHarness : IDisposable
     public const string Pipeline = "temps";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    public StateHarness(string group)
+    /// <param name="group">The consumer group of the daemons it starts.</param>
+    /// <param name="hiddenSize">The LSTM's width.</param>
+    /// <param name="layers">The LSTM's depth.</param>
+    /// <param name="topicPrefix">Prefix of the input, output and dead-letter topics.</param>
+    public StateHarness(string group, int hiddenSize = 8, int layers = 1, string topicPrefix = "state")
     {
         Group = group;
-        const string json = """
+        string json = string.Create(CultureInfo.InvariantCulture, $$"""
             {
               "Name": "temps",
-              "InputTopic": "state.temps",
-              "OutputTopic": "state.predictions",
-              "DeadLetterTopic": "state.dead-letters",
+              "InputTopic": "{{topicPrefix}}.temps",
+              "OutputTopic": "{{topicPrefix}}.predictions",
+              "DeadLetterTopic": "{{topicPrefix}}.dead-letters",
               "Key": { "Source": "RecordKey" },
               "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
               "Features": [ { "Field": "value", "Transform": "ZScore" }, { "Field": "value", "Transform": "Raw" } ],
               "Target": { "Field": "value", "Transform": "Raw", "Horizon": 1 },
-              "Model": { "Cell": "Lstm", "HiddenSize": 8, "Layers": 1, "Head": "Gaussian", "Seed": 11 }
+              "Model": { "Cell": "Lstm", "HiddenSize": {{hiddenSize}}, "Layers": {{layers}}, "Head": "Gaussian", "Seed": 11 }
             }
-            """;
+            """);
         PipelineFile = Scratch.Write("pipelines/temps.json", json);
         Definition = PipelineDefinition.Load(PipelineFile);
         foreach (var topic in new[] { Definition.InputTopic, Definition.OutputTopic, Definition.DeadLetterTopic, Definition.ChangelogTopic, Definition.ModelTopic })
@@ -100,6 +104,19 @@ internal sealed class StateHarness : IDisposable
 
         var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"), arguments, Timeout, input.ToString());
         Assert.True(result.ExitCode == 0, $"kcat -P failed ({result.ExitCode}): {result.Error}");
+    }
+
+    /// <summary>Waits (bounded) until kcat has read <paramref name="count"/> records of the topic from its beginning.</summary>
+    public async Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count)
+    {
+        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
+            ["-b", Cluster.BootstrapServers, "-C", "-t", topic, "-o", "beginning", "-c", count.ToString(CultureInfo.InvariantCulture), "-q", "-f", "%k\t%h\t%s\n"],
+            Timeout);
+        Assert.True(result.ExitCode == 0, $"kcat -C failed ({result.ExitCode}): {result.Error}");
+        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', 3))
+            .Select(parts => (parts[0], parts[1], parts[2]))
+            .ToList();
     }
 
     public sealed record Copy(int Partition, long Offset, byte[] Key, byte[] Value);
@@ -170,7 +187,7 @@ internal sealed class StateHarness : IDisposable
     /// Feeds the same records one at a time, never stopping, through the same engine, and compares every key's hidden
     /// state with the one the instance reports over HTTP.
     /// </summary>
-    public async Task AssertStatesEqualUninterruptedRunAsync(List<Copy> inputs, Uri instance)
+    public async Task AssertStatesEqualUninterruptedRunAsync(List<Copy> inputs, params Uri[] instances)
     {
         var reference = new PipelineRuntime(Definition, ModelWeights.Initialize(Definition.CreateShape(), Definition.Model.Seed), TimeProvider.System, metrics: null);
         var sink = new DiscardingSink();
@@ -183,9 +200,18 @@ internal sealed class StateHarness : IDisposable
         foreach (var key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
         {
             var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
-            var response = await http.GetAsync(new Uri(instance, $"/pipelines/{Pipeline}/keys/{key}"));
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"the instance does not hold key {key}");
-            var held = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            JsonElement? found = null;
+            foreach (var instance in instances)
+            {
+                var response = await http.GetAsync(new Uri(instance, $"/pipelines/{Pipeline}/keys/{key}"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    found = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                }
+            }
+
+            Assert.True(found is not null, instances.Length == 1 ? $"the instance does not hold key {key}" : $"no instance holds key {key}");
+            var held = found.Value;
             Assert.Equal(expected.LastAppliedOffset, held.GetProperty("lastAppliedOffset").GetInt64());
             Assert.Equal(expected.Steps, held.GetProperty("steps").GetInt64());
             var state = held.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
@@ -198,7 +224,7 @@ internal sealed class StateHarness : IDisposable
         }
     }
 
-    /// <summary>Keys (of <paramref name="keys"/> sensor-0…) the instance holds.</summary>
+    /// <summary>How many keys (of <paramref name="keys"/> sensor-0…) the instance holds.</summary>
     public static async Task<int> KeysHeldAsync(Uri instance, int keys)
     {
         using var http = TestApiKey.Client();
@@ -210,6 +236,23 @@ internal sealed class StateHarness : IDisposable
         }
 
         return held;
+    }
+
+    /// <summary>Polls a metric until the sum of its samples reaches <paramref name="minimum"/>.</summary>
+    public static async Task WaitForMetricAsync(Uri address, string metric, double minimum)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var total = await MetricAsync(address, metric);
+            if (total >= minimum)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{metric} stayed at {total} < {minimum}");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Polls /readyz until it reports <paramref name="ready"/>; returns the body.</summary>
