@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text.Unicode;
 using StreamRnn.Core;
-using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 

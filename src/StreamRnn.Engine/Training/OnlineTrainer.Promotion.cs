@@ -1,10 +1,4 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
-using System.Reactive;
-using System.Reactive.Concurrency;
-using System.Reactive.Linq;
-using System.Reactive.Subjects;
-using Prometheus;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
