@@ -75,7 +75,9 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     public async Task Merge_buffers_only_signed_sane_versions_newest_per_instance_and_a_bounded_number_of_instances()
     {
         var topic = fixture.NewTopic("models-merge");
-        fixture.Cluster.CreateTopic(topic, 2);
+        // One partition: the counts below depend on the order the records are read in ("busy" before the 2,000
+        // instances that fill the source bound); across two partitions that order was up to the consumer (flaky).
+        fixture.Cluster.CreateTopic(topic, 1);
         var initial = ModelWeights.Initialize(Shape, 1);
         using var registry = new ModelRegistry(initial);
         using var trainer = new OnlineTrainer("m", Options(TrainingMode.Merge), registry, ImmediateScheduler.Instance, metrics, "me");
