@@ -13,7 +13,7 @@ namespace StreamRnn.Daemon.Backtest;
 /// for LogReturn). Persistence is x_j for Raw and 0 (no change) otherwise; while a forecaster has nothing to go on it
 /// forecasts what persistence does, so every forecaster covers the steps the model is scored on.</para>
 /// <para>ar, direct h-step AR(p) with intercept (<see cref="RecursiveLeastSquares"/>, forgetting λ, prior P₀ = 10⁴·I,
-/// bounded trace; lag regressors and targets in units of the key's first pair, see <see cref="Scale"/>). Raw target: ŷ_{j+h} = y_j + wᵀr_j with r_j = (1, y_j − c, y_j − y_{j−1}, …, y_{j−p+2} − y_{j−p+1})
+/// bounded trace; lag regressors and targets in units of the key's first pair, see <see cref="AutoregressiveScale"/>). Raw target: ŷ_{j+h} = y_j + wᵀr_j with r_j = (1, y_j − c, y_j − y_{j−1}, …, y_{j−p+2} − y_{j−p+1})
 /// (the span of AR(p) on levels with an intercept, written so that w = 0 is persistence; c = the key's first y, to keep
 /// the intercept and level columns apart numerically); fitted on the pairs (r_t, y_{t+h} − y_t) known by step j, i.e.
 /// t + h ≤ j. Change targets: ŷ_{j+h} = wᵀ(1, y_j, …, y_{j−p+1}) fitted on (…, y_{t+h}). It forecasts persistence until
@@ -117,7 +117,7 @@ internal static class RegressionBaselines
                 double target = levels ? y[j] - y[t] : y[j];
                 if (double.IsNaN(scale))
                 {
-                    scale = Scale(x, target);
+                    scale = AutoregressiveScale.Of(x, target);
                 }
 
                 if (!double.IsNaN(scale) && RecursiveLeastSquares.Update(state, Scaled(x, scale), target / scale, forgetting, traceLimit))
@@ -134,32 +134,10 @@ internal static class RegressionBaselines
         return forecast;
     }
 
-    /// <summary>
-    /// The key's scale s: the RMS of the first pair's lag regressors and target (NaN while they are all 0). Regressors
-    /// (but the intercept) and targets are divided by s, so the regression works on numbers near 1 whatever the
-    /// series' units (bytes per second and log returns alike): P₀ = 10⁴·I is then a weak prior everywhere, and the
-    /// update does not lose the intercept to cancellation.
-    /// </summary>
-    internal static double Scale(ReadOnlySpan<double> x, double target)
-    {
-        double sum = target * target;
-        for (int i = 1; i < x.Length; i++)
-        {
-            sum += x[i] * x[i];
-        }
-
-        double scale = Math.Sqrt(sum / x.Length);
-        return scale > 0 && double.IsFinite(scale) ? scale : double.NaN;
-    }
-
     /// <summary>x with every regressor but the intercept divided by <paramref name="scale"/> (in place).</summary>
     private static double[] Scaled(double[] x, double scale)
     {
-        for (int i = 1; i < x.Length; i++)
-        {
-            x[i] /= scale;
-        }
-
+        AutoregressiveScale.Apply(x, scale);
         return x;
     }
 

@@ -133,7 +133,7 @@ internal sealed class LiveBaselines
                 double target = _levels ? y - Value(ring, origin) : y;
                 if (double.IsNaN(side[ScaleAt]))
                 {
-                    side[ScaleAt] = Scale(target);
+                    side[ScaleAt] = AutoregressiveScale.Of(_x, target);
                 }
 
                 double scale = side[ScaleAt];
@@ -210,27 +210,10 @@ internal sealed class LiveBaselines
         return side;
     }
 
-    /// <summary>The RMS of the first pair's lag regressors (in _x) and target, NaN while all are 0 (as the backtest's).</summary>
-    private double Scale(double target)
-    {
-        double sum = target * target;
-        for (int i = 1; i < _regressors; i++)
-        {
-            sum += _x[i] * _x[i];
-        }
-
-        double scale = Math.Sqrt(sum / _regressors);
-        return scale > 0 && double.IsFinite(scale) ? scale : double.NaN;
-    }
-
     /// <summary>_x with every regressor but the intercept divided by the key's scale.</summary>
     private double[] Scaled(double scale)
     {
-        for (int i = 1; i < _regressors; i++)
-        {
-            _x[i] /= scale;
-        }
-
+        AutoregressiveScale.Apply(_x, scale);
         return _x;
     }
 
