@@ -36,7 +36,6 @@ internal static class TestPipelines
         Target = new TargetOptions { Field = "close", Transform = TargetTransform.LogReturn, Horizon = horizon },
         Model = new ModelOptions { Cell = cell, HiddenSize = hidden, Layers = 1, Head = HeadKind.Gaussian, Seed = 7 },
         // The test clock stays at Start while the generated records run days ahead of it.
-        Input = new InputOptions { MaxFutureSkew = InputOptions.MaxSkew },
     };
 
     /// <summary>Sensor readings keyed by record key: raw, z-score and one-hot features, raw target, Linear head.</summary>
@@ -53,7 +52,6 @@ internal static class TestPipelines
         ],
         Target = new TargetOptions { Field = "temperature", Transform = TargetTransform.Raw },
         Model = new ModelOptions { Cell = CellKind.Gru, HiddenSize = 8, Layers = 2, Head = HeadKind.Linear, Seed = 3 },
-        Input = new InputOptions { MaxFutureSkew = InputOptions.MaxSkew },
     };
 
     public static ModelWeights Weights(PipelineDefinition definition, long version = 1) =>
