@@ -108,6 +108,38 @@ public sealed class InitialModelTests : IDisposable
         Assert.DoesNotContain(daemon.Errors.Concat(daemon.Output), l => l.Contains("no-such-model", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("garbage", "Bad magic")]
+    [InlineData("truncated", "Truncated")]
+    public async Task A_hostile_Model_File_stops_start_up_naming_the_setting(string kind, string problem)
+    {
+        // Random bytes, and a real model file cut short: the loader's checks name the setting and the problem.
+        string path = scratch.Combine($"{kind}.srnn");
+        var pipeline = CreatePipeline(kind, $"\"File\": {JsonSerializer.Serialize(path)}");
+        var bytes = new byte[4096];
+        new Random(17).NextBytes(bytes);
+        if (kind == "truncated")
+        {
+            using var stream = new MemoryStream();
+            ModelWeights.Initialize(pipeline.Definition.CreateShape(), seed: 1, version: 1).WriteTo(stream);
+            bytes = stream.ToArray()[..(int)(stream.Length / 2)];
+        }
+
+        File.WriteAllBytes(path, bytes);
+        await using var daemon = DaemonProcess.Start(
+        [
+            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            $"--Kafka:GroupId=initial-{kind}",
+            $"--PipelineFiles={pipeline.File}",
+            "--Http:Url=http://127.0.0.1:0",
+            $"--State:Directory={scratch.Combine("state-" + kind)}",
+        ]);
+
+        Assert.NotEqual(0, await daemon.WaitForExitAsync(Timeout));
+        var lines = daemon.Errors.Concat(daemon.Output).ToList();
+        Assert.Contains(lines, l => l.Contains($"Pipelines:{kind}:Model:File:", StringComparison.Ordinal) && l.Contains(problem, StringComparison.Ordinal));
+    }
+
     private sealed record Pipeline(PipelineDefinition Definition, string File);
 
     private Pipeline CreatePipeline(string name, string modelSetting)
