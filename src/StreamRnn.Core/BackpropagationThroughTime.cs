@@ -30,9 +30,9 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed unsafe class BackpropagationThroughTime
 {
-    private const int HeadStride = 2; // the widest head, Gaussian, has two outputs
 
     private readonly ModelShape shape;
+    private readonly int headStride; // at least 2 (Gaussian), K for a Categorical head
     private readonly int maxSteps;
     private readonly int gateStride;
     private readonly int recordStride;
@@ -51,6 +51,7 @@ public sealed unsafe class BackpropagationThroughTime
         shape.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
         this.shape = shape;
+        headStride = Math.Max(2, shape.HeadOutputSize);
         this.maxSteps = maxSteps;
         int hidden = shape.HiddenSize;
         int panel = PackedMatrix.PanelWidth;
@@ -60,7 +61,7 @@ public sealed unsafe class BackpropagationThroughTime
         // One record per (step, layer): [gates | new layer state (h, c) | auxiliary (tanh c' or GRU scratch)].
         recordStride = gateStride + shape.LayerStateSize + hidden;
         records = GC.AllocateArray<float>(maxSteps * shape.Layers * recordStride, pinned: true);
-        headOutputs = GC.AllocateArray<float>(maxSteps * HeadStride, pinned: true);
+        headOutputs = GC.AllocateArray<float>(maxSteps * headStride, pinned: true);
         headGradients = new float[maxSteps * shape.HeadOutputSize];
         dh = new float[shape.Layers * hidden];
         dc = new float[shape.Layers * hidden];
@@ -168,12 +169,20 @@ public sealed unsafe class BackpropagationThroughTime
                     throw new ArgumentException($"Binary target at step {t} must lie in [0, 1], not {y}.", nameof(targets));
                 }
 
+                if (shape.Head == HeadKind.Categorical && !IsClassIndex(y, shape.Classes))
+                {
+                    throw new ArgumentException($"Categorical target at step {t} must be a class index 0..{shape.Classes - 1}, not {y}.", nameof(targets));
+                }
+
                 weightSum += w;
             }
         }
 
         return steps;
     }
+
+    /// <summary>True when <paramref name="y"/> is a whole number in 0..classes−1.</summary>
+    internal static bool IsClassIndex(float y, int classes) => y >= 0 && y < classes && y == MathF.Floor(y);
 
     private double Forward(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, int steps, bool withGradient)
@@ -221,18 +230,19 @@ public sealed unsafe class BackpropagationThroughTime
                 float* top = record + Record(t, layers - 1) + gateStride;
                 for (int o = 0; o < outputs; o++)
                 {
-                    head[t * HeadStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                    head[t * headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
                 }
 
                 float weight = targetWeights[t];
                 Span<float> dOutput = headGradients.AsSpan(t * outputs, outputs);
                 if (weight > 0)
                 {
-                    ReadOnlySpan<float> output = new(head + t * HeadStride, outputs);
+                    ReadOnlySpan<float> output = new(head + t * headStride, outputs);
                     loss += shape.Head switch
                     {
                         HeadKind.Linear => LinearHead.Loss(output, targets[t], weight, dOutput),
                         HeadKind.Gaussian => GaussianHead.Loss(output, targets[t], weight, dOutput),
+                        HeadKind.Categorical => CategoricalHead.Loss(output, targets[t], weight, dOutput),
                         _ => BinaryHead.Loss(output, targets[t], weight, dOutput),
                     };
                 }

@@ -29,9 +29,9 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed unsafe class BatchedBackpropagationThroughTime
 {
-    private const int HeadStride = 2;
 
     private readonly ModelShape shape;
+    private readonly int headStride; // at least 2 (Gaussian), K for a Categorical head
     private readonly int maxSteps;
     private readonly int maxBatch;
     private readonly int gateStride;
@@ -53,6 +53,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         this.shape = shape;
+        headStride = Math.Max(2, shape.HeadOutputSize);
         this.maxSteps = maxSteps;
         this.maxBatch = maxBatch;
         int hidden = shape.HiddenSize;
@@ -62,7 +63,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         recordStride = gateStride + shape.LayerStateSize + hidden;
         records = GC.AllocateArray<float>(maxSteps * shape.Layers * maxBatch * recordStride, pinned: true);
         stepInputs = GC.AllocateArray<float>(maxSteps * maxBatch * shape.InputSize + maxBatch * shape.StateSize, pinned: true);
-        headOutputs = new float[maxSteps * maxBatch * HeadStride];
+        headOutputs = new float[maxSteps * maxBatch * headStride];
         headGradients = new float[maxSteps * maxBatch * shape.HeadOutputSize];
         windowLosses = new double[maxBatch];
         dh = new float[shape.Layers * maxBatch * hidden];
@@ -154,9 +155,10 @@ public sealed unsafe class BatchedBackpropagationThroughTime
             if (w > 0)
             {
                 float y = targets[i];
-                if (!float.IsFinite(y) || (shape.Head == HeadKind.Binary && y is < 0f or > 1f))
+                if (!float.IsFinite(y) || (shape.Head == HeadKind.Binary && y is < 0f or > 1f)
+                    || (shape.Head == HeadKind.Categorical && !BackpropagationThroughTime.IsClassIndex(y, shape.Classes)))
                 {
-                    throw new ArgumentException($"Target {i} ({y}) is not finite or, for a Binary head, not in [0, 1].", nameof(targets));
+                    throw new ArgumentException($"Target {i} ({y}) is not finite, for a Binary head not in [0, 1], or for a Categorical head not a class index.", nameof(targets));
                 }
 
                 weightSum += w;
@@ -223,19 +225,20 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     int at = t * batch + b;
                     for (int o = 0; o < outputs; o++)
                     {
-                        head[at * HeadStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                        head[at * headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
                     }
 
                     float weight = targetWeights[b * steps + t];
                     Span<float> dOutput = headGradients.AsSpan(at * outputs, outputs);
                     if (weight > 0)
                     {
-                        ReadOnlySpan<float> output = new(head + at * HeadStride, outputs);
+                        ReadOnlySpan<float> output = new(head + at * headStride, outputs);
                         float target = targets[b * steps + t];
                         windowLosses[b] += shape.Head switch
                         {
                             HeadKind.Linear => LinearHead.Loss(output, target, weight, dOutput),
                             HeadKind.Gaussian => GaussianHead.Loss(output, target, weight, dOutput),
+                            HeadKind.Categorical => CategoricalHead.Loss(output, target, weight, dOutput),
                             _ => BinaryHead.Loss(output, target, weight, dOutput),
                         };
                     }

@@ -9,4 +9,16 @@ public enum HeadKind : byte
     Gaussian = 2,
     /// <summary>One logit; probability = sigmoid(logit); trained with binary cross-entropy.</summary>
     Binary = 3,
+    /// <summary>
+    /// K logits (<see cref="ModelShape.Classes"/>); class probabilities = softmax(logits); trained with categorical
+    /// cross-entropy against a class index 0..K−1.
+    /// </summary>
+    Categorical = 4,
+}
+
+/// <summary>Questions about a head kind.</summary>
+public static class HeadKindExtensions
+{
+    /// <summary>True for the heads whose output is a probability of an event (Binary, and Categorical summed over its event classes).</summary>
+    public static bool IsClassifier(this HeadKind head) => head is HeadKind.Binary or HeadKind.Categorical;
 }

@@ -22,4 +22,15 @@ public static class HeadOutput
 
     /// <summary>Binary head: probability = σ(logit), computed without overflow.</summary>
     public static float Probability(float logit) => float.IsNaN(logit) ? float.NaN : (float)BinaryHead.Sigmoid(logit);
+
+    /// <summary>Categorical head: class probabilities = softmax(logits), stable and the same bits on every CPU; NaN if any logit is NaN.</summary>
+    public static void Probabilities(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        if (probabilities.Length < logits.Length)
+        {
+            throw new ArgumentException($"probabilities holds {probabilities.Length} floats but there are {logits.Length} logits.", nameof(probabilities));
+        }
+
+        CategoricalHead.Softmax(logits, probabilities);
+    }
 }

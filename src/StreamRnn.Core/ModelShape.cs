@@ -11,8 +11,11 @@ namespace StreamRnn.Core;
 /// then the head: W_out (O × H), b_out (O), with O = HeadOutputSize.
 /// State layout per key (StateSize floats): for each layer, h (H floats), then for LSTM c (H floats).
 /// </remarks>
-public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head)
+public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head, int Classes = 0)
 {
+    /// <summary>Most classes a Categorical head accepts.</summary>
+    public const int MaxClasses = 256;
+
     /// <summary>Largest size accepted for any dimension; keeps every derived count far from int overflow.</summary>
     public const int MaxDimension = 1 << 14;
 
@@ -25,8 +28,13 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
     /// <summary>Floats of state per layer: h, plus c for LSTM.</summary>
     public int LayerStateSize => Cell == CellKind.Lstm ? 2 * HiddenSize : HiddenSize;
 
-    /// <summary>Outputs of the head: 1 (Linear, Binary) or 2 (Gaussian: mean, log-variance).</summary>
-    public int HeadOutputSize => Head == HeadKind.Gaussian ? 2 : 1;
+    /// <summary>Outputs of the head: 1 (Linear, Binary), 2 (Gaussian: mean, log-variance) or <see cref="Classes"/> (Categorical: one logit per class).</summary>
+    public int HeadOutputSize => Head switch
+    {
+        HeadKind.Gaussian => 2,
+        HeadKind.Categorical => Classes,
+        _ => 1,
+    };
 
     /// <summary>Number of gate blocks G per layer: 1, 4 or 3.</summary>
     public int GateCount => Cell switch
@@ -73,9 +81,15 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
             throw new ArgumentOutOfRangeException(nameof(Cell), Cell, "Unknown cell kind.");
         }
 
-        if (Head is not (HeadKind.Linear or HeadKind.Gaussian or HeadKind.Binary))
+        if (Head is not (HeadKind.Linear or HeadKind.Gaussian or HeadKind.Binary or HeadKind.Categorical))
         {
             throw new ArgumentOutOfRangeException(nameof(Head), Head, "Unknown head kind.");
+        }
+
+        if (Head == HeadKind.Categorical ? Classes is < 2 or > MaxClasses : Classes != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Classes), Classes,
+                $"Classes must be in 2..{MaxClasses} for a Categorical head and 0 for the others.");
         }
 
         if (InputSize is < 1 or > MaxDimension)
@@ -95,7 +109,7 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
 
         // Every count is computed in int; reject shapes whose parameter count would not fit.
         long gh = (long)GateCount * HiddenSize;
-        long total = gh * (InputSize + HiddenSize + 2) + (Layers - 1) * gh * (2L * HiddenSize + 2) + 2L * (HiddenSize + 1);
+        long total = gh * (InputSize + HiddenSize + 2) + (Layers - 1) * gh * (2L * HiddenSize + 2) + (long)Math.Max(2, HeadOutputSize) * (HiddenSize + 1);
         if (total > int.MaxValue / 2)
         {
             throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, $"The shape has {total} parameters, more than supported.");

@@ -23,6 +23,7 @@ foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
 }
 
 Console.WriteLine($"PortableMath {ScalarFunctions()}");
+Console.WriteLine($"Lstm Categorical K=4 training {CategoricalTraining()}");
 
 static float Input(int step, int key, int i) => MathF.Sin(0.37f * step + 1.3f * key + 0.71f * i) * (1 + 0.25f * (key % 3));
 
@@ -192,6 +193,64 @@ static string BatchedTraining(CellKind cell)
         Add(hash, gradient);
         Add(hash, parameters);
         Add(hash, [(float)loss, norm]);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
+
+// The Categorical head: batched TBPTT on class-index targets (softmax cross-entropy through PortableMath), Adam, then
+// the trained model's steps and their softmax probabilities.
+static string CategoricalTraining()
+{
+    var shape = new ModelShape(CellKind.Lstm, 3, 20, 1, HeadKind.Categorical, Classes: 4);
+    var weights = ModelWeights.CreateScratch(shape);
+    weights.Overwrite(ModelWeights.Initialize(shape, seed: 3).Parameters, 1);
+    const int Batch = 7, Window = 10, Updates = 12;
+    var bptt = new BatchedBackpropagationThroughTime(shape, Window, Batch);
+    var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
+    var parameters = weights.Parameters.ToArray();
+    var gradient = new float[shape.ParameterCount];
+    var starts = new float[Batch * shape.StateSize];
+    var inputs = new float[Batch * Window * shape.InputSize];
+    var targets = new float[Batch * Window];
+    var targetWeights = new float[Batch * Window];
+    var network = new RecurrentNetwork(shape, 1);
+    var output = new float[shape.HeadOutputSize];
+    var probabilities = new float[shape.HeadOutputSize];
+    var state = new float[shape.StateSize];
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    for (int update = 0; update < Updates; update++)
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            for (int t = 0; t < Window; t++)
+            {
+                for (int i = 0; i < shape.InputSize; i++)
+                {
+                    inputs[(b * Window + t) * shape.InputSize + i] = Input(update * Window + t, b, i);
+                }
+
+                float next = Input(update * Window + t + 1, b, 0);
+                targets[b * Window + t] = Math.Clamp((int)MathF.Floor((next + 1.25f) * 1.6f), 0, 3);
+                targetWeights[b * Window + t] = t < 2 ? 0f : 1f + (t % 3);
+            }
+        }
+
+        Array.Clear(gradient);
+        double loss = bptt.Accumulate(weights, Batch, Window, starts, inputs, targets, targetWeights, gradient, out _);
+        float norm = GradientClipping.ClipByGlobalNorm(gradient, 0.5f);
+        adam.Step(parameters, gradient);
+        weights.Overwrite(parameters, update + 2);
+        Add(hash, gradient);
+        Add(hash, parameters);
+        Add(hash, [(float)loss, norm]);
+        for (int t = 0; t < Window; t++)
+        {
+            network.Step(weights, inputs.AsSpan(t * shape.InputSize, shape.InputSize), state, output);
+            HeadOutput.Probabilities(output, probabilities);
+            Add(hash, output);
+            Add(hash, probabilities);
+        }
     }
 
     return Convert.ToHexString(hash.GetHashAndReset());

@@ -10,7 +10,7 @@ namespace StreamRnn.Core.Serialization;
 ///      0     4  magic "SRNN"
 ///      4     2  format version (uint16, currently 1)
 ///      6     1  cell kind (byte)
-///      7     1  head kind (byte)
+///      7     1  head kind (byte; for Categorical the class count K follows from n)
 ///      8     4  input size (int32)
 ///     12     4  hidden size (int32)
 ///     16     4  layers (int32)
@@ -88,6 +88,7 @@ internal static class ModelFileFormat
         int count = BinaryPrimitives.ReadInt32LittleEndian(header[28..]);
         try
         {
+            shape = WithClasses(shape, count);
             shape.Validate();
         }
         catch (ArgumentOutOfRangeException e)
@@ -135,6 +136,26 @@ internal static class ModelFileFormat
         }
 
         return ModelWeights.Adopt(shape, parameters, version);
+    }
+
+    /// <summary>
+    /// A Categorical head's class count K is not in the header: it follows from the parameter count
+    /// (n = head offset + K·(H + 1)), so the layout above is unchanged and files of the other heads read as before.
+    /// </summary>
+    private static ModelShape WithClasses(ModelShape shape, int count)
+    {
+        if (shape.Head != HeadKind.Categorical)
+        {
+            return shape;
+        }
+
+        var bare = shape with { Head = HeadKind.Linear };
+        bare.Validate();
+        long headParameters = (long)count - bare.HeadParameterOffset;
+        long perClass = shape.HiddenSize + 1L;
+        int classes = headParameters > 0 && headParameters % perClass == 0 && headParameters / perClass <= ModelShape.MaxClasses
+            ? (int)(headParameters / perClass) : 0;
+        return shape with { Classes = classes };
     }
 
     private static void ReadOrThrowTruncated(Stream source, Span<byte> destination, string what)

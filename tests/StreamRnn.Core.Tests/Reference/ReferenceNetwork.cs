@@ -218,6 +218,24 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                     return weight * 0.5 * (lv + e * e * Math.Exp(-lv));
                 }
 
+            case HeadKind.Categorical:
+                {
+                    // Plain softmax cross-entropy in double, the textbook way (the logits of the tests are moderate).
+                    int y = (int)target;
+                    double sum = 0;
+                    foreach (double z in head)
+                    {
+                        sum += Math.Exp(z);
+                    }
+
+                    for (int i = 0; i < head.Length; i++)
+                    {
+                        dHead[i] = weight * (Math.Exp(head[i]) / sum - (i == y ? 1 : 0));
+                    }
+
+                    return weight * -Math.Log(Math.Exp(head[y]) / sum);
+                }
+
             default:
                 {
                     double p = 1 / (1 + Math.Exp(-head[0]));
