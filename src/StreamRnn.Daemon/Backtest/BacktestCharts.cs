@@ -34,7 +34,7 @@ internal static class BacktestCharts
                 .Take(chartKeys)
                 .Select(k => scores.Tracks[k.index])
                 .ToList();
-            bool binary = result.Definition.Model.Head == HeadKind.Binary;
+            bool binary = result.Definition.Model.Head.IsClassifier();
             foreach (var track in busiest)
             {
                 string name = binary ? $"probability-{FileSafe(track.Key)}.png" : $"forecast-{FileSafe(track.Key)}.png";

@@ -180,7 +180,12 @@ internal sealed class BacktestInput
             }
 
             long time = ParseTime(fields[timeColumn], format) ?? long.MinValue;
-            double target = double.TryParse(fields[targetColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : double.NaN;
+            // A Category target is scored as its event label: 1 for a Target:Positive category, 0 for another, NaN for none.
+            double target = definition.Target.IsCategory
+                ? definition.Target.Categories!.Contains(fields[targetColumn], StringComparer.Ordinal)
+                    ? definition.Target.Positive!.Contains(fields[targetColumn], StringComparer.Ordinal) ? 1 : 0
+                    : double.NaN
+                : double.TryParse(fields[targetColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : double.NaN;
             bool inEvent = eventColumn >= 0 && SameValue(fields[eventColumn], settings.EventValue!);
             rows.Add(new BacktestRow(csv.RowLine, key, time, target, encoder.Encode(fields).ToArray(), recordKey, inEvent));
         }

@@ -33,7 +33,7 @@ internal static class BacktestScoring
     {
         var definition = result.Definition;
         var head = definition.Model.Head;
-        bool binary = head == HeadKind.Binary;
+        bool binary = head.IsClassifier();
         var tracks = BuildTracks(result);
         var settings = result.Settings;
         var alerts = definition.Alerts;
@@ -227,7 +227,7 @@ internal static class BacktestScoring
         var transform = result.Definition.Target.Transform;
         int h = result.Definition.Target.Horizon;
         double outValue = result.Definition.Target.OutValue;
-        bool binary = result.Definition.Model.Head == HeadKind.Binary;
+        bool binary = result.Definition.Model.Head.IsClassifier();
         var stepOfOffset = new Dictionary<long, (KeyTrack Track, int Step)>();
         var tracks = new List<KeyTrack>(order.Count);
         foreach (var key in order)

@@ -42,9 +42,9 @@ public sealed record AccuracySummary(
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(summary);
         var head = definition.Model.Head;
-        string baseline = head == Core.HeadKind.Binary ? "base rate"
+        string baseline = Core.HeadKindExtensions.IsClassifier(head) ? "base rate"
             : definition.Target.Transform == TargetTransform.Raw ? "persistence" : "no change";
-        bool binary = head == Core.HeadKind.Binary;
+        bool binary = Core.HeadKindExtensions.IsClassifier(head);
         return new AccuracySummary(definition.Name, head.ToString(), baseline, summary.Scored,
             Finite(summary.ModelMae), Finite(summary.BaselineMae), Finite(summary.ModelRmse), Finite(summary.BaselineRmse),
             Finite(summary.Coverage80), Finite(summary.Coverage95),

@@ -14,12 +14,18 @@ namespace StreamRnn.Daemon.Training;
 /// inputs and a constant, ẑ = aᵀx_t + b: with the target's own lag among the inputs (a Difference feature of the target
 /// field) this is the AR(1) on the changes. A Gaussian head's baselines get the log-variance v = log(mean squared
 /// residual on the training windows), clamped like the head's; the loss is then ½(v + (z − ẑ)² e^(−v)). A Binary
-/// head's "mean" predicts the training base rate p and scores the cross-entropy.</para>
+/// head's "mean" predicts the training base rate p and scores the cross-entropy; a Categorical head's the training class
+/// frequencies (add-one smoothed), scored by the categorical cross-entropy.</para>
 /// </remarks>
 internal static class TrainingBaselines
 {
     public static IReadOnlyList<BaselineLoss> Compute(TrainingWindowSet windows, HeadKind head)
     {
+        if (head == HeadKind.Categorical)
+        {
+            return [new BaselineLoss("mean", "the training windows' class frequencies", CategoricalLoss(windows))];
+        }
+
         if (head == HeadKind.Binary)
         {
             double rate = WeightedMean(windows, 0, windows.TrainingCount);
@@ -218,6 +224,57 @@ internal static class TrainingBaselines
                 if (weights[t] > 0)
                 {
                     sum -= weights[t] * (targets[t] * Math.Log(rate) + (1 - targets[t]) * Math.Log(1 - rate));
+                    weightSum += weights[t];
+                }
+            }
+        }
+
+        return sum / weightSum;
+    }
+
+    private static double CategoricalLoss(TrainingWindowSet windows)
+    {
+        int classes = 0;
+        for (int w = 0; w < windows.Count; w++)
+        {
+            var targets = windows.Targets(w);
+            var weights = windows.TargetWeights(w);
+            for (int t = 0; t < windows.Steps; t++)
+            {
+                if (weights[t] > 0)
+                {
+                    classes = Math.Max(classes, (int)targets[t] + 1);
+                }
+            }
+        }
+
+        var counts = new double[classes];
+        double total = classes;
+        Array.Fill(counts, 1.0);
+        for (int w = 0; w < windows.TrainingCount; w++)
+        {
+            var targets = windows.Targets(w);
+            var weights = windows.TargetWeights(w);
+            for (int t = 0; t < windows.Steps; t++)
+            {
+                if (weights[t] > 0)
+                {
+                    counts[(int)targets[t]] += weights[t];
+                    total += weights[t];
+                }
+            }
+        }
+
+        double sum = 0, weightSum = 0;
+        for (int w = windows.TrainingCount; w < windows.Count; w++)
+        {
+            var targets = windows.Targets(w);
+            var weights = windows.TargetWeights(w);
+            for (int t = 0; t < windows.Steps; t++)
+            {
+                if (weights[t] > 0)
+                {
+                    sum -= weights[t] * Math.Log(counts[(int)targets[t]] / total);
                     weightSum += weights[t];
                 }
             }

@@ -81,10 +81,10 @@ public sealed class AlertMonitor : IPredictionObserver, IKeyStateExtension, IDis
             return null;
         }
 
-        if (definition.Model.Head != HeadKind.Binary)
+        if (!definition.Model.Head.IsClassifier())
         {
             throw new InvalidPipelineException(
-                [$"Pipelines:{definition.Name}:Alerts: alert rules need a Binary head, Model:Head is {definition.Model.Head}"]);
+                [$"Pipelines:{definition.Name}:Alerts: alert rules need a Binary or Categorical head (they watch a probability)"]);
         }
 
         return new AlertMonitor(definition.Name, definition.Alerts, metrics);

@@ -205,14 +205,19 @@ public sealed partial class PipelineDefinition
             {
                 Error("Model:HiddenSize", Model.HiddenSize, $"the network would have more than 50 million parameters (lower HiddenSize or Layers, or use fewer inputs)");
             }
-            if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn)
+            if (Model.Head == HeadKind.Binary && Target is not null && Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn or TargetTransform.Category)
             {
                 Error("Target:Transform", Target.Transform, "a Binary head forecasts a 0/1 target: use Raw, Exit or OutWithin");
             }
 
             if (Model.Head != HeadKind.Binary && Target is not null && Target.IsEventLabel)
             {
-                Error("Target:Transform", Target.Transform, $"an event label is 0/1 and needs Model:Head = Binary (not {Model.Head})");
+                Error("Target:Transform", Target.Transform, "an event label is 0/1 and needs Model:Head = Binary");
+            }
+
+            foreach (var (setting, problem) in CategoricalTargetRules.Check(Model, Target, Features, Training))
+            {
+                Error(setting, null, problem);
             }
         }
 
@@ -248,9 +253,9 @@ public sealed partial class PipelineDefinition
         if (Alerts is not null)
         {
             errors.AddRange(Alerts.Validate($"{prefix}:{nameof(Alerts)}"));
-            if (Model is not null && Model.Head != HeadKind.Binary)
+            if (Model is not null && !Model.Head.IsClassifier())
             {
-                Error("Model:Head", Model.Head, "alert rules (Alerts) need a Binary head: they watch a probability");
+                Error("Model:Head", Model.Head, "alert rules (Alerts) need a Binary or Categorical head: they watch a probability");
             }
 
             if (string.IsNullOrEmpty(AlertTopic))
@@ -261,7 +266,7 @@ public sealed partial class PipelineDefinition
 
         if (Linear is not null)
         {
-            errors.AddRange(Linear.Validate($"{prefix}:{nameof(Linear)}", Target?.Horizon ?? 1, Model?.Head == HeadKind.Binary));
+            errors.AddRange(Linear.Validate($"{prefix}:{nameof(Linear)}", Target?.Horizon ?? 1, Model?.Head.IsClassifier() == true));
         }
 
         if (Output is null)

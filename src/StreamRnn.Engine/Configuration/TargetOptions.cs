@@ -21,6 +21,22 @@ public sealed class TargetOptions
     /// </summary>
     public double OutValue { get; set; }
 
+    /// <summary>
+    /// For the Category transform (Categorical head): the field's values, in the order of the head's classes (e.g.
+    /// <c>["1", "2", "3", "4"]</c>); a record whose value is not one of them is dead-lettered as UnknownCategory.
+    /// </summary>
+    public List<string>? Categories { get; set; }
+
+    /// <summary>
+    /// For the Category transform: the categories that make up the event (e.g. the out-of-bed postures); the
+    /// prediction's <c>probability</c> is the sum of their predicted probabilities and a step's event label is 1 when
+    /// its class is one of them.
+    /// </summary>
+    public List<string>? Positive { get; set; }
+
+    /// <summary>True for the Category transform (a Categorical head's class label).</summary>
+    public bool IsCategory => Transform == TargetTransform.Category;
+
     /// <summary>True for the transforms that derive a 0/1 event label from a state field.</summary>
     public bool IsEventLabel => Transform is TargetTransform.Exit or TargetTransform.OutWithin;
 }

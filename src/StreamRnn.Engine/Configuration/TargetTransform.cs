@@ -10,6 +10,10 @@ namespace StreamRnn.Engine;
 /// <c>OutWithin: y_j = 1 iff out(i) for some i in [j, j+h]</c> (out now or within h steps).
 /// y_j becomes known at step j+h, which is when the prediction made at step j is scored and its training target
 /// lands, exactly as y_{j+h} does for the other transforms.</para>
+/// <para>Category is the class label of a Categorical head: the field's value (a string or number, matched exactly
+/// against Target:Categories) is the class c_t; the network forecasts the class distribution of step t+h, trained
+/// with cross-entropy on c_{t+h}. The event the alert rules and scores see is "c ∈ Target:Positive", its
+/// probability the sum of the predicted probabilities of those classes.</para>
 /// </remarks>
 public enum TargetTransform
 {
@@ -18,4 +22,5 @@ public enum TargetTransform
     LogReturn = 2,
     Exit = 3,
     OutWithin = 4,
+    Category = 5,
 }

@@ -136,7 +136,8 @@ internal sealed partial class RecordDecoder
             return Problem(field, DeadLetterReason.WrongType, $"expected a category string, found {token}");
         }
 
-        var categories = _layout.Features[_categoryFeatureOfSlot[categorySlot]].Categories;
+        int feature = _categoryFeatureOfSlot[categorySlot];
+        var categories = feature < 0 ? _layout.TargetCategories : _layout.Features[feature].Categories;
         for (int c = 0; c < categories.Length; c++)
         {
             if (text.SequenceEqual(categories[c]))

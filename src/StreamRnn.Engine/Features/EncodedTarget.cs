@@ -10,8 +10,12 @@ internal struct EncodedTarget
     public double Mean;
     public double StandardDeviation;
 
-    /// <summary>The raw target field value x_t.</summary>
+    /// <summary>The raw target field value x_t (for a Category target the class index c_t).</summary>
     public double Raw;
+
+    /// <summary>A Category target's class index c_t (0..K−1), the Categorical head's training target; −1 otherwise.
+    /// <see cref="Value"/> is then the event label: 1 when c_t is a Target:Positive class.</summary>
+    public int Class;
 
     /// <summary>The naive forecast of y_{t+h}: x_t for Raw, 0 for Difference and LogReturn, the base rate for Binary.</summary>
     public double Baseline;

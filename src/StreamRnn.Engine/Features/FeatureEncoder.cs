@@ -118,7 +118,9 @@ internal sealed class FeatureEncoder
             input[0] = value;
         }
 
-        double raw = decoded.Values[_layout.TargetValueIndex];
+        bool category = _layout.TargetTransform == TargetTransform.Category;
+        int targetClass = category ? decoded.CategoryIndices[_layout.TargetValueIndex] : -1;
+        double raw = category ? targetClass : decoded.Values[_layout.TargetValueIndex];
         ref double previousTarget = ref _previous[_layout.TargetPreviousIndex];
         bool changeTarget = _layout.TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn;
         // Difference and LogReturn targets are the change over the horizon, x[t] − x[t−h] (ln(x[t] / x[t−h])): the
@@ -128,6 +130,10 @@ internal sealed class FeatureEncoder
         if (_layout.TargetIsEventLabel)
         {
             y = ResolveEventLabel(raw);
+        }
+        else if (category)
+        {
+            y = _layout.TargetPositive[targetClass] ? 1 : 0;
         }
         else if (_layout.Head == HeadKind.Binary)
         {
@@ -189,9 +195,10 @@ internal sealed class FeatureEncoder
 
         target.Value = y;
         target.Raw = raw;
+        target.Class = targetClass;
         target.Mean = RunningStatistics.Mean(statistic);
         target.StandardDeviation = RunningStatistics.StandardDeviation(statistic, floor);
-        target.Baseline = _layout.Head != HeadKind.Binary ? (_layout.TargetTransform == TargetTransform.Raw ? raw : 0)
+        target.Baseline = !_layout.Head.IsClassifier() ? (_layout.TargetTransform == TargetTransform.Raw ? raw : 0)
             : statistic[0] > 0 ? target.Mean
             : 0.5; // no label known yet (an event label's first h steps): the uninformed rate, not a certain 0
         target.HasHistory = history;

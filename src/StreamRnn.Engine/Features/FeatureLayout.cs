@@ -100,7 +100,20 @@ internal sealed class FeatureLayout
 
         TargetField = definition.Target.Field;
         TargetTransform = definition.Target.Transform;
-        TargetValueIndex = NumericSlot(definition.Target.Field);
+        if (definition.Target.IsCategory)
+        {
+            // A class label is read like a OneHot field, against the target's own categories (feature index −1).
+            categoryFields.Add(Field(definition.Target.Field));
+            categoryFeatures.Add(-1);
+            TargetValueIndex = categoryFields.Count - 1;
+            TargetCategories = definition.Target.Categories!.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+            TargetPositive = definition.Target.Categories!.Select(c => definition.Target.Positive!.Contains(c, StringComparer.Ordinal)).ToArray();
+        }
+        else
+        {
+            TargetValueIndex = NumericSlot(definition.Target.Field);
+        }
+
         TargetStatisticIndex = stats++;
         TargetPreviousIndex = previous;
         Horizon = definition.Target.Horizon;
@@ -130,6 +143,12 @@ internal sealed class FeatureLayout
         }
 
         description.Append($"|{TargetTransform}|{Horizon}|{StatisticCount}|{PreviousCount}|{PendingWidth}|{WindowSteps}");
+        if (TargetCategories.Length > 0)
+        {
+            // Only a Categorical layout adds this, so the fingerprints (and stored state) of the other layouts are unchanged.
+            description.Append($"|classes:{TargetCategories.Length}");
+        }
+
         Fingerprint = Fnv1a(Encoding.UTF8.GetBytes(description.ToString()));
     }
 
@@ -145,12 +164,19 @@ internal sealed class FeatureLayout
     /// <summary>For each category value slot (OneHot, CategoryAge), the index of its field in <see cref="FieldNames"/>.</summary>
     public int[] CategoryFieldOfValue { get; }
 
-    /// <summary>For each category value slot, the index of the first feature reading it (whose categories resolve it).</summary>
+    /// <summary>For each category value slot, the index of the first feature reading it (whose categories resolve it); −1 for a Category target.</summary>
     public int[] CategoryFeatureOfValue { get; }
 
     public string TargetField { get; }
     public TargetTransform TargetTransform { get; }
+    /// <summary>The target's numeric value slot, or for a Category target its category slot.</summary>
     public int TargetValueIndex { get; }
+
+    /// <summary>A Category target's categories as UTF-8 (the head's classes, in order); empty otherwise.</summary>
+    public byte[][] TargetCategories { get; } = [];
+
+    /// <summary>For each class of a Category target, whether it is an event (Target:Positive) class; empty otherwise.</summary>
+    public bool[] TargetPositive { get; } = [];
     public int TargetStatisticIndex { get; }
     /// <summary>
     /// Where the target's memory starts in a key's previous-value slab: x_{t−1} (one double; x_{t−1} … x_{t−h} for a

@@ -9,7 +9,7 @@ internal static class LinearPath
     public static LinearCombiner? Create(PipelineDefinition definition, out double[]? template)
     {
         template = null;
-        if (definition.Linear is not { Enabled: true } options || definition.Model.Head == HeadKind.Binary)
+        if (definition.Linear is not { Enabled: true } options || definition.Model.Head.IsClassifier())
         {
             return null;
         }

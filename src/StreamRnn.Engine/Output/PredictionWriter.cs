@@ -8,12 +8,14 @@ namespace StreamRnn.Engine;
 /// <summary>
 /// Writes prediction records with one reused <see cref="Utf8JsonWriter"/> and buffer, so a prediction
 /// allocates nothing:
-/// <c>{"key","ts","pipeline","model_version","horizon","mean","stddev" | "probability" | "value",["warming_up"],
+/// <c>{"key","ts","pipeline","model_version","horizon","mean","stddev" | "probability",["probabilities"] | "value",["warming_up"],
 /// ["interval_80","interval_95"],["price","price_interval_80","price_interval_95" | "level","level_interval_80",
 /// "level_interval_95"],"target_field","source":{"topic","partition","offset"},"latency_ms"}</c>.
 /// "ts" is the source record's event time (ISO-8601 UTC, milliseconds).
 /// </summary>
 /// <remarks>
+/// <para>Categorical head: "probability" is the event probability (the sum over Target:Positive) and
+/// "probabilities" an object of every category's probability (see <see cref="ClassProbabilities"/>).</para>
 /// <para>Regression heads (Gaussian, Linear) write "warming_up": true while the key's target statistics are too young
 /// for the de-normalised forecast to mean much (<see cref="OutputOptions.WarmupTargets"/>), false afterwards.</para>
 /// <para>Gaussian head, not warming up: central intervals of the predictive normal N(μ, σ²) in target units,
@@ -85,7 +87,8 @@ internal sealed class PredictionWriter
         _topic = JsonEncodedText.Encode(definition.InputTopic, encoder);
         _head = definition.Model.Head;
         _horizon = definition.Target.Horizon;
-        _level = _head == HeadKind.Binary ? LevelKind.None
+        Classes = ClassProbabilities.Create(definition);
+        _level = _head.IsClassifier() ? LevelKind.None
             : definition.Target.Transform switch
             {
                 TargetTransform.LogReturn => LevelKind.Price,
@@ -93,6 +96,12 @@ internal sealed class PredictionWriter
                 _ => LevelKind.None,
             };
     }
+
+    /// <summary>
+    /// A Categorical head's class probabilities: the runtime computes a step's event probability through it, and
+    /// <see cref="Write"/> then adds that step's "probabilities". Null for the other heads.
+    /// </summary>
+    public ClassProbabilities? Classes { get; }
 
     /// <summary>
     /// Writes one prediction; the span is valid until the next call. <paramref name="mean"/> is the mean (Gaussian),
@@ -124,6 +133,10 @@ internal sealed class PredictionWriter
                 break;
             case HeadKind.Binary:
                 w.WriteNumber(ProbabilityName, mean);
+                break;
+            case HeadKind.Categorical:
+                w.WriteNumber(ProbabilityName, mean);
+                Classes!.Write(w);
                 break;
             default:
                 w.WriteNumber(ValueName, mean);

@@ -10,6 +10,8 @@ namespace StreamRnn.Engine;
 /// <param name="LastPredictionStandardDeviation">Its standard deviation (Gaussian head), else null.</param>
 /// <param name="ModelVersion">Version of the weights that made the last prediction.</param>
 /// <param name="HiddenState">A copy of the recurrent state (StateSize floats).</param>
+/// <param name="ClassProbabilities">Categorical head: each category's probability for the key's next step, from its
+/// state under the current model (the last prediction's "probabilities" while the model version is unchanged); else null.</param>
 public sealed record KeySummary(
     string Key,
     int Partition,
@@ -19,4 +21,5 @@ public sealed record KeySummary(
     double? LastPredictionMean,
     double? LastPredictionStandardDeviation,
     long ModelVersion,
-    float[] HiddenState);
+    float[] HiddenState,
+    IReadOnlyDictionary<string, double>? ClassProbabilities = null);

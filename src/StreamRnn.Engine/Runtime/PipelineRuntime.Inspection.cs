@@ -25,7 +25,8 @@ public sealed partial class PipelineRuntime
             double.IsNaN(mean) ? null : mean,
             double.IsNaN(spread) ? null : spread,
             _store.LastModelVersion[slot],
-            _store.State(slot).ToArray());
+            _store.State(slot).ToArray(),
+            _writer.Classes?.Query(Definition.Target, _weights, _store.State(slot)));
     }
 
     /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>

@@ -69,6 +69,9 @@ public sealed partial class PipelineRuntime
                         case HeadKind.Binary:
                             mean = HeadOutput.Probability(_batchHeads[b * o]);
                             break;
+                        case HeadKind.Categorical:
+                            mean = _writer.Classes!.EventProbability(_batchHeads.AsSpan(b * o, o));
+                            break;
                         default:
                             mean = target.Mean + target.StandardDeviation * _batchHeads[b * o];
                             break;
@@ -149,7 +152,7 @@ public sealed partial class PipelineRuntime
     /// Adds step e to its key's training window. Window layout (floats): start state (S), inputs (k × I),
     /// targets (k), weights (k); doubles: μ_t, σ_t of the target at each step. The target of step j is
     /// y_{j+h}, standardised with the statistics of step j (those its prediction was de-normalised with),
-    /// <c>z = clamp((y − μ_j) / σ_j, ±10)</c> (raw 0/1 for a Binary head), weight 1; it arrives h steps later, so
+    /// <c>z = clamp((y − μ_j) / σ_j, ±10)</c> (raw 0/1 for a Binary head, the class index for a Categorical one), weight 1; it arrives h steps later, so
     /// the last h steps of a window have weight 0 (targets arriving after the window is handed over are not
     /// used). A failed step drops the partial window.
     /// </summary>
@@ -181,7 +184,8 @@ public sealed partial class PipelineRuntime
         int j = fill - _horizon;
         if (j >= 0 && double.IsFinite(target.Value))
         {
-            double z = _shape.Head == HeadKind.Binary ? target.Value
+            double z = _shape.Head == HeadKind.Categorical ? target.Class
+                : _shape.Head == HeadKind.Binary ? target.Value
                 : Math.Clamp((target.Value - scales[2 * j]) / scales[2 * j + 1], -RunningStatistics.ZLimit, RunningStatistics.ZLimit);
             targets[j] = (float)z;
             weights[j] = 1;

@@ -116,9 +116,9 @@ public sealed partial class PipelineRuntime
         _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         _writer = new PredictionWriter(definition);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
-        _warmupSteps = definition.Model.Head == HeadKind.Binary ? 0
+        _warmupSteps = definition.Model.Head.IsClassifier() ? 0
             : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? _horizon : 0);
-        _scorer = new PrequentialScorer(definition.Model.Head, _metrics);
+        _scorer = new PrequentialScorer(definition.Model.Head.IsClassifier() ? HeadKind.Binary : definition.Model.Head, _metrics);
         _baselines = LiveBaselines.Create(definition, metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
         _batchInputs = new float[_maxBatch * _inputSize];

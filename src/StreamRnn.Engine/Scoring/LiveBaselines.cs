@@ -78,7 +78,7 @@ internal sealed class LiveBaselines
     public static LiveBaselines? Create(PipelineDefinition definition, StreamRnnMetrics? metrics)
     {
         var options = definition.Baselines;
-        if (definition.Model.Head == HeadKind.Binary || definition.Target.IsEventLabel || (options.ArOrder == 0 && options.Season == 0))
+        if (definition.Model.Head.IsClassifier() || definition.Target.IsEventLabel || (options.ArOrder == 0 && options.Season == 0))
         {
             return null;
         }

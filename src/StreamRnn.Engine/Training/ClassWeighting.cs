@@ -24,11 +24,63 @@ public sealed class ClassWeighting
     private double _positives;
     private double _negatives;
 
+    // Categorical heads: the weight of each class (fixed), or the running weighted count of each class (auto).
+    private readonly double[]? _classWeights;
+    private readonly double[]? _classCounts;
+
     private ClassWeighting(double fixedWeight) => _fixed = fixedWeight;
+
+    private ClassWeighting(double[]? fixedWeights, int classes)
+    {
+        _fixed = double.NaN;
+        _classWeights = fixedWeights ?? new double[classes];
+        _classCounts = fixedWeights is null ? new double[classes] : null;
+    }
 
     /// <summary>The current w⁺.</summary>
     public double PositiveWeight => !double.IsNaN(_fixed) ? _fixed
         : _positives > 0 ? Math.Clamp(_negatives / _positives, 1, MaxAutoWeight) : 1;
+
+    /// <summary>
+    /// The weighting for <paramref name="shape"/>'s head: as <see cref="Create(TrainingOptions, HeadKind)"/> for a
+    /// Binary head; for a Categorical head <see cref="TrainingOptions.ClassWeights"/> (fixed, one per class) or, with
+    /// <c>PositiveWeight = auto</c>, w_c = n_max / n_c over the weighted steps seen so far (this window included),
+    /// clamped to [1, <see cref="MaxAutoWeight"/>], so every class weighs as much as the most frequent one (balanced
+    /// cross-entropy). Null when no weighting applies.
+    /// </summary>
+    public static ClassWeighting? Create(TrainingOptions options, ModelShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Head != HeadKind.Categorical)
+        {
+            return Create(options, shape.Head);
+        }
+
+        if (options.ClassWeights is { } weights && weights.Count == shape.Classes)
+        {
+            return new ClassWeighting([.. weights], shape.Classes);
+        }
+
+        return TryParse(options.PositiveWeight, out double weight) && double.IsNaN(weight) ? new ClassWeighting(null, shape.Classes) : null;
+    }
+
+    /// <summary>Categorical heads: the current weight of class <paramref name="c"/>.</summary>
+    public double ClassWeight(int c)
+    {
+        if (_classCounts is null)
+        {
+            return _classWeights![c];
+        }
+
+        double most = 0;
+        foreach (double n in _classCounts)
+        {
+            most = Math.Max(most, n);
+        }
+
+        return _classCounts[c] > 0 ? Math.Clamp(most / _classCounts[c], 1, MaxAutoWeight) : 1;
+    }
 
     /// <summary>Null when no weighting applies (w⁺ = 1, or a head that is not Binary).</summary>
     public static ClassWeighting? Create(TrainingOptions options, HeadKind head)
@@ -65,6 +117,12 @@ public sealed class ClassWeighting
     {
         var targets = window.Targets;
         var weights = window.TargetWeights;
+        if (_classWeights is not null)
+        {
+            ApplyClasses(targets, weights);
+            return;
+        }
+
         if (double.IsNaN(_fixed))
         {
             for (int t = 0; t < weights.Length; t++)
@@ -89,6 +147,29 @@ public sealed class ClassWeighting
             if (weights[t] > 0 && targets[t] >= 0.5f)
             {
                 weights[t] *= w;
+            }
+        }
+    }
+
+    private void ApplyClasses(Span<float> targets, Span<float> weights)
+    {
+        var counts = _classCounts;
+        if (counts is not null)
+        {
+            for (int t = 0; t < weights.Length; t++)
+            {
+                if (weights[t] > 0 && (uint)(int)targets[t] < (uint)counts.Length)
+                {
+                    counts[(int)targets[t]] += weights[t];
+                }
+            }
+        }
+
+        for (int t = 0; t < weights.Length; t++)
+        {
+            if (weights[t] > 0 && (uint)(int)targets[t] < (uint)_classWeights!.Length)
+            {
+                weights[t] *= (float)ClassWeight((int)targets[t]);
             }
         }
     }

@@ -122,7 +122,7 @@ public sealed partial class OnlineTrainer : IDisposable
         _scheduler = scheduler;
         _shape = registry.Shape;
         _merger = new ModelMerger(options.Mode, instanceId, options.Leader);
-        _classWeighting = ClassWeighting.Create(options, _shape.Head);
+        _classWeighting = ClassWeighting.Create(options, _shape);
 
         var pipelineMetrics = metrics?.ForPipeline(pipeline);
         _lossMetric = pipelineMetrics?.TrainingLoss;

@@ -59,10 +59,18 @@ public sealed class TrainingOptions
 
     /// <summary>
     /// Binary heads: the loss weight of a positive (target 1) step, a number or <c>auto</c> (the running ratio of
-    /// negatives to positives, i.e. balanced log-loss); 1 = unweighted. See <see cref="ClassWeighting"/>.
+    /// negatives to positives, i.e. balanced log-loss); 1 = unweighted. Categorical heads: <c>auto</c> weighs each class by
+    /// the running count of the most frequent class over its own (capped at 1000), i.e. balanced cross-entropy, or 1.
+    /// See <see cref="ClassWeighting"/>.
     /// </summary>
     [JsonConverter(typeof(NumberOrStringJsonConverter))]
     public string PositiveWeight { get; set; } = "1";
+
+    /// <summary>
+    /// Categorical heads: a fixed loss weight per class, in the order of Target:Categories (null = all 1, or the
+    /// automatic weights of <c>PositiveWeight = auto</c>). See <see cref="ClassWeighting"/>.
+    /// </summary>
+    public List<double>? ClassWeights { get; set; }
 
     /// <summary>The newest windows kept aside (rolling) to validate a candidate against the champion.</summary>
     public int HoldBackWindows { get; set; } = 128;
