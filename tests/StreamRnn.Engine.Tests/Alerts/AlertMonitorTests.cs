@@ -116,7 +116,7 @@ public sealed class AlertMonitorTests
         var stocks = TestPipelines.Stocks();
         stocks.Alerts = new AlertOptions();
         var exception = Assert.Throws<InvalidPipelineException>(() => AlertMonitor.Create(stocks, null));
-        Assert.Equal("Pipelines:stocks:Alerts: alert rules need a Binary head, Model:Head is Gaussian", Assert.Single(exception.Errors));
+        Assert.Equal("Pipelines:stocks:Alerts: alert rules need a Binary or Categorical head (they watch a probability)", Assert.Single(exception.Errors));
     }
 
     [Fact]

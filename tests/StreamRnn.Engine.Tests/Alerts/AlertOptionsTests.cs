@@ -50,7 +50,7 @@ public sealed class AlertOptionsTests
         Assert.Equal(
             [
                 "Pipelines:stocks:Alerts:Threshold: must be a probability in (0, 1]",
-                "Pipelines:stocks:Model:Head: alert rules (Alerts) need a Binary head: they watch a probability",
+                "Pipelines:stocks:Model:Head: alert rules (Alerts) need a Binary or Categorical head: they watch a probability",
                 "Pipelines:stocks:AlertTopic: is required when Alerts is set: alerts are written there",
             ],
             stocks.Validate());

@@ -143,7 +143,7 @@ public sealed class EventLabelTests
         definition.Model.Head = HeadKind.Gaussian;
         definition.Target.OutValue = double.NaN;
         var errors = definition.Validate();
-        Assert.Contains("Pipelines:bed:Target:Transform: an event label is 0/1 and needs Model:Head = Binary (not Gaussian)", errors);
+        Assert.Contains("Pipelines:bed:Target:Transform: an event label is 0/1 and needs Model:Head = Binary", errors);
         Assert.Contains("Pipelines:bed:Target:OutValue: must be a finite number (the field value that means out)", errors);
 
         var binaryDifference = BedExit(TargetTransform.Difference);
