@@ -220,6 +220,23 @@ public sealed class CategoricalHeadTests
     }
 
     [Fact]
+    public void A_parameter_count_that_implies_no_whole_class_count_is_a_corrupted_header()
+    {
+        ModelShape shape = Shape(CellKind.Gru, 1, 6);
+        using var stream = new MemoryStream();
+        ModelWeights.Initialize(shape, seed: 2).WriteTo(stream);
+        byte[] bytes = stream.ToArray();
+        int count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(28));
+        foreach (int wrong in new[] { count - 1, count - 3 * (shape.HiddenSize + 1) })
+        {
+            byte[] copy = (byte[])bytes.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(28), wrong); // K = 3.86…, then K = 1
+            var e = Assert.Throws<ModelFormatException>(() => ModelWeights.ReadFrom(new MemoryStream(copy)));
+            Assert.StartsWith("Corrupted header:", e.Message);
+        }
+    }
+
+    [Fact]
     public void BadClassTargetsAndShapesAreRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(CellKind.Rnn, 2, 3, 1, HeadKind.Categorical).Validate());
