@@ -7,11 +7,8 @@ namespace StreamRnn.Kafka.Processing;
 /// At-least-once commit: (1) wait for every output, (2) probe membership with a generation-checked offset commit,
 /// (3) write the changelog (and due tombstones), (4) commit the offsets that state covers.
 /// </summary>
-internal sealed class AtLeastOnceCommit(StreamProcessorOptions options, TimeProvider time, IConsumer<byte[], byte[]> consumer,
-    IProducer<byte[], byte[]> producer, OutputTracker tracker, PartitionOwnership ownership, PartitionPositions positions,
-    Dictionary<string, PipelineBinding> byTopic, Dictionary<string, PipelineBinding> byName, PartitionSnapshotStore snapshots,
-    ProcessorStatus status, ILogger logger, CancellationToken stopping)
-    : CommitProtocol(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName, snapshots, status, logger)
+internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken stopping)
+    : CommitProtocol(parts)
 {
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
 

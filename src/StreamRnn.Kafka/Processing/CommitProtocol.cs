@@ -9,62 +9,40 @@ namespace StreamRnn.Kafka.Processing;
 /// </summary>
 internal abstract class CommitProtocol
 {
-    private readonly TimeProvider time;
-    private readonly Dictionary<string, PipelineBinding> byTopic;
-    private readonly PartitionSnapshotStore snapshots;
+    private readonly CommitParts parts;
     private long lastCommit;
 
-    protected CommitProtocol(StreamProcessorOptions options, TimeProvider time, IConsumer<byte[], byte[]> consumer,
-        IProducer<byte[], byte[]> producer, OutputTracker tracker, PartitionOwnership ownership, PartitionPositions positions,
-        Dictionary<string, PipelineBinding> byTopic, Dictionary<string, PipelineBinding> byName, PartitionSnapshotStore snapshots,
-        ProcessorStatus status, ILogger logger)
+    protected CommitProtocol(CommitParts parts)
     {
-        Options = options;
-        this.time = time;
-        Consumer = consumer;
-        Producer = producer;
-        Tracker = tracker;
-        Ownership = ownership;
-        Positions = positions;
-        this.byTopic = byTopic;
-        ByName = byName;
-        this.snapshots = snapshots;
-        Status = status;
-        Logger = logger;
-        lastCommit = time.GetTimestamp();
+        this.parts = parts;
+        lastCommit = parts.Time.GetTimestamp();
     }
 
-    protected StreamProcessorOptions Options { get; }
+    protected StreamProcessorOptions Options => parts.Options;
 
-    protected TimeProvider Time => time;
+    protected TimeProvider Time => parts.Time;
 
-    protected IConsumer<byte[], byte[]> Consumer { get; }
+    protected IConsumer<byte[], byte[]> Consumer => parts.Consumer;
 
-    protected IProducer<byte[], byte[]> Producer { get; }
+    protected IProducer<byte[], byte[]> Producer => parts.Producer;
 
-    protected OutputTracker Tracker { get; }
+    protected OutputTracker Tracker => parts.Tracker;
 
-    protected PartitionOwnership Ownership { get; }
+    protected PartitionOwnership Ownership => parts.Ownership;
 
-    protected PartitionPositions Positions { get; }
+    protected PartitionPositions Positions => parts.Positions;
 
-    protected Dictionary<string, PipelineBinding> ByName { get; }
+    protected Dictionary<string, PipelineBinding> ByName => parts.ByName;
 
-    protected ProcessorStatus Status { get; }
+    protected ProcessorStatus Status => parts.Status;
 
-    protected ILogger Logger { get; }
+    protected ILogger Logger => parts.Logger;
 
-    public static CommitProtocol For(StreamProcessorOptions options, TimeProvider time, IConsumer<byte[], byte[]> consumer,
-        IProducer<byte[], byte[]> producer, OutputTracker tracker, PartitionOwnership ownership, PartitionPositions positions,
-        Dictionary<string, PipelineBinding> byTopic, Dictionary<string, PipelineBinding> byName, PartitionSnapshotStore snapshots,
-        ProcessorStatus status, ILogger logger, CancellationToken stopping) =>
-        options.Delivery == DeliveryMode.ExactlyOnce
-            ? new ExactlyOnceCommit(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName, snapshots, status, logger)
-            : new AtLeastOnceCommit(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName, snapshots, status, logger,
-                stopping);
+    public static CommitProtocol For(CommitParts parts, CancellationToken stopping) =>
+        parts.Options.Delivery == DeliveryMode.ExactlyOnce ? new ExactlyOnceCommit(parts) : new AtLeastOnceCommit(parts, stopping);
 
     /// <summary>True when <c>CommitInterval</c> has passed since the last commit cycle.</summary>
-    public bool IsDue(long now) => time.GetElapsedTime(lastCommit, now) >= Options.CommitInterval;
+    public bool IsDue(long now) => Time.GetElapsedTime(lastCommit, now) >= Options.CommitInterval;
 
     /// <summary>
     /// One commit cycle. True when this instance was confirmed a member of the group's current generation and what it
@@ -72,7 +50,7 @@ internal abstract class CommitProtocol
     /// </summary>
     public bool Commit()
     {
-        lastCommit = time.GetTimestamp();
+        lastCommit = Time.GetTimestamp();
         return CommitCycle(Positions.ChangedOffsets(Ownership.Owned));
     }
 
@@ -86,16 +64,16 @@ internal abstract class CommitProtocol
 
     public void WriteSnapshots(IEnumerable<TopicPartition> partitions)
     {
-        if (!snapshots.Enabled)
+        if (!parts.Snapshots.Enabled)
         {
             return;
         }
 
         foreach (var partition in partitions)
         {
-            var binding = byTopic[partition.Topic];
+            var binding = parts.ByTopic[partition.Topic];
             var changelog = new TopicPartition(binding.Runtime.Definition.ChangelogTopic, partition.Partition);
-            snapshots.Write(binding.Runtime, binding.Runtime.Definition.Name, partition.Partition.Value,
+            parts.Snapshots.Write(binding.Runtime, binding.Runtime.Definition.Name, partition.Partition.Value,
                 Positions.ChangelogPosition(changelog));
         }
     }
@@ -126,9 +104,15 @@ internal abstract class CommitProtocol
     {
         foreach (var partition in Ownership.Owned)
         {
-            var binding = byTopic[partition.Topic];
+            var binding = parts.ByTopic[partition.Topic];
             var changelog = new TopicPartition(binding.Runtime.Definition.ChangelogTopic, partition.Partition);
             Positions.Advance(changelog, Tracker.ChangelogEnd(changelog));
         }
     }
 }
+
+/// <summary>What every commit protocol works with: the processor's clients, its partition bookkeeping and its pipelines.</summary>
+internal sealed record CommitParts(StreamProcessorOptions Options, TimeProvider Time, IConsumer<byte[], byte[]> Consumer,
+    IProducer<byte[], byte[]> Producer, OutputTracker Tracker, PartitionOwnership Ownership, PartitionPositions Positions,
+    Dictionary<string, PipelineBinding> ByTopic, Dictionary<string, PipelineBinding> ByName, PartitionSnapshotStore Snapshots,
+    ProcessorStatus Status, ILogger Logger);

@@ -7,11 +7,8 @@ namespace StreamRnn.Kafka.Processing;
 /// Exactly-once commit: outputs, changelog records, tombstones and input offsets of one commit interval go in one
 /// producer transaction, opened lazily by the first write after a commit.
 /// </summary>
-internal sealed class ExactlyOnceCommit(StreamProcessorOptions options, TimeProvider time, IConsumer<byte[], byte[]> consumer,
-    IProducer<byte[], byte[]> producer, OutputTracker tracker, PartitionOwnership ownership, PartitionPositions positions,
-    Dictionary<string, PipelineBinding> byTopic, Dictionary<string, PipelineBinding> byName, PartitionSnapshotStore snapshots,
-    ProcessorStatus status, ILogger logger)
-    : CommitProtocol(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName, snapshots, status, logger)
+internal sealed class ExactlyOnceCommit(CommitParts parts)
+    : CommitProtocol(parts)
 {
     private bool transactionOpen;
 

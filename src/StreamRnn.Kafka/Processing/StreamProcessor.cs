@@ -270,8 +270,8 @@ public sealed class StreamProcessor : IDisposable
         backpressure = new Backpressure(consumer, producer, tracker, options.MaxInFlightOutputs, metrics, logger);
         lag = new LagReporter(consumer, positions, byName, metrics, time);
         ownership = new PartitionOwnership(consumer, restorer, byTopic, byName, positions, backpressure, lag, Status, metrics, logger);
-        commit = CommitProtocol.For(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName, snapshots, Status,
-            logger, stopping.Token);
+        commit = CommitProtocol.For(new CommitParts(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName,
+            snapshots, Status, logger), stopping.Token);
         dispatcher = new RecordDispatcher(consumer, byTopic, byName, ownership, positions, commit, Status, options.MaxPollRecords, logger,
             stopping.Token);
         broker.Start(producer.Handle);
