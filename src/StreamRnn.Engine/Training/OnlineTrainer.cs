@@ -45,6 +45,8 @@ public sealed class OnlineTrainer : IDisposable
     private readonly HoldBackSet _holdBack;
     private readonly CandidateOptimizer _optimizer;
     private readonly PromotionPolicy _policy;
+    private readonly ReceivedVersions _received;
+    private readonly RejectionCounter _rejections;
     private readonly TrainingRound _round;
 
     private long _roundsCompleted;
@@ -76,9 +78,11 @@ public sealed class OnlineTrainer : IDisposable
         _loop = new TrainingLoop(options, Queue, scheduler, RunRoundCore);
         _holdBack = new HoldBackSet(options.HoldBackWindows, options.QueueCapacity + options.BatchWindows);
         _optimizer = new CandidateOptimizer(_shape, options, _loop.RestForDutyCycle);
-        _policy = new PromotionPolicy(pipeline, options, registry, _merger, _holdBack, metrics);
+        _received = new ReceivedVersions(options, registry, _merger);
+        _rejections = new RejectionCounter(pipeline, metrics);
+        _policy = new PromotionPolicy(options, registry, _merger, _holdBack, _received, _optimizer, _rejections);
         _round = new TrainingRound(options, registry, _merger, ClassWeighting.Create(options, _shape.Head), pipelineMetrics?.TrainingLoss,
-            Queue, _journal, _holdBack, _optimizer, _policy);
+            Queue, _journal, _holdBack, _optimizer, _policy, _rejections);
     }
 
     public string Pipeline { get; }
@@ -90,7 +94,7 @@ public sealed class OnlineTrainer : IDisposable
     public WindowQueue Queue { get; }
 
     /// <summary>Merge mode: versions received from other instances waiting for the next round (at most <see cref="MaxReceivedInstances"/>).</summary>
-    public int ReceivedPending => _policy.ReceivedPending;
+    public int ReceivedPending => _received.Pending;
 
     /// <summary>False on a Follow-mode non-leader, which adopts versions instead of training.</summary>
     public bool Trains => _merger.Trains;
@@ -162,7 +166,7 @@ public sealed class OnlineTrainer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(reason), reason, $"Reasons are {string.Join(", ", RejectionReasons)}.");
         }
 
-        return _policy.Rejections(index);
+        return _rejections.Of(index);
     }
 
     /// <summary>
@@ -241,7 +245,7 @@ public sealed class OnlineTrainer : IDisposable
     public void Receive(ModelContribution contribution)
     {
         ArgumentNullException.ThrowIfNull(contribution);
-        _policy.Receive(contribution);
+        _received.Receive(contribution);
     }
 
     /// <summary>

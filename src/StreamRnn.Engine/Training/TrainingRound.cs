@@ -10,7 +10,7 @@ namespace StreamRnn.Engine;
 /// </summary>
 internal sealed class TrainingRound(TrainingOptions options, ModelRegistry registry, ModelMerger merger, ClassWeighting? classWeighting,
     Gauge.Child? lossMetric, WindowQueue queue, JournalCheckpointer journal, HoldBackSet holdBack, CandidateOptimizer optimizer,
-    PromotionPolicy policy)
+    PromotionPolicy policy, RejectionCounter rejections)
 {
     private readonly TrainingOptions _options = options;
     private readonly ModelRegistry _registry = registry;
@@ -22,6 +22,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
     private readonly HoldBackSet _holdBack = holdBack;
     private readonly CandidateOptimizer _optimizer = optimizer;
     private readonly PromotionPolicy _policy = policy;
+    private readonly RejectionCounter _rejections = rejections;
     private long _windowsTrained;
 
     public long WindowsTrained => Interlocked.Read(ref _windowsTrained);
@@ -36,8 +37,9 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
             return Finish(round, started, RoundOutcome.Skipped, null, 0, 0, double.NaN, double.NaN, double.NaN);
         }
 
-        var bptt = _optimizer.Bptt;
-        champion = _policy.MergeReceived(champion, bptt);
+        // The BPTT workspace exists from the first round of a training instance on: later rounds allocate nothing.
+        _ = _optimizer.Bptt;
+        champion = _policy.MergeReceived(champion);
 
         int batch = _options.BatchWindows;
         if (_holdBack.Training.Length < batch)
@@ -61,7 +63,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
 
         if (!pass.Finite)
         {
-            return Reject(round, started, PromotionPolicy.NonFinite, trained, steps, trainingLoss, double.NaN, double.NaN);
+            return Reject(round, started, RejectionCounter.NonFinite, trained, steps, trainingLoss, double.NaN, double.NaN);
         }
 
         if (steps == 0)
@@ -70,7 +72,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
         }
 
         var candidate = _optimizer.Candidate(_registry.NextVersion);
-        var verdict = _policy.Validate(bptt, candidate, champion, out double candidateLoss, out double championLoss);
+        var verdict = _policy.Validate(candidate, champion, out double candidateLoss, out double championLoss);
         if (verdict >= 0)
         {
             return Reject(round, started, verdict, trained, steps, trainingLoss, candidateLoss, championLoss);
@@ -79,7 +81,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
         var promotion = _registry.TryPromote(candidate, ModelSource.Trained, champion, trained, candidateLoss, championLoss);
         if (promotion is null)
         {
-            return Reject(round, started, PromotionPolicy.Superseded, trained, steps, trainingLoss, candidateLoss, championLoss);
+            return Reject(round, started, RejectionCounter.Superseded, trained, steps, trainingLoss, candidateLoss, championLoss);
         }
 
         _optimizer.Follow(promotion.Weights);
@@ -90,7 +92,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
     private TrainingRoundResult Reject(long round, long started, int reason, int trained, int steps,
         double trainingLoss, double candidateLoss, double championLoss)
     {
-        _policy.CountRejection(reason);
+        _rejections.Count(reason);
         _optimizer.Restore();
         return Finish(round, started, RoundOutcome.Rejected, OnlineTrainer.RejectionReasons[reason], trained, steps, trainingLoss,
             candidateLoss, championLoss);
