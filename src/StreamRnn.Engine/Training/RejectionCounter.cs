@@ -10,7 +10,7 @@ internal sealed class RejectionCounter
     public const int NoValidation = 2;
     public const int Superseded = 3;
 
-    private readonly long[] _rejections = new long[4];
+    private readonly long[] _rejections = new long[OnlineTrainer.RejectionReasons.Length];
     private readonly Counter.Child[]? _rejectionMetrics;
 
     public RejectionCounter(string pipeline, StreamRnnMetrics? metrics)
