@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace StreamRnn.Engine;
 
 /// <summary>
@@ -10,93 +8,58 @@ namespace StreamRnn.Engine;
 /// record (InternalError, with the exception type but no stack) and, once the key's state may be half-updated,
 /// quarantines the key: it is removed with a tombstone and restarts from an empty state.
 /// </summary>
-public sealed partial class PipelineRuntime
+internal sealed class PoisonPolicy(RecordDecoder decoder, FeatureEncoder encoder, KeyStateStore store, KeyStateCodec codec,
+    MicroBatchPlan plan, StepUndoLog undo, RuntimeTally tally)
 {
     private const int MaxExceptionDetailChars = 300;
 
-    private readonly StepUndoLog _undo = new();
+    private readonly RecordDecoder _decoder = decoder;
+    private readonly FeatureEncoder _encoder = encoder;
+    private readonly KeyStateStore _store = store;
+    private readonly KeyStateCodec _codec = codec;
+    private readonly MicroBatchPlan _plan = plan;
+    private readonly StepUndoLog _undo = undo;
     private readonly List<int> _quarantined = [];
-
-    /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
-    public int KeyCountOf(int partition)
-    {
-        int count = 0;
-        for (int slot = 0; slot < _store.HighWater; slot++)
-        {
-            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
-
-    /// <summary>True (with a detail) when <paramref name="eventTime"/> is beyond Input:MaxFutureSkew from <paramref name="now"/>.</summary>
-    private bool IsTooFarAhead(long eventTime, long now, out string detail)
-    {
-        long skew = (long)Definition.Input.MaxFutureSkew.TotalMilliseconds;
-        if (eventTime - now <= skew)
-        {
-            detail = "";
-            return false;
-        }
-
-        detail = string.Create(CultureInfo.InvariantCulture,
-            $"event time {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):O} is more than Input:MaxFutureSkew ({Definition.Input.MaxFutureSkew}) ahead of the clock ({DateTimeOffset.FromUnixTimeMilliseconds(now):O})");
-        return true;
-    }
-
-    /// <summary>A record whose acceptance threw: dead-lettered; a key it had just created is forgotten again.</summary>
-    private void AcceptFailed(IRecordSink sink, in InputRecord record, Exception exception, int createdSlot)
-    {
-        if (createdSlot >= 0 && _store.IsUsed(createdSlot))
-        {
-            _store.Remove(createdSlot);
-        }
-
-        DeadLetter(sink, record, DeadLetterReason.InternalError, Describe(exception, "reading the record"));
-    }
 
     /// <summary>
     /// Takes back entry <paramref name="entry"/>, whose step failed: its key's bookkeeping returns to what it was
     /// before the record, the partial training window is dropped, the record is dead-lettered, and the key's later
     /// records of this call (encoded on top of the failed one) are encoded again.
     /// </summary>
-    private void UndoStep(ReadOnlySpan<InputRecord> records, IRecordSink sink, int entry, string detail)
+    public void UndoStep(ReadOnlySpan<InputRecord> records, IRecordSink sink, int entry, string detail)
     {
-        int slot = _entrySlot[entry];
+        int slot = _plan.EntrySlot[entry];
         _store.WindowFill[slot] = 0;
         _undo.Restore(entry, _store, slot);
-        _applied--;
-        DeadLetter(sink, records[_entryRecord[entry]], DeadLetterReason.NumericalError, detail);
+        tally.Applied--;
+        tally.DeadLetter(sink, records[_plan.EntryRecord[entry]], DeadLetterReason.NumericalError, detail);
         bool later = false;
         for (int e = entry + 1; e < _undo.Entries; e++)
         {
-            if (_entrySlot[e] != slot || _undo.IsSkipped(e))
+            if (_plan.EntrySlot[e] != slot || _undo.IsSkipped(e))
             {
                 continue;
             }
 
             later = true;
-            ref readonly InputRecord record = ref records[_entryRecord[e]];
+            ref readonly InputRecord record = ref records[_plan.EntryRecord[e]];
             _undo.Save(e, _store, slot);
             if (!_decoder.TryDecode(record, out var reason, out string why)
                 || !_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
-                    _entryInputs.AsSpan(e * _inputSize, _inputSize), out var target, out reason, out why))
+                    _plan.InputsOf(e), out var target, out reason, out why))
             {
                 _undo.Skip(e);
-                _applied--;
-                DeadLetter(sink, record, reason, why);
+                tally.Applied--;
+                tally.DeadLetter(sink, record, reason, why);
                 continue;
             }
 
             _store.Partition[slot] = record.Partition;
             _store.LastOffset[slot] = record.Offset;
             _store.LastEventTime[slot] = Math.Max(_store.LastEventTime[slot], _decoder.EventTimeUnixMs);
-            _entryStep[e] = ++_store.Steps[slot];
-            _entryTime[e] = _decoder.EventTimeUnixMs;
-            _entryTarget[e] = target;
+            _plan.EntryStep[e] = ++_store.Steps[slot];
+            _plan.EntryTime[e] = _decoder.EventTimeUnixMs;
+            _plan.EntryTarget[e] = target;
         }
 
         if (!later && _undo.WasNewKey(entry))
@@ -111,38 +74,38 @@ public sealed partial class PipelineRuntime
     /// Entry <paramref name="entry"/> threw after its step: dead-lettered, and its key quarantined (its later records
     /// of this call are dead-lettered too; the key is removed with a tombstone when the call ends).
     /// </summary>
-    private void QuarantineKey(ReadOnlySpan<InputRecord> records, IRecordSink sink, int entry, Exception exception)
+    public void QuarantineKey(ReadOnlySpan<InputRecord> records, IRecordSink sink, int entry, Exception exception)
     {
-        int slot = _entrySlot[entry];
+        int slot = _plan.EntrySlot[entry];
         _undo.Skip(entry);
-        _applied--;
+        tally.Applied--;
         if (!_quarantined.Contains(slot))
         {
             _quarantined.Add(slot);
         }
 
-        DeadLetter(sink, records[_entryRecord[entry]], DeadLetterReason.InternalError,
+        tally.DeadLetter(sink, records[_plan.EntryRecord[entry]], DeadLetterReason.InternalError,
             Describe(exception, "stepping the record") + "; the key was quarantined and restarts from an empty state");
         for (int e = entry + 1; e < _undo.Entries; e++)
         {
-            if (_entrySlot[e] == slot && !_undo.IsSkipped(e))
+            if (_plan.EntrySlot[e] == slot && !_undo.IsSkipped(e))
             {
                 _undo.Skip(e);
-                _applied--;
-                DeadLetter(sink, records[_entryRecord[e]], DeadLetterReason.InternalError,
+                tally.Applied--;
+                tally.DeadLetter(sink, records[_plan.EntryRecord[e]], DeadLetterReason.InternalError,
                     "an earlier record of this key in the same batch failed and the key was quarantined");
             }
         }
     }
 
     /// <summary>Removes the keys quarantined during this call, each with a tombstone so a restore agrees.</summary>
-    private void RemoveQuarantined(IRecordSink sink)
+    public void RemoveQuarantined(IRecordSink sink)
     {
         foreach (int slot in _quarantined)
         {
             if (_store.IsUsed(slot))
             {
-                Tombstone(sink, slot);
+                tally.Tombstone(sink, _store, slot);
                 _codec.Extension?.Forget(_store.Keys[slot]!);
                 _store.Remove(slot);
             }
@@ -151,7 +114,7 @@ public sealed partial class PipelineRuntime
         _quarantined.Clear();
     }
 
-    private static string Describe(Exception exception, string doing)
+    public static string Describe(Exception exception, string doing)
     {
         string message = exception.Message.Length > MaxExceptionDetailChars
             ? exception.Message[..MaxExceptionDetailChars] + "…"
@@ -160,5 +123,5 @@ public sealed partial class PipelineRuntime
     }
 
     /// <summary>Exceptions caught per record: all but running out of memory (which no record causes on its own).</summary>
-    private static bool IsRecoverable(Exception exception) => exception is not OutOfMemoryException;
+    public static bool IsRecoverable(Exception exception) => exception is not OutOfMemoryException;
 }

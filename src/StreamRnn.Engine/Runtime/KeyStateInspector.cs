@@ -2,9 +2,26 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
 
-// Read-only views of key state for the HTTP queries and the tests.
-public sealed partial class PipelineRuntime
+/// <summary>Read-only copies of the key state for the HTTP queries and the tests (call on the runtime's thread).</summary>
+internal sealed class KeyStateInspector(KeyStateStore store)
 {
+    private readonly KeyStateStore _store = store;
+
+    /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
+    public int KeyCountOf(int partition)
+    {
+        int count = 0;
+        for (int slot = 0; slot < _store.HighWater; slot++)
+        {
+            if (_store.IsUsed(slot) && _store.Partition[slot] == partition)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>A copy of one key's state, or null if the key is not held. Not thread-safe: call on the owning thread.</summary>
     public KeySummary? QueryKey(string key)
     {
@@ -29,13 +46,13 @@ public sealed partial class PipelineRuntime
     }
 
     /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
-    internal float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
+    public float[]? StateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.State(slot).ToArray() : null;
 
     /// <summary>A copy of a key's linear-path state (empty without one; null for an unknown key).</summary>
-    internal double[]? LinearStateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.LinearOf(slot).ToArray() : null;
+    public double[]? LinearStateOf(string key) => _store.Find(key) is var slot and >= 0 ? _store.LinearOf(slot).ToArray() : null;
 
     /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
-    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
+    public IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
         float[] WindowFloats, double[] WindowDoubles, int WindowFill)> Dump()
     {
         for (int slot = 0; slot < _store.HighWater; slot++)

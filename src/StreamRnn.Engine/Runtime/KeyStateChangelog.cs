@@ -2,29 +2,39 @@ using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
 
-// The changelog side of the key state: flushing changed keys, restoring records, dropping partitions, idle eviction.
-public sealed partial class PipelineRuntime
+/// <summary>
+/// Keeps the key state durable and bounded through the changelog: flushes changed keys, applies restored records and
+/// snapshots, drops partitions, evicts idle keys with tombstones.
+/// </summary>
+internal sealed class KeyStateChangelog(KeyStateStore store, KeyStateCodec codec, MicroBatchPlan plan, TrainingWindowAssembler windows,
+    StateKeyText keyText, RuntimeTally tally, PipelineMetrics? metrics, TimeProvider time, long idleTtlMs)
 {
+    private readonly KeyStateStore _store = store;
+    private readonly KeyStateCodec _codec = codec;
+    private readonly PipelineMetrics? _metrics = metrics;
+    private readonly TimeProvider _time = time;
+    private readonly long _idleTtlMs = idleTtlMs;
+
     /// <summary>
     /// Writes one changelog record per key changed since the last flush (coalesced: the key's latest state) to
     /// the key's partition. Call before committing offsets, and before <see cref="DropPartition"/> on revocation.
     /// </summary>
-    public int FlushChangelog(IRecordSink sink)
+    public int Flush(IRecordSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        var visitor = new ChangelogWriter(this, sink);
+        var visitor = new ChangelogWriter(_store, _codec, sink);
         int written = _store.DrainDirty(ref visitor);
-        _changelogRecords += written;
+        tally.ChangelogRecords += written;
 
         // The windows completed so far become durable (and trainable) with the offsets about to be committed.
-        _trainer?.Checkpoint();
+        windows.Trainer?.Checkpoint();
         return written;
     }
 
-    private struct ChangelogWriter(PipelineRuntime runtime, IRecordSink sink) : ISlotVisitor
+    private struct ChangelogWriter(KeyStateStore store, KeyStateCodec codec, IRecordSink sink) : ISlotVisitor
     {
         public readonly void Visit(int slot) =>
-            sink.Changelog(runtime._store.Partition[slot], runtime._store.KeyBytes[slot], runtime._codec.Encode(slot));
+            sink.Changelog(store.Partition[slot], store.KeyBytes[slot], codec.Encode(slot));
     }
 
     /// <summary>
@@ -37,9 +47,9 @@ public sealed partial class PipelineRuntime
     /// </summary>
     public bool Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        ReadOnlySpan<char> chars = KeyChars(key);
+        ReadOnlySpan<char> chars = keyText.Decode(key);
         int slot = _store.Find(chars);
-        _restored++;
+        tally.Restored++;
         _metrics?.RestoredRecords.Inc();
         if (value.IsEmpty)
         {
@@ -60,7 +70,7 @@ public sealed partial class PipelineRuntime
             ApplyRestored(partition, key, chars, value, slot);
         }
 
-        UpdateGauges();
+        tally.UpdateGauges(_store);
         return true;
     }
 
@@ -72,15 +82,12 @@ public sealed partial class PipelineRuntime
             {
                 // No sink here: the evicted key keeps its changelog record and comes back on a later restore.
                 _store.Remove(_store.LeastRecent);
-                _evictedCapacity++;
+                tally.EvictedCapacity++;
                 _metrics?.EvictedCapacity.Inc();
             }
 
             slot = _store.Add(chars, key, partition, 0);
-            if (_roundOfSlot.Length < _store.Capacity)
-            {
-                Array.Resize(ref _roundOfSlot, _store.Capacity);
-            }
+            plan.EnsureSlotCapacity(_store.Capacity);
         }
 
         _codec.Apply(value, slot);
@@ -100,7 +107,7 @@ public sealed partial class PipelineRuntime
             }
         }
 
-        UpdateGauges();
+        tally.UpdateGauges(_store);
     }
 
     /// <summary>
@@ -116,15 +123,34 @@ public sealed partial class PipelineRuntime
         for (int slot = _store.LeastRecent; slot >= 0 && _store.LastSeen[slot] < cutoff;)
         {
             int next = _store.Newer(slot);
-            Tombstone(sink, slot);
+            tally.Tombstone(sink, _store, slot);
             _store.Remove(slot);
             evicted++;
             slot = next;
         }
 
-        _evictedTtl += evicted;
+        tally.EvictedTtl += evicted;
         _metrics?.EvictedTtl.Inc(evicted);
-        UpdateGauges();
+        tally.UpdateGauges(_store);
         return evicted;
+    }
+
+    /// <summary>Replaces the keys of <paramref name="partition"/> with a checked snapshot's entries.</summary>
+    public void ApplySnapshot(int partition, ReadOnlySpan<byte> data, List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)> entries)
+    {
+        DropPartition(partition);
+        _store.EnsureCapacity(_store.Count + entries.Count);
+        plan.EnsureSlotCapacity(_store.Capacity);
+
+        foreach (var (keyStart, keyLength, valueStart, valueLength) in entries)
+        {
+            var key = data.Slice(keyStart, keyLength);
+            var chars = keyText.Decode(key);
+            ApplyRestored(partition, key, chars, data.Slice(valueStart, valueLength), _store.Find(chars));
+        }
+
+        tally.Restored += entries.Count;
+        _metrics?.RestoredRecords.Inc(entries.Count);
+        tally.UpdateGauges(_store);
     }
 }

@@ -1,29 +1,44 @@
-using System.Diagnostics;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
 
-// Candidate validation and the promotion policy: merge received contributions, score on the hold-back set, accept or reject.
-public sealed partial class OnlineTrainer
+/// <summary>
+/// The promotion policy: a candidate (trained, or in Merge mode the average of received versions) replaces the
+/// champion iff its loss is finite and L_candidate ≤ L_champion + tolerance · |L_champion|, L = Σ loss / Σ weight on
+/// the hold-back set.
+/// </summary>
+internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry registry, ModelMerger merger, HoldBackSet holdBack,
+    ReceivedVersions received, CandidateOptimizer optimizer, RejectionCounter rejections)
 {
+    private const int NonFinite = RejectionCounter.NonFinite;
+    private const int Worse = RejectionCounter.Worse;
+    private const int NoValidation = RejectionCounter.NoValidation;
+    private const int Superseded = RejectionCounter.Superseded;
+
+    private readonly TrainingOptions _options = options;
+    private readonly ModelRegistry _registry = registry;
+    private readonly ModelMerger _merger = merger;
+    private readonly HoldBackSet _holdBack = holdBack;
+    private readonly ReceivedVersions _receivedVersions = received;
+    private long _windowsSinceMerge;
+
+    private BackpropagationThroughTime _bptt => optimizer.Bptt;
+
+    /// <summary>A trained candidate was promoted: its windows weigh in the next merge.</summary>
+    public void Trained(int windows) => _windowsSinceMerge += windows;
+
     /// <summary>Merge mode: averages what was received into a candidate and promotes it if it validates.</summary>
-    private ModelWeights MergeReceived(ModelWeights champion)
+    public ModelWeights MergeReceived(ModelWeights champion)
     {
         if (_options.Mode != TrainingMode.Merge)
         {
             return champion;
         }
 
-        ModelContribution[] received;
-        lock (_receivedGate)
+        ModelContribution[]? received = _receivedVersions.TakeAll();
+        if (received is null)
         {
-            if (_received.Count == 0)
-            {
-                return champion;
-            }
-
-            received = [.. _received];
-            _received.Clear();
+            return champion;
         }
 
         var local = new ModelContribution(_merger.InstanceId, champion, _windowsSinceMerge);
@@ -52,7 +67,7 @@ public sealed partial class OnlineTrainer
     }
 
     /// <summary>-1 if <paramref name="candidate"/> may replace <paramref name="champion"/>, else the rejection reason's index.</summary>
-    private int Validate(ModelWeights candidate, ModelWeights champion, out double candidateLoss, out double championLoss)
+    public int Validate(ModelWeights candidate, ModelWeights champion, out double candidateLoss, out double championLoss)
     {
         candidateLoss = HoldBackLoss(candidate, out double weight);
         championLoss = HoldBackLoss(champion, out _);
@@ -75,9 +90,9 @@ public sealed partial class OnlineTrainer
     {
         double loss = 0;
         weightSum = 0;
-        for (int i = 0; i < _holdBackCount; i++)
+        for (int i = 0; i < _holdBack.Count; i++)
         {
-            var window = _holdBack[(_holdBackStart + i) % _holdBack.Length];
+            var window = _holdBack[i];
             loss += _bptt!.Evaluate(weights, window.StartState, window.Inputs, window.Targets, window.TargetWeights,
                 out double windowWeight);
             weightSum += windowWeight;
@@ -86,23 +101,5 @@ public sealed partial class OnlineTrainer
         return weightSum > 0 ? loss / weightSum : double.NaN;
     }
 
-    private TrainingRoundResult Reject(long round, long started, int reason, int trained, int steps,
-        double trainingLoss, double candidateLoss, double championLoss)
-    {
-        CountRejection(reason);
-        _adam?.Restore(_savedAdamSteps, _savedFirstMoment, _savedSecondMoment);
-        return Finish(round, started, RoundOutcome.Rejected, RejectionReasons[reason], trained, steps, trainingLoss,
-            candidateLoss, championLoss);
-    }
-
-    private void CountRejection(int reason)
-    {
-        Interlocked.Increment(ref _rejections[reason]);
-        _rejectionMetrics?[reason].Inc();
-    }
-
-    private TrainingRoundResult Finish(long round, long started, RoundOutcome outcome, string? reason, int trained,
-        int steps, double trainingLoss, double candidateLoss, double championLoss) =>
-        new(round, outcome, reason, trained, steps, trainingLoss, candidateLoss, championLoss, _registry.Current.Version,
-            Stopwatch.GetElapsedTime(started));
+    private void CountRejection(int reason) => rejections.Count(reason);
 }

@@ -5,15 +5,27 @@ using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 
-// Local snapshots of a partition's keys: writing and reading the versioned, checksummed file format.
-public sealed partial class PipelineRuntime
+/// <summary>
+/// The local snapshot file of a partition's keys: writes it, and reads and checks it whole (magic, format version,
+/// checksum, layout fingerprint, every key's record) before anything is applied.
+/// </summary>
+internal sealed class SnapshotFormat(KeyStateStore store, KeyStateCodec codec, ulong layoutFingerprint, TimeProvider time, StateKeyText keyText)
 {
+    private const int SnapshotHeaderBytes = 36;
+    private const ushort SnapshotFormatVersion = 1;
+    private const uint SnapshotMagic = 0x4E535253; // "SRSN"
+    private const int SnapshotChunkBytes = 1 << 20;
+
+    private readonly KeyStateStore _store = store;
+    private readonly KeyStateCodec _codec = codec;
+    private readonly TimeProvider _time = time;
+
     /// <summary>
     /// Writes every key of <paramref name="partition"/> to a local snapshot: "SRSN", format version, layout
     /// fingerprint, partition, key count, creation time, then per key (i32 key length, key, i32 value length,
     /// changelog value), then a CRC-32 of everything before it.
     /// </summary>
-    public void WriteSnapshot(int partition, Stream destination)
+    public void Write(int partition, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         int count = 0;
@@ -34,7 +46,7 @@ public sealed partial class PipelineRuntime
             BinaryPrimitives.WriteUInt32LittleEndian(header, SnapshotMagic);
             BinaryPrimitives.WriteUInt16LittleEndian(header[4..], SnapshotFormatVersion);
             BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 0);
-            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], _layout.Fingerprint);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], layoutFingerprint);
             BinaryPrimitives.WriteInt32LittleEndian(header[16..], partition);
             BinaryPrimitives.WriteInt32LittleEndian(header[20..], count);
             BinaryPrimitives.WriteInt64LittleEndian(header[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -83,13 +95,12 @@ public sealed partial class PipelineRuntime
     }
 
     /// <summary>
-    /// Replaces the keys of the snapshot's partition with its contents. The whole snapshot is checked (magic,
-    /// format version, checksum, layout, every key's record) before anything changes; a bad one throws
-    /// <see cref="StateFormatException"/> saying why, so the caller can restore from the changelog instead.
-    /// Returns the partition the snapshot was written for. Counts its keys as restored records; the caller
-    /// counts the restore itself (streamrnn_restores_total) and its duration.
+    /// Reads and checks a whole snapshot (magic, format version, checksum, layout, every key's record); a bad one
+    /// throws <see cref="StateFormatException"/> saying why. Returns the file's bytes, the partition it was written
+    /// for and where each key and value lies in them.
     /// </summary>
-    public int ReadSnapshot(Stream source)
+    public ReadOnlySpan<byte> Read(Stream source, out int partition,
+        out List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)> entries)
     {
         ArgumentNullException.ThrowIfNull(source);
         ReadOnlySpan<byte> data = ReadWhole(source);
@@ -117,14 +128,14 @@ public sealed partial class PipelineRuntime
         }
 
         ulong fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(data[8..]);
-        if (fingerprint != _layout.Fingerprint)
+        if (fingerprint != layoutFingerprint)
         {
-            throw new StateFormatException($"Snapshot was written for another model shape or feature layout (fingerprint {fingerprint:X16}, expected {_layout.Fingerprint:X16}).");
+            throw new StateFormatException($"Snapshot was written for another model shape or feature layout (fingerprint {fingerprint:X16}, expected {layoutFingerprint:X16}).");
         }
 
-        int partition = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
+        partition = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
         int count = BinaryPrimitives.ReadInt32LittleEndian(data[20..]);
-        var entries = new List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)>(Math.Max(0, Math.Min(count, 1 << 20)));
+        entries = new List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)>(Math.Max(0, Math.Min(count, 1 << 20)));
         int offset = SnapshotHeaderBytes, end = data.Length - 4;
         for (int i = 0; i < count; i++)
         {
@@ -148,7 +159,7 @@ public sealed partial class PipelineRuntime
 
             // The file's checksum, verified above, covers every value: each value's own is not recomputed.
             _codec.Validate(data.Slice(valueStart, valueLength), checksumCovered: true);
-            KeyChars(data.Slice(offset + 4, keyLength));
+            keyText.Decode(data.Slice(offset + 4, keyLength));
             entries.Add((offset + 4, keyLength, valueStart, valueLength));
             offset = valueStart + valueLength;
         }
@@ -158,24 +169,7 @@ public sealed partial class PipelineRuntime
             throw new StateFormatException($"Snapshot has {end - offset} bytes after its {count} keys.");
         }
 
-        DropPartition(partition);
-        _store.EnsureCapacity(_store.Count + entries.Count);
-        if (_roundOfSlot.Length < _store.Capacity)
-        {
-            Array.Resize(ref _roundOfSlot, _store.Capacity);
-        }
-
-        foreach (var (keyStart, keyLength, valueStart, valueLength) in entries)
-        {
-            var key = data.Slice(keyStart, keyLength);
-            var chars = KeyChars(key);
-            ApplyRestored(partition, key, chars, data.Slice(valueStart, valueLength), _store.Find(chars));
-        }
-
-        _restored += entries.Count;
-        _metrics?.RestoredRecords.Inc(entries.Count);
-        UpdateGauges();
-        return partition;
+        return data;
     }
 
     /// <summary>The rest of <paramref name="source"/> in one array: sized once when the stream knows its length (a file).</summary>
