@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Globalization;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Training;
+using StreamRnn.Engine;
 
 namespace StreamRnn.Daemon.Commands;
 
@@ -12,28 +14,68 @@ namespace StreamRnn.Daemon.Commands;
 /// summary to standard output; a problem with a file, a column or the windows is one line and exit code 2, an invalid
 /// pipeline exit code 3.
 /// </summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : VerbCommand
 {
-    public static int Execute(ParsedCommandLine command, TextWriter output, TextWriter error)
+    private readonly Option<string> pipeline;
+    private readonly Option<string> csv;
+    private readonly Option<string> outFile;
+    private readonly Option<string> report;
+    private readonly Option<long?> epochs;
+    private readonly Option<long?> patience;
+    private readonly Option<long?> seed;
+    private readonly Option<double?> learningRate;
+    private readonly Option<string> model;
+    private readonly Option<string> timeColumn;
+    private readonly Option<EventTimeFormat?> timeFormat;
+    private readonly Option<string> keyColumn;
+    private readonly Option<long?> limit;
+
+    public TrainCommand()
+        : base("train", "Train a pipeline's model on a CSV history before going live: epochs of TBPTT, validation by time, early stopping.", """
+            Rows are replayed in event-time order through the same PipelineRuntime as the daemon, which assembles the
+            training windows; the last 20 % of rows by time validate. Each epoch trains on the other windows, shuffled
+            across keys and time, in mini-batches of Training:BatchWindows with a cosine learning rate, then replays the
+            history with the new weights and scores both sets. The best epoch by validation loss is written. A line per
+            epoch goes to standard error. A missing file or column, or no windows, is exit code 2; an invalid pipeline 3.
+            """)
     {
-        string pipelinePath = command.RequiredOption("pipeline");
-        string csvPath = command.RequiredOption("csv");
-        string modelPath = command.RequiredOption("out");
-        string? reportDirectory = command.Option("report");
-        var settings = new BacktestSettings(pipelinePath, csvPath, "", command.Option("key-column"), command.Option("time-column"),
-            BacktestCommand.TimeFormat(command.Option("time-format")),
-            Limit: command.Option("limit") is null ? null : command.IntegerOption("limit", 0, 1, long.MaxValue));
+        pipeline = AddText("--pipeline", "FILE", "The pipeline file, e.g. config/pipelines/machine-temperature.json.", required: true);
+        csv = AddText("--csv", "FILE", "The history; its first line names the columns, which the pipeline's fields name.", required: true);
+        outFile = AddText("--out", "FILE", "Where the trained model goes (model store format; use it with Model:File or backtest --model).", required: true);
+        report = AddText("--report", "DIR", "Also write report.json and report.md there: losses per epoch beside simple forecasters.");
+        epochs = AddInteger("--epochs", "N", "The most epochs (default 20).", 1, 10_000);
+        patience = AddInteger("--patience", "N", "Stop after N epochs without a better validation loss (default 3).", 1, 10_000);
+        seed = AddInteger("--seed", "N", "Seed of the window shuffle (default 1).", int.MinValue, int.MaxValue);
+        learningRate = AddNumber("--learning-rate", "RATE", "Peak of the cosine learning-rate schedule (default: the pipeline's Training:LearningRate).",
+            value => value > 0, "a number > 0");
+        model = AddText("--model", "FILE", "Start from these weights (default: the pipeline's seed).");
+        timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");
+        timeFormat = BacktestCommand.TimeFormatOption();
+        Options.Add(timeFormat);
+        keyColumn = AddText("--key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name).");
+        limit = AddInteger("--limit", "N", "Read only the first N rows of the file (default: all).", 1, long.MaxValue);
+        SetAction(parse => Execute(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+    }
+
+    private int Execute(ParseResult parse, TextWriter output, TextWriter error)
+    {
+        string pipelinePath = parse.GetRequiredValue(pipeline);
+        string csvPath = parse.GetRequiredValue(csv);
+        string modelPath = parse.GetRequiredValue(outFile);
+        string? reportDirectory = parse.GetValue(report);
+        var settings = new BacktestSettings(pipelinePath, csvPath, "", parse.GetValue(keyColumn), parse.GetValue(timeColumn),
+            parse.GetValue(timeFormat), Limit: parse.GetValue(limit));
         var options = new HistoryTrainingOptions(
-            Epochs: (int)command.IntegerOption("epochs", 20, 1, 10_000),
-            Patience: (int)command.IntegerOption("patience", 3, 1, 10_000),
-            Seed: (int)command.IntegerOption("seed", 1, int.MinValue, int.MaxValue),
-            LearningRate: command.Option("learning-rate") is null ? null : PositiveNumber(command, "learning-rate"));
+            Epochs: (int)(parse.GetValue(epochs) ?? 20),
+            Patience: (int)(parse.GetValue(patience) ?? 3),
+            Seed: (int)(parse.GetValue(seed) ?? 1),
+            LearningRate: parse.GetValue(learningRate));
         try
         {
             var definition = BacktestRunner.LoadPipeline(pipelinePath);
             var input = BacktestInput.Load(settings, definition);
             var shape = definition.CreateShape();
-            string? startPath = command.Option("model");
+            string? startPath = parse.GetValue(model);
             var start = startPath is null ? ModelWeights.Initialize(shape, definition.Model.Seed) : ModelFiles.Load(startPath, shape, "--model");
             var result = HistoryTrainer.Train(definition, input, start, options, epoch => WriteEpoch(error, epoch, options.Epochs));
             ModelFiles.Save(modelPath, result.Model, "--out");
@@ -59,17 +101,6 @@ internal static class TrainCommand
             error.WriteLine($"streamrnn: {exception.Message}");
             return exception.ExitCode;
         }
-    }
-
-    private static double PositiveNumber(ParsedCommandLine command, string name)
-    {
-        double value = command.NumberOption(name, 0);
-        if (value <= 0)
-        {
-            throw new CommandLineException($"--{name}: must be a number > 0.");
-        }
-
-        return value;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

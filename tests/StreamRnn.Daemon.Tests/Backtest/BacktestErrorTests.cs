@@ -1,4 +1,3 @@
-using StreamRnn.Daemon.CommandLine;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -112,14 +111,12 @@ public sealed class BacktestErrorTests
     [Fact]
     public void Options_are_checked_by_the_parser()
     {
-        Assert.Equal("unknown option '--frobnicate' for 'backtest'. See 'streamrnn backtest --help'.",
-            Assert.Throws<CommandLineException>(() => CommandLineParser.Parse(["backtest", "--frobnicate", "1"])).Message);
-        var parsed = CommandLineParser.Parse(["backtest", "--csv", "a.csv", "--time-format", "nonsense"]);
-        Assert.Equal("'backtest' needs --pipeline; see 'streamrnn backtest --help'.",
-            Assert.Throws<CommandLineException>(() => Commands.BacktestCommand.Execute(parsed, TextWriter.Null, TextWriter.Null)).Message);
-        var format = CommandLineParser.Parse(["backtest", "--pipeline", "p", "--csv", "c", "--out", "o", "--time-format", "1"]);
-        Assert.Equal("--time-format = '1': must be one of UnixMilliseconds, UnixSeconds, Iso8601.",
-            Assert.Throws<CommandLineException>(() => Commands.BacktestCommand.Execute(format, TextWriter.Null, TextWriter.Null)).Message);
+        using var unknown = BacktestRun.Start(["--frobnicate", "1"]);
+        AssertFails(unknown, 2, "unknown option '--frobnicate' for 'backtest'. See 'streamrnn backtest --help'.");
+        using var missing = BacktestRun.Start(["--csv", "a.csv", "--time-format", "Iso8601"]);
+        AssertFails(missing, 2, "'backtest' needs --pipeline; see 'streamrnn backtest --help'.");
+        using var format = BacktestRun.Start(["--pipeline", "p", "--csv", "c", "--time-format", "1"]);
+        AssertFails(format, 2, "--time-format: must be one of UnixMilliseconds, UnixSeconds, Iso8601.");
     }
 
     [Fact]
