@@ -15,7 +15,7 @@ internal static class ParseProblems
         var command = parse.CommandResult.Command;
         if (command is not VerbCommand verb)
         {
-            return parse.UnmatchedTokens.Count > 0 ? UnknownCommand(parse.RootCommandResult.Command, parse.UnmatchedTokens[0], program)
+            return parse.UnmatchedTokens.Count > 0 && !parse.UnmatchedTokens[0].StartsWith('-') ? UnknownCommand(parse.RootCommandResult.Command, parse.UnmatchedTokens[0], program)
                 : parse.Errors.Count > 0 ? $"a command is needed. See '{program} --help'."
                 : null;
         }

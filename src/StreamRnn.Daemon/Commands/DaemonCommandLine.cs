@@ -2,7 +2,10 @@ using StreamRnn.CommandLine;
 
 namespace StreamRnn.Daemon.Commands;
 
-/// <summary><c>streamrnn [command] [options]</c>: the commands of the daemon's executable.</summary>
+/// <summary>
+/// <c>streamrnn [command] [options]</c>: the commands of the daemon's executable, which are the ones production runs
+/// (backtest and train are in <c>streamrnn-tools</c>, src/StreamRnn.Tools).
+/// </summary>
 internal static class DaemonCommandLine
 {
     public const string Program = "streamrnn";
@@ -18,7 +21,5 @@ internal static class DaemonCommandLine
         ExitCodesHelp,
         new RunCommand(),
         new BrokerCommand(),
-        new ReplayCommand(),
-        new BacktestCommand(),
-        new TrainCommand());
+        new ReplayCommand());
 }

@@ -54,8 +54,8 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'. Commands: run, broker, replay, backtest, train. See 'streamrnn --help'.")]
-    [InlineData(new[] { "help", "frobnicate" }, "unknown command 'frobnicate'. Commands: run, broker, replay, backtest, train. See 'streamrnn --help'.")]
+    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'. Commands: run, broker, replay. See 'streamrnn --help'.")]
+    [InlineData(new[] { "help", "frobnicate" }, "unknown command 'frobnicate'. Commands: run, broker, replay. See 'streamrnn --help'.")]
     [InlineData(new[] { "run", "--nope" }, "unknown option '--nope' for 'run'. See 'streamrnn run --help'.")]
     [InlineData(new[] { "broker", "--Kafka:BootstrapServers=x:1" }, "unknown option '--Kafka:BootstrapServers' for 'broker'. See 'streamrnn broker --help'.")]
     [InlineData(new[] { "replay", "--csv" }, "--csv needs a value.")]
@@ -69,9 +69,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "broker", "--partitions", "many" }, "--partitions: must be a whole number from 1 to 256.")]
     [InlineData(new[] { "replay", "--rate", "-1", "--csv", "a", "--topic", "t", "--bootstrap", "h:1" }, "--rate: must be a number ≥ 0.")]
     [InlineData(new[] { "replay", "--csv", "a.csv" }, "'replay' needs --topic; see 'streamrnn replay --help'.")]
-    [InlineData(new[] { "backtest", "--csv", "a.csv", "--time-format", "nonsense" }, "--time-format: must be one of UnixMilliseconds, UnixSeconds, Iso8601.")]
-    [InlineData(new[] { "backtest", "--csv", "a.csv" }, "'backtest' needs --pipeline; see 'streamrnn backtest --help'.")]
-    [InlineData(new[] { "backtest", "--frobnicate", "1" }, "unknown option '--frobnicate' for 'backtest'. See 'streamrnn backtest --help'.")]
+    [InlineData(new[] { "backtest", "--csv", "a.csv" }, "unknown command 'backtest'. Commands: run, broker, replay. See 'streamrnn --help'.")]
+    [InlineData(new[] { "replay", "--frobnicate", "1" }, "unknown option '--frobnicate' for 'replay'. See 'streamrnn replay --help'.")]
     public void Mistakes_are_one_line_naming_the_option_and_exit_2(string[] arguments, string message)
     {
         var (code, output, error) = Invoke(arguments);
@@ -86,7 +85,6 @@ public sealed class CommandLineTests
     [InlineData("broker", "--topics", "a", "hunter2")]
     [InlineData("run", "--Http:ApiKey=", "hunter2")]
     [InlineData("replay", "--csv", "a.csv", "--topic", "t", "--bootstrap", "h:1", "--limit", "hunter2")]
-    [InlineData("backtest", "--keys", "hunter2,", "--pipeline", "p", "--csv", "c", "--out", "o")]
     public void Errors_never_repeat_a_value_from_the_command_line(params string[] arguments)
     {
         var (code, _, error) = Invoke(arguments);
@@ -104,7 +102,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "replay", "--help" }, "replay")]
     [InlineData(new[] { "Replay", "--HELP" }, "replay")]
     [InlineData(new[] { "--Kafka:GroupId=g", "-h" }, "run")]
-    [InlineData(new[] { "backtest", "--frobnicate", "--help" }, "backtest")]
+    [InlineData(new[] { "broker", "--frobnicate", "--help" }, "broker")]
     public void Help_is_recognised_everywhere(string[] arguments, string? command)
     {
         var (code, output, error) = Invoke(arguments);
@@ -153,11 +151,9 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("ba", "backtest")]
-    [InlineData("backtest --time-f", "--time-format")]
-    [InlineData("backtest --time-format ", "Iso8601\nUnixMilliseconds\nUnixSeconds")]
-    [InlineData("backtest --key-replay s", "sequential")]
-    public void Completions_through_the_suggest_directive_offer_commands_options_and_fixed_values(string line, string expected)
+    [InlineData("br", "broker")]
+    [InlineData("replay --key", "--key-column")]
+    public void Completions_through_the_suggest_directive_offer_commands_and_options(string line, string expected)
     {
         var (code, output, _) = Invoke($"[suggest:{line.Length}]", line);
 

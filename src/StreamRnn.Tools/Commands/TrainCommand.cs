@@ -6,10 +6,10 @@ using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Training;
 using StreamRnn.Engine;
 
-namespace StreamRnn.Daemon.Commands;
+namespace StreamRnn.Tools.Commands;
 
 /// <summary>
-/// <c>streamrnn train</c>: trains a pipeline's model on a CSV history (<see cref="HistoryTrainer"/>) and writes it as a
+/// <c>streamrnn-tools train</c>: trains a pipeline's model on a CSV history (<see cref="HistoryTrainer"/>) and writes it as a
 /// model file for <c>run</c> (Model:File) or <c>backtest --model</c>. A line per epoch goes to standard error, the
 /// summary to standard output; a problem with a file, a column or the windows is one line and exit code 2, an invalid
 /// pipeline exit code 3.
@@ -98,7 +98,7 @@ internal sealed class TrainCommand : VerbCommand
         }
         catch (BacktestException exception)
         {
-            error.WriteLine($"streamrnn: {exception.Message}");
+            error.WriteLine($"{ToolsCommandLine.Program}: {exception.Message}");
             return exception.ExitCode;
         }
     }

@@ -4,10 +4,10 @@ using StreamRnn.Daemon.Backtest;
 using StreamRnn.CommandLine;
 using StreamRnn.Engine;
 
-namespace StreamRnn.Daemon.Commands;
+namespace StreamRnn.Tools.Commands;
 
 /// <summary>
-/// <c>streamrnn backtest</c>: replays a CSV through the pipeline's own runtime (and alert rules, and online training
+/// <c>streamrnn-tools backtest</c>: replays a CSV through the pipeline's own runtime (and alert rules, and online training
 /// when enabled), then writes report.json, report.md and charts to the output directory. Progress goes to standard
 /// error, the summary to standard output; a problem with a file or a column is one line and exit code 2, an invalid
 /// pipeline exit code 3.
@@ -125,7 +125,7 @@ internal sealed class BacktestCommand : VerbCommand
             BacktestTimeline.Write(settings.OutputDirectory, result, scores);
             if (chartProblem is not null)
             {
-                error.WriteLine($"streamrnn: charts skipped: {chartProblem}");
+                error.WriteLine($"{ToolsCommandLine.Program}: charts skipped: {chartProblem}");
             }
 
             WriteSummary(output, result, scores, charts.Count);
@@ -133,7 +133,7 @@ internal sealed class BacktestCommand : VerbCommand
         }
         catch (BacktestException exception)
         {
-            error.WriteLine($"streamrnn: {exception.Message}");
+            error.WriteLine($"{ToolsCommandLine.Program}: {exception.Message}");
             return exception.ExitCode;
         }
     }

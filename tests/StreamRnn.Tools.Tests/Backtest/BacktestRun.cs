@@ -1,5 +1,5 @@
 using System.Text.Json;
-using StreamRnn.Daemon.Commands;
+using StreamRnn.Tools.Commands;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -31,7 +31,7 @@ internal sealed class BacktestRun : IDisposable
         string[] all = ["backtest", .. arguments, .. addOut ? new[] { "--out", run.OutDirectory } : []];
         using var output = new StringWriter();
         using var error = new StringWriter();
-        run.ExitCode = DaemonCommandLine.Create().InvokeAsync(all, output, error).GetAwaiter().GetResult();
+        run.ExitCode = ToolsCommandLine.Create().InvokeAsync(all, output, error).GetAwaiter().GetResult();
         run.Output = output.ToString();
         run.Error = error.ToString();
         return run;

@@ -1,4 +1,4 @@
-using StreamRnn.Daemon.Commands;
+using StreamRnn.Tools.Commands;
 
 namespace StreamRnn.Daemon.Tests.Training;
 
@@ -9,7 +9,7 @@ internal sealed record TrainRun(int ExitCode, string Output, string Error)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = DaemonCommandLine.Create().InvokeAsync(["train", .. arguments], output, error).GetAwaiter().GetResult();
+        int code = ToolsCommandLine.Create().InvokeAsync(["train", .. arguments], output, error).GetAwaiter().GetResult();
         return new TrainRun(code, output.ToString(), error.ToString());
     }
 }

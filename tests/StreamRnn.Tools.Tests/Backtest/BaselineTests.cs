@@ -228,10 +228,10 @@ public sealed class BaselineTests : IDisposable
     public void Ar_options_are_checked()
     {
         using var order = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-order", "0"]);
-        Assert.Equal((2, $"streamrnn: --ar-order: must be a whole number from 1 to {BaselineOptions.MaxArOrder}.\n"), (order.ExitCode, order.Error.ReplaceLineEndings("\n")));
+        Assert.Equal((2, $"streamrnn-tools: --ar-order: must be a whole number from 1 to {BaselineOptions.MaxArOrder}.\n"), (order.ExitCode, order.Error.ReplaceLineEndings("\n")));
         using var season = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--season", "0"]);
-        Assert.Equal((2, "streamrnn: --season: must be a whole number from 1 to 1000000.\n"), (season.ExitCode, season.Error.ReplaceLineEndings("\n")));
+        Assert.Equal((2, "streamrnn-tools: --season: must be a whole number from 1 to 1000000.\n"), (season.ExitCode, season.Error.ReplaceLineEndings("\n")));
         using var forgetting = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-forgetting", "1.5"]);
-        Assert.Equal((2, "streamrnn: --ar-forgetting: must be a number above 0 and at most 1.\n"), (forgetting.ExitCode, forgetting.Error.ReplaceLineEndings("\n")));
+        Assert.Equal((2, "streamrnn-tools: --ar-forgetting: must be a number above 0 and at most 1.\n"), (forgetting.ExitCode, forgetting.Error.ReplaceLineEndings("\n")));
     }
 }
