@@ -14,7 +14,7 @@ public sealed class TrainErrorTests : IDisposable
     private void AssertFails(TrainRun run, int exitCode, string message)
     {
         Assert.Equal(exitCode, run.ExitCode);
-        Assert.Equal("streamrnn: " + message + Environment.NewLine, run.Error);
+        Assert.Equal("streamrnn-tools: " + message + Environment.NewLine, run.Error);
         Assert.Equal("", run.Output);
         Assert.False(File.Exists(Model), "no model is written when training cannot run");
     }
@@ -60,7 +60,7 @@ public sealed class TrainErrorTests : IDisposable
         var run = TrainRun.Start("--pipeline", BacktestFiles.MachinePipeline, "--csv", BacktestFiles.MachineCsv, "--out", Model,
             "--time-column", "timestamp", "--model", stocks);
         Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("streamrnn: --model: ", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith("streamrnn-tools: --model: ", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Model));
     }
 

@@ -6,7 +6,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// <summary>The sample files of the backtest tests (see Data/NOTICE.md) and the repository's pipelines.</summary>
 internal static class BacktestFiles
 {
-    public static string Data(string name) => RepositoryRoot.Combine("tests/StreamRnn.Daemon.Tests/Backtest/Data/" + name);
+    public static string Data(string name) => RepositoryRoot.Combine("tests/StreamRnn.Tools.Tests/Backtest/Data/" + name);
 
     public static string StocksCsv => Data("sp500_daily_3sym_2017.csv");
 

@@ -1,4 +1,3 @@
-using StreamRnn.Daemon.CommandLine;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -10,7 +9,7 @@ public sealed class BacktestErrorTests
     private static void AssertFails(BacktestRun run, int exitCode, string message)
     {
         Assert.Equal(exitCode, run.ExitCode);
-        Assert.Equal("streamrnn: " + message + Environment.NewLine, run.Error);
+        Assert.Equal("streamrnn-tools: " + message + Environment.NewLine, run.Error);
         Assert.Equal("", run.Output);
         Assert.False(Directory.Exists(run.OutDirectory), "nothing is written when the backtest cannot run");
     }
@@ -81,7 +80,7 @@ public sealed class BacktestErrorTests
         string pipeline = scratch.Write("broken.json", "{ \"Name\": ");
         using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", BacktestFiles.StocksCsv]);
         Assert.Equal(3, run.ExitCode);
-        Assert.StartsWith($"streamrnn: {pipeline}: ", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"streamrnn-tools: {pipeline}: ", run.Error, StringComparison.Ordinal);
         Assert.Single(run.Error.TrimEnd().Split('\n'));
     }
 
@@ -112,14 +111,12 @@ public sealed class BacktestErrorTests
     [Fact]
     public void Options_are_checked_by_the_parser()
     {
-        Assert.Equal("unknown option '--frobnicate' for 'backtest'. See 'streamrnn backtest --help'.",
-            Assert.Throws<CommandLineException>(() => CommandLineParser.Parse(["backtest", "--frobnicate", "1"])).Message);
-        var parsed = CommandLineParser.Parse(["backtest", "--csv", "a.csv", "--time-format", "nonsense"]);
-        Assert.Equal("'backtest' needs --pipeline; see 'streamrnn backtest --help'.",
-            Assert.Throws<CommandLineException>(() => Commands.BacktestCommand.Execute(parsed, TextWriter.Null, TextWriter.Null)).Message);
-        var format = CommandLineParser.Parse(["backtest", "--pipeline", "p", "--csv", "c", "--out", "o", "--time-format", "1"]);
-        Assert.Equal("--time-format = '1': must be one of UnixMilliseconds, UnixSeconds, Iso8601.",
-            Assert.Throws<CommandLineException>(() => Commands.BacktestCommand.Execute(format, TextWriter.Null, TextWriter.Null)).Message);
+        using var unknown = BacktestRun.Start(["--frobnicate", "1"]);
+        AssertFails(unknown, 2, "unknown option '--frobnicate' for 'backtest'. See 'streamrnn-tools backtest --help'.");
+        using var missing = BacktestRun.Start(["--csv", "a.csv", "--time-format", "Iso8601"]);
+        AssertFails(missing, 2, "'backtest' needs --pipeline; see 'streamrnn-tools backtest --help'.");
+        using var format = BacktestRun.Start(["--pipeline", "p", "--csv", "c", "--time-format", "1"]);
+        AssertFails(format, 2, "--time-format: must be one of UnixMilliseconds, UnixSeconds, Iso8601.");
     }
 
     [Fact]
@@ -127,15 +124,15 @@ public sealed class BacktestErrorTests
     {
         using var scratch = new ScratchDirectory();
         string csv = scratch.Write("prices.csv", "symbol,date,close\nAAL,2017-01-03,1.5\n");
-        await using (var failing = DaemonProcess.Start(["backtest", "--pipeline", BacktestFiles.StocksPipeline, "--csv", csv, "--time-column", "date", "--out", scratch.Combine("out")]))
+        await using (var failing = ToolsProcess.Start(["backtest", "--pipeline", BacktestFiles.StocksPipeline, "--csv", csv, "--time-column", "date", "--out", scratch.Combine("out")]))
         {
             Assert.Equal(2, await failing.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Empty(failing.Output);
             var line = Assert.Single(failing.Errors);
-            Assert.Equal($"streamrnn: --csv = '{csv}' has no column 'high', which pipeline 'stocks' needs for Features:1:Field (columns: symbol, date, close).", line);
+            Assert.Equal($"streamrnn-tools: --csv = '{csv}' has no column 'high', which pipeline 'stocks' needs for Features:1:Field (columns: symbol, date, close).", line);
         }
 
-        await using var working = DaemonProcess.Start(["backtest", "--pipeline", BacktestFiles.StocksPipeline, "--csv", BacktestFiles.StocksCsv,
+        await using var working = ToolsProcess.Start(["backtest", "--pipeline", BacktestFiles.StocksPipeline, "--csv", BacktestFiles.StocksCsv,
             "--time-column", "date", "--out", scratch.Combine("ok"), "--batch", "10"]);
         Assert.Equal(0, await working.WaitForExitAsync(TimeSpan.FromSeconds(120)));
         Assert.Equal("backtest stocks: 753 rows, 3 keys, 750 predictions, 747 scored", working.Output[0]);

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using StreamRnn.Daemon.CommandLine;
-using StreamRnn.Daemon.Commands;
+using StreamRnn.Tools.Commands;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -30,10 +29,9 @@ internal sealed class BacktestRun : IDisposable
     {
         var run = new BacktestRun();
         string[] all = ["backtest", .. arguments, .. addOut ? new[] { "--out", run.OutDirectory } : []];
-        var parsed = CommandLineParser.Parse(all);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        run.ExitCode = BacktestCommand.Execute(parsed, output, error);
+        run.ExitCode = ToolsCommandLine.Create().InvokeAsync(all, output, error).GetAwaiter().GetResult();
         run.Output = output.ToString();
         run.Error = error.ToString();
         return run;

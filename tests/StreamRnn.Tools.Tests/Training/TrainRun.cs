@@ -1,5 +1,4 @@
-using StreamRnn.Daemon.CommandLine;
-using StreamRnn.Daemon.Commands;
+using StreamRnn.Tools.Commands;
 
 namespace StreamRnn.Daemon.Tests.Training;
 
@@ -8,10 +7,9 @@ internal sealed record TrainRun(int ExitCode, string Output, string Error)
 {
     public static TrainRun Start(params string[] arguments)
     {
-        var parsed = CommandLineParser.Parse(["train", .. arguments]);
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = TrainCommand.Execute(parsed, output, error);
+        int code = ToolsCommandLine.Create().InvokeAsync(["train", .. arguments], output, error).GetAwaiter().GetResult();
         return new TrainRun(code, output.ToString(), error.ToString());
     }
 }

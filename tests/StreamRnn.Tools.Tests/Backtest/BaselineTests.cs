@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using StreamRnn.Daemon.CommandLine;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 
@@ -227,9 +227,11 @@ public sealed class BaselineTests : IDisposable
     [Fact]
     public void Ar_options_are_checked()
     {
-        Assert.Throws<CommandLineException>(() => BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-order", "0"]));
-        Assert.Throws<CommandLineException>(() => BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--season", "0"]));
-        var exception = Assert.Throws<CommandLineException>(() => BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-forgetting", "1.5"]));
-        Assert.Equal("--ar-forgetting: must be a number above 0 and at most 1.", exception.Message);
+        using var order = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-order", "0"]);
+        Assert.Equal((2, $"streamrnn-tools: --ar-order: must be a whole number from 1 to {BaselineOptions.MaxArOrder}.\n"), (order.ExitCode, order.Error.ReplaceLineEndings("\n")));
+        using var season = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--season", "0"]);
+        Assert.Equal((2, "streamrnn-tools: --season: must be a whole number from 1 to 1000000.\n"), (season.ExitCode, season.Error.ReplaceLineEndings("\n")));
+        using var forgetting = BacktestRun.Start(["--pipeline", "p.json", "--csv", "c.csv", "--ar-forgetting", "1.5"]);
+        Assert.Equal((2, "streamrnn-tools: --ar-forgetting: must be a number above 0 and at most 1.\n"), (forgetting.ExitCode, forgetting.Error.ReplaceLineEndings("\n")));
     }
 }
