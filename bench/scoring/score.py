@@ -13,7 +13,9 @@ known H steps before (no look-ahead):
 Scored rows: each key's rows after its first (1 - holdout) share, or with --rows A:B the rows whose step is in [A, B).
 --scale-rows A:B divides errors by the standard deviation of the (Raw) target over steps [A, B) (the ETT benchmarks
 report MSE on data standardised with the training split's mean and standard deviation). Prints one line per forecaster (MAE, RMSE, MSE and
-MAE / best baseline) and the best baseline.
+MAE / best baseline) and the best baseline; then, on the same rows, the model's 80 % / 95 % interval coverage (from the
+lo80/hi80/lo95/hi95 columns, as published) and, when predictions.csv has an `unguarded` column (a Linear path with its
+guard on), the forecast before the guard (network + AR by least squares), which is not a baseline.
 """
 import csv, math, sys, argparse
 from collections import defaultdict
@@ -56,15 +58,19 @@ def main():
     a = ap.parse_args()
     rng = tuple(int(v) for v in a.rows.split(':')) if a.rows else None
     keys = defaultdict(list)
+    extra = defaultdict(list)
     with open(a.predictions) as f:
         for r in csv.DictReader(f):
             t = r['target']
             keys[r['key']].append((float(r['prediction']) if r['prediction'] else math.nan, float(t) if t else math.nan, int(r['step'])))
+            extra[r['key']].append(tuple(float(r.get(c) or 'nan') for c in ('lo80', 'hi80', 'lo95', 'hi95', 'unguarded')))
     h = a.horizon
     names = ['model', 'persistence', 'mean'] + [f'ar{p}(λ={lam})' for p in range(1, a.order + 1) for lam in (1.0, 0.999)]
     if a.season:
         names.append(f'seasonal({a.season})')
     err = {n: [0.0, 0.0, 0] for n in names}
+    cover = [0, 0, 0]  # intervals, covered 80, covered 95
+    ung = [0.0, 0.0, 0]
     per_key = {}
     for key, rows in keys.items():
         kerr = {n: 0.0 for n in names}
@@ -109,6 +115,16 @@ def main():
                 err[n][1] += e * e
                 err[n][2] += 1
                 kerr[n] += abs(e)
+            lo80, hi80, lo95, hi95, u = extra[key][t]
+            if not math.isnan(lo80) and not math.isnan(hi95):
+                cover[0] += 1
+                cover[1] += lo80 <= ys[t] <= hi80
+                cover[2] += lo95 <= ys[t] <= hi95
+            if not math.isnan(u):
+                e = (u - ys[t]) / scale
+                ung[0] += abs(e)
+                ung[1] += e * e
+                ung[2] += 1
         kb = min((v, n) for n, v in kerr.items() if n != 'model')
         if kb[0] > 0:
             per_key[key] = (kerr['model'] / kb[0], kb[1])
@@ -121,6 +137,12 @@ def main():
         mae, mse = err[n][0] / c, err[n][1] / c
         print(f"  {n:18s} MAE {mae:.6g}  RMSE {math.sqrt(mse):.6g}  MSE {mse:.6g}  MAE/best {mae / base[best]:.4f}")
     print(f"best baseline: {best}")
+    if ung[2]:
+        mae, mse = ung[0] / ung[2], ung[1] / ung[2]
+        print(f"  {'unguarded':18s} MAE {mae:.6g}  RMSE {math.sqrt(mse):.6g}  MSE {mse:.6g}  MAE/best {mae / base[best]:.4f}"
+              f"  ({ung[2]} forecasts: the Linear path before its guard)")
+    if cover[0]:
+        print(f"model coverage: 80 % {cover[1] / cover[0]:.4f}, 95 % {cover[2] / cover[0]:.4f} ({cover[0]} intervals)")
     if len(per_key) > 1:
         ratios = sorted(per_key.values())
         geo = math.exp(sum(math.log(r) for r, _ in ratios) / len(ratios))

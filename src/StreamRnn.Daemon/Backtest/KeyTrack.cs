@@ -13,5 +13,20 @@ namespace StreamRnn.Daemon.Backtest;
 /// <param name="Offsets">The offset (replay index) of each step's record.</param>
 internal sealed record KeyTrack(string Key, long[] Times, double[] Raw, double[] Y, double[] Mean, double[] Spread, bool[] InEventState, long[] Offsets)
 {
+    /// <summary>Half-widths of the record's 80 % intervals (NaN where it has none: use z·σ).</summary>
+    public double[] Half80 { get; init; } = [];
+
+    /// <summary>Half-widths of the record's 95 % intervals.</summary>
+    public double[] Half95 { get; init; } = [];
+
+    /// <summary>The Linear path's forecast before its guard at each step (NaN where the record has none).</summary>
+    public double[] Unguarded { get; init; } = [];
+
+    /// <summary>Half-width of the 80 % interval published at step j: the record's, else z₀.₉·σ.</summary>
+    public double Width80(int j) => j < Half80.Length && double.IsFinite(Half80[j]) ? Half80[j] : ForecastAccumulator.Z80 * Spread[j];
+
+    /// <summary>Half-width of the 95 % interval published at step j: the record's, else z₀.₉₇₅·σ.</summary>
+    public double Width95(int j) => j < Half95.Length && double.IsFinite(Half95[j]) ? Half95[j] : ForecastAccumulator.Z95 * Spread[j];
+
     public int Steps => Times.Length;
 }

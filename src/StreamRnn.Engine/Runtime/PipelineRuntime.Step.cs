@@ -81,12 +81,15 @@ public sealed partial class PipelineRuntime
                     continue;
                 }
 
-                // The linear path sees this step's target, then combines its own forecast with the network's.
-                _linear?.Observe(_store.LinearOf(slot), target.Value);
+                // The linear path sees this step's target, then combines its own forecast with the network's. The
+                // interval multipliers: the key's calibrated ones (those the resolved forecast was served with, for scoring).
+                double q80 = PredictionWriter.Z80, q95 = PredictionWriter.Z95, scored80 = q80, scored95 = q95, unguarded = double.NaN;
+                _linear?.Observe(_store.LinearOf(slot), target.Value, out scored80, out scored95);
                 if (_linear is not null && target.HasHistory && double.IsFinite(mean))
                 {
                     _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread,
-                        _entryStep[e] >= Math.Max(_warmupSteps, 3), out mean, out spread);
+                        _entryStep[e] >= Math.Max(_warmupSteps, 3), out mean, out spread, out unguarded, out q80, out q95);
+                    unguarded = _linear.Guarded ? unguarded : double.NaN;
                 }
 
                 if (target.HasHistory && (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread))))
@@ -109,7 +112,7 @@ public sealed partial class PipelineRuntime
                 bool due = !double.IsNaN(pending[0]) && !double.IsNaN(target.Value);
                 if (due)
                 {
-                    _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
+                    _scorer.Score(target.Value, pending[0], pending[1], pending[2], scored80, scored95);
                 }
 
                 _baselines?.Step(slot, _entryStep[e], target.Value, due);
@@ -128,7 +131,8 @@ public sealed partial class PipelineRuntime
                 _store.LastModelVersion[slot] = weights.Version;
                 long latencyMs = now - _entryTime[e];
                 var key = _store.KeyBytes[slot]!;
-                var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record, latencyMs);
+                var json = _writer.Write(key, _entryTime[e], weights.Version, mean, spread, target.Raw, _entryStep[e] < _warmupSteps, record,
+                    latencyMs, q80, q95, unguarded);
                 sink.Prediction(key, json, record);
                 _predictions++;
                 _observer?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, _entryTime[e], weights.Version, mean, spread), record, sink);

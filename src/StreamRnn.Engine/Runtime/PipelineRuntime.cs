@@ -111,7 +111,7 @@ public sealed partial class PipelineRuntime
         _linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
             FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount,
-            linearTemplate: linearTemplate);
+            linearTemplate: linearTemplate, linearLegacyWidth: _linear?.LegacyStateLength ?? 0);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
         _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         _writer = new PredictionWriter(definition);
