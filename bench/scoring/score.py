@@ -10,7 +10,8 @@ known H steps before (no look-ahead):
   mean          running mean of the key's targets so far
   ar(p)         per key, recursive least squares of y[t] on y[t-H..t-H-p+1] and 1, forgetting 1 and 0.999, p = 1..order
   seasonal      Raw: y[t-S]; change target: the level S steps before the forecast's target minus the level now
-Scored rows: each key's rows after its first (1 - holdout) share, or with --rows A:B the rows whose step is in [A, B).
+Scored rows: each key's rows after its first (1 - holdout) share, with --head F its first F share (where settings may be
+chosen), or with --rows A:B the rows whose step is in [A, B).
 --scale-rows A:B divides errors by the standard deviation of the (Raw) target over steps [A, B) (the ETT benchmarks
 report MSE on data standardised with the training split's mean and standard deviation). Prints one line per forecaster (MAE, RMSE, MSE and
 MAE / best baseline) and the best baseline; then, on the same rows, the model's 80 % / 95 % interval coverage (from the
@@ -52,6 +53,7 @@ def main():
     ap.add_argument('--raw', action='store_true', help='the target is Raw (default: a change target)')
     ap.add_argument('--season', type=int, default=0)
     ap.add_argument('--holdout', type=float, default=0.7)
+    ap.add_argument('--head', type=float, default=None, help="score each key's first HEAD share instead (where settings may be chosen)")
     ap.add_argument('--order', type=int, default=3)
     ap.add_argument('--rows', default=None)
     ap.add_argument('--scale-rows', default=None)
@@ -104,7 +106,10 @@ def main():
             sample = [y for _, y, st in rows if lo <= st < hi and not math.isnan(y)]
             m_ = sum(sample) / len(sample)
             scale = math.sqrt(sum((y - m_) ** 2 for y in sample) / len(sample))
-        for t in range(start if rng is None else 0, len(rows)):
+        stop = len(rows)
+        if a.head is not None:
+            start, stop = 0, int(round(len(rows) * a.head))
+        for t in range(start if rng is None else 0, stop):
             if rng is not None and not (rng[0] <= rows[t][2] < rng[1]):
                 continue
             if not valid[t] or any(math.isnan(fc[n][t]) for n in names):
@@ -130,7 +135,7 @@ def main():
             per_key[key] = (kerr['model'] / kb[0], kb[1])
     base = {n: err[n][0] / err[n][2] for n in names if n != 'model' and err[n][2]}
     best = min(base, key=base.get)
-    what = f"steps {a.rows}" if rng else f"last {a.holdout:.0%} of each key's rows"
+    what = f"steps {a.rows}" if rng else f"first {a.head:.0%} of each key's rows" if a.head is not None else f"last {a.holdout:.0%} of each key's rows"
     print(f"scored {err['model'][2]} forecasts ({what}, {len(keys)} keys)")
     for n in names:
         c = err[n][2]

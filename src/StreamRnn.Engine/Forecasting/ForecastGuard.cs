@@ -9,8 +9,9 @@ namespace StreamRnn.Engine;
 /// <remarks>
 /// <para>Guard. Candidates (all in the key's standardised units, so losses are comparable across scales): 0 the combined
 /// RLS forecast (network + AR + seasonal lag), 1 persistence (no change, or the last value for a Raw target), 2 the
-/// seasonal lag y[t+h−S] (persistence while the key has less than a season), 3 the same RLS without the network (a pure
-/// online AR(p) per key). Each keeps ℓ_i, an exponentially discounted mean of |z − f_i| (rate max(1 − λ, 1/n) after n
+/// seasonal lag y[t+h−S] (persistence while the key has less than a season), 3 an online AR(p) of the key (plain
+/// least squares with the same forgetting on its last p values and a constant, in its own units over a fixed scale,
+/// weak prior around persistence: the online AR(p) baseline itself). Each keeps ℓ_i, an exponentially discounted mean of |z − f_i| (rate max(1 − λ, 1/n) after n
 /// resolved forecasts). The served forecast is Σ w_i f_i / Σ w_i with w_i = exp(−η (ℓ_i − ℓ_min) / ℓ_min) and
 /// η = κ·√(8 ln K · n_eff), n_eff = min(n, 1/(1 − λ)) — the Hedge rate for losses on the scale of the best candidate's
 /// mean error over the effective window. Absolute loss is convex, so the aggregate's loss is at most the weighted mean of

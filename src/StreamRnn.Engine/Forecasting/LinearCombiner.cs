@@ -27,8 +27,9 @@ namespace StreamRnn.Engine;
 /// <para>State (doubles, <see cref="StateLength"/>), layout 2: [count of values, c², errors seen, layout version], the
 /// last max(p, S) values (a ring), h pending forecasts of (x, μ, σ, forecast z, b), the RLS state (w, P) — up to here
 /// layout 1, <see cref="LegacyStateLength"/> doubles, whose version slot is 0 — then the guard: [q₈₀, q₉₅, forecasts
-/// resolved, reserved], the candidates' discounted absolute errors (4), the network-free RLS state (with Network), and h
-/// pending guard entries of (4 candidate forecasts, served z, served spread in σ units, q₈₀, q₉₅ used).
+/// resolved, reserved], the candidates' discounted absolute errors (4), the AR candidate (with p &gt; 0: its scale and
+/// the RLS state of p + 1 regressors), and h pending guard entries of (4 candidate forecasts, served z, served spread in
+/// σ units, q₈₀, q₉₅ used, the AR candidate's p scaled lags).
 /// Allocation-free: every method works on the caller's span.</para>
 /// </remarks>
 public sealed class LinearCombiner
@@ -42,7 +43,10 @@ public sealed class LinearCombiner
     public const int LayoutVersion = 2;
 
     private const int GuardHeader = 4 + ForecastGuard.Candidates;
-    private const int GuardPendingWidth = ForecastGuard.Candidates + 4;
+    private const int GuardLags = ForecastGuard.Candidates + 4;
+
+    /// <summary>Prior variance of the AR candidate's coefficients (in units of its scale): a weak prior, as the baselines'.</summary>
+    private const double ArPrior = 100;
     private const double ZLimit = RunningStatistics.ZLimit;
 
     private readonly int _order;
@@ -62,6 +66,7 @@ public sealed class LinearCombiner
     private readonly int _guardPendingOffset;
     private readonly bool _guard;
     private readonly bool _arCandidate;
+    private readonly int _guardPendingWidth;
     private readonly double _guardRate;
     private readonly double _coverageRate;
 
@@ -86,11 +91,12 @@ public sealed class LinearCombiner
         _guard = options.Guard;
         _guardRate = options.GuardRate;
         _coverageRate = options.CoverageRate;
-        _arCandidate = _network;
+        _arCandidate = _order > 0;
         _arOffset = _guardOffset + GuardHeader;
-        _guardPendingOffset = _arOffset + (_arCandidate ? RecursiveLeastSquares.StateLength(Regressors - 1) : 0);
+        _guardPendingOffset = _arOffset + (_arCandidate ? 1 + RecursiveLeastSquares.StateLength(_order + 1) : 0);
+        _guardPendingWidth = GuardLags + _order;
         LegacyStateLength = _guardOffset;
-        StateLength = _guardPendingOffset + _horizon * GuardPendingWidth;
+        StateLength = _guardPendingOffset + _horizon * _guardPendingWidth;
     }
 
     /// <summary>Whether the served forecast is the guard's aggregate (<see cref="LinearOptions.Guard"/>).</summary>
@@ -150,11 +156,13 @@ public sealed class LinearCombiner
         guard[1] = ForecastGuard.Z95;
         if (_arCandidate)
         {
+            // [scale (set at the first learnt forecast), RLS of y[t+h]/scale on y[t..t−p+1]/scale and 1]
             Span<double> ar = state[_arOffset..];
-            RecursiveLeastSquares.Initialize(ar, Regressors - 1, _priorVariance);
-            if (_rawTarget && _order > 0)
+            ar[0] = double.NaN;
+            RecursiveLeastSquares.Initialize(ar[1..], _order + 1, ArPrior);
+            if (_rawTarget)
             {
-                ar[0] = 1.0;
+                ar[1] = 1.0;
             }
         }
 
@@ -223,7 +231,7 @@ public sealed class LinearCombiner
         long count = (long)state[0] + 1;
         int at = (int)(count % _horizon);
         Span<double> pending = state.Slice(_pendingOffset + at * _pendingWidth, _pendingWidth);
-        Span<double> served = state.Slice(_guardPendingOffset + at * GuardPendingWidth, GuardPendingWidth);
+        Span<double> served = state.Slice(_guardPendingOffset + at * _guardPendingWidth, _guardPendingWidth);
         if (double.IsFinite(served[ForecastGuard.Candidates + 2]))
         {
             q80 = served[ForecastGuard.Candidates + 2];
@@ -279,21 +287,15 @@ public sealed class LinearCombiner
         double fitted = RecursiveLeastSquares.Predict(rls, x);
         double target = z / scale;
         RecursiveLeastSquares.Update(rls, x, Math.Clamp(target, fitted - _clip, fitted + _clip), _forgetting, _priorVariance * n);
-        if (_arCandidate)
+        if (_arCandidate && double.IsFinite(served[GuardLags]))
         {
-            // The same weighted, clipped update without the network's regressor: a pure online AR(p) of the key.
+            // The AR candidate: plain (unweighted, unclipped) least squares with forgetting of the target on its last p
+            // values and a constant, in the key's own units over a fixed scale — the online AR(p) baseline itself.
             Span<double> ar = state[_arOffset..];
-            Span<double> xa = stackalloc double[n - 1];
-            for (int i = 0, j = 0; i < n; i++)
-            {
-                if (i != NetworkIndex)
-                {
-                    xa[j++] = x[i];
-                }
-            }
-
-            double arFitted = RecursiveLeastSquares.Predict(ar, xa);
-            RecursiveLeastSquares.Update(ar, xa, Math.Clamp(target, arFitted - _clip, arFitted + _clip), _forgetting, _priorVariance * (n - 1));
+            Span<double> xa = stackalloc double[_order + 1];
+            served.Slice(GuardLags, _order).CopyTo(xa);
+            xa[_order] = 1;
+            RecursiveLeastSquares.Update(ar[1..], xa, value / ar[0], _forgetting, ArPrior * (_order + 1));
         }
 
         // The guard's losses and the interval multipliers, from what was served (absent for a forecast made before the
@@ -367,7 +369,7 @@ public sealed class LinearCombiner
 
         // The guard's candidates, in the same standardised units.
         Span<double> guard = state[_guardOffset..];
-        Span<double> served = state.Slice(_guardPendingOffset + (int)(count % _horizon) * GuardPendingWidth, GuardPendingWidth);
+        Span<double> served = state.Slice(_guardPendingOffset + (int)(count % _horizon) * _guardPendingWidth, _guardPendingWidth);
         double persistence = _rawTarget ? (count > 0 ? Standardise(state[HeaderLength + (int)(count % _ring)], centre, sigma) : 0) : 0;
         served[ForecastGuard.Combined] = z;
         served[ForecastGuard.Persistence] = persistence;
@@ -375,16 +377,34 @@ public sealed class LinearCombiner
         served[ForecastGuard.Autoregressive] = double.NaN;
         if (_arCandidate)
         {
-            Span<double> xa = stackalloc double[n - 1];
-            for (int i = 0, j = 0; i < n; i++)
+            Span<double> ar = state[_arOffset..];
+            if (!(ar[0] > 0) && learn && sigma > 0 && double.IsFinite(sigma))
             {
-                if (i != NetworkIndex)
-                {
-                    xa[j++] = x[i];
-                }
+                ar[0] = sigma;
             }
 
-            served[ForecastGuard.Autoregressive] = Math.Clamp(RecursiveLeastSquares.Predict(state[_arOffset..], xa), -4 * ZLimit, 4 * ZLimit);
+            Span<double> lags = served.Slice(GuardLags, _order);
+            if (ar[0] > 0 && count >= _order)
+            {
+                Span<double> xa = stackalloc double[_order + 1];
+                for (int i = 0; i < _order; i++)
+                {
+                    xa[i] = state[HeaderLength + (int)((count - i) % _ring)] / ar[0];
+                }
+
+                xa[_order] = 1;
+                xa[.._order].CopyTo(lags);
+                served[ForecastGuard.Autoregressive] = Standardise(ar[0] * RecursiveLeastSquares.Predict(ar[1..], xa), centre, sigma);
+                if (!learn)
+                {
+                    lags.Fill(double.NaN);
+                }
+            }
+            else
+            {
+                served[ForecastGuard.Autoregressive] = persistence;
+                lags.Fill(double.NaN);
+            }
         }
 
         double zServed = z;
