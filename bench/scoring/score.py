@@ -8,7 +8,9 @@ row's `target` (the pipeline's target after its transform). Baselines, all onlin
 known H steps before (no look-ahead):
   persistence   Raw: y[t-H]; Difference/LogReturn: 0 (no change)
   mean          running mean of the key's targets so far
-  ar(p)         per key, recursive least squares of y[t] on y[t-H..t-H-p+1] and 1, forgetting 1 and 0.999, p = 1..order
+  ar(p)         per key, recursive least squares of y[t] on y[t-H..t-H-p+1] and 1, forgetting 1 and 0.999, p = 1..order,
+                fitted on the pairs whose target is known at t-H (before 2026-12-04 the weights had also seen the H-1
+                targets after t-H: a look-ahead at H > 1, none at H = 1)
   seasonal      Raw: y[t-S]; change target: the level S steps before the forecast's target minus the level now
 Scored rows: each key's rows after its first (1 - holdout) share, with --head F its first F share (where settings may be
 chosen), or with --rows A:B the rows whose step is in [A, B).
@@ -23,26 +25,29 @@ from collections import defaultdict
 
 
 def rls_forecasts(ys, h, p, lam, delta=100.0):
+    """Online AR(p) forecast of y[t] made at t - h: the weights have learnt only the pairs whose target was known then
+    (targets up to y[t-h]), the regressors are y[t-h], ..., y[t-h-p+1]."""
     n = p + 1
     w = [0.0] * n
     P = [[delta if i == j else 0.0 for j in range(n)] for i in range(n)]
     out = [math.nan] * len(ys)
     for t in range(len(ys)):
-        # forecast of y[t] from y[t-h], ..., y[t-h-p+1]
-        if t - h - p + 1 >= 0:
-            x = [ys[t - h - i] for i in range(p)] + [1.0]
-            out[t] = sum(wi * xi for wi, xi in zip(w, x))
-        # learn from the pair whose target y[t] just arrived
-        if t - h - p + 1 >= 0:
-            x = [ys[t - h - i] for i in range(p)] + [1.0]
+        # learn from the pair whose target y[t-h] arrived when the forecast of y[t] is made: x = y[t-2h..t-2h-p+1]
+        u = t - h
+        if u - h - p + 1 >= 0:
+            x = [ys[u - h - i] for i in range(p)] + [1.0]
             pi = [sum(P[i][j] * x[j] for j in range(n)) for i in range(n)]
             k = lam + sum(x[i] * pi[i] for i in range(n))
-            e = ys[t] - sum(wi * xi for wi, xi in zip(w, x))
+            e = ys[u] - sum(wi * xi for wi, xi in zip(w, x))
             for i in range(n):
                 w[i] += pi[i] * e / k
             for i in range(n):
                 for j in range(n):
                     P[i][j] = (P[i][j] - pi[i] * pi[j] / k) / lam
+        # forecast of y[t] from y[t-h], ..., y[t-h-p+1]
+        if t - h - p + 1 >= 0:
+            x = [ys[t - h - i] for i in range(p)] + [1.0]
+            out[t] = sum(wi * xi for wi, xi in zip(w, x))
     return out
 
 

@@ -18,7 +18,7 @@ namespace StreamRnn.Engine;
 /// the candidates' losses: with this rate it tracks the best of them in absolute error up to O(√(n ln K)) (Cesa-Bianchi
 /// &amp; Lugosi 2006, thm 2.2), whatever the squared-error fit of the combination did.</para>
 /// <para>Intervals. Per level p (80 %, 95 %) a multiplier q_p of the forecast's spread, starting at the Gaussian z_p:
-/// after each resolved forecast q_p ← q_p + γ·(1{|error| &gt; q_p·spread} − (1 − p)), clamped to [0.05, 50]. The long-run
+/// after each resolved forecast q_p ← q_p + γ·(1{|error| &gt; q_p,used·spread} − (1 − p)), clamped to [0.05, 50]. The long-run
 /// miss rate then converges to 1 − p on any error distribution (adaptive conformal inference): |miss rate − (1 − p)|
 /// ≤ (range of q + γ) / (γ·n).</para>
 /// </remarks>
@@ -87,15 +87,19 @@ internal static class ForecastGuard
         }
     }
 
-    /// <summary>One adaptive conformal step of the multiplier of a central interval of coverage <paramref name="level"/>.</summary>
-    public static double Calibrate(double multiplier, double level, double absoluteError, double spread, double gamma)
+    /// <summary>
+    /// One adaptive conformal step of the current <paramref name="multiplier"/> of a central interval of coverage
+    /// <paramref name="level"/>, from whether the resolved forecast fell outside the interval it was published with
+    /// (<paramref name="used"/>·spread; at a horizon h &gt; 1 that is the multiplier of h steps ago).
+    /// </summary>
+    public static double Calibrate(double multiplier, double level, double absoluteError, double spread, double used, double gamma)
     {
-        if (!(gamma > 0) || !double.IsFinite(absoluteError) || !(spread > 0) || !double.IsFinite(multiplier))
+        if (!(gamma > 0) || !double.IsFinite(absoluteError) || !(spread > 0) || !double.IsFinite(multiplier) || !double.IsFinite(used))
         {
             return multiplier;
         }
 
-        double miss = absoluteError > multiplier * spread ? 1 : 0;
+        double miss = absoluteError > used * spread ? 1 : 0;
         return Math.Clamp(multiplier + gamma * (miss - (1 - level)), MultiplierFloor, MultiplierCeiling);
     }
 }

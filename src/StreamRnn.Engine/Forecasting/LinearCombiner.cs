@@ -310,8 +310,8 @@ public sealed class LinearCombiner
             ForecastGuard.Learn(guard.Slice(4, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
             guard[2] = Math.Min(resolved, 1e15);
             double error = Math.Abs(z - servedZ), spread = served[ForecastGuard.Candidates + 1];
-            guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, _coverageRate);
-            guard[1] = ForecastGuard.Calibrate(guard[1], 0.95, error, spread, _coverageRate);
+            guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, served[ForecastGuard.Candidates + 2], _coverageRate);
+            guard[1] = ForecastGuard.Calibrate(guard[1], 0.95, error, spread, served[ForecastGuard.Candidates + 3], _coverageRate);
         }
     }
 

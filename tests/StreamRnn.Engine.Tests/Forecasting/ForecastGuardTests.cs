@@ -128,6 +128,45 @@ public sealed class ForecastGuardTests
         Assert.True(gaussian80 / (double)scored > 0.83, $"{gaussian80 / (double)scored}");
     }
 
+    /// <summary>
+    /// Six steps ahead on a random walk with Student-t(3) steps: the errors of consecutive forecasts overlap (strongly
+    /// correlated misses) and each miss is known only h steps later; the multipliers still give the stated coverage,
+    /// because each update counts whether the forecast fell outside the interval it was published with.
+    /// </summary>
+    [Fact]
+    public void At_a_horizon_of_six_steps_both_levels_still_cover_within_two_points()
+    {
+        const int h = 6;
+        var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: h, rawTarget: true);
+        var state = new double[combiner.StateLength];
+        combiner.Reset(state);
+        var random = new Random(41);
+        var made = new (double Mean, double Half80, double Half95)[h];
+        double level = 0;
+        int scored = 0, covered80 = 0, covered95 = 0;
+        for (int t = 0; t < 60_000; t++)
+        {
+            level += StudentT3(random);
+            if (t >= h)
+            {
+                var (mean, half80, half95) = made[t % h];
+                if (t >= 20_000)
+                {
+                    scored++;
+                    covered80 += Math.Abs(level - mean) <= half80 ? 1 : 0;
+                    covered95 += Math.Abs(level - mean) <= half95 ? 1 : 0;
+                }
+            }
+
+            combiner.Observe(state, level);
+            combiner.Forecast(state, level, 4, double.NaN, double.NaN, learn: true, out double m, out double spread, out _, out double q80, out double q95);
+            made[t % h] = (m, q80 * spread, q95 * spread);
+        }
+
+        Assert.InRange(covered80 / (double)scored, 0.78, 0.82);
+        Assert.InRange(covered95 / (double)scored, 0.93, 0.97);
+    }
+
     [Fact]
     public void The_combiner_with_its_guard_allocates_nothing_per_step()
     {
