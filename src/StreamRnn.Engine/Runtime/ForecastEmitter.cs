@@ -27,8 +27,9 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     /// history). Null when it may be emitted, else why the step must be taken back.
     /// </summary>
     public string? Forecast(StepStatus status, ReadOnlySpan<float> headOutput, in EncodedTarget target, int slot, long step,
-        out double mean, out double spread)
+        out double mean, out double spread, out ForecastCalibration calibration)
     {
+        calibration = ForecastCalibration.Uncalibrated;
         var head = shape.Head;
         mean = double.NaN;
         spread = double.NaN;
@@ -54,12 +55,21 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
             return $"the recurrent step gave {status}; the key's state is unchanged";
         }
 
-        // The linear path sees this step's target, then combines its own forecast with the network's.
-        _linear?.Observe(_store.LinearOf(slot), target.Value);
-        if (_linear is not null && target.HasHistory && double.IsFinite(mean))
+        // The linear path sees this step's target, then combines its own forecast with the network's. The interval
+        // multipliers: the key's calibrated ones (those the resolved forecast was served with, for scoring).
+        if (_linear is not null)
         {
-            _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread,
-                step >= Math.Max(_warmupSteps, 3), out mean, out spread);
+            _linear.Observe(_store.LinearOf(slot), target.Value, out double scored80, out double scored95);
+            calibration = calibration with { Scored80 = scored80, Scored95 = scored95 };
+            if (target.HasHistory && double.IsFinite(mean))
+            {
+                _linear.Forecast(_store.LinearOf(slot), target.Mean, target.StandardDeviation, mean, spread,
+                    step >= Math.Max(_warmupSteps, 3), out mean, out spread, out double unguarded, out double q80, out double q95);
+                calibration = calibration with
+                {
+                    Q80 = q80, Q95 = q95, Unguarded = _linear.Guarded ? unguarded : double.NaN,
+                };
+            }
         }
 
         if (target.HasHistory && (!double.IsFinite(mean) || (head == HeadKind.Gaussian && !double.IsFinite(spread))))
@@ -75,7 +85,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     /// updated.
     /// </summary>
     public void Emit(int slot, long step, long eventTime, in EncodedTarget target, in InputRecord record, ModelWeights weights,
-        double mean, double spread, long now, IRecordSink sink)
+        double mean, double spread, in ForecastCalibration calibration, long now, IRecordSink sink)
     {
         // The prediction made h steps ago for this step is scored now, in the key's order.
         Span<double> pending = _store.PendingOf(slot).Slice((int)(step % _horizon) * FeatureLayout.PendingWidth,
@@ -83,7 +93,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         bool due = !double.IsNaN(pending[0]) && !double.IsNaN(target.Value);
         if (due)
         {
-            _scorer.Score(target.Value, pending[0], pending[1], pending[2]);
+            _scorer.Score(target.Value, pending[0], pending[1], pending[2], calibration.Scored80, calibration.Scored95);
         }
 
         _baselines?.Step(slot, step, target.Value, due);
@@ -102,7 +112,8 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         _store.LastModelVersion[slot] = weights.Version;
         long latencyMs = now - eventTime;
         var key = _store.KeyBytes[slot]!;
-        var json = _writer.Write(key, eventTime, weights.Version, mean, spread, target.Raw, step < _warmupSteps, record, latencyMs);
+        var json = _writer.Write(key, eventTime, weights.Version, mean, spread, target.Raw, step < _warmupSteps, record, latencyMs,
+            calibration.Q80, calibration.Q95, calibration.Unguarded);
         sink.Prediction(key, json, record);
         tally.Predictions++;
         Observer?.OnPrediction(new PredictionEvent(_store.Keys[slot]!, eventTime, weights.Version, mean, spread), record, sink);
@@ -112,4 +123,16 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
             _metrics.EndToEndLatency.Observe(Math.Max(0, latencyMs) / 1000.0);
         }
     }
+}
+
+/// <summary>
+/// The interval multipliers of one forecast: <see cref="Q80"/>/<see cref="Q95"/> those it is served with,
+/// <see cref="Scored80"/>/<see cref="Scored95"/> those the forecast resolved at this step was served with (for coverage
+/// scoring), and <see cref="Unguarded"/> the combination before the linear path's guard (NaN without a guard).
+/// </summary>
+internal readonly record struct ForecastCalibration(double Q80, double Q95, double Scored80, double Scored95, double Unguarded)
+{
+    /// <summary>The Gaussian quantiles, no guard: what a forecast without a linear path is served with.</summary>
+    public static ForecastCalibration Uncalibrated { get; } =
+        new(PredictionWriter.Z80, PredictionWriter.Z95, PredictionWriter.Z80, PredictionWriter.Z95, double.NaN);
 }

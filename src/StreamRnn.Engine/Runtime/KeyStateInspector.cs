@@ -42,7 +42,30 @@ internal sealed class KeyStateInspector(KeyStateStore store)
             double.IsNaN(mean) ? null : mean,
             double.IsNaN(spread) ? null : spread,
             _store.LastModelVersion[slot],
-            _store.State(slot).ToArray());
+            _store.State(slot).ToArray())
+        {
+            Linear = _linear is null ? null : LinearSummary(_linear, _store.LinearOf(slot)),
+        };
+    }
+
+    private static LinearPathSummary LinearSummary(LinearCombiner linear, ReadOnlySpan<double> state)
+    {
+        Span<double> weights = stackalloc double[ForecastGuard.Candidates];
+        Span<double> losses = stackalloc double[ForecastGuard.Candidates];
+        linear.GuardWeights(state, weights, losses);
+        var w = new Dictionary<string, double>(StringComparer.Ordinal);
+        var l = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < ForecastGuard.Candidates; i++)
+        {
+            if (linear.HasCandidate(i))
+            {
+                w[ForecastGuard.Names[i]] = weights[i];
+                l[ForecastGuard.Names[i]] = losses[i];
+            }
+        }
+
+        var (q80, q95) = linear.Multipliers(state);
+        return new LinearPathSummary(w, l, q80, q95);
     }
 
     /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>

@@ -85,7 +85,7 @@ public sealed class PipelineRuntime
         var linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, layout.StatisticCount, layout.PreviousCount,
             FeatureLayout.PendingWidth * horizon, definition.State.MaxKeys, layout.WindowFloatCount, layout.WindowDoubleCount,
-            linearTemplate: linearTemplate);
+            linearTemplate: linearTemplate, linearLegacyWidth: linear?.LegacyStateLength ?? 0);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
         _codec = new KeyStateCodec(_store, layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
@@ -338,7 +338,7 @@ public sealed class PipelineRuntime
                 ref readonly EncodedTarget target = ref plan.EntryTarget[e];
                 long step = plan.EntryStep[e];
                 string? failure = _emitter.Forecast(_statuses[b], _batchHeads.AsSpan(b * o, o), target, slot, step,
-                    out double mean, out double spread);
+                    out double mean, out double spread, out var calibration);
                 if (failure is not null)
                 {
                     _poison.UndoStep(records, sink, e, failure);
@@ -352,7 +352,7 @@ public sealed class PipelineRuntime
                 }
 
                 _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
-                _emitter.Emit(slot, step, plan.EntryTime[e], target, record, weights, mean, spread, now, sink);
+                _emitter.Emit(slot, step, plan.EntryTime[e], target, record, weights, mean, spread, calibration, now, sink);
             }
             catch (Exception exception) when (PoisonPolicy.IsRecoverable(exception))
             {

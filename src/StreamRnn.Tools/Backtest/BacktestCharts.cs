@@ -86,11 +86,11 @@ internal static class BacktestCharts
             xs.Add(axis.X(track.Times[j + h]));
             actual.Add(level ? track.Raw[j + h] : track.Y[j + h]);
             predicted.Add(Level(mu));
-            double s = double.IsFinite(sigma) ? sigma : 0;
-            low80.Add(Level(mu - ForecastAccumulator.Z80 * s));
-            high80.Add(Level(mu + ForecastAccumulator.Z80 * s));
-            low95.Add(Level(mu - ForecastAccumulator.Z95 * s));
-            high95.Add(Level(mu + ForecastAccumulator.Z95 * s));
+            double w80 = double.IsFinite(sigma) ? track.Width80(j) : 0, w95 = double.IsFinite(sigma) ? track.Width95(j) : 0;
+            low80.Add(Level(mu - w80));
+            high80.Add(Level(mu + w80));
+            low95.Add(Level(mu - w95));
+            high95.Add(Level(mu + w95));
 
             double Level(double change) => !level ? change
                 : transform == TargetTransform.LogReturn ? track.Raw[j] * Math.Exp(change)

@@ -95,7 +95,7 @@ internal static class BacktestScoring
                 }
                 else
                 {
-                    accumulators[0].AddRegression(y, track.Mean[j], track.Spread[j]);
+                    accumulators[0].AddRegression(y, track.Mean[j], track.Spread[j], track.Width80(j), track.Width95(j));
                     for (int b = 0; b < baselines.Count; b++)
                     {
                         accumulators[b + 1].AddRegression(y, baselines[b].Forecast[j], baselines[b].Sigma[j]);
@@ -234,9 +234,17 @@ internal static class BacktestScoring
         {
             var offsets = stepsOfKey[key];
             int n = offsets.Count;
-            var track = new KeyTrack(key, new long[n], new double[n], new double[n], new double[n], new double[n], new bool[n], new long[n]);
+            var track = new KeyTrack(key, new long[n], new double[n], new double[n], new double[n], new double[n], new bool[n], new long[n])
+            {
+                Half80 = new double[n],
+                Half95 = new double[n],
+                Unguarded = new double[n],
+            };
             Array.Fill(track.Mean, double.NaN);
             Array.Fill(track.Spread, double.NaN);
+            Array.Fill(track.Half80, double.NaN);
+            Array.Fill(track.Half95, double.NaN);
+            Array.Fill(track.Unguarded, double.NaN);
             for (int j = 0; j < n; j++)
             {
                 var row = rows[offsets[j]];
@@ -261,6 +269,9 @@ internal static class BacktestScoring
             {
                 place.Track.Mean[place.Step] = prediction.Mean;
                 place.Track.Spread[place.Step] = prediction.StandardDeviation;
+                place.Track.Half80[place.Step] = prediction.Half80;
+                place.Track.Half95[place.Step] = prediction.Half95;
+                place.Track.Unguarded[place.Step] = prediction.Unguarded;
             }
         }
 

@@ -26,7 +26,7 @@ internal sealed class BacktestSink : IRecordSink
         string? name = null;
         string recordKey = Encoding.UTF8.GetString(key);
         long time = 0, version = 0;
-        double mean = double.NaN, spread = double.NaN;
+        double mean = double.NaN, spread = double.NaN, unguarded = double.NaN, half80 = double.NaN, half95 = double.NaN;
         int depth = 0;
         while (reader.Read())
         {
@@ -44,6 +44,22 @@ internal sealed class BacktestSink : IRecordSink
                 case JsonTokenType.String when depth == 1 && name == "ts":
                     time = ParseTs(reader.GetString()!);
                     break;
+                case JsonTokenType.StartArray when depth == 1 && name is "interval_80" or "interval_95":
+                    reader.Read();
+                    double lower = reader.GetDouble();
+                    reader.Read();
+                    double half = (reader.GetDouble() - lower) / 2;
+                    reader.Read();
+                    if (name == "interval_80")
+                    {
+                        half80 = half;
+                    }
+                    else
+                    {
+                        half95 = half;
+                    }
+
+                    break;
                 case JsonTokenType.Number when depth == 1:
                     switch (name)
                     {
@@ -56,13 +72,16 @@ internal sealed class BacktestSink : IRecordSink
                         case "stddev":
                             spread = reader.GetDouble();
                             break;
+                        case "unguarded":
+                            unguarded = reader.GetDouble();
+                            break;
                     }
 
                     break;
             }
         }
 
-        Predictions.Add(new CollectedPrediction(source.Offset, recordKey, time, version, mean, spread));
+        Predictions.Add(new CollectedPrediction(source.Offset, recordKey, time, version, mean, spread, half80, half95, unguarded));
     }
 
     public void Alert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)

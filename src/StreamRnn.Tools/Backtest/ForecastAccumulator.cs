@@ -3,8 +3,9 @@ namespace StreamRnn.Daemon.Backtest;
 /// <summary>Running sums behind one <see cref="ForecastMetrics"/>.</summary>
 /// <remarks>
 /// Same definitions as the engine's prequential scorer (so the model's MAE, RMSE, log-loss, Brier and 80% coverage can
-/// be checked against the runtime's own summary): z₀.₉ = 1.2815515655446004, z₀.₉₇₅ = 1.959963984540054, p clipped to
-/// [1e−7, 1 − 1e−7] for the log-loss.
+/// be checked against the runtime's own summary): coverage of the intervals the record published (with a Linear path
+/// the key's calibrated multipliers), else z₀.₉ = 1.2815515655446004, z₀.₉₇₅ = 1.959963984540054 times σ; p clipped
+/// to [1e−7, 1 − 1e−7] for the log-loss.
 /// </remarks>
 internal sealed class ForecastAccumulator
 {
@@ -16,7 +17,10 @@ internal sealed class ForecastAccumulator
     private double absolute, squared, logLoss;
 
     /// <summary>Scores a regression forecast; <paramref name="sigma"/> NaN = no interval.</summary>
-    public void AddRegression(double y, double forecast, double sigma)
+    public void AddRegression(double y, double forecast, double sigma) => AddRegression(y, forecast, sigma, Z80 * sigma, Z95 * sigma);
+
+    /// <summary>Scores a regression forecast whose central intervals have the given half-widths (the published ones).</summary>
+    public void AddRegression(double y, double forecast, double sigma, double half80, double half95)
     {
         double error = y - forecast;
         scored++;
@@ -25,12 +29,12 @@ internal sealed class ForecastAccumulator
         if (double.IsFinite(sigma))
         {
             intervals++;
-            if (Math.Abs(error) <= Z80 * sigma)
+            if (Math.Abs(error) <= half80)
             {
                 covered80++;
             }
 
-            if (Math.Abs(error) <= Z95 * sigma)
+            if (Math.Abs(error) <= half95)
             {
                 covered95++;
             }
