@@ -119,6 +119,7 @@ public sealed partial class OnlineTrainer
             var oldest = _holdBack[_holdBackStart];
             _holdBack[_holdBackStart] = window;
             _holdBackStart = (_holdBackStart + 1) % _holdBack.Length;
+            _binaryHoldBack?.Keep(oldest);
             _training[_trainingCount++] = oldest;
         }
 
@@ -137,6 +138,7 @@ public sealed partial class OnlineTrainer
 
         _holdBackStart = 0;
         _holdBackCount = 0;
+        _binaryHoldBack?.Clear();
         _momentsOwner = null;
         PublishHeld();
     }

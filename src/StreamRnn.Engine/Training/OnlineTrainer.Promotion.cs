@@ -54,6 +54,13 @@ public sealed partial class OnlineTrainer
     /// <summary>-1 if <paramref name="candidate"/> may replace <paramref name="champion"/>, else the rejection reason's index.</summary>
     private int Validate(ModelWeights candidate, ModelWeights champion, out double candidateLoss, out double championLoss)
     {
+        if (_binaryHoldBack is not null)
+        {
+            // Binary heads: stratified hold-back, the "no positive" floor and the configured criterion.
+            return _binaryHoldBack.Judge(_bptt!, candidate, champion, _holdBack.AsSpan(0, _holdBackCount),
+                out candidateLoss, out championLoss);
+        }
+
         candidateLoss = HoldBackLoss(candidate, out double weight);
         championLoss = HoldBackLoss(champion, out _);
         if (weight <= 0)

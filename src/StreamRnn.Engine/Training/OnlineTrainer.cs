@@ -40,7 +40,7 @@ namespace StreamRnn.Engine;
 public sealed partial class OnlineTrainer : IDisposable
 {
     /// <summary>Label values of streamrnn_model_rejections_total.</summary>
-    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded"];
+    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded", "no_positive"];
 
     private const int NonFinite = 0;
     private const int Worse = 1;
@@ -63,7 +63,7 @@ public sealed partial class OnlineTrainer : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<ModelContribution> _received = [];
     private readonly IScheduler _scheduler;
-    private readonly long[] _rejections = new long[4];
+    private readonly long[] _rejections = new long[RejectionReasons.Length];
     private readonly Counter.Child[]? _rejectionMetrics;
     private readonly Gauge.Child? _lossMetric;
 
@@ -101,6 +101,7 @@ public sealed partial class OnlineTrainer : IDisposable
     private long _faults;
     private bool _disposed;
     private readonly ClassWeighting? _classWeighting;
+    private readonly BinaryHoldBack? _binaryHoldBack;
 
     /// <param name="pipeline">Pipeline name, for metrics labels, the thread name and error messages.</param>
     /// <param name="options">Validated here; errors name "Pipelines:&lt;pipeline&gt;:Training:&lt;Setting&gt;".</param>
@@ -123,6 +124,7 @@ public sealed partial class OnlineTrainer : IDisposable
         _shape = registry.Shape;
         _merger = new ModelMerger(options.Mode, instanceId, options.Leader);
         _classWeighting = ClassWeighting.Create(options, _shape.Head);
+        _binaryHoldBack = BinaryHoldBack.Create(options, _shape);
 
         var pipelineMetrics = metrics?.ForPipeline(pipeline);
         _lossMetric = pipelineMetrics?.TrainingLoss;
