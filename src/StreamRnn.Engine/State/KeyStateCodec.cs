@@ -24,7 +24,7 @@ namespace StreamRnn.Engine;
 ///     then, only with flag 2 (the pipeline has a Linear path): i32 n, n × f64 of the key's <see cref="LinearCombiner"/>
 ///     state (weights, covariance, calibration, recent values, pending forecasts)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
-///     <see cref="IKeyStateExtension"/>; 40 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
+///     <see cref="IKeyStateExtension"/>; 48 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are
@@ -264,7 +264,8 @@ internal sealed class KeyStateCodec
         {
             bool present = (BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & ExtensionFlag) != 0;
             int length = present ? BinaryPrimitives.ReadInt32LittleEndian(value[offset..]) : 0;
-            if (present && length == ExtensionBytes)
+            // A shorter section is an older build's layout of the same owner (e.g. alert state before k-of-n): it reads it.
+            if (present && length > 0 && length <= ExtensionBytes)
             {
                 owner.Read(s.Keys[slot]!, value.Slice(offset + 4, length));
             }
