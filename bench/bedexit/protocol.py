@@ -13,7 +13,9 @@ usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold] [-
                    [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
---set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'.
+--set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
+calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
+for variants that change only the alert rule.
 Run from the repository root after `dotnet build src/StreamRnn.Daemon -c Release`.
 """
 import argparse, json, os, subprocess, sys
@@ -69,6 +71,7 @@ def main():
     ap.add_argument("--halves", choices=["room", "tune"], default="room")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--dll", default=DLL)
+    ap.add_argument("--models-from")
     a = ap.parse_args()
     global ARGS
     ARGS = a
@@ -82,7 +85,10 @@ def main():
             os.makedirs(out, exist_ok=True)
             p = variant(base, seed, None, os.path.join(out, "pipeline.json"))
             model = os.path.join(out, "cal.srnn")
-            backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
+            if a.models_from:
+                model = os.path.join(a.models_from, f"s{seed}{fold}", "cal.srnn")
+            else:
+                backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
             threshold = json.load(open(p))["Alerts"]["Threshold"]
             if not a.fixed_threshold:
                 best = None
