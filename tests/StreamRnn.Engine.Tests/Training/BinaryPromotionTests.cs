@@ -120,6 +120,35 @@ public sealed class BinaryPromotionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Judging_allocates_nothing_after_the_first_round()
+    {
+        var options = Options(reserve: 4, floor: 0.5, criterion: PromotionCriterion.AveragePrecision);
+        var judge = new BinaryHoldBack(options, Shape);
+        var pool = new TrainingWindowPool(Shape.StateSize, Shape.InputSize, Steps, 16);
+        var random = new Random(3);
+        var holdBack = new TrainingWindow[options.HoldBackWindows];
+        for (int i = 0; i < holdBack.Length; i++)
+        {
+            holdBack[i] = pool.Rent();
+            Fill(holdBack[i], random, eventsLabelled: true);
+            judge.Keep(holdBack[i]);
+        }
+
+        Assert.Equal(4, judge.ReserveCount);
+        var bptt = new BackpropagationThroughTime(Shape, Steps);
+        var champion = ModelWeights.Initialize(Shape, seed: 1);
+        var candidate = ModelWeights.Initialize(Shape, seed: 2);
+        judge.Judge(bptt, candidate, champion, holdBack, out _, out _);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            judge.Judge(bptt, candidate, champion, holdBack, out _, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Average_precision_counts_tied_scores_as_one_group()
     {
         // p: 0.9 (+), 0.8 (−), 0.8 (+), 0.1 (−): AP = (1/2)(1/1 + 2/3).
