@@ -41,8 +41,8 @@ def backtest(pipeline, keys, out, extra):
 def variant(base, seed, threshold, path):
     d = json.loads(json.dumps(base))
     for item in ARGS.set:
-        path, value = item.split("=", 1)
-        *parents, leaf = path.split(".")
+        setting, value = item.split("=", 1)
+        *parents, leaf = setting.split(".")
         node = d
         for part in parents:
             node = node.setdefault(part, {})
