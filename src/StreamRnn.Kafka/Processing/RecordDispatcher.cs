@@ -1,21 +1,29 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRnn.Engine;
 
 namespace StreamRnn.Kafka.Processing;
 
-/// <summary>Fetching: up to MaxPollRecords records per pass into each pipeline's buffer, then one processing pass.</summary>
-public sealed partial class StreamProcessor
+/// <summary>
+/// Fetches up to <c>MaxPollRecords</c> records per pass into each pipeline's buffer (owned partitions only), then hands
+/// every pipeline its batch, switching to a promoted champion between batches.
+/// </summary>
+internal sealed class RecordDispatcher(IConsumer<byte[], byte[]> consumer, Dictionary<string, PipelineBinding> byTopic,
+    Dictionary<string, PipelineBinding> byName, PartitionOwnership ownership, PartitionPositions positions, CommitProtocol commit,
+    ProcessorStatus status, int maxPollRecords, ILogger logger, CancellationToken stopping)
 {
-    private int Poll()
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    public int Poll()
     {
         var taken = 0;
         var wait = PollTimeout;
-        while (taken < options.MaxPollRecords && !stopping.IsCancellationRequested)
+        while (taken < maxPollRecords && !stopping.IsCancellationRequested)
         {
             ConsumeResult<byte[], byte[]>? result;
             try
             {
-                result = consumer!.Consume(wait);
+                result = consumer.Consume(wait);
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
@@ -25,7 +33,7 @@ public sealed partial class StreamProcessor
             finally
             {
                 // Partitions assigned during that call wait, paused, until their state is restored.
-                PausePendingRestores();
+                ownership.PausePendingRestores();
             }
 
             if (result is null || result.Message is null)
@@ -39,10 +47,10 @@ public sealed partial class StreamProcessor
                 continue;
             }
 
-            if (!owned.Contains(result.TopicPartition))
+            if (!ownership.Owned.Contains(result.TopicPartition))
             {
                 // Still restoring (fetched before the pause took effect: read again after it), or dropped after a fence.
-                if (restoring.Contains(result.TopicPartition))
+                if (ownership.Restoring.Contains(result.TopicPartition))
                 {
                     consumer.Seek(result.TopicPartitionOffset);
                 }
@@ -50,28 +58,22 @@ public sealed partial class StreamProcessor
                 continue;
             }
 
-            firstOffsets.TryAdd(result.TopicPartition, result.Offset.Value);
-
             binding.Add(new InputRecord(
                 result.Partition.Value,
                 result.Offset.Value,
                 result.Message.Timestamp.UnixTimestampMs,
                 result.Message.Key ?? ReadOnlyMemory<byte>.Empty,
                 result.Message.Value ?? ReadOnlyMemory<byte>.Empty));
-            nextOffsets[result.TopicPartition] = result.Offset.Value + 1;
+            positions.Fetched(result.TopicPartition, result.Offset.Value);
             taken++;
         }
 
         return taken;
     }
 
-    private void ProcessBuffers()
+    public void ProcessBuffers()
     {
-        if (options.Delivery == DeliveryMode.ExactlyOnce)
-        {
-            BeginTransactionIfNeeded();
-        }
-
+        commit.BeforeProcessing();
         foreach (var binding in byName.Values)
         {
             if (binding.Count == 0)
@@ -86,7 +88,7 @@ public sealed partial class StreamProcessor
             }
 
             binding.Runtime.Process(binding.Pending, binding.Sink!);
-            Status.AddProcessed(binding.Count);
+            status.AddProcessed(binding.Count);
             binding.Clear();
         }
     }
