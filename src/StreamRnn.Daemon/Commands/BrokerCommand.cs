@@ -1,6 +1,7 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Daemon.Commands;
@@ -10,14 +11,30 @@ namespace StreamRnn.Daemon.Commands;
 /// standard output (first line, nothing else), log lines to standard error, so <c>streamrnn broker | head -1</c>
 /// or <c>--bootstrap-file</c> give scripts the address.
 /// </summary>
-internal static class BrokerCommand
+internal sealed class BrokerCommand : VerbCommand
 {
-    public static async Task<int> ExecuteAsync(ParsedCommandLine command, TextWriter output, TextWriter error)
+    private readonly Option<long?> partitionsOption;
+    private readonly Option<string> topicsOption;
+    private readonly Option<string> bootstrapFileOption;
+
+    public BrokerCommand()
+        : base("broker", "Run a standalone embedded Kafka broker (librdkafka mock cluster) until Ctrl-C or SIGTERM.", """
+            Prints the bootstrap servers (127.0.0.1:PORT, random ports) on standard output. The broker keeps
+            everything in memory; it has no compaction and keeps at most 5 MiB per partition.
+            """)
     {
-        var partitions = (int)command.IntegerOption("partitions", 4, 1, 256);
-        var topics = (command.Option("topics") ?? "")
+        partitionsOption = AddInteger("--partitions", "N", "Partitions of each topic created with --topics (default 4).", 1, 256);
+        topicsOption = AddText("--topics", "A,B", "Topics to create at start, comma-separated.");
+        bootstrapFileOption = AddText("--bootstrap-file", "PATH", "Also write the bootstrap servers to this file (one line).");
+        SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parse, TextWriter output, TextWriter error)
+    {
+        var partitions = (int)(parse.GetValue(partitionsOption) ?? 4);
+        var topics = (parse.GetValue(topicsOption) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var bootstrapFile = command.Option("bootstrap-file");
+        var bootstrapFile = parse.GetValue(bootstrapFileOption);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

@@ -1,22 +1,45 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Replay;
 
 namespace StreamRnn.Daemon.Commands;
 
 /// <summary><c>streamrnn replay</c>: produce a CSV file into a topic; Ctrl-C stops early after flushing.</summary>
-internal static class ReplayCommand
+internal sealed class ReplayCommand : VerbCommand
 {
-    public static async Task<int> ExecuteAsync(ParsedCommandLine command, TextWriter output, TextWriter error)
+    private readonly Option<string> csvOption;
+    private readonly Option<string> topicOption;
+    private readonly Option<string> bootstrapOption;
+    private readonly Option<string> keyColumnOption;
+    private readonly Option<double?> rateOption;
+    private readonly Option<long?> limitOption;
+
+    public ReplayCommand()
+        : base("replay", "Produce the rows of a CSV file into a Kafka topic as JSON objects.", """
+            Each row becomes one JSON object of its columns: cells that are numbers are written as JSON numbers,
+            empty cells as null, everything else as strings. Exits 0 once every record is acknowledged.
+            """)
+    {
+        csvOption = AddText("--csv", "FILE", "The CSV file; its first line names the columns.", required: true);
+        topicOption = AddText("--topic", "TOPIC", "The topic to produce to.", required: true);
+        bootstrapOption = AddText("--bootstrap", "SERVERS", "Kafka bootstrap servers, host:port[,host:port].", required: true);
+        keyColumnOption = AddText("--key-column", "COLUMN", "Use this column as the record key (default: no key).");
+        rateOption = AddNumber("--rate", "N", "Records per second; 0 = as fast as possible (default 0).", rate => rate >= 0, "a number ≥ 0");
+        limitOption = AddInteger("--limit", "N", "Stop after N rows (default: all rows).", 0, long.MaxValue);
+        SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parse, TextWriter output, TextWriter error)
     {
         var settings = new ReplaySettings(
-            command.RequiredOption("csv"),
-            command.RequiredOption("topic"),
-            command.RequiredOption("bootstrap"),
-            command.Option("key-column"),
-            command.NumberOption("rate", 0),
-            command.Option("limit") is null ? null : command.IntegerOption("limit", 0, 0, long.MaxValue));
+            parse.GetRequiredValue(csvOption),
+            parse.GetRequiredValue(topicOption),
+            parse.GetRequiredValue(bootstrapOption),
+            parse.GetValue(keyColumnOption),
+            parse.GetValue(rateOption) ?? 0,
+            parse.GetValue(limitOption));
         if (!File.Exists(settings.CsvPath))
         {
             throw new CommandLineException($"--csv = '{settings.CsvPath}': the file does not exist.");

@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Hosting;
 using StreamRnn.Daemon.Http;
@@ -11,12 +12,32 @@ using StreamRnn.Engine.Health;
 namespace StreamRnn.Daemon.Commands;
 
 /// <summary><c>streamrnn run</c>: the daemon itself, on ASP.NET Core's host, until SIGTERM or Ctrl-C.</summary>
-internal static class RunCommand
+internal sealed class RunCommand : VerbCommand
 {
-    public static async Task<int> ExecuteAsync(ParsedCommandLine command, TextWriter error)
+    private readonly Option<string> contentRootOption;
+    private readonly Option<string> environmentOption;
+
+    public RunCommand()
+        : base("run", "Run the forecasting daemon (the default command).", """
+            Any configuration key can be set as --Section:Key=value (e.g. --Kafka:BootstrapServers=host:9092,
+            --Http:Url=http://0.0.0.0:9464). Layers, later wins: appsettings.json, appsettings.{Environment}.json,
+            environment variables (Kafka__BootstrapServers or STREAMRNN_Kafka__BootstrapServers), the command line.
+            With no Kafka:BootstrapServers an embedded broker is started and demo feeds replay bundled data.
+            """)
     {
-        var contentRoot = ContentRootLocator.Locate(command.Option("content-root"), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
-        var environmentName = DaemonConfigurationSources.EnvironmentName(command.Option("environment"));
+        ConfigurationKeys = ["PipelineFiles"];
+        contentRootOption = AddText("--content-root", "DIR",
+            "Folder holding appsettings.json and config/ (default: the current directory if it has appsettings.json, else the executable's folder).");
+        environmentOption = AddText("--environment", "NAME",
+            "Also read appsettings.NAME.json (default: $STREAMRNN_ENVIRONMENT, $DOTNET_ENVIRONMENT, else Production).");
+        SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Error));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult parse, TextWriter error)
+    {
+        var configurationArguments = ConfigurationOverrides.Of(parse, DaemonCommandLine.Program);
+        var contentRoot = ContentRootLocator.Locate(parse.GetValue(contentRootOption), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        var environmentName = DaemonConfigurationSources.EnvironmentName(parse.GetValue(environmentOption));
 
         // prometheus-net's default .NET runtime metrics fail `promtool check metrics`; the daemon exports its own.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
@@ -47,7 +68,7 @@ internal static class RunCommand
                 EnvironmentName = environmentName,
                 ApplicationName = "streamrnn",
             });
-            DaemonConfigurationSources.Apply(builder.Configuration, contentRoot, environmentName, command.ConfigurationArguments);
+            DaemonConfigurationSources.Apply(builder.Configuration, contentRoot, environmentName, configurationArguments);
             ConfigureLogging(builder.Logging, builder.Configuration);
 
             // Kestrel is told its address now; the value is validated (with a clear message) before it binds.

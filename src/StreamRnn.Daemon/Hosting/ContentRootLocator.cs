@@ -1,3 +1,5 @@
+using StreamRnn.CommandLine;
+
 namespace StreamRnn.Daemon.Hosting;
 
 /// <summary>
@@ -22,7 +24,7 @@ internal static class ContentRootLocator
             var full = Path.GetFullPath(explicitRoot, currentDirectory);
             if (!Directory.Exists(full))
             {
-                throw new CommandLine.CommandLineException($"--content-root = '{explicitRoot}': the directory does not exist.");
+                throw new CommandLineException($"--content-root = '{explicitRoot}': the directory does not exist.");
             }
 
             return full;

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Broker;
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Hosting;
 using StreamRnn.Daemon.Http;

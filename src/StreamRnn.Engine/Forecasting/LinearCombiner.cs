@@ -20,13 +20,33 @@ namespace StreamRnn.Engine;
 /// <c>b·c</c> where b is the network's standard deviation (Gaussian head; 1 for a Linear head, in units of σ) and c²
 /// an exponentially weighted mean of (error / b)² with the same forgetting as the weights (an average over the first
 /// 1/(1−λ) errors), so the calibration tracks how wide the intervals must be.</para>
-/// <para>State (doubles, <see cref="StateLength"/>): [count of values, c², errors seen, reserved], the last
-/// max(p, S) values (a ring), h pending forecasts of (x, μ, σ, forecast z, b), then the RLS state (w, P).
+/// <para>What is served is not the combination itself but the <see cref="ForecastGuard"/>'s aggregate of it with
+/// persistence, the seasonal lag and the same regression without the network, weighted by their discounted absolute
+/// errors (<see cref="LinearOptions.Guard"/>); the interval multipliers are calibrated per key by adaptive conformal
+/// inference (<see cref="LinearOptions.CoverageRate"/>).</para>
+/// <para>State (doubles, <see cref="StateLength"/>), layout 2: [count of values, c², errors seen, layout version], the
+/// last max(p, S) values (a ring), h pending forecasts of (x, μ, σ, forecast z, b), the RLS state (w, P) — up to here
+/// layout 1, <see cref="LegacyStateLength"/> doubles, whose version slot is 0 — then the guard: [q₈₀, q₉₅, forecasts
+/// resolved, reserved], the candidates' discounted absolute errors (4), the AR candidate (with p &gt; 0: its scale and
+/// the RLS state of p + 1 regressors), and h pending guard entries of (4 candidate forecasts, served z, served spread in
+/// σ units, q₈₀, q₉₅ used, the AR candidate's p scaled lags).
 /// Allocation-free: every method works on the caller's span.</para>
 /// </remarks>
 public sealed class LinearCombiner
 {
     private const int HeaderLength = 4;
+
+    /// <summary>Index of the layout version in the state (0 in layout 1, which had no guard).</summary>
+    public const int LayoutVersionIndex = 3;
+
+    /// <summary>The state layout this build writes.</summary>
+    public const int LayoutVersion = 2;
+
+    private const int GuardHeader = 4 + ForecastGuard.Candidates;
+    private const int GuardLags = ForecastGuard.Candidates + 4;
+
+    /// <summary>Prior variance of the AR candidate's coefficients (in units of its scale): a weak prior, as the baselines'.</summary>
+    private const double ArPrior = 100;
     private const double ZLimit = RunningStatistics.ZLimit;
 
     private readonly int _order;
@@ -41,6 +61,14 @@ public sealed class LinearCombiner
     private readonly int _pendingWidth;
     private readonly int _pendingOffset;
     private readonly int _rlsOffset;
+    private readonly int _guardOffset;
+    private readonly int _arOffset;
+    private readonly int _guardPendingOffset;
+    private readonly bool _guard;
+    private readonly bool _arCandidate;
+    private readonly int _guardPendingWidth;
+    private readonly double _guardRate;
+    private readonly double _coverageRate;
 
     public LinearCombiner(LinearOptions options, int horizon, bool rawTarget)
     {
@@ -59,8 +87,23 @@ public sealed class LinearCombiner
         _pendingWidth = Regressors + 4;
         _pendingOffset = HeaderLength + _ring;
         _rlsOffset = _pendingOffset + _horizon * _pendingWidth;
-        StateLength = _rlsOffset + RecursiveLeastSquares.StateLength(Regressors);
+        _guardOffset = _rlsOffset + RecursiveLeastSquares.StateLength(Regressors);
+        _guard = options.Guard;
+        _guardRate = options.GuardRate;
+        _coverageRate = options.CoverageRate;
+        _arCandidate = _order > 0;
+        _arOffset = _guardOffset + GuardHeader;
+        _guardPendingOffset = _arOffset + (_arCandidate ? 1 + RecursiveLeastSquares.StateLength(_order + 1) : 0);
+        _guardPendingWidth = GuardLags + _order;
+        LegacyStateLength = _guardOffset;
+        StateLength = _guardPendingOffset + _horizon * _guardPendingWidth;
     }
+
+    /// <summary>Whether the served forecast is the guard's aggregate (<see cref="LinearOptions.Guard"/>).</summary>
+    public bool Guarded => _guard;
+
+    /// <summary>Doubles of a layout-1 state (before the guard): a record of this length restores into the prefix.</summary>
+    public int LegacyStateLength { get; }
 
     /// <summary>n: p lags, the seasonal lag (Season &gt; 0), the network (Network), the constant.</summary>
     public int Regressors { get; }
@@ -94,33 +137,120 @@ public sealed class LinearCombiner
         {
             rls[0] = 1.0;
         }
+
+        ResetGuard(state);
+    }
+
+    /// <summary>
+    /// Starts the guard part of a state afresh (multipliers at the Gaussian z, no losses, the network-free regression
+    /// at persistence) and stamps the layout version: used by <see cref="Reset"/> and after a layout-1 state was copied
+    /// into the prefix.
+    /// </summary>
+    public void ResetGuard(Span<double> state)
+    {
+        state = state[..StateLength];
+        state[LayoutVersionIndex] = LayoutVersion;
+        Span<double> guard = state[_guardOffset..];
+        guard.Clear();
+        guard[0] = ForecastGuard.Z80;
+        guard[1] = ForecastGuard.Z95;
+        if (_arCandidate)
+        {
+            // [scale (set at the first learnt forecast), RLS of y[t+h]/scale on y[t..t−p+1]/scale and 1]
+            Span<double> ar = state[_arOffset..];
+            ar[0] = double.NaN;
+            RecursiveLeastSquares.Initialize(ar[1..], _order + 1, ArPrior);
+            if (_rawTarget)
+            {
+                ar[1] = 1.0;
+            }
+        }
+
+        state[_guardPendingOffset..].Fill(double.NaN);
+    }
+
+    /// <summary>The key's calibrated multipliers of its spread for the central 80 % and 95 % intervals.</summary>
+    public (double Q80, double Q95) Multipliers(ReadOnlySpan<double> state) => (state[_guardOffset], state[_guardOffset + 1]);
+
+    /// <summary>
+    /// The guard's current weights of the candidates (<see cref="ForecastGuard.Names"/>; 0 for one the key does not
+    /// have), and their discounted mean absolute errors in units of the key's σ.
+    /// </summary>
+    public void GuardWeights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
+    {
+        Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
+        Present(present);
+        ReadOnlySpan<double> guard = state[_guardOffset..];
+        guard.Slice(4, ForecastGuard.Candidates).CopyTo(losses);
+        if (_guard)
+        {
+            ForecastGuard.Weights(losses, present, guard[2], _forgetting, _guardRate, weights);
+        }
+        else
+        {
+            weights[..ForecastGuard.Candidates].Clear();
+            weights[ForecastGuard.Combined] = 1;
+        }
+    }
+
+    /// <summary>Whether this key's guard has candidate <paramref name="index"/> (<see cref="ForecastGuard.Names"/>).</summary>
+    public bool HasCandidate(int index) => index switch
+    {
+        ForecastGuard.Seasonal => _season > 0,
+        ForecastGuard.Autoregressive => _arCandidate,
+        _ => index is >= 0 and < ForecastGuard.Candidates,
+    };
+
+    private void Present(Span<bool> present)
+    {
+        present[ForecastGuard.Combined] = true;
+        present[ForecastGuard.Persistence] = true;
+        present[ForecastGuard.Seasonal] = _season > 0;
+        present[ForecastGuard.Autoregressive] = _arCandidate;
     }
 
     /// <summary>
     /// The key's target y[t] arrived: the forecast made for it h steps ago (if any) updates the weights and the
     /// calibration, then y[t] joins the history. Non-finite values are ignored.
     /// </summary>
-    public void Observe(Span<double> state, double value)
+    public void Observe(Span<double> state, double value) => Observe(state, value, out _, out _);
+
+    /// <summary>
+    /// <see cref="Observe(Span{double}, double)"/>, giving the interval multipliers the resolved forecast was served
+    /// with (the Gaussian z when none was made), so its coverage is scored with the bounds it was published with.
+    /// </summary>
+    public void Observe(Span<double> state, double value, out double q80, out double q95)
     {
+        q80 = ForecastGuard.Z80;
+        q95 = ForecastGuard.Z95;
         if (!double.IsFinite(value))
         {
             return;
         }
 
         long count = (long)state[0] + 1;
-        Span<double> pending = state.Slice(_pendingOffset + (int)(count % _horizon) * _pendingWidth, _pendingWidth);
+        int at = (int)(count % _horizon);
+        Span<double> pending = state.Slice(_pendingOffset + at * _pendingWidth, _pendingWidth);
+        Span<double> served = state.Slice(_guardPendingOffset + at * _guardPendingWidth, _guardPendingWidth);
+        if (double.IsFinite(served[ForecastGuard.Candidates + 2]))
+        {
+            q80 = served[ForecastGuard.Candidates + 2];
+            q95 = served[ForecastGuard.Candidates + 3];
+        }
+
         double forecast = pending[Regressors + 2];
         if (!double.IsNaN(forecast))
         {
-            Learn(state, pending, value);
+            Learn(state, pending, served, value);
         }
 
         pending[Regressors + 2] = double.NaN;
+        served.Fill(double.NaN);
         state[HeaderLength + (int)(count % _ring)] = value;
         state[0] = count;
     }
 
-    private void Learn(Span<double> state, Span<double> pending, double value)
+    private void Learn(Span<double> state, Span<double> pending, Span<double> served, double value)
     {
         int n = Regressors;
         double mean = pending[n], deviation = pending[n + 1], forecast = pending[n + 2], baseSpread = pending[n + 3];
@@ -156,8 +286,33 @@ public sealed class LinearCombiner
 
         double fitted = RecursiveLeastSquares.Predict(rls, x);
         double target = z / scale;
-        target = Math.Clamp(target, fitted - _clip, fitted + _clip);
-        RecursiveLeastSquares.Update(rls, x, target, _forgetting, _priorVariance * n);
+        RecursiveLeastSquares.Update(rls, x, Math.Clamp(target, fitted - _clip, fitted + _clip), _forgetting, _priorVariance * n);
+        if (_arCandidate && double.IsFinite(served[GuardLags]))
+        {
+            // The AR candidate: plain (unweighted, unclipped) least squares with forgetting of the target on its last p
+            // values and a constant, in the key's own units over a fixed scale — the online AR(p) baseline itself.
+            Span<double> ar = state[_arOffset..];
+            Span<double> xa = stackalloc double[_order + 1];
+            served.Slice(GuardLags, _order).CopyTo(xa);
+            xa[_order] = 1;
+            RecursiveLeastSquares.Update(ar[1..], xa, value / ar[0], _forgetting, ArPrior * (_order + 1));
+        }
+
+        // The guard's losses and the interval multipliers, from what was served (absent for a forecast made before the
+        // state had a guard, e.g. restored from a layout-1 record).
+        double servedZ = served[ForecastGuard.Candidates];
+        if (double.IsFinite(servedZ))
+        {
+            Span<double> guard = state[_guardOffset..];
+            Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
+            Present(present);
+            double resolved = guard[2] + 1;
+            ForecastGuard.Learn(guard.Slice(4, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
+            guard[2] = Math.Min(resolved, 1e15);
+            double error = Math.Abs(z - servedZ), spread = served[ForecastGuard.Candidates + 1];
+            guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, served[ForecastGuard.Candidates + 2], _coverageRate);
+            guard[1] = ForecastGuard.Calibrate(guard[1], 0.95, error, spread, served[ForecastGuard.Candidates + 3], _coverageRate);
+        }
     }
 
     /// <summary>
@@ -167,7 +322,16 @@ public sealed class LinearCombiner
     /// (the key's statistics are still warming up: σ from a handful of values would make its errors meaningless).
     /// </summary>
     public void Forecast(Span<double> state, double mu, double sigma, double networkMean, double networkSpread, bool learn,
-        out double mean, out double spread)
+        out double mean, out double spread) =>
+        Forecast(state, mu, sigma, networkMean, networkSpread, learn, out mean, out spread, out _, out _, out _);
+
+    /// <summary>
+    /// <see cref="Forecast(Span{double}, double, double, double, double, bool, out double, out double)"/>, also giving the
+    /// combination before the guard (<paramref name="unguarded"/>, in target units) and the key's calibrated interval
+    /// multipliers of <paramref name="spread"/> (the Gaussian z while <see cref="LinearOptions.CoverageRate"/> is 0).
+    /// </summary>
+    public void Forecast(Span<double> state, double mu, double sigma, double networkMean, double networkSpread, bool learn,
+        out double mean, out double spread, out double unguarded, out double q80, out double q95)
     {
         int n = Regressors;
         long count = (long)state[0];
@@ -201,8 +365,74 @@ public sealed class LinearCombiner
         pending[n + 1] = sigma;
         pending[n + 2] = learn ? z : double.NaN;
         pending[n + 3] = b;
-        mean = centre + sigma * z;
-        spread = sigma * b * Math.Sqrt(state[1]);
+        double spreadZ = b * Math.Sqrt(state[1]);
+
+        // The guard's candidates, in the same standardised units.
+        Span<double> guard = state[_guardOffset..];
+        Span<double> served = state.Slice(_guardPendingOffset + (int)(count % _horizon) * _guardPendingWidth, _guardPendingWidth);
+        double persistence = _rawTarget ? (count > 0 ? Standardise(state[HeaderLength + (int)(count % _ring)], centre, sigma) : 0) : 0;
+        served[ForecastGuard.Combined] = z;
+        served[ForecastGuard.Persistence] = persistence;
+        served[ForecastGuard.Seasonal] = _season > 0 && _season - _horizon < count ? x[_order] : persistence;
+        served[ForecastGuard.Autoregressive] = double.NaN;
+        if (_arCandidate)
+        {
+            Span<double> ar = state[_arOffset..];
+            if (!(ar[0] > 0) && learn && sigma > 0 && double.IsFinite(sigma))
+            {
+                ar[0] = sigma;
+            }
+
+            Span<double> lags = served.Slice(GuardLags, _order);
+            if (ar[0] > 0 && count >= _order)
+            {
+                Span<double> xa = stackalloc double[_order + 1];
+                for (int i = 0; i < _order; i++)
+                {
+                    xa[i] = state[HeaderLength + (int)((count - i) % _ring)] / ar[0];
+                }
+
+                xa[_order] = 1;
+                xa[.._order].CopyTo(lags);
+                served[ForecastGuard.Autoregressive] = Standardise(ar[0] * RecursiveLeastSquares.Predict(ar[1..], xa), centre, sigma);
+                if (!learn)
+                {
+                    lags.Fill(double.NaN);
+                }
+            }
+            else
+            {
+                served[ForecastGuard.Autoregressive] = persistence;
+                lags.Fill(double.NaN);
+            }
+        }
+
+        double zServed = z;
+        if (_guard)
+        {
+            Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
+            Span<double> weights = stackalloc double[ForecastGuard.Candidates];
+            Present(present);
+            ForecastGuard.Weights(guard.Slice(4, ForecastGuard.Candidates), present, guard[2], _forgetting, _guardRate, weights);
+            zServed = 0;
+            for (int i = 0; i < ForecastGuard.Candidates; i++)
+            {
+                if (weights[i] > 0)
+                {
+                    zServed += weights[i] * served[i];
+                }
+            }
+        }
+
+        q80 = guard[0];
+        q95 = guard[1];
+        served[ForecastGuard.Candidates] = learn ? zServed : double.NaN;
+        served[ForecastGuard.Candidates + 1] = spreadZ;
+        served[ForecastGuard.Candidates + 2] = q80;
+        served[ForecastGuard.Candidates + 3] = q95;
+        mean = centre + sigma * zServed;
+        unguarded = centre + sigma * z;
+        spread = sigma * spreadZ;
     }
 
     private static double Standardise(double value, double mu, double sigma)

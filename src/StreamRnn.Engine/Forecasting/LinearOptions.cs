@@ -42,6 +42,25 @@ public sealed class LinearOptions
     /// </summary>
     public double Clip { get; set; } = 5.0;
 
+    /// <summary>
+    /// Whether the served forecast is the MAE-aware guard's aggregate of the combination with persistence, the seasonal
+    /// lag and the network-free AR (true, the default) or the least-squares combination itself (see
+    /// <see cref="ForecastGuard"/>). The record's <c>unguarded</c> field carries the combination either way.
+    /// </summary>
+    public bool Guard { get; set; } = true;
+
+    /// <summary>
+    /// κ, the guard's learning rate as a multiple of the Hedge rate √(8 ln K · n) on losses relative to the best
+    /// candidate's: larger follows the currently best candidate more sharply, smaller averages them more evenly.
+    /// </summary>
+    public double GuardRate { get; set; } = 1.0;
+
+    /// <summary>
+    /// γ of the adaptive conformal calibration of the 80 % and 95 % interval multipliers (in standard deviations per
+    /// resolved forecast); 0 keeps the Gaussian multipliers 1.2816 and 1.96.
+    /// </summary>
+    public double CoverageRate { get; set; } = 0.05;
+
     /// <summary>Each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt;" (never the value); empty = valid.</summary>
     public IReadOnlyList<string> Validate(string settingPrefix, int horizon, bool binaryHead)
     {
@@ -80,6 +99,16 @@ public sealed class LinearOptions
         if (!(Clip >= 1) || !double.IsFinite(Clip) || Clip > 100)
         {
             Error(nameof(Clip), "must be a number from 1 to 100 (standard deviations)");
+        }
+
+        if (!(GuardRate > 0) || !double.IsFinite(GuardRate) || GuardRate > 100)
+        {
+            Error(nameof(GuardRate), "must be a number above 0 and at most 100");
+        }
+
+        if (!(CoverageRate >= 0) || !double.IsFinite(CoverageRate) || CoverageRate > 1)
+        {
+            Error(nameof(CoverageRate), "must be a number from 0 (Gaussian multipliers) to 1");
         }
 
         return errors;

@@ -19,7 +19,10 @@ namespace StreamRnn.Engine;
 /// <para>Regression heads (Gaussian, Linear) write "warming_up": true while the key's target statistics are too young
 /// for the de-normalised forecast to mean much (<see cref="OutputOptions.WarmupTargets"/>), false afterwards.</para>
 /// <para>Gaussian head, not warming up: central intervals of the predictive normal N(μ, σ²) in target units,
-/// <c>interval_p = [μ − z_p·σ, μ + z_p·σ]</c> with z₈₀ = 1.2815515655446004 and z₉₅ = 1.959963984540054.
+/// <c>interval_p = [μ − z_p·σ, μ + z_p·σ]</c> with z₈₀ = 1.2815515655446004 and z₉₅ = 1.959963984540054, or with a Linear
+/// path the key's conformally calibrated multipliers q_p in place of z_p (stddev stays σ). With the Linear path's guard
+/// on, "unguarded" is the least-squares combination before the guard (what the network and the AR terms forecast
+/// together), beside "mean"/"value", which is what is served.
 /// Interval bounds, price and level are written with 9 significant digits (<see cref="ShortDecimal"/>); mean, stddev,
 /// probability and value with all the digits a double round-trips.</para>
 /// <para>Forecast level of the target field from its current value x_t at any horizon h (not for Binary heads; a change
@@ -41,6 +44,7 @@ internal sealed class PredictionWriter
     private static readonly JsonEncodedText ProbabilityName = JsonEncodedText.Encode("probability");
     private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText PriceName = JsonEncodedText.Encode("price");
+    private static readonly JsonEncodedText UnguardedName = JsonEncodedText.Encode("unguarded");
     private static readonly JsonEncodedText LevelName = JsonEncodedText.Encode("level");
     private static readonly JsonEncodedText WarmingUpName = JsonEncodedText.Encode("warming_up");
     private static readonly JsonEncodedText Interval80Name = JsonEncodedText.Encode("interval_80");
@@ -110,8 +114,17 @@ internal sealed class PredictionWriter
     /// target statistics are still warming up (ignored for Binary heads).
     /// </summary>
     public ReadOnlySpan<byte> Write(ReadOnlySpan<byte> key, long eventTimeUnixMs, long modelVersion, double mean, double spread,
-        double lastRaw, bool warmingUp, in InputRecord source, long latencyMs)
+        double lastRaw, bool warmingUp, in InputRecord source, long latencyMs) =>
+        Write(key, eventTimeUnixMs, modelVersion, mean, spread, lastRaw, warmingUp, source, latencyMs, Z80, Z95, double.NaN);
+
+    /// <summary>
+    /// As above, with the intervals μ ± q80·σ and μ ± q95·σ (the key's calibrated multipliers) and, when finite,
+    /// <paramref name="unguarded"/> (the Linear path's combination before its guard) as "unguarded".
+    /// </summary>
+    public ReadOnlySpan<byte> Write(ReadOnlySpan<byte> key, long eventTimeUnixMs, long modelVersion, double mean, double spread,
+        double lastRaw, bool warmingUp, in InputRecord source, long latencyMs, double q80, double q95, double unguarded)
     {
+        double z80 = q80, z95 = q95;
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         var w = _writer;
@@ -144,10 +157,15 @@ internal sealed class PredictionWriter
                 break;
         }
 
+        if (double.IsFinite(unguarded) && _head != HeadKind.Binary)
+        {
+            WriteNumberIfFinite(w, UnguardedName, unguarded);
+        }
+
         if (intervals)
         {
-            WriteInterval(w, Interval80Name, mean - Z80 * spread, mean + Z80 * spread);
-            WriteInterval(w, Interval95Name, mean - Z95 * spread, mean + Z95 * spread);
+            WriteInterval(w, Interval80Name, mean - z80 * spread, mean + z80 * spread);
+            WriteInterval(w, Interval95Name, mean - z95 * spread, mean + z95 * spread);
         }
 
         switch (_level)
@@ -156,8 +174,8 @@ internal sealed class PredictionWriter
                 WriteNumberIfFinite(w, PriceName, lastRaw * Math.Exp(mean));
                 if (intervals)
                 {
-                    WriteInterval(w, PriceInterval80Name, lastRaw * Math.Exp(mean - Z80 * spread), lastRaw * Math.Exp(mean + Z80 * spread));
-                    WriteInterval(w, PriceInterval95Name, lastRaw * Math.Exp(mean - Z95 * spread), lastRaw * Math.Exp(mean + Z95 * spread));
+                    WriteInterval(w, PriceInterval80Name, lastRaw * Math.Exp(mean - z80 * spread), lastRaw * Math.Exp(mean + z80 * spread));
+                    WriteInterval(w, PriceInterval95Name, lastRaw * Math.Exp(mean - z95 * spread), lastRaw * Math.Exp(mean + z95 * spread));
                 }
 
                 break;
@@ -165,8 +183,8 @@ internal sealed class PredictionWriter
                 WriteNumberIfFinite(w, LevelName, lastRaw + mean);
                 if (intervals)
                 {
-                    WriteInterval(w, LevelInterval80Name, lastRaw + (mean - Z80 * spread), lastRaw + (mean + Z80 * spread));
-                    WriteInterval(w, LevelInterval95Name, lastRaw + (mean - Z95 * spread), lastRaw + (mean + Z95 * spread));
+                    WriteInterval(w, LevelInterval80Name, lastRaw + (mean - z80 * spread), lastRaw + (mean + z80 * spread));
+                    WriteInterval(w, LevelInterval95Name, lastRaw + (mean - z95 * spread), lastRaw + (mean + z95 * spread));
                 }
 
                 break;

@@ -22,4 +22,23 @@ public sealed record KeySummary(
     double? LastPredictionStandardDeviation,
     long ModelVersion,
     float[] HiddenState,
-    IReadOnlyDictionary<string, double>? ClassProbabilities = null);
+    IReadOnlyDictionary<string, double>? ClassProbabilities = null)
+{
+    /// <summary>
+    /// With a Linear path: the guard's weight of each candidate forecast (combined = network + AR by least squares,
+    /// persistence, seasonal, ar = the AR without the network) and its discounted mean absolute error in units of the
+    /// key's σ, and the key's calibrated 80 % / 95 % interval multipliers; null without one.
+    /// </summary>
+    public LinearPathSummary? Linear { get; init; }
+}
+
+/// <summary>The Linear path of one key, for the key inspector.</summary>
+/// <param name="Weights">The guard's weight per candidate (sums to 1; only "combined" is 1 with Guard off).</param>
+/// <param name="ErrorScale">Discounted mean absolute error per candidate, in units of the key's σ.</param>
+/// <param name="Multiplier80">Calibrated multiplier of the stddev for the central 80 % interval.</param>
+/// <param name="Multiplier95">Same for 95 %.</param>
+public sealed record LinearPathSummary(
+    IReadOnlyDictionary<string, double> Weights,
+    IReadOnlyDictionary<string, double> ErrorScale,
+    double Multiplier80,
+    double Multiplier95);

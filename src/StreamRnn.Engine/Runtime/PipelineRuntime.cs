@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text.Unicode;
 using StreamRnn.Core;
-using StreamRnn.Core.Serialization;
 
 namespace StreamRnn.Engine;
 
@@ -26,24 +22,19 @@ namespace StreamRnn.Engine;
 /// prediction is emitted until the key has history (one record for such features). A record that cannot be
 /// used goes to the dead-letter sink and leaves its key untouched; a step producing non-finite values is
 /// dead-lettered as NumericalError and taken back: the key's state, statistics and offset are unchanged. No record
-/// stops the loop: see PipelineRuntime.Poison.cs for the poison policy.</para>
+/// stops the loop: see <see cref="PoisonPolicy"/>.</para>
 /// <para>Dead-lettered records do not advance the key's offset, so at-least-once replays may dead-letter them again.</para>
+/// <para>This class runs the two passes and the batched step; one collaborator per job does the rest:
+/// <see cref="RecordAdmission"/> (pass 1) into the <see cref="MicroBatchPlan"/>, <see cref="ForecastEmitter"/>,
+/// <see cref="TrainingWindowAssembler"/>, <see cref="PoisonPolicy"/>, <see cref="KeyStateChangelog"/>,
+/// <see cref="SnapshotFormat"/>, <see cref="KeyStateInspector"/> and <see cref="RuntimeTally"/>.</para>
 /// </remarks>
-public sealed partial class PipelineRuntime
+public sealed class PipelineRuntime
 {
-    private const int SnapshotHeaderBytes = 36;
-    private const ushort SnapshotFormatVersion = 1;
-    private const uint SnapshotMagic = 0x4E535253; // "SRSN"
-    private const int SnapshotChunkBytes = 1 << 20;
-
     private readonly TimeProvider _time;
     private readonly PipelineMetrics? _metrics;
-    private readonly FeatureLayout _layout;
-    private readonly RecordDecoder _decoder;
-    private readonly FeatureEncoder _encoder;
     private readonly KeyStateStore _store;
     private readonly KeyStateCodec _codec;
-    private readonly PredictionWriter _writer;
     private readonly PrequentialScorer _scorer;
     private readonly LiveBaselines? _baselines;
     private readonly RecurrentNetwork _network;
@@ -52,28 +43,16 @@ public sealed partial class PipelineRuntime
     private readonly int _stateSize;
     private readonly int _headSize;
     private readonly int _maxBatch;
-    private readonly int _horizon;
-    private readonly long _idleTtlMs;
-    private readonly int _windowSteps;
-    private readonly long _warmupSteps;
-    private readonly LinearCombiner? _linear;
-    private OnlineTrainer? _trainer;
-    private long _windowsCompleted;
-    private readonly char[] _keyChars = new char[RecordDecoder.MaxKeyBytes];
-
-    // Pass-1 results, one entry per accepted record; grown to the largest call seen.
-    private int[] _entrySlot = [];
-    private int[] _entryRecord = [];
-    private int[] _entryRound = [];
-    private long[] _entryStep = [];
-    private long[] _entryTime = [];
-    private EncodedTarget[] _entryTarget = [];
-    private float[] _entryInputs = [];
-    private int[] _order = [];
-    private int[] _roundStart = [];
-    private int[] _roundCursor = [];
-    private int[] _roundOfSlot = [];
-    private int[] _touched = [];
+    private readonly RuntimeTally _tally;
+    private readonly StepUndoLog _undo = new();
+    private readonly MicroBatchPlan _plan;
+    private readonly RecordAdmission _admission;
+    private readonly PoisonPolicy _poison;
+    private readonly ForecastEmitter _emitter;
+    private readonly TrainingWindowAssembler _windows;
+    private readonly KeyStateChangelog _changelog;
+    private readonly SnapshotFormat _snapshots;
+    private readonly KeyStateInspector _inspector;
 
     // One batched step.
     private readonly float[] _batchInputs;
@@ -82,9 +61,6 @@ public sealed partial class PipelineRuntime
     private readonly StepStatus[] _statuses;
 
     private ModelWeights _weights;
-    private IPredictionObserver? _observer;
-    private long _consumed, _applied, _predictions, _deadLetters, _duplicates, _late, _skippedLate;
-    private long _evictedTtl, _evictedCapacity, _restored, _changelogRecords;
 
     public PipelineRuntime(PipelineDefinition definition, ModelWeights weights, TimeProvider time, StreamRnnMetrics? metrics)
     {
@@ -94,8 +70,8 @@ public sealed partial class PipelineRuntime
         definition.EnsureValid();
         Definition = definition;
         _time = time;
-        _layout = new FeatureLayout(definition);
-        _shape = _layout.Shape;
+        var layout = new FeatureLayout(definition);
+        _shape = layout.Shape;
         CheckShape(weights);
         _weights = weights;
         _metrics = metrics?.ForPipeline(definition.Name);
@@ -103,21 +79,19 @@ public sealed partial class PipelineRuntime
         _stateSize = _shape.StateSize;
         _headSize = _shape.HeadOutputSize;
         _maxBatch = definition.MaxBatch;
-        _horizon = definition.Target.Horizon;
-        _idleTtlMs = (long)definition.State.IdleTtl.TotalMilliseconds;
-        _decoder = new RecordDecoder(definition, _layout);
-        _encoder = new FeatureEncoder(_layout);
-        _windowSteps = _layout.WindowSteps;
-        _linear = LinearPath.Create(definition, out double[]? linearTemplate);
-        _store = new KeyStateStore(_stateSize, _layout.StatisticCount, _layout.PreviousCount,
-            FeatureLayout.PendingWidth * _horizon, definition.State.MaxKeys, _layout.WindowFloatCount, _layout.WindowDoubleCount,
-            linearTemplate: linearTemplate);
+        int horizon = definition.Target.Horizon;
+        var decoder = new RecordDecoder(definition, layout);
+        var encoder = new FeatureEncoder(layout);
+        var linear = LinearPath.Create(definition, out double[]? linearTemplate);
+        _store = new KeyStateStore(_stateSize, layout.StatisticCount, layout.PreviousCount,
+            FeatureLayout.PendingWidth * horizon, definition.State.MaxKeys, layout.WindowFloatCount, layout.WindowDoubleCount,
+            linearTemplate: linearTemplate, linearLegacyWidth: linear?.LegacyStateLength ?? 0);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
-        _codec = new KeyStateCodec(_store, _layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
-        _writer = new PredictionWriter(definition);
+        _codec = new KeyStateCodec(_store, layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
-        _warmupSteps = definition.Model.Head.IsClassifier() ? 0
-            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? _horizon : 0);
+        long warmupSteps = definition.Model.Head.IsClassifier() ? 0
+            : definition.Output.WarmupTargets + (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? horizon : 0);
+        // A Categorical head is scored like a Binary one, on its event probability (Target:Positive).
         _scorer = new PrequentialScorer(definition.Model.Head.IsClassifier() ? HeadKind.Binary : definition.Model.Head, _metrics);
         _baselines = LiveBaselines.Create(definition, metrics);
         _network = new RecurrentNetwork(_shape, _maxBatch);
@@ -125,8 +99,20 @@ public sealed partial class PipelineRuntime
         _batchStates = new float[_maxBatch * _stateSize];
         _batchHeads = new float[_maxBatch * _headSize];
         _statuses = new StepStatus[_maxBatch];
+
+        var keyText = new StateKeyText();
+        _tally = new RuntimeTally(_metrics);
+        _plan = new MicroBatchPlan(_inputSize);
+        _admission = new RecordAdmission(definition, decoder, encoder, _store, _plan, _undo, _tally, _metrics);
+        _poison = new PoisonPolicy(decoder, encoder, _store, _codec, _plan, _undo, _tally);
+        _emitter = new ForecastEmitter(definition, _shape, _store, linear, _scorer, _baselines, _tally, _metrics, warmupSteps, horizon);
+        _windows = new TrainingWindowAssembler(_store, _shape, layout.WindowSteps, horizon, definition.Name);
+        _changelog = new KeyStateChangelog(_store, _codec, _plan, _windows, keyText, _tally, _metrics, time,
+            (long)definition.State.IdleTtl.TotalMilliseconds);
+        _snapshots = new SnapshotFormat(_store, _codec, layout.Fingerprint, time, keyText);
+        _inspector = new KeyStateInspector(_store, linear, definition);
         _metrics?.ModelVersion.Set(weights.Version);
-        UpdateGauges();
+        _tally.UpdateGauges(_store);
     }
 
     public PipelineDefinition Definition { get; }
@@ -154,36 +140,24 @@ public sealed partial class PipelineRuntime
     /// </summary>
     public OnlineTrainer? Trainer
     {
-        get => _trainer;
-        set
-        {
-            if (value is not null && (_windowSteps == 0 || value.Pool.StateSize != _stateSize
-                || value.Pool.InputSize != _inputSize || value.Pool.Steps != _windowSteps))
-            {
-                throw new ArgumentException(
-                    $"The trainer's windows ({value.Pool.StateSize} state floats, {value.Pool.InputSize} inputs, {value.Pool.Steps} steps) " +
-                    $"do not fit pipeline '{Definition.Name}' ({_stateSize}, {_inputSize}, {_windowSteps} with Training:Enabled = {_windowSteps > 0}).",
-                    nameof(value));
-            }
-
-            _trainer = value;
-        }
+        get => _windows.Trainer;
+        set => _windows.Trainer = value;
     }
 
     /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none. Set on the owning thread.</summary>
     /// <remarks>An observer that keeps per-key state (the alert rules) has it written into the changelog and restored.</remarks>
     public IPredictionObserver? PredictionObserver
     {
-        get => _observer;
+        get => _emitter.Observer;
         set
         {
-            _observer = value;
+            _emitter.Observer = value;
             _codec.Extension = _codec.ExtensionBytes > 0 ? value as IKeyStateExtension : null;
         }
     }
 
     /// <summary>Training windows completed since this runtime started (handed to the trainer or discarded).</summary>
-    public long WindowsCompleted => _windowsCompleted;
+    public long WindowsCompleted => _windows.WindowsCompleted;
 
     /// <summary>The network shape the definition implies.</summary>
     public ModelShape Shape => _shape;
@@ -202,8 +176,7 @@ public sealed partial class PipelineRuntime
     /// <summary>Keys changed since the last <see cref="FlushChangelog"/>.</summary>
     public int DirtyKeyCount => _store.DirtyCount;
 
-    public PipelineCounters Counters => new(_consumed, _applied, _predictions, _deadLetters, _duplicates, _late,
-        _skippedLate, _evictedTtl, _evictedCapacity, _restored, _changelogRecords);
+    public PipelineCounters Counters => _tally.Counters;
 
     /// <summary>Prequential accuracy of model and baseline since this runtime started.</summary>
     public PrequentialSummary GetPrequentialSummary() => _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
@@ -223,78 +196,169 @@ public sealed partial class PipelineRuntime
 
         var weights = Volatile.Read(ref _weights);
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        EnsureEntryCapacity(records.Length);
+        _plan.EnsureEntryCapacity(records.Length);
         _undo.Reset(records.Length, _store);
-        _consumed += records.Length;
+        _tally.Consumed += records.Length;
         _metrics?.RecordsConsumed.Inc(records.Length);
 
-        int accepted = Accept(records, sink, now, out int rounds);
+        int accepted = _admission.Accept(records, sink, now);
         if (accepted > 0)
         {
-            OrderByRound(accepted, rounds);
+            _plan.OrderByRound(accepted);
+            int rounds = _plan.Rounds;
             for (int round = 0; round < rounds; round++)
             {
-                for (int start = _roundStart[round], end = _roundStart[round + 1]; start < end; start += _maxBatch)
+                for (int start = _plan.RoundStart[round], end = _plan.RoundStart[round + 1]; start < end; start += _maxBatch)
                 {
                     StepChunk(records, sink, weights, start, Math.Min(_maxBatch, end - start));
                 }
             }
         }
 
-        RemoveQuarantined(sink);
+        _poison.RemoveQuarantined(sink);
 
-        UpdateGauges();
+        _tally.UpdateGauges(_store);
     }
 
-    private ReadOnlySpan<char> KeyChars(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Writes one changelog record per key changed since the last flush (coalesced: the key's latest state) to
+    /// the key's partition. Call before committing offsets, and before <see cref="DropPartition"/> on revocation.
+    /// </summary>
+    public int FlushChangelog(IRecordSink sink) => _changelog.Flush(sink);
+
+    /// <summary>
+    /// Applies one changelog record read back from <paramref name="partition"/>'s changelog: an empty value
+    /// deletes the key. A later record of a key overwrites an earlier one unless it claims an older applied input
+    /// offset of the same partition than the state already held (a stale writer's record): then it is skipped and
+    /// false is returned, so the newest applied offset always wins. A record that cannot be used throws
+    /// <see cref="StateFormatException"/> and changes nothing.
+    /// </summary>
+    public bool Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _changelog.Restore(partition, key, value);
+
+    /// <summary>Forgets every key of a revoked or lost partition, without tombstones (flush first on revocation).</summary>
+    public void DropPartition(int partition) => _changelog.DropPartition(partition);
+
+    /// <summary>Removes keys not seen for longer than State:IdleTtl, each with a tombstone on the changelog.</summary>
+    public int EvictIdle(IRecordSink sink) => _changelog.EvictIdle(sink);
+
+    /// <summary>
+    /// Writes every key of <paramref name="partition"/> to a local snapshot: "SRSN", format version, layout
+    /// fingerprint, partition, key count, creation time, then per key (i32 key length, key, i32 value length,
+    /// changelog value), then a CRC-32 of everything before it.
+    /// </summary>
+    public void WriteSnapshot(int partition, Stream destination)
     {
-        if (key.IsEmpty || key.Length > RecordDecoder.MaxKeyBytes
-            || Utf8.ToUtf16(key, _keyChars, out _, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+        ArgumentNullException.ThrowIfNull(destination);
+        _snapshots.Write(partition, destination);
+    }
+
+    /// <summary>
+    /// Replaces the keys of the snapshot's partition with its contents. The whole snapshot is checked (magic,
+    /// format version, checksum, layout, every key's record) before anything changes; a bad one throws
+    /// <see cref="StateFormatException"/> saying why, so the caller can restore from the changelog instead.
+    /// Returns the partition the snapshot was written for. Counts its keys as restored records; the caller
+    /// counts the restore itself (streamrnn_restores_total) and its duration.
+    /// </summary>
+    public int ReadSnapshot(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ReadOnlySpan<byte> data = _snapshots.Read(source, out int partition, out var entries);
+        _changelog.ApplySnapshot(partition, data, entries);
+        return partition;
+    }
+
+    /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
+    public int KeyCountOf(int partition) => _inspector.KeyCountOf(partition);
+
+    /// <summary>A copy of one key's state, or null if the key is not held. Not thread-safe: call on the owning thread.</summary>
+    public KeySummary? QueryKey(string key) => _inspector.QueryKey(key, Weights);
+
+    /// <summary>A copy of the recurrent state of a key (tests compare these bit for bit).</summary>
+    internal float[]? StateOf(string key) => _inspector.StateOf(key);
+
+    /// <summary>A copy of a key's linear-path state (empty without one; null for an unknown key).</summary>
+    internal double[]? LinearStateOf(string key) => _inspector.LinearStateOf(key);
+
+    /// <summary>Every key with its state and statistics, for bit-for-bit comparisons in tests.</summary>
+    internal IEnumerable<(string Key, float[] State, double[] Statistics, double[] Previous, double[] Pending, long Offset, long Steps,
+        float[] WindowFloats, double[] WindowDoubles, int WindowFill)> Dump() => _inspector.Dump();
+
+    /// <summary>
+    /// Pass 2 for one micro-batch of a round: gather the keys' states and inputs, step them in one batch, then per
+    /// key forecast, assemble its training window, scatter its state back and emit.
+    /// </summary>
+    private void StepChunk(ReadOnlySpan<InputRecord> records, IRecordSink sink, ModelWeights weights, int start, int batch)
+    {
+        int s = _stateSize, n = _inputSize, o = _headSize;
+        var plan = _plan;
+        for (int b = 0; b < batch; b++)
         {
-            throw new StateFormatException($"State key of {key.Length} bytes is empty, longer than {RecordDecoder.MaxKeyBytes} bytes or not valid UTF-8.");
+            int e = plan.Order[start + b];
+            _store.State(plan.EntrySlot[e]).CopyTo(_batchStates.AsSpan(b * s, s));
+            plan.InputsOf(e).CopyTo(_batchInputs.AsSpan(b * n, n));
         }
 
-        return _keyChars.AsSpan(0, written);
-    }
-
-    private void Tombstone(IRecordSink sink, int slot)
-    {
-        sink.Changelog(_store.Partition[slot], _store.KeyBytes[slot], ReadOnlySpan<byte>.Empty);
-        _changelogRecords++;
-    }
-
-    private void DeadLetter(IRecordSink sink, in InputRecord record, DeadLetterReason reason, string detail)
-    {
-        _deadLetters++;
-        _metrics?.DeadLetters(reason).Inc();
-        sink.DeadLetter(record, reason, detail);
-    }
-
-    private void EnsureEntryCapacity(int records)
-    {
-        if (_entrySlot.Length >= records)
+        long began = Stopwatch.GetTimestamp();
+        try
         {
+            _network.StepBatch(weights, _batchInputs.AsSpan(0, batch * n), _batchStates.AsSpan(0, batch * s),
+                _batchHeads.AsSpan(0, batch * o), _statuses.AsSpan(0, batch), batch);
+        }
+        catch (Exception exception) when (PoisonPolicy.IsRecoverable(exception))
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                if (!_undo.IsSkipped(plan.Order[start + b]))
+                {
+                    _poison.QuarantineKey(records, sink, plan.Order[start + b], exception);
+                }
+            }
+
             return;
         }
 
-        int size = Math.Max(records, _entrySlot.Length * 2);
-        _entrySlot = new int[size];
-        _entryRecord = new int[size];
-        _entryRound = new int[size];
-        _entryStep = new long[size];
-        _entryTime = new long[size];
-        _entryTarget = new EncodedTarget[size];
-        _entryInputs = new float[size * _inputSize];
-        _order = new int[size];
-        _touched = new int[size];
-    }
-
-    private void UpdateGauges()
-    {
         if (_metrics is not null)
         {
-            _metrics.Keys.Set(_store.Count);
-            _metrics.StateBytes.Set(_store.Bytes);
+            _metrics.StepLatency.Observe(Stopwatch.GetElapsedTime(began).TotalSeconds);
+            _metrics.BatchSize.Observe(batch);
+        }
+
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (int b = 0; b < batch; b++)
+        {
+            int e = plan.Order[start + b];
+            if (_undo.IsSkipped(e))
+            {
+                continue;
+            }
+
+            try
+            {
+                int slot = plan.EntrySlot[e];
+                ref readonly InputRecord record = ref records[plan.EntryRecord[e]];
+                ref readonly EncodedTarget target = ref plan.EntryTarget[e];
+                long step = plan.EntryStep[e];
+                string? failure = _emitter.Forecast(_statuses[b], _batchHeads.AsSpan(b * o, o), target, slot, step,
+                    out double mean, out double spread, out var calibration);
+                if (failure is not null)
+                {
+                    _poison.UndoStep(records, sink, e, failure);
+                    continue;
+                }
+
+                if (_windows.Enabled)
+                {
+                    // Before the scatter below: a new window starts from the key's state before this step.
+                    _windows.Assemble(slot, plan.InputsOf(e), target);
+                }
+
+                _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
+                _emitter.Emit(slot, step, plan.EntryTime[e], target, record, weights, mean, spread, calibration, now, sink);
+            }
+            catch (Exception exception) when (PoisonPolicy.IsRecoverable(exception))
+            {
+                _poison.QuarantineKey(records, sink, e, exception);
+            }
         }
     }
 

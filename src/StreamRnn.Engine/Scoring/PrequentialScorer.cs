@@ -7,8 +7,9 @@ namespace StreamRnn.Engine;
 /// the same time, into running sums and the prequential Prometheus counters.
 /// </summary>
 /// <remarks>
-/// Regression: abs = |y − ŷ|, squared = (y − ŷ)²; Gaussian coverage counts |y − μ| ≤ z·σ with
-/// z₀.₉ = 1.2815515655446004 (the central 80% interval) and z₀.₉₇₅ = 1.959963984540054 (95%). Binary: p clipped to
+/// Regression: abs = |y − ŷ|, squared = (y − ŷ)²; Gaussian coverage counts |y − μ| ≤ q·σ with q the multiplier the
+/// interval was published with: z₀.₉ = 1.2815515655446004 (the central 80% interval) and z₀.₉₇₅ = 1.959963984540054
+/// (95%), or the key's conformally calibrated ones with a Linear path. Binary: p clipped to
 /// [1e−7, 1 − 1e−7], logloss = −(y·ln p + (1 − y)·ln(1 − p)), brier = (p − y)², abs/squared of p − y as well, and
 /// the confusion counts of the decision p ≥ 0.5 against y (y ≥ 0.5 is a positive), for precision = TP / (TP + FP)
 /// and recall = TP / (TP + FN), for the model and for the baseline.
@@ -30,7 +31,11 @@ internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics)
     private double _modelAbs, _modelSquared, _baselineAbs, _baselineSquared;
     private double _modelLogLoss, _baselineLogLoss, _modelBrier, _baselineBrier;
 
-    public void Score(double y, double modelMean, double modelSpread, double baseline)
+    public void Score(double y, double modelMean, double modelSpread, double baseline) =>
+        Score(y, modelMean, modelSpread, baseline, Z90, Z975);
+
+    /// <summary>Scores one forecast whose central 80 % and 95 % intervals are μ ± q80·σ and μ ± q95·σ.</summary>
+    public void Score(double y, double modelMean, double modelSpread, double baseline, double q80, double q95)
     {
         double modelError = y - modelMean, baselineError = y - baseline;
         double modelAbs = Math.Abs(modelError), modelSquared = modelError * modelError;
@@ -51,13 +56,13 @@ internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics)
 
         if (head == HeadKind.Gaussian)
         {
-            if (modelAbs <= Z90 * modelSpread)
+            if (modelAbs <= q80 * modelSpread)
             {
                 _covered++;
                 metrics?.Covered80.Inc();
             }
 
-            if (modelAbs <= Z975 * modelSpread)
+            if (modelAbs <= q95 * modelSpread)
             {
                 _covered95++;
                 metrics?.Covered95.Inc();

@@ -22,16 +22,19 @@ namespace StreamRnn.Engine;
 ///     f64 × statistics (n, μ, σ² each), f64 × previous raw values, f64 × pending predictions,
 ///     f64 × training window target scales (μ, σ per step)
 ///     then, only with flag 2 (the pipeline has a Linear path): i32 n, n × f64 of the key's <see cref="LinearCombiner"/>
-///     state (weights, covariance, calibration, recent values, pending forecasts)
+///     state (weights, covariance, calibration, recent values, pending forecasts; from layout 2, whose version is its
+///     fourth double, also the guard's losses, the network-free AR and the calibrated interval multipliers)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
-///     <see cref="IKeyStateExtension"/>; 40 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
+///     <see cref="IKeyStateExtension"/>; 48 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are
 /// byte-identical to those written before the extension existed; a section of another length than this pipeline's
 /// (alert rules added or removed since) is ignored on restore: the key's alerts start idle. Likewise a record without
 /// flag 2, or with a linear section of another length (written before the Linear path existed, or with other Linear
-/// settings), restores everything else and starts the key's linear path afresh at its persistence prior.
+/// settings), restores everything else and starts the key's linear path afresh at its persistence prior. A layout-1
+/// linear section (before the guard; version double 0) of this pipeline's settings restores into the layout-2 prefix:
+/// the weights, calibration and history carry over, the guard and the interval multipliers start afresh.
 /// </remarks>
 internal sealed class KeyStateCodec
 {
@@ -248,6 +251,17 @@ internal sealed class KeyStateCodec
             {
                 ReadDoubles(value, offset + 4, s.LinearOf(slot));
             }
+            else if (linear > LinearCombiner.LayoutVersionIndex && linear == s.LinearLegacyWidth
+                && BinaryPrimitives.ReadDoubleLittleEndian(value[(offset + 4 + 8 * LinearCombiner.LayoutVersionIndex)..]) == 0)
+            {
+                // A layout-1 section (written before the guard and the calibrated intervals): it is this layout's
+                // prefix; the guard part starts afresh and the version slot says layout 2.
+                s.ResetLinear(slot);
+                Span<double> linearState = s.LinearOf(slot);
+                double layout = linearState[LinearCombiner.LayoutVersionIndex];
+                ReadDoubles(value, offset + 4, linearState[..linear]);
+                linearState[LinearCombiner.LayoutVersionIndex] = layout;
+            }
             else
             {
                 s.ResetLinear(slot);
@@ -264,7 +278,8 @@ internal sealed class KeyStateCodec
         {
             bool present = (BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & ExtensionFlag) != 0;
             int length = present ? BinaryPrimitives.ReadInt32LittleEndian(value[offset..]) : 0;
-            if (present && length == ExtensionBytes)
+            // A shorter section is an older build's layout of the same owner (e.g. alert state before k-of-n): it reads it.
+            if (present && length > 0 && length <= ExtensionBytes)
             {
                 owner.Read(s.Keys[slot]!, value.Slice(offset + 4, length));
             }

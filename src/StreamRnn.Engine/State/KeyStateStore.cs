@@ -35,10 +35,12 @@ internal sealed class KeyStateStore
     private readonly double[] _linearTemplate;
 
     public KeyStateStore(int stateSize, int statisticCount, int previousCount, int pendingCount, int maxKeys,
-        int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64, double[]? linearTemplate = null)
+        int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64, double[]? linearTemplate = null,
+        int linearLegacyWidth = 0)
     {
         _linearTemplate = linearTemplate ?? [];
         LinearWidth = _linearTemplate.Length;
+        LinearLegacyWidth = linearLegacyWidth;
         StateSize = stateSize;
         WindowFloatWidth = windowFloatCount;
         WindowDoubleWidth = windowDoubleCount;
@@ -63,6 +65,9 @@ internal sealed class KeyStateStore
     public int WindowDoubleWidth { get; }
     /// <summary>Doubles of the key's linear path (<see cref="LinearCombiner"/>; 0 without one).</summary>
     public int LinearWidth { get; }
+
+    /// <summary>Doubles of a layout-1 linear section (before the guard), restored into the prefix; 0 = none.</summary>
+    public int LinearLegacyWidth { get; }
 
     public int Capacity { get; private set; }
     public int Count => _index.Count;

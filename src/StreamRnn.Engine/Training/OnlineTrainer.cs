@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
-using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
-using Prometheus;
 using StreamRnn.Core;
 
 namespace StreamRnn.Engine;
@@ -15,92 +12,45 @@ namespace StreamRnn.Engine;
 /// through <see cref="ModelRegistry"/> after it has beaten the champion on recent held-back windows.
 /// </summary>
 /// <remarks>
-/// <para>When: a round is triggered (System.Reactive, on the injected scheduler) every TrainEveryWindows submitted
-/// windows or every TrainEveryInterval, whichever comes first (each trigger restarts both), once WarmupWindows
-/// windows have arrived; a time trigger with no new window does nothing. Triggers that arrive during a round
-/// collapse into one.</para>
-/// <para>A round: queued windows pass, oldest first, through a rolling hold-back set of the newest HoldBackWindows
-/// windows; a window pushed out of it is trained on (so every window validates before it trains, and never both at
-/// once). Training runs in mini-batches of B windows on a copy θ of the champion's parameters:
-/// g = (Σ_w ∇L_w(θ)) / Σ_w Σ_t weight_w,t;  g ← g · min(1, c / ‖g‖₂);  θ ← Adam(θ, g, η_t).
-/// Fewer than B windows wait for the next round. The candidate (θ, version = registry's next) is promoted iff every
-/// parameter and its held-back loss are finite and L_candidate ≤ L_champion + tolerance · |L_champion|, with
-/// L = Σ loss / Σ weight over the hold-back set; otherwise it is rejected as "non_finite" or "worse" ("no_validation"
-/// when the hold-back windows carry no target, "superseded" when the champion changed during the round).</para>
-/// <para>Optimiser state follows the champion: Adam's moments (and its bias-correction step count) are saved at the
-/// start of a round and put back when the candidate is rejected, so a discarded (possibly non-finite) trajectory
-/// leaves no trace; when the candidate is promoted they carry on with it. When the champion was changed by someone
-/// else (a merge, an adoption, a restore) or a round failed, the moments describe no trajectory that led to it and
-/// restart from zero. The schedule's step count t counts every step taken and is never reset.</para>
+/// <para>A round drains the queued windows through the rolling hold-back set (<see cref="HoldBackSet"/>: every window
+/// validates before it trains, never both), trains a candidate on what the set pushed out (<see cref="CandidateOptimizer"/>:
+/// TBPTT mini-batches, clipped Adam on a copy of the champion) and promotes it through the <see cref="ModelRegistry"/> only
+/// if the <see cref="PromotionPolicy"/> finds it no worse than the champion on the held-back windows; rounds are
+/// triggered and run by the <see cref="TrainingLoop"/>, and windows in flight are journaled by the
+/// <see cref="JournalCheckpointer"/>; one round is a <see cref="TrainingRound"/>. This class composes them, serialises
+/// rounds and publishes their results.</para>
 /// <para>Multi-instance: in Merge mode, versions received through <see cref="Receive"/> are averaged with the
 /// champion (weights = windows trained, see <see cref="ModelMerger"/>) at the start of the next round and the
 /// average is validated like any candidate; in Follow mode a non-leader does not train and adopts the leader's
 /// versions as they arrive.</para>
 /// </remarks>
-public sealed partial class OnlineTrainer : IDisposable
+public sealed class OnlineTrainer : IDisposable
 {
     /// <summary>Label values of streamrnn_model_rejections_total.</summary>
-    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded"];
+    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded", "no_positive"];
 
-    private const int NonFinite = 0;
-    private const int Worse = 1;
-    private const int NoValidation = 2;
-    private const int Superseded = 3;
+    /// <summary>Most instances whose received versions a Merge-mode trainer keeps between rounds.</summary>
+    public const int MaxReceivedInstances = 256;
 
     private readonly TrainingOptions _options;
     private readonly ModelRegistry _registry;
     private readonly ModelMerger _merger;
     private readonly ModelShape _shape;
     private readonly Lock _roundGate = new();
-    private readonly Lock _arrivalGate = new();
-    /// <summary>Most instances whose received versions a Merge-mode trainer keeps between rounds.</summary>
-    public const int MaxReceivedInstances = 256;
-
-    private readonly Lock _receivedGate = new();
-    private readonly Subject<Unit> _arrivals = new();
     private readonly Subject<TrainingRoundResult> _rounds = new();
-    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<ModelContribution> _received = [];
-    private readonly IScheduler _scheduler;
-    private readonly long[] _rejections = new long[4];
-    private readonly Counter.Child[]? _rejectionMetrics;
-    private readonly Gauge.Child? _lossMetric;
+    private readonly TrainingLoop _loop;
+    private readonly JournalCheckpointer _journal = new();
 
     // Trainer-thread state (guarded by _roundGate).
-    private readonly TrainingWindow[] _holdBack;
-    private readonly TrainingWindow[] _training;
-    private readonly float[] _parameters;
-    private readonly float[] _gradient;
-    private readonly float[] _savedFirstMoment;
-    private readonly float[] _savedSecondMoment;
-    private long _savedAdamSteps;
-    private BackpropagationThroughTime? _bptt;
-    private ModelWeights? _scratch;
-    private Adam? _adam;
-    private ModelWeights? _momentsOwner;
-    private int _holdBackStart;
-    private int _holdBackCount;
-    private int _trainingCount;
-    private long _optimizerSteps;
-    private long _windowsSinceMerge;
+    private readonly HoldBackSet _holdBack;
+    private readonly CandidateOptimizer _optimizer;
+    private readonly PromotionPolicy _policy;
+    private readonly ReceivedVersions _received;
+    private readonly RejectionCounter _rejections;
+    private readonly TrainingRound _round;
 
-    private WindowJournal? _journal;
-    private long _journaledThrough = long.MaxValue;
-    private long _trainedThrough;
-    private long _held;
-    private long _windowsRecovered;
-    private long _journalFailures;
-
-    private IDisposable? _trigger;
-    private Thread? _thread;
-    private long _roundsTriggered;
     private long _roundsCompleted;
-    private long _lastBatchTicks;
-    private long _windowsTrained;
     private long _faults;
-    private bool _disposed;
-    private readonly ClassWeighting? _classWeighting;
 
     /// <param name="pipeline">Pipeline name, for metrics labels, the thread name and error messages.</param>
     /// <param name="options">Validated here; errors name "Pipelines:&lt;pipeline&gt;:Training:&lt;Setting&gt;".</param>
@@ -119,31 +69,20 @@ public sealed partial class OnlineTrainer : IDisposable
         Pipeline = pipeline;
         _options = options;
         _registry = registry;
-        _scheduler = scheduler;
         _shape = registry.Shape;
         _merger = new ModelMerger(options.Mode, instanceId, options.Leader);
-        _classWeighting = ClassWeighting.Create(options, _shape);
-
         var pipelineMetrics = metrics?.ForPipeline(pipeline);
-        _lossMetric = pipelineMetrics?.TrainingLoss;
-        if (metrics is not null)
-        {
-            _rejectionMetrics = new Counter.Child[RejectionReasons.Length];
-            for (int i = 0; i < RejectionReasons.Length; i++)
-            {
-                _rejectionMetrics[i] = metrics.ModelRejections.WithLabels(pipeline, RejectionReasons[i]);
-            }
-        }
-
         int inFlight = options.QueueCapacity + options.HoldBackWindows + options.BatchWindows;
         Pool = new TrainingWindowPool(_shape.StateSize, _shape.InputSize, options.WindowSteps, inFlight + 64);
         Queue = new WindowQueue(options.QueueCapacity, pipelineMetrics);
-        _holdBack = new TrainingWindow[options.HoldBackWindows];
-        _training = new TrainingWindow[options.QueueCapacity + options.BatchWindows];
-        _parameters = new float[_shape.ParameterCount];
-        _gradient = new float[_shape.ParameterCount];
-        _savedFirstMoment = new float[_shape.ParameterCount];
-        _savedSecondMoment = new float[_shape.ParameterCount];
+        _loop = new TrainingLoop(options, Queue, scheduler, RunRoundCore);
+        _holdBack = new HoldBackSet(options.HoldBackWindows, options.QueueCapacity + options.BatchWindows, BinaryHoldBack.Create(options, _shape));
+        _optimizer = new CandidateOptimizer(_shape, options, _loop.RestForDutyCycle);
+        _received = new ReceivedVersions(options, registry, _merger);
+        _rejections = new RejectionCounter(pipeline, metrics);
+        _policy = new PromotionPolicy(options, registry, _merger, _holdBack, _received, _optimizer, _rejections);
+        _round = new TrainingRound(options, registry, _merger, ClassWeighting.Create(options, _shape), pipelineMetrics?.TrainingLoss,
+            Queue, _journal, _holdBack, _optimizer, _policy, _rejections);
     }
 
     public string Pipeline { get; }
@@ -155,16 +94,7 @@ public sealed partial class OnlineTrainer : IDisposable
     public WindowQueue Queue { get; }
 
     /// <summary>Merge mode: versions received from other instances waiting for the next round (at most <see cref="MaxReceivedInstances"/>).</summary>
-    public int ReceivedPending
-    {
-        get
-        {
-            lock (_receivedGate)
-            {
-                return _received.Count;
-            }
-        }
-    }
+    public int ReceivedPending => _received.Pending;
 
     /// <summary>False on a Follow-mode non-leader, which adopts versions instead of training.</summary>
     public bool Trains => _merger.Trains;
@@ -172,42 +102,46 @@ public sealed partial class OnlineTrainer : IDisposable
     /// <summary>Every finished round, raised in order on the thread that ran it (observers must be quick: log, count).</summary>
     public IObservable<TrainingRoundResult> Rounds => _rounds.AsObservable();
 
-    public long RoundsTriggered => Interlocked.Read(ref _roundsTriggered);
+    public long RoundsTriggered => _loop.RoundsTriggered;
     public long RoundsCompleted => Interlocked.Read(ref _roundsCompleted);
 
     /// <summary>Windows consumed by optimiser steps since creation.</summary>
-    public long WindowsTrained => Interlocked.Read(ref _windowsTrained);
+    public long WindowsTrained => _round.WindowsTrained;
 
     /// <summary>Rounds that threw (the trainer carried on).</summary>
-    public long Faults => Interlocked.Read(ref _faults);
+    public long Faults => Interlocked.Read(ref _faults) + _loop.Faults;
 
     /// <summary>Windows not yet trained: queued, held back for validation, or waiting for a mini-batch.</summary>
-    public long WindowsInFlight => Queue.Count + Interlocked.Read(ref _held);
+    public long WindowsInFlight => Queue.Count + _holdBack.Held;
 
     /// <summary>Windows read back from the journal at start (see <see cref="AttachJournal"/>).</summary>
-    public long WindowsRecovered => Interlocked.Read(ref _windowsRecovered);
+    public long WindowsRecovered => _journal.WindowsRecovered;
 
     /// <summary>Every window with a sequence at most this is trained (or was dropped by the queue's bound).</summary>
-    public long TrainedThrough => Interlocked.Read(ref _trainedThrough);
+    public long TrainedThrough => _journal.TrainedThrough;
 
     /// <summary>Checkpoints whose journal write failed (the windows of those checkpoints are not durable).</summary>
-    public long JournalFailures => Interlocked.Read(ref _journalFailures);
+    public long JournalFailures => _journal.JournalFailures;
 
     /// <summary>The last journal write error, for logs; null if none.</summary>
-    public Exception? LastJournalError { get; private set; }
+    public Exception? LastJournalError => _journal.LastJournalError;
 
     /// <summary>
     /// Test seam: sees (and may alter) each mini-batch's summed gradient before it is normalised and clipped, so tests
     /// can inject non-finite gradients that real inputs cannot produce (the core rejects non-finite inputs).
     /// </summary>
-    internal Action<Span<float>>? GradientHook { get; set; }
+    internal Action<Span<float>>? GradientHook
+    {
+        get => _optimizer.GradientHook;
+        set => _optimizer.GradientHook = value;
+    }
 
     /// <summary>Test seam: Adam's step count and a copy of its first moment (empty before the first training round).</summary>
     internal (long Steps, float[] FirstMoment) OptimizerState()
     {
         lock (_roundGate)
         {
-            return _adam is null ? (0, []) : (_adam.StepCount, _adam.FirstMoment.ToArray());
+            return _optimizer.State();
         }
     }
 
@@ -218,7 +152,7 @@ public sealed partial class OnlineTrainer : IDisposable
         {
             lock (_roundGate)
             {
-                return _holdBackCount;
+                return _holdBack.Count;
             }
         }
     }
@@ -232,7 +166,7 @@ public sealed partial class OnlineTrainer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(reason), reason, $"Reasons are {string.Join(", ", RejectionReasons)}.");
         }
 
-        return Interlocked.Read(ref _rejections[index]);
+        return _rejections.Of(index);
     }
 
     /// <summary>
@@ -241,20 +175,14 @@ public sealed partial class OnlineTrainer : IDisposable
     /// </summary>
     public void Start()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_thread is not null)
+        ObjectDisposedException.ThrowIf(_loop.Disposed, this);
+        if (_loop.ThreadStarted)
         {
             throw new InvalidOperationException("The trainer is already started.");
         }
 
         StartTrigger();
-        _thread = new Thread(Run)
-        {
-            Name = $"streamrnn-trainer-{Pipeline}",
-            IsBackground = true,
-            Priority = ThreadPriority.BelowNormal,
-        };
-        _thread.Start();
+        _loop.StartThread($"streamrnn-trainer-{Pipeline}");
     }
 
     /// <summary>
@@ -263,26 +191,8 @@ public sealed partial class OnlineTrainer : IDisposable
     /// </summary>
     public void StartTrigger()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_trigger is not null)
-        {
-            return;
-        }
-
-        _trigger = _arrivals
-            .Window(_options.TrainEveryInterval, _options.TrainEveryWindows, _scheduler)
-            .SelectMany(window => window.Count())
-            .Where(arrived => arrived > 0 && Queue.Enqueued >= _options.WarmupWindows)
-            .Subscribe(
-                _ =>
-                {
-                    Interlocked.Increment(ref _roundsTriggered);
-                    _signal.Release();
-                },
-                _ => Interlocked.Increment(ref _faults));
-
-        // Windows recovered from the journal arrive now, so they count toward the next round like new ones.
-        Arrived((int)Math.Min(int.MaxValue, Interlocked.Read(ref _windowsRecovered)));
+        ObjectDisposedException.ThrowIf(_loop.Disposed, this);
+        _loop.StartTrigger((int)Math.Min(int.MaxValue, _journal.WindowsRecovered));
     }
 
     /// <summary>
@@ -291,34 +201,145 @@ public sealed partial class OnlineTrainer : IDisposable
     /// </summary>
     public TrainingRoundResult RunRound()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_loop.Disposed, this);
         return RunRoundCore();
+    }
+
+    /// <summary>
+    /// Hands a filled window (rented from <see cref="Pool"/>) to the trainer; the trainer owns it from now on.
+    /// Never blocks on training. Returns false when the window was not kept as is: the queue had to drop its
+    /// oldest window, or this instance does not train (the window went straight back to the pool).
+    /// </summary>
+    public bool Submit(TrainingWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        if (window.StateSize != _shape.StateSize || window.InputSize != _shape.InputSize || window.Steps != _options.WindowSteps)
+        {
+            throw new ArgumentException("The window's shape differs from the trainer's: rent windows from its Pool.", nameof(window));
+        }
+
+        if (!_merger.Trains || _loop.Disposed)
+        {
+            // A follower does not train, and a stopped trainer takes nothing: the runtime may still be flushing.
+            window.Return();
+            return false;
+        }
+
+        bool kept = Queue.Enqueue(window);
+        if (!_journal.Attached)
+        {
+            _loop.Arrived(1);
+        }
+
+        // With a journal, a window arrives for the trigger when it is journaled (Checkpoint): the trainer cannot take
+        // it before, and a round triggered for windows it may not take would wait for the next trigger.
+        return kept;
+    }
+
+    /// <summary>
+    /// A version published by another instance (from the model topic). Follow mode: adopted at once if it is the
+    /// leader's and newer. Merge mode: kept (the newest per instance, at most <see cref="MaxReceivedInstances"/>
+    /// instances) and averaged in at the start of the next round. Local mode: ignored.
+    /// Thread-safe.
+    /// </summary>
+    public void Receive(ModelContribution contribution)
+    {
+        ArgumentNullException.ThrowIfNull(contribution);
+        _received.Receive(contribution);
+    }
+
+    /// <summary>
+    /// Makes the windows in flight durable: first recovers what <paramref name="journal"/> holds that is not yet
+    /// trained (queued again, oldest first, with their sequences), then, from now on, the trainer only takes windows
+    /// that a <see cref="Checkpoint"/> has journaled. Call once, before <see cref="Start"/> and before any window is
+    /// submitted. The journal stays the caller's to dispose (after this trainer).
+    /// </summary>
+    /// <returns>The number of windows recovered.</returns>
+    public int AttachJournal(WindowJournal journal, Action<string, string>? problem = null)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        ObjectDisposedException.ThrowIf(_loop.Disposed, this);
+        if (_journal.Attached || _loop.ThreadStarted || Queue.Enqueued > 0)
+        {
+            throw new InvalidOperationException("A journal is attached once, before the trainer starts and before any window arrives.");
+        }
+
+        if (journal.StateSize != _shape.StateSize || journal.InputSize != _shape.InputSize || journal.Steps != _options.WindowSteps)
+        {
+            throw new ArgumentException("The journal's window shape differs from the trainer's.", nameof(journal));
+        }
+
+        return _journal.Attach(journal, Pool, Queue, problem);
+    }
+
+    /// <summary>
+    /// Journals the windows queued since the last checkpoint and the trained-through watermark, then lets the trainer
+    /// take them. The runtime calls it before offsets are committed (<see cref="PipelineRuntime.FlushChangelog"/>), on
+    /// the thread that submits windows. Without a journal it does nothing. A failed write is counted
+    /// (<see cref="JournalFailures"/>) and training goes on: inference and training never stop for the journal.
+    /// </summary>
+    public void Checkpoint()
+    {
+        if (!_loop.Disposed && _journal.TryCheckpoint(Queue, out int journaled))
+        {
+            _loop.Arrived(journaled);
+        }
     }
 
     /// <summary>Stops the trigger and the thread (waiting for a running round to end) and completes <see cref="Rounds"/>.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (_loop.Disposed)
         {
             return;
         }
 
-        lock (_arrivalGate)
-        {
-            _disposed = true;
-        }
-
-        _trigger?.Dispose();
-        _stopping.Cancel();
-        _thread?.Join();
+        _loop.Stop();
         _rounds.OnCompleted();
         _rounds.Dispose();
-        lock (_arrivalGate)
+        _loop.Dispose();
+    }
+
+    private TrainingRoundResult RunRoundCore()
+    {
+        TrainingRoundResult result;
+        lock (_roundGate)
         {
-            _arrivals.Dispose();
+            long round = Interlocked.Read(ref _roundsCompleted) + 1;
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                result = _round.Run(round, started);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Whatever made the round throw may sit in the windows it held; keeping them would fail every
+                // later round too, so the round's windows are discarded and the next round starts afresh.
+                Interlocked.Increment(ref _faults);
+                _holdBack.Discard();
+                _optimizer.ForgetMoments();
+                result = new TrainingRoundResult(round, RoundOutcome.Failed, null, 0, 0, double.NaN, double.NaN, double.NaN,
+                    _registry.Current.Version, Stopwatch.GetElapsedTime(started), exception);
+            }
+
+            Interlocked.Increment(ref _roundsCompleted);
+
+            // Published under the round lock so observers see rounds one at a time and in order.
+            try
+            {
+                _rounds.OnNext(result);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // An observer's failure must not stop training; it is visible as a fault.
+                Interlocked.Increment(ref _faults);
+            }
+
+            // Only now, with a promoted version stored by the observers, do the round's windows count as trained.
+            // Windows pass queue → hold-back → training list in sequence order, so the oldest still held bounds them.
+            _journal.AdvanceTrainedThrough(_holdBack.OldestSequence(Queue) - 1);
         }
 
-        _signal.Dispose();
-        _stopping.Dispose();
+        return result;
     }
 }

@@ -21,6 +21,15 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
     /// <summary>The first delivery failure since start, or null. At-least-once never commits past one.</summary>
     public string? FirstFailure => firstFailure;
 
+    /// <summary>Stops the caller at the first delivery failure: nothing after it may be committed.</summary>
+    public void ThrowIfFailed()
+    {
+        if (firstFailure is { } failure)
+        {
+            throw new InvalidOperationException(failure);
+        }
+    }
+
     public void Sent() => Interlocked.Increment(ref inFlight);
 
     /// <summary>The delivery report handler shared by every produce call.</summary>

@@ -25,45 +25,38 @@ namespace StreamRnn.Kafka.Processing;
 /// <para>Fenced state: changelog records, tombstones and snapshots are written only after a generation-checked
 /// offset commit (the membership probe) succeeded in the same commit cycle; a commit that finds the instance out of
 /// its group's generation drops every partition's unflushed state before anything else is written.</para>
+/// <para>The loop composes one collaborator per job: <see cref="RecordDispatcher"/> (fetch and process),
+/// <see cref="PartitionOwnership"/> (assignment, restore, loss, fencing), <see cref="CommitProtocol"/> (per delivery
+/// mode), <see cref="Backpressure"/>, <see cref="LagReporter"/> and <see cref="BrokerProbe"/>; this class runs the
+/// loop, its schedule and revocation, which involves them all.</para>
 /// </remarks>
-public sealed partial class StreamProcessor : IDisposable
+public sealed class StreamProcessor : IDisposable
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
-
     private readonly StreamProcessorOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
     private readonly Dictionary<string, PipelineBinding> byTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PipelineBinding> byName = new(StringComparer.Ordinal);
-    private readonly Dictionary<TopicPartition, long> nextOffsets = [];
-    private readonly Dictionary<TopicPartition, long> committedOffsets = [];
-    private readonly Dictionary<TopicPartition, long> changelogPositions = [];
-    private readonly HashSet<TopicPartition> owned = [];
-    private readonly HashSet<TopicPartition> restoring = [];
-    private readonly List<TopicPartition> toPause = [];
-    private readonly Dictionary<TopicPartition, long> firstOffsets = [];
+    private readonly PartitionPositions positions = new();
     private readonly ConcurrentQueue<Action> queries = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly OutputTracker tracker;
     private readonly StreamRnnMetrics? metrics;
     private readonly PartitionSnapshotStore snapshots;
+    private readonly BrokerProbe broker;
     private Thread? thread;
     private IConsumer<byte[], byte[]>? consumer;
     private IProducer<byte[], byte[]>? producer;
     private ChangelogRestorer? restorer;
-    private Timer? brokerProbe;
-    private IAdminClient? probeClient;
-    private bool paused;
-    private bool evictionDue;
+    private Backpressure? backpressure;
+    private LagReporter? lag;
+    private PartitionOwnership? ownership;
+    private CommitProtocol? commit;
+    private RecordDispatcher? dispatcher;
     private volatile bool failed;
-    private bool transactionOpen;
-    private long lastCommit;
     private long lastSnapshot;
     private long lastEviction;
-    private long lastLagUpdate;
 
     public StreamProcessor(StreamProcessorOptions options, IReadOnlyList<PipelineRuntime> pipelines, ILogger<StreamProcessor> logger,
         StreamRnnMetrics? metrics = null, TimeProvider? time = null)
@@ -76,6 +69,7 @@ public sealed partial class StreamProcessor : IDisposable
         this.metrics = metrics;
         tracker = new OutputTracker(metrics);
         snapshots = new PartitionSnapshotStore(options.StateDirectory);
+        broker = new BrokerProbe(Status, logger);
         foreach (var runtime in pipelines)
         {
             var binding = new PipelineBinding(runtime, options.MaxPollRecords);
@@ -96,6 +90,9 @@ public sealed partial class StreamProcessor : IDisposable
 
     /// <summary>The output tracker, for tests and metrics: outputs in flight and the first delivery failure.</summary>
     public OutputTracker Outputs => tracker;
+
+    /// <summary>Times fetching was paused because outputs were not acknowledged fast enough.</summary>
+    public long BackpressurePauses => backpressure?.Pauses ?? 0;
 
     /// <summary>
     /// Makes a pipeline read its weights from <paramref name="source"/> (e.g. a trainer's champion registry) before
@@ -181,16 +178,16 @@ public sealed partial class StreamProcessor : IDisposable
             Status.Running = true;
             while (!stopping.IsCancellationRequested)
             {
-                ThrowIfDeliveryFailed();
+                tracker.ThrowIfFailed();
                 ServeQueries();
-                ApplyBackpressure();
-                var taken = Poll();
+                backpressure!.Apply(ownership!.Restoring);
+                var taken = dispatcher!.Poll();
                 if (taken > 0)
                 {
-                    ProcessBuffers();
+                    dispatcher.ProcessBuffers();
                 }
 
-                StepRestores();
+                ownership.StepRestores();
 
                 RunPeriodicWork();
             }
@@ -227,30 +224,20 @@ public sealed partial class StreamProcessor : IDisposable
         var now = time.GetTimestamp();
         if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
         {
-            // Tombstones are state writes: at-least-once writes them inside the next fenced commit.
-            evictionDue = true;
+            commit!.OnEvictionDue();
             lastEviction = now;
-            if (options.Delivery == DeliveryMode.ExactlyOnce)
-            {
-                EvictIdle();
-                evictionDue = false;
-            }
         }
 
-        if (time.GetElapsedTime(lastCommit, now) >= options.CommitInterval)
+        if (commit!.IsDue(now))
         {
-            if (Commit() && time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
+            if (commit.Commit() && time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
             {
-                WriteSnapshots(owned);
+                commit.WriteSnapshots(ownership!.Owned);
                 lastSnapshot = now;
             }
         }
 
-        if (time.GetElapsedTime(lastLagUpdate, now) >= LagInterval)
-        {
-            UpdateLag();
-            lastLagUpdate = now;
-        }
+        lag!.ReportIfDue(now, ownership!.Owned);
     }
 
     private void Initialise()
@@ -258,7 +245,7 @@ public sealed partial class StreamProcessor : IDisposable
         var consumerConfig = ProcessorClientConfig.Consumer(options);
         var producerConfig = ProcessorClientConfig.Producer(options);
         producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
-            .SetErrorHandler((_, error) => OnClientError(error))
+            .SetErrorHandler((_, error) => broker.OnClientError(error))
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .Build();
         foreach (var binding in byName.Values)
@@ -274,17 +261,23 @@ public sealed partial class StreamProcessor : IDisposable
 
         restorer = new ChangelogRestorer(consumerConfig, snapshots, logger);
         consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
-            .SetErrorHandler((_, error) => OnClientError(error))
+            .SetErrorHandler((_, error) => broker.OnClientError(error))
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsAssignedHandler((_, partitions) => ownership!.OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
-            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetPartitionsLostHandler((_, partitions) => ownership!.OnLost(partitions))
             .Build();
-        probeClient = new DependentAdminClientBuilder(producer.Handle).Build();
-        brokerProbe = new Timer(_ => ProbeBroker(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        backpressure = new Backpressure(consumer, producer, tracker, options.MaxInFlightOutputs, metrics, logger);
+        lag = new LagReporter(consumer, positions, byName, metrics, time);
+        ownership = new PartitionOwnership(consumer, restorer, byTopic, byName, positions, backpressure, lag, Status, metrics, logger);
+        commit = CommitProtocol.For(new CommitParts(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName,
+            snapshots, Status, logger), stopping.Token);
+        dispatcher = new RecordDispatcher(consumer, byTopic, byName, ownership, positions, commit, Status, options.MaxPollRecords, logger,
+            stopping.Token);
+        broker.Start(producer.Handle);
         consumer.Subscribe(byTopic.Keys);
         var now = time.GetTimestamp();
-        lastCommit = lastSnapshot = lastEviction = now;
+        lastSnapshot = lastEviction = now;
     }
 
     private void ServeQueries()
@@ -295,32 +288,44 @@ public sealed partial class StreamProcessor : IDisposable
         }
     }
 
-    private void ThrowIfDeliveryFailed()
-    {
-        if (tracker.FirstFailure is { } failure)
-        {
-            throw new InvalidOperationException(failure);
-        }
-    }
-
     private void ShutDown()
     {
-        CancelRestores(restoring.ToList());
-        ProcessBuffers();
-        if (Commit())
+        ownership!.CancelRestores(ownership.Restoring.ToList());
+        dispatcher!.ProcessBuffers();
+        if (commit!.Commit())
         {
-            WriteSnapshots(owned);
+            commit.WriteSnapshots(ownership.Owned);
         }
 
         ProcessorLog.Stopped(logger);
     }
 
+    /// <summary>Revoked: process what was fetched, commit, snapshot, drop (after a fatal error: drop only).</summary>
+    private void OnRevoked(List<TopicPartitionOffset> partitions)
+    {
+        var all = partitions.Select(p => p.TopicPartition).ToList();
+        ProcessorLog.Revoked(logger, string.Join(", ", all));
+        ownership!.CancelRestores(all);
+        if (failed)
+        {
+            // After a fatal error nothing more is committed: the new owner replays from the last good commit.
+            ownership.Forget(all);
+            return;
+        }
+
+        dispatcher!.ProcessBuffers();
+        var revoked = all.Where(ownership.Owned.Contains).ToList();
+        if (commit!.Commit())
+        {
+            commit.WriteSnapshots(revoked.Where(ownership.Owned.Contains));
+        }
+
+        ownership.Forget(revoked);
+    }
+
     private void CloseClients()
     {
-        brokerProbe?.Dispose();
-        brokerProbe = null;
-        probeClient?.Dispose();
-        probeClient = null;
+        broker.Stop();
         try
         {
             consumer?.Close();

@@ -1,4 +1,4 @@
-using StreamRnn.Daemon.CommandLine;
+using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Hosting;
 using StreamRnn.Daemon.Tests.Support;
 

@@ -3,17 +3,18 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Core;
-using StreamRnn.Daemon.Tests.Backtest;
+using StreamRnn.Daemon.Backtest;
+using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Daemon.Tests.Training;
+using StreamRnn.Daemon.Training;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
 /// <summary>
-/// The recommended protocol, end to end: a model trained on history (<c>streamrnn train</c>, or Model:BootstrapCsv at
-/// start) is what the daemon, as a process against a broker this test owns, predicts with from its first record.
+/// The recommended protocol, end to end: a model trained on history (by <see cref="HistoryTrainer"/>, the code of
+/// <c>streamrnn-tools train</c>, or by Model:BootstrapCsv at start) is what the daemon, as a process against a broker this test owns, predicts with from its first record.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class InitialModelTests : IDisposable
@@ -28,7 +29,9 @@ public sealed class InitialModelTests : IDisposable
     public async Task The_daemon_starts_from_Model_File_and_from_a_model_trained_on_Model_BootstrapCsv()
     {
         // The NAB machine temperatures as a ts,value history (5 minutes apart).
-        var values = BacktestFiles.ReadRows(BacktestFiles.MachineCsv).Select(r => BacktestFiles.Number(r["value"])).ToList();
+        var values = File.ReadAllLines(RepositoryRoot.Combine("tests/StreamRnn.Tools.Tests/Backtest/Data/machine_temperature_system_failure.csv"))
+            .Skip(1).Where(line => line.Length > 0)
+            .Select(line => double.Parse(line.Split(',')[1], NumberStyles.Float, CultureInfo.InvariantCulture)).ToList();
         var csv = new StringBuilder("ts,value\n");
         for (int i = 0; i < values.Count; i++)
         {
@@ -39,8 +42,10 @@ public sealed class InitialModelTests : IDisposable
         string model = scratch.Combine("trained.srnn");
         var fromFile = CreatePipeline("from-file", $"\"File\": {JsonSerializer.Serialize(model)}");
         var bootstrapped = CreatePipeline("bootstrapped", $"\"BootstrapCsv\": {JsonSerializer.Serialize(history)}");
-        var train = TrainRun.Start("--pipeline", fromFile.File, "--csv", history, "--out", model, "--epochs", "4");
-        Assert.True(train.ExitCode == 0, train.Error);
+        var definition = fromFile.Definition;
+        var trained = HistoryTrainer.Train(definition, BacktestInput.Load(new BacktestSettings("", history, ""), definition),
+            ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed), new HistoryTrainingOptions(Epochs: 4), _ => { });
+        ModelFiles.Save(model, trained.Model, "--out");
 
         await using var daemon = DaemonProcess.Start(
         [

@@ -87,7 +87,10 @@ public sealed class LinearCombinerTests
 
         var fresh = new double[combiner.StateLength];
         combiner.Reset(fresh);
-        Assert.Equal(fresh.AsSpan(combiner.StateLength - 6).ToArray(), state.AsSpan(combiner.StateLength - 6).ToArray());
+        // The weights and their covariance (the end of layout 1), and the guard's losses and multipliers, are untouched.
+        int rls = combiner.LegacyStateLength;
+        Assert.Equal(fresh.AsSpan(rls - 6, 6).ToArray(), state.AsSpan(rls - 6, 6).ToArray());
+        Assert.Equal(fresh.AsSpan(rls, 8).ToArray(), state.AsSpan(rls, 8).ToArray());
         Assert.Equal(1.0, combiner.Weights(state)[0]);
     }
 

@@ -1,0 +1,99 @@
+using StreamRnn.Core;
+
+namespace StreamRnn.Engine;
+
+/// <summary>
+/// Assembles each key's training window step by step in its state slot and hands every completed window to the
+/// trainer (Training:Enabled only; without a trainer a completed window is discarded).
+/// </summary>
+internal sealed class TrainingWindowAssembler(KeyStateStore store, ModelShape shape, int windowSteps, int horizon, string pipeline)
+{
+    private readonly KeyStateStore _store = store;
+    private readonly ModelShape _shape = shape;
+    private readonly int _windowSteps = windowSteps;
+    private readonly int _horizon = horizon;
+    private readonly int _stateSize = shape.StateSize;
+    private readonly int _inputSize = shape.InputSize;
+    private OnlineTrainer? _trainer;
+
+    /// <summary>False when the pipeline does not train (no window is assembled).</summary>
+    public bool Enabled => _windowSteps > 0;
+
+    /// <summary>Training windows completed (handed to the trainer or discarded).</summary>
+    public long WindowsCompleted { get; private set; }
+
+    public OnlineTrainer? Trainer
+    {
+        get => _trainer;
+        set
+        {
+            if (value is not null && (_windowSteps == 0 || value.Pool.StateSize != _stateSize
+                || value.Pool.InputSize != _inputSize || value.Pool.Steps != _windowSteps))
+            {
+                throw new ArgumentException(
+                    $"The trainer's windows ({value.Pool.StateSize} state floats, {value.Pool.InputSize} inputs, {value.Pool.Steps} steps) " +
+                    $"do not fit pipeline '{pipeline}' ({_stateSize}, {_inputSize}, {_windowSteps} with Training:Enabled = {_windowSteps > 0}).",
+                    nameof(value));
+            }
+
+            _trainer = value;
+        }
+    }
+
+    /// <summary>
+    /// Adds a step to its key's training window. Window layout (floats): start state (S), inputs (k × I),
+    /// targets (k), weights (k); doubles: μ_t, σ_t of the target at each step. The target of step j is
+    /// y_{j+h}, standardised with the statistics of step j (those its prediction was de-normalised with),
+    /// <c>z = clamp((y − μ_j) / σ_j, ±10)</c> (raw 0/1 for a Binary head, the class index for a Categorical one), weight 1; it arrives h steps later, so
+    /// the last h steps of a window have weight 0 (targets arriving after the window is handed over are not
+    /// used). Call before the key's state is overwritten by the step: a new window starts from the state before it.
+    /// A failed step drops the partial window (the poison policy resets the fill).
+    /// </summary>
+    public void Assemble(int slot, ReadOnlySpan<float> stepInputs, in EncodedTarget target)
+    {
+        int k = _windowSteps, s = _stateSize, n = _inputSize;
+        Span<float> floats = _store.WindowFloatsOf(slot);
+        Span<double> scales = _store.WindowDoublesOf(slot);
+        Span<float> inputs = floats.Slice(s, k * n);
+        Span<float> targets = floats.Slice(s + k * n, k);
+        Span<float> weights = floats.Slice(s + k * n + k, k);
+        int fill = _store.WindowFill[slot];
+        if (fill == 0)
+        {
+            _store.State(slot).CopyTo(floats[..s]);
+            targets.Clear();
+            weights.Clear();
+        }
+
+        stepInputs.CopyTo(inputs.Slice(fill * n, n));
+        scales[2 * fill] = target.Mean;
+        scales[2 * fill + 1] = target.StandardDeviation;
+        int j = fill - _horizon;
+        if (j >= 0 && double.IsFinite(target.Value))
+        {
+            double z = _shape.Head == HeadKind.Categorical ? target.Class
+                : _shape.Head == HeadKind.Binary ? target.Value
+                : Math.Clamp((target.Value - scales[2 * j]) / scales[2 * j + 1], -RunningStatistics.ZLimit, RunningStatistics.ZLimit);
+            targets[j] = (float)z;
+            weights[j] = 1;
+        }
+
+        if (++fill == k)
+        {
+            fill = 0;
+            WindowsCompleted++;
+            var trainer = _trainer;
+            if (trainer is not null)
+            {
+                var window = trainer.Pool.Rent();
+                floats[..s].CopyTo(window.StartState);
+                inputs.CopyTo(window.Inputs);
+                targets.CopyTo(window.Targets);
+                weights.CopyTo(window.TargetWeights);
+                trainer.Submit(window);
+            }
+        }
+
+        _store.WindowFill[slot] = fill;
+    }
+}

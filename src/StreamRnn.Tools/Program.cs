@@ -1,0 +1,3 @@
+using StreamRnn.Tools.Commands;
+
+return await ToolsCommandLine.Create().InvokeAsync(args, Console.Out, Console.Error);

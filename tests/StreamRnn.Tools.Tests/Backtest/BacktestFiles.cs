@@ -1,0 +1,36 @@
+using System.Globalization;
+using StreamRnn.Daemon.Tests.Deployment;
+
+namespace StreamRnn.Daemon.Tests.Backtest;
+
+/// <summary>The sample files of the backtest tests (see Data/NOTICE.md) and the repository's pipelines.</summary>
+internal static class BacktestFiles
+{
+    public static string Data(string name) => RepositoryRoot.Combine("tests/StreamRnn.Tools.Tests/Backtest/Data/" + name);
+
+    public static string StocksCsv => Data("sp500_daily_3sym_2017.csv");
+
+    public static string MachineCsv => Data("machine_temperature_system_failure.csv");
+
+    public static string BedExitCsv => Data("torres_rfid_room1_8trials_exit_within_15s.csv");
+
+    public static string BedExitEventsCsv => Data("torres_rfid_room1_bed_exit_events_8trials.csv");
+
+    public static string BedExitPipeline => Data("bed-exit-alerts.json");
+
+    public static string StocksPipeline => RepositoryRoot.Combine("config/pipelines/stocks.json");
+
+    public static string MachinePipeline => RepositoryRoot.Combine("config/pipelines/machine-temperature.json");
+
+    /// <summary>The rows of a sample file (which has no quoted fields) as column → cell maps.</summary>
+    public static List<Dictionary<string, string>> ReadRows(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        return lines.Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',').Select((cell, i) => (header[i], cell)).ToDictionary(p => p.Item1, p => p.cell))
+            .ToList();
+    }
+
+    public static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+}
