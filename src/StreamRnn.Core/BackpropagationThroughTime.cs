@@ -109,7 +109,7 @@ public sealed unsafe class BackpropagationThroughTime
     /// The head's first raw output (a Binary head's logit, a Linear head's value, a Gaussian head's mean) at step
     /// <paramref name="step"/> of the last <see cref="Accumulate"/> or <see cref="Evaluate"/>, weighted or not.
     /// </summary>
-    public float LastOutput(int step) => headOutputs[step * HeadStride];
+    public float LastOutput(int step) => headOutputs[step * headStride];
 
     private int Validate(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
