@@ -25,8 +25,8 @@ namespace StreamRnn.Engine;
 /// errors (<see cref="LinearOptions.Guard"/>); the interval multipliers are calibrated per key by adaptive conformal
 /// inference (<see cref="LinearOptions.CoverageRate"/>).</para>
 /// <para>State: <see cref="StateLength"/> doubles per key, laid out by <see cref="LinearStateLayout"/> (layout
-/// <see cref="LayoutVersion"/>; a layout-1 record, written before the guard, restores into the prefix of
-/// <see cref="LegacyStateLength"/> doubles). The guard's part is kept by <see cref="LinearGuard"/>, its AR candidate by
+/// <see cref="LayoutVersion"/>; a layout-1 or layout-2 record, written before the guard or before its evidence, restores
+/// into the prefix of <see cref="LegacyStateLength"/> doubles). The guard's part is kept by <see cref="LinearGuard"/>, its AR candidate by
 /// <see cref="AutoregressiveCandidate"/>. Allocation-free: every method works on the caller's span.</para>
 /// </remarks>
 public sealed class LinearCombiner
@@ -71,6 +71,12 @@ public sealed class LinearCombiner
 
     /// <summary>Doubles of a layout-1 state (before the guard): a record of this length restores into the prefix.</summary>
     public int LegacyStateLength => _layout.LegacyStateLength;
+
+    /// <summary>
+    /// Doubles of a layout-2 state of the same settings (the guard before its evidence and its second AR candidate):
+    /// its first <see cref="LegacyStateLength"/> doubles restore into the prefix and the guard starts afresh.
+    /// </summary>
+    public int Layout2StateLength => _layout.Layout2StateLength;
 
     /// <summary>n: p lags, the seasonal lag (Season &gt; 0), the network (Network), the constant.</summary>
     public int Regressors => _layout.Regressors;

@@ -2,9 +2,9 @@ namespace StreamRnn.Engine;
 
 /// <summary>
 /// The guard part of a key's <see cref="LinearCombiner"/> state: makes the cheap candidates' forecasts beside the
-/// combination's, serves their <see cref="ForecastGuard"/> aggregate (or the combination when the guard is off), and
-/// when a forecast resolves updates the candidates' discounted losses, the AR candidate's fit and the conformal interval
-/// multipliers. Works on the caller's span (<see cref="LinearStateLayout"/>); no allocation.
+/// combination's, serves their <see cref="ForecastGuard"/> aggregate once the evidence shows it beats persistence
+/// (persistence until then; the combination when the guard is off), and when a forecast resolves updates the
+/// candidates' discounted losses, the evidence, the AR candidates' fits and the conformal interval multipliers. Works on the caller's span (<see cref="LinearStateLayout"/>); no allocation.
 /// </summary>
 internal sealed class LinearGuard
 {
@@ -14,6 +14,8 @@ internal sealed class LinearGuard
     private readonly double _forgetting;
     private readonly double _rate;
     private readonly double _coverageRate;
+    private readonly double _evidence;
+    private readonly bool _longMemory;
 
     public LinearGuard(LinearStateLayout layout, LinearOptions options, bool rawTarget)
     {
@@ -23,6 +25,8 @@ internal sealed class LinearGuard
         _forgetting = options.Forgetting;
         _rate = options.GuardRate;
         _coverageRate = options.CoverageRate;
+        _evidence = options.GuardEvidence;
+        _longMemory = layout.HasAutoregressive && options.Forgetting < 1;
     }
 
     /// <summary>Whether the served forecast is the aggregate (<see cref="LinearOptions.Guard"/>).</summary>
@@ -52,26 +56,39 @@ internal sealed class LinearGuard
     {
         ForecastGuard.Seasonal => _layout.Season > 0,
         ForecastGuard.Autoregressive => _layout.HasAutoregressive,
+        ForecastGuard.AutoregressiveLong => _longMemory,
         _ => index is >= 0 and < ForecastGuard.Candidates,
     };
 
-    /// <summary>The candidates' current weights (0 for one the key does not have) and discounted losses in σ units.</summary>
+    /// <summary>
+    /// The weights the next forecast is served with (0 for a candidate the key does not have; all on persistence while
+    /// the evidence does not show the aggregate beats it) and the discounted losses in σ units.
+    /// </summary>
     public void Weights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
     {
         Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
         Present(present);
         ReadOnlySpan<double> guard = state[_layout.GuardOffset..];
-        guard.Slice(4, ForecastGuard.Candidates).CopyTo(losses);
-        if (_enabled)
+        guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates).CopyTo(losses);
+        weights[..ForecastGuard.Candidates].Clear();
+        if (!_enabled)
         {
-            ForecastGuard.Weights(losses, present, guard[2], _forgetting, _rate, weights);
+            weights[ForecastGuard.Combined] = 1;
+        }
+        else if (!Evident(guard, present))
+        {
+            weights[ForecastGuard.Persistence] = 1;
         }
         else
         {
-            weights[..ForecastGuard.Candidates].Clear();
-            weights[ForecastGuard.Combined] = 1;
+            ForecastGuard.Weights(losses, present, guard[2], _forgetting, _rate, weights);
         }
     }
+
+    /// <summary>Whether the aggregate may be served: no evidence asked (GuardEvidence 0), or some candidate or the aggregate has shown it.</summary>
+    private bool Evident(ReadOnlySpan<double> guard, ReadOnlySpan<bool> present) =>
+        !(_evidence > 0) || ForecastGuard.Evident(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
+            guard.Slice(LinearStateLayout.EvidenceIndex + ForecastGuard.EvidenceSlots, ForecastGuard.EvidenceSlots), guard[3], present, _evidence);
 
     /// <summary>
     /// Records the candidates' forecasts of y[t+h] made now (standardised with <paramref name="centre"/> and
@@ -89,30 +106,34 @@ internal sealed class LinearGuard
         served[ForecastGuard.Persistence] = persistence;
         served[ForecastGuard.Seasonal] = double.IsNaN(seasonal) ? persistence : seasonal;
         served[ForecastGuard.Autoregressive] = double.NaN;
+        served[ForecastGuard.AutoregressiveLong] = double.NaN;
         if (_layout.HasAutoregressive)
         {
-            served[ForecastGuard.Autoregressive] = AutoregressiveForecast(state, served, count, centre, sigma, learn, persistence);
+            AutoregressiveForecasts(state, served, count, centre, sigma, learn, persistence);
         }
 
-        double zServed = z;
+        double aggregate = z, zServed = z;
         if (_enabled)
         {
             Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
             Span<double> weights = stackalloc double[ForecastGuard.Candidates];
             Present(present);
-            ForecastGuard.Weights(guard.Slice(4, ForecastGuard.Candidates), present, guard[2], _forgetting, _rate, weights);
-            zServed = 0;
+            ForecastGuard.Weights(guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates), present, guard[2], _forgetting, _rate, weights);
+            aggregate = 0;
             for (int i = 0; i < ForecastGuard.Candidates; i++)
             {
                 if (weights[i] > 0)
                 {
-                    zServed += weights[i] * served[i];
+                    aggregate += weights[i] * served[i];
                 }
             }
+
+            zServed = Evident(guard, present) ? aggregate : persistence;
         }
 
         q80 = guard[0];
         q95 = guard[1];
+        served[LinearStateLayout.AggregateIndex] = aggregate;
         served[LinearStateLayout.ServedIndex] = learn ? zServed : double.NaN;
         served[LinearStateLayout.ServedIndex + 1] = spreadZ;
         served[LinearStateLayout.ServedIndex + 2] = q80;
@@ -120,7 +141,7 @@ internal sealed class LinearGuard
         return zServed;
     }
 
-    private double AutoregressiveForecast(Span<double> state, Span<double> served, long count, double centre, double sigma, bool learn,
+    private void AutoregressiveForecasts(Span<double> state, Span<double> served, long count, double centre, double sigma, bool learn,
         double persistence)
     {
         int order = _layout.Order;
@@ -131,7 +152,9 @@ internal sealed class LinearGuard
         if (!(scale > 0 && count >= order))
         {
             lags.Fill(double.NaN);
-            return persistence;
+            served[ForecastGuard.Autoregressive] = persistence;
+            served[ForecastGuard.AutoregressiveLong] = _longMemory ? persistence : double.NaN;
+            return;
         }
 
         Span<double> x = stackalloc double[order + 1];
@@ -142,13 +165,14 @@ internal sealed class LinearGuard
 
         x[order] = 1;
         x[..order].CopyTo(lags);
-        double forecast = LinearCombiner.Standardise(AutoregressiveCandidate.Predict(ar, x), centre, sigma);
+        served[ForecastGuard.Autoregressive] = LinearCombiner.Standardise(AutoregressiveCandidate.Predict(ar, 0, x), centre, sigma);
+        served[ForecastGuard.AutoregressiveLong] = _longMemory
+            ? LinearCombiner.Standardise(AutoregressiveCandidate.Predict(ar, 1, x), centre, sigma)
+            : double.NaN;
         if (!learn)
         {
             lags.Fill(double.NaN);
         }
-
-        return forecast;
     }
 
     /// <summary>
@@ -173,7 +197,10 @@ internal sealed class LinearGuard
         Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
         Present(present);
         double resolved = guard[2] + 1;
-        ForecastGuard.Learn(guard.Slice(4, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
+        ForecastGuard.Learn(guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
+        guard[3] = ForecastGuard.LearnEvidence(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
+            guard.Slice(LinearStateLayout.EvidenceIndex + ForecastGuard.EvidenceSlots, ForecastGuard.EvidenceSlots),
+            served[..ForecastGuard.Candidates], served[LinearStateLayout.AggregateIndex], present, z, resolved, _forgetting, guard[3]);
         guard[2] = Math.Min(resolved, 1e15);
         double error = Math.Abs(z - servedZ), spread = served[LinearStateLayout.ServedIndex + 1];
         guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, served[LinearStateLayout.ServedIndex + 2], _coverageRate);
@@ -186,5 +213,6 @@ internal sealed class LinearGuard
         present[ForecastGuard.Persistence] = true;
         present[ForecastGuard.Seasonal] = _layout.Season > 0;
         present[ForecastGuard.Autoregressive] = _layout.HasAutoregressive;
+        present[ForecastGuard.AutoregressiveLong] = _longMemory;
     }
 }
