@@ -10,6 +10,12 @@ For each seed and each direction (calibrate on trials 1-30 -> score 31-60, and t
 Detection counts of both directions are summed per seed; the mean and range over seeds are printed.
 
 usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold] [--out out/bedexit-protocol]
+                   [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
+--halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
+trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
+--set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
+calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
+for variants that change only the alert rule.
 Run from the repository root after `dotnet build src/StreamRnn.Daemon -c Release`.
 """
 import argparse, json, os, subprocess, sys
@@ -17,11 +23,12 @@ import argparse, json, os, subprocess, sys
 DLL = "src/StreamRnn.Daemon/bin/Release/net10.0/streamrnn.dll"
 CSV = "../shared/data/bed_exit/torres_rfid_room1_trials.csv"
 HALVES = {"A": ("d1p01M..d1p30F", "d1p31F..d1p60F"), "B": ("d1p31F..d1p60F", "d1p01M..d1p30F")}
+TUNE = {"A": ("d1p01M..d1p10F", "d1p11F..d1p20F"), "B": ("d1p11F..d1p20F", "d1p01M..d1p10F")}
 GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
 def backtest(pipeline, keys, out, extra):
-    cmd = ["dotnet", DLL, "backtest", "--pipeline", pipeline, "--csv", CSV, "--time-column", "time_s",
+    cmd = ["dotnet", ARGS.dll, "backtest", "--pipeline", pipeline, "--csv", CSV, "--time-column", "time_s",
            "--event-column", "in_bed", "--event-value", "0", "--detection-grace", "5", "--key-replay", "sequential",
            "--chart-keys", "0", "--keys", keys, "--out", out] + extra
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -33,6 +40,13 @@ def backtest(pipeline, keys, out, extra):
 
 def variant(base, seed, threshold, path):
     d = json.loads(json.dumps(base))
+    for item in ARGS.set:
+        setting, value = item.split("=", 1)
+        *parents, leaf = setting.split(".")
+        node = d
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = json.loads(value)
     d["Model"]["Seed"] = seed
     if threshold is not None:
         d["Alerts"]["Threshold"] = threshold
@@ -54,19 +68,28 @@ def main():
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--fixed-threshold", action="store_true")
     ap.add_argument("--out", default="out/bedexit-protocol")
+    ap.add_argument("--halves", choices=["room", "tune"], default="room")
+    ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--dll", default=DLL)
+    ap.add_argument("--models-from")
     a = ap.parse_args()
+    global ARGS
+    ARGS = a
     base = json.load(open(a.pipeline))
     rows = []
     for seed in [int(s) for s in a.seeds.split(",")]:
         total = dict(alerts=0, true_alerts=0, events=0, detected_events=0, monitored_hours=0.0)
         picks = []
-        for fold, (cal, test) in HALVES.items():
+        for fold, (cal, test) in (TUNE if a.halves == "tune" else HALVES).items():
             out = os.path.join(a.out, f"s{seed}{fold}")
             os.makedirs(out, exist_ok=True)
             p = variant(base, seed, None, os.path.join(out, "pipeline.json"))
             model = os.path.join(out, "cal.srnn")
-            backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
-            threshold = base["Alerts"]["Threshold"]
+            if a.models_from:
+                model = os.path.join(a.models_from, f"s{seed}{fold}", "cal.srnn")
+            else:
+                backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
+            threshold = json.load(open(p))["Alerts"]["Threshold"]
             if not a.fixed_threshold:
                 best = None
                 for t in GRID:

@@ -104,6 +104,12 @@ public sealed unsafe class BackpropagationThroughTime
         return Forward(weights, startState, inputs, targets, targetWeights, steps, withGradient: false);
     }
 
+    /// <summary>
+    /// The head's first raw output (a Binary head's logit, a Linear head's value, a Gaussian head's mean) at step
+    /// <paramref name="step"/> of the last <see cref="Accumulate"/> or <see cref="Evaluate"/>, weighted or not.
+    /// </summary>
+    public float LastOutput(int step) => headOutputs[step * HeadStride];
+
     private int Validate(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
     {

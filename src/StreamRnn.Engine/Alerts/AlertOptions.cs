@@ -8,7 +8,8 @@ namespace StreamRnn.Engine;
 /// </summary>
 /// <remarks>
 /// Per key, with q the watched probability of each prediction (see <see cref="Watch"/>) and t its event time:
-/// raise when q ≥ Threshold for MinReadings consecutive readings, t ≥ the end of the cooldown and the key is armed;
+/// raise when q ≥ Threshold for MinReadings consecutive readings and for RaiseK of the last RaiseN readings (k-of-n
+/// smoothing, off at 1-of-1), t ≥ the end of the cooldown and the key is armed;
 /// once raised, clear at the first reading with q &lt; ClearThreshold (between the two thresholds nothing changes:
 /// hysteresis). With ArmReadings = N &gt; 0 a key is armed only after N consecutive readings with q &lt; ClearThreshold
 /// since its start or its last clear (the clearing reading counts), and a raise disarms it. A raise
@@ -37,6 +38,15 @@ public sealed class AlertOptions
 
     /// <summary>Consecutive readings with q ≥ Threshold needed to raise.</summary>
     public int MinReadings { get; set; } = 3;
+
+    /// <summary>
+    /// k of k-of-n smoothing: besides the run of <see cref="MinReadings"/>, at least this many of the key's last
+    /// <see cref="RaiseN"/> readings (this one included) must have q ≥ Threshold to raise. 1-of-1 (default) = off.
+    /// </summary>
+    public int RaiseK { get; set; } = 1;
+
+    /// <summary>n of k-of-n smoothing (1 to 64): how many of the key's latest readings <see cref="RaiseK"/> counts in.</summary>
+    public int RaiseN { get; set; } = 1;
 
     /// <summary>
     /// Arming, as bed-exit alarms do (they arm once the patient is in bed): a key can raise only after this many
@@ -111,6 +121,15 @@ public sealed class AlertOptions
             Error(nameof(MinReadings), MinReadings, "must be between 1 and 10000");
         }
 
+        if (RaiseN is < 1 or > KeyAlertState.MaxRaiseN)
+        {
+            Error(nameof(RaiseN), RaiseN, "must be between 1 and 64");
+        }
+        else if (RaiseK < 1 || RaiseK > RaiseN)
+        {
+            Error(nameof(RaiseK), RaiseK, "must be between 1 and RaiseN");
+        }
+
         if (ArmReadings is < 0 or > 10_000)
         {
             Error(nameof(ArmReadings), ArmReadings, "must be between 0 (no arming) and 10000");
@@ -163,6 +182,10 @@ public sealed class AlertOptions
     /// <summary>The reason text of a raise: "p(exit within 15 s) ≥ 0.7 for 3 readings".</summary>
     public string RaiseReason(int readings) => string.Create(CultureInfo.InvariantCulture,
         $"p({Event} within {Window.TotalSeconds:0.###} s) ≥ {Threshold:0.###} for {readings} reading{(readings == 1 ? "" : "s")}");
+
+    /// <summary>The reason text of a k-of-n raise (RaiseN &gt; 1): "p(exit within 15 s) ≥ 0.7 for 2 of the last 3 readings".</summary>
+    public string RaiseReason(int readings, int hits) => RaiseN == 1 ? RaiseReason(readings) : string.Create(CultureInfo.InvariantCulture,
+        $"p({Event} within {Window.TotalSeconds:0.###} s) ≥ {Threshold:0.###} for {hits} of the last {RaiseN} readings");
 
     /// <summary>The reason text of a clear: "p(exit within 15 s) &lt; 0.4".</summary>
     public string ClearReason() => string.Create(CultureInfo.InvariantCulture,

@@ -7,7 +7,10 @@ namespace StreamRnn.Engine;
 /// <remarks>
 /// With θ = Threshold, θ_c = ClearThreshold, N = ArmReadings:
 /// Disarmed (N &gt; 0 only): calm = calm + 1 if q &lt; θ_c else 0; armed iff calm ≥ N (nothing is raised meanwhile).
-/// Armed, idle: run = run + 1 if q ≥ θ else 0; raise iff run ≥ MinReadings and t ≥ quietUntil; a raise disarms.
+/// Armed, idle: run = run + 1 if q ≥ θ else 0; raise iff run ≥ MinReadings, hits ≥ RaiseK and t ≥ quietUntil; a
+/// raise disarms. k-of-n (RaiseN = n &gt; 1): <see cref="Recent"/> keeps one bit per reading, bit 0 the newest, set iff
+/// q ≥ θ, shifted in at every reading in every state and masked to n bits; hits = its population count; a raise
+/// empties it. With n = 1 it stays 0 and hits is 1 iff q ≥ θ (the rule before k-of-n).
 /// Raised: clear iff q &lt; θ_c; the clearing reading is the first calm one (calm = 1), so N = 1 re-arms at once.
 /// A raise or clear at t sets quietUntil = t + Cooldown. A NaN q counts as below both thresholds for raising and
 /// clearing (it breaks a run and clears) but is never calm, so a numerical problem neither raises nor arms.
@@ -22,8 +25,12 @@ public readonly record struct KeyAlertState(
     long QuietUntilUnixMs,
     string? RaisedSeverity,
     AlertReading Last,
-    AlertEvent? Emitted)
+    AlertEvent? Emitted,
+    ulong Recent = 0)
 {
+    /// <summary>Largest <see cref="AlertOptions.RaiseN"/>: <see cref="Recent"/> holds one bit per reading.</summary>
+    public const int MaxRaiseN = 64;
+
     /// <summary>A key before its first reading: disarmed (armed at its first reading when ArmReadings = 0).</summary>
     public static KeyAlertState Initial => new(false, false, 0, 0, long.MinValue, null, default, null);
 
@@ -34,17 +41,20 @@ public readonly record struct KeyAlertState(
         long t = reading.EventTimeUnixMs;
         long cooldown = (long)options.Cooldown.TotalMilliseconds;
         bool calm = q < options.ClearThreshold; // false for NaN
+        bool high = q >= options.Threshold; // false for NaN
+        int n = options.RaiseN;
+        ulong recent = n == 1 ? 0 : ((Recent << 1) | (high ? 1UL : 0)) & (n == MaxRaiseN ? ulong.MaxValue : (1UL << n) - 1);
         if (IsRaised)
         {
             if (q >= options.ClearThreshold)
             {
-                return this with { Last = reading, Emitted = null };
+                return this with { Last = reading, Emitted = null, Recent = recent };
             }
 
             var cleared = new AlertEvent(reading.Key, t, AlertTransition.Cleared, RaisedSeverity!, q, options.ClearReason(), reading.ModelVersion);
             int first = calm ? 1 : 0;
             bool rearmed = first >= options.ArmReadings;
-            return new KeyAlertState(false, rearmed, 0, rearmed ? 0 : first, Math.Max(QuietUntilUnixMs, Saturating(t, cooldown)), null, reading, cleared);
+            return new KeyAlertState(false, rearmed, 0, rearmed ? 0 : first, Math.Max(QuietUntilUnixMs, Saturating(t, cooldown)), null, reading, cleared, recent);
         }
 
         if (!IsArmed && options.ArmReadings > 0)
@@ -52,17 +62,18 @@ public readonly record struct KeyAlertState(
             int calmRun = calm ? Calm + 1 : 0;
             bool armed = calmRun >= options.ArmReadings;
             // The arming reading is calm (q < θ_c < θ), so it cannot also start a run.
-            return new KeyAlertState(false, armed, 0, armed ? 0 : calmRun, QuietUntilUnixMs, null, reading, null);
+            return new KeyAlertState(false, armed, 0, armed ? 0 : calmRun, QuietUntilUnixMs, null, reading, null, recent);
         }
 
-        int run = q >= options.Threshold ? Run + 1 : 0;
-        if (run < options.MinReadings || t < QuietUntilUnixMs)
+        int run = high ? Run + 1 : 0;
+        int hits = n == 1 ? (high ? 1 : 0) : System.Numerics.BitOperations.PopCount(recent);
+        if (run < options.MinReadings || hits < options.RaiseK || t < QuietUntilUnixMs)
         {
-            return new KeyAlertState(false, true, run, 0, QuietUntilUnixMs, null, reading, null);
+            return new KeyAlertState(false, true, run, 0, QuietUntilUnixMs, null, reading, null, recent);
         }
 
         string severity = options.CriticalThreshold is { } critical && q >= critical ? options.CriticalSeverity : options.Severity;
-        var raised = new AlertEvent(reading.Key, t, AlertTransition.Raised, severity, q, options.RaiseReason(run), reading.ModelVersion);
+        var raised = new AlertEvent(reading.Key, t, AlertTransition.Raised, severity, q, options.RaiseReason(run, hits), reading.ModelVersion);
         return new KeyAlertState(true, options.ArmReadings == 0, 0, 0, Saturating(t, cooldown), severity, reading, raised);
     }
 

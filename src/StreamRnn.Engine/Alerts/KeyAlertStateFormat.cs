@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace StreamRnn.Engine;
 
 /// <summary>
-/// One key's <see cref="KeyAlertState"/> as the 40 bytes it takes in the key's changelog value, so an alert open when
+/// One key's <see cref="KeyAlertState"/> as the 48 bytes it takes in the key's changelog value, so an alert open when
 /// a daemon stops is restored with the key (not forgotten, not raised a second time for the same episode).
 /// </summary>
 /// <remarks>
@@ -14,7 +14,11 @@ namespace StreamRnn.Engine;
 ///  4 i32 armed: run of readings ≥ Threshold; disarmed: run of readings &lt; ClearThreshold (arming)
 ///  8 i64 cooldown end (Unix ms)
 /// 16 i64 last reading's event time     24 f64 last reading's q      32 i64 last reading's model version
+/// 40 u64 k-of-n history (<see cref="KeyAlertState.Recent"/>; 0 when Alerts:RaiseN is 1)
 /// </code>
+/// The history took bytes 40–47, added after the 40-byte layout below: a 40-byte value of an older build reads with an
+/// empty history (its readings before the restart do not count towards k), and <see cref="Write"/> into 40 bytes
+/// writes that older layout.
 /// The severity is stored as its role, not its text: a restored alert clears with the severity names configured now.
 /// Arming (<see cref="AlertOptions.ArmReadings"/>) took byte 3, which was always 0 before: a record written before
 /// arming existed reads as armed with its run, which is how that build behaved, so the 40 bytes and every older
@@ -23,11 +27,14 @@ namespace StreamRnn.Engine;
 /// </remarks>
 internal static class KeyAlertStateFormat
 {
-    public const int Bytes = 40;
+    public const int Bytes = 48;
+
+    /// <summary>The layout before k-of-n smoothing (no history), still read.</summary>
+    public const int LegacyBytes = 40;
 
     public static void Write(in KeyAlertState state, AlertOptions options, Span<byte> destination)
     {
-        destination[..Bytes].Clear();
+        destination[..Math.Min(Bytes, destination.Length)].Clear();
         destination[0] = 1;
         destination[1] = state.IsRaised ? (byte)1 : (byte)0;
         destination[2] = state.RaisedSeverity is null ? (byte)0
@@ -38,13 +45,17 @@ internal static class KeyAlertStateFormat
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], state.Last.EventTimeUnixMs);
         BinaryPrimitives.WriteDoubleLittleEndian(destination[24..], state.Last.Probability);
         BinaryPrimitives.WriteInt64LittleEndian(destination[32..], state.Last.ModelVersion);
+        if (destination.Length >= Bytes)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[40..], state.Recent);
+        }
     }
 
     /// <summary>The state written for <paramref name="key"/>, or false when none was (or the bytes make no sense).</summary>
     public static bool TryRead(ReadOnlySpan<byte> source, string key, AlertOptions options, out KeyAlertState state)
     {
         state = default;
-        if (source.Length != Bytes || source[0] != 1 || source[1] > 1 || source[2] > 2 || source[3] > 1)
+        if ((source.Length != Bytes && source.Length != LegacyBytes) || source[0] != 1 || source[1] > 1 || source[2] > 2 || source[3] > 1)
         {
             return false;
         }
@@ -61,7 +72,8 @@ internal static class KeyAlertStateFormat
         var last = new AlertReading(key, BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
             BinaryPrimitives.ReadDoubleLittleEndian(source[24..]), BinaryPrimitives.ReadInt64LittleEndian(source[32..]));
         state = new KeyAlertState(raised, armed, armed ? count : 0, armed ? 0 : count,
-            BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null);
+            BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null,
+            source.Length == Bytes ? BinaryPrimitives.ReadUInt64LittleEndian(source[40..]) : 0);
         return true;
     }
 }

@@ -3,9 +3,10 @@ using StreamRnn.Core;
 namespace StreamRnn.Engine;
 
 /// <summary>Read-only copies of the key state for the HTTP queries and the tests (call on the runtime's thread).</summary>
-internal sealed class KeyStateInspector(KeyStateStore store)
+internal sealed class KeyStateInspector(KeyStateStore store, LinearCombiner? linear)
 {
     private readonly KeyStateStore _store = store;
+    private readonly LinearCombiner? _linear = linear;
 
     /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
     public int KeyCountOf(int partition)

@@ -109,7 +109,7 @@ public sealed class PipelineRuntime
         _changelog = new KeyStateChangelog(_store, _codec, _plan, _windows, keyText, _tally, _metrics, time,
             (long)definition.State.IdleTtl.TotalMilliseconds);
         _snapshots = new SnapshotFormat(_store, _codec, layout.Fingerprint, time, keyText);
-        _inspector = new KeyStateInspector(_store);
+        _inspector = new KeyStateInspector(_store, linear);
         _metrics?.ModelVersion.Set(weights.Version);
         _tally.UpdateGauges(_store);
     }

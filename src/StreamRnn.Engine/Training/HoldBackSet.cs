@@ -5,7 +5,7 @@ namespace StreamRnn.Engine;
 /// windows pass through it oldest first, and a window pushed out of it joins the training list, so every window
 /// validates before it trains, and never both at once. Trainer-thread state (the trainer's round lock guards it).
 /// </summary>
-internal sealed class HoldBackSet(int holdBackWindows, int trainingCapacity)
+internal sealed class HoldBackSet(int holdBackWindows, int trainingCapacity, BinaryHoldBack? binary = null)
 {
     private readonly TrainingWindow[] _holdBack = new TrainingWindow[holdBackWindows];
     private readonly TrainingWindow[] _training = new TrainingWindow[trainingCapacity];
@@ -16,6 +16,12 @@ internal sealed class HoldBackSet(int holdBackWindows, int trainingCapacity)
 
     /// <summary>Windows held back for validation.</summary>
     public int Count => _holdBackCount;
+
+    /// <summary>Binary heads: the stratified reserve of positive windows that the hold-back set spills into; else null.</summary>
+    public BinaryHoldBack? Binary => binary;
+
+    /// <summary>The windows held back, in no particular order (the ring is filled from index 0 until it wraps).</summary>
+    public ReadOnlySpan<TrainingWindow> Windows => _holdBack.AsSpan(0, _holdBackCount);
 
     /// <summary>The <paramref name="index"/>-th oldest window held back.</summary>
     public TrainingWindow this[int index] => _holdBack[(_holdBackStart + index) % _holdBack.Length];
@@ -57,6 +63,7 @@ internal sealed class HoldBackSet(int holdBackWindows, int trainingCapacity)
             var oldest = _holdBack[_holdBackStart];
             _holdBack[_holdBackStart] = window;
             _holdBackStart = (_holdBackStart + 1) % _holdBack.Length;
+            binary?.Keep(oldest);
             _training[_trainingCount++] = oldest;
         }
 
@@ -76,6 +83,7 @@ internal sealed class HoldBackSet(int holdBackWindows, int trainingCapacity)
 
         _holdBackStart = 0;
         _holdBackCount = 0;
+        binary?.Clear();
         PublishHeld();
     }
 

@@ -27,7 +27,7 @@ namespace StreamRnn.Engine;
 public sealed class OnlineTrainer : IDisposable
 {
     /// <summary>Label values of streamrnn_model_rejections_total.</summary>
-    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded"];
+    public static readonly string[] RejectionReasons = ["non_finite", "worse", "no_validation", "superseded", "no_positive"];
 
     /// <summary>Most instances whose received versions a Merge-mode trainer keeps between rounds.</summary>
     public const int MaxReceivedInstances = 256;
@@ -76,7 +76,7 @@ public sealed class OnlineTrainer : IDisposable
         Pool = new TrainingWindowPool(_shape.StateSize, _shape.InputSize, options.WindowSteps, inFlight + 64);
         Queue = new WindowQueue(options.QueueCapacity, pipelineMetrics);
         _loop = new TrainingLoop(options, Queue, scheduler, RunRoundCore);
-        _holdBack = new HoldBackSet(options.HoldBackWindows, options.QueueCapacity + options.BatchWindows);
+        _holdBack = new HoldBackSet(options.HoldBackWindows, options.QueueCapacity + options.BatchWindows, BinaryHoldBack.Create(options, _shape));
         _optimizer = new CandidateOptimizer(_shape, options, _loop.RestForDutyCycle);
         _received = new ReceivedVersions(options, registry, _merger);
         _rejections = new RejectionCounter(pipeline, metrics);

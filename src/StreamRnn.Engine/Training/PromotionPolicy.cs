@@ -19,6 +19,7 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
     private readonly ModelRegistry _registry = registry;
     private readonly ModelMerger _merger = merger;
     private readonly HoldBackSet _holdBack = holdBack;
+    private readonly BinaryHoldBack? _binaryHoldBack = holdBack.Binary;
     private readonly ReceivedVersions _receivedVersions = received;
     private long _windowsSinceMerge;
 
@@ -69,6 +70,13 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
     /// <summary>-1 if <paramref name="candidate"/> may replace <paramref name="champion"/>, else the rejection reason's index.</summary>
     public int Validate(ModelWeights candidate, ModelWeights champion, out double candidateLoss, out double championLoss)
     {
+        if (_binaryHoldBack is not null)
+        {
+            // Binary heads: stratified hold-back, the "no positive" floor and the configured criterion.
+            return _binaryHoldBack.Judge(_bptt, candidate, champion, _holdBack.Windows,
+                out candidateLoss, out championLoss);
+        }
+
         candidateLoss = HoldBackLoss(candidate, out double weight);
         championLoss = HoldBackLoss(champion, out _);
         if (weight <= 0)

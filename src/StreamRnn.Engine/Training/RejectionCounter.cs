@@ -9,6 +9,7 @@ internal sealed class RejectionCounter
     public const int Worse = 1;
     public const int NoValidation = 2;
     public const int Superseded = 3;
+    public const int NoPositive = 4;
 
     private readonly long[] _rejections = new long[OnlineTrainer.RejectionReasons.Length];
     private readonly Counter.Child[]? _rejectionMetrics;

@@ -64,6 +64,25 @@ public sealed class TrainingOptions
     [JsonConverter(typeof(NumberOrStringJsonConverter))]
     public string PositiveWeight { get; set; } = "1";
 
+    /// <summary>
+    /// What decides promotion: <c>Loss</c> (the weighted mean loss on the held-back windows) or, for Binary heads,
+    /// <c>AveragePrecision</c> (AP of the held-back readings, the loss breaking ties). See <see cref="BinaryHoldBack"/>.
+    /// </summary>
+    public PromotionCriterion PromotionCriterion { get; set; } = PromotionCriterion.Loss;
+
+    /// <summary>
+    /// Binary heads: copies of the newest windows that held a positive target, kept (beyond the rolling hold-back set)
+    /// to validate every candidate on, so the held-back readings contain positives even when they are rare; 0 = none.
+    /// </summary>
+    public int PositiveReserveWindows { get; set; } = 8;
+
+    /// <summary>
+    /// Binary heads: a candidate whose p stays below this on every held-back positive reading (it predicts no
+    /// positive) never replaces a champion that reaches it on one (rejection reason "no_positive"); set it to the
+    /// alert threshold; 0 = no floor.
+    /// </summary>
+    public double PositiveFloor { get; set; } = 0.5;
+
     /// <summary>The newest windows kept aside (rolling) to validate a candidate against the champion.</summary>
     public int HoldBackWindows { get; set; } = 128;
 
@@ -145,6 +164,17 @@ public sealed class TrainingOptions
         if (!double.IsFinite(MaxCpuShare) || MaxCpuShare <= 0 || MaxCpuShare > 1)
         {
             Error(nameof(MaxCpuShare), MaxCpuShare, "must be > 0 and ≤ 1");
+        }
+
+        Range(nameof(PositiveReserveWindows), PositiveReserveWindows, 0, 4096);
+        if (!(PositiveFloor >= 0 && PositiveFloor < 1))
+        {
+            Error(nameof(PositiveFloor), PositiveFloor, "must be a probability in [0, 1) (0 = no floor)");
+        }
+
+        if (!Enum.IsDefined(PromotionCriterion))
+        {
+            Error(nameof(PromotionCriterion), PromotionCriterion, $"must be one of {string.Join(", ", Enum.GetNames<PromotionCriterion>())}");
         }
 
         if (!ClassWeighting.TryParse(PositiveWeight, out _))

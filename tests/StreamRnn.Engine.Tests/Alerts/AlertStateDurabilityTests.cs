@@ -84,6 +84,39 @@ public sealed class AlertStateDurabilityTests
     }
 
     [Fact]
+    public void A_restart_keeps_the_k_of_n_history_so_the_second_high_reading_raises_exactly_when_it_would_have()
+    {
+        // 2 of the last 4, MinReadings 1: one high reading at 1 s before the restart, the second at 4 s after it.
+        var first = Records(("bed-1", [Quiet, High, Quiet]));
+        var second = Records(3, first.Length, ("bed-1", [Quiet, High]));
+        Run Smoothed() => new(minReadings: 1, raiseK: 2, raiseN: 4);
+        var uninterrupted = Smoothed();
+        uninterrupted.Process(first);
+        uninterrupted.Process(second);
+
+        var original = Smoothed();
+        original.Process(first);
+        var changelog = new RecordingSink();
+        original.Runtime.FlushChangelog(changelog);
+        var (partition, stateKey, value) = Assert.Single(changelog.ChangelogRecords);
+        var restored = Smoothed();
+        restored.Runtime.Restore(partition, stateKey, value);
+        restored.Process(second);
+
+        Assert.Empty(original.Sink.Alerts);
+        var (key, json) = Assert.Single(restored.Sink.Alerts);
+        Assert.Equal("raised", State(json));
+        Assert.Contains("\"ts\":\"2023-11-14T22:13:24.000Z\"", json, StringComparison.Ordinal);
+        Assert.Equal(uninterrupted.Sink.Alerts, restored.Sink.Alerts);
+
+        // The same value in the 40-byte layout of the build before k-of-n restores the key, without its history.
+        var legacy = Smoothed();
+        legacy.Runtime.Restore(partition, stateKey, WithLegacyAlertSection(value));
+        legacy.Process(second);
+        Assert.Empty(legacy.Sink.Alerts);
+    }
+
+    [Fact]
     public void Without_the_alert_state_the_same_restart_raises_the_episode_a_second_time()
     {
         // What the daemon did before alert state was persisted, shown by restoring values with the section stripped.
@@ -186,6 +219,18 @@ public sealed class AlertStateDurabilityTests
         return plain;
     }
 
+    /// <summary>A value as the build before k-of-n wrote it: a 40-byte alert section (no history), CRC redone.</summary>
+    private static byte[] WithLegacyAlertSection(byte[] value)
+    {
+        int head = value.Length - 4 - AlertMonitor.StateBytes - 4;
+        var legacy = new byte[head + 4 + KeyAlertStateFormat.LegacyBytes + 4];
+        value.AsSpan(0, head).CopyTo(legacy);
+        BinaryPrimitives.WriteInt32LittleEndian(legacy.AsSpan(head), KeyAlertStateFormat.LegacyBytes);
+        value.AsSpan(head + 4, KeyAlertStateFormat.LegacyBytes).CopyTo(legacy.AsSpan(head + 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(legacy.AsSpan(legacy.Length - 4), StreamRnn.Core.Serialization.Crc32.Compute(legacy.AsSpan(0, legacy.Length - 4)));
+        return legacy;
+    }
+
     private static string State(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("state").GetString()!;
 
     private static double[] Repeat(double value, int count) => [.. Enumerable.Repeat(value, count)];
@@ -213,7 +258,7 @@ public sealed class AlertStateDurabilityTests
     /// <summary>A runtime over the score-following weights with (or without) the alert rules attached.</summary>
     private sealed class Run
     {
-        public Run(bool alerts = true, int armReadings = 0)
+        public Run(bool alerts = true, int armReadings = 0, int minReadings = 3, int raiseK = 1, int raiseN = 1)
         {
             var definition = new PipelineDefinition
             {
@@ -226,7 +271,7 @@ public sealed class AlertStateDurabilityTests
                 Target = new TargetOptions { Field = "left", Horizon = 1 },
                 Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 1, Layers = 1, Head = HeadKind.Binary, Seed = 1 },
                 Alerts = alerts
-                    ? new AlertOptions { Event = "exit", Threshold = 0.7, ClearThreshold = 0.4, MinReadings = 3, Cooldown = TimeSpan.FromSeconds(30), KeyIdleTimeout = TimeSpan.FromMinutes(10), ArmReadings = armReadings }
+                    ? new AlertOptions { Event = "exit", Threshold = 0.7, ClearThreshold = 0.4, MinReadings = minReadings, Cooldown = TimeSpan.FromSeconds(30), KeyIdleTimeout = TimeSpan.FromMinutes(10), ArmReadings = armReadings, RaiseK = raiseK, RaiseN = raiseN }
                     : null,
             };
             var weights = ModelWeights.FromParameters(definition.CreateShape(), [0.5f, 0f, 0f, 0f, 8f, 0f], 7);
