@@ -77,7 +77,7 @@ public sealed class AlertOptions
     public IReadOnlyList<string> SeverityNames() => CriticalThreshold is null ? [Severity] : [Severity, CriticalSeverity];
 
     /// <summary>
-    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
+    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt; (never the value)",
     /// e.g. "Pipelines:bed-exit:Alerts:ClearThreshold: must be below Threshold (0.7)". Empty means valid.
     /// </summary>
     public IReadOnlyList<string> Validate(string settingPrefix = "Alerts")
