@@ -86,7 +86,12 @@ public sealed class AlertOptionsTests
     {
         var alerts = new AlertOptions
         {
-            Event = "out of bed", Label = "out of bed now or at the next reading", Threshold = 0.4, ClearThreshold = 0.2, RaiseK = 2, RaiseN = 3,
+            Event = "out of bed",
+            Label = "out of bed now or at the next reading",
+            Threshold = 0.4,
+            ClearThreshold = 0.2,
+            RaiseK = 2,
+            RaiseN = 3,
         };
 
         Assert.Empty(alerts.Validate());
