@@ -224,13 +224,8 @@ public sealed class AlertTopicTests : IDisposable
         return new Reference(sink.Alerts, sink.Probabilities);
     }
 
-    private async Task<double> MetricAsync(Uri address, string metric, string labelFilter = "")
-    {
-        var text = await http.GetStringAsync(new Uri(address, "/metrics"));
-        return text.Split('\n')
-            .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains(labelFilter, StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private Task<double> MetricAsync(Uri address, string metric, string labelFilter = "") =>
+        StateHarness.MetricAsync(http, address, metric, labelFilter);
 
     private Task WaitForMetricAsync(DaemonProcess daemon, Uri address, string metric, double minimum) =>
         daemon.WaitUntilAsync(async () => await MetricAsync(address, metric) >= minimum, Timeout, $"{metric} ≥ {minimum}");

@@ -346,13 +346,8 @@ public sealed partial class OnlineTrainingTests : IDisposable
         daemon.WaitUntilAsync(condition, Timeout, what, TimeSpan.FromMilliseconds(25));
 
     /// <summary>The sum of every series of <paramref name="metric"/> whose labels contain <paramref name="labelFilter"/>.</summary>
-    private async Task<double> MetricAsync(Uri address, string metric, string labelFilter)
-    {
-        var text = await http.GetStringAsync(new Uri(address, "/metrics"));
-        return text.Split('\n')
-            .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains(labelFilter, StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private Task<double> MetricAsync(Uri address, string metric, string labelFilter) =>
+        StateHarness.MetricAsync(http, address, metric, labelFilter);
 
     /// <summary>Reads the output topic from the beginning until <paramref name="count"/> distinct (key, step) predictions arrived.</summary>
     private async Task<Dictionary<(string Key, long Step), Prediction>> ConsumePredictionsAsync(PipelineDefinition definition, int count)

@@ -246,15 +246,20 @@ internal sealed class StateHarness : IDisposable
     }
 
     /// <summary>The sum of a metric's samples whose label set contains <paramref name="labels"/> (e.g. reason="x").</summary>
-    public static async Task<double> MetricAsync(Uri address, string metric, string labels = "")
+    public static Task<double> MetricAsync(Uri address, string metric, string labels = "") => MetricAsync(MetricsClient, address, metric, labels);
+
+    /// <summary>The same through <paramref name="http"/>: the one /metrics reader of the end-to-end tests.</summary>
+    public static async Task<double> MetricAsync(HttpClient http, Uri address, string metric, string labels = "")
     {
-        using var http = TestApiKey.Client();
         var text = await http.GetStringAsync(new Uri(address, "/metrics"));
         return text.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
             .Where(line => labels.Length == 0 || line.Contains(labels, StringComparison.Ordinal))
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
+
+    // /metrics needs no key; one client for every poll instead of a connection per request.
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>The applied input offset a changelog value claims (bytes 48..56 of the key state format).</summary>
     public static long AppliedOffsetOf(byte[] value) => BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(48));
