@@ -1,4 +1,5 @@
 using StreamRnn.Core;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Engine.Tests;
 
@@ -104,18 +105,10 @@ public sealed class AlertOptionsTests
     [Fact]
     public void The_shipped_bed_exit_pipeline_says_what_its_label_is()
     {
-        string? directory = Path.GetDirectoryName(SourceFile());
-        while (directory is not null && !File.Exists(Path.Combine(directory, "StreamRnn.sln")))
-        {
-            directory = Path.GetDirectoryName(directory);
-        }
-
-        var definition = PipelineDefinition.Load(Path.Combine(directory!, "config", "pipelines", "bed-exit.json"));
+        var definition = PipelineDefinition.Load(RepositoryRoot.Combine("config/pipelines/bed-exit.json"));
 
         Assert.Empty(definition.Validate());
         Assert.Equal(("in_bed", TargetTransform.OutWithin, 1), (definition.Target.Field, definition.Target.Transform, definition.Target.Horizon));
         Assert.Equal("p(out of bed now or at the next reading) ≥ 0.4 for 1 reading", definition.Alerts!.RaiseReason(1));
     }
-
-    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }
