@@ -124,7 +124,8 @@ internal static class ForecastGuard
 
     /// <summary>
     /// Whether some present candidate other than persistence, or the aggregate, has beaten persistence by at least
-    /// <paramref name="k"/> standard errors: −d̄_j ≥ k·√((m₂ − d̄²)·V) with a positive standard error.
+    /// <paramref name="k"/> standard errors: d̄_j &lt; 0 and −d̄_j ≥ k·√((m₂ − d̄²)·V) (a steady gain with no spread at
+    /// all, e.g. a trend an AR forecasts exactly, is evidence too). The caller asks only after two resolved forecasts.
     /// </summary>
     public static bool Evident(ReadOnlySpan<double> mean, ReadOnlySpan<double> second, double weightSquares, ReadOnlySpan<bool> present, double k)
     {
@@ -136,7 +137,7 @@ internal static class ForecastGuard
             }
 
             double error = Math.Sqrt(Math.Max(second[j] - mean[j] * mean[j], 0) * weightSquares);
-            if (error > 0 && -mean[j] >= k * error)
+            if (mean[j] < 0 && -mean[j] >= k * error)
             {
                 return true;
             }

@@ -87,7 +87,7 @@ internal sealed class LinearGuard
 
     /// <summary>Whether the aggregate may be served: no evidence asked (GuardEvidence 0), or some candidate or the aggregate has shown it.</summary>
     private bool Evident(ReadOnlySpan<double> guard, ReadOnlySpan<bool> present) =>
-        !(_evidence > 0) || ForecastGuard.Evident(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
+        !(_evidence > 0) || guard[2] >= 2 && ForecastGuard.Evident(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
             guard.Slice(LinearStateLayout.EvidenceIndex + ForecastGuard.EvidenceSlots, ForecastGuard.EvidenceSlots), guard[3], present, _evidence);
 
     /// <summary>

@@ -95,6 +95,56 @@ public sealed class GuardEvidenceTests
         Assert.True(guarded <= persistence * 0.8, $"guarded ÷ persistence = {guarded / persistence}");
     }
 
+    /// <summary>
+    /// A noise-free trend (the change is 0.5 every step): the AR candidates learn it exactly, so their gain over
+    /// persistence (no change) has no spread at all; that is evidence too, and the guard leaves persistence.
+    /// </summary>
+    [Fact]
+    public void A_noise_free_trend_is_evidence_enough()
+    {
+        var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: 1, rawTarget: false);
+        var state = new double[combiner.StateLength];
+        combiner.Reset(state);
+        double mean = 0;
+        for (int t = 0; t < 500; t++)
+        {
+            combiner.Forecast(state, 0.5, 1, double.NaN, double.NaN, learn: true, out mean, out _);
+            combiner.Observe(state, 0.5);
+        }
+
+        Assert.Equal(0.5, mean, 3);
+    }
+
+    /// <summary>The evidence statistics of <see cref="ForecastGuard"/> on hand-computed values.</summary>
+    [Fact]
+    public void The_evidence_test_counts_standard_errors_of_the_discounted_mean_difference()
+    {
+        Span<bool> present = [true, true, false, false, false];
+        Span<double> mean = stackalloc double[ForecastGuard.EvidenceSlots];
+        Span<double> second = stackalloc double[ForecastGuard.EvidenceSlots];
+        ReadOnlySpan<double> forecasts = [1.0, 0, 0, 0, 0]; // the combination 1, persistence 0; the aggregate 0 as persistence
+        // outcomes 1, 3, 1.5: d = |z − 1| − |z| = −1 each time; V = 1, 1/2, 1/3 (no discounting yet)
+        double v = ForecastGuard.LearnEvidence(mean, second, forecasts, 0, present, 1.0, 1, 0.999, 0);
+        Assert.Equal(1.0, v);
+        v = ForecastGuard.LearnEvidence(mean, second, forecasts, 0, present, 3.0, 2, 0.999, v);
+        Assert.Equal(0.5, v);
+        v = ForecastGuard.LearnEvidence(mean, second, forecasts, 0, present, 1.5, 3, 0.999, v);
+        Assert.Equal(1.0 / 3, v, 15);
+        Assert.Equal(-1.0, mean[ForecastGuard.Combined]);
+        Assert.Equal(1.0, second[ForecastGuard.Combined]);
+        Assert.Equal(0.0, mean[ForecastGuard.Candidates]); // the aggregate equals persistence: no difference
+        Assert.Equal(0.0, mean[ForecastGuard.Seasonal]); // absent: untouched
+        Assert.True(ForecastGuard.Evident(mean, second, v, present, 10)); // a gain with no spread
+        // outcome −0.5: d = 1.5 − 0.5 = +1; mean (−3 + 1)/4 = −0.5, m₂ = 1, V = 1/4:
+        // standard error √((1 − 0.25)/4) = 0.4330, so the gain is 1.1547 standard errors
+        v = ForecastGuard.LearnEvidence(mean, second, forecasts, 0, present, -0.5, 4, 0.999, v);
+        Assert.Equal(0.25, v, 15);
+        Assert.Equal(-0.5, mean[ForecastGuard.Combined], 15);
+        Assert.Equal(1.0, second[ForecastGuard.Combined], 15);
+        Assert.True(ForecastGuard.Evident(mean, second, v, present, 1.15));
+        Assert.False(ForecastGuard.Evident(mean, second, v, present, 1.16));
+    }
+
     [Fact]
     public void A_fresh_key_serves_persistence_until_the_evidence_is_in()
     {
