@@ -85,7 +85,8 @@ public sealed class PipelineRuntime
         var linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, layout.StatisticCount, layout.PreviousCount,
             FeatureLayout.PendingWidth * horizon, definition.State.MaxKeys, layout.WindowFloatCount, layout.WindowDoubleCount,
-            linearTemplate: linearTemplate, linearLegacyWidth: linear?.LegacyStateLength ?? 0);
+            linearTemplate: linearTemplate, linearLegacyWidth: linear?.LegacyStateLength ?? 0,
+            linearLayout2Width: linear?.Layout2StateLength ?? 0);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
         _codec = new KeyStateCodec(_store, layout.Fingerprint, definition.Alerts is null ? 0 : AlertMonitor.StateBytes);
         // A key's target statistics hold one value per step, less the first step for a change target (no previous value).
