@@ -16,11 +16,11 @@ trials 21-60 are never looked at while tuning. --set overrides a pipeline settin
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
 calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
 for variants that change only the alert rule.
-Run from the repository root after `dotnet build src/StreamRnn.Daemon -c Release`.
+Run from the repository root after `dotnet build src/StreamRnn.Tools -c Release`.
 """
 import argparse, json, os, subprocess, sys
 
-DLL = "src/StreamRnn.Daemon/bin/Release/net10.0/streamrnn.dll"
+DLL = "src/StreamRnn.Tools/bin/Release/net10.0/streamrnn-tools.dll"
 CSV = "../shared/data/bed_exit/torres_rfid_room1_trials.csv"
 HALVES = {"A": ("d1p01M..d1p30F", "d1p31F..d1p60F"), "B": ("d1p31F..d1p60F", "d1p01M..d1p30F")}
 TUNE = {"A": ("d1p01M..d1p10F", "d1p11F..d1p20F"), "B": ("d1p11F..d1p20F", "d1p01M..d1p10F")}
