@@ -25,7 +25,7 @@ namespace StreamRnn.Engine;
 ///     state (weights, covariance, calibration, recent values, pending forecasts; from layout 2, whose version is its
 ///     fourth double, also the guard's losses, the network-free AR and the calibrated interval multipliers)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
-///     <see cref="IKeyStateExtension"/>; 48 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
+///     <see cref="IKeyStateExtension"/>; 56 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are
