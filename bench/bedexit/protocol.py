@@ -5,25 +5,32 @@ For each seed and each direction (calibrate on trials 1-30 -> score 31-60, and t
   1. calibrate: backtest --keys CAL --passes P --save-model cal.srnn
   2. choose the alert threshold on the calibration half only: replay CAL from cal.srnn once per candidate
      threshold (ClearThreshold = half of it) and keep the one with the best F1 of detection (ties: the higher one)
-     -- or keep the pipeline's own threshold with --fixed-threshold
+     -- or keep the pipeline's own threshold with --fixed-threshold -- or, with --threshold-from inner, cross-fitted
+     inside CAL: split CAL in two by trial order, calibrate on each part (P passes) and replay the other part per
+     threshold, and keep the best F1 of the two parts' summed counts (the model is not scored on its own training
+     trials, where its probabilities are sharper than on new ones)
   3. score: backtest --keys TEST --model cal.srnn with that threshold.
 Detection counts of both directions are summed per seed; the mean and range over seeds are printed.
 
-usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold] [--out out/bedexit-protocol]
+usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | --threshold-from cal|inner]
+                   [--out out/bedexit-protocol]
                    [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
 calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
 for variants that change only the alert rule.
-Run from the repository root after `dotnet build src/StreamRnn.Daemon -c Release`.
+Run from the repository root after `dotnet build src/StreamRnn.Tools -c Release`.
 """
 import argparse, json, os, subprocess, sys
 
-DLL = "src/StreamRnn.Daemon/bin/Release/net10.0/streamrnn.dll"
+DLL = "src/StreamRnn.Tools/bin/Release/net10.0/streamrnn-tools.dll"
 CSV = "../shared/data/bed_exit/torres_rfid_room1_trials.csv"
 HALVES = {"A": ("d1p01M..d1p30F", "d1p31F..d1p60F"), "B": ("d1p31F..d1p60F", "d1p01M..d1p30F")}
 TUNE = {"A": ("d1p01M..d1p10F", "d1p11F..d1p20F"), "B": ("d1p11F..d1p20F", "d1p01M..d1p10F")}
+# --threshold-from inner: the calibration half split in two (by trial order) for a cross-fitted threshold choice.
+INNER = {"d1p01M..d1p30F": ("d1p01M..d1p15F", "d1p16F..d1p30F"), "d1p31F..d1p60F": ("d1p31F..d1p45M", "d1p46M..d1p60F"),
+         "d1p01M..d1p10F": ("d1p01M..d1p05M", "d1p06M..d1p10F"), "d1p11F..d1p20F": ("d1p11F..d1p15F", "d1p16F..d1p20F")}
 GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
@@ -72,6 +79,7 @@ def main():
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--dll", default=DLL)
     ap.add_argument("--models-from")
+    ap.add_argument("--threshold-from", choices=["cal", "inner"], default="cal")
     a = ap.parse_args()
     global ARGS
     ARGS = a
@@ -90,7 +98,26 @@ def main():
             else:
                 backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
             threshold = json.load(open(p))["Alerts"]["Threshold"]
-            if not a.fixed_threshold:
+            if not a.fixed_threshold and a.threshold_from == "inner":
+                parts = INNER[cal]
+                sums = {t: dict(alerts=0, true_alerts=0, events=0, detected_events=0) for t in GRID}
+                for i, (fit, held) in enumerate([parts, parts[::-1]]):
+                    inner = os.path.join(out, f"inner{i}.srnn")
+                    backtest(p, fit, os.path.join(out, f"inner{i}"), ["--passes", str(a.passes), "--save-model", inner])
+                    for t in GRID:
+                        q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), held,
+                                     os.path.join(out, f"inner{i}-t{t}"), ["--model", inner])
+                        for k in sums[t]:
+                            sums[t][k] += q[k] or 0
+                best = None
+                for t in GRID:
+                    c = sums[t]
+                    q = dict(precision=c["true_alerts"] / c["alerts"] if c["alerts"] else 0,
+                             recall=c["detected_events"] / c["events"] if c["events"] else 0)
+                    if best is None or f1(q) >= best[0]:
+                        best = (f1(q), t)
+                threshold = best[1]
+            elif not a.fixed_threshold:
                 best = None
                 for t in GRID:
                     q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), cal,

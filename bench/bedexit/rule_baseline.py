@@ -7,13 +7,15 @@ holds after at least ARM readings without it (arming), and not within COOLDOWN s
 Scoring as the backtest: an alert at a is true iff an exit e has a - 5 <= e <= a + 15; an exit is detected iff an
 alert falls in [e - 15, e + 5]; false alerts per bed-hour = false alerts / sum over trials of (last - first reading).
 Fitted by F1 on the calibration half (thresholds: input quantiles), then scored on the other half; both directions
-summed. Deterministic (no seed).  usage: rule_baseline.py [--arm 10] [--cooldown 30]
+summed. Deterministic (no seed).  usage: rule_baseline.py [--arm 10 | --arm-seconds 10] [--cooldown 30]
+(--arm-seconds S: a raise needs the run of readings without the condition just before it to span S seconds.)
 """
 import argparse, collections, csv
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--arm", type=int, default=10)
 ap.add_argument("--cooldown", type=float, default=30)
+ap.add_argument("--arm-seconds", type=float, default=0, help="arm by time instead: a calm stretch of this many seconds")
 a = ap.parse_args()
 DATA = "../shared/data/bed_exit/"
 trials = collections.OrderedDict()
@@ -32,14 +34,17 @@ for ant in "1234":
 def alerts_of(keys, fn, sign, thr):
     out = {}
     for k in keys:
-        times, off, last = [], a.arm, -1e18
+        times, off, last, since, calm = [], a.arm, -1e18, None, None
         for r in trials[k]:
             c = sign * fn(r) >= sign * thr
             t = float(r["time_s"])
-            if c and off >= a.arm and t - last >= a.cooldown:
+            # readings: the calm run just before has >= ARM readings; seconds: it spans >= ARM seconds (first to last)
+            armed = off >= a.arm if a.arm_seconds <= 0 else since is not None and calm - since >= a.arm_seconds
+            if c and armed and t - last >= a.cooldown:
                 times.append(t)
                 last = t
             off = 0 if c else off + 1
+            since, calm = (None, None) if c else (t if since is None else since, t)
         out[k] = times
     return out
 

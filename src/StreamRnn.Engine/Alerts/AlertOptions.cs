@@ -12,7 +12,8 @@ namespace StreamRnn.Engine;
 /// smoothing, off at 1-of-1), t ≥ the end of the cooldown and the key is armed;
 /// once raised, clear at the first reading with q &lt; ClearThreshold (between the two thresholds nothing changes:
 /// hysteresis). With ArmReadings = N &gt; 0 a key is armed only after N consecutive readings with q &lt; ClearThreshold
-/// since its start or its last clear (the clearing reading counts), and a raise disarms it. A raise
+/// since its start or its last clear (the clearing reading counts), and a raise disarms it; with ArmAfter &gt; 0 that
+/// calm stretch must also have lasted ArmAfter of event time (from its first reading to the current one). A raise
 /// or a clear at t starts a cooldown until t + Cooldown during which no new alert is raised. Severity is
 /// CriticalSeverity when the raising reading has q ≥ CriticalThreshold, else Severity. All spans are event time.
 /// </remarks>
@@ -62,6 +63,17 @@ public sealed class AlertOptions
     /// never alerts until it was calm for N readings.
     /// </summary>
     public int ArmReadings { get; set; }
+
+    /// <summary>
+    /// Arming by event time: besides <see cref="ArmReadings"/>, the calm stretch (consecutive readings with
+    /// q &lt; <see cref="ClearThreshold"/>) must have lasted this long, from its first reading to the current one, before
+    /// the key arms. A span, not a count, because readings arrive irregularly (an RFID tag is read 0.5 to 10 times a
+    /// second): N readings are 10 s in one trial and 1 s in the next. Zero (default) = off.
+    /// </summary>
+    public TimeSpan ArmAfter { get; set; }
+
+    /// <summary>True when keys must arm before raising (ArmReadings &gt; 0 or ArmAfter &gt; 0).</summary>
+    internal bool Arms => ArmReadings > 0 || ArmAfter > TimeSpan.Zero;
 
     /// <summary>After a raise or a clear, no new alert is raised for this span of event time.</summary>
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromSeconds(30);
@@ -145,6 +157,11 @@ public sealed class AlertOptions
         if (ArmReadings is < 0 or > 10_000)
         {
             Error(nameof(ArmReadings), ArmReadings, "must be between 0 (no arming) and 10000");
+        }
+
+        if (ArmAfter < TimeSpan.Zero || ArmAfter > MaxSpan)
+        {
+            Error(nameof(ArmAfter), ArmAfter, "must be between 0 (no arming by time) and one day");
         }
 
         CheckSeverity(nameof(Severity), Severity);

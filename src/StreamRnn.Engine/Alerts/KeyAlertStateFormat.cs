@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace StreamRnn.Engine;
 
 /// <summary>
-/// One key's <see cref="KeyAlertState"/> as the 48 bytes it takes in the key's changelog value, so an alert open when
+/// One key's <see cref="KeyAlertState"/> as the 56 bytes it takes in the key's changelog value, so an alert open when
 /// a daemon stops is restored with the key (not forgotten, not raised a second time for the same episode).
 /// </summary>
 /// <remarks>
@@ -15,7 +15,11 @@ namespace StreamRnn.Engine;
 ///  8 i64 cooldown end (Unix ms)
 /// 16 i64 last reading's event time     24 f64 last reading's q      32 i64 last reading's model version
 /// 40 u64 k-of-n history (<see cref="KeyAlertState.Recent"/>; 0 when Alerts:RaiseN is 1)
+/// 48 i64 disarmed with a calm run: event time of the run's first reading (<see cref="AlertOptions.ArmAfter"/>), else 0
 /// </code>
+/// The calm start took bytes 48–55, added after the 48-byte layout: a 48- or 40-byte value of an older build reads a
+/// disarmed calm run as starting at its last reading (arming by time waits from there, never earlier), and
+/// <see cref="Write"/> into 48 bytes writes that older layout.
 /// The history took bytes 40–47, added after the 40-byte layout below: a 40-byte value of an older build reads with an
 /// empty history (its readings before the restart do not count towards k), and <see cref="Write"/> into 40 bytes
 /// writes that older layout.
@@ -27,7 +31,10 @@ namespace StreamRnn.Engine;
 /// </remarks>
 internal static class KeyAlertStateFormat
 {
-    public const int Bytes = 48;
+    public const int Bytes = 56;
+
+    /// <summary>The layout before arming by time (no calm start), still read.</summary>
+    public const int KofNBytes = 48;
 
     /// <summary>The layout before k-of-n smoothing (no history), still read.</summary>
     public const int LegacyBytes = 40;
@@ -45,9 +52,14 @@ internal static class KeyAlertStateFormat
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], state.Last.EventTimeUnixMs);
         BinaryPrimitives.WriteDoubleLittleEndian(destination[24..], state.Last.Probability);
         BinaryPrimitives.WriteInt64LittleEndian(destination[32..], state.Last.ModelVersion);
-        if (destination.Length >= Bytes)
+        if (destination.Length >= KofNBytes)
         {
             BinaryPrimitives.WriteUInt64LittleEndian(destination[40..], state.Recent);
+        }
+
+        if (destination.Length >= Bytes)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(destination[48..], state.IsArmed ? 0 : state.CalmSinceUnixMs);
         }
     }
 
@@ -55,7 +67,7 @@ internal static class KeyAlertStateFormat
     public static bool TryRead(ReadOnlySpan<byte> source, string key, AlertOptions options, out KeyAlertState state)
     {
         state = default;
-        if ((source.Length != Bytes && source.Length != LegacyBytes) || source[0] != 1 || source[1] > 1 || source[2] > 2 || source[3] > 1)
+        if ((source.Length is not (Bytes or KofNBytes or LegacyBytes)) || source[0] != 1 || source[1] > 1 || source[2] > 2 || source[3] > 1)
         {
             return false;
         }
@@ -71,9 +83,11 @@ internal static class KeyAlertStateFormat
         string? severity = !raised ? null : source[2] == 2 ? options.CriticalSeverity : options.Severity;
         var last = new AlertReading(key, BinaryPrimitives.ReadInt64LittleEndian(source[16..]),
             BinaryPrimitives.ReadDoubleLittleEndian(source[24..]), BinaryPrimitives.ReadInt64LittleEndian(source[32..]));
+        long calmSince = armed || count == 0 ? 0
+            : source.Length == Bytes ? BinaryPrimitives.ReadInt64LittleEndian(source[48..]) : last.EventTimeUnixMs;
         state = new KeyAlertState(raised, armed, armed ? count : 0, armed ? 0 : count,
             BinaryPrimitives.ReadInt64LittleEndian(source[8..]), severity, last, null,
-            source.Length == Bytes ? BinaryPrimitives.ReadUInt64LittleEndian(source[40..]) : 0);
+            source.Length >= KofNBytes ? BinaryPrimitives.ReadUInt64LittleEndian(source[40..]) : 0, calmSince);
         return true;
     }
 }

@@ -1,7 +1,8 @@
 namespace StreamRnn.Engine;
 
 /// <summary>
-/// Validation of the settings a CategoryAge feature adds: its Time field, and categories shared with the other
+/// Validation of the settings a CategoryAge or Activity feature adds: its Time field (and Activity's TimeConstant),
+/// and categories shared with the other
 /// category features of the same field (the decoder resolves a field's category once per record).
 /// </summary>
 internal static class CategoryAgeRules
@@ -21,9 +22,32 @@ internal static class CategoryAgeRules
                 error($"{at}:Time", feature.Time, "must differ from Field (the category field)");
             }
         }
+        else if (feature.Transform == FeatureTransform.Activity)
+        {
+            if (string.IsNullOrWhiteSpace(feature.Time))
+            {
+                error($"{at}:Time", feature.Time, "is required when Transform is Activity (a time field in seconds, e.g. time_s)");
+            }
+            else if (feature.Time == feature.Field)
+            {
+                error($"{at}:Time", feature.Time, "must differ from Field");
+            }
+        }
         else if (!string.IsNullOrEmpty(feature.Time))
         {
-            error($"{at}:Time", feature.Time, $"only a CategoryAge feature has a Time field, this one is {feature.Transform}");
+            error($"{at}:Time", feature.Time, $"only a CategoryAge or Activity feature has a Time field, this one is {feature.Transform}");
+        }
+
+        if (feature.Transform == FeatureTransform.Activity)
+        {
+            if (feature.TimeConstant is not { } tau || tau <= TimeSpan.Zero || tau > TimeSpan.FromDays(1))
+            {
+                error($"{at}:TimeConstant", feature.TimeConstant, "is required when Transform is Activity and must be more than 0 and at most one day");
+            }
+        }
+        else if (feature.TimeConstant is not null)
+        {
+            error($"{at}:TimeConstant", feature.TimeConstant, $"only an Activity feature has a TimeConstant, this one is {feature.Transform}");
         }
 
         if (feature.Transform is not (FeatureTransform.OneHot or FeatureTransform.CategoryAge) || feature.Categories is null)

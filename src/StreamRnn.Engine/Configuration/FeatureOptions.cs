@@ -15,10 +15,13 @@ public sealed class FeatureOptions
     public string Over { get; set; } = "";
 
     /// <summary>
-    /// The time field (seconds) of a CategoryAge feature, read from the same record, e.g. <c>time_s</c>. Empty for
-    /// every other transform.
+    /// The time field (seconds) of a CategoryAge or Activity feature, read from the same record, e.g. <c>time_s</c>.
+    /// Empty for every other transform.
     /// </summary>
     public string Time { get; set; } = "";
+
+    /// <summary>τ of an Activity feature (how fast its accumulated change decays, in event time); null for the others.</summary>
+    public TimeSpan? TimeConstant { get; set; }
 
     /// <summary>The categories of a OneHot or CategoryAge feature, in input order.</summary>
     public List<string> Categories { get; set; } = [];

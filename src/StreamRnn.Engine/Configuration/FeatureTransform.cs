@@ -16,6 +16,10 @@ namespace StreamRnn.Engine;
 /// the category of this record reads 1, one seen a second ago 0.5, a minute ago 0.016. It carries which category (e.g.
 /// which RFID antenna) saw the key recently, which a OneHot of the current record alone forgets at the next record.
 /// O(1) per record, the latest times kept in the key's previous-value slab.
+/// Activity: u = ln(1 + a_t), a_t = a_{t−1}·exp(−Δt / τ) + |x_t − x_{t−1}| with Δt the seconds (the feature's Time
+/// field) since the key's previous record and τ the feature's TimeConstant: the field's recent total change, decayed
+/// in event time, 0 on a key's first record. Movement energy of an accelerometer axis, e.g. a patient getting up,
+/// which the raw value alone shows only while it changes. O(1) per record, [x, t, a] kept in the previous-value slab.
 /// Difference, LogReturn and LogRatio are also standardised with running statistics, because raw returns are tiny and
 /// raw differences are in arbitrary units.
 /// </remarks>
@@ -29,4 +33,5 @@ public enum FeatureTransform
     Gap = 5,
     LogRatio = 6,
     CategoryAge = 7,
+    Activity = 8,
 }

@@ -75,6 +75,16 @@ internal sealed class FeatureEncoder
 
                     u = Standardise(feature.StatisticIndex, PortableMath.Log(x / over));
                     break;
+                case FeatureTransform.Activity:
+                    if (!Activity.Encode(x, decoded.Values[feature.OverIndex], feature.TimeConstant,
+                        _previous.AsSpan(feature.PreviousIndex, Activity.MemoryWidth), out u))
+                    {
+                        reason = DeadLetterReason.NonFiniteValue;
+                        detail = $"field '{feature.Field}': it or its Time field gives a non-finite Activity input";
+                        return false;
+                    }
+
+                    break;
                 case FeatureTransform.Gap:
                     ref double last = ref _previous[feature.PreviousIndex];
                     u = double.IsNaN(last) ? 0 : PortableMath.Log(1 + Math.Max(0, x - last));

@@ -52,6 +52,7 @@ internal sealed class FeatureLayout
                 Over = options.Over ?? "",
                 InputOffset = input,
                 Width = options.Width,
+                TimeConstant = options.TimeConstant?.TotalSeconds ?? 0,
             };
             input += slot.Width;
             if (options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
@@ -81,6 +82,12 @@ internal sealed class FeatureLayout
                 {
                     // A numeric slot like any feature field, so the decoder reads it and a missing one is MissingField.
                     slot.OverIndex = NumericSlot(options.Over!);
+                }
+                else if (options.Transform == FeatureTransform.Activity)
+                {
+                    slot.OverIndex = NumericSlot(options.Time);
+                    slot.PreviousIndex = previous;
+                    previous += Activity.MemoryWidth;
                 }
             }
 

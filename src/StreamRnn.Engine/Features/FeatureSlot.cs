@@ -12,14 +12,17 @@ internal sealed class FeatureSlot
     public int ValueIndex { get; set; }
 
     /// <summary>
-    /// LogRatio: the Over field's name and its index into the decoder's numeric values; CategoryAge: OverIndex is
-    /// the Time field's numeric value index.
+    /// LogRatio: the Over field's name and its index into the decoder's numeric values; CategoryAge and Activity:
+    /// OverIndex is the Time field's numeric value index.
     /// </summary>
     public string Over { get; init; } = "";
     public int OverIndex { get; set; } = -1;
 
+    /// <summary>Activity: τ in seconds.</summary>
+    public double TimeConstant { get; init; }
+
     public int StatisticIndex { get; set; } = -1;
-    /// <summary>The feature's first double in the key's previous-value slab (CategoryAge: one per category).</summary>
+    /// <summary>The feature's first double in the key's previous-value slab (CategoryAge: one per category; Activity: 3).</summary>
     public int PreviousIndex { get; set; } = -1;
     public byte[][] Categories { get; set; } = [];
 }

@@ -26,7 +26,7 @@ namespace StreamRnn.Engine;
 ///     fourth double, also the guard's losses, the network-free AR and the calibrated interval multipliers; from
 ///     layout 3 also the guard's evidence and the AR without forgetting; layouts 1 and 2 restore their layout-1 prefix)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
-///     <see cref="IKeyStateExtension"/>; 48 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
+///     <see cref="IKeyStateExtension"/>; 56 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
 /// </code>
 /// Floats and doubles are copied as raw bits, so restoring gives bit-identical state. Records without flag 1 are

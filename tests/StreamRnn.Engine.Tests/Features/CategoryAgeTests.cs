@@ -78,7 +78,7 @@ public sealed class CategoryAgeTests
     [Theory]
     [InlineData(FeatureTransform.CategoryAge, "", "Features:1:Time", "is required when Transform is CategoryAge")]
     [InlineData(FeatureTransform.CategoryAge, "antenna", "Features:1:Time", "must differ from Field")]
-    [InlineData(FeatureTransform.OneHot, "t", "Features:1:Time", "only a CategoryAge feature has a Time field")]
+    [InlineData(FeatureTransform.OneHot, "t", "Features:1:Time", "only a CategoryAge or Activity feature has a Time field")]
     public void Time_is_validated(FeatureTransform transform, string time, string setting, string problem)
     {
         var definition = Definition();

@@ -71,24 +71,26 @@ public sealed class BedExitPipelineTests
         Assert.InRange(detection.Precision, 0.6, 1);
         Assert.InRange(detection.Alerts, 2, 8);
 
-        // Arming on real data: every raise follows at least ArmReadings predictions of its trial with p below
-        // ClearThreshold since the trial's start or its previous clear.
+        // Arming on real data (by event time, Alerts:ArmAfter): every raise follows a stretch of consecutive predictions
+        // of its trial with p below ClearThreshold lasting at least ArmAfter (first to last reading of the stretch),
+        // since the trial's start or its previous clear.
         var alerts = result.Definition.Alerts!;
-        Assert.Equal((10, 0.4, 0.2), (alerts.ArmReadings, alerts.Threshold, alerts.ClearThreshold));
+        Assert.Equal((0, TimeSpan.FromSeconds(10), 0.4, 0.2), (alerts.ArmReadings, alerts.ArmAfter, alerts.Threshold, alerts.ClearThreshold));
         foreach (var raise in result.Sink.Alerts.Where(a => a.Raised))
         {
             long since = result.Sink.Alerts.Where(a => !a.Raised && a.Key == raise.Key && a.EventTimeUnixMs < raise.EventTimeUnixMs)
                 .Select(a => a.EventTimeUnixMs).DefaultIfEmpty(long.MinValue).Max();
             var before = result.Sink.Predictions.Where(p => p.Key == raise.Key && p.EventTimeUnixMs >= since && p.EventTimeUnixMs < raise.EventTimeUnixMs)
-                .OrderBy(p => p.Offset).Select(p => p.Mean).ToList();
-            int longestCalm = 0, calm = 0;
-            foreach (double p in before)
+                .OrderBy(p => p.Offset).Select(p => (p.EventTimeUnixMs, p.Mean)).ToList();
+            long longestCalm = -1, calmStart = -1;
+            foreach (var (t, p) in before)
             {
-                calm = p < alerts.ClearThreshold ? calm + 1 : 0;
-                longestCalm = Math.Max(longestCalm, calm);
+                calmStart = p < alerts.ClearThreshold ? (calmStart < 0 ? t : calmStart) : -1;
+                longestCalm = calmStart < 0 ? longestCalm : Math.Max(longestCalm, t - calmStart);
             }
 
-            Assert.True(longestCalm >= alerts.ArmReadings, $"{raise.Key} raised at {raise.EventTimeUnixMs} ms after {longestCalm} calm readings");
+            Assert.True(longestCalm >= (long)alerts.ArmAfter.TotalMilliseconds,
+                $"{raise.Key} raised at {raise.EventTimeUnixMs} ms after a calm stretch of {longestCalm} ms");
         }
 
         var anticipation = scores.AlertQuality!;
