@@ -9,16 +9,49 @@ namespace StreamRnn.Tests.Support;
 internal static class Kcat
 {
     /// <summary>Every record of a topic from the beginning, as "key TAB value" lines, stopping at the end.</summary>
-    public static async Task<IReadOnlyList<string>> ConsumeAllAsync(string bootstrap, string topic, int? count = null)
+    public static Task<IReadOnlyList<string>> ConsumeAllAsync(string bootstrap, string topic, int? count = null) =>
+        ConsumeAsync(bootstrap, topic, "%k\t%s\n", count, stopAtEnd: true);
+
+    /// <summary>
+    /// Records of a topic from the beginning, one line each in kcat's <c>-f</c> <paramref name="format"/> (ending in a
+    /// newline): <paramref name="count"/> of them at most, stopping at the end of the topic when
+    /// <paramref name="stopAtEnd"/>, else waiting (bounded by <paramref name="timeout"/>) until <paramref name="count"/> arrived.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ConsumeAsync(
+        string bootstrap, string topic, string format, int? count = null, bool stopAtEnd = true, TimeSpan? timeout = null)
     {
-        string[] arguments = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"];
-        if (count is not null)
+        List<string> arguments = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-q", "-f", format];
+        if (stopAtEnd)
         {
-            arguments = [.. arguments, "-c", count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            arguments.Add("-e");
         }
 
-        var output = await RunAsync(arguments);
+        if (count is not null)
+        {
+            arguments.AddRange(["-c", count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        var output = await RunAsync(arguments, timeout: timeout);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Produces (key, value) records, uncompressed, to <paramref name="partition"/> or by key; keys and values hold no tab or newline.</summary>
+    public static async Task ProduceAsync(
+        string bootstrap, string topic, IEnumerable<(string Key, string Value)> records, int? partition = null, TimeSpan? timeout = null)
+    {
+        var input = new System.Text.StringBuilder();
+        foreach (var (key, value) in records)
+        {
+            input.Append(key).Append('\t').Append(value).Append('\n');
+        }
+
+        List<string> arguments = ["-b", bootstrap, "-P", "-t", topic, "-K", "\t", "-z", "none"];
+        if (partition is { } p)
+        {
+            arguments.AddRange(["-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        await RunAsync(arguments, input.ToString(), timeout);
     }
 
     /// <summary>The cluster's metadata as <c>kcat -L</c> prints it.</summary>

@@ -3,8 +3,9 @@ using StreamRnn.Engine;
 namespace StreamRnn.Daemon.Http;
 
 /// <summary>
-/// Read-only questions about live pipeline state, answered by whatever owns that state (the consumer loop, which
-/// marshals each question onto its own thread between batches). Registered in DI by the loop's integration; until
+/// Questions about live pipeline state (read-only) and the one action that changes it (<see cref="RestorePreviousModel"/>,
+/// behind <c>POST /pipelines/{name}/model/restore</c>), answered by whatever owns that state (the consumer loop
+/// marshals each query onto its own thread between batches). Registered in DI by the loop's integration; until
 /// one is registered, <c>/pipelines/{name}/keys/{key}</c>, <c>/model</c> and <c>/accuracy</c> answer 503.
 /// </summary>
 public interface IPipelineQueries

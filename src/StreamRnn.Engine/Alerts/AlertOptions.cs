@@ -24,6 +24,13 @@ public sealed class AlertOptions
     /// <summary>What the alert is about, for the reason text: "p(exit within 15 s) ≥ 0.7 for 3 readings".</summary>
     public string Event { get; set; } = "event";
 
+    /// <summary>
+    /// What the watched probability is the probability of, for the reason text, as the pipeline's target defines it
+    /// (bed exit: "out of bed now or at the next reading"); null = "<see cref="Event"/> within <see cref="Window"/>",
+    /// right for a target labelled over W (such as exit_within_15s).
+    /// </summary>
+    public string? Label { get; set; }
+
     /// <summary>Target: alert on p; Complement: alert on 1 − p (the target marks the safe state, e.g. in_bed).</summary>
     public WatchedProbability Watch { get; set; } = WatchedProbability.Target;
 
@@ -77,7 +84,7 @@ public sealed class AlertOptions
     public IReadOnlyList<string> SeverityNames() => CriticalThreshold is null ? [Severity] : [Severity, CriticalSeverity];
 
     /// <summary>
-    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
+    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt; (never the value)",
     /// e.g. "Pipelines:bed-exit:Alerts:ClearThreshold: must be below Threshold (0.7)". Empty means valid.
     /// </summary>
     public IReadOnlyList<string> Validate(string settingPrefix = "Alerts")
@@ -90,6 +97,11 @@ public sealed class AlertOptions
         if (string.IsNullOrWhiteSpace(Event) || Event.Length > 64)
         {
             Error(nameof(Event), Event, "must be 1 to 64 characters naming what is alerted on (e.g. exit)");
+        }
+
+        if (Label is not null && (string.IsNullOrWhiteSpace(Label) || Label.Length > 96))
+        {
+            Error(nameof(Label), Label, "must be 1 to 96 characters saying what the probability is of, or null for Event within Window");
         }
 
         if (!Enum.IsDefined(Watch))
@@ -179,17 +191,20 @@ public sealed class AlertOptions
         }
     }
 
+    /// <summary>What p is of in the reason texts: <see cref="Label"/>, else "exit within 15 s" (Event within Window).</summary>
+    public string ProbabilityOf() => Label ?? string.Create(CultureInfo.InvariantCulture, $"{Event} within {Window.TotalSeconds:0.###} s");
+
     /// <summary>The reason text of a raise: "p(exit within 15 s) ≥ 0.7 for 3 readings".</summary>
     public string RaiseReason(int readings) => string.Create(CultureInfo.InvariantCulture,
-        $"p({Event} within {Window.TotalSeconds:0.###} s) ≥ {Threshold:0.###} for {readings} reading{(readings == 1 ? "" : "s")}");
+        $"p({ProbabilityOf()}) ≥ {Threshold:0.###} for {readings} reading{(readings == 1 ? "" : "s")}");
 
     /// <summary>The reason text of a k-of-n raise (RaiseN &gt; 1): "p(exit within 15 s) ≥ 0.7 for 2 of the last 3 readings".</summary>
     public string RaiseReason(int readings, int hits) => RaiseN == 1 ? RaiseReason(readings) : string.Create(CultureInfo.InvariantCulture,
-        $"p({Event} within {Window.TotalSeconds:0.###} s) ≥ {Threshold:0.###} for {hits} of the last {RaiseN} readings");
+        $"p({ProbabilityOf()}) ≥ {Threshold:0.###} for {hits} of the last {RaiseN} readings");
 
     /// <summary>The reason text of a clear: "p(exit within 15 s) &lt; 0.4".</summary>
     public string ClearReason() => string.Create(CultureInfo.InvariantCulture,
-        $"p({Event} within {Window.TotalSeconds:0.###} s) < {ClearThreshold:0.###}");
+        $"p({ProbabilityOf()}) < {ClearThreshold:0.###}");
 
     /// <summary>The reason text of a clear because the key went silent.</summary>
     public string IdleReason() => string.Create(CultureInfo.InvariantCulture,

@@ -11,12 +11,20 @@ namespace StreamRnn.Engine;
 /// RLS forecast (network + AR + seasonal lag), 1 persistence (no change, or the last value for a Raw target), 2 the
 /// seasonal lag y[t+h−S] (persistence while the key has less than a season), 3 an online AR(p) of the key (plain
 /// least squares with the same forgetting on its last p values and a constant, in its own units over a fixed scale,
-/// weak prior around persistence: the online AR(p) baseline itself). Each keeps ℓ_i, an exponentially discounted mean of |z − f_i| (rate max(1 − λ, 1/n) after n
+/// weak prior around persistence: the online AR(p) baseline itself), 4 the same AR(p) with forgetting 1 (all history;
+/// absent when λ = 1): at a horizon where the best AR's memory is not known in advance, the guard picks it. Each keeps ℓ_i, an exponentially discounted mean of |z − f_i| (rate max(1 − λ, 1/n) after n
 /// resolved forecasts). The served forecast is Σ w_i f_i / Σ w_i with w_i = exp(−η (ℓ_i − ℓ_min) / ℓ_min) and
 /// η = κ·√(8 ln K · n_eff), n_eff = min(n, 1/(1 − λ)) — the Hedge rate for losses on the scale of the best candidate's
 /// mean error over the effective window. Absolute loss is convex, so the aggregate's loss is at most the weighted mean of
 /// the candidates' losses: with this rate it tracks the best of them in absolute error up to O(√(n ln K)) (Cesa-Bianchi
 /// &amp; Lugosi 2006, thm 2.2), whatever the squared-error fit of the combination did.</para>
+/// <para>Evidence. On a random walk every candidate's error differs from persistence's by noise, and the aggregate pays
+/// the mixing (regret) for nothing. So persistence is served until the data show that leaving it pays: per candidate,
+/// and for the aggregate itself, the discounted mean d̄ and second moment of d = |z − f| − |z − f_persistence| (same
+/// rate as ℓ) and V = Σ of the squared discount weights (V = 1/n without discounting) give the standard error
+/// √((m₂ − d̄²)·V) of d̄; the aggregate is served while some d̄ is at least k standard errors below 0
+/// (<see cref="LinearOptions.GuardEvidence"/>), persistence otherwise — a one-sided test of "better than
+/// persistence" at level Φ(−k) (k = 2: 2.3 %).</para>
 /// <para>Intervals. Per level p (80 %, 95 %) a multiplier q_p of the forecast's spread, starting at the Gaussian z_p:
 /// after each resolved forecast q_p ← q_p + γ·(1{|error| &gt; q_p,used·spread} − (1 − p)), clamped to [0.05, 50]. The long-run
 /// miss rate then converges to 1 − p on any error distribution (adaptive conformal inference): |miss rate − (1 − p)|
@@ -24,13 +32,16 @@ namespace StreamRnn.Engine;
 /// </remarks>
 internal static class ForecastGuard
 {
-    /// <summary>Candidates tracked (combined, persistence, seasonal, AR).</summary>
-    public const int Candidates = 4;
+    /// <summary>Candidates tracked (combined, persistence, seasonal, AR, AR without forgetting).</summary>
+    public const int Candidates = 5;
 
-    public const int Combined = 0, Persistence = 1, Seasonal = 2, Autoregressive = 3;
+    public const int Combined = 0, Persistence = 1, Seasonal = 2, Autoregressive = 3, AutoregressiveLong = 4;
+
+    /// <summary>Slots of evidence statistics: one per candidate and one (<see cref="Candidates"/>) for the aggregate.</summary>
+    public const int EvidenceSlots = Candidates + 1;
 
     /// <summary>Names of the candidates in the key inspector.</summary>
-    public static readonly string[] Names = ["combined", "persistence", "seasonal", "ar"];
+    public static readonly string[] Names = ["combined", "persistence", "seasonal", "ar", "ar_long"];
 
     /// <summary>z of the central 80 % and 95 % intervals of a normal distribution.</summary>
     public const double Z80 = 1.2815515655446004, Z95 = 1.959963984540054;
@@ -85,6 +96,53 @@ internal static class ForecastGuard
                 losses[i] += rate * (loss - losses[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// d_j = |z − f_j| − |z − f_persistence| for every present candidate j and the aggregate (slot
+    /// <see cref="Candidates"/>, forecast <paramref name="aggregate"/>): m₁ ← m₁ + r·(d − m₁), m₂ ← m₂ + r·(d² − m₂) with
+    /// r = max(1 − λ, 1/n); <paramref name="weightSquares"/> V ← (1 − r)²·V + r² is returned.
+    /// </summary>
+    public static double LearnEvidence(Span<double> mean, Span<double> second, ReadOnlySpan<double> forecasts, double aggregate,
+        ReadOnlySpan<bool> present, double z, double resolved, double forgetting, double weightSquares)
+    {
+        double rate = Math.Max(1 - forgetting, 1 / Math.Max(resolved, 1));
+        double reference = Math.Abs(z - forecasts[Persistence]);
+        for (int j = 0; j < EvidenceSlots; j++)
+        {
+            double d = Math.Abs(z - (j < Candidates ? forecasts[j] : aggregate)) - reference;
+            if ((j == Candidates || present[j]) && double.IsFinite(d))
+            {
+                mean[j] += rate * (d - mean[j]);
+                second[j] += rate * (d * d - second[j]);
+            }
+        }
+
+        double kept = 1 - rate;
+        return kept * kept * weightSquares + rate * rate;
+    }
+
+    /// <summary>
+    /// Whether some present candidate other than persistence, or the aggregate, has beaten persistence by at least
+    /// <paramref name="k"/> standard errors: −d̄_j ≥ k·√((m₂ − d̄²)·V) with a positive standard error.
+    /// </summary>
+    public static bool Evident(ReadOnlySpan<double> mean, ReadOnlySpan<double> second, double weightSquares, ReadOnlySpan<bool> present, double k)
+    {
+        for (int j = 0; j < EvidenceSlots; j++)
+        {
+            if (j == Persistence || (j < Candidates && !present[j]))
+            {
+                continue;
+            }
+
+            double error = Math.Sqrt(Math.Max(second[j] - mean[j] * mean[j], 0) * weightSquares);
+            if (error > 0 && -mean[j] >= k * error)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

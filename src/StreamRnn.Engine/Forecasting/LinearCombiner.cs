@@ -24,31 +24,23 @@ namespace StreamRnn.Engine;
 /// persistence, the seasonal lag and the same regression without the network, weighted by their discounted absolute
 /// errors (<see cref="LinearOptions.Guard"/>); the interval multipliers are calibrated per key by adaptive conformal
 /// inference (<see cref="LinearOptions.CoverageRate"/>).</para>
-/// <para>State (doubles, <see cref="StateLength"/>), layout 2: [count of values, c², errors seen, layout version], the
-/// last max(p, S) values (a ring), h pending forecasts of (x, μ, σ, forecast z, b), the RLS state (w, P) — up to here
-/// layout 1, <see cref="LegacyStateLength"/> doubles, whose version slot is 0 — then the guard: [q₈₀, q₉₅, forecasts
-/// resolved, reserved], the candidates' discounted absolute errors (4), the AR candidate (with p &gt; 0: its scale and
-/// the RLS state of p + 1 regressors), and h pending guard entries of (4 candidate forecasts, served z, served spread in
-/// σ units, q₈₀, q₉₅ used, the AR candidate's p scaled lags).
-/// Allocation-free: every method works on the caller's span.</para>
+/// <para>State: <see cref="StateLength"/> doubles per key, laid out by <see cref="LinearStateLayout"/> (layout
+/// <see cref="LayoutVersion"/>; a layout-1 or layout-2 record, written before the guard or before its evidence, restores
+/// into the prefix of <see cref="LegacyStateLength"/> doubles). The guard's part is kept by <see cref="LinearGuard"/>, its AR candidate by
+/// <see cref="AutoregressiveCandidate"/>. Allocation-free: every method works on the caller's span.</para>
 /// </remarks>
 public sealed class LinearCombiner
 {
-    private const int HeaderLength = 4;
-
     /// <summary>Index of the layout version in the state (0 in layout 1, which had no guard).</summary>
-    public const int LayoutVersionIndex = 3;
+    public const int LayoutVersionIndex = LinearStateLayout.LayoutVersionIndex;
 
     /// <summary>The state layout this build writes.</summary>
-    public const int LayoutVersion = 2;
+    public const int LayoutVersion = LinearStateLayout.LayoutVersion;
 
-    private const int GuardHeader = 4 + ForecastGuard.Candidates;
-    private const int GuardLags = ForecastGuard.Candidates + 4;
-
-    /// <summary>Prior variance of the AR candidate's coefficients (in units of its scale): a weak prior, as the baselines'.</summary>
-    private const double ArPrior = 100;
     private const double ZLimit = RunningStatistics.ZLimit;
 
+    private readonly LinearStateLayout _layout;
+    private readonly LinearGuard _guard;
     private readonly int _order;
     private readonly int _season;
     private readonly int _horizon;
@@ -57,18 +49,6 @@ public sealed class LinearCombiner
     private readonly double _forgetting;
     private readonly double _priorVariance;
     private readonly double _clip;
-    private readonly int _ring;
-    private readonly int _pendingWidth;
-    private readonly int _pendingOffset;
-    private readonly int _rlsOffset;
-    private readonly int _guardOffset;
-    private readonly int _arOffset;
-    private readonly int _guardPendingOffset;
-    private readonly bool _guard;
-    private readonly bool _arCandidate;
-    private readonly int _guardPendingWidth;
-    private readonly double _guardRate;
-    private readonly double _coverageRate;
 
     public LinearCombiner(LinearOptions options, int horizon, bool rawTarget)
     {
@@ -82,40 +62,33 @@ public sealed class LinearCombiner
         _forgetting = options.Forgetting;
         _priorVariance = options.PriorVariance;
         _clip = options.Clip;
-        Regressors = _order + (_season > 0 ? 1 : 0) + (_network ? 1 : 0) + 1;
-        _ring = Math.Max(1, Math.Max(_order, _season));
-        _pendingWidth = Regressors + 4;
-        _pendingOffset = HeaderLength + _ring;
-        _rlsOffset = _pendingOffset + _horizon * _pendingWidth;
-        _guardOffset = _rlsOffset + RecursiveLeastSquares.StateLength(Regressors);
-        _guard = options.Guard;
-        _guardRate = options.GuardRate;
-        _coverageRate = options.CoverageRate;
-        _arCandidate = _order > 0;
-        _arOffset = _guardOffset + GuardHeader;
-        _guardPendingOffset = _arOffset + (_arCandidate ? 1 + RecursiveLeastSquares.StateLength(_order + 1) : 0);
-        _guardPendingWidth = GuardLags + _order;
-        LegacyStateLength = _guardOffset;
-        StateLength = _guardPendingOffset + _horizon * _guardPendingWidth;
+        _layout = new LinearStateLayout(_order, _season, horizon, _network);
+        _guard = new LinearGuard(_layout, options, rawTarget);
     }
 
     /// <summary>Whether the served forecast is the guard's aggregate (<see cref="LinearOptions.Guard"/>).</summary>
-    public bool Guarded => _guard;
+    public bool Guarded => _guard.Enabled;
 
     /// <summary>Doubles of a layout-1 state (before the guard): a record of this length restores into the prefix.</summary>
-    public int LegacyStateLength { get; }
+    public int LegacyStateLength => _layout.LegacyStateLength;
+
+    /// <summary>
+    /// Doubles of a layout-2 state of the same settings (the guard before its evidence and its second AR candidate):
+    /// its first <see cref="LegacyStateLength"/> doubles restore into the prefix and the guard starts afresh.
+    /// </summary>
+    public int Layout2StateLength => _layout.Layout2StateLength;
 
     /// <summary>n: p lags, the seasonal lag (Season &gt; 0), the network (Network), the constant.</summary>
-    public int Regressors { get; }
+    public int Regressors => _layout.Regressors;
 
     /// <summary>Doubles of state per key.</summary>
-    public int StateLength { get; }
+    public int StateLength => _layout.StateLength;
 
     /// <summary>Index of the network's weight in <see cref="Weights"/> (−1 without it).</summary>
     public int NetworkIndex => _network ? _order + (_season > 0 ? 1 : 0) : -1;
 
     /// <summary>The key's current weights (lags, seasonal lag, network, constant).</summary>
-    public ReadOnlySpan<double> Weights(ReadOnlySpan<double> state) => state.Slice(_rlsOffset, Regressors);
+    public ReadOnlySpan<double> Weights(ReadOnlySpan<double> state) => state.Slice(_layout.RlsOffset, Regressors);
 
     /// <summary>The calibration factor c (forecast spread ÷ the network's, or ÷ σ for a Linear head).</summary>
     public static double Calibration(ReadOnlySpan<double> state) => Math.Sqrt(state[1]);
@@ -126,12 +99,12 @@ public sealed class LinearCombiner
         state = state[..StateLength];
         state.Clear();
         state[1] = 1.0;
-        for (int i = 0; i < _horizon; i++)
+        for (long i = 0; i < _horizon; i++)
         {
-            state[_pendingOffset + i * _pendingWidth + Regressors + 2] = double.NaN;
+            _layout.Pending(state, i)[Regressors + 2] = double.NaN;
         }
 
-        Span<double> rls = state[_rlsOffset..];
+        Span<double> rls = _layout.Rls(state);
         RecursiveLeastSquares.Initialize(rls, Regressors, _priorVariance);
         if (_rawTarget && _order > 0)
         {
@@ -150,64 +123,20 @@ public sealed class LinearCombiner
     {
         state = state[..StateLength];
         state[LayoutVersionIndex] = LayoutVersion;
-        Span<double> guard = state[_guardOffset..];
-        guard.Clear();
-        guard[0] = ForecastGuard.Z80;
-        guard[1] = ForecastGuard.Z95;
-        if (_arCandidate)
-        {
-            // [scale (set at the first learnt forecast), RLS of y[t+h]/scale on y[t..t−p+1]/scale and 1]
-            Span<double> ar = state[_arOffset..];
-            ar[0] = double.NaN;
-            RecursiveLeastSquares.Initialize(ar[1..], _order + 1, ArPrior);
-            if (_rawTarget)
-            {
-                ar[1] = 1.0;
-            }
-        }
-
-        state[_guardPendingOffset..].Fill(double.NaN);
+        _guard.Reset(state);
     }
 
     /// <summary>The key's calibrated multipliers of its spread for the central 80 % and 95 % intervals.</summary>
-    public (double Q80, double Q95) Multipliers(ReadOnlySpan<double> state) => (state[_guardOffset], state[_guardOffset + 1]);
+    public (double Q80, double Q95) Multipliers(ReadOnlySpan<double> state) => _guard.Multipliers(state);
 
     /// <summary>
     /// The guard's current weights of the candidates (<see cref="ForecastGuard.Names"/>; 0 for one the key does not
     /// have), and their discounted mean absolute errors in units of the key's σ.
     /// </summary>
-    public void GuardWeights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
-    {
-        Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
-        Present(present);
-        ReadOnlySpan<double> guard = state[_guardOffset..];
-        guard.Slice(4, ForecastGuard.Candidates).CopyTo(losses);
-        if (_guard)
-        {
-            ForecastGuard.Weights(losses, present, guard[2], _forgetting, _guardRate, weights);
-        }
-        else
-        {
-            weights[..ForecastGuard.Candidates].Clear();
-            weights[ForecastGuard.Combined] = 1;
-        }
-    }
+    public void GuardWeights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses) => _guard.Weights(state, weights, losses);
 
     /// <summary>Whether this key's guard has candidate <paramref name="index"/> (<see cref="ForecastGuard.Names"/>).</summary>
-    public bool HasCandidate(int index) => index switch
-    {
-        ForecastGuard.Seasonal => _season > 0,
-        ForecastGuard.Autoregressive => _arCandidate,
-        _ => index is >= 0 and < ForecastGuard.Candidates,
-    };
-
-    private void Present(Span<bool> present)
-    {
-        present[ForecastGuard.Combined] = true;
-        present[ForecastGuard.Persistence] = true;
-        present[ForecastGuard.Seasonal] = _season > 0;
-        present[ForecastGuard.Autoregressive] = _arCandidate;
-    }
+    public bool HasCandidate(int index) => _guard.HasCandidate(index);
 
     /// <summary>
     /// The key's target y[t] arrived: the forecast made for it h steps ago (if any) updates the weights and the
@@ -228,14 +157,13 @@ public sealed class LinearCombiner
             return;
         }
 
-        long count = (long)state[0] + 1;
-        int at = (int)(count % _horizon);
-        Span<double> pending = state.Slice(_pendingOffset + at * _pendingWidth, _pendingWidth);
-        Span<double> served = state.Slice(_guardPendingOffset + at * _guardPendingWidth, _guardPendingWidth);
-        if (double.IsFinite(served[ForecastGuard.Candidates + 2]))
+        long count = LinearStateLayout.Count(state) + 1;
+        Span<double> pending = _layout.Pending(state, count);
+        Span<double> served = _layout.Served(state, count);
+        if (double.IsFinite(served[LinearStateLayout.ServedIndex + 2]))
         {
-            q80 = served[ForecastGuard.Candidates + 2];
-            q95 = served[ForecastGuard.Candidates + 3];
+            q80 = served[LinearStateLayout.ServedIndex + 2];
+            q95 = served[LinearStateLayout.ServedIndex + 3];
         }
 
         double forecast = pending[Regressors + 2];
@@ -246,8 +174,7 @@ public sealed class LinearCombiner
 
         pending[Regressors + 2] = double.NaN;
         served.Fill(double.NaN);
-        state[HeaderLength + (int)(count % _ring)] = value;
-        state[0] = count;
+        _layout.Append(state, count, value);
     }
 
     private void Learn(Span<double> state, Span<double> pending, Span<double> served, double value)
@@ -276,7 +203,7 @@ public sealed class LinearCombiner
         state[2] = Math.Min(seen, 1e15);
 
         // Weighted update: regressors and target divided by the forecast's spread b·c at the time it was made.
-        Span<double> rls = state[_rlsOffset..];
+        Span<double> rls = _layout.Rls(state);
         double scale = baseSpread * Math.Sqrt(c2);
         Span<double> x = stackalloc double[n];
         for (int i = 0; i < n; i++)
@@ -287,32 +214,7 @@ public sealed class LinearCombiner
         double fitted = RecursiveLeastSquares.Predict(rls, x);
         double target = z / scale;
         RecursiveLeastSquares.Update(rls, x, Math.Clamp(target, fitted - _clip, fitted + _clip), _forgetting, _priorVariance * n);
-        if (_arCandidate && double.IsFinite(served[GuardLags]))
-        {
-            // The AR candidate: plain (unweighted, unclipped) least squares with forgetting of the target on its last p
-            // values and a constant, in the key's own units over a fixed scale — the online AR(p) baseline itself.
-            Span<double> ar = state[_arOffset..];
-            Span<double> xa = stackalloc double[_order + 1];
-            served.Slice(GuardLags, _order).CopyTo(xa);
-            xa[_order] = 1;
-            RecursiveLeastSquares.Update(ar[1..], xa, value / ar[0], _forgetting, ArPrior * (_order + 1));
-        }
-
-        // The guard's losses and the interval multipliers, from what was served (absent for a forecast made before the
-        // state had a guard, e.g. restored from a layout-1 record).
-        double servedZ = served[ForecastGuard.Candidates];
-        if (double.IsFinite(servedZ))
-        {
-            Span<double> guard = state[_guardOffset..];
-            Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
-            Present(present);
-            double resolved = guard[2] + 1;
-            ForecastGuard.Learn(guard.Slice(4, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
-            guard[2] = Math.Min(resolved, 1e15);
-            double error = Math.Abs(z - servedZ), spread = served[ForecastGuard.Candidates + 1];
-            guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, served[ForecastGuard.Candidates + 2], _coverageRate);
-            guard[1] = ForecastGuard.Calibrate(guard[1], 0.95, error, spread, served[ForecastGuard.Candidates + 3], _coverageRate);
-        }
+        _guard.Resolve(state, served, value, z);
     }
 
     /// <summary>
@@ -334,23 +236,25 @@ public sealed class LinearCombiner
         out double mean, out double spread, out double unguarded, out double q80, out double q95)
     {
         int n = Regressors;
-        long count = (long)state[0];
+        long count = LinearStateLayout.Count(state);
         // A change target is not centred: all-zero weights then forecast exactly no change (persistence), and the
         // constant learns a drift only if there is one. A Raw target is centred on its running mean.
         double centre = _rawTarget ? mu : 0;
-        Span<double> pending = state.Slice(_pendingOffset + (int)(count % _horizon) * _pendingWidth, _pendingWidth);
+        Span<double> pending = _layout.Pending(state, count);
         Span<double> x = pending[..n];
         int r = 0;
         for (int i = 0; i < _order; i++, r++)
         {
-            x[r] = i < count ? Standardise(state[HeaderLength + (int)((count - i) % _ring)], centre, sigma) : 0;
+            x[r] = i < count ? Standardise(_layout.Lag(state, count, i), centre, sigma) : 0;
         }
 
+        double seasonal = double.NaN;
         if (_season > 0)
         {
             // y[t+h−S] is S−h values before y[t].
             long back = _season - _horizon;
-            x[r++] = back < count ? Standardise(state[HeaderLength + (int)((count - back) % _ring)], centre, sigma) : 0;
+            x[r++] = back < count ? Standardise(_layout.Lag(state, count, back), centre, sigma) : 0;
+            seasonal = back < count ? x[r - 1] : double.NaN;
         }
 
         if (_network)
@@ -360,82 +264,20 @@ public sealed class LinearCombiner
 
         x[r] = 1;
         double b = double.IsFinite(networkSpread) && networkSpread > 0 ? Math.Clamp(networkSpread / sigma, 1e-6, 1e6) : 1.0;
-        double z = Math.Clamp(RecursiveLeastSquares.Predict(state[_rlsOffset..], x), -4 * ZLimit, 4 * ZLimit);
+        double z = Math.Clamp(RecursiveLeastSquares.Predict(_layout.Rls(state), x), -4 * ZLimit, 4 * ZLimit);
         pending[n] = centre;
         pending[n + 1] = sigma;
         pending[n + 2] = learn ? z : double.NaN;
         pending[n + 3] = b;
         double spreadZ = b * Math.Sqrt(state[1]);
-
-        // The guard's candidates, in the same standardised units.
-        Span<double> guard = state[_guardOffset..];
-        Span<double> served = state.Slice(_guardPendingOffset + (int)(count % _horizon) * _guardPendingWidth, _guardPendingWidth);
-        double persistence = _rawTarget ? (count > 0 ? Standardise(state[HeaderLength + (int)(count % _ring)], centre, sigma) : 0) : 0;
-        served[ForecastGuard.Combined] = z;
-        served[ForecastGuard.Persistence] = persistence;
-        served[ForecastGuard.Seasonal] = _season > 0 && _season - _horizon < count ? x[_order] : persistence;
-        served[ForecastGuard.Autoregressive] = double.NaN;
-        if (_arCandidate)
-        {
-            Span<double> ar = state[_arOffset..];
-            if (!(ar[0] > 0) && learn && sigma > 0 && double.IsFinite(sigma))
-            {
-                ar[0] = sigma;
-            }
-
-            Span<double> lags = served.Slice(GuardLags, _order);
-            if (ar[0] > 0 && count >= _order)
-            {
-                Span<double> xa = stackalloc double[_order + 1];
-                for (int i = 0; i < _order; i++)
-                {
-                    xa[i] = state[HeaderLength + (int)((count - i) % _ring)] / ar[0];
-                }
-
-                xa[_order] = 1;
-                xa[.._order].CopyTo(lags);
-                served[ForecastGuard.Autoregressive] = Standardise(ar[0] * RecursiveLeastSquares.Predict(ar[1..], xa), centre, sigma);
-                if (!learn)
-                {
-                    lags.Fill(double.NaN);
-                }
-            }
-            else
-            {
-                served[ForecastGuard.Autoregressive] = persistence;
-                lags.Fill(double.NaN);
-            }
-        }
-
-        double zServed = z;
-        if (_guard)
-        {
-            Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
-            Span<double> weights = stackalloc double[ForecastGuard.Candidates];
-            Present(present);
-            ForecastGuard.Weights(guard.Slice(4, ForecastGuard.Candidates), present, guard[2], _forgetting, _guardRate, weights);
-            zServed = 0;
-            for (int i = 0; i < ForecastGuard.Candidates; i++)
-            {
-                if (weights[i] > 0)
-                {
-                    zServed += weights[i] * served[i];
-                }
-            }
-        }
-
-        q80 = guard[0];
-        q95 = guard[1];
-        served[ForecastGuard.Candidates] = learn ? zServed : double.NaN;
-        served[ForecastGuard.Candidates + 1] = spreadZ;
-        served[ForecastGuard.Candidates + 2] = q80;
-        served[ForecastGuard.Candidates + 3] = q95;
+        double zServed = _guard.Serve(state, count, centre, sigma, z, seasonal, spreadZ, learn, out q80, out q95);
         mean = centre + sigma * zServed;
         unguarded = centre + sigma * z;
         spread = sigma * spreadZ;
     }
 
-    private static double Standardise(double value, double mu, double sigma)
+    /// <summary>(value − μ)/σ clamped to ±4·<see cref="RunningStatistics.ZLimit"/>; 0 when not finite.</summary>
+    internal static double Standardise(double value, double mu, double sigma)
     {
         double z = (value - mu) / sigma;
         return double.IsFinite(z) ? Math.Clamp(z, -4 * ZLimit, 4 * ZLimit) : 0;

@@ -56,6 +56,13 @@ public sealed class LinearOptions
     public double GuardRate { get; set; } = 1.0;
 
     /// <summary>
+    /// k, the evidence the guard needs before it leaves persistence, in standard errors: the aggregate is served only
+    /// while some candidate (or the aggregate itself) has a discounted mean absolute error at least k standard errors
+    /// below persistence's, persistence otherwise (so on a random walk it serves persistence). 0 = no evidence asked.
+    /// </summary>
+    public double GuardEvidence { get; set; } = 2.0;
+
+    /// <summary>
     /// γ of the adaptive conformal calibration of the 80 % and 95 % interval multipliers (in standard deviations per
     /// resolved forecast); 0 keeps the Gaussian multipliers 1.2816 and 1.96.
     /// </summary>
@@ -104,6 +111,11 @@ public sealed class LinearOptions
         if (!(GuardRate > 0) || !double.IsFinite(GuardRate) || GuardRate > 100)
         {
             Error(nameof(GuardRate), "must be a number above 0 and at most 100");
+        }
+
+        if (!(GuardEvidence >= 0) || !double.IsFinite(GuardEvidence) || GuardEvidence > 10)
+        {
+            Error(nameof(GuardEvidence), "must be a number from 0 (no evidence asked) to 10 (standard errors)");
         }
 
         if (!(CoverageRate >= 0) || !double.IsFinite(CoverageRate) || CoverageRate > 1)

@@ -23,7 +23,7 @@ public sealed class OutputOptions
     /// </summary>
     public int WarmupTargets { get; set; } = 20;
 
-    /// <summary>Each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;"; empty = valid.</summary>
+    /// <summary>Each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt; (never the value)"; empty = valid.</summary>
     public IReadOnlyList<string> Validate(string settingPrefix = "Output")
     {
         var errors = new List<string>();

@@ -70,7 +70,9 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
                     step >= Math.Max(_warmupSteps, 3), out mean, out spread, out double unguarded, out double q80, out double q95);
                 calibration = calibration with
                 {
-                    Q80 = q80, Q95 = q95, Unguarded = _linear.Guarded ? unguarded : double.NaN,
+                    Q80 = q80,
+                    Q95 = q95,
+                    Unguarded = _linear.Guarded ? unguarded : double.NaN,
                 };
             }
         }

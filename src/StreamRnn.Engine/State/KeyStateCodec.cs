@@ -23,7 +23,8 @@ namespace StreamRnn.Engine;
 ///     f64 × training window target scales (μ, σ per step)
 ///     then, only with flag 2 (the pipeline has a Linear path): i32 n, n × f64 of the key's <see cref="LinearCombiner"/>
 ///     state (weights, covariance, calibration, recent values, pending forecasts; from layout 2, whose version is its
-///     fourth double, also the guard's losses, the network-free AR and the calibrated interval multipliers)
+///     fourth double, also the guard's losses, the network-free AR and the calibrated interval multipliers; from
+///     layout 3 also the guard's evidence and the AR without forgetting; layouts 1 and 2 restore their layout-1 prefix)
 ///     then, only with flag 1 (the pipeline has alert rules): i32 n, n bytes of extension state (see
 ///     <see cref="IKeyStateExtension"/>; 48 bytes of alert state, <see cref="KeyAlertStateFormat"/>)
 /// end u32 CRC-32 of everything before it
@@ -247,19 +248,23 @@ internal sealed class KeyStateCodec
         if ((BinaryPrimitives.ReadUInt16LittleEndian(value[6..]) & LinearFlag) != 0)
         {
             int linear = BinaryPrimitives.ReadInt32LittleEndian(value[offset..]);
-            if (linear == s.LinearWidth)
+            double version = linear > LinearCombiner.LayoutVersionIndex
+                ? BinaryPrimitives.ReadDoubleLittleEndian(value[(offset + 4 + 8 * LinearCombiner.LayoutVersionIndex)..])
+                : double.NaN;
+            if (linear == s.LinearWidth && version == LinearCombiner.LayoutVersion)
             {
                 ReadDoubles(value, offset + 4, s.LinearOf(slot));
             }
-            else if (linear > LinearCombiner.LayoutVersionIndex && linear == s.LinearLegacyWidth
-                && BinaryPrimitives.ReadDoubleLittleEndian(value[(offset + 4 + 8 * LinearCombiner.LayoutVersionIndex)..]) == 0)
+            else if (s.LinearLegacyWidth > LinearCombiner.LayoutVersionIndex
+                && ((linear == s.LinearLegacyWidth && version == 0) || (linear == s.LinearLayout2Width && version == 2)))
             {
-                // A layout-1 section (written before the guard and the calibrated intervals): it is this layout's
-                // prefix; the guard part starts afresh and the version slot says layout 2.
+                // A layout-1 section (written before the guard) or a layout-2 one (before the guard's evidence and its
+                // second AR candidate): its first LinearLegacyWidth doubles are this layout's prefix (weights,
+                // calibration, history); the guard part starts afresh and the version slot says this layout.
                 s.ResetLinear(slot);
                 Span<double> linearState = s.LinearOf(slot);
                 double layout = linearState[LinearCombiner.LayoutVersionIndex];
-                ReadDoubles(value, offset + 4, linearState[..linear]);
+                ReadDoubles(value, offset + 4, linearState[..s.LinearLegacyWidth]);
                 linearState[LinearCombiner.LayoutVersionIndex] = layout;
             }
             else

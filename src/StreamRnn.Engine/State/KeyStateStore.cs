@@ -36,11 +36,12 @@ internal sealed class KeyStateStore
 
     public KeyStateStore(int stateSize, int statisticCount, int previousCount, int pendingCount, int maxKeys,
         int windowFloatCount = 0, int windowDoubleCount = 0, int initialCapacity = 64, double[]? linearTemplate = null,
-        int linearLegacyWidth = 0)
+        int linearLegacyWidth = 0, int linearLayout2Width = 0)
     {
         _linearTemplate = linearTemplate ?? [];
         LinearWidth = _linearTemplate.Length;
         LinearLegacyWidth = linearLegacyWidth;
+        LinearLayout2Width = linearLayout2Width;
         StateSize = stateSize;
         WindowFloatWidth = windowFloatCount;
         WindowDoubleWidth = windowDoubleCount;
@@ -68,6 +69,9 @@ internal sealed class KeyStateStore
 
     /// <summary>Doubles of a layout-1 linear section (before the guard), restored into the prefix; 0 = none.</summary>
     public int LinearLegacyWidth { get; }
+
+    /// <summary>Doubles of a layout-2 linear section (guard without evidence), whose layout-1 prefix is restored; 0 = none.</summary>
+    public int LinearLayout2Width { get; }
 
     public int Capacity { get; private set; }
     public int Count => _index.Count;

@@ -116,7 +116,7 @@ public sealed class TrainingOptions
     public int KeepVersions { get; set; } = 5;
 
     /// <summary>
-    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt; = &lt;value&gt;: &lt;problem&gt;",
+    /// Checks every setting; each error reads "&lt;prefix&gt;:&lt;Setting&gt;: &lt;problem&gt; (never the value)",
     /// e.g. "Pipelines:stocks:Training:LearningRate: must be > 0". An empty list means valid.
     /// </summary>
     /// <param name="settingPrefix">Where this section sits in configuration, e.g. "Pipelines:stocks:Training".</param>

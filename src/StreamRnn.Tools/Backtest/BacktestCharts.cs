@@ -172,7 +172,7 @@ internal static class BacktestCharts
         if (xs.Count > 0)
         {
             var probability = plot.Add.ScatterLine(xs.ToArray(), q.ToArray(), Colors.SteelBlue);
-            probability.LegendText = alerts is null ? $"p({definition.Target.Field})" : $"p({outcome} within {alerts.Window.TotalSeconds:0.###} s)";
+            probability.LegendText = alerts is null ? $"p({definition.Target.Field})" : $"p({alerts.ProbabilityOf()})";
         }
 
         var threshold = plot.Add.HorizontalLine(scores.Threshold, 1, Colors.DarkOrange, LinePattern.Dashed);

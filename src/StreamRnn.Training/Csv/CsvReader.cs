@@ -1,34 +1,48 @@
-using System.Text;
+using CsvHelper;
+using Rfc4180Reader = CsvHelper.CsvReader;
 
 namespace StreamRnn.Daemon.Csv;
 
 /// <summary>
-/// Reads a comma-separated file row by row: the first row names the columns; fields may be quoted
-/// (<c>"a, b"</c>, <c>""</c> for a quote, line breaks inside quotes); CRLF and LF both end a row.
+/// Reads a comma-separated file row by row through CsvHelper in RFC 4180 mode: the first row names the columns;
+/// fields may be quoted (<c>"a, b"</c>, <c>""</c> for a quote, line breaks inside quotes); CRLF and LF both end a row.
 /// </summary>
 /// <remarks>
-/// Streaming, so a replay of a large file does not hold it in memory. A row whose field count differs from
-/// the header is an error naming the line: a silently shifted column would put values under the wrong names.
-/// Blank lines are skipped. A field longer than <see cref="MaxFieldLength"/> characters is an error naming its line, so an
+/// Streaming, so a replay of a large file does not hold it in memory. Malformed quoting (an unclosed quote, text after
+/// a closing quote, a quote inside an unquoted field) is an error naming the line. A row whose field count differs
+/// from the header is an error naming the line: a silently shifted column would put values under the wrong names.
+/// Blank lines are skipped. A record longer than <see cref="MaxRecordBytes"/> is an error naming its line, so an
 /// unclosed quote near the top of a large file fails at once instead of buffering the rest of the file.
-/// (RFC 4180 parsers such as Sep or CsvHelper offer no such bound, which is why this reader stays.)
+/// Error messages carry the source, the line and the problem, never a field's value.
 /// </remarks>
 internal sealed class CsvReader : IDisposable
 {
-    /// <summary>The longest field accepted, in characters (1 Mi): far above any real value, far below a whole file.</summary>
-    public const int MaxFieldLength = 1 << 20;
+    /// <summary>The longest record accepted, in bytes of UTF-8 (1 MiB): far above any real row, far below a whole file.</summary>
+    public const int MaxRecordBytes = 1 << 20;
 
-    private readonly TextReader reader;
+    private static readonly CsvReaderOptions Options = CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        Mode = CsvMode.Rfc4180,
+        HasHeader = true,
+        DetectSeparatorHint = false,
+        SkipEmptyLines = true,
+        AllowLineBreaksInQuotes = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+        FieldCountMismatch = CsvFieldCountHandling.Allow,
+        MaxRecordSize = MaxRecordBytes,
+        TrackLineNumbers = true,
+        IncludeValuesInExceptions = false,
+    };
+
+    private readonly Rfc4180Reader reader;
     private readonly string source;
-    private readonly StringBuilder field = new();
-    private long line;
 
-    private CsvReader(TextReader reader, string source, IReadOnlyList<string> header, long line)
+    private CsvReader(Rfc4180Reader reader, string source)
     {
         this.reader = reader;
         this.source = source;
-        Header = header;
-        this.line = line;
+        Header = ReadHeader();
     }
 
     /// <summary>The column names from the first row.</summary>
@@ -37,60 +51,37 @@ internal sealed class CsvReader : IDisposable
     /// <summary>The line number (1-based) where the row last returned by <see cref="TryReadRow"/> began.</summary>
     public long RowLine { get; private set; }
 
-    public static CsvReader Open(string path)
-    {
-        var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        try
-        {
-            return FromReader(reader, path);
-        }
-        catch
-        {
-            reader.Dispose();
-            throw;
-        }
-    }
+    public static CsvReader Open(string path) => Wrap(Rfc4180Reader.FromFile(path, Options), path);
 
-    public static CsvReader FromReader(TextReader reader, string source)
-    {
-        var header = new List<string>();
-        var csv = new CsvReader(reader, source, header, 0);
-        if (!csv.TryReadFields(header))
-        {
-            throw new InvalidDataException($"{source}: the file is empty; the first line must name the columns.");
-        }
-
-        for (var i = 0; i < header.Count; i++)
-        {
-            if (header[i].Length == 0)
-            {
-                throw new InvalidDataException($"{source}: column {i + 1} of the header has no name.");
-            }
-
-            for (var j = 0; j < i; j++)
-            {
-                if (header[j] == header[i])
-                {
-                    throw new InvalidDataException($"{source}: the header names column '{header[i]}' twice.");
-                }
-            }
-        }
-
-        return csv;
-    }
+    public static CsvReader FromReader(TextReader reader, string source) =>
+        Wrap(Rfc4180Reader.Create(reader, Options, leaveOpen: false), source);
 
     /// <summary>Reads the next row into <paramref name="fields"/> (cleared first); false at the end of the file.</summary>
     public bool TryReadRow(List<string> fields)
     {
-        if (!TryReadFields(fields))
+        fields.Clear();
+        try
         {
-            return false;
+            if (!reader.Read())
+            {
+                return false;
+            }
+        }
+        catch (CsvFormatException exception)
+        {
+            throw Malformed(exception);
         }
 
-        if (fields.Count != Header.Count)
+        RowLine = reader.LineNumber;
+        if (reader.FieldCount != Header.Count)
         {
             throw new InvalidDataException(
-                $"{source}, line {RowLine}: {fields.Count} fields where the header has {Header.Count} columns.");
+                $"{source}, line {RowLine}: {reader.FieldCount} fields where the header has {Header.Count} columns.");
+        }
+
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            fields.Add(reader.GetString(i));
         }
 
         return true;
@@ -112,119 +103,57 @@ internal sealed class CsvReader : IDisposable
 
     public void Dispose() => reader.Dispose();
 
-    private bool TryReadFields(List<string> fields)
+    private static CsvReader Wrap(Rfc4180Reader reader, string source)
     {
-        while (true)
+        try
         {
-            fields.Clear();
-            var next = reader.Peek();
-            if (next < 0)
-            {
-                return false;
-            }
-
-            line++;
-            RowLine = line;
-            if (next == '\n' || next == '\r')
-            {
-                ConsumeLineEnd();
-                continue;
-            }
-
-            ReadRecord(fields);
-            return true;
+            return new CsvReader(reader, source);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
         }
     }
 
-    private void Append(char c)
+    private string[] ReadHeader()
     {
-        if (field.Length >= MaxFieldLength)
+        try
         {
-            throw new InvalidDataException(
-                $"{source}, line {RowLine}: a field is longer than {MaxFieldLength:N0} characters (an unclosed quote?).");
+            reader.ReadHeader();
+        }
+        catch (CsvFormatException exception)
+        {
+            throw Malformed(exception);
         }
 
-        field.Append(c);
-    }
-
-    private void ReadRecord(List<string> fields)
-    {
-        field.Clear();
-        var quoted = false;
-        var fieldStart = true;
-        while (true)
+        var header = reader.Headers.ToArray();
+        if (header.Length == 0)
         {
-            var c = reader.Read();
-            if (c < 0)
+            throw new InvalidDataException($"{source}: the file is empty; the first line must name the columns.");
+        }
+
+        for (var i = 0; i < header.Length; i++)
+        {
+            if (header[i].Length == 0)
             {
-                if (quoted)
+                throw new InvalidDataException($"{source}: column {i + 1} of the header has no name.");
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (header[j] == header[i])
                 {
-                    throw new InvalidDataException($"{source}, line {RowLine}: a quoted field is not closed.");
+                    throw new InvalidDataException($"{source}: the header names column '{header[i]}' twice.");
                 }
-
-                fields.Add(field.ToString());
-                return;
-            }
-
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (reader.Peek() == '"')
-                    {
-                        reader.Read();
-                        Append('"');
-                    }
-                    else
-                    {
-                        quoted = false;
-                    }
-                }
-                else
-                {
-                    if (c == '\n')
-                    {
-                        line++;
-                    }
-
-                    Append((char)c);
-                }
-
-                continue;
-            }
-
-            switch (c)
-            {
-                case '"' when fieldStart:
-                    quoted = true;
-                    fieldStart = false;
-                    break;
-                case ',':
-                    fields.Add(field.ToString());
-                    field.Clear();
-                    fieldStart = true;
-                    break;
-                case '\r' or '\n':
-                    if (c == '\r' && reader.Peek() == '\n')
-                    {
-                        reader.Read();
-                    }
-
-                    fields.Add(field.ToString());
-                    return;
-                default:
-                    Append((char)c);
-                    fieldStart = false;
-                    break;
             }
         }
+
+        return header;
     }
 
-    private void ConsumeLineEnd()
-    {
-        if (reader.Read() == '\r' && reader.Peek() == '\n')
-        {
-            reader.Read();
-        }
-    }
+    // CsvHelper's message says what is wrong (unclosed quote, text after a closing quote, record over MaxRecordSize)
+    // without the field's value (IncludeValuesInExceptions is off); the line is where the record starts.
+    private InvalidDataException Malformed(CsvFormatException exception) =>
+        new($"{source}, line {exception.LineNumber}: {exception.Message}", exception);
 }

@@ -64,38 +64,118 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
-    public void Rejects_an_unclosed_quote()
+    public void Rejects_an_unclosed_quote_naming_its_line()
     {
-        using var reader = CsvReader.FromReader(new StringReader("a\n\"open\n"), "q.csv");
+        using var reader = CsvReader.FromReader(new StringReader("a,b\n1,2\n3,\"open\n4,5\n"), "q.csv");
+        var fields = new List<string>();
+        Assert.True(reader.TryReadRow(fields));
+
+        var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow(fields));
+        Assert.StartsWith("q.csv, line 3: ", exception.Message);
+        Assert.Contains("never closed", exception.Message);
+    }
+
+    [Theory]
+    [InlineData("a,b\n1,\"x\"y\n", "text after the closing quote")]
+    [InlineData("a,b\n1,x\"y\n", "a quote inside an unquoted field")]
+    public void Rejects_malformed_quoting_naming_the_line_and_not_the_value(string text, string problem)
+    {
+        using var reader = CsvReader.FromReader(new StringReader(text), "m.csv");
 
         var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow([]));
-        Assert.Equal("q.csv, line 2: a quoted field is not closed.", exception.Message);
+        Assert.StartsWith("m.csv, line 2: ", exception.Message);
+        Assert.Contains(problem, exception.Message);
+        Assert.DoesNotContain("x\"y", exception.Message);
     }
 
     [Fact]
-    public void Stops_an_unclosed_quote_at_the_field_limit_instead_of_buffering_the_file()
+    public void Stops_an_unclosed_quote_at_the_record_limit_instead_of_buffering_the_file()
     {
-        // An unclosed quote on line 2 followed by 3 Mi characters of rows: the reader fails at the 1 Mi field limit.
+        // An unclosed quote on line 2 followed by 8 MiB of rows: the reader fails near the 1 MiB record limit.
         var rows = new System.Text.StringBuilder("a,b\n\"open,1\n");
-        while (rows.Length < 3 << 20)
+        while (rows.Length < 8 << 20)
         {
             rows.Append("12345,67890\n");
         }
 
-        using var reader = CsvReader.FromReader(new StringReader(rows.ToString()), "big.csv");
+        using var input = new CountingReader(rows.ToString());
+        using var reader = CsvReader.FromReader(input, "big.csv");
 
         var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow([]));
-        Assert.Equal("big.csv, line 2: a field is longer than 1,048,576 characters (an unclosed quote?).", exception.Message);
+        Assert.StartsWith("big.csv, line 2: ", exception.Message);
+        Assert.Contains("MaxRecordSize", exception.Message);
+        Assert.InRange(input.CharsRead, CsvReader.MaxRecordBytes, 3 * CsvReader.MaxRecordBytes);
     }
 
     [Fact]
-    public void Accepts_a_field_of_exactly_the_limit()
+    public void Rejects_an_over_long_unquoted_field_naming_its_line()
     {
-        var text = "a\n" + new string('x', CsvReader.MaxFieldLength) + "\n";
+        var text = "a,b\n1,2\n3," + new string('x', 2 * CsvReader.MaxRecordBytes) + "\n4,5\n";
+        using var reader = CsvReader.FromReader(new StringReader(text), "long.csv");
+        var fields = new List<string>();
+        Assert.True(reader.TryReadRow(fields));
+
+        var exception = Assert.Throws<InvalidDataException>(() => reader.TryReadRow(fields));
+        Assert.StartsWith("long.csv, line 3: ", exception.Message);
+        Assert.Contains("MaxRecordSize", exception.Message);
+    }
+
+    [Fact]
+    public void Accepts_a_field_well_within_the_limit()
+    {
+        var text = "a\n" + new string('x', CsvReader.MaxRecordBytes / 2) + "\n";
         using var reader = CsvReader.FromReader(new StringReader(text), "edge.csv");
         var fields = new List<string>();
 
         Assert.True(reader.TryReadRow(fields));
-        Assert.Equal(CsvReader.MaxFieldLength, fields[0].Length);
+        Assert.Equal(CsvReader.MaxRecordBytes / 2, fields[0].Length);
+    }
+
+    [Fact]
+    public void Opens_a_file_with_a_byte_order_mark_and_keeps_a_sep_line_as_data()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"csvreader-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "sep=;\n\"x\"\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        try
+        {
+            using var reader = CsvReader.Open(path);
+            var fields = new List<string>();
+
+            Assert.Equal(["sep=;"], reader.Header);
+            Assert.True(reader.TryReadRow(fields));
+            Assert.Equal(["x"], fields);
+            Assert.False(reader.TryReadRow(fields));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A reader over a string that counts the characters the CSV reader pulled from it.</summary>
+    private sealed class CountingReader(string text) : StringReader(text)
+    {
+        public long CharsRead { get; private set; }
+
+        public override int Read(Span<char> buffer)
+        {
+            var n = base.Read(buffer);
+            CharsRead += n;
+            return n;
+        }
+
+        public override int Read(char[] buffer, int index, int count)
+        {
+            var n = base.Read(buffer, index, count);
+            CharsRead += n;
+            return n;
+        }
+
+        public override int Read()
+        {
+            var c = base.Read();
+            CharsRead += c < 0 ? 0 : 1;
+            return c;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StreamRnn.Daemon.Configuration;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

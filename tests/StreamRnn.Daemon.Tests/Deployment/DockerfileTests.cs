@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

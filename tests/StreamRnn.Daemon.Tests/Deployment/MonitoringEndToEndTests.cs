@@ -1,5 +1,6 @@
 using System.Text.Json;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

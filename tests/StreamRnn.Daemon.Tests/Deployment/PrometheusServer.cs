@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 
@@ -54,30 +55,22 @@ internal sealed class PrometheusServer : IDisposable
     }
 
     /// <summary>Waits until /-/ready answers 200.</summary>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            Assert.False(process.HasExited, $"prometheus exited with {(process.HasExited ? process.ExitCode : 0)}");
-            try
+    public Task WaitUntilReadyAsync(TimeSpan timeout) =>
+        Wait.UntilAsync(
+            async () =>
             {
-                using var response = await http.GetAsync("/-/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return;
+                    using var response = await http.GetAsync("/-/ready");
+                    return response.StatusCode == HttpStatusCode.OK;
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"prometheus was not ready within {timeout}");
-    }
+                catch (HttpRequestException)
+                {
+                    return false; // Not listening yet.
+                }
+            },
+            timeout, "prometheus to be ready", abandon: () => process.HasExited ? $"prometheus exited with {process.ExitCode}" : null,
+            poll: TimeSpan.FromMilliseconds(200));
 
     /// <summary>Runs an instant query; fails the test when Prometheus reports an error. Returns the result array.</summary>
     public async Task<JsonElement> QueryAsync(string expression)
@@ -100,18 +93,10 @@ internal sealed class PrometheusServer : IDisposable
     /// <summary>Polls until <paramref name="expression"/> returns at least one series, and returns them.</summary>
     public async Task<JsonElement> WaitForSeriesAsync(string expression, TimeSpan timeout)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            var result = await QueryAsync(expression);
-            if (result.GetArrayLength() > 0)
-            {
-                return result;
-            }
-
-            Assert.True(Stopwatch.GetTimestamp() < deadline, $"`{expression}` returned nothing within {timeout}");
-            await Task.Delay(500);
-        }
+        JsonElement result = default;
+        await Wait.UntilAsync(async () => (result = await QueryAsync(expression)).GetArrayLength() > 0, timeout,
+            $"`{expression}` to return a series", poll: TimeSpan.FromMilliseconds(500));
+        return result;
     }
 
     public void Dispose()

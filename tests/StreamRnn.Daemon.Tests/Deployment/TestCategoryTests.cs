@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

@@ -1,4 +1,5 @@
 using StreamRnn.Engine;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

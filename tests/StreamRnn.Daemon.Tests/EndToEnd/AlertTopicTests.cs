@@ -181,27 +181,14 @@ public sealed class AlertTopicTests : IDisposable
         return records;
     }
 
-    private async Task ProduceWithKcatAsync(List<(string Key, string Value)> records)
-    {
-        var input = new StringBuilder();
-        foreach (var (key, value) in records)
-        {
-            input.Append(key).Append('\t').Append(value).Append('\n');
-        }
-
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
-            ["-b", cluster.BootstrapServers, "-P", "-t", definition.InputTopic, "-K", "\t", "-z", "none"], Timeout, input.ToString());
-        Assert.True(result.ExitCode == 0, $"kcat -P failed ({result.ExitCode}): {result.Error}");
-    }
+    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) =>
+        Kcat.ProduceAsync(cluster.BootstrapServers, definition.InputTopic, records, timeout: Timeout);
 
     /// <summary>Waits (bounded) until kcat has read <paramref name="count"/> records of the alert topic from its beginning.</summary>
     private async Task<List<Alert>> ConsumeAlertsAsync(int count)
     {
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
-            ["-b", cluster.BootstrapServers, "-C", "-t", definition.AlertTopic!, "-o", "beginning", "-c", count.ToString(CultureInfo.InvariantCulture),
-                "-q", "-f", "%k\t%s\n"], Timeout);
-        Assert.True(result.ExitCode == 0, $"kcat -C failed ({result.ExitCode}): {result.Error}");
-        var alerts = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(ParseAlert).ToList();
+        var lines = await Kcat.ConsumeAsync(cluster.BootstrapServers, definition.AlertTopic!, "%k\t%s\n", count, stopAtEnd: false, Timeout);
+        var alerts = lines.Select(ParseAlert).ToList();
         Assert.Equal(count, alerts.Count);
 
         // One key, one partition: in the order they were raised.
@@ -237,24 +224,11 @@ public sealed class AlertTopicTests : IDisposable
         return new Reference(sink.Alerts, sink.Probabilities);
     }
 
-    private async Task<double> MetricAsync(Uri address, string metric, string labelFilter = "")
-    {
-        var text = await http.GetStringAsync(new Uri(address, "/metrics"));
-        return text.Split('\n')
-            .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains(labelFilter, StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private Task<double> MetricAsync(Uri address, string metric, string labelFilter = "") =>
+        StateHarness.MetricAsync(http, address, metric, labelFilter);
 
-    private async Task WaitForMetricAsync(DaemonProcess daemon, Uri address, string metric, double minimum)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (await MetricAsync(address, metric) < minimum)
-        {
-            Assert.False(daemon.HasExited, $"the daemon exited while waiting for {metric} ≥ {minimum}.\n{daemon.Transcript}");
-            Assert.True(DateTime.UtcNow < deadline, $"{metric} stayed below {minimum}.\n{daemon.Transcript}");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitForMetricAsync(DaemonProcess daemon, Uri address, string metric, double minimum) =>
+        daemon.WaitUntilAsync(async () => await MetricAsync(address, metric) >= minimum, Timeout, $"{metric} ≥ {minimum}");
 
     private sealed class CollectingSink : IRecordSink
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -47,11 +48,8 @@ public sealed class DemoFeedLoopTests
 
     private static async Task<List<FeedRecord>> ConsumeWithTimestampsAsync(string bootstrap, string topic)
     {
-        var kcat = ToolRun.Require("kcat", "kcat");
-        var result = await ToolRun.RunAsync(kcat, ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%T\t%s\n"], TimeSpan.FromSeconds(60));
-        Assert.True(result.ExitCode == 0, result.Error);
         var records = new List<FeedRecord>();
-        foreach (var line in result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in await Kcat.ConsumeAsync(bootstrap, topic, "%k\t%T\t%s\n", timeout: TimeSpan.FromSeconds(60)))
         {
             var parts = line.Split('\t', 3);
             using var value = JsonDocument.Parse(parts[2]);

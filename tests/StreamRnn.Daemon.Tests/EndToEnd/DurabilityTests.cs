@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using StreamRnn.Engine;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -129,13 +130,10 @@ public sealed class DurabilityTests : IDisposable
 
         // The group splits the partitions between the two (cooperative rebalancing takes a few seconds on the
         // embedded broker): wait until each holds keys, restored from the other's changelog where they moved.
-        var deadline = DateTime.UtcNow + Timeout;
-        while (await StateHarness.KeysHeldAsync(oneAddress, 8) == 0 || await StateHarness.KeysHeldAsync(twoAddress, 8) == 0)
-        {
-            Assert.False(one.HasExited, one.Transcript);
-            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
-            await Task.Delay(100);
-        }
+        await Wait.UntilAsync(
+            async () => await StateHarness.KeysHeldAsync(oneAddress, 8) > 0 && await StateHarness.KeysHeldAsync(twoAddress, 8) > 0,
+            Timeout, "the two instances to split the keys between them", () => one.Transcript,
+            () => one.HasExited ? "instance one exited" : null, TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(8, await StateHarness.KeysHeldAsync(oneAddress, 8) + await StateHarness.KeysHeldAsync(twoAddress, 8));
 

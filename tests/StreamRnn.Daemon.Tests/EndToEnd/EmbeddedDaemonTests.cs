@@ -101,24 +101,20 @@ public sealed partial class EmbeddedDaemonTests
             }
         }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         Dictionary<string, string> firstByKey = [];
-        while (DateTime.UtcNow < deadline)
-        {
-            firstByKey = [];
-            foreach (var line in await Kcat.ConsumeAllAsync(bootstrap, "ticks.stocks"))
+        await Wait.UntilAsync(
+            async () =>
             {
-                var tab = line.IndexOf('\t', StringComparison.Ordinal);
-                firstByKey.TryAdd(line[..tab], line[(tab + 1)..]);
-            }
+                firstByKey = [];
+                foreach (var line in await Kcat.ConsumeAllAsync(bootstrap, "ticks.stocks"))
+                {
+                    var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                    firstByKey.TryAdd(line[..tab], line[(tab + 1)..]);
+                }
 
-            if (firstByKey.Count == expected.Count)
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+                return firstByKey.Count == expected.Count;
+            },
+            TimeSpan.FromSeconds(30), $"a first record of each of the {expected.Count} symbols", poll: TimeSpan.FromMilliseconds(200));
 
         Assert.Equal(expected.OrderBy(p => p.Key), firstByKey.OrderBy(p => p.Key));
     }

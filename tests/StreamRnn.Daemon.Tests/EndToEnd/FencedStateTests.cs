@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -60,12 +61,10 @@ public sealed class FencedStateTests : IDisposable
         var twoAddress = await two.WaitForHttpAsync(StateHarness.Timeout);
         await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
         harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript);
-        var deadline = DateTime.UtcNow + StateHarness.Timeout;
-        while (await StateHarness.KeysHeldAsync(oneAddress, keys) == 0 || await StateHarness.KeysHeldAsync(twoAddress, keys) == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the two instances never split the keys between them\n{one.Transcript}\n=== two ===\n{two.Transcript}");
-            await Task.Delay(100);
-        }
+        await Wait.UntilAsync(
+            async () => await StateHarness.KeysHeldAsync(oneAddress, keys) > 0 && await StateHarness.KeysHeldAsync(twoAddress, keys) > 0,
+            StateHarness.Timeout, "the two instances to split the keys between them", () => $"{one.Transcript}\n=== two ===\n{two.Transcript}",
+            poll: TimeSpan.FromMilliseconds(100));
 
         // A stream in small steps; "one" is frozen in the middle of it (with unflushed state), long past the session
         // timeout, so "two" takes its partitions over and moves their keys on; then "one" resumes.
@@ -107,11 +106,8 @@ public sealed class FencedStateTests : IDisposable
         // "one" leaves cleanly; "two" restores whatever "one" held from the changelog and then holds every key.
         one.Terminate();
         Assert.Equal(0, await one.WaitForExitAsync(StateHarness.Timeout));
-        while (await StateHarness.KeysHeldAsync(twoAddress, keys) < keys)
-        {
-            Assert.True(DateTime.UtcNow < deadline + StateHarness.Timeout, "the survivor never took every key over");
-            await Task.Delay(100);
-        }
+        await two.WaitUntilAsync(async () => await StateHarness.KeysHeldAsync(twoAddress, keys) >= keys, StateHarness.Timeout,
+            "the survivor to take every key over", TimeSpan.FromMilliseconds(100));
 
         await StateHarness.WaitForReadinessAsync(twoAddress, ready: true);
         await harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);

@@ -4,11 +4,11 @@ using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Daemon.Training;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Embedded;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 

@@ -82,18 +82,13 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
 
         // Every key's predictions at steps 1..119 are scored by the next record: 119 per key.
         JsonElement accuracy = default;
-        var deadline = DateTime.UtcNow + Timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            accuracy = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/pipelines/live/accuracy"))).RootElement.Clone();
-            if (accuracy.GetProperty("scored").GetInt64() >= Keys * (Steps - 1))
+        await daemon.WaitUntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            Assert.False(daemon.HasExited, daemon.Transcript);
-            await Task.Delay(100);
-        }
+                accuracy = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/pipelines/live/accuracy"))).RootElement.Clone();
+                return accuracy.GetProperty("scored").GetInt64() >= Keys * (Steps - 1);
+            },
+            Timeout, $"{Keys * (Steps - 1)} scored predictions", TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(Keys * (Steps - 1), accuracy.GetProperty("scored").GetInt64());
         var baselines = accuracy.GetProperty("baselines");

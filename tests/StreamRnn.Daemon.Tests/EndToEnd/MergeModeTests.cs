@@ -58,20 +58,15 @@ public sealed partial class OnlineTrainingTests
         // The group splits the keys: every key held by exactly one instance.
         await ProduceAsync(producer, pipeline, MergeKeys, 0, ChunkSteps);
         Array.Fill(steps, ChunkSteps);
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            one.Keys = await KeysHeldAsync(one.Address, pipeline, MergeKeys);
-            two.Keys = await KeysHeldAsync(two.Address, pipeline, MergeKeys);
-            if (one.Keys.Count > 0 && two.Keys.Count > 0 && one.Keys.Count + two.Keys.Count == MergeKeys && !one.Keys.Overlaps(two.Keys))
+        await Wait.UntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            Assert.False(oneProcess.HasExited || twoProcess.HasExited, oneProcess.Transcript + "\n" + twoProcess.Transcript);
-            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
-            await Task.Delay(100);
-        }
+                one.Keys = await KeysHeldAsync(one.Address, pipeline, MergeKeys);
+                two.Keys = await KeysHeldAsync(two.Address, pipeline, MergeKeys);
+                return one.Keys.Count > 0 && two.Keys.Count > 0 && one.Keys.Count + two.Keys.Count == MergeKeys && !one.Keys.Overlaps(two.Keys);
+            },
+            Timeout, "the two instances to split the keys between them", () => oneProcess.Transcript + "\n=== two ===\n" + twoProcess.Transcript,
+            () => oneProcess.HasExited || twoProcess.HasExited ? "a daemon exited" : null, TimeSpan.FromMilliseconds(100));
 
         Phase($"keys split: one {string.Join(',', one.Keys.Order())}, two {string.Join(',', two.Keys.Order())}");
 

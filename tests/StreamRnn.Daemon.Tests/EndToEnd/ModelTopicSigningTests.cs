@@ -53,20 +53,13 @@ public sealed partial class ModelTopicSigningTests
 
         var expected = new Dictionary<string, double> { ["unsigned"] = 1, ["bad_signature"] = 1, ["magnitude"] = 1, ["version"] = 1 };
         Dictionary<string, double> counted = [];
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            counted = Rejected(await http.GetStringAsync("/metrics"));
-            if (expected.All(e => counted.GetValueOrDefault(e.Key) == e.Value) || DateTime.UtcNow > deadline)
+        await daemon.WaitUntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.True(expected.All(e => counted.GetValueOrDefault(e.Key) == e.Value),
-            $"rejections on /metrics: {string.Join(", ", counted.Select(c => $"{c.Key}={c.Value}"))}\n{daemon.Transcript}");
+                counted = Rejected(await http.GetStringAsync("/metrics"));
+                return expected.All(e => counted.GetValueOrDefault(e.Key) == e.Value);
+            },
+            TimeSpan.FromSeconds(30), "the expected rejections on /metrics", TimeSpan.FromMilliseconds(100));
         Assert.Equal(0, counted.GetValueOrDefault("non_finite"));
         Assert.Equal(servedBefore, await ServedVersionAsync(http));
         await daemon.WaitForLineAsync(l => l.Contains("Model record rejected on streamrnn.stocks.models", StringComparison.Ordinal)

@@ -193,13 +193,10 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
         // First a chunk without waiting for training, then wait until the group has split the keys between the two.
         await ProduceAsync(producer, pipeline, keys, 0, ChunkSteps);
-        var deadline = DateTime.UtcNow + Timeout;
-        while ((await KeysHeldAsync(leaderAddress, pipeline, keys)).Count == 0 || (await KeysHeldAsync(followerAddress, pipeline, keys)).Count == 0)
-        {
-            Assert.False(leader.HasExited || follower.HasExited, leader.Transcript + "\n" + follower.Transcript);
-            Assert.True(DateTime.UtcNow < deadline, "the two instances never split the keys between them");
-            await Task.Delay(100);
-        }
+        await Wait.UntilAsync(
+            async () => (await KeysHeldAsync(leaderAddress, pipeline, keys)).Count > 0 && (await KeysHeldAsync(followerAddress, pipeline, keys)).Count > 0,
+            Timeout, "the two instances to split the keys between them", () => leader.Transcript + "\n=== follower ===\n" + follower.Transcript,
+            () => leader.HasExited || follower.HasExited ? "a daemon exited" : null, TimeSpan.FromMilliseconds(100));
 
         int steps = 12 * ChunkSteps;
         await ProducePacedAsync(leader, leaderAddress, producer, pipeline, keys, ChunkSteps, steps, waitForRounds: false,
@@ -345,25 +342,12 @@ public sealed partial class OnlineTrainingTests : IDisposable
     private async Task<double> VerdictsAsync(Uri address) =>
         await MetricAsync(address, "streamrnn_model_promotions_total", "") + await MetricAsync(address, "streamrnn_model_rejections_total", "");
 
-    private static async Task WaitUntilAsync(DaemonProcess daemon, Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!await condition())
-        {
-            Assert.False(daemon.HasExited, $"the daemon exited while waiting for {what}.\n{daemon.Transcript}");
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}.\n{daemon.Transcript}");
-            await Task.Delay(25);
-        }
-    }
+    private static Task WaitUntilAsync(DaemonProcess daemon, Func<Task<bool>> condition, string what) =>
+        daemon.WaitUntilAsync(condition, Timeout, what, TimeSpan.FromMilliseconds(25));
 
     /// <summary>The sum of every series of <paramref name="metric"/> whose labels contain <paramref name="labelFilter"/>.</summary>
-    private async Task<double> MetricAsync(Uri address, string metric, string labelFilter)
-    {
-        var text = await http.GetStringAsync(new Uri(address, "/metrics"));
-        return text.Split('\n')
-            .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains(labelFilter, StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private Task<double> MetricAsync(Uri address, string metric, string labelFilter) =>
+        StateHarness.MetricAsync(http, address, metric, labelFilter);
 
     /// <summary>Reads the output topic from the beginning until <paramref name="count"/> distinct (key, step) predictions arrived.</summary>
     private async Task<Dictionary<(string Key, long Step), Prediction>> ConsumePredictionsAsync(PipelineDefinition definition, int count)

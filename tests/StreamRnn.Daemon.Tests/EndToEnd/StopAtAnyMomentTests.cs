@@ -58,21 +58,18 @@ public sealed class StopAtAnyMomentTests : IDisposable
 
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
         {
-            var deadline = DateTime.UtcNow + StateHarness.Timeout;
-            while (true)
-            {
-                var response = await http.GetAsync(new Uri(address, "/readyz"));
-                var body = await response.Content.ReadAsStringAsync();
-                if (body.Contains($"state.temps[{partition}]", StringComparison.Ordinal))
+            var body = "";
+            var status = HttpStatusCode.OK;
+            await daemon.WaitUntilAsync(
+                async () =>
                 {
-                    Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-                    Assert.Contains("restoring partitions from changelog", body, StringComparison.Ordinal);
-                    break;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"/readyz never named the restoring partition: {body}");
-                await Task.Delay(100);
-            }
+                    using var response = await http.GetAsync(new Uri(address, "/readyz"));
+                    (status, body) = (response.StatusCode, await response.Content.ReadAsStringAsync());
+                    return body.Contains($"state.temps[{partition}]", StringComparison.Ordinal);
+                },
+                StateHarness.Timeout, "/readyz to name the restoring partition", TimeSpan.FromMilliseconds(100));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Contains("restoring partitions from changelog", body, StringComparison.Ordinal);
         }
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_restore_partitions_restoring", "pipeline=\"temps\""));

@@ -67,14 +67,15 @@ public sealed class WindowJournalEndToEndTests : IDisposable
         // nothing was lost at the kill and nothing counted twice.
         Produce(producer, definition, 100, 128);
         await WaitForCommittedAsync(restarted, definition, Keys * 128);
-        var deadline = DateTime.UtcNow + Timeout;
-        long inFlight;
-        while ((inFlight = (await ModelAsync(restartedAddress)).GetProperty("trainingWindowsInFlight").GetInt64()) != 64)
-        {
-            Assert.True(inFlight < 64, $"{inFlight} windows in flight: some were counted twice\n{restarted.Transcript}");
-            Assert.True(DateTime.UtcNow < deadline, $"{inFlight} windows in flight, expected 64\n{restarted.Transcript}");
-            await Task.Delay(50);
-        }
+        long inFlight = 0;
+        await restarted.WaitUntilAsync(
+            async () =>
+            {
+                inFlight = (await ModelAsync(restartedAddress)).GetProperty("trainingWindowsInFlight").GetInt64();
+                Assert.True(inFlight <= 64, $"{inFlight} windows in flight: some were counted twice\n{restarted.Transcript}");
+                return inFlight == 64;
+            },
+            Timeout, "64 training windows in flight", TimeSpan.FromMilliseconds(50));
 
         // Prequential accuracy over HTTP: since the restart, the 28 new records of each key scored the prediction
         // before them (the first one's prediction was restored with the key's state).
@@ -156,20 +157,11 @@ public sealed class WindowJournalEndToEndTests : IDisposable
             EnableAutoCommit = false,
         }).Build();
         var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(definition.InputTopic, p)).ToList();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            long committed = reader.Committed(partitions, TimeSpan.FromSeconds(5)).Sum(o => Math.Max(0, o.Offset.Value));
-            if (committed >= records)
-            {
-                Assert.Equal(records, committed);
-                return;
-            }
-
-            Assert.False(daemon.HasExited, daemon.Transcript);
-            Assert.True(DateTime.UtcNow < deadline, $"committed {committed} of {records}\n{daemon.Transcript}");
-            await Task.Delay(50);
-        }
+        long committed = 0;
+        await daemon.WaitUntilAsync(
+            () => Task.FromResult((committed = reader.Committed(partitions, TimeSpan.FromSeconds(5)).Sum(o => Math.Max(0, o.Offset.Value))) >= records),
+            Timeout, $"committed offsets covering {records} records", TimeSpan.FromMilliseconds(50));
+        Assert.Equal(records, committed);
     }
 
     private async Task<JsonElement> ModelAsync(Uri address)

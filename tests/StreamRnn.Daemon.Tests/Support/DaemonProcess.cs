@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Support;
 
@@ -138,6 +139,13 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         Assert.Fail($"no line with {what} within {timeout} (exited: {exited.Task.IsCompleted}).\n{Transcript}");
         return "";
     }
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> (Wait.UntilAsync) until it holds: fails with the transcript after
+    /// <paramref name="timeout"/>, or at once when this daemon exits first.
+    /// </summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? poll = null) =>
+        Wait.UntilAsync(condition, timeout, what, () => Transcript, () => HasExited ? "the daemon exited" : null, poll);
 
     /// <summary>Waits for "HTTP listening on URL" and returns the URL.</summary>
     public async Task<Uri> WaitForHttpAsync(TimeSpan timeout)

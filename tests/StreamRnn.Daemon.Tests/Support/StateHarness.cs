@@ -7,6 +7,7 @@ using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Engine;
 using StreamRnn.Kafka.Embedded;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Support;
 
@@ -88,32 +89,14 @@ internal sealed class StateHarness : IDisposable
         return records;
     }
 
-    public async Task ProduceWithKcatAsync(string topic, List<(string Key, string Value)> records, int? partition = null)
-    {
-        var input = new StringBuilder();
-        foreach (var (key, value) in records)
-        {
-            input.Append(key).Append('\t').Append(value).Append('\n');
-        }
-
-        List<string> arguments = ["-b", Cluster.BootstrapServers, "-P", "-t", topic, "-K", "\t", "-z", "none"];
-        if (partition is { } p)
-        {
-            arguments.AddRange(["-p", p.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"), arguments, Timeout, input.ToString());
-        Assert.True(result.ExitCode == 0, $"kcat -P failed ({result.ExitCode}): {result.Error}");
-    }
+    public Task ProduceWithKcatAsync(string topic, List<(string Key, string Value)> records, int? partition = null) =>
+        Kcat.ProduceAsync(Cluster.BootstrapServers, topic, records, partition, Timeout);
 
     /// <summary>Waits (bounded) until kcat has read <paramref name="count"/> records of the topic from its beginning.</summary>
     public async Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count)
     {
-        var result = await ToolRun.RunAsync(ToolRun.Require("kcat", "kcat"),
-            ["-b", Cluster.BootstrapServers, "-C", "-t", topic, "-o", "beginning", "-c", count.ToString(CultureInfo.InvariantCulture), "-q", "-f", "%k\t%h\t%s\n"],
-            Timeout);
-        Assert.True(result.ExitCode == 0, $"kcat -C failed ({result.ExitCode}): {result.Error}");
-        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var lines = await Kcat.ConsumeAsync(Cluster.BootstrapServers, topic, "%k\t%h\t%s\n", count, stopAtEnd: false, Timeout);
+        return lines
             .Select(line => line.Split('\t', 3))
             .Select(parts => (parts[0], parts[1], parts[2]))
             .ToList();
@@ -241,49 +224,42 @@ internal sealed class StateHarness : IDisposable
     /// <summary>Polls a metric until the sum of its samples reaches <paramref name="minimum"/>.</summary>
     public static async Task WaitForMetricAsync(Uri address, string metric, double minimum)
     {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var total = await MetricAsync(address, metric);
-            if (total >= minimum)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{metric} stayed at {total} < {minimum}");
-            await Task.Delay(50);
-        }
+        double total = 0;
+        await Wait.UntilAsync(async () => (total = await MetricAsync(address, metric)) >= minimum, Timeout, $"{metric} ≥ {minimum}",
+            () => $"{metric} stayed at {total}");
     }
 
     /// <summary>Polls /readyz until it reports <paramref name="ready"/>; returns the body.</summary>
     public static async Task<string> WaitForReadinessAsync(Uri address, bool ready)
     {
         using var http = TestApiKey.Client();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var response = await http.GetAsync(new Uri(address, "/readyz"));
-            var body = await response.Content.ReadAsStringAsync();
-            if ((response.StatusCode == HttpStatusCode.OK) == ready)
+        var body = "";
+        await Wait.UntilAsync(
+            async () =>
             {
-                return body;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"/readyz never became {(ready ? "ready" : "not ready")}: {body}");
-            await Task.Delay(100);
-        }
+                using var response = await http.GetAsync(new Uri(address, "/readyz"));
+                body = await response.Content.ReadAsStringAsync();
+                return (response.StatusCode == HttpStatusCode.OK) == ready;
+            },
+            Timeout, $"/readyz to become {(ready ? "ready" : "not ready")}", () => body, poll: TimeSpan.FromMilliseconds(100));
+        return body;
     }
 
     /// <summary>The sum of a metric's samples whose label set contains <paramref name="labels"/> (e.g. reason="x").</summary>
-    public static async Task<double> MetricAsync(Uri address, string metric, string labels = "")
+    public static Task<double> MetricAsync(Uri address, string metric, string labels = "") => MetricAsync(MetricsClient, address, metric, labels);
+
+    /// <summary>The same through <paramref name="http"/>: the one /metrics reader of the end-to-end tests.</summary>
+    public static async Task<double> MetricAsync(HttpClient http, Uri address, string metric, string labels = "")
     {
-        using var http = TestApiKey.Client();
         var text = await http.GetStringAsync(new Uri(address, "/metrics"));
         return text.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
             .Where(line => labels.Length == 0 || line.Contains(labels, StringComparison.Ordinal))
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
+
+    // /metrics needs no key; one client for every poll instead of a connection per request.
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>The applied input offset a changelog value claims (bytes 48..56 of the key state format).</summary>
     public static long AppliedOffsetOf(byte[] value) => BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(48));

@@ -1,4 +1,5 @@
 using StreamRnn.Core;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Engine.Tests;
 
@@ -27,6 +28,7 @@ public sealed class AlertOptionsTests
     [InlineData("Severity", "Warning", "Alerts:Severity: must be 1 to 32 lower-case letters, digits, '_' or '-' (it is a metric label value)")]
     [InlineData("CriticalSeverity", "warning", "Alerts:CriticalSeverity: must differ from Severity")]
     [InlineData("Event", "", "Alerts:Event: must be 1 to 64 characters naming what is alerted on (e.g. exit)")]
+    [InlineData("Label", " ", "Alerts:Label: must be 1 to 96 characters saying what the probability is of, or null for Event within Window")]
     public void Each_bad_setting_is_named_never_its_value(string setting, string value, string expected)
     {
         var options = new AlertOptions();
@@ -78,5 +80,35 @@ public sealed class AlertOptionsTests
         Assert.Equal("p(exit within 15 s) < 0.3", alerts.ClearReason());
         Assert.Null(TestPipelines.Stocks().Alerts);
         Assert.Equal(HeadKind.Binary, definition.Model.Head);
+    }
+
+    [Fact]
+    public void A_label_names_what_the_probability_is_of_in_every_reason_instead_of_Event_within_Window()
+    {
+        var alerts = new AlertOptions
+        {
+            Event = "out of bed",
+            Label = "out of bed now or at the next reading",
+            Threshold = 0.4,
+            ClearThreshold = 0.2,
+            RaiseK = 2,
+            RaiseN = 3,
+        };
+
+        Assert.Empty(alerts.Validate());
+        Assert.Equal("p(out of bed now or at the next reading) ≥ 0.4 for 1 reading", alerts.RaiseReason(1));
+        Assert.Equal("p(out of bed now or at the next reading) ≥ 0.4 for 2 of the last 3 readings", alerts.RaiseReason(1, 2));
+        Assert.Equal("p(out of bed now or at the next reading) < 0.2", alerts.ClearReason());
+        Assert.Equal("p(out of bed within 15 s) < 0.2", new AlertOptions { Event = "out of bed", Threshold = 0.4, ClearThreshold = 0.2 }.ClearReason());
+    }
+
+    [Fact]
+    public void The_shipped_bed_exit_pipeline_says_what_its_label_is()
+    {
+        var definition = PipelineDefinition.Load(RepositoryRoot.Combine("config/pipelines/bed-exit.json"));
+
+        Assert.Empty(definition.Validate());
+        Assert.Equal(("in_bed", TargetTransform.OutWithin, 1), (definition.Target.Field, definition.Target.Transform, definition.Target.Horizon));
+        Assert.Equal("p(out of bed now or at the next reading) ≥ 0.4 for 1 reading", definition.Alerts!.RaiseReason(1));
     }
 }

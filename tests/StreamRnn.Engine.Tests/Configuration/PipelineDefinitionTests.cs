@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using StreamRnn.Core;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Engine.Tests;
 
@@ -92,15 +93,7 @@ public sealed class PipelineDefinitionTests
     [Fact]
     public void The_shipped_pipeline_files_load_and_validate()
     {
-        // The build output may live outside the repository (--artifacts-path): find it from this source file.
-        string? directory = Path.GetDirectoryName(SourceFile());
-        while (directory is not null && !File.Exists(Path.Combine(directory, "StreamRnn.sln")))
-        {
-            directory = Path.GetDirectoryName(directory);
-        }
-
-        Assert.NotNull(directory);
-        var files = Directory.GetFiles(Path.Combine(directory!, "config", "pipelines"), "*.json");
+        var files = Directory.GetFiles(RepositoryRoot.Combine("config/pipelines"), "*.json");
         Assert.NotEmpty(files);
         foreach (var file in files)
         {
@@ -109,8 +102,6 @@ public sealed class PipelineDefinitionTests
             _ = TestPipelines.Runtime(definition);
         }
     }
-
-    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
     [Fact]
     public void The_prefix_can_name_an_inline_list_entry()

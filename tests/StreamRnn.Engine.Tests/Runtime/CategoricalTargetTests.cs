@@ -25,7 +25,11 @@ public sealed class CategoricalTargetTests
         Features = [new FeatureOptions { Field = "acc" }],
         Target = new TargetOptions
         {
-            Field = "label", Transform = TargetTransform.Category, Horizon = horizon, Categories = [.. Categories], Positive = ["2", "4"],
+            Field = "label",
+            Transform = TargetTransform.Category,
+            Horizon = horizon,
+            Categories = [.. Categories],
+            Positive = ["2", "4"],
         },
         Model = new ModelOptions { Cell = CellKind.Lstm, HiddenSize = 4, Head = HeadKind.Categorical, Seed = 5 },
         Training = new TrainingOptions { Enabled = true, WindowSteps = windowSteps, BatchWindows = 1, HoldBackWindows = 1, WarmupWindows = 1 },

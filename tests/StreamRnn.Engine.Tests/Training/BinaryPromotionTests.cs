@@ -16,9 +16,18 @@ public sealed class BinaryPromotionTests(ITestOutputHelper output)
 
     private static TrainingOptions Options(int reserve, double floor, PromotionCriterion criterion = PromotionCriterion.Loss) => new()
     {
-        Enabled = true, WindowSteps = Steps, BatchWindows = 4, TrainEveryWindows = 1024, WarmupWindows = 0,
-        QueueCapacity = 1024, HoldBackWindows = 8, LearningRate = 0.05, GradientClipNorm = 1.0,
-        PositiveReserveWindows = reserve, PositiveFloor = floor, PromotionCriterion = criterion,
+        Enabled = true,
+        WindowSteps = Steps,
+        BatchWindows = 4,
+        TrainEveryWindows = 1024,
+        WarmupWindows = 0,
+        QueueCapacity = 1024,
+        HoldBackWindows = 8,
+        LearningRate = 0.05,
+        GradientClipNorm = 1.0,
+        PositiveReserveWindows = reserve,
+        PositiveFloor = floor,
+        PromotionCriterion = criterion,
     };
 
     /// <summary>Inputs x ∈ {0, 1} with P(1) = 0.2; target x (the event is visible) or, for a "never" stretch, 0.</summary>

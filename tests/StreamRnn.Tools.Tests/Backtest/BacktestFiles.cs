@@ -1,5 +1,5 @@
 using System.Globalization;
-using StreamRnn.Daemon.Tests.Deployment;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

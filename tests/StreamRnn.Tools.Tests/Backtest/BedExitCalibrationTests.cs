@@ -1,5 +1,5 @@
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Daemon.Tests.Deployment;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

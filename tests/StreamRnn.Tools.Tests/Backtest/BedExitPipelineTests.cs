@@ -1,6 +1,6 @@
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Engine;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

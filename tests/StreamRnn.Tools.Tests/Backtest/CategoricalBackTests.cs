@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Daemon.Tests.Deployment;
+using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using StreamRnn.Daemon.Backtest;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -6,22 +7,10 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 [Trait("Category", "Unit")]
 public sealed class ProgressReporterTests
 {
-    /// <summary>A clock whose timestamps advance only when told (TimeProvider's default timestamps are real).</summary>
-    private sealed class SteppingClock : TimeProvider
-    {
-        private long ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => ticks;
-
-        public void Advance(TimeSpan by) => ticks += by.Ticks;
-    }
-
     [Fact]
     public void Without_a_terminal_it_writes_one_line_per_tenth_and_a_total()
     {
-        var clock = new SteppingClock();
+        var clock = new FakeTimeProvider();
         using var writer = new StringWriter();
         var progress = new ProgressReporter(writer, interactive: false, clock);
         progress.Start(1000);
@@ -49,7 +38,7 @@ public sealed class ProgressReporterTests
     [Fact]
     public void On_a_terminal_it_redraws_one_bar_in_place_at_most_every_100_ms()
     {
-        var clock = new SteppingClock();
+        var clock = new FakeTimeProvider();
         using var writer = new StringWriter();
         var progress = new ProgressReporter(writer, interactive: true, clock);
         progress.Start(300);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Backtest;
-using StreamRnn.Daemon.Tests.Deployment;
+using StreamRnn.Tests.Support;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Training;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace StreamRnn.Daemon.Tests.Deployment;
+namespace StreamRnn.Tests.Support;
 
 /// <summary>
 /// The repository the tests were built from, found by walking up from the test assembly to StreamRnn.sln, so the
@@ -34,7 +34,7 @@ internal static class RepositoryRoot
         }
 
         throw new InvalidOperationException(
-            $"No StreamRnn.sln above {AppContext.BaseDirectory} or {sourceFile}: the deployment tests must run from a build of the repository.");
+            $"No StreamRnn.sln above {AppContext.BaseDirectory} or {sourceFile}: tests that read repository files must run from a build of the repository.");
     }
 
     private static string SourceFile([CallerFilePath] string path = "") => path;
