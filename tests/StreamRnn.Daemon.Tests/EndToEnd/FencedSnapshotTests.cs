@@ -47,6 +47,9 @@ public sealed class FencedSnapshotTests : IDisposable
         await StreamAsync(TimeSpan.FromSeconds(2));
         await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
         step += 150;
+        static bool FromSnapshot(string line) => line.Contains("Restored temps partition", StringComparison.Ordinal)
+            && line.Contains("after a local snapshot", StringComparison.Ordinal);
+        var snapshotRestoresBefore = one.Output.Count(FromSnapshot);
         Signal(one.Id, "STOP");
         try
         {
@@ -61,10 +64,8 @@ public sealed class FencedSnapshotTests : IDisposable
         harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript + "\n=== two ===\n" + two.Transcript);
         Assert.Contains(one.Output, l => l.Contains("Fenced:", StringComparison.Ordinal) || l.Contains("Partitions lost", StringComparison.Ordinal));
 
-        // Now "two" leaves and "one" restores every partition from its own directory and the changelog.
-        static bool FromSnapshot(string line) => line.Contains("Restored temps partition", StringComparison.Ordinal)
-            && line.Contains("after a local snapshot", StringComparison.Ordinal);
-        var snapshotRestoresBefore = one.Output.Count(FromSnapshot);
+        // Now "two" leaves and "one" holds every partition: those it had before the freeze it restores (on rejoining
+        // or now) from its own pre-freeze snapshots plus the changelog, the others from the changelog.
         two.Terminate();
         Assert.Equal(0, await two.WaitForExitAsync(StateHarness.Timeout));
         while (await StateHarness.KeysHeldAsync(oneAddress, keys) < keys)
@@ -74,7 +75,7 @@ public sealed class FencedSnapshotTests : IDisposable
         }
 
         await StateHarness.WaitForReadinessAsync(oneAddress, ready: true);
-        Assert.True(one.Output.Count(FromSnapshot) > snapshotRestoresBefore, $"no partition was restored from a local snapshot\n{one.Transcript}");
+        Assert.True(one.Output.Count(FromSnapshot) > snapshotRestoresBefore, $"no partition was restored from a local snapshot after the freeze\n{one.Transcript}");
         await StreamAsync(TimeSpan.FromSeconds(2));
         var inputs = harness.ReadInput();
         harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript);
