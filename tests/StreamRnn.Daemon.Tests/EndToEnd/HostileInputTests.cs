@@ -64,6 +64,7 @@ public sealed partial class HostileInputTests : IDisposable
                 records.Add(("sensor-1", Json("S\\ud800", step, "21")));
                 records.Add(("sensor-2", Json("sensor-2", step, "\"\\ud83d\"")));
                 records.Add(("sensor-0", "{\"id\": \"sensor-0\", \"ts\": 253370764800000, \"value\": 20}"));
+                records.Add(("sensor-2", Json("sensor-2", step, "1e200"))); // would overflow the running variance
                 records.Add(("long", Json(tooLongKey, step, "5")));
             }
 
@@ -77,25 +78,27 @@ public sealed partial class HostileInputTests : IDisposable
         var address = await daemon.WaitForHttpAsync(Timeout);
         await harness.ProduceWithKcatAsync(definition.InputTopic, records);
 
-        var deadLetters = await harness.ConsumeWithKcatAsync(definition.DeadLetterTopic, 5);
+        var deadLetters = await harness.ConsumeWithKcatAsync(definition.DeadLetterTopic, 6);
         string ReasonOf(string valuePart) => deadLetters.Single(d => d.Value.Contains(valuePart, StringComparison.Ordinal)).Headers;
         Assert.Contains("streamrnn.reason=DecodeError", ReasonOf("\\ud800\": 1"), StringComparison.Ordinal);
         Assert.Contains("streamrnn.reason=DecodeError", ReasonOf("S\\ud800"), StringComparison.Ordinal);
         Assert.Contains("streamrnn.reason=DecodeError", ReasonOf("\\ud83d"), StringComparison.Ordinal);
         Assert.Contains("streamrnn.reason=FutureTimestamp", ReasonOf("253370764800000"), StringComparison.Ordinal);
         Assert.Contains("streamrnn.reason=MissingKey", ReasonOf(tooLongKey), StringComparison.Ordinal);
+        Assert.Contains("streamrnn.reason=NonFiniteValue", ReasonOf("1e200"), StringComparison.Ordinal);
         Assert.Equal("{\"id\": \"sensor-0\", \"ts\": 253370764800000, \"value\": 20}", deadLetters.Single(d => d.Value.Contains("253370764800000", StringComparison.Ordinal)).Value);
 
         // Every other record is predicted: nothing after the year-9999 record is late, the first-value-bad record counts.
         var inputs = harness.ReadInput();
         var deadValues = deadLetters.Select(d => d.Value).ToHashSet(StringComparer.Ordinal);
         var applied = inputs.Where(r => !deadValues.Contains(Encoding.UTF8.GetString(r.Value))).ToList();
-        Assert.Equal(records.Count - 5, applied.Count);
+        Assert.Equal(records.Count - 6, applied.Count);
         harness.WaitForEveryInputToBePredicted(applied, () => daemon.Transcript);
         Assert.Equal(0, await StateHarness.MetricAsync(address, "streamrnn_records_skipped_total", "reason=\"late\""));
         Assert.False(daemon.HasExited, daemon.Transcript);
 
-        // Each key holds exactly the state of a run that saw only the good records (the repeated field as its last value).
+        // Each key holds exactly the state of a run that saw only the good records (the repeated field as its last value):
+        // the absurd value left sensor-2's statistics (and so its ZScore input) as they were.
         var reference = new PipelineRuntime(definition, ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed), TimeProvider.System, metrics: null);
         foreach (var record in applied.OrderBy(r => r.Partition).ThenBy(r => r.Offset))
         {
