@@ -1,5 +1,6 @@
 using System.Globalization;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.LoadTest.Configuration;
 using StreamRnn.LoadTest.Contenders;
 using StreamRnn.LoadTest.EngineAlone;

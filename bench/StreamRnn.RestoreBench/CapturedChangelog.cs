@@ -1,4 +1,4 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.RestoreBench;
 

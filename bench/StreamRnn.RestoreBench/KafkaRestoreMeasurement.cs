@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Processing;
 
@@ -133,7 +134,10 @@ internal static class KafkaRestoreMeasurement
         // As ChangelogRestorer configures and assigns its consumer (explicit offsets from 0), with nothing applied.
         var config = new ConsumerConfig(new Dictionary<string, string>(baseConfig))
         {
-            GroupId = baseConfig.GroupId + ".raw", EnableAutoCommit = false, EnablePartitionEof = false, FetchWaitMaxMs = 10,
+            GroupId = baseConfig.GroupId + ".raw",
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+            FetchWaitMaxMs = 10,
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         long started = Stopwatch.GetTimestamp();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.RestoreBench;
 

@@ -1,6 +1,8 @@
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
+
 namespace StreamRnn.RestoreBench;
 
-using StreamRnn.Engine;
 
 /// <summary>
 /// The shipped stocks pipeline (config/pipelines/stocks.json: LSTM H = 32, one layer, Gaussian head, four features),

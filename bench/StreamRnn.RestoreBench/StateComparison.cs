@@ -1,4 +1,4 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.RestoreBench;
 

@@ -1,5 +1,6 @@
 using System.Text.Unicode;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.RestoreBench;
 

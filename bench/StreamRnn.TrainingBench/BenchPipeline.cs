@@ -1,5 +1,5 @@
 using System.Globalization;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.TrainingBench;
 

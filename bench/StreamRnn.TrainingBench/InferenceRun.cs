@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Reactive.Concurrency;
 using System.Text;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.TrainingBench;
 

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.TrainingBench;
 

@@ -13,7 +13,7 @@ namespace StreamRnn.CommandLine;
 /// </summary>
 public sealed class CommandLineApp
 {
-    private readonly RootCommand root;
+    private readonly RootCommand _root;
 
     /// <param name="program">The executable's name, as messages and help show it.</param>
     /// <param name="description">The first line of the general help.</param>
@@ -23,14 +23,14 @@ public sealed class CommandLineApp
     {
         Program = program;
         DefaultCommand = defaultCommand;
-        root = new RootCommand(description);
+        _root = new RootCommand(description);
         foreach (var command in commands)
         {
-            root.Subcommands.Add(command);
+            _root.Subcommands.Add(command);
         }
 
         ExitCodesHelp = exitCodes;
-        var help = (HelpAction)root.Options.OfType<HelpOption>().Single().Action!;
+        var help = (HelpAction)_root.Options.OfType<HelpOption>().Single().Action!;
         help.MaxWidth = Console.IsOutputRedirected || Console.WindowWidth < 80 ? 120 : Console.WindowWidth;
     }
 
@@ -40,7 +40,7 @@ public sealed class CommandLineApp
 
     private string ExitCodesHelp { get; }
 
-    public IReadOnlyList<VerbCommand> Commands => root.Subcommands.OfType<VerbCommand>().ToList();
+    public IReadOnlyList<VerbCommand> Commands => _root.Subcommands.OfType<VerbCommand>().ToList();
 
     /// <summary>The arguments as System.CommandLine will read them (see the class remarks); throws on an unknown <c>help X</c>.</summary>
     public string[] Normalize(IReadOnlyList<string> args)
@@ -55,7 +55,7 @@ public sealed class CommandLineApp
         if (string.Equals(list[0], "help", StringComparison.OrdinalIgnoreCase))
         {
             return list.Count > 1 && !ParseProblems.IsHelp(list[1])
-                ? [(Find(list[1]) ?? throw new CommandLineException(ParseProblems.UnknownCommand(root, list[1], Program))).Name, "--help"]
+                ? [(Find(list[1]) ?? throw new CommandLineException(ParseProblems.UnknownCommand(_root, list[1], Program))).Name, "--help"]
                 : ["--help"];
         }
 
@@ -82,7 +82,7 @@ public sealed class CommandLineApp
 
     /// <summary>Parses <paramref name="args"/> (see <see cref="Normalize"/>).</summary>
     public ParseResult Parse(IReadOnlyList<string> args) =>
-        root.Parse(Normalize(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
+        _root.Parse(Normalize(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     /// <summary>Runs the command line: help, a usage error (exit code 2) or the command's action.</summary>
     public async Task<int> InvokeAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
@@ -90,7 +90,7 @@ public sealed class CommandLineApp
         try
         {
             string[] arguments = Normalize(args);
-            var parse = root.Parse(arguments, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            var parse = _root.Parse(arguments, new ParserConfiguration { ResponseFileTokenReplacer = null });
             bool runsCommand = parse.Action is ParseErrorAction || ReferenceEquals(parse.Action, parse.CommandResult.Command.Action);
             if (runsCommand && ParseProblems.First(parse, arguments, Program) is { } problem)
             {

@@ -14,10 +14,10 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed class Adam : IOptimizer
 {
-    private readonly float[] firstMoment;
-    private readonly float[] secondMoment;
-    private readonly float[] scratch;
-    private long stepCount;
+    private readonly float[] _firstMoment;
+    private readonly float[] _secondMoment;
+    private readonly float[] _scratch;
+    private long _stepCount;
 
     public Adam(int parameterCount, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
         float epsilon = 1e-8f, float weightDecay = 0f)
@@ -46,9 +46,9 @@ public sealed class Adam : IOptimizer
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
-        firstMoment = new float[parameterCount];
-        secondMoment = new float[parameterCount];
-        scratch = new float[parameterCount];
+        _firstMoment = new float[parameterCount];
+        _secondMoment = new float[parameterCount];
+        _scratch = new float[parameterCount];
     }
 
     public float LearningRate { get; set; }
@@ -65,45 +65,45 @@ public sealed class Adam : IOptimizer
     public int ParameterCount { get; }
 
     /// <summary>Updates taken so far (for bias correction and for persistence of optimiser state).</summary>
-    public long StepCount => stepCount;
+    public long StepCount => _stepCount;
 
     /// <summary>The first-moment estimate m (for persistence).</summary>
-    public ReadOnlySpan<float> FirstMoment => firstMoment;
+    public ReadOnlySpan<float> FirstMoment => _firstMoment;
 
     /// <summary>The second-moment estimate v (for persistence).</summary>
-    public ReadOnlySpan<float> SecondMoment => secondMoment;
+    public ReadOnlySpan<float> SecondMoment => _secondMoment;
 
     /// <summary>Restores state saved from <see cref="StepCount"/>, <see cref="FirstMoment"/> and <see cref="SecondMoment"/>.</summary>
     public void Restore(long steps, ReadOnlySpan<float> first, ReadOnlySpan<float> second)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(steps);
         OptimizerArguments.RequireLengths(first.Length, second.Length, ParameterCount);
-        first.CopyTo(firstMoment);
-        second.CopyTo(secondMoment);
-        stepCount = steps;
+        first.CopyTo(_firstMoment);
+        second.CopyTo(_secondMoment);
+        _stepCount = steps;
     }
 
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         OptimizerArguments.RequireLengths(parameters.Length, gradient.Length, ParameterCount);
-        stepCount++;
+        _stepCount++;
         if (WeightDecay != 0f)
         {
             TensorPrimitives.Multiply(parameters, 1f - LearningRate * WeightDecay, parameters);
         }
 
-        TensorPrimitives.Multiply(firstMoment, Beta1, firstMoment);
-        TensorPrimitives.MultiplyAdd(gradient, 1f - Beta1, firstMoment, firstMoment);
-        TensorPrimitives.Multiply(gradient, gradient, scratch);
-        TensorPrimitives.Multiply(secondMoment, Beta2, secondMoment);
-        TensorPrimitives.MultiplyAdd(scratch, 1f - Beta2, secondMoment, secondMoment);
+        TensorPrimitives.Multiply(_firstMoment, Beta1, _firstMoment);
+        TensorPrimitives.MultiplyAdd(gradient, 1f - Beta1, _firstMoment, _firstMoment);
+        TensorPrimitives.Multiply(gradient, gradient, _scratch);
+        TensorPrimitives.Multiply(_secondMoment, Beta2, _secondMoment);
+        TensorPrimitives.MultiplyAdd(_scratch, 1f - Beta2, _secondMoment, _secondMoment);
 
-        double correction1 = 1.0 - Math.Pow(Beta1, stepCount);
-        double correction2 = 1.0 - Math.Pow(Beta2, stepCount);
-        TensorPrimitives.Sqrt(secondMoment, scratch);
-        TensorPrimitives.Multiply(scratch, (float)(1.0 / Math.Sqrt(correction2)), scratch);
-        TensorPrimitives.Add(scratch, Epsilon, scratch);
-        TensorPrimitives.Divide(firstMoment, scratch, scratch);
-        TensorPrimitives.MultiplyAdd(scratch, (float)(-LearningRate / correction1), parameters, parameters);
+        double correction1 = 1.0 - Math.Pow(Beta1, _stepCount);
+        double correction2 = 1.0 - Math.Pow(Beta2, _stepCount);
+        TensorPrimitives.Sqrt(_secondMoment, _scratch);
+        TensorPrimitives.Multiply(_scratch, (float)(1.0 / Math.Sqrt(correction2)), _scratch);
+        TensorPrimitives.Add(_scratch, Epsilon, _scratch);
+        TensorPrimitives.Divide(_firstMoment, _scratch, _scratch);
+        TensorPrimitives.MultiplyAdd(_scratch, (float)(-LearningRate / correction1), parameters, parameters);
     }
 }

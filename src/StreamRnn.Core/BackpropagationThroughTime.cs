@@ -31,50 +31,50 @@ namespace StreamRnn.Core;
 public sealed unsafe class BackpropagationThroughTime
 {
 
-    private readonly ModelShape shape;
-    private readonly int headStride; // at least 2 (Gaussian), K for a Categorical head
-    private readonly int maxSteps;
-    private readonly int gateStride;
-    private readonly int recordStride;
-    private readonly float[] records;
-    private readonly float[] headOutputs;
-    private readonly float[] headGradients;
-    private readonly float[] dh;
-    private readonly float[] dc;
-    private readonly float[] dhPrev;
-    private readonly float[] dAih;
-    private readonly float[] dAhh;
+    private readonly ModelShape _shape;
+    private readonly int _headStride; // at least 2 (Gaussian), K for a Categorical head
+    private readonly int _maxSteps;
+    private readonly int _gateStride;
+    private readonly int _recordStride;
+    private readonly float[] _records;
+    private readonly float[] _headOutputs;
+    private readonly float[] _headGradients;
+    private readonly float[] _dh;
+    private readonly float[] _dc;
+    private readonly float[] _dhPrev;
+    private readonly float[] _dAih;
+    private readonly float[] _dAhh;
 
     public BackpropagationThroughTime(ModelShape shape, int maxSteps)
     {
         ArgumentNullException.ThrowIfNull(shape);
         shape.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
-        this.shape = shape;
-        headStride = Math.Max(2, shape.HeadOutputSize);
-        this.maxSteps = maxSteps;
+        _shape = shape;
+        _headStride = Math.Max(2, shape.HeadOutputSize);
+        _maxSteps = maxSteps;
         int hidden = shape.HiddenSize;
         int panel = PackedMatrix.PanelWidth;
         int Round(int n) => (n + panel - 1) / panel * panel;
-        gateStride = shape.Cell == CellKind.Gru ? Round(2 * hidden) + 2 * Round(hidden) : Round(shape.GateCount * hidden);
+        _gateStride = shape.Cell == CellKind.Gru ? Round(2 * hidden) + 2 * Round(hidden) : Round(shape.GateCount * hidden);
 
         // One record per (step, layer): [gates | new layer state (h, c) | auxiliary (tanh c' or GRU scratch)].
-        recordStride = gateStride + shape.LayerStateSize + hidden;
-        records = GC.AllocateArray<float>(maxSteps * shape.Layers * recordStride, pinned: true);
-        headOutputs = GC.AllocateArray<float>(maxSteps * headStride, pinned: true);
-        headGradients = new float[maxSteps * shape.HeadOutputSize];
-        dh = new float[shape.Layers * hidden];
-        dc = new float[shape.Layers * hidden];
-        dhPrev = new float[hidden];
-        dAih = new float[shape.GateCount * hidden];
-        dAhh = new float[shape.GateCount * hidden];
+        _recordStride = _gateStride + shape.LayerStateSize + hidden;
+        _records = GC.AllocateArray<float>(maxSteps * shape.Layers * _recordStride, pinned: true);
+        _headOutputs = GC.AllocateArray<float>(maxSteps * _headStride, pinned: true);
+        _headGradients = new float[maxSteps * shape.HeadOutputSize];
+        _dh = new float[shape.Layers * hidden];
+        _dc = new float[shape.Layers * hidden];
+        _dhPrev = new float[hidden];
+        _dAih = new float[shape.GateCount * hidden];
+        _dAhh = new float[shape.GateCount * hidden];
     }
 
     /// <summary>The shape this instance trains.</summary>
-    public ModelShape Shape => shape;
+    public ModelShape Shape => _shape;
 
     /// <summary>The longest window accepted.</summary>
-    public int MaxSteps => maxSteps;
+    public int MaxSteps => _maxSteps;
 
     /// <summary>
     /// Runs the window forward from <paramref name="startState"/> over <paramref name="inputs"/> (k × InputSize),
@@ -87,9 +87,9 @@ public sealed unsafe class BackpropagationThroughTime
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, Span<float> gradient, out double weightSum)
     {
         int steps = Validate(weights, startState, inputs, targets, targetWeights, out weightSum);
-        if (gradient.Length != shape.ParameterCount)
+        if (gradient.Length != _shape.ParameterCount)
         {
-            throw new ArgumentException($"gradient holds {gradient.Length} floats but the shape has {shape.ParameterCount} parameters.", nameof(gradient));
+            throw new ArgumentException($"gradient holds {gradient.Length} floats but the shape has {_shape.ParameterCount} parameters.", nameof(gradient));
         }
 
         double loss = Forward(weights, startState, inputs, targets, targetWeights, steps, withGradient: true);
@@ -109,26 +109,26 @@ public sealed unsafe class BackpropagationThroughTime
     /// The head's first raw output (a Binary head's logit, a Linear head's value, a Gaussian head's mean) at step
     /// <paramref name="step"/> of the last <see cref="Accumulate"/> or <see cref="Evaluate"/>, weighted or not.
     /// </summary>
-    public float LastOutput(int step) => headOutputs[step * headStride];
+    public float LastOutput(int step) => _headOutputs[step * _headStride];
 
     private int Validate(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Shape != shape)
+        if (weights.Shape != _shape)
         {
-            throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {shape}.", nameof(weights));
+            throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {_shape}.", nameof(weights));
         }
 
         int steps = targets.Length;
-        if (steps < 1 || steps > maxSteps)
+        if (steps < 1 || steps > _maxSteps)
         {
-            throw new ArgumentException($"The window has {steps} steps; 1..{maxSteps} are accepted.", nameof(targets));
+            throw new ArgumentException($"The window has {steps} steps; 1..{_maxSteps} are accepted.", nameof(targets));
         }
 
-        if (inputs.Length != steps * shape.InputSize)
+        if (inputs.Length != steps * _shape.InputSize)
         {
-            throw new ArgumentException($"inputs holds {inputs.Length} floats but {steps} steps × {shape.InputSize} are needed.", nameof(inputs));
+            throw new ArgumentException($"inputs holds {inputs.Length} floats but {steps} steps × {_shape.InputSize} are needed.", nameof(inputs));
         }
 
         if (targetWeights.Length != steps)
@@ -136,15 +136,15 @@ public sealed unsafe class BackpropagationThroughTime
             throw new ArgumentException($"targetWeights holds {targetWeights.Length} floats but the window has {steps} steps.", nameof(targetWeights));
         }
 
-        if (startState.Length != shape.StateSize)
+        if (startState.Length != _shape.StateSize)
         {
-            throw new ArgumentException($"startState holds {startState.Length} floats but StateSize is {shape.StateSize}.", nameof(startState));
+            throw new ArgumentException($"startState holds {startState.Length} floats but StateSize is {_shape.StateSize}.", nameof(startState));
         }
 
         int bad = FiniteCheck.IndexOfNonFinite(inputs);
         if (bad >= 0)
         {
-            throw new ArgumentException($"Input {bad} (step {bad / shape.InputSize}) is not finite ({inputs[bad]}).", nameof(inputs));
+            throw new ArgumentException($"Input {bad} (step {bad / _shape.InputSize}) is not finite ({inputs[bad]}).", nameof(inputs));
         }
 
         bad = FiniteCheck.IndexOfNonFinite(startState);
@@ -170,14 +170,14 @@ public sealed unsafe class BackpropagationThroughTime
                     throw new ArgumentException($"Target at step {t} is not finite ({y}).", nameof(targets));
                 }
 
-                if (shape.Head == HeadKind.Binary && y is < 0f or > 1f)
+                if (_shape.Head == HeadKind.Binary && y is < 0f or > 1f)
                 {
                     throw new ArgumentException($"Binary target at step {t} must lie in [0, 1], not {y}.", nameof(targets));
                 }
 
-                if (shape.Head == HeadKind.Categorical && !IsClassIndex(y, shape.Classes))
+                if (_shape.Head == HeadKind.Categorical && !IsClassIndex(y, _shape.Classes))
                 {
-                    throw new ArgumentException($"Categorical target at step {t} must be a class index 0..{shape.Classes - 1}, not {y}.", nameof(targets));
+                    throw new ArgumentException($"Categorical target at step {t} must be a class index 0..{_shape.Classes - 1}, not {y}.", nameof(targets));
                 }
 
                 weightSum += w;
@@ -193,19 +193,19 @@ public sealed unsafe class BackpropagationThroughTime
     private double Forward(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, int steps, bool withGradient)
     {
-        int layers = shape.Layers;
-        int hidden = shape.HiddenSize;
-        int inputSize = shape.InputSize;
-        int layerState = shape.LayerStateSize;
-        int outputs = shape.HeadOutputSize;
+        int layers = _shape.Layers;
+        int hidden = _shape.HiddenSize;
+        int inputSize = _shape.InputSize;
+        int layerState = _shape.LayerStateSize;
+        int outputs = _shape.HeadOutputSize;
         double loss = 0;
         fixed (float* start = startState)
         fixed (float* input = inputs)
-        fixed (float* record = records)
-        fixed (float* head = headOutputs)
+        fixed (float* record = _records)
+        fixed (float* head = _headOutputs)
         fixed (float* parameters = weights.Parameters)
         {
-            float* wOut = parameters + shape.HeadParameterOffset;
+            float* wOut = parameters + _shape.HeadParameterOffset;
             float* bOut = wOut + outputs * hidden;
             for (int t = 0; t < steps; t++)
             {
@@ -214,37 +214,37 @@ public sealed unsafe class BackpropagationThroughTime
                 for (int l = 0; l < layers; l++)
                 {
                     float* current = record + Record(t, l);
-                    float* x = l == 0 ? input + t * inputSize : record + Record(t, l - 1) + gateStride;
-                    float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l) + gateStride;
-                    float* updated = current + gateStride;
+                    float* x = l == 0 ? input + t * inputSize : record + Record(t, l - 1) + _gateStride;
+                    float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l) + _gateStride;
+                    float* updated = current + _gateStride;
                     float* aux = updated + layerState;
                     PackedLayer w = weights.PackedLayers[l];
-                    switch (shape.Cell)
+                    switch (_shape.Cell)
                     {
                         case CellKind.Rnn:
-                            RnnCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, fromLastPanel);
+                            RnnCell.Forward(w, x, 0, previous, 0, 1, current, _gateStride, updated, 0, fromLastPanel);
                             break;
                         case CellKind.Lstm:
-                            LstmCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0, fromLastPanel);
+                            LstmCell.Forward(w, x, 0, previous, 0, 1, current, _gateStride, updated, 0, aux, 0, fromLastPanel);
                             break;
                         default:
-                            GruCell.Forward(w, x, 0, previous, 0, 1, current, gateStride, updated, 0, aux, 0, fromLastPanel);
+                            GruCell.Forward(w, x, 0, previous, 0, 1, current, _gateStride, updated, 0, aux, 0, fromLastPanel);
                             break;
                     }
                 }
 
-                float* top = record + Record(t, layers - 1) + gateStride;
+                float* top = record + Record(t, layers - 1) + _gateStride;
                 for (int o = 0; o < outputs; o++)
                 {
-                    head[t * headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                    head[t * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
                 }
 
                 float weight = targetWeights[t];
-                Span<float> dOutput = headGradients.AsSpan(t * outputs, outputs);
+                Span<float> dOutput = _headGradients.AsSpan(t * outputs, outputs);
                 if (weight > 0)
                 {
-                    ReadOnlySpan<float> output = new(head + t * headStride, outputs);
-                    loss += shape.Head switch
+                    ReadOnlySpan<float> output = new(head + t * _headStride, outputs);
+                    loss += _shape.Head switch
                     {
                         HeadKind.Linear => LinearHead.Loss(output, targets[t], weight, dOutput),
                         HeadKind.Gaussian => GaussianHead.Loss(output, targets[t], weight, dOutput),
@@ -265,28 +265,28 @@ public sealed unsafe class BackpropagationThroughTime
     private void Backward(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targetWeights, int steps, Span<float> gradient)
     {
-        int layers = shape.Layers;
-        int hidden = shape.HiddenSize;
-        int inputSize = shape.InputSize;
-        int layerState = shape.LayerStateSize;
-        int outputs = shape.HeadOutputSize;
+        int layers = _shape.Layers;
+        int hidden = _shape.HiddenSize;
+        int inputSize = _shape.InputSize;
+        int layerState = _shape.LayerStateSize;
+        int outputs = _shape.HeadOutputSize;
         ReadOnlySpan<float> parameters = weights.Parameters;
-        int headOffset = shape.HeadParameterOffset;
+        int headOffset = _shape.HeadParameterOffset;
         ReadOnlySpan<float> wOut = parameters.Slice(headOffset, outputs * hidden);
         Span<float> gWOut = gradient.Slice(headOffset, outputs * hidden);
         Span<float> gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
-        Array.Clear(dh);
-        Array.Clear(dc);
+        Array.Clear(_dh);
+        Array.Clear(_dc);
 
         for (int t = steps - 1; t >= 0; t--)
         {
             if (targetWeights[t] > 0)
             {
-                ReadOnlySpan<float> hTop = records.AsSpan(Record(t, layers - 1) + gateStride, hidden);
-                Span<float> dTop = dh.AsSpan((layers - 1) * hidden, hidden);
+                ReadOnlySpan<float> hTop = _records.AsSpan(Record(t, layers - 1) + _gateStride, hidden);
+                Span<float> dTop = _dh.AsSpan((layers - 1) * hidden, hidden);
                 for (int o = 0; o < outputs; o++)
                 {
-                    float d = headGradients[t * outputs + o];
+                    float d = _headGradients[t * outputs + o];
                     Span<float> gRow = gWOut.Slice(o * hidden, hidden);
                     TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
                     TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
@@ -297,41 +297,41 @@ public sealed unsafe class BackpropagationThroughTime
             for (int l = layers - 1; l >= 0; l--)
             {
                 int current = Record(t, l);
-                int inputWidth = shape.LayerInputSize(l);
-                ReadOnlySpan<float> x = l == 0 ? inputs.Slice(t * inputSize, inputSize) : records.AsSpan(Record(t, l - 1) + gateStride, hidden);
-                ReadOnlySpan<float> previous = t == 0 ? startState.Slice(l * layerState, layerState) : records.AsSpan(Record(t - 1, l) + gateStride, layerState);
+                int inputWidth = _shape.LayerInputSize(l);
+                ReadOnlySpan<float> x = l == 0 ? inputs.Slice(t * inputSize, inputSize) : _records.AsSpan(Record(t, l - 1) + _gateStride, hidden);
+                ReadOnlySpan<float> previous = t == 0 ? startState.Slice(l * layerState, layerState) : _records.AsSpan(Record(t - 1, l) + _gateStride, layerState);
                 ReadOnlySpan<float> hPrev = previous.Slice(0, hidden);
-                ReadOnlySpan<float> gates = records.AsSpan(current, gateStride);
-                ReadOnlySpan<float> hNew = records.AsSpan(current + gateStride, hidden);
-                ReadOnlySpan<float> aux = records.AsSpan(current + gateStride + layerState, hidden);
-                ReadOnlySpan<float> layerParameters = parameters.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
-                Span<float> layerGradient = gradient.Slice(shape.LayerParameterOffset(l), shape.LayerParameterCount(l));
-                Span<float> dhLayer = dh.AsSpan(l * hidden, hidden);
+                ReadOnlySpan<float> gates = _records.AsSpan(current, _gateStride);
+                ReadOnlySpan<float> hNew = _records.AsSpan(current + _gateStride, hidden);
+                ReadOnlySpan<float> aux = _records.AsSpan(current + _gateStride + layerState, hidden);
+                ReadOnlySpan<float> layerParameters = parameters.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
+                Span<float> layerGradient = gradient.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
+                Span<float> dhLayer = _dh.AsSpan(l * hidden, hidden);
 
                 // Nothing flows below the first layer's input or into the window's start state.
-                Span<float> dx = l > 0 ? dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
-                Span<float> dhBefore = t > 0 ? dhPrev : Span<float>.Empty;
-                dhPrev.AsSpan().Clear();
-                switch (shape.Cell)
+                Span<float> dx = l > 0 ? _dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
+                Span<float> dhBefore = t > 0 ? _dhPrev : Span<float>.Empty;
+                _dhPrev.AsSpan().Clear();
+                switch (_shape.Cell)
                 {
                     case CellKind.Rnn:
-                        RnnCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, hNew, dhLayer, dAih, dx, dhBefore);
+                        RnnCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, hNew, dhLayer, _dAih, dx, dhBefore);
                         break;
                     case CellKind.Lstm:
                         LstmCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, previous.Slice(hidden, hidden), gates,
-                            aux, dhLayer, dc.AsSpan(l * hidden, hidden), dAih, dx, dhBefore);
+                            aux, dhLayer, _dc.AsSpan(l * hidden, hidden), _dAih, dx, dhBefore);
                         break;
                     default:
                         PackedLayer packed = weights.PackedLayers[l];
                         GruCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, gates.Slice(0, 2 * hidden),
-                            gates.Slice(packed.InputNOffset, hidden), gates.Slice(packed.HiddenNOffset, hidden), dhLayer, dAih, dAhh, dx, dhBefore);
+                            gates.Slice(packed.InputNOffset, hidden), gates.Slice(packed.HiddenNOffset, hidden), dhLayer, _dAih, _dAhh, dx, dhBefore);
                         break;
                 }
 
-                dhPrev.CopyTo(dhLayer);
+                _dhPrev.CopyTo(dhLayer);
             }
         }
     }
 
-    private int Record(int step, int layer) => (step * shape.Layers + layer) * recordStride;
+    private int Record(int step, int layer) => (step * _shape.Layers + layer) * _recordStride;
 }

@@ -30,21 +30,21 @@ namespace StreamRnn.Core;
 public sealed unsafe class BatchedBackpropagationThroughTime
 {
 
-    private readonly ModelShape shape;
-    private readonly int headStride; // at least 2 (Gaussian), K for a Categorical head
-    private readonly int maxSteps;
-    private readonly int maxBatch;
-    private readonly int gateStride;
-    private readonly int recordStride;
-    private readonly float[] records;
-    private readonly float[] stepInputs;
-    private readonly float[] headOutputs;
-    private readonly float[] headGradients;
-    private readonly double[] windowLosses;
-    private readonly float[] dh;
-    private readonly float[] dc;
-    private readonly float[] dAih;
-    private readonly float[] dAhh;
+    private readonly ModelShape _shape;
+    private readonly int _headStride; // at least 2 (Gaussian), K for a Categorical head
+    private readonly int _maxSteps;
+    private readonly int _maxBatch;
+    private readonly int _gateStride;
+    private readonly int _recordStride;
+    private readonly float[] _records;
+    private readonly float[] _stepInputs;
+    private readonly float[] _headOutputs;
+    private readonly float[] _headGradients;
+    private readonly double[] _windowLosses;
+    private readonly float[] _dh;
+    private readonly float[] _dc;
+    private readonly float[] _dAih;
+    private readonly float[] _dAhh;
 
     public BatchedBackpropagationThroughTime(ModelShape shape, int maxSteps, int maxBatch)
     {
@@ -52,31 +52,31 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         shape.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        this.shape = shape;
-        headStride = Math.Max(2, shape.HeadOutputSize);
-        this.maxSteps = maxSteps;
-        this.maxBatch = maxBatch;
+        _shape = shape;
+        _headStride = Math.Max(2, shape.HeadOutputSize);
+        _maxSteps = maxSteps;
+        _maxBatch = maxBatch;
         int hidden = shape.HiddenSize;
         int panel = PackedMatrix.PanelWidth;
         int Round(int n) => (n + panel - 1) / panel * panel;
-        gateStride = shape.Cell == CellKind.Gru ? Round(2 * hidden) + 2 * Round(hidden) : Round(shape.GateCount * hidden);
-        recordStride = gateStride + shape.LayerStateSize + hidden;
-        records = GC.AllocateArray<float>(maxSteps * shape.Layers * maxBatch * recordStride, pinned: true);
-        stepInputs = GC.AllocateArray<float>(maxSteps * maxBatch * shape.InputSize + maxBatch * shape.StateSize, pinned: true);
-        headOutputs = new float[maxSteps * maxBatch * headStride];
-        headGradients = new float[maxSteps * maxBatch * shape.HeadOutputSize];
-        windowLosses = new double[maxBatch];
-        dh = new float[shape.Layers * maxBatch * hidden];
-        dc = new float[shape.Layers * maxBatch * hidden];
-        dAih = new float[maxBatch * shape.GateCount * hidden];
-        dAhh = new float[shape.Cell == CellKind.Gru ? maxBatch * shape.GateCount * hidden : 0];
+        _gateStride = shape.Cell == CellKind.Gru ? Round(2 * hidden) + 2 * Round(hidden) : Round(shape.GateCount * hidden);
+        _recordStride = _gateStride + shape.LayerStateSize + hidden;
+        _records = GC.AllocateArray<float>(maxSteps * shape.Layers * maxBatch * _recordStride, pinned: true);
+        _stepInputs = GC.AllocateArray<float>(maxSteps * maxBatch * shape.InputSize + maxBatch * shape.StateSize, pinned: true);
+        _headOutputs = new float[maxSteps * maxBatch * _headStride];
+        _headGradients = new float[maxSteps * maxBatch * shape.HeadOutputSize];
+        _windowLosses = new double[maxBatch];
+        _dh = new float[shape.Layers * maxBatch * hidden];
+        _dc = new float[shape.Layers * maxBatch * hidden];
+        _dAih = new float[maxBatch * shape.GateCount * hidden];
+        _dAhh = new float[shape.Cell == CellKind.Gru ? maxBatch * shape.GateCount * hidden : 0];
     }
 
-    public ModelShape Shape => shape;
+    public ModelShape Shape => _shape;
 
-    public int MaxSteps => maxSteps;
+    public int MaxSteps => _maxSteps;
 
-    public int MaxBatch => maxBatch;
+    public int MaxBatch => _maxBatch;
 
     /// <summary>
     /// Runs <paramref name="batch"/> windows of <paramref name="steps"/> steps forward together, scores every step with a
@@ -87,9 +87,9 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, Span<float> gradient, out double weightSum)
     {
         Validate(weights, batch, steps, startStates, inputs, targets, targetWeights, out weightSum);
-        if (gradient.Length != shape.ParameterCount)
+        if (gradient.Length != _shape.ParameterCount)
         {
-            throw new ArgumentException($"gradient holds {gradient.Length} floats but the shape has {shape.ParameterCount} parameters.", nameof(gradient));
+            throw new ArgumentException($"gradient holds {gradient.Length} floats but the shape has {_shape.ParameterCount} parameters.", nameof(gradient));
         }
 
         double loss = Forward(weights, batch, steps, startStates, inputs, targets, targetWeights, withGradient: true);
@@ -110,25 +110,25 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, out double weightSum)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Shape != shape)
+        if (weights.Shape != _shape)
         {
-            throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {shape}.", nameof(weights));
+            throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {_shape}.", nameof(weights));
         }
 
-        if (batch < 1 || batch > maxBatch)
+        if (batch < 1 || batch > _maxBatch)
         {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"1..{maxBatch} windows are accepted.");
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"1..{_maxBatch} windows are accepted.");
         }
 
-        if (steps < 1 || steps > maxSteps)
+        if (steps < 1 || steps > _maxSteps)
         {
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"1..{maxSteps} steps are accepted.");
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"1..{_maxSteps} steps are accepted.");
         }
 
-        if (startStates.Length != batch * shape.StateSize || inputs.Length != batch * steps * shape.InputSize
+        if (startStates.Length != batch * _shape.StateSize || inputs.Length != batch * steps * _shape.InputSize
             || targets.Length != batch * steps || targetWeights.Length != batch * steps)
         {
-            throw new ArgumentException($"{batch} windows of {steps} steps need {batch * shape.StateSize} state floats, {batch * steps * shape.InputSize} inputs and {batch * steps} targets and weights.");
+            throw new ArgumentException($"{batch} windows of {steps} steps need {batch * _shape.StateSize} state floats, {batch * steps * _shape.InputSize} inputs and {batch * steps} targets and weights.");
         }
 
         int bad = FiniteCheck.IndexOfNonFinite(inputs);
@@ -155,8 +155,8 @@ public sealed unsafe class BatchedBackpropagationThroughTime
             if (w > 0)
             {
                 float y = targets[i];
-                if (!float.IsFinite(y) || (shape.Head == HeadKind.Binary && y is < 0f or > 1f)
-                    || (shape.Head == HeadKind.Categorical && !BackpropagationThroughTime.IsClassIndex(y, shape.Classes)))
+                if (!float.IsFinite(y) || (_shape.Head == HeadKind.Binary && y is < 0f or > 1f)
+                    || (_shape.Head == HeadKind.Categorical && !BackpropagationThroughTime.IsClassIndex(y, _shape.Classes)))
                 {
                     throw new ArgumentException($"Target {i} ({y}) is not finite, for a Binary head not in [0, 1], or for a Categorical head not a class index.", nameof(targets));
                 }
@@ -169,28 +169,28 @@ public sealed unsafe class BatchedBackpropagationThroughTime
     private double Forward(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> startStates, ReadOnlySpan<float> inputs,
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, bool withGradient)
     {
-        int layers = shape.Layers, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
-        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize;
+        int layers = _shape.Layers, hidden = _shape.HiddenSize, inputSize = _shape.InputSize, stateSize = _shape.StateSize;
+        int layerState = _shape.LayerStateSize, outputs = _shape.HeadOutputSize;
 
         // Gather: step t's inputs of the B windows side by side (row b at (t·B + b)·I), then the B start states.
         for (int b = 0; b < batch; b++)
         {
             for (int t = 0; t < steps; t++)
             {
-                inputs.Slice((b * steps + t) * inputSize, inputSize).CopyTo(stepInputs.AsSpan((t * batch + b) * inputSize, inputSize));
+                inputs.Slice((b * steps + t) * inputSize, inputSize).CopyTo(_stepInputs.AsSpan((t * batch + b) * inputSize, inputSize));
             }
         }
 
         int startOffset = steps * batch * inputSize;
-        startStates.CopyTo(stepInputs.AsSpan(startOffset, batch * stateSize));
-        Array.Clear(windowLosses, 0, batch);
-        fixed (float* gathered = stepInputs)
-        fixed (float* record = records)
-        fixed (float* head = headOutputs)
+        startStates.CopyTo(_stepInputs.AsSpan(startOffset, batch * stateSize));
+        Array.Clear(_windowLosses, 0, batch);
+        fixed (float* gathered = _stepInputs)
+        fixed (float* record = _records)
+        fixed (float* head = _headOutputs)
         fixed (float* parameters = weights.Parameters)
         {
             float* start = gathered + startOffset;
-            float* wOut = parameters + shape.HeadParameterOffset;
+            float* wOut = parameters + _shape.HeadParameterOffset;
             float* bOut = wOut + outputs * hidden;
             for (int t = 0; t < steps; t++)
             {
@@ -198,43 +198,43 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                 for (int l = 0; l < layers; l++)
                 {
                     float* current = record + Record(t, l, 0, batch);
-                    float* x = l == 0 ? gathered + t * batch * inputSize : record + Record(t, l - 1, 0, batch) + gateStride;
-                    int ldx = l == 0 ? inputSize : recordStride;
-                    float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l, 0, batch) + gateStride;
-                    int ldPrevious = t == 0 ? stateSize : recordStride;
-                    float* updated = current + gateStride;
+                    float* x = l == 0 ? gathered + t * batch * inputSize : record + Record(t, l - 1, 0, batch) + _gateStride;
+                    int ldx = l == 0 ? inputSize : _recordStride;
+                    float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l, 0, batch) + _gateStride;
+                    int ldPrevious = t == 0 ? stateSize : _recordStride;
+                    float* updated = current + _gateStride;
                     float* aux = updated + layerState;
                     PackedLayer w = weights.PackedLayers[l];
-                    switch (shape.Cell)
+                    switch (_shape.Cell)
                     {
                         case CellKind.Rnn:
-                            RnnCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, fromLastPanel);
+                            RnnCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, _recordStride, updated, _recordStride, fromLastPanel);
                             break;
                         case CellKind.Lstm:
-                            LstmCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, aux, recordStride, fromLastPanel);
+                            LstmCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, _recordStride, updated, _recordStride, aux, _recordStride, fromLastPanel);
                             break;
                         default:
-                            GruCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, recordStride, updated, recordStride, aux, recordStride, fromLastPanel);
+                            GruCell.Forward(w, x, ldx, previous, ldPrevious, batch, current, _recordStride, updated, _recordStride, aux, _recordStride, fromLastPanel);
                             break;
                     }
                 }
 
                 for (int b = 0; b < batch; b++)
                 {
-                    float* top = record + Record(t, layers - 1, b, batch) + gateStride;
+                    float* top = record + Record(t, layers - 1, b, batch) + _gateStride;
                     int at = t * batch + b;
                     for (int o = 0; o < outputs; o++)
                     {
-                        head[at * headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                        head[at * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
                     }
 
                     float weight = targetWeights[b * steps + t];
-                    Span<float> dOutput = headGradients.AsSpan(at * outputs, outputs);
+                    Span<float> dOutput = _headGradients.AsSpan(at * outputs, outputs);
                     if (weight > 0)
                     {
-                        ReadOnlySpan<float> output = new(head + at * headStride, outputs);
+                        ReadOnlySpan<float> output = new(head + at * _headStride, outputs);
                         float target = targets[b * steps + t];
-                        windowLosses[b] += shape.Head switch
+                        _windowLosses[b] += _shape.Head switch
                         {
                             HeadKind.Linear => LinearHead.Loss(output, target, weight, dOutput),
                             HeadKind.Gaussian => GaussianHead.Loss(output, target, weight, dOutput),
@@ -253,7 +253,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         double loss = 0;
         for (int b = 0; b < batch; b++)
         {
-            loss += windowLosses[b];
+            loss += _windowLosses[b];
         }
 
         return loss;
@@ -261,36 +261,36 @@ public sealed unsafe class BatchedBackpropagationThroughTime
 
     private void Backward(ModelWeights weights, int batch, int steps, ReadOnlySpan<float> targetWeights, Span<float> gradient)
     {
-        int layers = shape.Layers, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
-        int layerState = shape.LayerStateSize, outputs = shape.HeadOutputSize, gh = shape.GateCount * hidden;
+        int layers = _shape.Layers, hidden = _shape.HiddenSize, inputSize = _shape.InputSize, stateSize = _shape.StateSize;
+        int layerState = _shape.LayerStateSize, outputs = _shape.HeadOutputSize, gh = _shape.GateCount * hidden;
         int plane = batch * hidden;
-        Array.Clear(dh, 0, layers * plane);
-        Array.Clear(dc, 0, layers * plane);
+        Array.Clear(_dh, 0, layers * plane);
+        Array.Clear(_dc, 0, layers * plane);
         fixed (float* parameters = weights.Parameters)
         fixed (float* grad = gradient)
-        fixed (float* record = records)
-        fixed (float* gathered = stepInputs)
-        fixed (float* headGrad = headGradients)
-        fixed (float* dhAll = dh)
-        fixed (float* dcAll = dc)
-        fixed (float* dAi = dAih)
-        fixed (float* dAhhBuffer = dAhh)
+        fixed (float* record = _records)
+        fixed (float* gathered = _stepInputs)
+        fixed (float* headGrad = _headGradients)
+        fixed (float* dhAll = _dh)
+        fixed (float* dcAll = _dc)
+        fixed (float* dAi = _dAih)
+        fixed (float* dAhhBuffer = _dAhh)
         {
-            float* wOut = parameters + shape.HeadParameterOffset;
-            float* gWOut = grad + shape.HeadParameterOffset;
+            float* wOut = parameters + _shape.HeadParameterOffset;
+            float* gWOut = grad + _shape.HeadParameterOffset;
             float* gBOut = gWOut + (outputs * hidden);
             float* start = gathered + (steps * batch * inputSize);
-            float* dAh = shape.Cell == CellKind.Gru ? dAhhBuffer : dAi;
+            float* dAh = _shape.Cell == CellKind.Gru ? dAhhBuffer : dAi;
             for (int t = steps - 1; t >= 0; t--)
             {
                 // Head: window by window (O · H per window), into the top layer's ∂L/∂h.
-                float* top = record + Record(t, layers - 1, 0, batch) + gateStride;
+                float* top = record + Record(t, layers - 1, 0, batch) + _gateStride;
                 float* dTop = dhAll + ((layers - 1) * plane);
                 for (int b = 0; b < batch; b++)
                 {
                     if (targetWeights[(b * steps) + t] > 0)
                     {
-                        var hTop = new ReadOnlySpan<float>(top + ((nint)b * recordStride), hidden);
+                        var hTop = new ReadOnlySpan<float>(top + ((nint)b * _recordStride), hidden);
                         var dRow = new Span<float>(dTop + (b * hidden), hidden);
                         for (int o = 0; o < outputs; o++)
                         {
@@ -305,11 +305,11 @@ public sealed unsafe class BatchedBackpropagationThroughTime
 
                 for (int l = layers - 1; l >= 0; l--)
                 {
-                    int inputWidth = shape.LayerInputSize(l);
-                    float* x = l == 0 ? gathered + (t * batch * inputSize) : record + Record(t, l - 1, 0, batch) + gateStride;
-                    int ldx = l == 0 ? inputSize : recordStride;
-                    float* previous = t == 0 ? start + (l * layerState) : record + Record(t - 1, l, 0, batch) + gateStride;
-                    int ldPrevious = t == 0 ? stateSize : recordStride;
+                    int inputWidth = _shape.LayerInputSize(l);
+                    float* x = l == 0 ? gathered + (t * batch * inputSize) : record + Record(t, l - 1, 0, batch) + _gateStride;
+                    int ldx = l == 0 ? inputSize : _recordStride;
+                    float* previous = t == 0 ? start + (l * layerState) : record + Record(t - 1, l, 0, batch) + _gateStride;
+                    int ldPrevious = t == 0 ? stateSize : _recordStride;
                     float* current = record + Record(t, l, 0, batch);
                     float* dhLayer = dhAll + (l * plane);
                     float* dcLayer = dcAll + (l * plane);
@@ -318,11 +318,11 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     // 1. Elementwise: every window's gate pre-activation gradients, rows of B × G·H.
                     for (int b = 0; b < batch; b++)
                     {
-                        float* gates = current + ((nint)b * recordStride);
-                        float* hNew = gates + gateStride;
+                        float* gates = current + ((nint)b * _recordStride);
+                        float* hNew = gates + _gateStride;
                         float* prev = previous + ((nint)b * ldPrevious);
                         float* dhRow = dhLayer + (b * hidden);
-                        switch (shape.Cell)
+                        switch (_shape.Cell)
                         {
                             case CellKind.Rnn:
                                 GateGradients.Rnn(hidden, hNew, dhRow, dAi + (b * gh));
@@ -338,9 +338,9 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     }
 
                     // 2. Matrix products over the batch, windows reduced in order b = 0, 1, …
-                    float* wIh = parameters + shape.LayerParameterOffset(l);
+                    float* wIh = parameters + _shape.LayerParameterOffset(l);
                     float* wHh = wIh + (gh * inputWidth);
-                    float* gWih = grad + shape.LayerParameterOffset(l);
+                    float* gWih = grad + _shape.LayerParameterOffset(l);
                     float* gWhh = gWih + (gh * inputWidth);
                     float* gBih = gWhh + (gh * hidden);
                     float* gBhh = gBih + gh;
@@ -355,7 +355,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     if (t > 0)
                     {
                         // ∂L/∂h of the step before: GRU's direct term dh ⊙ z is already in place, the others start at zero.
-                        if (shape.Cell != CellKind.Gru)
+                        if (_shape.Cell != CellKind.Gru)
                         {
                             new Span<float>(dhLayer, plane).Clear();
                         }
@@ -373,5 +373,5 @@ public sealed unsafe class BatchedBackpropagationThroughTime
     }
 
     /// <summary>Offset of window b's record at (step, layer); the B windows of one (step, layer) are contiguous rows.</summary>
-    private int Record(int step, int layer, int b, int batch) => ((step * shape.Layers + layer) * batch + b) * recordStride;
+    private int Record(int step, int layer, int b, int batch) => ((step * _shape.Layers + layer) * batch + b) * _recordStride;
 }

@@ -16,14 +16,14 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed class ModelWeights
 {
-    private readonly float[] parameters;
+    private readonly float[] _parameters;
 
     private ModelWeights(ModelShape shape, float[] parameters, long version, bool scratch = false)
     {
         IsScratch = scratch;
         Shape = shape;
         Version = version;
-        this.parameters = parameters;
+        _parameters = parameters;
         var layers = new PackedLayer[shape.Layers];
         for (int l = 0; l < layers.Length; l++)
         {
@@ -46,7 +46,7 @@ public sealed class ModelWeights
     public bool IsScratch { get; }
 
     /// <summary>The flat parameters, in the layout described on <see cref="ModelShape"/>.</summary>
-    public ReadOnlySpan<float> Parameters => parameters;
+    public ReadOnlySpan<float> Parameters => _parameters;
 
     internal PackedLayer[] PackedLayers { get; }
 
@@ -139,10 +139,10 @@ public sealed class ModelWeights
             throw new ArgumentException($"Parameter at index {bad} is not finite ({values[bad]}).", nameof(values));
         }
 
-        values.CopyTo(parameters);
+        values.CopyTo(_parameters);
         for (int l = 0; l < PackedLayers.Length; l++)
         {
-            PackedLayers[l].Reload(Shape, l, parameters);
+            PackedLayers[l].Reload(Shape, l, _parameters);
         }
 
         Version = version;

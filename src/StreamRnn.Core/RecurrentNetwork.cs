@@ -33,15 +33,15 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed unsafe class RecurrentNetwork
 {
-    private readonly float[] newStates;
-    private readonly float[] gates;
-    private readonly float[] auxiliary;
-    private readonly float[] heads;
-    private readonly int gateStride;
-    private readonly int headStride;
+    private readonly float[] _newStates;
+    private readonly float[] _gates;
+    private readonly float[] _auxiliary;
+    private readonly float[] _heads;
+    private readonly int _gateStride;
+    private readonly int _headStride;
 
     // Flipped every call: consecutive steps sweep the packed weights in opposite panel orders (see PackedGemm).
-    private bool fromLastPanel;
+    private bool _fromLastPanel;
 
     public RecurrentNetwork(ModelShape shape, int maxBatch)
     {
@@ -51,13 +51,13 @@ public sealed unsafe class RecurrentNetwork
         Shape = shape;
         MaxBatch = maxBatch;
         int hidden = shape.HiddenSize;
-        gateStride = RoundUpToPanel(shape.Cell == CellKind.Gru ? 2 * hidden : shape.GateCount * hidden)
+        _gateStride = RoundUpToPanel(shape.Cell == CellKind.Gru ? 2 * hidden : shape.GateCount * hidden)
             + (shape.Cell == CellKind.Gru ? 2 * RoundUpToPanel(hidden) : 0);
-        headStride = shape.HeadOutputSize;
-        newStates = GC.AllocateArray<float>(maxBatch * shape.StateSize, pinned: true);
-        gates = GC.AllocateArray<float>(maxBatch * gateStride, pinned: true);
-        auxiliary = GC.AllocateArray<float>(maxBatch * hidden, pinned: true);
-        heads = GC.AllocateArray<float>(maxBatch * headStride, pinned: true);
+        _headStride = shape.HeadOutputSize;
+        _newStates = GC.AllocateArray<float>(maxBatch * shape.StateSize, pinned: true);
+        _gates = GC.AllocateArray<float>(maxBatch * _gateStride, pinned: true);
+        _auxiliary = GC.AllocateArray<float>(maxBatch * hidden, pinned: true);
+        _heads = GC.AllocateArray<float>(maxBatch * _headStride, pinned: true);
     }
 
     public ModelShape Shape { get; }
@@ -135,13 +135,13 @@ public sealed unsafe class RecurrentNetwork
             statuses[b] = FiniteCheck.AllFinite(inputs.Slice(b * inputSize, inputSize)) ? StepStatus.Ok : StepStatus.NonFiniteInput;
         }
 
-        fromLastPanel = !fromLastPanel;
+        _fromLastPanel = !_fromLastPanel;
         fixed (float* input = inputs)
         fixed (float* state = states)
-        fixed (float* next = newStates)
-        fixed (float* gate = gates)
-        fixed (float* aux = auxiliary)
-        fixed (float* head = heads)
+        fixed (float* next = _newStates)
+        fixed (float* gate = _gates)
+        fixed (float* aux = _auxiliary)
+        fixed (float* head = _heads)
         {
             for (int l = 0; l < shape.Layers; l++)
             {
@@ -153,13 +153,13 @@ public sealed unsafe class RecurrentNetwork
                 switch (shape.Cell)
                 {
                     case CellKind.Rnn:
-                        RnnCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, fromLastPanel);
+                        RnnCell.Forward(w, x, ldx, previous, stateSize, batch, gate, _gateStride, updated, stateSize, _fromLastPanel);
                         break;
                     case CellKind.Lstm:
-                        LstmCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden, fromLastPanel);
+                        LstmCell.Forward(w, x, ldx, previous, stateSize, batch, gate, _gateStride, updated, stateSize, aux, hidden, _fromLastPanel);
                         break;
                     default:
-                        GruCell.Forward(w, x, ldx, previous, stateSize, batch, gate, gateStride, updated, stateSize, aux, hidden, fromLastPanel);
+                        GruCell.Forward(w, x, ldx, previous, stateSize, batch, gate, _gateStride, updated, stateSize, aux, hidden, _fromLastPanel);
                         break;
                 }
             }
@@ -173,7 +173,7 @@ public sealed unsafe class RecurrentNetwork
                 {
                     for (int o = 0; o < outputs; o++)
                     {
-                        head[b * headStride + o] = DotProduct.Affine(wOut + o * hidden, top + (nint)b * stateSize, hidden, bOut[o]);
+                        head[b * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top + (nint)b * stateSize, hidden, bOut[o]);
                     }
                 }
             }
@@ -183,13 +183,13 @@ public sealed unsafe class RecurrentNetwork
         bool gaussian = shape.Head == HeadKind.Gaussian;
         for (int b = 0; b < batch; b++)
         {
-            Span<float> headRow = heads.AsSpan(b * headStride, outputs);
+            Span<float> headRow = _heads.AsSpan(b * _headStride, outputs);
             if (gaussian)
             {
                 headRow[1] = GaussianHead.ClampLogVariance(headRow[1]);
             }
 
-            Span<float> newState = newStates.AsSpan(b * stateSize, stateSize);
+            Span<float> newState = _newStates.AsSpan(b * stateSize, stateSize);
             if (statuses[b] == StepStatus.Ok && !(FiniteCheck.AllFinite(newState) && FiniteCheck.AllFinite(headRow)))
             {
                 statuses[b] = StepStatus.NonFiniteResult;

@@ -9,8 +9,8 @@ namespace StreamRnn.Core;
 /// </remarks>
 public sealed class Sgd : IOptimizer
 {
-    private readonly float[] velocity;
-    private readonly float[] direction;
+    private readonly float[] _velocity;
+    private readonly float[] _direction;
 
     public Sgd(int parameterCount, float learningRate, float momentum = 0f, float weightDecay = 0f)
     {
@@ -26,8 +26,8 @@ public sealed class Sgd : IOptimizer
         LearningRate = learningRate;
         Momentum = momentum;
         WeightDecay = weightDecay;
-        velocity = new float[parameterCount];
-        direction = new float[parameterCount];
+        _velocity = new float[parameterCount];
+        _direction = new float[parameterCount];
     }
 
     public float LearningRate { get; set; }
@@ -39,7 +39,7 @@ public sealed class Sgd : IOptimizer
     public int ParameterCount { get; }
 
     /// <summary>The momentum buffer v (for inspection or persistence).</summary>
-    public ReadOnlySpan<float> Velocity => velocity;
+    public ReadOnlySpan<float> Velocity => _velocity;
 
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
@@ -47,14 +47,14 @@ public sealed class Sgd : IOptimizer
         ReadOnlySpan<float> d = gradient;
         if (WeightDecay != 0f)
         {
-            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradient, direction);
-            d = direction;
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradient, _direction);
+            d = _direction;
         }
 
         if (Momentum != 0f)
         {
-            TensorPrimitives.MultiplyAdd(velocity, Momentum, d, velocity);
-            d = velocity;
+            TensorPrimitives.MultiplyAdd(_velocity, Momentum, d, _velocity);
+            d = _velocity;
         }
 
         TensorPrimitives.MultiplyAdd(d, -LearningRate, parameters, parameters);

@@ -155,7 +155,7 @@ public sealed class WeightFileTests
 
     private sealed class ForwardOnlyStream(byte[] data) : Stream
     {
-        private readonly MemoryStream inner = new(data);
+        private readonly MemoryStream _inner = new(data);
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -163,7 +163,7 @@ public sealed class WeightFileTests
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7));
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 7));
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();

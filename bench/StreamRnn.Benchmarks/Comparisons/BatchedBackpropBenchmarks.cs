@@ -15,15 +15,15 @@ public class BatchedBackpropBenchmarks
     public const int WindowSteps = 16;
     private const int Seed = 20261204;
 
-    private ModelWeights weights = null!;
-    private float[] startStates = null!;
-    private float[] inputs = null!;
-    private float[] targets = null!;
-    private float[] targetWeights = null!;
-    private float[] gradient = null!;
-    private BatchedBackpropagationThroughTime batched = null!;
-    private BackpropagationThroughTime single = null!;
-    private TorchBatchedWindowBackprop? torch;
+    private ModelWeights _weights = null!;
+    private float[] _startStates = null!;
+    private float[] _inputs = null!;
+    private float[] _targets = null!;
+    private float[] _targetWeights = null!;
+    private float[] _gradient = null!;
+    private BatchedBackpropagationThroughTime _batched = null!;
+    private BackpropagationThroughTime _single = null!;
+    private TorchBatchedWindowBackprop? _torch;
 
     [Params(CellKind.Lstm, CellKind.Gru)]
     public CellKind Cell { get; set; }
@@ -35,9 +35,9 @@ public class BatchedBackpropBenchmarks
     public void SetupCore()
     {
         CreateInputs();
-        batched = new BatchedBackpropagationThroughTime(weights.Shape, WindowSteps, Windows);
-        single = new BackpropagationThroughTime(weights.Shape, WindowSteps);
-        gradient = new float[weights.Shape.ParameterCount];
+        _batched = new BatchedBackpropagationThroughTime(_weights.Shape, WindowSteps, Windows);
+        _single = new BackpropagationThroughTime(_weights.Shape, WindowSteps);
+        _gradient = new float[_weights.Shape.ParameterCount];
     }
 
     [GlobalSetup(Target = nameof(LibTorchBatchedOneThread))]
@@ -45,46 +45,46 @@ public class BatchedBackpropBenchmarks
     {
         LibTorchRuntime.UseThreads(1);
         CreateInputs();
-        torch = new TorchBatchedWindowBackprop(weights, Windows, startStates, inputs, targets);
-        torch.Run();
+        _torch = new TorchBatchedWindowBackprop(_weights, Windows, _startStates, _inputs, _targets);
+        _torch.Run();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        torch?.Dispose();
-        torch = null;
+        _torch?.Dispose();
+        _torch = null;
     }
 
     [Benchmark(Baseline = true)]
     public double StreamRnnBatched() =>
-        batched.Accumulate(weights, Windows, WindowSteps, startStates, inputs, targets, targetWeights, gradient, out _);
+        _batched.Accumulate(_weights, Windows, WindowSteps, _startStates, _inputs, _targets, _targetWeights, _gradient, out _);
 
     [Benchmark]
     public double StreamRnnPerWindow()
     {
         double loss = 0;
-        int s = weights.Shape.StateSize, n = weights.Shape.InputSize;
+        int s = _weights.Shape.StateSize, n = _weights.Shape.InputSize;
         for (int b = 0; b < Windows; b++)
         {
-            loss += single.Accumulate(weights, startStates.AsSpan(b * s, s), inputs.AsSpan(b * WindowSteps * n, WindowSteps * n),
-                targets.AsSpan(b * WindowSteps, WindowSteps), targetWeights.AsSpan(b * WindowSteps, WindowSteps), gradient, out _);
+            loss += _single.Accumulate(_weights, _startStates.AsSpan(b * s, s), _inputs.AsSpan(b * WindowSteps * n, WindowSteps * n),
+                _targets.AsSpan(b * WindowSteps, WindowSteps), _targetWeights.AsSpan(b * WindowSteps, WindowSteps), _gradient, out _);
         }
 
         return loss;
     }
 
     [Benchmark]
-    public void LibTorchBatchedOneThread() => torch!.Run();
+    public void LibTorchBatchedOneThread() => _torch!.Run();
 
     private void CreateInputs()
     {
         ModelShape shape = new(Cell, ForwardStepBenchmarks.InputSize, HiddenSize, Layers: 1, HeadKind.Linear);
-        weights = ModelWeights.Initialize(shape, Seed);
-        startStates = SeededData.Uniform(Windows * shape.StateSize, Seed + 1, scale: 0.5f);
-        inputs = SeededData.Uniform(Windows * WindowSteps * shape.InputSize, Seed + 2, scale: 1f);
-        targets = SeededData.Uniform(Windows * WindowSteps, Seed + 3, scale: 1f);
-        targetWeights = new float[Windows * WindowSteps];
-        Array.Fill(targetWeights, 1f);
+        _weights = ModelWeights.Initialize(shape, Seed);
+        _startStates = SeededData.Uniform(Windows * shape.StateSize, Seed + 1, scale: 0.5f);
+        _inputs = SeededData.Uniform(Windows * WindowSteps * shape.InputSize, Seed + 2, scale: 1f);
+        _targets = SeededData.Uniform(Windows * WindowSteps, Seed + 3, scale: 1f);
+        _targetWeights = new float[Windows * WindowSteps];
+        Array.Fill(_targetWeights, 1f);
     }
 }

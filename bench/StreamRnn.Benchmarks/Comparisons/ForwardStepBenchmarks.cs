@@ -21,14 +21,14 @@ public class ForwardStepBenchmarks
 
     private const int Seed = 20240602;
 
-    private ModelWeights weights = null!;
-    private RecurrentNetwork network = null!;
-    private float[] inputs = null!;
-    private float[] states = null!;
-    private float[] headOutputs = null!;
-    private StepStatus[] statuses = null!;
-    private TorchCellStepper? torchStepper;
-    private IDisposable? noGrad;
+    private ModelWeights _weights = null!;
+    private RecurrentNetwork _network = null!;
+    private float[] _inputs = null!;
+    private float[] _states = null!;
+    private float[] _headOutputs = null!;
+    private StepStatus[] _statuses = null!;
+    private TorchCellStepper? _torchStepper;
+    private IDisposable? _noGrad;
 
     [Params(CellKind.Lstm, CellKind.Gru)]
     public CellKind Cell { get; set; }
@@ -43,10 +43,10 @@ public class ForwardStepBenchmarks
     public void SetupCore()
     {
         CreateInputs();
-        network = new RecurrentNetwork(weights.Shape, Batch);
-        states = new float[Batch * weights.Shape.StateSize];
-        headOutputs = new float[Batch * weights.Shape.HeadOutputSize];
-        statuses = new StepStatus[Batch];
+        _network = new RecurrentNetwork(_weights.Shape, Batch);
+        _states = new float[Batch * _weights.Shape.StateSize];
+        _headOutputs = new float[Batch * _weights.Shape.HeadOutputSize];
+        _statuses = new StepStatus[Batch];
         if (StreamRnnCore() != 0)
         {
             throw new InvalidOperationException("The core's first step did not return Ok for every key.");
@@ -62,37 +62,37 @@ public class ForwardStepBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        torchStepper?.Dispose();
-        noGrad?.Dispose();
-        torchStepper = null;
-        noGrad = null;
+        _torchStepper?.Dispose();
+        _noGrad?.Dispose();
+        _torchStepper = null;
+        _noGrad = null;
     }
 
     /// <summary>Returns the number of keys whose step was not Ok (0 in this benchmark).</summary>
     [Benchmark(Baseline = true)]
     public int StreamRnnCore() => Batch == 1
-        ? (int)network.Step(weights, inputs.AsSpan(0, InputSize), states, headOutputs)
-        : network.StepBatch(weights, inputs, states, headOutputs, statuses, Batch);
+        ? (int)_network.Step(_weights, _inputs.AsSpan(0, InputSize), _states, _headOutputs)
+        : _network.StepBatch(_weights, _inputs, _states, _headOutputs, _statuses, Batch);
 
     [Benchmark]
-    public void LibTorchOneThread() => torchStepper!.Step();
+    public void LibTorchOneThread() => _torchStepper!.Step();
 
     [Benchmark]
-    public void LibTorchDefaultThreads() => torchStepper!.Step();
+    public void LibTorchDefaultThreads() => _torchStepper!.Step();
 
     private void SetupLibTorch(int threads)
     {
         LibTorchRuntime.UseThreads(threads);
         CreateInputs();
-        noGrad = no_grad();
-        torchStepper = new TorchCellStepper(weights, inputs, Batch);
-        torchStepper.Step();
+        _noGrad = no_grad();
+        _torchStepper = new TorchCellStepper(_weights, _inputs, Batch);
+        _torchStepper.Step();
     }
 
     private void CreateInputs()
     {
         ModelShape shape = new(Cell, InputSize, HiddenSize, Layers: 1, HeadKind.Linear);
-        weights = ModelWeights.Initialize(shape, Seed);
-        inputs = SeededData.Uniform(Batch * InputSize, Seed + 1, scale: 1f);
+        _weights = ModelWeights.Initialize(shape, Seed);
+        _inputs = SeededData.Uniform(Batch * InputSize, Seed + 1, scale: 1f);
     }
 }

@@ -16,14 +16,14 @@ public class TruncatedBackpropBenchmarks
 
     private const int Seed = 20240603;
 
-    private ModelWeights weights = null!;
-    private BackpropagationThroughTime backprop = null!;
-    private float[] startState = null!;
-    private float[] inputs = null!;
-    private float[] targets = null!;
-    private float[] targetWeights = null!;
-    private float[] gradient = null!;
-    private TorchWindowBackprop? torchBackprop;
+    private ModelWeights _weights = null!;
+    private BackpropagationThroughTime _backprop = null!;
+    private float[] _startState = null!;
+    private float[] _inputs = null!;
+    private float[] _targets = null!;
+    private float[] _targetWeights = null!;
+    private float[] _gradient = null!;
+    private TorchWindowBackprop? _torchBackprop;
 
     [Params(CellKind.Lstm, CellKind.Gru)]
     public CellKind Cell { get; set; }
@@ -35,8 +35,8 @@ public class TruncatedBackpropBenchmarks
     public void SetupCore()
     {
         CreateInputs();
-        backprop = new BackpropagationThroughTime(weights.Shape, WindowSteps);
-        gradient = new float[weights.Shape.ParameterCount];
+        _backprop = new BackpropagationThroughTime(_weights.Shape, WindowSteps);
+        _gradient = new float[_weights.Shape.ParameterCount];
         StreamRnnCore();
     }
 
@@ -49,37 +49,37 @@ public class TruncatedBackpropBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        torchBackprop?.Dispose();
-        torchBackprop = null;
+        _torchBackprop?.Dispose();
+        _torchBackprop = null;
     }
 
     /// <summary>Returns the window's loss; the gradient is added into a buffer that is never cleared, as libtorch's .grad.</summary>
     [Benchmark(Baseline = true)]
     public double StreamRnnCore() =>
-        backprop.Accumulate(weights, startState, inputs, targets, targetWeights, gradient, out _);
+        _backprop.Accumulate(_weights, _startState, _inputs, _targets, _targetWeights, _gradient, out _);
 
     [Benchmark]
-    public void LibTorchOneThread() => torchBackprop!.Run();
+    public void LibTorchOneThread() => _torchBackprop!.Run();
 
     [Benchmark]
-    public void LibTorchDefaultThreads() => torchBackprop!.Run();
+    public void LibTorchDefaultThreads() => _torchBackprop!.Run();
 
     private void SetupLibTorch(int threads)
     {
         LibTorchRuntime.UseThreads(threads);
         CreateInputs();
-        torchBackprop = new TorchWindowBackprop(weights, startState, inputs, targets);
-        torchBackprop.Run();
+        _torchBackprop = new TorchWindowBackprop(_weights, _startState, _inputs, _targets);
+        _torchBackprop.Run();
     }
 
     private void CreateInputs()
     {
         ModelShape shape = new(Cell, ForwardStepBenchmarks.InputSize, HiddenSize, Layers: 1, HeadKind.Linear);
-        weights = ModelWeights.Initialize(shape, Seed);
-        startState = SeededData.Uniform(shape.StateSize, Seed + 1, scale: 0.5f);
-        inputs = SeededData.Uniform(WindowSteps * shape.InputSize, Seed + 2, scale: 1f);
-        targets = SeededData.Uniform(WindowSteps, Seed + 3, scale: 1f);
-        targetWeights = new float[WindowSteps];
-        Array.Fill(targetWeights, 1f);
+        _weights = ModelWeights.Initialize(shape, Seed);
+        _startState = SeededData.Uniform(shape.StateSize, Seed + 1, scale: 0.5f);
+        _inputs = SeededData.Uniform(WindowSteps * shape.InputSize, Seed + 2, scale: 1f);
+        _targets = SeededData.Uniform(WindowSteps, Seed + 3, scale: 1f);
+        _targetWeights = new float[WindowSteps];
+        Array.Fill(_targetWeights, 1f);
     }
 }

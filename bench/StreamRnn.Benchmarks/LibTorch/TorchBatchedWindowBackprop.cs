@@ -12,14 +12,14 @@ namespace StreamRnn.Benchmarks.LibTorch;
 /// </summary>
 public sealed class TorchBatchedWindowBackprop : IDisposable
 {
-    private readonly LSTMCell? lstm;
-    private readonly GRUCell? gru;
-    private readonly Linear head;
-    private readonly Tensor[] inputs;
-    private readonly Tensor[] hiddenStates;
-    private readonly Tensor targets;
-    private readonly Tensor h0;
-    private readonly Tensor? c0;
+    private readonly LSTMCell? _lstm;
+    private readonly GRUCell? _gru;
+    private readonly Linear _head;
+    private readonly Tensor[] _inputs;
+    private readonly Tensor[] _hiddenStates;
+    private readonly Tensor _targets;
+    private readonly Tensor _h0;
+    private readonly Tensor? _c0;
 
     /// <param name="weights">One-layer weights with a Linear head; copied.</param>
     /// <param name="batch">B, the windows.</param>
@@ -45,22 +45,22 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
         switch (shape.Cell)
         {
             case CellKind.Lstm:
-                lstm = nn.LSTMCell(inputSize, hidden);
-                TorchParameters.CopyCell(weights, lstm.weight_ih!, lstm.weight_hh!, lstm.bias_ih!, lstm.bias_hh!);
-                c0 = TorchParameters.FromSpan(c, batch, hidden);
+                _lstm = nn.LSTMCell(inputSize, hidden);
+                TorchParameters.CopyCell(weights, _lstm.weight_ih!, _lstm.weight_hh!, _lstm.bias_ih!, _lstm.bias_hh!);
+                _c0 = TorchParameters.FromSpan(c, batch, hidden);
                 break;
             case CellKind.Gru:
-                gru = nn.GRUCell(inputSize, hidden);
-                TorchParameters.CopyCell(weights, gru.weight_ih!, gru.weight_hh!, gru.bias_ih!, gru.bias_hh!);
+                _gru = nn.GRUCell(inputSize, hidden);
+                TorchParameters.CopyCell(weights, _gru.weight_ih!, _gru.weight_hh!, _gru.bias_ih!, _gru.bias_hh!);
                 break;
             default:
                 throw new ArgumentException($"No libtorch counterpart for {shape.Cell}.", nameof(weights));
         }
 
-        head = nn.Linear(hidden, shape.HeadOutputSize);
-        TorchParameters.CopyHead(weights, head);
-        h0 = TorchParameters.FromSpan(h, batch, hidden);
-        inputs = new Tensor[steps];
+        _head = nn.Linear(hidden, shape.HeadOutputSize);
+        TorchParameters.CopyHead(weights, _head);
+        _h0 = TorchParameters.FromSpan(h, batch, hidden);
+        _inputs = new Tensor[steps];
         var stepInputs = new float[batch * inputSize];
         var stepTargets = new float[steps * batch];
         for (int step = 0; step < steps; step++)
@@ -71,11 +71,11 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
                 stepTargets[step * batch + b] = windowTargets[b * steps + step];
             }
 
-            inputs[step] = TorchParameters.FromSpan(stepInputs, batch, inputSize);
+            _inputs[step] = TorchParameters.FromSpan(stepInputs, batch, inputSize);
         }
 
-        hiddenStates = new Tensor[steps];
-        targets = TorchParameters.FromSpan(stepTargets, steps, batch, 1);
+        _hiddenStates = new Tensor[steps];
+        _targets = TorchParameters.FromSpan(stepTargets, steps, batch, 1);
     }
 
     public void Run()
@@ -94,38 +94,38 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
 
     private Tensor Forward()
     {
-        Tensor h = h0;
-        Tensor? c = c0;
-        for (int step = 0; step < inputs.Length; step++)
+        Tensor h = _h0;
+        Tensor? c = _c0;
+        for (int step = 0; step < _inputs.Length; step++)
         {
-            if (lstm is not null)
+            if (_lstm is not null)
             {
-                (h, c) = lstm.forward(inputs[step], (h, c!));
+                (h, c) = _lstm.forward(_inputs[step], (h, c!));
             }
             else
             {
-                h = gru!.forward(inputs[step], h);
+                h = _gru!.forward(_inputs[step], h);
             }
 
-            hiddenStates[step] = h;
+            _hiddenStates[step] = h;
         }
 
-        Tensor predictions = head.forward(stack(hiddenStates, 0));
-        return nn.functional.mse_loss(predictions, targets, nn.Reduction.Sum);
+        Tensor predictions = _head.forward(stack(_hiddenStates, 0));
+        return nn.functional.mse_loss(predictions, _targets, nn.Reduction.Sum);
     }
 
     public void Dispose()
     {
-        lstm?.Dispose();
-        gru?.Dispose();
-        head.Dispose();
-        foreach (Tensor input in inputs)
+        _lstm?.Dispose();
+        _gru?.Dispose();
+        _head.Dispose();
+        foreach (Tensor input in _inputs)
         {
             input.Dispose();
         }
 
-        targets.Dispose();
-        h0.Dispose();
-        c0?.Dispose();
+        _targets.Dispose();
+        _h0.Dispose();
+        _c0?.Dispose();
     }
 }

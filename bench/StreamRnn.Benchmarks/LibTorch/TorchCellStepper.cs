@@ -15,13 +15,13 @@ namespace StreamRnn.Benchmarks.LibTorch;
 /// </remarks>
 public sealed class TorchCellStepper : IDisposable
 {
-    private readonly LSTMCell? lstm;
-    private readonly GRUCell? gru;
-    private readonly Tensor input;
-    private readonly int batch;
-    private readonly int hiddenSize;
-    private Tensor h;
-    private Tensor? c;
+    private readonly LSTMCell? _lstm;
+    private readonly GRUCell? _gru;
+    private readonly Tensor _input;
+    private readonly int _batch;
+    private readonly int _hiddenSize;
+    private Tensor _h;
+    private Tensor? _c;
 
     /// <param name="weights">One-layer weights; copied.</param>
     /// <param name="inputs">B × InputSize inputs, fed at every step.</param>
@@ -29,61 +29,61 @@ public sealed class TorchCellStepper : IDisposable
     public TorchCellStepper(ModelWeights weights, ReadOnlySpan<float> inputs, int batch)
     {
         ModelShape shape = weights.Shape;
-        this.batch = batch;
-        hiddenSize = shape.HiddenSize;
+        _batch = batch;
+        _hiddenSize = shape.HiddenSize;
         switch (shape.Cell)
         {
             case CellKind.Lstm:
-                lstm = nn.LSTMCell(shape.InputSize, shape.HiddenSize);
-                TorchParameters.CopyCell(weights, lstm.weight_ih!, lstm.weight_hh!, lstm.bias_ih!, lstm.bias_hh!);
-                DisableGradients(lstm);
-                c = zeros([batch, shape.HiddenSize], ScalarType.Float32);
+                _lstm = nn.LSTMCell(shape.InputSize, shape.HiddenSize);
+                TorchParameters.CopyCell(weights, _lstm.weight_ih!, _lstm.weight_hh!, _lstm.bias_ih!, _lstm.bias_hh!);
+                DisableGradients(_lstm);
+                _c = zeros([batch, shape.HiddenSize], ScalarType.Float32);
                 break;
             case CellKind.Gru:
-                gru = nn.GRUCell(shape.InputSize, shape.HiddenSize);
-                TorchParameters.CopyCell(weights, gru.weight_ih!, gru.weight_hh!, gru.bias_ih!, gru.bias_hh!);
-                DisableGradients(gru);
+                _gru = nn.GRUCell(shape.InputSize, shape.HiddenSize);
+                TorchParameters.CopyCell(weights, _gru.weight_ih!, _gru.weight_hh!, _gru.bias_ih!, _gru.bias_hh!);
+                DisableGradients(_gru);
                 break;
             default:
                 throw new ArgumentException($"No libtorch counterpart for {shape.Cell}.", nameof(weights));
         }
 
-        input = TorchParameters.FromSpan(inputs[..(batch * shape.InputSize)], batch, shape.InputSize);
-        h = zeros([batch, shape.HiddenSize], ScalarType.Float32);
+        _input = TorchParameters.FromSpan(inputs[..(batch * shape.InputSize)], batch, shape.InputSize);
+        _h = zeros([batch, shape.HiddenSize], ScalarType.Float32);
     }
 
     /// <summary>One cell step for all B keys; the previous state's tensors are released at once.</summary>
     public void Step()
     {
-        if (lstm is not null)
+        if (_lstm is not null)
         {
-            (Tensor hNext, Tensor cNext) = lstm.forward(input, (h, c!));
-            h.Dispose();
-            c!.Dispose();
-            h = hNext;
-            c = cNext;
+            (Tensor hNext, Tensor cNext) = _lstm.forward(_input, (_h, _c!));
+            _h.Dispose();
+            _c!.Dispose();
+            _h = hNext;
+            _c = cNext;
         }
         else
         {
-            Tensor hNext = gru!.forward(input, h);
-            h.Dispose();
-            h = hNext;
+            Tensor hNext = _gru!.forward(_input, _h);
+            _h.Dispose();
+            _h = hNext;
         }
     }
 
     /// <summary>The current states in StreamRnn's layout: per key, h then (LSTM) c.</summary>
     public float[] ReadStates()
     {
-        float[] hValues = h.data<float>().ToArray();
-        float[]? cValues = c?.data<float>().ToArray();
-        int stateSize = cValues is null ? hiddenSize : 2 * hiddenSize;
-        float[] states = new float[batch * stateSize];
-        for (int row = 0; row < batch; row++)
+        float[] hValues = _h.data<float>().ToArray();
+        float[]? cValues = _c?.data<float>().ToArray();
+        int stateSize = cValues is null ? _hiddenSize : 2 * _hiddenSize;
+        float[] states = new float[_batch * stateSize];
+        for (int row = 0; row < _batch; row++)
         {
-            Array.Copy(hValues, row * hiddenSize, states, row * stateSize, hiddenSize);
+            Array.Copy(hValues, row * _hiddenSize, states, row * stateSize, _hiddenSize);
             if (cValues is not null)
             {
-                Array.Copy(cValues, row * hiddenSize, states, (row * stateSize) + hiddenSize, hiddenSize);
+                Array.Copy(cValues, row * _hiddenSize, states, (row * stateSize) + _hiddenSize, _hiddenSize);
             }
         }
 
@@ -100,10 +100,10 @@ public sealed class TorchCellStepper : IDisposable
 
     public void Dispose()
     {
-        lstm?.Dispose();
-        gru?.Dispose();
-        input.Dispose();
-        h.Dispose();
-        c?.Dispose();
+        _lstm?.Dispose();
+        _gru?.Dispose();
+        _input.Dispose();
+        _h.Dispose();
+        _c?.Dispose();
     }
 }

@@ -1,5 +1,7 @@
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.LoadTest.Configuration;
 

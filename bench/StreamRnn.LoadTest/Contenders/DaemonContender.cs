@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Processing;
 using StreamRnn.LoadTest.Configuration;
 
@@ -13,13 +15,13 @@ namespace StreamRnn.LoadTest.Contenders;
 /// </summary>
 public sealed class DaemonContender : IContender
 {
-    private readonly StreamProcessor processor;
+    private readonly StreamProcessor _processor;
 
     public DaemonContender(StreamProcessorOptions options, PipelineDefinition definition)
     {
         var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
         Runtime = LoadPipeline.Runtime(definition, metrics);
-        processor = new StreamProcessor(options, [Runtime], NullLogger<StreamProcessor>.Instance, metrics);
+        _processor = new StreamProcessor(options, [Runtime], NullLogger<StreamProcessor>.Instance, metrics);
     }
 
     public PipelineRuntime Runtime { get; }
@@ -29,21 +31,21 @@ public sealed class DaemonContender : IContender
     // Thread names are cut to 15 bytes by Linux: "streamrnn-consumer" reads "streamrnn-consu" in /proc.
     public string LoopThreadName => "streamrnn-consu";
 
-    public bool Ready => processor.Status.Joined && processor.Status.AssignedPartitions > 0;
+    public bool Ready => _processor.Status.Joined && _processor.Status.AssignedPartitions > 0;
 
-    public long Processed => processor.Status.RecordsProcessed;
+    public long Processed => _processor.Status.RecordsProcessed;
 
-    public long InFlight => processor.Outputs.InFlight;
+    public long InFlight => _processor.Outputs.InFlight;
 
-    public string? Failure => processor.Status.FatalError ?? processor.Outputs.FirstFailure;
+    public string? Failure => _processor.Status.FatalError ?? _processor.Outputs.FirstFailure;
 
-    public void Start() => processor.Start();
+    public void Start() => _processor.Start();
 
-    public Task StopAsync() => processor.StopAsync();
+    public Task StopAsync() => _processor.StopAsync();
 
     public async ValueTask DisposeAsync()
     {
-        await processor.StopAsync().ConfigureAwait(false);
-        processor.Dispose();
+        await _processor.StopAsync().ConfigureAwait(false);
+        _processor.Dispose();
     }
 }

@@ -19,47 +19,47 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
 
-    private readonly CancellationTokenSource stopping = new();
-    private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<TopicPartition, long> nextOffsets = [];
-    private readonly Dictionary<TopicPartition, long> committedOffsets = [];
-    private Thread? thread;
-    private long processed;
-    private long inFlight;
-    private volatile bool ready;
-    private volatile string? failure;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+    private readonly Dictionary<TopicPartition, long> _committedOffsets = [];
+    private Thread? _thread;
+    private long _processed;
+    private long _inFlight;
+    private volatile bool _ready;
+    private volatile string? _failure;
 
     public string Name => "passthrough";
 
     public string LoopThreadName => "load-passthru";
 
-    public bool Ready => ready;
+    public bool Ready => _ready;
 
-    public long Processed => Interlocked.Read(ref processed);
+    public long Processed => Interlocked.Read(ref _processed);
 
-    public long InFlight => Interlocked.Read(ref inFlight);
+    public long InFlight => Interlocked.Read(ref _inFlight);
 
-    public string? Failure => failure;
+    public string? Failure => _failure;
 
     public void Start()
     {
-        thread = new Thread(Run) { Name = LoopThreadName, IsBackground = true };
-        thread.Start();
+        _thread = new Thread(Run) { Name = LoopThreadName, IsBackground = true };
+        _thread.Start();
     }
 
     public async Task StopAsync()
     {
-        stopping.Cancel();
-        if (thread is not null)
+        _stopping.Cancel();
+        if (_thread is not null)
         {
-            await completion.Task.ConfigureAwait(false);
+            await _completion.Task.ConfigureAwait(false);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        stopping.Dispose();
+        _stopping.Dispose();
     }
 
     private void Run()
@@ -73,7 +73,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
                 .Build();
             consumer = new ConsumerBuilder<byte[], byte[]>(ProcessorClientConfig.Consumer(options))
                 .SetLogHandler((_, _) => { })
-                .SetPartitionsAssignedHandler((_, partitions) => ready |= partitions.Count > 0)
+                .SetPartitionsAssignedHandler((_, partitions) => _ready |= partitions.Count > 0)
                 .Build();
             consumer.Subscribe(inputTopic);
             Loop(consumer, producer);
@@ -81,7 +81,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
         }
         catch (Exception e)
         {
-            failure ??= e.Message;
+            _failure ??= e.Message;
         }
         finally
         {
@@ -91,12 +91,12 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
             }
             catch (KafkaException e)
             {
-                failure ??= e.Message;
+                _failure ??= e.Message;
             }
 
             consumer?.Dispose();
             producer?.Dispose();
-            completion.TrySetResult();
+            _completion.TrySetResult();
         }
     }
 
@@ -106,7 +106,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
         Action<DeliveryReport<byte[], byte[]>> onDelivered = OnDelivered;
         bool paused = false;
         long lastCommit = Stopwatch.GetTimestamp();
-        while (!stopping.IsCancellationRequested && failure is null)
+        while (!_stopping.IsCancellationRequested && _failure is null)
         {
             long outstanding = InFlight;
             if (!paused && outstanding > options.MaxInFlightOutputs)
@@ -126,7 +126,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
             }
 
             var wait = PollTimeout;
-            for (int taken = 0; taken < options.MaxPollRecords && !stopping.IsCancellationRequested; taken++)
+            for (int taken = 0; taken < options.MaxPollRecords && !_stopping.IsCancellationRequested; taken++)
             {
                 ConsumeResult<byte[], byte[]>? result;
                 try
@@ -145,8 +145,8 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
 
                 wait = TimeSpan.Zero;
                 Send(producer, output, new Message<byte[], byte[]> { Key = result.Message.Key, Value = result.Message.Value }, onDelivered);
-                nextOffsets[result.TopicPartition] = result.Offset.Value + 1;
-                Interlocked.Increment(ref processed);
+                _nextOffsets[result.TopicPartition] = result.Offset.Value + 1;
+                Interlocked.Increment(ref _processed);
             }
 
             if (Stopwatch.GetElapsedTime(lastCommit) >= options.CommitInterval)
@@ -165,7 +165,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
             try
             {
                 producer.Produce(output, message, onDelivered);
-                Interlocked.Increment(ref inFlight);
+                Interlocked.Increment(ref _inFlight);
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -179,30 +179,30 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
     {
         if (report.Error.IsError)
         {
-            failure ??= $"delivery to {report.TopicPartition} failed: {report.Error.Reason}";
+            _failure ??= $"delivery to {report.TopicPartition} failed: {report.Error.Reason}";
         }
 
-        Interlocked.Decrement(ref inFlight);
+        Interlocked.Decrement(ref _inFlight);
     }
 
     /// <summary>Outputs first, then the offsets they cover, as the daemon commits at-least-once.</summary>
     private void Commit(IConsumer<byte[], byte[]> consumer, IProducer<byte[], byte[]> producer)
     {
-        while (InFlight > 0 && failure is null)
+        while (InFlight > 0 && _failure is null)
         {
             producer.Flush(FlushSlice);
         }
 
         var offsets = new List<TopicPartitionOffset>();
-        foreach (var (partition, next) in nextOffsets)
+        foreach (var (partition, next) in _nextOffsets)
         {
-            if (!committedOffsets.TryGetValue(partition, out long committed) || committed != next)
+            if (!_committedOffsets.TryGetValue(partition, out long committed) || committed != next)
             {
                 offsets.Add(new TopicPartitionOffset(partition, new Offset(next)));
             }
         }
 
-        if (offsets.Count == 0 || failure is not null)
+        if (offsets.Count == 0 || _failure is not null)
         {
             return;
         }
@@ -218,7 +218,7 @@ public sealed class PassthroughContender(StreamProcessorOptions options, string 
 
         foreach (var offset in offsets)
         {
-            committedOffsets[offset.TopicPartition] = offset.Offset.Value;
+            _committedOffsets[offset.TopicPartition] = offset.Offset.Value;
         }
     }
 }

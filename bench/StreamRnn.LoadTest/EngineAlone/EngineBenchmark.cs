@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Prometheus;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.LoadTest.Configuration;
 using StreamRnn.LoadTest.Measurement;
 using StreamRnn.LoadTest.Workload;

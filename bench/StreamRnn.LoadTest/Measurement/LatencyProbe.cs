@@ -12,31 +12,31 @@ namespace StreamRnn.LoadTest.Measurement;
 /// what the probe itself adds to a latency.</remarks>
 public sealed class LatencyProbe : IDisposable
 {
-    private readonly string bootstrapServers;
-    private readonly string topic;
-    private readonly int partitions;
-    private readonly List<(byte[] Value, long ReadAt)> outputs;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly ManualResetEventSlim assigned = new();
-    private readonly Thread thread;
-    private long count;
+    private readonly string _bootstrapServers;
+    private readonly string _topic;
+    private readonly int _partitions;
+    private readonly List<(byte[] Value, long ReadAt)> _outputs;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ManualResetEventSlim _assigned = new();
+    private readonly Thread _thread;
+    private long _count;
 
     public LatencyProbe(string bootstrapServers, string topic, int partitions, int expected)
     {
-        this.bootstrapServers = bootstrapServers;
-        this.topic = topic;
-        this.partitions = partitions;
-        outputs = new List<(byte[], long)>(expected);
-        thread = new Thread(Run) { Name = "load-probe", IsBackground = true };
+        _bootstrapServers = bootstrapServers;
+        _topic = topic;
+        _partitions = partitions;
+        _outputs = new List<(byte[], long)>(expected);
+        _thread = new Thread(Run) { Name = "load-probe", IsBackground = true };
     }
 
-    public long Count => Interlocked.Read(ref count);
+    public long Count => Interlocked.Read(ref _count);
 
     /// <summary>Starts reading; returns once the partitions are assigned.</summary>
     public void Start()
     {
-        thread.Start();
-        if (!assigned.Wait(TimeSpan.FromSeconds(30)))
+        _thread.Start();
+        if (!_assigned.Wait(TimeSpan.FromSeconds(30)))
         {
             throw new TimeoutException("The latency probe was not assigned its partitions.");
         }
@@ -45,36 +45,36 @@ public sealed class LatencyProbe : IDisposable
     /// <summary>Stops reading and returns what arrived, in arrival order.</summary>
     public IReadOnlyList<(byte[] Value, long ReadAt)> Stop()
     {
-        stopping.Cancel();
-        thread.Join();
-        return outputs;
+        _stopping.Cancel();
+        _thread.Join();
+        return _outputs;
     }
 
     public void Dispose()
     {
-        stopping.Cancel();
-        if (thread.IsAlive)
+        _stopping.Cancel();
+        if (_thread.IsAlive)
         {
-            thread.Join();
+            _thread.Join();
         }
 
-        stopping.Dispose();
-        assigned.Dispose();
+        _stopping.Dispose();
+        _assigned.Dispose();
     }
 
     private void Run()
     {
         var config = new ConsumerConfig
         {
-            BootstrapServers = bootstrapServers,
+            BootstrapServers = _bootstrapServers,
             GroupId = "load-probe",
             EnableAutoCommit = false,
             FetchWaitMaxMs = 5,
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), new Offset(0))));
-        assigned.Set();
-        while (!stopping.IsCancellationRequested)
+        consumer.Assign(Enumerable.Range(0, _partitions).Select(p => new TopicPartitionOffset(_topic, new Partition(p), new Offset(0))));
+        _assigned.Set();
+        while (!_stopping.IsCancellationRequested)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
             if (result?.Message is null)
@@ -83,8 +83,8 @@ public sealed class LatencyProbe : IDisposable
             }
 
             long readAt = Stopwatch.GetTimestamp();
-            outputs.Add((result.Message.Value, readAt));
-            Interlocked.Increment(ref count);
+            _outputs.Add((result.Message.Value, readAt));
+            Interlocked.Increment(ref _count);
         }
 
         consumer.Close();

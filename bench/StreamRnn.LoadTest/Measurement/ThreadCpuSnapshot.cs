@@ -11,9 +11,9 @@ namespace StreamRnn.LoadTest.Measurement;
 /// harness takes the second snapshot while the contender's clients are still open.</remarks>
 public sealed class ThreadCpuSnapshot
 {
-    private readonly Dictionary<int, (string Name, long Nanoseconds)> threads;
+    private readonly Dictionary<int, (string Name, long Nanoseconds)> _threads;
 
-    private ThreadCpuSnapshot(Dictionary<int, (string, long)> threads) => this.threads = threads;
+    private ThreadCpuSnapshot(Dictionary<int, (string, long)> threads) => _threads = threads;
 
     public static ThreadCpuSnapshot Take()
     {
@@ -53,9 +53,9 @@ public sealed class ThreadCpuSnapshot
     public IReadOnlyList<(string Group, double Seconds)> Since(ThreadCpuSnapshot earlier, Func<string, string> group)
     {
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (id, (name, nanoseconds)) in threads)
+        foreach (var (id, (name, nanoseconds)) in _threads)
         {
-            long before = earlier.threads.TryGetValue(id, out var old) && old.Name == name ? old.Nanoseconds : 0;
+            long before = earlier._threads.TryGetValue(id, out var old) && old.Name == name ? old.Nanoseconds : 0;
             string key = group(name);
             totals[key] = totals.GetValueOrDefault(key) + (nanoseconds - before);
         }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Processing;
 using StreamRnn.LoadTest.Configuration;

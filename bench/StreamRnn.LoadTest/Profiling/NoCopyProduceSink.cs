@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Records;
 using StreamRnn.Kafka.Processing;
 
 namespace StreamRnn.LoadTest.Profiling;
@@ -12,16 +12,16 @@ namespace StreamRnn.LoadTest.Profiling;
 /// </summary>
 public sealed class NoCopyProduceSink(IProducer<byte[], byte[]> producer, string outputTopic, OutputTracker tracker) : IRecordSink
 {
-    private readonly TopicPartition destination = new(outputTopic, Partition.Any);
-    private readonly Action<DeliveryReport<byte[], byte[]>> onDelivered = tracker.OnDelivered;
-    private byte[]? key;
-    private byte[]? value;
+    private readonly TopicPartition _destination = new(outputTopic, Partition.Any);
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivered = tracker.OnDelivered;
+    private byte[]? _key;
+    private byte[]? _value;
 
     public void Prediction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
     {
-        this.key ??= key.ToArray();
-        value ??= json.ToArray();
-        producer.Produce(destination, new Message<byte[], byte[]> { Key = this.key, Value = value }, onDelivered);
+        _key ??= key.ToArray();
+        _value ??= json.ToArray();
+        producer.Produce(_destination, new Message<byte[], byte[]> { Key = _key, Value = _value }, _onDelivered);
         tracker.Sent();
     }
 

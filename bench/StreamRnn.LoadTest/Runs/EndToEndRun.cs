@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Processing;
 using StreamRnn.LoadTest.Configuration;

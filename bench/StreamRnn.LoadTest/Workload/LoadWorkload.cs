@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.LoadTest.Workload;
 
@@ -13,48 +13,48 @@ namespace StreamRnn.LoadTest.Workload;
 /// latency probe find when the record was sent.</remarks>
 public sealed class LoadWorkload
 {
-    private readonly byte[][] keys;
-    private readonly int[] keyOfRecord;
-    private readonly byte[][] values;
+    private readonly byte[][] _keys;
+    private readonly int[] _keyOfRecord;
+    private readonly byte[][] _values;
 
     public LoadWorkload(int records, int keyCount, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(records, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
         var random = new Random(seed);
-        keys = new byte[keyCount][];
+        _keys = new byte[keyCount][];
         var value = new double[keyCount];
         var rate = new double[keyCount];
         var load = new double[keyCount];
         for (int k = 0; k < keyCount; k++)
         {
-            keys[k] = Encoding.UTF8.GetBytes($"sensor-{k:D4}");
+            _keys[k] = Encoding.UTF8.GetBytes($"sensor-{k:D4}");
             value[k] = 20 + 10 * random.NextDouble();
             rate[k] = random.NextDouble();
             load[k] = 50 * random.NextDouble();
         }
 
-        keyOfRecord = new int[records];
-        values = new byte[records][];
+        _keyOfRecord = new int[records];
+        _values = new byte[records][];
         for (int i = 0; i < records; i++)
         {
             int k = random.Next(keyCount);
             value[k] += 0.2 * (random.NextDouble() - 0.5);
             rate[k] = 0.9 * rate[k] + 0.1 * random.NextDouble();
             load[k] = Math.Max(0, load[k] + (random.NextDouble() - 0.5));
-            keyOfRecord[i] = k;
-            values[i] = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            _keyOfRecord[i] = k;
+            _values[i] = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"seq\":{i},\"value\":{value[k]:F3},\"rate\":{rate[k]:F4},\"load\":{load[k]:F2}}}"));
         }
     }
 
-    public int Count => values.Length;
+    public int Count => _values.Length;
 
-    public int KeyCount => keys.Length;
+    public int KeyCount => _keys.Length;
 
-    public byte[] KeyOf(int record) => keys[keyOfRecord[record]];
+    public byte[] KeyOf(int record) => _keys[_keyOfRecord[record]];
 
-    public byte[] ValueOf(int record) => values[record];
+    public byte[] ValueOf(int record) => _values[record];
 
     /// <summary>Average bytes of key plus value, for sizing.</summary>
     public double AverageRecordBytes
@@ -62,12 +62,12 @@ public sealed class LoadWorkload
         get
         {
             long total = 0;
-            for (int i = 0; i < values.Length; i++)
+            for (int i = 0; i < _values.Length; i++)
             {
-                total += values[i].Length + KeyOf(i).Length;
+                total += _values[i].Length + KeyOf(i).Length;
             }
 
-            return (double)total / values.Length;
+            return (double)total / _values.Length;
         }
     }
 
@@ -77,12 +77,12 @@ public sealed class LoadWorkload
     /// </summary>
     public InputRecord[] ToInputRecords(int partitions, long startUnixMs)
     {
-        var result = new InputRecord[values.Length];
+        var result = new InputRecord[_values.Length];
         var nextOffset = new long[partitions];
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < _values.Length; i++)
         {
-            int partition = keyOfRecord[i] % partitions;
-            result[i] = new InputRecord(partition, nextOffset[partition]++, startUnixMs + i, KeyOf(i), values[i]);
+            int partition = _keyOfRecord[i] % partitions;
+            result[i] = new InputRecord(partition, nextOffset[partition]++, startUnixMs + i, KeyOf(i), _values[i]);
         }
 
         return result;

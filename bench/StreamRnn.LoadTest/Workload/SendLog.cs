@@ -9,34 +9,34 @@ namespace StreamRnn.LoadTest.Workload;
 /// </summary>
 public sealed class SendLog(int records)
 {
-    private readonly long[] sentAt = new long[records];
-    private readonly Dictionary<long, int> seqByPosition = new(records);
-    private readonly Lock gate = new();
-    private int failures;
+    private readonly long[] _sentAt = new long[records];
+    private readonly Dictionary<long, int> _seqByPosition = new(records);
+    private readonly Lock _gate = new();
+    private int _failures;
 
-    public int Failures => Volatile.Read(ref failures);
+    public int Failures => Volatile.Read(ref _failures);
 
-    public void Sent(int seq, long timestamp) => sentAt[seq] = timestamp;
+    public void Sent(int seq, long timestamp) => _sentAt[seq] = timestamp;
 
-    public long SentAt(int seq) => sentAt[seq];
+    public long SentAt(int seq) => _sentAt[seq];
 
     /// <summary>Called from the producer's delivery thread.</summary>
     public void Delivered(int partition, long offset, int seq)
     {
-        lock (gate)
+        lock (_gate)
         {
-            seqByPosition[Position(partition, offset)] = seq;
+            _seqByPosition[Position(partition, offset)] = seq;
         }
     }
 
-    public void Failed() => Interlocked.Increment(ref failures);
+    public void Failed() => Interlocked.Increment(ref _failures);
 
     /// <summary>The record produced at (partition, offset), or -1.</summary>
     public int SeqAt(int partition, long offset)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return seqByPosition.TryGetValue(Position(partition, offset), out int seq) ? seq : -1;
+            return _seqByPosition.TryGetValue(Position(partition, offset), out int seq) ? seq : -1;
         }
     }
 

@@ -140,7 +140,7 @@ internal static unsafe class LstmCell
     [InlineArray(64)]
     private struct TailBuffer
     {
-        private float element;
+        private float _element;
     }
 
     /// <summary>

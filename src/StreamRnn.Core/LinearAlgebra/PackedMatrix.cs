@@ -18,7 +18,7 @@ internal sealed unsafe class PackedMatrix
     private const int AlignmentBytes = 64;
 
     // Kept only so the pinned array lives as long as this object; the pointers below point into it.
-    private readonly float[] storage;
+    private readonly float[] _storage;
 
     /// <summary>Packs <paramref name="dense"/> (rows × columns, row-major) and <paramref name="bias"/> (columns).</summary>
     public PackedMatrix(int rows, int columns, ReadOnlySpan<float> dense, ReadOnlySpan<float> bias)
@@ -33,9 +33,9 @@ internal sealed unsafe class PackedMatrix
         PanelCount = (columns + PanelWidth - 1) / PanelWidth;
         int padded = PanelCount * PanelWidth;
         int floats = padded + PanelCount * rows * PanelWidth;
-        storage = GC.AllocateArray<float>(floats + AlignmentBytes / sizeof(float), pinned: true);
+        _storage = GC.AllocateArray<float>(floats + AlignmentBytes / sizeof(float), pinned: true);
 
-        fixed (float* start = storage)
+        fixed (float* start = _storage)
         {
             nint misalignment = (nint)start & (AlignmentBytes - 1);
             int skip = misalignment == 0 ? 0 : (int)((AlignmentBytes - misalignment) / sizeof(float));

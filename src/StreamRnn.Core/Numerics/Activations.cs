@@ -140,7 +140,7 @@ internal static partial class Activations
     [InlineArray(8)]
     private struct TailBuffer
     {
-        private float element;
+        private float _element;
     }
 
     private interface IOperator

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Engine.Health;
 using StreamRnn.Kafka.Admin;
 using StreamRnn.Kafka.Embedded;
@@ -32,8 +33,8 @@ internal sealed class BrokerService(
 {
     public const string HealthComponent = "broker";
 
-    private readonly ILogger logger = loggers.CreateLogger<BrokerService>();
-    private EmbeddedKafkaCluster? cluster;
+    private readonly ILogger _logger = loggers.CreateLogger<BrokerService>();
+    private EmbeddedKafkaCluster? _cluster;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,17 +43,17 @@ internal sealed class BrokerService(
         IReadOnlyList<TopicStatus> topics;
         if (connection.IsEmbedded)
         {
-            cluster = EmbeddedKafkaCluster.Start(brokers: 1, loggers.CreateLogger<EmbeddedKafkaCluster>());
-            connection.SetEmbeddedBootstrapServers(cluster.BootstrapServers);
-            BrokerLog.EmbeddedStarted(logger, cluster.BootstrapServers);
-            var provisioner = new EmbeddedTopicProvisioner(cluster, loggers.CreateLogger<EmbeddedTopicProvisioner>());
+            _cluster = EmbeddedKafkaCluster.Start(brokers: 1, loggers.CreateLogger<EmbeddedKafkaCluster>());
+            connection.SetEmbeddedBootstrapServers(_cluster.BootstrapServers);
+            BrokerLog.EmbeddedStarted(_logger, _cluster.BootstrapServers);
+            var provisioner = new EmbeddedTopicProvisioner(_cluster, loggers.CreateLogger<EmbeddedTopicProvisioner>());
             var partitions = options.Value.EmbeddedPartitions;
             topics = await provisioner.EnsureTopicsAsync(TopicPlan.For(pipelines, _ => partitions), cancellationToken).ConfigureAwait(false);
-            health.ReportHealthy(HealthComponent, $"embedded broker at {cluster.BootstrapServers}, {topics.Count} topics");
+            health.ReportHealthy(HealthComponent, $"embedded broker at {_cluster.BootstrapServers}, {topics.Count} topics");
             return;
         }
 
-        BrokerLog.External(logger, connection.BootstrapServers!);
+        BrokerLog.External(_logger, connection.BootstrapServers!);
         using var administrator = TopicAdministrator.Create(connection.Apply(new AdminClientConfig()), loggers.CreateLogger<TopicAdministrator>());
         var inputPartitions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var pipeline in pipelines)
@@ -77,12 +78,12 @@ internal sealed class BrokerService(
 
     public void Dispose()
     {
-        var running = Interlocked.Exchange(ref cluster, null);
+        var running = Interlocked.Exchange(ref _cluster, null);
         if (running is not null)
         {
             health.ReportUnhealthy(HealthComponent, "stopped");
             running.Dispose();
-            BrokerLog.EmbeddedStopped(logger);
+            BrokerLog.EmbeddedStopped(_logger);
         }
     }
 }

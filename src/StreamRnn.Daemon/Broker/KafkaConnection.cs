@@ -11,17 +11,17 @@ namespace StreamRnn.Daemon.Broker;
 /// </summary>
 public sealed class KafkaConnection
 {
-    private readonly Dictionary<string, string> clientConfig;
-    private volatile string? bootstrapServers;
+    private readonly Dictionary<string, string> _clientConfig;
+    private volatile string? _bootstrapServers;
 
     public KafkaConnection(IOptions<KafkaOptions> options)
     {
         var kafka = options.Value;
         IsEmbedded = kafka.UseEmbeddedBroker;
-        clientConfig = new Dictionary<string, string>(kafka.ClientConfig, StringComparer.Ordinal);
+        _clientConfig = new Dictionary<string, string>(kafka.ClientConfig, StringComparer.Ordinal);
         if (!IsEmbedded)
         {
-            bootstrapServers = kafka.BootstrapServers.Trim();
+            _bootstrapServers = kafka.BootstrapServers.Trim();
         }
     }
 
@@ -29,10 +29,10 @@ public sealed class KafkaConnection
     public bool IsEmbedded { get; }
 
     /// <summary>The bootstrap servers, or null while the embedded broker has not started yet.</summary>
-    public string? BootstrapServers => bootstrapServers;
+    public string? BootstrapServers => _bootstrapServers;
 
     /// <summary><c>Kafka:ClientConfig</c> as configured (contains secrets: never log it; see <see cref="ClientConfigRedaction"/>).</summary>
-    public IReadOnlyDictionary<string, string> ClientConfig => clientConfig;
+    public IReadOnlyDictionary<string, string> ClientConfig => _clientConfig;
 
     /// <summary>Called once by the broker service when the embedded broker is up.</summary>
     internal void SetEmbeddedBootstrapServers(string servers)
@@ -43,7 +43,7 @@ public sealed class KafkaConnection
             throw new InvalidOperationException("Bootstrap servers are configured; there is no embedded broker.");
         }
 
-        bootstrapServers = servers;
+        _bootstrapServers = servers;
     }
 
     /// <summary>Settings for a Confluent.Kafka producer: the pass-through ClientConfig plus the bootstrap servers.</summary>
@@ -54,12 +54,12 @@ public sealed class KafkaConnection
         where T : ClientConfig
     {
         ArgumentNullException.ThrowIfNull(config);
-        foreach (var (key, value) in clientConfig)
+        foreach (var (key, value) in _clientConfig)
         {
             config.Set(key, value);
         }
 
-        config.BootstrapServers = bootstrapServers
+        config.BootstrapServers = _bootstrapServers
             ?? throw new InvalidOperationException("The embedded broker has not started yet: no bootstrap servers.");
         return config;
     }

@@ -1,4 +1,4 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Admin;
 
 namespace StreamRnn.Daemon.Broker;

@@ -13,9 +13,9 @@ namespace StreamRnn.Daemon.Commands;
 /// </summary>
 internal sealed class BrokerCommand : VerbCommand
 {
-    private readonly Option<long?> partitionsOption;
-    private readonly Option<string> topicsOption;
-    private readonly Option<string> bootstrapFileOption;
+    private readonly Option<long?> _partitionsOption;
+    private readonly Option<string> _topicsOption;
+    private readonly Option<string> _bootstrapFileOption;
 
     public BrokerCommand()
         : base("broker", "Run a standalone embedded Kafka broker (librdkafka mock cluster) until Ctrl-C or SIGTERM.", """
@@ -23,18 +23,18 @@ internal sealed class BrokerCommand : VerbCommand
             everything in memory; it has no compaction and keeps at most 5 MiB per partition.
             """)
     {
-        partitionsOption = AddInteger("--partitions", "N", "Partitions of each topic created with --topics (default 4).", 1, 256);
-        topicsOption = AddText("--topics", "A,B", "Topics to create at start, comma-separated.");
-        bootstrapFileOption = AddText("--bootstrap-file", "PATH", "Also write the bootstrap servers to this file (one line).");
+        _partitionsOption = AddInteger("--partitions", "N", "Partitions of each topic created with --topics (default 4).", 1, 256);
+        _topicsOption = AddText("--topics", "A,B", "Topics to create at start, comma-separated.");
+        _bootstrapFileOption = AddText("--bootstrap-file", "PATH", "Also write the bootstrap servers to this file (one line).");
         SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
     }
 
     private async Task<int> ExecuteAsync(ParseResult parse, TextWriter output, TextWriter error)
     {
-        var partitions = (int)(parse.GetValue(partitionsOption) ?? 4);
-        var topics = (parse.GetValue(topicsOption) ?? "")
+        var partitions = (int)(parse.GetValue(_partitionsOption) ?? 4);
+        var topics = (parse.GetValue(_topicsOption) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var bootstrapFile = parse.GetValue(bootstrapFileOption);
+        var bootstrapFile = parse.GetValue(_bootstrapFileOption);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

@@ -9,12 +9,12 @@ namespace StreamRnn.Daemon.Commands;
 /// <summary><c>streamrnn replay</c>: produce a CSV file into a topic; Ctrl-C stops early after flushing.</summary>
 internal sealed class ReplayCommand : VerbCommand
 {
-    private readonly Option<string> csvOption;
-    private readonly Option<string> topicOption;
-    private readonly Option<string> bootstrapOption;
-    private readonly Option<string> keyColumnOption;
-    private readonly Option<double?> rateOption;
-    private readonly Option<long?> limitOption;
+    private readonly Option<string> _csvOption;
+    private readonly Option<string> _topicOption;
+    private readonly Option<string> _bootstrapOption;
+    private readonly Option<string> _keyColumnOption;
+    private readonly Option<double?> _rateOption;
+    private readonly Option<long?> _limitOption;
 
     public ReplayCommand()
         : base("replay", "Produce the rows of a CSV file into a Kafka topic as JSON objects.", """
@@ -22,24 +22,24 @@ internal sealed class ReplayCommand : VerbCommand
             empty cells as null, everything else as strings. Exits 0 once every record is acknowledged.
             """)
     {
-        csvOption = AddText("--csv", "FILE", "The CSV file; its first line names the columns.", required: true);
-        topicOption = AddText("--topic", "TOPIC", "The topic to produce to.", required: true);
-        bootstrapOption = AddText("--bootstrap", "SERVERS", "Kafka bootstrap servers, host:port[,host:port].", required: true);
-        keyColumnOption = AddText("--key-column", "COLUMN", "Use this column as the record key (default: no key).");
-        rateOption = AddNumber("--rate", "N", "Records per second; 0 = as fast as possible (default 0).", rate => rate >= 0, "a number ≥ 0");
-        limitOption = AddInteger("--limit", "N", "Stop after N rows (default: all rows).", 0, long.MaxValue);
+        _csvOption = AddText("--csv", "FILE", "The CSV file; its first line names the columns.", required: true);
+        _topicOption = AddText("--topic", "TOPIC", "The topic to produce to.", required: true);
+        _bootstrapOption = AddText("--bootstrap", "SERVERS", "Kafka bootstrap servers, host:port[,host:port].", required: true);
+        _keyColumnOption = AddText("--key-column", "COLUMN", "Use this column as the record key (default: no key).");
+        _rateOption = AddNumber("--rate", "N", "Records per second; 0 = as fast as possible (default 0).", rate => rate >= 0, "a number ≥ 0");
+        _limitOption = AddInteger("--limit", "N", "Stop after N rows (default: all rows).", 0, long.MaxValue);
         SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
     }
 
     private async Task<int> ExecuteAsync(ParseResult parse, TextWriter output, TextWriter error)
     {
         var settings = new ReplaySettings(
-            parse.GetRequiredValue(csvOption),
-            parse.GetRequiredValue(topicOption),
-            parse.GetRequiredValue(bootstrapOption),
-            parse.GetValue(keyColumnOption),
-            parse.GetValue(rateOption) ?? 0,
-            parse.GetValue(limitOption));
+            parse.GetRequiredValue(_csvOption),
+            parse.GetRequiredValue(_topicOption),
+            parse.GetRequiredValue(_bootstrapOption),
+            parse.GetValue(_keyColumnOption),
+            parse.GetValue(_rateOption) ?? 0,
+            parse.GetValue(_limitOption));
         if (!File.Exists(settings.CsvPath))
         {
             throw new CommandLineException($"--csv = '{settings.CsvPath}': the file does not exist.");

@@ -6,16 +6,16 @@ using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Hosting;
 using StreamRnn.Daemon.Http;
-using StreamRnn.Engine;
 using StreamRnn.Engine.Health;
+using StreamRnn.Engine.Metrics;
 
 namespace StreamRnn.Daemon.Commands;
 
 /// <summary><c>streamrnn run</c>: the daemon itself, on ASP.NET Core's host, until SIGTERM or Ctrl-C.</summary>
 internal sealed class RunCommand : VerbCommand
 {
-    private readonly Option<string> contentRootOption;
-    private readonly Option<string> environmentOption;
+    private readonly Option<string> _contentRootOption;
+    private readonly Option<string> _environmentOption;
 
     public RunCommand()
         : base("run", "Run the forecasting daemon (the default command).", """
@@ -26,9 +26,9 @@ internal sealed class RunCommand : VerbCommand
             """)
     {
         ConfigurationKeys = ["PipelineFiles"];
-        contentRootOption = AddText("--content-root", "DIR",
+        _contentRootOption = AddText("--content-root", "DIR",
             "Folder holding appsettings.json and config/ (default: the current directory if it has appsettings.json, else the executable's folder).");
-        environmentOption = AddText("--environment", "NAME",
+        _environmentOption = AddText("--environment", "NAME",
             "Also read appsettings.NAME.json (default: $STREAMRNN_ENVIRONMENT, $DOTNET_ENVIRONMENT, else Production).");
         SetAction(parse => ExecuteAsync(parse, parse.InvocationConfiguration.Error));
     }
@@ -36,8 +36,8 @@ internal sealed class RunCommand : VerbCommand
     private async Task<int> ExecuteAsync(ParseResult parse, TextWriter error)
     {
         var configurationArguments = ConfigurationOverrides.Of(parse, DaemonCommandLine.Program);
-        var contentRoot = ContentRootLocator.Locate(parse.GetValue(contentRootOption), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
-        var environmentName = DaemonConfigurationSources.EnvironmentName(parse.GetValue(environmentOption));
+        var contentRoot = ContentRootLocator.Locate(parse.GetValue(_contentRootOption), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        var environmentName = DaemonConfigurationSources.EnvironmentName(parse.GetValue(_environmentOption));
 
         // prometheus-net's default .NET runtime metrics fail `promtool check metrics`; the daemon exports its own.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions

@@ -4,6 +4,7 @@ using StreamRnn.Daemon.Broker;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Csv;
 using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Demo;
 
@@ -27,11 +28,11 @@ internal sealed class DemoFeedService(
     /// <summary>The folder of the bundled files, next to the executable.</summary>
     public static string DataDirectory => Path.Combine(AppContext.BaseDirectory, "DemoData");
 
-    private long produced;
-    private long failures;
+    private long _produced;
+    private long _failures;
 
     /// <summary>Records handed to the producer so far.</summary>
-    public long Produced => Interlocked.Read(ref produced);
+    public long Produced => Interlocked.Read(ref _produced);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -130,7 +131,7 @@ internal sealed class DemoFeedService(
             try
             {
                 producer.Produce(topic, message, OnDelivered);
-                Interlocked.Increment(ref produced);
+                Interlocked.Increment(ref _produced);
                 return;
             }
             catch (ProduceException<string, byte[]> exception) when (exception.Error.Code == ErrorCode.Local_QueueFull)
@@ -144,7 +145,7 @@ internal sealed class DemoFeedService(
     {
         if (report.Error.IsError)
         {
-            var count = Interlocked.Increment(ref failures);
+            var count = Interlocked.Increment(ref _failures);
             if (count <= 10 || count % 1000 == 0)
             {
                 DemoLog.DeliveryFailed(logger, report.Topic, report.Error.Reason, count);

@@ -4,8 +4,8 @@ using StreamRnn.Daemon.Broker;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Demo;
 using StreamRnn.Daemon.Pipelines;
-using StreamRnn.Engine;
 using StreamRnn.Engine.Health;
+using StreamRnn.Engine.Metrics;
 
 namespace StreamRnn.Daemon.Hosting;
 

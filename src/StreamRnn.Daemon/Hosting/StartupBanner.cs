@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using StreamRnn.Daemon.Broker;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Hosting;
 

@@ -1,4 +1,5 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Daemon.Http;
 

@@ -14,29 +14,29 @@ internal sealed class ApiKeyAuthenticator
 {
     public const string HeaderName = "X-Api-Key";
 
-    private readonly byte[]? expectedHash;
+    private readonly byte[]? _expectedHash;
 
     public ApiKeyAuthenticator(IOptions<HttpOptions> options)
     {
         // Presented keys are trimmed (header values may carry spaces), so the configured one is too.
         var key = options.Value.ApiKey.Trim();
-        expectedHash = string.IsNullOrEmpty(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        _expectedHash = string.IsNullOrEmpty(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
     }
 
     /// <summary>False when no key is configured: the endpoints that need one are then switched off.</summary>
-    public bool IsConfigured => expectedHash is not null;
+    public bool IsConfigured => _expectedHash is not null;
 
     /// <summary>True when a key is configured and the request carries it.</summary>
     public bool IsAuthenticated(HttpContext context)
     {
-        if (expectedHash is null || PresentedKey(context.Request) is not { Length: > 0 } presented)
+        if (_expectedHash is null || PresentedKey(context.Request) is not { Length: > 0 } presented)
         {
             return false;
         }
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
-        return CryptographicOperations.FixedTimeEquals(hash, expectedHash);
+        return CryptographicOperations.FixedTimeEquals(hash, _expectedHash);
     }
 
     private static string? PresentedKey(HttpRequest request)

@@ -4,7 +4,9 @@ using Prometheus;
 using StreamRnn.Daemon.Broker;
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Pipelines;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Engine.Health;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Daemon.Http;
 

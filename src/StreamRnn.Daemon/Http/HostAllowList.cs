@@ -8,9 +8,9 @@ namespace StreamRnn.Daemon.Http;
 /// </summary>
 internal sealed class HostAllowList
 {
-    private readonly string[] exact;
-    private readonly string[] suffixes;
-    private readonly bool any;
+    private readonly string[] _exact;
+    private readonly string[] _suffixes;
+    private readonly bool _any;
 
     public HostAllowList(string configured)
     {
@@ -20,9 +20,9 @@ internal sealed class HostAllowList
             entries = ["localhost", "127.0.0.1", "[::1]", Environment.MachineName];
         }
 
-        any = entries.Contains("*");
-        exact = [.. entries.Where(e => !e.StartsWith('*')).Select(Normalize)];
-        suffixes = [.. entries.Where(e => e.StartsWith("*.", StringComparison.Ordinal)).Select(e => Normalize(e[1..]))];
+        _any = entries.Contains("*");
+        _exact = [.. entries.Where(e => !e.StartsWith('*')).Select(Normalize)];
+        _suffixes = [.. entries.Where(e => e.StartsWith("*.", StringComparison.Ordinal)).Select(e => Normalize(e[1..]))];
     }
 
     /// <summary>The entries of a <c>;</c>-separated list, trimmed, empty ones dropped.</summary>
@@ -49,7 +49,7 @@ internal sealed class HostAllowList
     /// <summary>True when the Host header's name (without port) is allowed; a request without a Host is refused.</summary>
     public bool Allows(HostString host)
     {
-        if (any)
+        if (_any)
         {
             return true;
         }
@@ -60,8 +60,8 @@ internal sealed class HostAllowList
         }
 
         var name = Normalize(host.Host);
-        return exact.Contains(name, StringComparer.Ordinal)
-            || suffixes.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length);
+        return _exact.Contains(name, StringComparer.Ordinal)
+            || _suffixes.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length);
     }
 
     private static string Normalize(string host)

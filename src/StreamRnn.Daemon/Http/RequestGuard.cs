@@ -15,7 +15,7 @@ namespace StreamRnn.Daemon.Http;
 /// </summary>
 internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> options)
 {
-    private readonly HostAllowList hosts = new(options.Value.AllowedHosts);
+    private readonly HostAllowList _hosts = new(options.Value.AllowedHosts);
 
     /// <summary>Paths that answer any Host: read-only, no patient data.</summary>
     public static bool IsOpenPath(PathString path) =>
@@ -32,7 +32,7 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> o
             return Refuse(context, StatusCodes.Status405MethodNotAllowed, "method not allowed: only GET, HEAD and POST are served");
         }
 
-        if (!IsOpenPath(request.Path) && !hosts.Allows(request.Host))
+        if (!IsOpenPath(request.Path) && !_hosts.Allows(request.Host))
         {
             return Refuse(context, StatusCodes.Status403Forbidden,
                 "this Host is not allowed: add the name clients use to reach the daemon to Http:AllowedHosts");

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.FileSystemGlobbing;
 using StreamRnn.Daemon.Configuration;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Pipelines;
 

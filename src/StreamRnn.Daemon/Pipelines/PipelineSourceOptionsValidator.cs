@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StreamRnn.Daemon.Configuration;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Pipelines;
 

@@ -2,7 +2,9 @@ using System.Reactive.Concurrency;
 using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Training;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Models;
 
 namespace StreamRnn.Daemon.Processing;
@@ -14,19 +16,19 @@ namespace StreamRnn.Daemon.Processing;
 /// </summary>
 internal sealed class PipelineTraining : IDisposable
 {
-    private readonly List<IDisposable> subscriptions = [];
-    private ModelTopicListener? listener;
-    private WindowJournal? journal;
+    private readonly List<IDisposable> _subscriptions = [];
+    private ModelTopicListener? _listener;
+    private WindowJournal? _journal;
 
-    private readonly PipelineDefinition definition;
-    private readonly ModelStore store;
-    private readonly ILogger logger;
+    private readonly PipelineDefinition _definition;
+    private readonly ModelStore _store;
+    private readonly ILogger _logger;
 
     private PipelineTraining(PipelineDefinition definition, ModelStore store, ModelRegistry registry, ILogger logger)
     {
-        this.definition = definition;
-        this.store = store;
-        this.logger = logger;
+        _definition = definition;
+        _store = store;
+        _logger = logger;
         Registry = registry;
     }
 
@@ -77,54 +79,54 @@ internal sealed class PipelineTraining : IDisposable
         var signer = string.IsNullOrEmpty(signingKey) ? null : new ModelRecordSigner(signingKey);
         if (signer is null)
         {
-            ProcessingLog.ModelTopicUnsigned(logger, definition.Name, definition.ModelTopic);
+            ProcessingLog.ModelTopicUnsigned(_logger, _definition.Name, _definition.ModelTopic);
         }
 
-        var trainer = new OnlineTrainer(definition.Name, definition.Training, Registry, TaskPoolScheduler.Default, metrics, instanceId);
+        var trainer = new OnlineTrainer(_definition.Name, _definition.Training, Registry, TaskPoolScheduler.Default, metrics, instanceId);
         Trainer = trainer;
         if (trainer.Trains)
         {
             // Windows in flight survive restarts, kill -9 included: see WindowJournal.
             var shape = Registry.Shape;
-            journal = new WindowJournal(Path.Combine(store.Directory, "windows"), shape.StateSize, shape.InputSize,
-                definition.Training.WindowSteps, Math.Max(64, definition.Training.QueueCapacity));
-            int recovered = trainer.AttachJournal(journal, (path, problem) => ProcessingLog.JournalProblem(logger, path, problem));
-            ProcessingLog.WindowsRecovered(logger, definition.Name, recovered, journal.Directory, journal.TrainedThrough);
+            _journal = new WindowJournal(Path.Combine(_store.Directory, "windows"), shape.StateSize, shape.InputSize,
+                _definition.Training.WindowSteps, Math.Max(64, _definition.Training.QueueCapacity));
+            int recovered = trainer.AttachJournal(_journal, (path, problem) => ProcessingLog.JournalProblem(_logger, path, problem));
+            ProcessingLog.WindowsRecovered(_logger, _definition.Name, recovered, _journal.Directory, _journal.TrainedThrough);
             long reportedFailures = 0;
-            subscriptions.Add(trainer.Rounds.Subscribe(_ =>
+            _subscriptions.Add(trainer.Rounds.Subscribe(_ =>
             {
                 long failures = trainer.JournalFailures;
                 if (failures > reportedFailures)
                 {
                     reportedFailures = failures;
-                    ProcessingLog.JournalFailed(logger, definition.Name, failures, trainer.LastJournalError?.Message ?? "");
+                    ProcessingLog.JournalFailed(_logger, _definition.Name, failures, trainer.LastJournalError?.Message ?? "");
                 }
             }));
         }
 
-        subscriptions.Add(store.PersistPromotions(Registry,
-            (promotion, error) => ProcessingLog.ModelSaveFailed(logger, definition.Name, promotion.Weights.Version, error.Message)));
-        var publisher = new ModelTopicPublisher(modelProducer, definition.Name, definition.ModelTopic, instanceId, logger, signer);
-        subscriptions.Add(Registry.Promotions.Subscribe(
+        _subscriptions.Add(_store.PersistPromotions(Registry,
+            (promotion, error) => ProcessingLog.ModelSaveFailed(_logger, _definition.Name, promotion.Weights.Version, error.Message)));
+        var publisher = new ModelTopicPublisher(modelProducer, _definition.Name, _definition.ModelTopic, instanceId, _logger, signer);
+        _subscriptions.Add(Registry.Promotions.Subscribe(
             promotion =>
             {
-                ProcessingLog.Promoted(logger, definition.Name, promotion.Weights.Version, promotion.Source.ToString(),
+                ProcessingLog.Promoted(_logger, _definition.Name, promotion.Weights.Version, promotion.Source.ToString(),
                     promotion.ValidationLoss, promotion.ChampionLoss);
                 publisher.OnPromoted(promotion);
             },
-            error => ProcessingLog.ModelSaveFailed(logger, definition.Name, -1, error.Message)));
-        var screen = new ModelRecordScreen(Registry.Shape, signer, metrics, definition.Name);
-        listener = new ModelTopicListener(consumerConfig, definition.ModelTopic, instanceId, screen, trainer.Receive, logger);
-        listener.Start(modelTopicPartitions);
+            error => ProcessingLog.ModelSaveFailed(_logger, _definition.Name, -1, error.Message)));
+        var screen = new ModelRecordScreen(Registry.Shape, signer, metrics, _definition.Name);
+        _listener = new ModelTopicListener(consumerConfig, _definition.ModelTopic, instanceId, screen, trainer.Receive, _logger);
+        _listener.Start(modelTopicPartitions);
         trainer.Start();
     }
 
     public void Dispose()
     {
-        listener?.Dispose();
+        _listener?.Dispose();
         Trainer?.Dispose();
-        journal?.Dispose();
-        foreach (var subscription in subscriptions)
+        _journal?.Dispose();
+        foreach (var subscription in _subscriptions)
         {
             subscription.Dispose();
         }

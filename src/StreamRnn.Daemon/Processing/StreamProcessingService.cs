@@ -7,8 +7,12 @@ using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Hosting;
 using StreamRnn.Daemon.Http;
 using StreamRnn.Daemon.Pipelines;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Engine.Health;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Admin;
 using StreamRnn.Kafka.Processing;
 
@@ -35,12 +39,12 @@ internal sealed class StreamProcessingService(
     ILoggerFactory loggers) : IHostedService, IPipelineQueries, IDisposable
 {
     private static readonly TimeSpan StatusInterval = TimeSpan.FromMilliseconds(250);
-    private readonly ILogger logger = loggers.CreateLogger<StreamProcessingService>();
-    private readonly Dictionary<string, PipelineRuntime> runtimes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PipelineTraining> trainings = new(StringComparer.Ordinal);
-    private StreamProcessor? processor;
-    private IProducer<byte[], byte[]>? modelProducer;
-    private ITimer? statusTimer;
+    private readonly ILogger _logger = loggers.CreateLogger<StreamProcessingService>();
+    private readonly Dictionary<string, PipelineRuntime> _runtimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PipelineTraining> _trainings = new(StringComparer.Ordinal);
+    private StreamProcessor? _processor;
+    private IProducer<byte[], byte[]>? _modelProducer;
+    private ITimer? _statusTimer;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,7 +62,7 @@ internal sealed class StreamProcessingService(
         {
             var definition = pipeline.Definition;
             var training = StartTraining(definition, modelDirectory, instanceId);
-            trainings.Add(definition.Name, training);
+            _trainings.Add(definition.Name, training);
             var weights = training.Registry.Current;
             var runtime = new PipelineRuntime(definition, weights, time, metrics);
             runtime.PredictionObserver = AlertMonitor.Create(definition, metrics);
@@ -67,31 +71,31 @@ internal sealed class StreamProcessingService(
                 runtime.Trainer = trainer;
             }
 
-            runtimes.Add(definition.Name, runtime);
+            _runtimes.Add(definition.Name, runtime);
             var shape = weights.Shape;
-            ProcessingLog.PipelineReady(logger, definition.Name, shape.Cell.ToString(), shape.HiddenSize, shape.Layers,
+            ProcessingLog.PipelineReady(_logger, definition.Name, shape.Cell.ToString(), shape.HiddenSize, shape.Layers,
                 shape.Head.ToString(), shape.ParameterCount, weights.Version);
         }
 
-        processor = new StreamProcessor(options, [.. runtimes.Values], loggers.CreateLogger<StreamProcessor>(), metrics, time);
-        foreach (var (name, training) in trainings)
+        _processor = new StreamProcessor(options, [.. _runtimes.Values], loggers.CreateLogger<StreamProcessor>(), metrics, time);
+        foreach (var (name, training) in _trainings)
         {
-            processor.UseWeightsFrom(name, () => training.Registry.Current);
+            _processor.UseWeightsFrom(name, () => training.Registry.Current);
         }
 
-        processor.Completion.ContinueWith(OnLoopStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+        _processor.Completion.ContinueWith(OnLoopStopped, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        processor.Start();
-        statusTimer = time.CreateTimer(_ => PublishStatus(), null, TimeSpan.Zero, StatusInterval);
+        _processor.Start();
+        _statusTimer = time.CreateTimer(_ => PublishStatus(), null, TimeSpan.Zero, StatusInterval);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (processor is not null)
+        if (_processor is not null)
         {
             health.ReportUnhealthy(StreamProcessingSeam.HealthComponent, "stopping");
-            await processor.StopAsync(cancellationToken).ConfigureAwait(false);
+            await _processor.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // Before the broker goes (the embedded one stops after this service): the model-topic listeners and the
@@ -101,13 +105,13 @@ internal sealed class StreamProcessingService(
 
     public async Task<KeySummary?> QueryKeyAsync(string pipeline, string key, CancellationToken cancellation)
     {
-        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        var loop = _processor ?? throw new InvalidOperationException("The consumer loop has not started.");
         return await loop.QueryAsync(pipeline, runtime => runtime.QueryKey(key), cancellation).ConfigureAwait(false);
     }
 
     public async Task<ModelSummary> QueryModelAsync(string pipeline, CancellationToken cancellation)
     {
-        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        var loop = _processor ?? throw new InvalidOperationException("The consumer loop has not started.");
         return await loop.QueryAsync(pipeline, runtime =>
         {
             var shape = runtime.Weights.Shape;
@@ -119,7 +123,7 @@ internal sealed class StreamProcessingService(
 
     public async Task<AccuracySummary> QueryAccuracyAsync(string pipeline, CancellationToken cancellation)
     {
-        var loop = processor ?? throw new InvalidOperationException("The consumer loop has not started.");
+        var loop = _processor ?? throw new InvalidOperationException("The consumer loop has not started.");
         var definition = catalog.Find(pipeline) ?? throw new ArgumentException($"No pipeline named '{pipeline}'.", nameof(pipeline));
         return await loop.QueryAsync(pipeline, runtime => AccuracySummary.From(definition, runtime.GetPrequentialSummary()), cancellation)
             .ConfigureAwait(false);
@@ -127,7 +131,7 @@ internal sealed class StreamProcessingService(
 
     public ModelRestoreResponse? RestorePreviousModel(string pipeline)
     {
-        if (!trainings.TryGetValue(pipeline, out var training))
+        if (!_trainings.TryGetValue(pipeline, out var training))
         {
             throw new ArgumentException($"No pipeline named '{pipeline}'.", nameof(pipeline));
         }
@@ -140,7 +144,7 @@ internal sealed class StreamProcessingService(
             return null;
         }
 
-        ProcessingLog.ModelRestored(logger, pipeline, promotion.Weights.Version, promotion.OriginVersion, promotion.PreviousVersion);
+        ProcessingLog.ModelRestored(_logger, pipeline, promotion.Weights.Version, promotion.OriginVersion, promotion.PreviousVersion);
         return new ModelRestoreResponse(pipeline, promotion.Weights.Version, promotion.OriginVersion, promotion.PreviousVersion);
     }
 
@@ -152,7 +156,7 @@ internal sealed class StreamProcessingService(
             return training;
         }
 
-        modelProducer ??= new ProducerBuilder<byte[], byte[]>(connection.Apply(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true })).Build();
+        _modelProducer ??= new ProducerBuilder<byte[], byte[]>(connection.Apply(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true })).Build();
         var consumerConfig = connection.Apply(new ConsumerConfig { GroupId = kafka.Value.GroupId });
         int partitions;
         using (var admin = new AdminClientBuilder(connection.Apply(new AdminClientConfig())).Build())
@@ -160,7 +164,7 @@ internal sealed class StreamProcessingService(
             partitions = TopicMetadataReader.ReadPartitionCount(admin, definition.ModelTopic, TimeSpan.FromSeconds(10)) ?? 1;
         }
 
-        training.StartTrainer(instanceId, modelProducer, consumerConfig, partitions, metrics, modelTopic.Value.SigningKey);
+        training.StartTrainer(instanceId, _modelProducer, consumerConfig, partitions, metrics, modelTopic.Value.SigningKey);
         return training;
     }
 
@@ -179,7 +183,7 @@ internal sealed class StreamProcessingService(
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);
-            ProcessingLog.EmbeddedStateReset(logger, directory);
+            ProcessingLog.EmbeddedStateReset(_logger, directory);
         }
 
         return new StreamProcessorOptions
@@ -201,7 +205,7 @@ internal sealed class StreamProcessingService(
 
     private void PublishStatus()
     {
-        if (processor?.Status is not { } status)
+        if (_processor?.Status is not { } status)
         {
             return;
         }
@@ -237,7 +241,7 @@ internal sealed class StreamProcessingService(
     {
         if (completion.IsFaulted)
         {
-            ProcessingLog.LoopFailed(logger, completion.Exception!.GetBaseException().Message);
+            ProcessingLog.LoopFailed(_logger, completion.Exception!.GetBaseException().Message);
             Environment.ExitCode = ExitCodes.Failure;
             lifetime.StopApplication();
         }
@@ -246,21 +250,21 @@ internal sealed class StreamProcessingService(
     /// <summary>Idempotent: the container disposes this instance once per registration that exposes it.</summary>
     public void Dispose()
     {
-        Interlocked.Exchange(ref statusTimer, null)?.Dispose();
-        Interlocked.Exchange(ref processor, null)?.Dispose();
+        Interlocked.Exchange(ref _statusTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _processor, null)?.Dispose();
         StopTraining();
     }
 
     /// <summary>Stops every trainer and model-topic listener and flushes the model producer; safe to call twice.</summary>
     private void StopTraining()
     {
-        foreach (var training in trainings.Values)
+        foreach (var training in _trainings.Values)
         {
             training.Dispose();
         }
 
-        trainings.Clear();
-        if (Interlocked.Exchange(ref modelProducer, null) is { } producer)
+        _trainings.Clear();
+        if (Interlocked.Exchange(ref _modelProducer, null) is { } producer)
         {
             producer.Flush(TimeSpan.FromSeconds(5));
             producer.Dispose();

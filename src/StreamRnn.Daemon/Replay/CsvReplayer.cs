@@ -15,8 +15,8 @@ namespace StreamRnn.Daemon.Replay;
 /// </remarks>
 internal sealed class CsvReplayer(ReplaySettings settings, TimeProvider time)
 {
-    private long failed;
-    private string? firstError;
+    private long _failed;
+    private string? _firstError;
 
     public async Task<ReplayResult> RunAsync(CancellationToken cancellation)
     {
@@ -77,7 +77,7 @@ internal sealed class CsvReplayer(ReplaySettings settings, TimeProvider time)
             // Waiting for the last acknowledgements; a broker that never answers fails them at message.timeout.ms.
         }
 
-        return new ReplayResult(produced, Interlocked.Read(ref failed), firstError, time.GetElapsedTime(start));
+        return new ReplayResult(produced, Interlocked.Read(ref _failed), _firstError, time.GetElapsedTime(start));
     }
 
     private void Produce(IProducer<string?, byte[]> producer, Message<string?, byte[]> message)
@@ -100,8 +100,8 @@ internal sealed class CsvReplayer(ReplaySettings settings, TimeProvider time)
     {
         if (report.Error.IsError)
         {
-            Interlocked.CompareExchange(ref firstError, $"{report.Error.Reason} ({report.Error.Code})", null);
-            Interlocked.Increment(ref failed);
+            Interlocked.CompareExchange(ref _firstError, $"{report.Error.Reason} ({report.Error.Code})", null);
+            Interlocked.Increment(ref _failed);
         }
     }
 }

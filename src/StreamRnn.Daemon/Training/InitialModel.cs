@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Training;
 

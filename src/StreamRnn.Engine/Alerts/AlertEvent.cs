@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>A raise or a clear, as written to the alert topic.</summary>
 /// <param name="Key">The series key.</param>

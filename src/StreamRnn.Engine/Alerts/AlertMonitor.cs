@@ -3,8 +3,12 @@ using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// Connects a runtime's predictions to its pipeline's <see cref="AlertRules"/>: each Binary-head prediction becomes a

@@ -1,6 +1,7 @@
 using System.Globalization;
+using StreamRnn.Engine.Configuration;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// Alert rules of a pipeline with a Binary head (section "Alerts"; absent = no alerts). Plain settable properties,

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>How useful a set of alerts was, as the nurse sees it; see <see cref="AlertQualityEvaluator"/>.</summary>
 /// <param name="WindowSeconds">W, the span within which an alert must precede the event.</param>

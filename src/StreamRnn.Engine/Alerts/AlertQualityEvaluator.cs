@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// Scores alerts against the events they were meant to announce, per key, with no model in the loop: a pure function

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>One prediction as the alert rules see it.</summary>
 /// <param name="Key">The series key (e.g. a bed).</param>

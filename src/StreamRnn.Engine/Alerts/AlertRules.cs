@@ -1,7 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using StreamRnn.Engine.Configuration;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// The alert rules as an Rx operator: readings in, raises and clears out, one <see cref="KeyAlertState"/> machine

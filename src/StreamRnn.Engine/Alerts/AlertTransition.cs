@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>What an alert record announces; the JSON "state" field.</summary>
 public enum AlertTransition

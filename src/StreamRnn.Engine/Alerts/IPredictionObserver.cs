@@ -1,4 +1,6 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Records;
+
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// Sees every prediction a <see cref="PipelineRuntime"/> emits, right after it went to the sink, on the runtime's

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// One key's alert state, advanced reading by reading by <see cref="Next"/> (a pure function, so the Rx Scan that

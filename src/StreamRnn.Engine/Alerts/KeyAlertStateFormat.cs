@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// One key's <see cref="KeyAlertState"/> as the 56 bytes it takes in the key's changelog value, so an alert open when

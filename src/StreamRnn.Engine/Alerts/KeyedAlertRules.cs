@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>
 /// One subscription of <see cref="AlertRules"/>: routes each reading to its key's <see cref="KeyAlertGroup"/>

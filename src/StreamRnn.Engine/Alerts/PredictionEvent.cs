@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>One emitted prediction, as handed to an <see cref="IPredictionObserver"/>.</summary>
 /// <param name="Key">The series key (the runtime's cached string: no allocation per call).</param>

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Alerts;
 
 /// <summary>Which probability an alert rule watches, given the Binary head's p = P(target = 1 at the horizon).</summary>
 public enum WatchedProbability

@@ -1,6 +1,7 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// The settings of a Categorical head and its Category target, checked together: each problem names its setting

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// Validation of the settings a CategoryAge or Activity feature adds: its Time field (and Activity's TimeConstant),

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>How an event-time field is written.</summary>
 public enum EventTimeFormat

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Where the event time of a record comes from.</summary>
 public sealed class EventTimeOptions

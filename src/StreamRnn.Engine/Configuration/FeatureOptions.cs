@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>One input field and its transform.</summary>
 public sealed class FeatureOptions

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Limits on what an input record may claim (the poison policy's numeric part).</summary>
 public sealed class InputOptions

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Where the series key of a record comes from.</summary>
 public sealed class KeyOptions

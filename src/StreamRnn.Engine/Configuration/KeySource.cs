@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Where a record's series key comes from.</summary>
 public enum KeySource

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>What happens to a record whose event time is older than its key's last applied event time.</summary>
 public enum LateRecordPolicy

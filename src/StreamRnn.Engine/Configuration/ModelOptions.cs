@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>The recurrent network of a pipeline. The input size follows from the features.</summary>
 public sealed class ModelOptions

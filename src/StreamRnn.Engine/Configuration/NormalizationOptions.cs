@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Per-key running statistics used to standardise features and the target.</summary>
 /// <remarks>

@@ -1,8 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 // Validation: every setting checked, each problem naming its setting (never its value).
 public sealed partial class PipelineDefinition

@@ -2,8 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// Everything that defines one pipeline: topics, how a record becomes a key, an event time, features and a

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// The one shape of a pipeline validation message, <c>Setting: problem</c>. The setting's value is deliberately left

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// How a validation message shows a bound or another setting's value it compares against ("must be below Threshold

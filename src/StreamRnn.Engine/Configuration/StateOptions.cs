@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>Bounds of the per-key state store.</summary>
 public sealed class StateOptions

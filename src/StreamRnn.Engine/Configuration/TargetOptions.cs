@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>The quantity forecast, and how far ahead.</summary>
 public sealed class TargetOptions

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>What the network forecasts, derived from the target field's value x.</summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Configuration;
 
 /// <summary>What happens to a record of a new key when the state store already holds MaxKeys keys.</summary>
 public enum WhenFullPolicy

@@ -4,8 +4,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Decoding;
 
 // Reading one configured field: numbers, categories, event times and the key, each with its dead-letter reason.
 internal sealed partial class RecordDecoder

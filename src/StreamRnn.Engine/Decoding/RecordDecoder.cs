@@ -4,8 +4,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Decoding;
 
 /// <summary>
 /// Reads one record into reusable buffers: the key (UTF-8 and UTF-16), the event time, every numeric field

@@ -1,6 +1,6 @@
 using StreamRnn.Core.Numerics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>
 /// The Activity input of one record: a_t = a_{t−1}·exp(−max(0, t − t_{t−1}) / τ) + |x_t − x_{t−1}| (the field's

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>
 /// The CategoryAge inputs of one record: u_c = 1 / (1 + max(0, t − last_c)) for every category c, 0 for a category

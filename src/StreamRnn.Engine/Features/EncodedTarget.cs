@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>What the feature encoder learnt about one record's target, kept with the record until it is stepped.</summary>
 internal struct EncodedTarget

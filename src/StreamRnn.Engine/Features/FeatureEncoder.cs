@@ -1,8 +1,11 @@
 using System.Globalization;
 using StreamRnn.Core;
 using StreamRnn.Core.Numerics;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.Records;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>
 /// Turns a decoded record and its key's running statistics into the network input vector and the target,

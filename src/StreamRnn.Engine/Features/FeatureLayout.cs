@@ -1,7 +1,9 @@
 using System.Text;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>
 /// Where each feature and the target live: in the decoder's value arrays, in the network input vector, and in

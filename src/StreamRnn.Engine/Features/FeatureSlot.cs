@@ -1,4 +1,6 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+
+namespace StreamRnn.Engine.Features;
 
 /// <summary>One configured feature's positions; see <see cref="FeatureLayout"/>.</summary>
 internal sealed class FeatureSlot

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Features;
 
 /// <summary>
 /// Per-key running mean and variance, kept as three doubles (n, μ, σ²) in the state store's statistics slab.

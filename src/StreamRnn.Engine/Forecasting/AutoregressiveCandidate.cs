@@ -1,6 +1,6 @@
 using StreamRnn.Core.Numerics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// The guard's network-free candidates: the online AR(p) baseline itself, per key — plain (unweighted, unclipped) least

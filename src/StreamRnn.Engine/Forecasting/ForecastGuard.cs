@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// The two online corrections the per-key linear path applies to what it serves, on the key's state span (no

@@ -1,6 +1,7 @@
 using StreamRnn.Core.Numerics;
+using StreamRnn.Engine.Features;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// The per-key linear path beside the recurrent network (the "highway"/autoregressive component of LSTNet, done per

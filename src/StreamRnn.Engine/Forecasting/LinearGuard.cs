@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// The guard part of a key's <see cref="LinearCombiner"/> state: makes the cheap candidates' forecasts beside the

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// The per-key linear path beside the recurrent one (section "Linear" of a pipeline): an online ridge regression with

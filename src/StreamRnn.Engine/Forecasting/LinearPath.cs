@@ -1,6 +1,7 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>Builds a pipeline's <see cref="LinearCombiner"/> and the starting state every new key copies.</summary>
 internal static class LinearPath

@@ -1,6 +1,6 @@
 using StreamRnn.Core.Numerics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Forecasting;
 
 /// <summary>
 /// Where each part of a key's <see cref="LinearCombiner"/> state lives in its span of doubles, and the small reads of

@@ -13,9 +13,9 @@ namespace StreamRnn.Engine.Health;
 /// </remarks>
 public sealed class HealthBoard
 {
-    private readonly Lock gate = new();
-    private readonly SortedDictionary<string, ComponentHealth> components = new(StringComparer.Ordinal);
-    private readonly TimeProvider time;
+    private readonly Lock _gate = new();
+    private readonly SortedDictionary<string, ComponentHealth> _components = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
 
     public HealthBoard()
         : this(TimeProvider.System)
@@ -25,7 +25,7 @@ public sealed class HealthBoard
     public HealthBoard(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
-        this.time = time;
+        _time = time;
     }
 
     /// <summary>Marks a component healthy; <paramref name="detail"/> says what it is doing (e.g. "4 partitions").</summary>
@@ -38,21 +38,21 @@ public sealed class HealthBoard
     public void Remove(string component)
     {
         ArgumentException.ThrowIfNullOrEmpty(component);
-        lock (gate)
+        lock (_gate)
         {
-            components.Remove(component);
+            _components.Remove(component);
         }
     }
 
     /// <summary>A consistent copy of every component's state.</summary>
     public HealthSnapshot Snapshot()
     {
-        lock (gate)
+        lock (_gate)
         {
-            var list = new ComponentHealth[components.Count];
+            var list = new ComponentHealth[_components.Count];
             var ready = true;
             var index = 0;
-            foreach (var entry in components.Values)
+            foreach (var entry in _components.Values)
             {
                 list[index++] = entry;
                 ready &= entry.IsHealthy;
@@ -66,12 +66,12 @@ public sealed class HealthBoard
     {
         ArgumentException.ThrowIfNullOrEmpty(component);
         ArgumentNullException.ThrowIfNull(reason);
-        lock (gate)
+        lock (_gate)
         {
-            var since = components.TryGetValue(component, out var previous) && previous.IsHealthy == isHealthy
+            var since = _components.TryGetValue(component, out var previous) && previous.IsHealthy == isHealthy
                 ? previous.Since
-                : time.GetUtcNow();
-            components[component] = new ComponentHealth(component, isHealthy, reason, since);
+                : _time.GetUtcNow();
+            _components[component] = new ComponentHealth(component, isHealthy, reason, since);
         }
     }
 }

@@ -1,6 +1,8 @@
 using Prometheus;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Scoring;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Metrics;
 
 /// <summary>
 /// The child series of one pipeline, resolved once so the hot path does no label lookups. Creating it

@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Metrics;
 
 /// <summary>The metrics of state safety: quarantined state, stale writes skipped, fencing, incremental restores.</summary>
 public sealed partial class StreamRnnMetrics

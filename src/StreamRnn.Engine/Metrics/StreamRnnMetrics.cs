@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Metrics;
 
 /// <summary>
 /// Every metric StreamRnn exports, defined in one place on an <see cref="IMetricFactory"/> (the default

@@ -1,8 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Output;
 
 /// <summary>
 /// A Categorical head's output as users read it: the class probabilities p = softmax(logits) of the latest step, and

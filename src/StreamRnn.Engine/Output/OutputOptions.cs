@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Output;
 
 /// <summary>What prediction records say about their own reliability (section "Output" of a pipeline).</summary>
 /// <remarks>

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Output;
 
 /// <summary>
 /// Writes prediction records with one reused <see cref="Utf8JsonWriter"/> and buffer, so a prediction

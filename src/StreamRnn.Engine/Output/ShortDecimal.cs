@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Output;
 
 /// <summary>
 /// Formats a finite double with at most 9 significant digits as a JSON number, cheaper than the

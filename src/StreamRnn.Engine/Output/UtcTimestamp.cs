@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Output;
 
 /// <summary>
 /// Writes a Unix time in milliseconds as <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> (UTC), the same text as

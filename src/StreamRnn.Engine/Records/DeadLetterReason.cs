@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Records;
 
 /// <summary>Why a record went to the dead-letter topic. The name is also the metric label and header value.</summary>
 public enum DeadLetterReason

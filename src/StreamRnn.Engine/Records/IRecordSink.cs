@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Records;
 
 /// <summary>
 /// Where a pipeline's outputs go: Kafka producers in the daemon, in-memory lists in tests and the backtest.

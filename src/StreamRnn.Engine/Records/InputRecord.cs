@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Records;
 
 /// <summary>
 /// One input record as the Kafka loop hands it to a pipeline: where it came from and its raw bytes.

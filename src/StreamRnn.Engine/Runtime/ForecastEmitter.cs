@@ -1,6 +1,15 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// Turns a stepped key's head output into its forecast and emits it: de-normalises the head (through the linear path

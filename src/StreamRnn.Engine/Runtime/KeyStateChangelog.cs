@@ -1,6 +1,10 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.State;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// Keeps the key state durable and bounded through the changelog: flushes changed keys, applies restored records and

@@ -1,6 +1,10 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>Read-only copies of the key state for the HTTP queries and the tests (call on the runtime's thread).</summary>
 /// <remarks>A Categorical head's summary carries the class probabilities of the key's next step (<see cref="QueryKey"/>).</remarks>

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>A read-only copy of one key's state, for the HTTP query endpoint.</summary>
 /// <param name="Key">The series key.</param>

@@ -1,4 +1,6 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Features;
+
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// The plan of one <see cref="PipelineRuntime.Process"/> call: per accepted record (entry) its key's slot, record

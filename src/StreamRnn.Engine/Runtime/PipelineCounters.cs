@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>What a runtime has done since it was created (the same events as its metrics, without Prometheus).</summary>
 public readonly record struct PipelineCounters(

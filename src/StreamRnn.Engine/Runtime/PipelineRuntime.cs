@@ -1,7 +1,18 @@
 using System.Diagnostics;
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.State;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// One pipeline's processing: decode and validate records, step each key's recurrent state in micro-batches,

@@ -1,4 +1,9 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.State;
+
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// The poison policy of <see cref="PipelineRuntime"/>: no single record can stop the daemon or corrupt a key.

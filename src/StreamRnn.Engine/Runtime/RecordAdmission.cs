@@ -1,6 +1,12 @@
 using System.Globalization;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// Pass 1 of <see cref="PipelineRuntime.Process"/>, in input order: decode, dead-letter records stamped too far in the

@@ -1,4 +1,8 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.State;
+
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// What a <see cref="PipelineRuntime"/> has done (the source of <see cref="PipelineCounters"/>) and its key gauges;

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Buffers.Binary;
 using StreamRnn.Core;
 using StreamRnn.Core.Serialization;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// The local snapshot file of a partition's keys: writes it, and reads and checks it whole (magic, format version,

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Unicode;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.State;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>Decodes a state key read back from a changelog or snapshot (UTF-8) into one reused buffer, rejecting bad keys.</summary>
 internal sealed class StateKeyText

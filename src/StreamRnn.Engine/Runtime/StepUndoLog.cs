@@ -1,4 +1,6 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.State;
+
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// Per accepted record of one <see cref="PipelineRuntime.Process"/> call: its key's bookkeeping just before the

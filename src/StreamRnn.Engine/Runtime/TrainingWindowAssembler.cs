@@ -1,6 +1,9 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.State;
+using StreamRnn.Engine.Training;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Runtime;
 
 /// <summary>
 /// Assembles each key's training window step by step in its state slot and hands every completed window to the

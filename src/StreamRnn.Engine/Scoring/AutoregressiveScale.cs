@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>
 /// The unit an online AR(p) baseline regresses in, shared by the live baselines and the backtest's so both compute the

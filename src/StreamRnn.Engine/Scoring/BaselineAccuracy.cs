@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>Prequential accuracy of one live baseline ("ar", "seasonal_naive") on the model's scored forecasts.</summary>
 /// <param name="Forecaster">The forecaster label of streamrnn_prequential_error_total.</param>

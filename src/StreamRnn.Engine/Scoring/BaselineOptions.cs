@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>
 /// The baselines scored beside the model (section "Baselines" of a pipeline): live in the prequential metrics and

@@ -1,8 +1,10 @@
 using Prometheus;
 using StreamRnn.Core;
 using StreamRnn.Core.Numerics;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>
 /// The daemon's strong baselines, kept per key beside the runtime and scored on exactly the forecasts the model is

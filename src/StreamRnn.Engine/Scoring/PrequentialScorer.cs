@@ -1,6 +1,7 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>
 /// Scores each prediction when its target arrives (h steps of the key later) against the naive baseline made at

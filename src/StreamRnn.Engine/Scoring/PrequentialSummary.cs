@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Scoring;
 
 /// <summary>
 /// Prequential (predict, then score when the target arrives) accuracy of a pipeline since it started, for the

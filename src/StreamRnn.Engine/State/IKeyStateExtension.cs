@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.State;
 
 /// <summary>
 /// Per-key state kept outside the store by a component attached to the runtime (the alert rules), made durable with

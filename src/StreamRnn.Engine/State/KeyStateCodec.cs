@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using StreamRnn.Core.Serialization;
+using StreamRnn.Engine.Forecasting;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.State;
 
 /// <summary>
 /// The changelog value of one key: a compact, versioned, checksummed binary image of its slot.

@@ -1,4 +1,6 @@
-namespace StreamRnn.Engine;
+using StreamRnn.Engine.Features;
+
+namespace StreamRnn.Engine.State;
 
 /// <summary>
 /// Per-key state in contiguous slabs indexed by slot: recurrent state floats, normaliser statistics, previous

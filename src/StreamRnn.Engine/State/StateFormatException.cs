@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.State;
 
 /// <summary>
 /// A changelog record or snapshot that cannot be used: truncated, corrupted (checksum), of an unknown format

@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Validation of a Binary head's candidates that a "never" model cannot win: the held-back set is stratified to

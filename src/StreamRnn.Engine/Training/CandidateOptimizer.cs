@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Trains a candidate: a copy θ of the champion's parameters stepped with Adam over mini-batches of the training list,

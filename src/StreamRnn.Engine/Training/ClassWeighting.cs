@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Class weighting of a Binary head's windows (<see cref="TrainingOptions.PositiveWeight"/>): as each window reaches

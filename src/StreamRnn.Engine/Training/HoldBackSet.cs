@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// The rolling hold-back set of the newest HoldBackWindows windows and the training list it spills into: queued

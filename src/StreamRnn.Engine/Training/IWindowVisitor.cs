@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>Sees queued windows under <see cref="WindowQueue"/>'s lock (a struct, so visiting allocates nothing).</summary>
 public interface IWindowVisitor

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Keeps the windows accepted but not yet trained durable in a <see cref="WindowJournal"/>: recovers them at attach,

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>How the learning rate changes with the number of optimiser steps taken.</summary>
 public enum LearningRateSchedule

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>One version averaged into a merged version: whose, which, and with what weight.</summary>
 /// <param name="InstanceId">The instance that issued it.</param>

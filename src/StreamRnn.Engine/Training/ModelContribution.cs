@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>A weight version and how much data it stands for, as exchanged between instances on the model topic.</summary>
 /// <param name="InstanceId">The instance that trained it.</param>

@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>A change of champion, as published by <see cref="ModelRegistry.Promotions"/>.</summary>
 /// <param name="Weights">The new champion; <see cref="ModelWeights.Version"/> is its (new, monotonic) version.</param>

@@ -2,8 +2,9 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// The champion weights of one pipeline and the versions it replaced. Inference reads <see cref="Current"/>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Promoted weight versions of one pipeline on disk: &lt;stateDirectory&gt;/&lt;pipeline&gt;/model-&lt;version&gt;.srnn,

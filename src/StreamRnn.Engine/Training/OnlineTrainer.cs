@@ -3,8 +3,9 @@ using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Online retraining of one pipeline with truncated BPTT, on its own thread, safe to leave on: the runtime only

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>What decides whether a candidate replaces the champion (see <see cref="TrainingOptions.PromotionCriterion"/>).</summary>
 public enum PromotionCriterion

@@ -1,6 +1,6 @@
 using StreamRnn.Core;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// The promotion policy: a candidate (trained, or in Merge mode the average of received versions) replaces the

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Versions published by other instances (from the model topic): Follow mode adopts the leader's at once; Merge mode

@@ -1,6 +1,7 @@
 using Prometheus;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>Counts rejected candidates per reason (<see cref="OnlineTrainer.RejectionReasons"/>), also on streamrnn_model_rejections_total.</summary>
 internal sealed class RejectionCounter

@@ -4,7 +4,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// When rounds run and where: the trigger (System.Reactive, on the injected scheduler) fires every TrainEveryWindows

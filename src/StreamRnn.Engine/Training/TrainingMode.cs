@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>How the instances sharing a pipeline share its weights.</summary>
 public enum TrainingMode

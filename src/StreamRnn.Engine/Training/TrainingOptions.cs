@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using StreamRnn.Engine.Configuration;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Online retraining of one pipeline (section "Training" of a pipeline). Plain settable properties so it binds

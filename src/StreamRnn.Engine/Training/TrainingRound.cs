@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Prometheus;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// One training round: drains the queue through the hold-back set, merges what was received, trains a candidate on

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>What one training round did, as published by <see cref="OnlineTrainer.Rounds"/>.</summary>
 /// <param name="Round">1-based round number.</param>

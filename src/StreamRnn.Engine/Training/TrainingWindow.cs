@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// One key's completed training window: the recurrent state at the window's start, the window's k inputs and

@@ -1,4 +1,4 @@
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Recycles <see cref="TrainingWindow"/>s of one shape between the runtime (which rents and fills them) and the

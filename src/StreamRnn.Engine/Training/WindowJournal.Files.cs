@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using StreamRnn.Core.Serialization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 // Segment files: the current segment, closing, deleting trained ones, headers and the trained-through watermark.
 public sealed partial class WindowJournal

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using StreamRnn.Core.Serialization;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Keeps the trainer's windows in flight (queued, held back for validation, waiting for a mini-batch) on local disk,

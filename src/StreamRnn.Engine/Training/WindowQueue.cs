@@ -1,6 +1,7 @@
 using Prometheus;
+using StreamRnn.Engine.Metrics;
 
-namespace StreamRnn.Engine;
+namespace StreamRnn.Engine.Training;
 
 /// <summary>
 /// Bounded hand-over of completed windows from the runtime (any number of producer threads) to the trainer

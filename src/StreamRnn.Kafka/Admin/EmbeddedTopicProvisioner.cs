@@ -14,14 +14,14 @@ namespace StreamRnn.Kafka.Admin;
 /// </remarks>
 public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
 {
-    private readonly EmbeddedKafkaCluster cluster;
-    private readonly ILogger logger;
+    private readonly EmbeddedKafkaCluster _cluster;
+    private readonly ILogger _logger;
 
     public EmbeddedTopicProvisioner(EmbeddedKafkaCluster cluster, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        this.cluster = cluster;
-        this.logger = logger ?? NullLogger.Instance;
+        _cluster = cluster;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <inheritdoc/>
@@ -39,11 +39,11 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
             var wanted = topics.First(t => t.Name == status.Name).Partitions;
             if (status.Partitions == wanted)
             {
-                AdminLog.Exists(logger, status.Name, status.Partitions);
+                AdminLog.Exists(_logger, status.Name, status.Partitions);
             }
             else
             {
-                AdminLog.PartitionCountDiffers(logger, status.Name, status.Partitions, wanted);
+                AdminLog.PartitionCountDiffers(_logger, status.Name, status.Partitions, wanted);
             }
         }
 
@@ -60,32 +60,32 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
     public Task<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        return Task.Run(() => cluster.GetPartitionCount(topic), cancellationToken);
+        return Task.Run(() => _cluster.GetPartitionCount(topic), cancellationToken);
     }
 
     private TopicStatus Create(TopicSpec spec)
     {
         var replication = spec.ReplicationFactor == -1 ? 1 : spec.ReplicationFactor;
-        if (replication > cluster.BrokerCount)
+        if (replication > _cluster.BrokerCount)
         {
             throw new TopicProvisioningException(
-                $"Topic {spec.Name}: replication factor {replication} exceeds the embedded cluster's {cluster.BrokerCount} broker(s).", [spec.Name]);
+                $"Topic {spec.Name}: replication factor {replication} exceeds the embedded cluster's {_cluster.BrokerCount} broker(s).", [spec.Name]);
         }
 
         try
         {
-            var created = cluster.CreateTopic(spec.Name, spec.Partitions, replication);
+            var created = _cluster.CreateTopic(spec.Name, spec.Partitions, replication);
             if (created)
             {
-                AdminLog.Created(logger, spec.Name, spec.Partitions, string.Empty);
+                AdminLog.Created(_logger, spec.Name, spec.Partitions, string.Empty);
                 if (spec.Compacted)
                 {
-                    AdminLog.NoCompaction(logger, spec.Name);
+                    AdminLog.NoCompaction(_logger, spec.Name);
                 }
             }
             else
             {
-                AdminLog.CreatedConcurrently(logger, spec.Name);
+                AdminLog.CreatedConcurrently(_logger, spec.Name);
             }
 
             return new TopicStatus(spec.Name, spec.Partitions, created);
@@ -94,9 +94,9 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
         {
             // Created in the meantime with another partition count (typically auto-created by a producer with 4):
             // acceptable for this topic, as it would have been had it existed at the start.
-            var actual = cluster.GetPartitionCount(spec.Name)
+            var actual = _cluster.GetPartitionCount(spec.Name)
                 ?? throw new TopicProvisioningException($"Topic {spec.Name} vanished while it was being created.", [spec.Name]);
-            AdminLog.PartitionCountDiffers(logger, spec.Name, actual, spec.Partitions);
+            AdminLog.PartitionCountDiffers(_logger, spec.Name, actual, spec.Partitions);
             return new TopicStatus(spec.Name, actual, Created: false);
         }
         catch (InvalidOperationException e) when (e is not ObjectDisposedException)
@@ -106,5 +106,5 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
     }
 
     private Task<IReadOnlyDictionary<string, int>> ReadPartitionCountsAsync(CancellationToken cancellationToken) =>
-        Task.Run(cluster.GetPartitionCounts, cancellationToken);
+        Task.Run(_cluster.GetPartitionCounts, cancellationToken);
 }

@@ -24,10 +24,10 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly IAdminClient adminClient;
-    private readonly bool ownsClient;
-    private readonly ILogger logger;
-    private readonly TimeSpan timeout;
+    private readonly IAdminClient _adminClient;
+    private readonly bool _ownsClient;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _timeout;
 
     /// <summary>Uses <paramref name="adminClient"/>, which stays the caller's to dispose.</summary>
     /// <param name="adminClient">A client of the target cluster.</param>
@@ -41,11 +41,11 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
     private TopicAdministrator(IAdminClient adminClient, bool ownsClient, ILogger? logger, TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(adminClient);
-        this.adminClient = adminClient;
-        this.ownsClient = ownsClient;
-        this.logger = logger ?? NullLogger.Instance;
-        this.timeout = timeout ?? DefaultTimeout;
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(this.timeout, TimeSpan.Zero, nameof(timeout));
+        _adminClient = adminClient;
+        _ownsClient = ownsClient;
+        _logger = logger ?? NullLogger.Instance;
+        _timeout = timeout ?? DefaultTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_timeout, TimeSpan.Zero, nameof(timeout));
     }
 
     /// <summary>Creates an administrator with its own admin client, disposed with it.</summary>
@@ -77,7 +77,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
         foreach (var spec in created)
         {
             statuses.Add(new TopicStatus(spec.Name, spec.Partitions, Created: true));
-            AdminLog.Created(logger, spec.Name, spec.Partitions, spec.Compacted ? ", compacted" : string.Empty);
+            AdminLog.Created(_logger, spec.Name, spec.Partitions, spec.Compacted ? ", compacted" : string.Empty);
         }
 
         var counts = await WaitUntilVisibleAsync([.. plan.ToCreate.Select(s => s.Name)], cancellationToken);
@@ -96,7 +96,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
 
             foreach (var status in recheck.Existing)
             {
-                AdminLog.CreatedConcurrently(logger, status.Name);
+                AdminLog.CreatedConcurrently(_logger, status.Name);
                 LogExisting(status, topics);
                 statuses.Add(status);
             }
@@ -115,9 +115,9 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
     /// <summary>Disposes the admin client if <see cref="Create"/> made it.</summary>
     public void Dispose()
     {
-        if (ownsClient)
+        if (_ownsClient)
         {
-            adminClient.Dispose();
+            _adminClient.Dispose();
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
 
     // GetMetadata blocks its caller for up to the timeout; keep that off the caller's thread.
     private Task<IReadOnlyDictionary<string, int>> ReadPartitionCountsAsync(CancellationToken cancellationToken) =>
-        Task.Run(() => TopicMetadataReader.ReadPartitionCounts(adminClient, timeout), cancellationToken);
+        Task.Run(() => TopicMetadataReader.ReadPartitionCounts(_adminClient, _timeout), cancellationToken);
 
     /// <returns>The names of topics that turned out to exist already.</returns>
     private async Task<HashSet<string>> CreateAsync(IReadOnlyList<TopicSpec> specs)
@@ -143,11 +143,11 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
             ReplicationFactor = s.ReplicationFactor,
             Configs = new Dictionary<string, string>(s.CreationConfigs(), StringComparer.Ordinal),
         });
-        var options = new CreateTopicsOptions { RequestTimeout = timeout, OperationTimeout = timeout };
+        var options = new CreateTopicsOptions { RequestTimeout = _timeout, OperationTimeout = _timeout };
         var names = string.Join(", ", specs.Select(s => s.Name));
         try
         {
-            await adminClient.CreateTopicsAsync(requests, options);
+            await _adminClient.CreateTopicsAsync(requests, options);
             return [];
         }
         catch (CreateTopicsException e)
@@ -185,9 +185,9 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            if (elapsed > timeout)
+            if (elapsed > _timeout)
             {
-                AdminLog.NotYetVisible(logger, string.Join(", ", missing), elapsed.TotalSeconds);
+                AdminLog.NotYetVisible(_logger, string.Join(", ", missing), elapsed.TotalSeconds);
                 return counts;
             }
 
@@ -200,11 +200,11 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
         var wanted = topics.First(t => t.Name == status.Name).Partitions;
         if (status.Partitions == wanted)
         {
-            AdminLog.Exists(logger, status.Name, status.Partitions);
+            AdminLog.Exists(_logger, status.Name, status.Partitions);
         }
         else
         {
-            AdminLog.PartitionCountDiffers(logger, status.Name, status.Partitions, wanted);
+            AdminLog.PartitionCountDiffers(_logger, status.Name, status.Partitions, wanted);
         }
     }
 }

@@ -16,15 +16,15 @@ namespace StreamRnn.Kafka.Embedded;
 /// </remarks>
 public sealed class EmbeddedBrokerHost : IDisposable
 {
-    private readonly ILogger logger;
-    private readonly string? writtenContent;
+    private readonly ILogger _logger;
+    private readonly string? _writtenContent;
 
     private EmbeddedBrokerHost(EmbeddedKafkaCluster cluster, string? bootstrapFile, string? writtenContent, ILogger logger)
     {
         Cluster = cluster;
         BootstrapFile = bootstrapFile;
-        this.writtenContent = writtenContent;
-        this.logger = logger;
+        _writtenContent = writtenContent;
+        _logger = logger;
     }
 
     /// <summary>The running cluster.</summary>
@@ -90,18 +90,18 @@ public sealed class EmbeddedBrokerHost : IDisposable
     /// Dispose the clients connected to it first. Idempotent.</summary>
     public void Dispose()
     {
-        if (BootstrapFile is not null && writtenContent is not null)
+        if (BootstrapFile is not null && _writtenContent is not null)
         {
             try
             {
-                if (File.Exists(BootstrapFile) && File.ReadAllText(BootstrapFile) == writtenContent)
+                if (File.Exists(BootstrapFile) && File.ReadAllText(BootstrapFile) == _writtenContent)
                 {
                     File.Delete(BootstrapFile);
                 }
             }
             catch (IOException e)
             {
-                EmbeddedKafkaLog.BootstrapFileNotRemoved(logger, BootstrapFile, e.Message);
+                EmbeddedKafkaLog.BootstrapFileNotRemoved(_logger, BootstrapFile, e.Message);
             }
         }
 

@@ -53,61 +53,61 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
 
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly LibrdkafkaMockApi api;
-    private readonly ILogger logger;
-    private readonly Lock gate = new();
-    private GCHandle self;
-    private nint host;
-    private nint cluster;
-    private bool disposed;
+    private readonly LibrdkafkaMockApi _api;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private GCHandle _self;
+    private nint _host;
+    private nint _cluster;
+    private bool _disposed;
 
     private EmbeddedKafkaCluster(LibrdkafkaMockApi api, int brokers, ILogger logger)
     {
-        this.api = api;
-        this.logger = logger;
+        _api = api;
+        _logger = logger;
         BrokerCount = brokers;
-        self = GCHandle.Alloc(this, GCHandleType.Weak);
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
 
         var conf = api.ConfNew();
         try
         {
             // The host handle never connects anywhere; it only owns the mock cluster's thread and sockets.
             api.SetConfig(conf, "client.id", "streamrnn-embedded-broker");
-            api.ConfSetOpaque(conf, GCHandle.ToIntPtr(self));
+            api.ConfSetOpaque(conf, GCHandle.ToIntPtr(_self));
             api.ConfSetLogCallback(conf, &OnNativeLog);
         }
         catch
         {
             api.ConfDestroy(conf);
-            self.Free();
+            _self.Free();
             throw;
         }
 
         var error = stackalloc byte[512];
-        host = api.KafkaNew(LibrdkafkaMockApi.ProducerType, conf, error, 512);
-        if (host == 0)
+        _host = api.KafkaNew(LibrdkafkaMockApi.ProducerType, conf, error, 512);
+        if (_host == 0)
         {
             // rd_kafka_new only takes ownership of the configuration when it succeeds.
             api.ConfDestroy(conf);
-            self.Free();
+            _self.Free();
             throw new KafkaException(new Error(ErrorCode.Local_Fail,
                 $"Cannot create the librdkafka handle hosting the mock cluster: {Marshal.PtrToStringUTF8((nint)error)}"));
         }
 
-        cluster = api.ClusterNew(host, brokers);
-        if (cluster == 0)
+        _cluster = api.ClusterNew(_host, brokers);
+        if (_cluster == 0)
         {
-            api.KafkaDestroy(host);
-            self.Free();
+            api.KafkaDestroy(_host);
+            _self.Free();
             throw new KafkaException(new Error(ErrorCode.Local_Fail, $"librdkafka could not create a mock cluster with {brokers} broker(s)."));
         }
 
-        BootstrapServers = Marshal.PtrToStringUTF8((nint)api.ClusterBootstraps(cluster))
+        BootstrapServers = Marshal.PtrToStringUTF8((nint)api.ClusterBootstraps(_cluster))
             ?? throw new KafkaException(new Error(ErrorCode.Local_Fail, "The mock cluster reported no bootstrap servers."));
 
         // Real brokers delay a new group's first rebalance by 3 s to gather members; tests and a local broker want
         // the first consumer to start at once.
-        api.GroupInitialRebalanceDelayMs(cluster, 0);
+        api.GroupInitialRebalanceDelayMs(_cluster, 0);
         EmbeddedKafkaLog.Started(logger, brokers, BootstrapServers, Library.VersionString, api.LibraryPath);
     }
 
@@ -118,7 +118,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     public int BrokerCount { get; }
 
     /// <summary>The librdkafka file shared with Confluent.Kafka.</summary>
-    public string LibrdkafkaPath => api.LibraryPath;
+    public string LibrdkafkaPath => _api.LibraryPath;
 
     /// <summary>Starts a cluster of <paramref name="brokers"/> brokers listening on 127.0.0.1.</summary>
     /// <param name="brokers">Number of brokers, at least 1.</param>
@@ -145,18 +145,18 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replicationFactor, BrokerCount);
 
         int result;
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             fixed (byte* topic = LibrdkafkaMockApi.Utf8(name))
             {
-                result = api.TopicCreate(cluster, topic, partitions, replicationFactor);
+                result = _api.TopicCreate(_cluster, topic, partitions, replicationFactor);
             }
         }
 
         if (result == 0)
         {
-            EmbeddedKafkaLog.TopicCreated(logger, name, partitions, replicationFactor);
+            EmbeddedKafkaLog.TopicCreated(_logger, name, partitions, replicationFactor);
             return true;
         }
 
@@ -173,7 +173,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
                 $"Topic {name} already exists with {existing} partition(s), not {partitions}; the embedded broker cannot change a topic's partition count.");
         }
 
-        EmbeddedKafkaLog.TopicExists(logger, name, existing);
+        EmbeddedKafkaLog.TopicExists(_logger, name, existing);
         return false;
     }
 
@@ -191,7 +191,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// <see cref="KafkaException"/> after 10 s.</remarks>
     public IReadOnlyDictionary<string, int> GetPartitionCounts()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed), this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers })
             .SetLogHandler((_, message) => LogFromClient(message))
             .Build();
@@ -288,24 +288,24 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// </remarks>
     public void Dispose()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (disposed)
+            if (_disposed)
             {
                 return;
             }
 
-            Volatile.Write(ref disposed, true);
-            api.ClusterDestroy(cluster);
-            cluster = 0;
-            api.KafkaDestroy(host);
-            host = 0;
+            Volatile.Write(ref _disposed, true);
+            _api.ClusterDestroy(_cluster);
+            _cluster = 0;
+            _api.KafkaDestroy(_host);
+            _host = 0;
 
             // Freed only now: librdkafka may log from its threads until rd_kafka_destroy has joined them.
-            self.Free();
+            _self.Free();
         }
 
-        EmbeddedKafkaLog.Stopped(logger, BootstrapServers);
+        EmbeddedKafkaLog.Stopped(_logger, BootstrapServers);
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -324,7 +324,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
                 var logLevel = name == "CONFWARN" && line.Contains("bootstrap.servers", StringComparison.Ordinal)
                     ? LogLevel.Debug
                     : ToLogLevel(level);
-                EmbeddedKafkaLog.Native(owner.logger, logLevel, name, line);
+                EmbeddedKafkaLog.Native(owner._logger, logLevel, name, line);
             }
         }
 #pragma warning disable CA1031 // An exception must never unwind into librdkafka's threads.
@@ -362,15 +362,15 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     }
 
     private void LogFromClient(LogMessage message) =>
-        EmbeddedKafkaLog.Native(logger, ToLogLevel((int)message.Level), message.Facility, message.Message);
+        EmbeddedKafkaLog.Native(_logger, ToLogLevel((int)message.Level), message.Facility, message.Message);
 
     private void Invoke(string description, Func<LibrdkafkaMockApi, nint, int> call)
     {
         int result;
-        lock (gate)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            result = call(api, cluster);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            result = call(_api, _cluster);
         }
 
         if (result != 0)
@@ -378,6 +378,6 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
             throw new KafkaException(new Error((ErrorCode)result, $"Mock cluster refused: {description}."));
         }
 
-        EmbeddedKafkaLog.Changed(logger, description);
+        EmbeddedKafkaLog.Changed(_logger, description);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Kafka.Models;
 

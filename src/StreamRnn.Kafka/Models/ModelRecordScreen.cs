@@ -1,7 +1,8 @@
 using System.Text;
 using Prometheus;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Kafka.Models;
 
@@ -29,27 +30,27 @@ public sealed class ModelRecordScreen
     /// <summary>Largest accepted window count of one record (its weight in a merge).</summary>
     public const long MaxWindowsTrained = 1L << 40;
 
-    private readonly ModelShape shape;
-    private readonly ModelRecordSigner? signer;
-    private readonly Counter.Child[]? counters;
-    private readonly long[] rejected = new long[Reasons.Length];
-    private readonly Dictionary<string, long> newestVersion = new(StringComparer.Ordinal);
+    private readonly ModelShape _shape;
+    private readonly ModelRecordSigner? _signer;
+    private readonly Counter.Child[]? _counters;
+    private readonly long[] _rejected = new long[Reasons.Length];
+    private readonly Dictionary<string, long> _newestVersion = new(StringComparer.Ordinal);
 
     /// <param name="shape">The pipeline's network shape.</param>
     /// <param name="signer">Verifies signatures; null accepts unsigned records (and ignores signatures).</param>
     /// <param name="metrics">Optional: counts rejections for <paramref name="pipeline"/>.</param>
     public ModelRecordScreen(ModelShape shape, ModelRecordSigner? signer, StreamRnnMetrics? metrics = null, string pipeline = "")
     {
-        this.shape = shape;
-        this.signer = signer;
+        _shape = shape;
+        _signer = signer;
         if (metrics is not null)
         {
-            counters = [.. Reasons.Select(reason => metrics.ModelRecordsRejected.WithLabels(pipeline, reason))];
+            _counters = [.. Reasons.Select(reason => metrics.ModelRecordsRejected.WithLabels(pipeline, reason))];
         }
     }
 
     /// <summary>Records rejected so far for <paramref name="reason"/> (one of <see cref="Reasons"/>).</summary>
-    public long Rejected(string reason) => Interlocked.Read(ref rejected[Array.IndexOf(Reasons, reason)]);
+    public long Rejected(string reason) => Interlocked.Read(ref _rejected[Array.IndexOf(Reasons, reason)]);
 
     /// <summary>
     /// The record's contribution, or null with the rejection <paramref name="reason"/> and a <paramref name="detail"/>
@@ -58,14 +59,14 @@ public sealed class ModelRecordScreen
     public ModelContribution? Screen(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, byte[]? signature,
         out string reason, out string detail)
     {
-        if (signer is not null)
+        if (_signer is not null)
         {
             if (signature is null)
             {
                 return Reject(0, "the record has no signature and ModelTopic:SigningKey is set", out reason, out detail);
             }
 
-            if (!signer.Verify(key, value, signature))
+            if (!_signer.Verify(key, value, signature))
             {
                 return Reject(1, "the signature does not match (forged, altered, or signed with another key)", out reason, out detail);
             }
@@ -74,7 +75,7 @@ public sealed class ModelRecordScreen
         ModelContribution contribution;
         try
         {
-            contribution = ModelRecord.Decode(key, value, shape);
+            contribution = ModelRecord.Decode(key, value, _shape);
         }
         catch (ModelFormatException e) when (e.Message.StartsWith("Non-finite", StringComparison.Ordinal))
         {
@@ -97,7 +98,7 @@ public sealed class ModelRecordScreen
             return Reject(3, $"version {version} is outside 1..{ModelRegistry.MaxVersion}", out reason, out detail);
         }
 
-        bool known = newestVersion.TryGetValue(contribution.InstanceId, out long newest);
+        bool known = _newestVersion.TryGetValue(contribution.InstanceId, out long newest);
         if (known && version <= newest)
         {
             return Reject(3, $"version {version} is not above {newest}, the last accepted from the same instance", out reason, out detail);
@@ -117,12 +118,12 @@ public sealed class ModelRecordScreen
             }
         }
 
-        if (!known && newestVersion.Count >= MaxSources)
+        if (!known && _newestVersion.Count >= MaxSources)
         {
             return Reject(6, $"already {MaxSources} publishing instances", out reason, out detail);
         }
 
-        newestVersion[contribution.InstanceId] = version;
+        _newestVersion[contribution.InstanceId] = version;
         reason = "";
         detail = "";
         return contribution;
@@ -133,8 +134,8 @@ public sealed class ModelRecordScreen
 
     private ModelContribution? Reject(int index, string why, out string reason, out string detail)
     {
-        Interlocked.Increment(ref rejected[index]);
-        counters?[index].Inc();
+        Interlocked.Increment(ref _rejected[index]);
+        _counters?[index].Inc();
         reason = Reasons[index];
         detail = why;
         return null;

@@ -14,18 +14,18 @@ public sealed class ModelRecordSigner
 {
     public const string HeaderName = "streamrnn.signature";
 
-    private readonly byte[] secret;
+    private readonly byte[] _secret;
 
     public ModelRecordSigner(string signingKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(signingKey);
-        secret = Encoding.UTF8.GetBytes(signingKey);
+        _secret = Encoding.UTF8.GetBytes(signingKey);
     }
 
     /// <summary>The 32-byte MAC of a record.</summary>
     public byte[] Sign(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(length, key.Length);
         hmac.AppendData(length);

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Processing;
 
 namespace StreamRnn.Kafka.Models;
@@ -12,14 +12,14 @@ namespace StreamRnn.Kafka.Models;
 /// </summary>
 public sealed class ModelTopicListener : IDisposable
 {
-    private readonly IConsumer<byte[], byte[]> consumer;
-    private readonly string topic;
-    private readonly string instanceId;
-    private readonly ModelRecordScreen screen;
-    private readonly Action<ModelContribution> received;
-    private readonly ILogger logger;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Thread thread;
+    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly string _topic;
+    private readonly string _instanceId;
+    private readonly ModelRecordScreen _screen;
+    private readonly Action<ModelContribution> _received;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Thread _thread;
 
     public ModelTopicListener(ConsumerConfig baseConfig, string topic, string instanceId, ModelRecordScreen screen,
         Action<ModelContribution> received, ILogger logger)
@@ -31,15 +31,15 @@ public sealed class ModelTopicListener : IDisposable
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         };
-        consumer = new ConsumerBuilder<byte[], byte[]>(config)
+        _consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .Build();
-        this.topic = topic;
-        this.instanceId = instanceId;
-        this.screen = screen;
-        this.received = received;
-        this.logger = logger;
-        thread = new Thread(Run) { Name = $"streamrnn-models-{topic}", IsBackground = true };
+        _topic = topic;
+        _instanceId = instanceId;
+        _screen = screen;
+        _received = received;
+        _logger = logger;
+        _thread = new Thread(Run) { Name = $"streamrnn-models-{topic}", IsBackground = true };
     }
 
     /// <summary>Versions received from other instances so far.</summary>
@@ -47,22 +47,22 @@ public sealed class ModelTopicListener : IDisposable
 
     public void Start(int partitions)
     {
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        thread.Start();
+        _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
+        _thread.Start();
     }
 
     private void Run()
     {
-        while (!stopping.IsCancellationRequested)
+        while (!_stopping.IsCancellationRequested)
         {
             ConsumeResult<byte[], byte[]>? result;
             try
             {
-                result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
-                ProcessorLog.ConsumeError(logger, e.Error.Reason);
+                ProcessorLog.ConsumeError(_logger, e.Error.Reason);
                 continue;
             }
 
@@ -71,35 +71,35 @@ public sealed class ModelTopicListener : IDisposable
                 continue;
             }
 
-            if (System.Text.Encoding.UTF8.GetString(result.Message.Key) == instanceId)
+            if (System.Text.Encoding.UTF8.GetString(result.Message.Key) == _instanceId)
             {
                 continue;
             }
 
             byte[]? signature = result.Message.Headers is { } headers
                 && headers.TryGetLastBytes(ModelRecordSigner.HeaderName, out var bytes) ? bytes : null;
-            var contribution = screen.Screen(result.Message.Key, result.Message.Value, signature, out var reason, out var detail);
+            var contribution = _screen.Screen(result.Message.Key, result.Message.Value, signature, out var reason, out var detail);
             if (contribution is null)
             {
-                ModelLog.Rejected(logger, topic, result.Partition.Value, result.Offset.Value,
+                ModelLog.Rejected(_logger, _topic, result.Partition.Value, result.Offset.Value,
                     ModelRecordScreen.SourceOf(result.Message.Key), reason, detail);
                 continue;
             }
 
             Received++;
-            received(contribution);
+            _received(contribution);
         }
     }
 
     public void Dispose()
     {
-        stopping.Cancel();
-        if (thread.IsAlive)
+        _stopping.Cancel();
+        if (_thread.IsAlive)
         {
-            thread.Join(TimeSpan.FromSeconds(5));
+            _thread.Join(TimeSpan.FromSeconds(5));
         }
 
-        consumer.Close();
-        consumer.Dispose();
+        _consumer.Close();
+        _consumer.Dispose();
     }
 }

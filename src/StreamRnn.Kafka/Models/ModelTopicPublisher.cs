@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Kafka.Models;
 
@@ -23,8 +23,8 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
     /// <summary>Header of a merged version's record: the averaged versions as "instance:version:windows,…", local first.</summary>
     public const string MergedFromHeader = "streamrnn.merged-from";
 
-    private readonly byte[] key = Encoding.UTF8.GetBytes(instanceId);
-    private long windowsSinceMerge;
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(instanceId);
+    private long _windowsSinceMerge;
 
     /// <summary>Publishes a promotion made here; versions adopted from others are not echoed back.</summary>
     public void OnPromoted(ModelPromotion promotion)
@@ -32,10 +32,10 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
         switch (promotion.Source)
         {
             case ModelSource.Trained:
-                windowsSinceMerge += promotion.WindowsTrained;
+                _windowsSinceMerge += promotion.WindowsTrained;
                 break;
             case ModelSource.Merged:
-                windowsSinceMerge = 0;
+                _windowsSinceMerge = 0;
                 break;
             case ModelSource.Restored:
                 break;
@@ -43,9 +43,9 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
                 return;
         }
 
-        long windows = windowsSinceMerge;
+        long windows = _windowsSinceMerge;
         var value = ModelRecord.Encode(promotion.Weights, windows);
-        var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = new Headers() };
+        var message = new Message<byte[], byte[]> { Key = _key, Value = value, Headers = new Headers() };
         string mergedFrom = string.Join(',', promotion.MergedFrom);
         if (mergedFrom.Length > 0)
         {
@@ -55,7 +55,7 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
 
         if (signer is not null)
         {
-            message.Headers.Add(ModelRecordSigner.HeaderName, signer.Sign(key, value));
+            message.Headers.Add(ModelRecordSigner.HeaderName, signer.Sign(_key, value));
         }
 
         producer.Produce(topic, message, report =>

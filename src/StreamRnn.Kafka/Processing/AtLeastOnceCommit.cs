@@ -12,10 +12,10 @@ internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken sto
 {
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(100);
 
-    private bool evictionDue;
+    private bool _evictionDue;
 
     /// <summary>Tombstones are state writes: they go inside the next fenced commit.</summary>
-    public override void OnEvictionDue() => evictionDue = true;
+    public override void OnEvictionDue() => _evictionDue = true;
 
     protected override bool CommitCycle(List<TopicPartitionOffset> offsets)
     {
@@ -38,10 +38,10 @@ internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken sto
             return false;
         }
 
-        if (evictionDue && Ownership.Restoring.Count == 0)
+        if (_evictionDue && Ownership.Restoring.Count == 0)
         {
             EvictIdleKeys();
-            evictionDue = false;
+            _evictionDue = false;
         }
 
         var changed = FlushChangelogs();
@@ -81,7 +81,7 @@ internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken sto
         {
             if (GroupFencing.IsFenced(e.Error.Code))
             {
-                evictionDue = false;
+                _evictionDue = false;
                 Ownership.OnFenced($"{e.Error.Reason} ({e.Error.Code})");
             }
             else

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
 
 namespace StreamRnn.Kafka.Processing;
 

@@ -9,14 +9,14 @@ namespace StreamRnn.Kafka.Processing;
 /// </summary>
 internal sealed class BrokerProbe(ProcessorStatus status, ILogger logger)
 {
-    private Timer? timer;
-    private IAdminClient? probeClient;
+    private Timer? _timer;
+    private IAdminClient? _probeClient;
 
     /// <summary>Starts probing through the producer's connection.</summary>
     public void Start(Handle producer)
     {
-        probeClient = new DependentAdminClientBuilder(producer).Build();
-        timer = new Timer(_ => Probe(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        _probeClient = new DependentAdminClientBuilder(producer).Build();
+        _timer = new Timer(_ => Probe(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
     }
 
     /// <summary>The error handler of the loop's clients.</summary>
@@ -31,17 +31,17 @@ internal sealed class BrokerProbe(ProcessorStatus status, ILogger logger)
 
     public void Stop()
     {
-        timer?.Dispose();
-        timer = null;
-        probeClient?.Dispose();
-        probeClient = null;
+        _timer?.Dispose();
+        _timer = null;
+        _probeClient?.Dispose();
+        _probeClient = null;
     }
 
     private void Probe()
     {
         try
         {
-            probeClient?.GetMetadata(TimeSpan.FromSeconds(2));
+            _probeClient?.GetMetadata(TimeSpan.FromSeconds(2));
             status.SetBroker(true, null);
         }
         catch (KafkaException e)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.State;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -23,10 +25,10 @@ namespace StreamRnn.Kafka.Processing;
 public sealed class ChangelogRestorer : IDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(10);
-    private readonly IConsumer<byte[], byte[]> consumer;
-    private readonly PartitionSnapshotStore snapshots;
-    private readonly ILogger logger;
-    private readonly Dictionary<TopicPartition, Progress> active = [];
+    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly PartitionSnapshotStore _snapshots;
+    private readonly ILogger _logger;
+    private readonly Dictionary<TopicPartition, Progress> _active = [];
 
     public ChangelogRestorer(ConsumerConfig baseConfig, PartitionSnapshotStore snapshots, ILogger logger)
     {
@@ -39,11 +41,11 @@ public sealed class ChangelogRestorer : IDisposable
             EnablePartitionEof = false,
             FetchWaitMaxMs = 10,
         };
-        consumer = new ConsumerBuilder<byte[], byte[]>(config)
+        _consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
             .Build();
-        this.snapshots = snapshots;
-        this.logger = logger;
+        _snapshots = snapshots;
+        _logger = logger;
     }
 
     /// <summary>One partition to restore: its pipeline runtime and partition number.</summary>
@@ -57,7 +59,7 @@ public sealed class ChangelogRestorer : IDisposable
         long StaleRecords = 0, long QuarantinedRecords = 0, bool SnapshotQuarantined = false, TimeSpan Duration = default);
 
     /// <summary>Partitions whose restore has begun and not finished.</summary>
-    public int Pending => active.Count;
+    public int Pending => _active.Count;
 
     /// <summary>Restores every requested partition to the end, blocking; returns per partition what was read.</summary>
     public IReadOnlyList<Outcome> Restore(IReadOnlyList<Request> requests, CancellationToken cancellation)
@@ -84,9 +86,9 @@ public sealed class ChangelogRestorer : IDisposable
         {
             var started = Stopwatch.GetTimestamp();
             var changelog = ChangelogOf(request);
-            var watermarks = consumer.QueryWatermarkOffsets(changelog, QueryTimeout);
+            var watermarks = _consumer.QueryWatermarkOffsets(changelog, QueryTimeout);
             var end = watermarks.High.Value;
-            var start = snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out var problem, out var corrupt);
+            var start = _snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out var problem, out var corrupt);
             start = Math.Max(start, watermarks.Low.Value);
             var progress = new Progress(request, end, started)
             {
@@ -94,9 +96,9 @@ public sealed class ChangelogRestorer : IDisposable
                 SnapshotProblem = problem,
                 SnapshotQuarantined = corrupt,
             };
-            if (start < end && !active.ContainsKey(changelog))
+            if (start < end && !_active.ContainsKey(changelog))
             {
-                active[changelog] = progress;
+                _active[changelog] = progress;
                 assignment.Add(new TopicPartitionOffset(changelog, new Offset(start)));
             }
             else
@@ -107,7 +109,7 @@ public sealed class ChangelogRestorer : IDisposable
 
         if (assignment.Count > 0)
         {
-            consumer.IncrementalAssign(assignment);
+            _consumer.IncrementalAssign(assignment);
         }
 
         return finished;
@@ -119,7 +121,7 @@ public sealed class ChangelogRestorer : IDisposable
     /// </summary>
     public IReadOnlyList<Outcome> Step(TimeSpan budget, int maxRecords)
     {
-        if (active.Count == 0)
+        if (_active.Count == 0)
         {
             return [];
         }
@@ -127,9 +129,9 @@ public sealed class ChangelogRestorer : IDisposable
         var finished = new List<Outcome>();
         var started = Stopwatch.GetTimestamp();
         var wait = TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, budget.TotalMilliseconds)));
-        for (var applied = 0; applied < maxRecords && active.Count > 0;)
+        for (var applied = 0; applied < maxRecords && _active.Count > 0;)
         {
-            var result = consumer.Consume(wait);
+            var result = _consumer.Consume(wait);
             if (result is null || result.Message is null)
             {
                 // Transaction markers occupy offsets but are never delivered: the position tells.
@@ -145,7 +147,7 @@ public sealed class ChangelogRestorer : IDisposable
 
             wait = TimeSpan.Zero;
             applied++;
-            if (!active.TryGetValue(result.TopicPartition, out var progress))
+            if (!_active.TryGetValue(result.TopicPartition, out var progress))
             {
                 continue;
             }
@@ -176,18 +178,18 @@ public sealed class ChangelogRestorer : IDisposable
     public bool Cancel(PipelineDefinition pipeline, int partition)
     {
         var changelog = new TopicPartition(pipeline.ChangelogTopic, new Partition(partition));
-        if (!active.Remove(changelog))
+        if (!_active.Remove(changelog))
         {
             return false;
         }
 
-        consumer.IncrementalUnassign([changelog]);
+        _consumer.IncrementalUnassign([changelog]);
         return true;
     }
 
     /// <summary>Records replayed so far and records to read in total for a partition under restore, or null.</summary>
     public (long Replayed, long End)? ProgressOf(PipelineDefinition pipeline, int partition)
-        => active.TryGetValue(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), out var progress)
+        => _active.TryGetValue(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), out var progress)
             ? (progress.Replayed, progress.End)
             : null;
 
@@ -206,7 +208,7 @@ public sealed class ChangelogRestorer : IDisposable
         catch (StateFormatException e)
         {
             progress.Quarantined++;
-            ProcessorLog.ChangelogRecordQuarantined(logger, request.Pipeline.Name, result.Topic, result.Partition.Value, result.Offset.Value,
+            ProcessorLog.ChangelogRecordQuarantined(_logger, request.Pipeline.Name, result.Topic, result.Partition.Value, result.Offset.Value,
                 e.Message);
         }
     }
@@ -214,9 +216,9 @@ public sealed class ChangelogRestorer : IDisposable
     private List<TopicPartition> FinishedByPosition()
     {
         var done = new List<TopicPartition>();
-        foreach (var (partition, progress) in active)
+        foreach (var (partition, progress) in _active)
         {
-            var position = consumer.Position(partition);
+            var position = _consumer.Position(partition);
             if (position != Offset.Unset && position.Value >= progress.End)
             {
                 done.Add(partition);
@@ -235,13 +237,13 @@ public sealed class ChangelogRestorer : IDisposable
 
         foreach (var partition in partitions)
         {
-            if (active.Remove(partition, out var progress))
+            if (_active.Remove(partition, out var progress))
             {
                 finished.Add(progress.ToOutcome());
             }
         }
 
-        consumer.IncrementalUnassign(partitions);
+        _consumer.IncrementalUnassign(partitions);
     }
 
     private static TopicPartition ChangelogOf(Request request)
@@ -249,8 +251,8 @@ public sealed class ChangelogRestorer : IDisposable
 
     public void Dispose()
     {
-        consumer.Close();
-        consumer.Dispose();
+        _consumer.Close();
+        _consumer.Dispose();
     }
 
     private sealed class Progress(Request request, long end, long started)

@@ -1,5 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -9,40 +11,40 @@ namespace StreamRnn.Kafka.Processing;
 /// </summary>
 internal abstract class CommitProtocol
 {
-    private readonly CommitParts parts;
-    private long lastCommit;
+    private readonly CommitParts _parts;
+    private long _lastCommit;
 
     protected CommitProtocol(CommitParts parts)
     {
-        this.parts = parts;
-        lastCommit = parts.Time.GetTimestamp();
+        _parts = parts;
+        _lastCommit = parts.Time.GetTimestamp();
     }
 
-    protected StreamProcessorOptions Options => parts.Options;
+    protected StreamProcessorOptions Options => _parts.Options;
 
-    protected TimeProvider Time => parts.Time;
+    protected TimeProvider Time => _parts.Time;
 
-    protected IConsumer<byte[], byte[]> Consumer => parts.Consumer;
+    protected IConsumer<byte[], byte[]> Consumer => _parts.Consumer;
 
-    protected IProducer<byte[], byte[]> Producer => parts.Producer;
+    protected IProducer<byte[], byte[]> Producer => _parts.Producer;
 
-    protected OutputTracker Tracker => parts.Tracker;
+    protected OutputTracker Tracker => _parts.Tracker;
 
-    protected PartitionOwnership Ownership => parts.Ownership;
+    protected PartitionOwnership Ownership => _parts.Ownership;
 
-    protected PartitionPositions Positions => parts.Positions;
+    protected PartitionPositions Positions => _parts.Positions;
 
-    protected Dictionary<string, PipelineBinding> ByName => parts.ByName;
+    protected Dictionary<string, PipelineBinding> ByName => _parts.ByName;
 
-    protected ProcessorStatus Status => parts.Status;
+    protected ProcessorStatus Status => _parts.Status;
 
-    protected ILogger Logger => parts.Logger;
+    protected ILogger Logger => _parts.Logger;
 
     public static CommitProtocol For(CommitParts parts, CancellationToken stopping) =>
         parts.Options.Delivery == DeliveryMode.ExactlyOnce ? new ExactlyOnceCommit(parts) : new AtLeastOnceCommit(parts, stopping);
 
     /// <summary>True when <c>CommitInterval</c> has passed since the last commit cycle.</summary>
-    public bool IsDue(long now) => Time.GetElapsedTime(lastCommit, now) >= Options.CommitInterval;
+    public bool IsDue(long now) => Time.GetElapsedTime(_lastCommit, now) >= Options.CommitInterval;
 
     /// <summary>
     /// One commit cycle. True when this instance was confirmed a member of the group's current generation and what it
@@ -50,7 +52,7 @@ internal abstract class CommitProtocol
     /// </summary>
     public bool Commit()
     {
-        lastCommit = Time.GetTimestamp();
+        _lastCommit = Time.GetTimestamp();
         return CommitCycle(Positions.ChangedOffsets(Ownership.Owned));
     }
 
@@ -64,16 +66,16 @@ internal abstract class CommitProtocol
 
     public void WriteSnapshots(IEnumerable<TopicPartition> partitions)
     {
-        if (!parts.Snapshots.Enabled)
+        if (!_parts.Snapshots.Enabled)
         {
             return;
         }
 
         foreach (var partition in partitions)
         {
-            var binding = parts.ByTopic[partition.Topic];
+            var binding = _parts.ByTopic[partition.Topic];
             var changelog = new TopicPartition(binding.Runtime.Definition.ChangelogTopic, partition.Partition);
-            parts.Snapshots.Write(binding.Runtime, binding.Runtime.Definition.Name, partition.Partition.Value,
+            _parts.Snapshots.Write(binding.Runtime, binding.Runtime.Definition.Name, partition.Partition.Value,
                 Positions.ChangelogPosition(changelog));
         }
     }
@@ -104,7 +106,7 @@ internal abstract class CommitProtocol
     {
         foreach (var partition in Ownership.Owned)
         {
-            var binding = parts.ByTopic[partition.Topic];
+            var binding = _parts.ByTopic[partition.Topic];
             var changelog = new TopicPartition(binding.Runtime.Definition.ChangelogTopic, partition.Partition);
             Positions.Advance(changelog, Tracker.ChangelogEnd(changelog));
         }

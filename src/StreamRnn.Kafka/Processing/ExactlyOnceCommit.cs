@@ -10,7 +10,7 @@ namespace StreamRnn.Kafka.Processing;
 internal sealed class ExactlyOnceCommit(CommitParts parts)
     : CommitProtocol(parts)
 {
-    private bool transactionOpen;
+    private bool _transactionOpen;
 
     public override void BeforeProcessing() => BeginTransactionIfNeeded();
 
@@ -31,7 +31,7 @@ internal sealed class ExactlyOnceCommit(CommitParts parts)
         }
 
         Producer.CommitTransaction(Options.ShutdownTimeout);
-        transactionOpen = false;
+        _transactionOpen = false;
         Tracker.ThrowIfFailed();
         UpdateChangelogPositions();
         Positions.MarkCommitted(offsets);
@@ -41,10 +41,10 @@ internal sealed class ExactlyOnceCommit(CommitParts parts)
 
     private void BeginTransactionIfNeeded()
     {
-        if (!transactionOpen)
+        if (!_transactionOpen)
         {
             Producer.BeginTransaction();
-            transactionOpen = true;
+            _transactionOpen = true;
         }
     }
 }

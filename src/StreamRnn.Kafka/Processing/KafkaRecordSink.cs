@@ -3,7 +3,9 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -42,39 +44,39 @@ public sealed class KafkaRecordSink : IRecordSink
     /// <summary>The detail header is cut to this many characters (it can quote a field's text).</summary>
     private const int MaxDetailChars = 1000;
 
-    private readonly IProducer<byte[], byte[]> producer;
-    private readonly PipelineDefinition pipeline;
-    private readonly OutputTracker tracker;
-    private readonly Action<DeliveryReport<byte[], byte[]>> onDelivered;
-    private readonly Action<DeliveryReport<byte[], byte[]>> onChangelogDelivered;
-    private readonly byte[] pipelineNameBytes;
-    private readonly byte[] inputTopicBytes;
-    private readonly TopicPartition outputTopic;
-    private readonly TopicPartition? alertTopic;
-    private readonly TopicPartition deadLetterTopic;
-    private readonly int maxMessageBytes;
-    private readonly ILogger logger;
-    private readonly Prometheus.Counter.Child? truncatedMetric;
-    private readonly Prometheus.Counter.Child? failedMetric;
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly PipelineDefinition _pipeline;
+    private readonly OutputTracker _tracker;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivered;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onChangelogDelivered;
+    private readonly byte[] _pipelineNameBytes;
+    private readonly byte[] _inputTopicBytes;
+    private readonly TopicPartition _outputTopic;
+    private readonly TopicPartition? _alertTopic;
+    private readonly TopicPartition _deadLetterTopic;
+    private readonly int _maxMessageBytes;
+    private readonly ILogger _logger;
+    private readonly Prometheus.Counter.Child? _truncatedMetric;
+    private readonly Prometheus.Counter.Child? _failedMetric;
 
     public KafkaRecordSink(IProducer<byte[], byte[]> producer, PipelineDefinition pipeline, OutputTracker tracker,
         StreamRnnMetrics? metrics = null, ILogger? logger = null, int maxMessageBytes = DefaultMaxMessageBytes)
     {
-        this.producer = producer;
-        this.pipeline = pipeline;
-        this.tracker = tracker;
-        this.maxMessageBytes = maxMessageBytes;
-        this.logger = logger ?? NullLogger.Instance;
-        truncatedMetric = metrics?.DeadLettersTruncated.WithLabels(pipeline.Name);
-        failedMetric = metrics?.DeadLettersFailed.WithLabels(pipeline.Name);
-        onDelivered = tracker.OnDelivered;
-        onChangelogDelivered = tracker.OnChangelogDelivered;
-        pipelineNameBytes = Encoding.UTF8.GetBytes(pipeline.Name);
-        inputTopicBytes = Encoding.UTF8.GetBytes(pipeline.InputTopic);
+        _producer = producer;
+        _pipeline = pipeline;
+        _tracker = tracker;
+        _maxMessageBytes = maxMessageBytes;
+        _logger = logger ?? NullLogger.Instance;
+        _truncatedMetric = metrics?.DeadLettersTruncated.WithLabels(pipeline.Name);
+        _failedMetric = metrics?.DeadLettersFailed.WithLabels(pipeline.Name);
+        _onDelivered = tracker.OnDelivered;
+        _onChangelogDelivered = tracker.OnChangelogDelivered;
+        _pipelineNameBytes = Encoding.UTF8.GetBytes(pipeline.Name);
+        _inputTopicBytes = Encoding.UTF8.GetBytes(pipeline.InputTopic);
         // Partition.Any lets the producer's partitioner place the record by its key.
-        outputTopic = new TopicPartition(pipeline.OutputTopic, Partition.Any);
-        alertTopic = string.IsNullOrEmpty(pipeline.AlertTopic) ? null : new TopicPartition(pipeline.AlertTopic, Partition.Any);
-        deadLetterTopic = new TopicPartition(pipeline.DeadLetterTopic, Partition.Any);
+        _outputTopic = new TopicPartition(pipeline.OutputTopic, Partition.Any);
+        _alertTopic = string.IsNullOrEmpty(pipeline.AlertTopic) ? null : new TopicPartition(pipeline.AlertTopic, Partition.Any);
+        _deadLetterTopic = new TopicPartition(pipeline.DeadLetterTopic, Partition.Any);
     }
 
     /// <summary>Outputs produced through this sink since start, by kind (read by tests and metrics).</summary>
@@ -94,18 +96,18 @@ public sealed class KafkaRecordSink : IRecordSink
 
     public void Prediction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
     {
-        SendOutput(outputTopic, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
+        SendOutput(_outputTopic, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, _onDelivered);
         Predictions++;
     }
 
     public void Alert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
     {
-        if (alertTopic is null)
+        if (_alertTopic is null)
         {
             return;
         }
 
-        SendOutput(alertTopic!, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, onDelivered);
+        SendOutput(_alertTopic!, new Message<byte[], byte[]> { Key = key.ToArray(), Value = json.ToArray() }, _onDelivered);
         Alerts++;
     }
 
@@ -116,13 +118,13 @@ public sealed class KafkaRecordSink : IRecordSink
         {
             { ReasonHeader, Encoding.UTF8.GetBytes(reasonText) },
             { DetailHeader, Encoding.UTF8.GetBytes(detail.Length > MaxDetailChars ? detail[..MaxDetailChars] + "…" : detail) },
-            { PipelineHeader, pipelineNameBytes },
-            { SourceTopicHeader, inputTopicBytes },
+            { PipelineHeader, _pipelineNameBytes },
+            { SourceTopicHeader, _inputTopicBytes },
             { SourcePartitionHeader, Encoding.UTF8.GetBytes(source.Partition.ToString(CultureInfo.InvariantCulture)) },
             { SourceOffsetHeader, Encoding.UTF8.GetBytes(source.Offset.ToString(CultureInfo.InvariantCulture)) },
         };
         ReadOnlyMemory<byte> key = source.Key, value = source.Value;
-        int room = maxMessageBytes - Framing - HeaderBytes(headers);
+        int room = _maxMessageBytes - Framing - HeaderBytes(headers);
         if ((long)key.Length + value.Length > room)
         {
             int keyKept = Math.Min(key.Length, value.IsEmpty ? room : room / 2);
@@ -130,11 +132,11 @@ public sealed class KafkaRecordSink : IRecordSink
             headers.Add(TruncatedHeader, "true"u8.ToArray());
             headers.Add(OriginalSizeHeader, Encoding.UTF8.GetBytes(value.Length.ToString(CultureInfo.InvariantCulture)));
             headers.Add(OriginalKeySizeHeader, Encoding.UTF8.GetBytes(key.Length.ToString(CultureInfo.InvariantCulture)));
-            SinkLog.DeadLetterTruncated(logger, pipeline.Name, source.Partition, source.Offset, reasonText, key.Length, value.Length, maxMessageBytes);
+            SinkLog.DeadLetterTruncated(_logger, _pipeline.Name, source.Partition, source.Offset, reasonText, key.Length, value.Length, _maxMessageBytes);
             key = key[..keyKept];
             value = value[..valueKept];
             DeadLettersTruncated++;
-            truncatedMetric?.Inc();
+            _truncatedMetric?.Inc();
         }
 
         var message = new Message<byte[], byte[]>
@@ -146,14 +148,14 @@ public sealed class KafkaRecordSink : IRecordSink
         };
         try
         {
-            Send(deadLetterTopic, message, onDelivered);
+            Send(_deadLetterTopic, message, _onDelivered);
             DeadLetters++;
         }
         catch (ProduceException<byte[], byte[]> e)
         {
             DeadLettersFailed++;
-            failedMetric?.Inc();
-            SinkLog.DeadLetterFailed(logger, pipeline.Name, source.Partition, source.Offset, reasonText, e.Error.Reason, e.Error.Code.ToString());
+            _failedMetric?.Inc();
+            SinkLog.DeadLetterFailed(_logger, _pipeline.Name, source.Partition, source.Offset, reasonText, e.Error.Reason, e.Error.Code.ToString());
         }
     }
 
@@ -178,7 +180,7 @@ public sealed class KafkaRecordSink : IRecordSink
     public void Changelog(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var message = new Message<byte[], byte[]> { Key = key.ToArray(), Value = value.IsEmpty ? null! : value.ToArray() };
-        SendOutput(new TopicPartition(pipeline.ChangelogTopic, new Partition(partition)), message, onChangelogDelivered);
+        SendOutput(new TopicPartition(_pipeline.ChangelogTopic, new Partition(partition)), message, _onChangelogDelivered);
         ChangelogRecords++;
     }
 
@@ -189,13 +191,13 @@ public sealed class KafkaRecordSink : IRecordSink
         {
             try
             {
-                producer.Produce(partition, message, handler);
-                tracker.Sent();
+                _producer.Produce(partition, message, handler);
+                _tracker.Sent();
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
-                producer.Poll(TimeSpan.FromMilliseconds(50));
+                _producer.Poll(TimeSpan.FromMilliseconds(50));
             }
         }
     }
@@ -209,8 +211,8 @@ public sealed class KafkaRecordSink : IRecordSink
         }
         catch (ProduceException<byte[], byte[]> e)
         {
-            SinkLog.OutputRefused(logger, partition.Topic, e.Error.Reason, e.Error.Code.ToString());
-            tracker.Sent();
+            SinkLog.OutputRefused(_logger, partition.Topic, e.Error.Reason, e.Error.Code.ToString());
+            _tracker.Sent();
             handler(new DeliveryReport<byte[], byte[]>
             {
                 Error = e.Error,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -13,14 +14,14 @@ internal sealed class LagReporter(IConsumer<byte[], byte[]> consumer, PartitionP
 {
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
 
-    private long lastLagUpdate;
+    private long _lastLagUpdate;
 
     public void ReportIfDue(long now, HashSet<TopicPartition> owned)
     {
-        if (time.GetElapsedTime(lastLagUpdate, now) >= LagInterval)
+        if (time.GetElapsedTime(_lastLagUpdate, now) >= LagInterval)
         {
             UpdateLag(owned);
-            lastLagUpdate = now;
+            _lastLagUpdate = now;
         }
     }
 

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -10,27 +10,27 @@ namespace StreamRnn.Kafka.Processing;
 /// </summary>
 public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
 {
-    private long inFlight;
-    private volatile string? firstFailure;
-    private readonly Lock changelogLock = new();
-    private readonly Dictionary<TopicPartition, long> changelogEnd = [];
+    private long _inFlight;
+    private volatile string? _firstFailure;
+    private readonly Lock _changelogLock = new();
+    private readonly Dictionary<TopicPartition, long> _changelogEnd = [];
 
     /// <summary>Outputs produced and not yet acknowledged (or failed).</summary>
-    public long InFlight => Interlocked.Read(ref inFlight);
+    public long InFlight => Interlocked.Read(ref _inFlight);
 
     /// <summary>The first delivery failure since start, or null. At-least-once never commits past one.</summary>
-    public string? FirstFailure => firstFailure;
+    public string? FirstFailure => _firstFailure;
 
     /// <summary>Stops the caller at the first delivery failure: nothing after it may be committed.</summary>
     public void ThrowIfFailed()
     {
-        if (firstFailure is { } failure)
+        if (_firstFailure is { } failure)
         {
             throw new InvalidOperationException(failure);
         }
     }
 
-    public void Sent() => Interlocked.Increment(ref inFlight);
+    public void Sent() => Interlocked.Increment(ref _inFlight);
 
     /// <summary>The delivery report handler shared by every produce call.</summary>
     public void OnDelivered(DeliveryReport<byte[], byte[]> report)
@@ -38,10 +38,10 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
         if (report.Error.IsError)
         {
             metrics?.ProduceErrors.WithLabels(report.Topic).Inc();
-            firstFailure ??= $"delivery to {report.TopicPartition} failed: {report.Error.Reason} ({report.Error.Code})";
+            _firstFailure ??= $"delivery to {report.TopicPartition} failed: {report.Error.Reason} ({report.Error.Code})";
         }
 
-        Interlocked.Decrement(ref inFlight);
+        Interlocked.Decrement(ref _inFlight);
     }
 
     /// <summary>Delivery report handler for changelog records: also remembers the partition's end offset.</summary>
@@ -49,12 +49,12 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
     {
         if (!report.Error.IsError)
         {
-            lock (changelogLock)
+            lock (_changelogLock)
             {
                 var next = report.Offset.Value + 1;
-                if (!changelogEnd.TryGetValue(report.TopicPartition, out var known) || next > known)
+                if (!_changelogEnd.TryGetValue(report.TopicPartition, out var known) || next > known)
                 {
-                    changelogEnd[report.TopicPartition] = next;
+                    _changelogEnd[report.TopicPartition] = next;
                 }
             }
         }
@@ -65,9 +65,9 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
     /// <summary>The offset after the last acknowledged changelog record of a partition, or -1 if none was written.</summary>
     public long ChangelogEnd(TopicPartition partition)
     {
-        lock (changelogLock)
+        lock (_changelogLock)
         {
-            return changelogEnd.TryGetValue(partition, out var end) ? end : -1;
+            return _changelogEnd.TryGetValue(partition, out var end) ? end : -1;
         }
     }
 }

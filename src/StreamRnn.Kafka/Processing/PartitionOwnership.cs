@@ -1,7 +1,9 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -16,7 +18,7 @@ internal sealed class PartitionOwnership(IConsumer<byte[], byte[]> consumer, Cha
     private static readonly TimeSpan RestoreSlice = TimeSpan.FromMilliseconds(50);
     private const int RestoreSliceRecords = 50_000;
 
-    private readonly List<TopicPartition> toPause = [];
+    private readonly List<TopicPartition> _toPause = [];
 
     /// <summary>Partitions restored and being processed.</summary>
     public HashSet<TopicPartition> Owned { get; } = [];
@@ -41,7 +43,7 @@ internal sealed class PartitionOwnership(IConsumer<byte[], byte[]> consumer, Cha
 
             requests.Add(new ChangelogRestorer.Request(binding.Runtime, binding.Runtime.Definition, partition.Partition.Value));
             Restoring.Add(partition);
-            toPause.Add(partition);
+            _toPause.Add(partition);
         }
 
         foreach (var outcome in restorer.Begin(requests))
@@ -65,19 +67,19 @@ internal sealed class PartitionOwnership(IConsumer<byte[], byte[]> consumer, Cha
     /// <summary>Pauses partitions assigned during the last consumer call (pausing inside the callback is too early).</summary>
     public void PausePendingRestores()
     {
-        if (toPause.Count == 0)
+        if (_toPause.Count == 0)
         {
             return;
         }
 
         var assigned = consumer.Assignment.ToHashSet();
-        var pausable = toPause.Where(p => Restoring.Contains(p) && assigned.Contains(p)).ToList();
+        var pausable = _toPause.Where(p => Restoring.Contains(p) && assigned.Contains(p)).ToList();
         if (pausable.Count > 0)
         {
             consumer.Pause(pausable);
         }
 
-        toPause.Clear();
+        _toPause.Clear();
     }
 
     /// <summary>Advances the restores under way by one time slice and resumes the partitions that finished.</summary>

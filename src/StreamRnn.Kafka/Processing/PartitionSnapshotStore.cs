@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 

@@ -1,6 +1,9 @@
 using Confluent.Kafka;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -10,7 +13,7 @@ namespace StreamRnn.Kafka.Processing;
 /// </summary>
 internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
 {
-    private readonly InputRecord[] pending = new InputRecord[capacity];
+    private readonly InputRecord[] _pending = new InputRecord[capacity];
 
     public PipelineRuntime Runtime { get; } = runtime;
 
@@ -23,14 +26,14 @@ internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
 
     public int Count { get; private set; }
 
-    public ReadOnlySpan<InputRecord> Pending => pending.AsSpan(0, Count);
+    public ReadOnlySpan<InputRecord> Pending => _pending.AsSpan(0, Count);
 
-    public void Add(in InputRecord record) => pending[Count++] = record;
+    public void Add(in InputRecord record) => _pending[Count++] = record;
 
     /// <summary>Forgets the fetched records and releases their buffers.</summary>
     public void Clear()
     {
-        Array.Clear(pending, 0, Count);
+        Array.Clear(_pending, 0, Count);
         Count = 0;
     }
 
@@ -40,7 +43,7 @@ internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
         var kept = 0;
         for (var i = 0; i < Count; i++)
         {
-            var record = pending[i];
+            var record = _pending[i];
             var gone = false;
             foreach (var partition in partitions)
             {
@@ -49,11 +52,11 @@ internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
 
             if (!gone)
             {
-                pending[kept++] = record;
+                _pending[kept++] = record;
             }
         }
 
-        Array.Clear(pending, kept, Count - kept);
+        Array.Clear(_pending, kept, Count - kept);
         Count = kept;
     }
 }

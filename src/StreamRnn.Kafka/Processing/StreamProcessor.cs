@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Kafka.Processing;
 
@@ -32,53 +34,53 @@ namespace StreamRnn.Kafka.Processing;
 /// </remarks>
 public sealed class StreamProcessor : IDisposable
 {
-    private readonly StreamProcessorOptions options;
-    private readonly ILogger logger;
-    private readonly TimeProvider time;
-    private readonly Dictionary<string, PipelineBinding> byTopic = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PipelineBinding> byName = new(StringComparer.Ordinal);
-    private readonly PartitionPositions positions = new();
-    private readonly ConcurrentQueue<Action> queries = new();
-    private readonly CancellationTokenSource stopping = new();
-    private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly OutputTracker tracker;
-    private readonly StreamRnnMetrics? metrics;
-    private readonly PartitionSnapshotStore snapshots;
-    private readonly BrokerProbe broker;
-    private Thread? thread;
-    private IConsumer<byte[], byte[]>? consumer;
-    private IProducer<byte[], byte[]>? producer;
-    private ChangelogRestorer? restorer;
-    private Backpressure? backpressure;
-    private LagReporter? lag;
-    private PartitionOwnership? ownership;
-    private CommitProtocol? commit;
-    private RecordDispatcher? dispatcher;
-    private volatile bool failed;
-    private long lastSnapshot;
-    private long lastEviction;
+    private readonly StreamProcessorOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, PipelineBinding> _byTopic = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PipelineBinding> _byName = new(StringComparer.Ordinal);
+    private readonly PartitionPositions _positions = new();
+    private readonly ConcurrentQueue<Action> _queries = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly OutputTracker _tracker;
+    private readonly StreamRnnMetrics? _metrics;
+    private readonly PartitionSnapshotStore _snapshots;
+    private readonly BrokerProbe _broker;
+    private Thread? _thread;
+    private IConsumer<byte[], byte[]>? _consumer;
+    private IProducer<byte[], byte[]>? _producer;
+    private ChangelogRestorer? _restorer;
+    private Backpressure? _backpressure;
+    private LagReporter? _lag;
+    private PartitionOwnership? _ownership;
+    private CommitProtocol? _commit;
+    private RecordDispatcher? _dispatcher;
+    private volatile bool _failed;
+    private long _lastSnapshot;
+    private long _lastEviction;
 
     public StreamProcessor(StreamProcessorOptions options, IReadOnlyList<PipelineRuntime> pipelines, ILogger<StreamProcessor> logger,
         StreamRnnMetrics? metrics = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pipelines);
-        this.options = options;
-        this.logger = logger;
-        this.time = time ?? TimeProvider.System;
-        this.metrics = metrics;
-        tracker = new OutputTracker(metrics);
-        snapshots = new PartitionSnapshotStore(options.StateDirectory);
-        broker = new BrokerProbe(Status, logger);
+        _options = options;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _metrics = metrics;
+        _tracker = new OutputTracker(metrics);
+        _snapshots = new PartitionSnapshotStore(options.StateDirectory);
+        _broker = new BrokerProbe(Status, logger);
         foreach (var runtime in pipelines)
         {
             var binding = new PipelineBinding(runtime, options.MaxPollRecords);
-            if (!byTopic.TryAdd(runtime.Definition.InputTopic, binding))
+            if (!_byTopic.TryAdd(runtime.Definition.InputTopic, binding))
             {
                 throw new ArgumentException($"Two pipelines read the same input topic '{runtime.Definition.InputTopic}'", nameof(pipelines));
             }
 
-            byName.Add(runtime.Definition.Name, binding);
+            _byName.Add(runtime.Definition.Name, binding);
         }
     }
 
@@ -86,13 +88,13 @@ public sealed class StreamProcessor : IDisposable
     public ProcessorStatus Status { get; } = new();
 
     /// <summary>Completes when the loop has stopped: normally after <see cref="StopAsync"/>, faulted on a fatal error.</summary>
-    public Task Completion => completion.Task;
+    public Task Completion => _completion.Task;
 
     /// <summary>The output tracker, for tests and metrics: outputs in flight and the first delivery failure.</summary>
-    public OutputTracker Outputs => tracker;
+    public OutputTracker Outputs => _tracker;
 
     /// <summary>Times fetching was paused because outputs were not acknowledged fast enough.</summary>
-    public long BackpressurePauses => backpressure?.Pauses ?? 0;
+    public long BackpressurePauses => _backpressure?.Pauses ?? 0;
 
     /// <summary>
     /// Makes a pipeline read its weights from <paramref name="source"/> (e.g. a trainer's champion registry) before
@@ -101,24 +103,24 @@ public sealed class StreamProcessor : IDisposable
     public void UseWeightsFrom(string pipeline, Func<ModelWeights> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (thread is not null)
+        if (_thread is not null)
         {
             throw new InvalidOperationException("Weight sources are set before the loop starts.");
         }
 
-        byName[pipeline].WeightSource = source;
+        _byName[pipeline].WeightSource = source;
     }
 
     /// <summary>Starts the loop on its own thread.</summary>
     public void Start()
     {
-        if (thread is not null)
+        if (_thread is not null)
         {
             throw new InvalidOperationException("The stream processor was already started.");
         }
 
-        thread = new Thread(Run) { Name = "streamrnn-consumer", IsBackground = false };
-        thread.Start();
+        _thread = new Thread(Run) { Name = "streamrnn-consumer", IsBackground = false };
+        _thread.Start();
     }
 
     /// <summary>
@@ -127,17 +129,17 @@ public sealed class StreamProcessor : IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellation = default)
     {
-        stopping.Cancel();
-        if (thread is null)
+        _stopping.Cancel();
+        if (_thread is null)
         {
             return;
         }
 
         try
         {
-            await completion.Task.WaitAsync(cancellation).ConfigureAwait(false);
+            await _completion.Task.WaitAsync(cancellation).ConfigureAwait(false);
         }
-        catch (Exception) when (completion.Task.IsFaulted)
+        catch (Exception) when (_completion.Task.IsFaulted)
         {
             // The fatal error was reported where it happened; stopping itself succeeded.
         }
@@ -148,13 +150,13 @@ public sealed class StreamProcessor : IDisposable
     /// </summary>
     public Task<T> QueryAsync<T>(string pipeline, Func<PipelineRuntime, T> query, CancellationToken cancellation = default)
     {
-        if (!byName.TryGetValue(pipeline, out var binding))
+        if (!_byName.TryGetValue(pipeline, out var binding))
         {
             throw new KeyNotFoundException($"No pipeline named '{pipeline}'.");
         }
 
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        queries.Enqueue(() =>
+        _queries.Enqueue(() =>
         {
             try
             {
@@ -174,20 +176,20 @@ public sealed class StreamProcessor : IDisposable
         try
         {
             Initialise();
-            ProcessorLog.Started(logger, options.GroupId, string.Join(',', byTopic.Keys), options.Delivery);
+            ProcessorLog.Started(_logger, _options.GroupId, string.Join(',', _byTopic.Keys), _options.Delivery);
             Status.Running = true;
-            while (!stopping.IsCancellationRequested)
+            while (!_stopping.IsCancellationRequested)
             {
-                tracker.ThrowIfFailed();
+                _tracker.ThrowIfFailed();
                 ServeQueries();
-                backpressure!.Apply(ownership!.Restoring);
-                var taken = dispatcher!.Poll();
+                _backpressure!.Apply(_ownership!.Restoring);
+                var taken = _dispatcher!.Poll();
                 if (taken > 0)
                 {
-                    dispatcher.ProcessBuffers();
+                    _dispatcher.ProcessBuffers();
                 }
 
-                ownership.StepRestores();
+                _ownership.StepRestores();
 
                 RunPeriodicWork();
             }
@@ -196,11 +198,11 @@ public sealed class StreamProcessor : IDisposable
         }
         catch (Exception e)
         {
-            failed = true;
+            _failed = true;
             error = e;
             var reason = e is KafkaException k ? $"{k.Error.Reason} ({k.Error.Code})" : e.Message;
             Status.FatalError = reason;
-            ProcessorLog.Fatal(logger, reason);
+            ProcessorLog.Fatal(_logger, reason);
         }
         finally
         {
@@ -211,78 +213,78 @@ public sealed class StreamProcessor : IDisposable
         // Completion is signalled only once the clients are closed, so the broker may be stopped right after.
         if (error is null)
         {
-            completion.TrySetResult();
+            _completion.TrySetResult();
         }
         else
         {
-            completion.TrySetException(error);
+            _completion.TrySetException(error);
         }
     }
 
     private void RunPeriodicWork()
     {
-        var now = time.GetTimestamp();
-        if (time.GetElapsedTime(lastEviction, now) >= options.EvictionInterval)
+        var now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastEviction, now) >= _options.EvictionInterval)
         {
-            commit!.OnEvictionDue();
-            lastEviction = now;
+            _commit!.OnEvictionDue();
+            _lastEviction = now;
         }
 
-        if (commit!.IsDue(now))
+        if (_commit!.IsDue(now))
         {
-            if (commit.Commit() && time.GetElapsedTime(lastSnapshot, now) >= options.SnapshotInterval)
+            if (_commit.Commit() && _time.GetElapsedTime(_lastSnapshot, now) >= _options.SnapshotInterval)
             {
-                commit.WriteSnapshots(ownership!.Owned);
-                lastSnapshot = now;
+                _commit.WriteSnapshots(_ownership!.Owned);
+                _lastSnapshot = now;
             }
         }
 
-        lag!.ReportIfDue(now, ownership!.Owned);
+        _lag!.ReportIfDue(now, _ownership!.Owned);
     }
 
     private void Initialise()
     {
-        var consumerConfig = ProcessorClientConfig.Consumer(options);
-        var producerConfig = ProcessorClientConfig.Producer(options);
-        producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
-            .SetErrorHandler((_, error) => broker.OnClientError(error))
-            .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
+        var consumerConfig = ProcessorClientConfig.Consumer(_options);
+        var producerConfig = ProcessorClientConfig.Producer(_options);
+        _producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
+            .SetErrorHandler((_, error) => _broker.OnClientError(error))
+            .SetLogHandler((_, message) => ProcessorLog.Client(_logger, message))
             .Build();
-        foreach (var binding in byName.Values)
+        foreach (var binding in _byName.Values)
         {
-            binding.Sink = new KafkaRecordSink(producer, binding.Runtime.Definition, tracker, metrics, logger, KafkaRecordSink.MaxMessageBytes(options.ClientConfig));
-            binding.Metrics = metrics?.ForPipeline(binding.Runtime.Definition.Name);
+            binding.Sink = new KafkaRecordSink(_producer, binding.Runtime.Definition, _tracker, _metrics, _logger, KafkaRecordSink.MaxMessageBytes(_options.ClientConfig));
+            binding.Metrics = _metrics?.ForPipeline(binding.Runtime.Definition.Name);
         }
 
-        if (options.Delivery == DeliveryMode.ExactlyOnce)
+        if (_options.Delivery == DeliveryMode.ExactlyOnce)
         {
-            producer.InitTransactions(options.ShutdownTimeout);
+            _producer.InitTransactions(_options.ShutdownTimeout);
         }
 
-        restorer = new ChangelogRestorer(consumerConfig, snapshots, logger);
-        consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
-            .SetErrorHandler((_, error) => broker.OnClientError(error))
-            .SetLogHandler((_, message) => ProcessorLog.Client(logger, message))
-            .SetPartitionsAssignedHandler((_, partitions) => ownership!.OnAssigned(partitions))
+        _restorer = new ChangelogRestorer(consumerConfig, _snapshots, _logger);
+        _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
+            .SetErrorHandler((_, error) => _broker.OnClientError(error))
+            .SetLogHandler((_, message) => ProcessorLog.Client(_logger, message))
+            .SetPartitionsAssignedHandler((_, partitions) => _ownership!.OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
-            .SetPartitionsLostHandler((_, partitions) => ownership!.OnLost(partitions))
+            .SetPartitionsLostHandler((_, partitions) => _ownership!.OnLost(partitions))
             .Build();
-        backpressure = new Backpressure(consumer, producer, tracker, options.MaxInFlightOutputs, metrics, logger);
-        lag = new LagReporter(consumer, positions, byName, metrics, time);
-        ownership = new PartitionOwnership(consumer, restorer, byTopic, byName, positions, backpressure, lag, Status, metrics, logger);
-        commit = CommitProtocol.For(new CommitParts(options, time, consumer, producer, tracker, ownership, positions, byTopic, byName,
-            snapshots, Status, logger), stopping.Token);
-        dispatcher = new RecordDispatcher(consumer, byTopic, byName, ownership, positions, commit, Status, options.MaxPollRecords, logger,
-            stopping.Token);
-        broker.Start(producer.Handle);
-        consumer.Subscribe(byTopic.Keys);
-        var now = time.GetTimestamp();
-        lastSnapshot = lastEviction = now;
+        _backpressure = new Backpressure(_consumer, _producer, _tracker, _options.MaxInFlightOutputs, _metrics, _logger);
+        _lag = new LagReporter(_consumer, _positions, _byName, _metrics, _time);
+        _ownership = new PartitionOwnership(_consumer, _restorer, _byTopic, _byName, _positions, _backpressure, _lag, Status, _metrics, _logger);
+        _commit = CommitProtocol.For(new CommitParts(_options, _time, _consumer, _producer, _tracker, _ownership, _positions, _byTopic, _byName,
+            _snapshots, Status, _logger), _stopping.Token);
+        _dispatcher = new RecordDispatcher(_consumer, _byTopic, _byName, _ownership, _positions, _commit, Status, _options.MaxPollRecords, _logger,
+            _stopping.Token);
+        _broker.Start(_producer.Handle);
+        _consumer.Subscribe(_byTopic.Keys);
+        var now = _time.GetTimestamp();
+        _lastSnapshot = _lastEviction = now;
     }
 
     private void ServeQueries()
     {
-        while (queries.TryDequeue(out var query))
+        while (_queries.TryDequeue(out var query))
         {
             query();
         }
@@ -290,64 +292,64 @@ public sealed class StreamProcessor : IDisposable
 
     private void ShutDown()
     {
-        ownership!.CancelRestores(ownership.Restoring.ToList());
-        dispatcher!.ProcessBuffers();
-        if (commit!.Commit())
+        _ownership!.CancelRestores(_ownership.Restoring.ToList());
+        _dispatcher!.ProcessBuffers();
+        if (_commit!.Commit())
         {
-            commit.WriteSnapshots(ownership.Owned);
+            _commit.WriteSnapshots(_ownership.Owned);
         }
 
-        ProcessorLog.Stopped(logger);
+        ProcessorLog.Stopped(_logger);
     }
 
     /// <summary>Revoked: process what was fetched, commit, snapshot, drop (after a fatal error: drop only).</summary>
     private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
         var all = partitions.Select(p => p.TopicPartition).ToList();
-        ProcessorLog.Revoked(logger, string.Join(", ", all));
-        ownership!.CancelRestores(all);
-        if (failed)
+        ProcessorLog.Revoked(_logger, string.Join(", ", all));
+        _ownership!.CancelRestores(all);
+        if (_failed)
         {
             // After a fatal error nothing more is committed: the new owner replays from the last good commit.
-            ownership.Forget(all);
+            _ownership.Forget(all);
             return;
         }
 
-        dispatcher!.ProcessBuffers();
-        var revoked = all.Where(ownership.Owned.Contains).ToList();
-        if (commit!.Commit())
+        _dispatcher!.ProcessBuffers();
+        var revoked = all.Where(_ownership.Owned.Contains).ToList();
+        if (_commit!.Commit())
         {
-            commit.WriteSnapshots(revoked.Where(ownership.Owned.Contains));
+            _commit.WriteSnapshots(revoked.Where(_ownership.Owned.Contains));
         }
 
-        ownership.Forget(revoked);
+        _ownership.Forget(revoked);
     }
 
     private void CloseClients()
     {
-        broker.Stop();
+        _broker.Stop();
         try
         {
-            consumer?.Close();
+            _consumer?.Close();
         }
         catch (KafkaException e)
         {
-            ProcessorLog.ConsumeError(logger, e.Error.Reason);
+            ProcessorLog.ConsumeError(_logger, e.Error.Reason);
         }
 
-        consumer?.Dispose();
-        consumer = null;
-        restorer?.Dispose();
-        restorer = null;
-        producer?.Dispose();
-        producer = null;
+        _consumer?.Dispose();
+        _consumer = null;
+        _restorer?.Dispose();
+        _restorer = null;
+        _producer?.Dispose();
+        _producer = null;
     }
 
     /// <summary>Stops the loop if it still runs and waits for it. Idempotent.</summary>
     public void Dispose()
     {
         // The token source is not disposed: other threads may still ask it, and it holds no timer.
-        stopping.Cancel();
-        thread?.Join(options.ShutdownTimeout + TimeSpan.FromSeconds(5));
+        _stopping.Cancel();
+        _thread?.Join(_options.ShutdownTimeout + TimeSpan.FromSeconds(5));
     }
 }

@@ -1,7 +1,8 @@
 using System.Text;
 using ScottPlot;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -1,6 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Daemon.Backtest;
 

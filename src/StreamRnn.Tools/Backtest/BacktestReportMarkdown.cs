@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -3,7 +3,13 @@ using System.Reactive.Concurrency;
 using Prometheus;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Training;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -1,4 +1,4 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -1,5 +1,7 @@
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.Daemon.Backtest;
 

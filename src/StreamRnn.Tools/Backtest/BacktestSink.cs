@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Backtest;
 

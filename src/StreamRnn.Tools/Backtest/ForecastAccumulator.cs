@@ -13,8 +13,8 @@ internal sealed class ForecastAccumulator
     public const double Z95 = 1.959963984540054;
     private const double ProbabilityFloor = 1e-7;
 
-    private long scored, intervals, covered80, covered95, truePositives, falsePositives, falseNegatives;
-    private double absolute, squared, logLoss;
+    private long _scored, _intervals, _covered80, _covered95, _truePositives, _falsePositives, _falseNegatives;
+    private double _absolute, _squared, _logLoss;
 
     /// <summary>Scores a regression forecast; <paramref name="sigma"/> NaN = no interval.</summary>
     public void AddRegression(double y, double forecast, double sigma) => AddRegression(y, forecast, sigma, Z80 * sigma, Z95 * sigma);
@@ -23,20 +23,20 @@ internal sealed class ForecastAccumulator
     public void AddRegression(double y, double forecast, double sigma, double half80, double half95)
     {
         double error = y - forecast;
-        scored++;
-        absolute += Math.Abs(error);
-        squared += error * error;
+        _scored++;
+        _absolute += Math.Abs(error);
+        _squared += error * error;
         if (double.IsFinite(sigma))
         {
-            intervals++;
+            _intervals++;
             if (Math.Abs(error) <= half80)
             {
-                covered80++;
+                _covered80++;
             }
 
             if (Math.Abs(error) <= half95)
             {
-                covered95++;
+                _covered95++;
             }
         }
     }
@@ -45,53 +45,53 @@ internal sealed class ForecastAccumulator
     public void AddBinary(double y, double p, bool outcome, bool flagged)
     {
         double error = y - p;
-        scored++;
-        absolute += Math.Abs(error);
-        squared += error * error;
+        _scored++;
+        _absolute += Math.Abs(error);
+        _squared += error * error;
         double clipped = Math.Clamp(p, ProbabilityFloor, 1 - ProbabilityFloor);
-        logLoss += -(y * Math.Log(clipped) + (1 - y) * Math.Log(1 - clipped));
+        _logLoss += -(y * Math.Log(clipped) + (1 - y) * Math.Log(1 - clipped));
         if (flagged && outcome)
         {
-            truePositives++;
+            _truePositives++;
         }
         else if (flagged)
         {
-            falsePositives++;
+            _falsePositives++;
         }
         else if (outcome)
         {
-            falseNegatives++;
+            _falseNegatives++;
         }
     }
 
     public void Add(ForecastAccumulator other)
     {
-        scored += other.scored;
-        intervals += other.intervals;
-        covered80 += other.covered80;
-        covered95 += other.covered95;
-        truePositives += other.truePositives;
-        falsePositives += other.falsePositives;
-        falseNegatives += other.falseNegatives;
-        absolute += other.absolute;
-        squared += other.squared;
-        logLoss += other.logLoss;
+        _scored += other._scored;
+        _intervals += other._intervals;
+        _covered80 += other._covered80;
+        _covered95 += other._covered95;
+        _truePositives += other._truePositives;
+        _falsePositives += other._falsePositives;
+        _falseNegatives += other._falseNegatives;
+        _absolute += other._absolute;
+        _squared += other._squared;
+        _logLoss += other._logLoss;
     }
 
     public ForecastMetrics ToMetrics(bool binary)
     {
-        double n = scored;
+        double n = _scored;
         return new ForecastMetrics(
-            scored,
-            absolute / n,
-            Math.Sqrt(squared / n),
-            binary || intervals == 0 ? double.NaN : (double)covered80 / intervals,
-            binary || intervals == 0 ? double.NaN : (double)covered95 / intervals,
-            intervals,
-            binary ? logLoss / n : double.NaN,
-            binary ? squared / n : double.NaN,
-            binary ? Ratio(truePositives, truePositives + falsePositives) : double.NaN,
-            binary ? Ratio(truePositives, truePositives + falseNegatives) : double.NaN);
+            _scored,
+            _absolute / n,
+            Math.Sqrt(_squared / n),
+            binary || _intervals == 0 ? double.NaN : (double)_covered80 / _intervals,
+            binary || _intervals == 0 ? double.NaN : (double)_covered95 / _intervals,
+            _intervals,
+            binary ? _logLoss / n : double.NaN,
+            binary ? _squared / n : double.NaN,
+            binary ? Ratio(_truePositives, _truePositives + _falsePositives) : double.NaN,
+            binary ? Ratio(_truePositives, _truePositives + _falseNegatives) : double.NaN);
     }
 
     private static double Ratio(long numerator, long denominator) => denominator == 0 ? double.NaN : (double)numerator / denominator;

@@ -11,20 +11,20 @@ internal sealed class ProgressReporter(TextWriter writer, bool interactive, Time
     private const int BarWidth = 30;
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
 
-    private long total;
-    private long started;
-    private long lastDrawn;
-    private int lastTenth;
+    private long _total;
+    private long _started;
+    private long _lastDrawn;
+    private int _lastTenth;
 
     /// <summary>True when standard error is a terminal, so the bar can be redrawn in place.</summary>
     public static bool StandardErrorIsTerminal => !Console.IsErrorRedirected;
 
     public void Start(long rows)
     {
-        total = rows;
-        started = time.GetTimestamp();
-        lastDrawn = long.MinValue;
-        lastTenth = 0;
+        _total = rows;
+        _started = time.GetTimestamp();
+        _lastDrawn = long.MinValue;
+        _lastTenth = 0;
     }
 
     public void Report(long done)
@@ -32,9 +32,9 @@ internal sealed class ProgressReporter(TextWriter writer, bool interactive, Time
         if (interactive)
         {
             long now = time.GetTimestamp();
-            if (lastDrawn == long.MinValue || time.GetElapsedTime(lastDrawn, now) >= RedrawInterval)
+            if (_lastDrawn == long.MinValue || time.GetElapsedTime(_lastDrawn, now) >= RedrawInterval)
             {
-                lastDrawn = now;
+                _lastDrawn = now;
                 writer.Write("\r" + Bar(done));
                 writer.Flush();
             }
@@ -42,12 +42,12 @@ internal sealed class ProgressReporter(TextWriter writer, bool interactive, Time
             return;
         }
 
-        int tenth = total == 0 ? 10 : (int)(done * 10 / total);
-        if (tenth > lastTenth && done < total)
+        int tenth = _total == 0 ? 10 : (int)(done * 10 / _total);
+        if (tenth > _lastTenth && done < _total)
         {
-            lastTenth = tenth;
+            _lastTenth = tenth;
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"backtest: {tenth * 10}% ({done:N0}/{total:N0} rows, {Rate(done):N0} rows/s)"));
+                $"backtest: {tenth * 10}% ({done:N0}/{_total:N0} rows, {Rate(done):N0} rows/s)"));
         }
     }
 
@@ -66,15 +66,15 @@ internal sealed class ProgressReporter(TextWriter writer, bool interactive, Time
 
     private string Bar(long done)
     {
-        double fraction = total == 0 ? 1 : (double)done / total;
+        double fraction = _total == 0 ? 1 : (double)done / _total;
         int filled = (int)Math.Round(fraction * BarWidth);
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {fraction * 100,3:F0}%  {done:N0}/{total:N0} rows  {Rate(done):N0} rows/s");
+            $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {fraction * 100,3:F0}%  {done:N0}/{_total:N0} rows  {Rate(done):N0} rows/s");
     }
 
     private double Rate(long done)
     {
-        double seconds = time.GetElapsedTime(started).TotalSeconds;
+        double seconds = time.GetElapsedTime(_started).TotalSeconds;
         return seconds > 0 ? done / seconds : 0;
     }
 }

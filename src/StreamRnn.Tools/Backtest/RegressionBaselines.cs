@@ -1,5 +1,6 @@
 using StreamRnn.Core.Numerics;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Daemon.Backtest;
 

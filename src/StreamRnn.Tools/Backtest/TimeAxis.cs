@@ -9,13 +9,13 @@ namespace StreamRnn.Daemon.Backtest;
 /// </summary>
 internal sealed class TimeAxis
 {
-    private readonly bool dates;
-    private readonly long origin;
+    private readonly bool _dates;
+    private readonly long _origin;
 
     private TimeAxis(bool dates, long origin)
     {
-        this.dates = dates;
-        this.origin = origin;
+        _dates = dates;
+        _origin = origin;
     }
 
     public static TimeAxis For(IEnumerable<KeyTrack> tracks)
@@ -34,17 +34,17 @@ internal sealed class TimeAxis
     }
 
     /// <summary>The x coordinate of an event time.</summary>
-    public double X(long unixMs) => dates ? DateTime.UnixEpoch.AddMilliseconds(unixMs).ToOADate() : (unixMs - origin) / 1000.0;
+    public double X(long unixMs) => _dates ? DateTime.UnixEpoch.AddMilliseconds(unixMs).ToOADate() : (unixMs - _origin) / 1000.0;
 
     public void Apply(Plot plot)
     {
-        if (dates)
+        if (_dates)
         {
             plot.Axes.DateTimeTicksBottom();
         }
         else
         {
-            string start = DateTime.UnixEpoch.AddMilliseconds(origin).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            string start = DateTime.UnixEpoch.AddMilliseconds(_origin).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
             plot.XLabel($"seconds since {start}");
         }
     }

@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.CommandLine;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Tools.Commands;
 
@@ -14,26 +17,26 @@ namespace StreamRnn.Tools.Commands;
 /// </summary>
 internal sealed class BacktestCommand : VerbCommand
 {
-    private readonly Option<string> pipeline;
-    private readonly Option<string> csv;
-    private readonly Option<string> outDirectory;
-    private readonly Option<string> timeColumn;
-    private readonly Option<EventTimeFormat?> timeFormat;
-    private readonly Option<string> keyColumn;
-    private readonly Option<string> model;
-    private readonly Option<long?> batch;
-    private readonly Option<long?> limit;
-    private readonly Option<string> eventColumn;
-    private readonly Option<string> eventValue;
-    private readonly Option<string?> keyReplay;
-    private readonly Option<long?> detectionGrace;
-    private readonly Option<long?> chartKeys;
-    private readonly Option<string?> keys;
-    private readonly Option<long?> passes;
-    private readonly Option<string> saveModel;
-    private readonly Option<long?> arOrder;
-    private readonly Option<double?> arForgetting;
-    private readonly Option<long?> season;
+    private readonly Option<string> _pipeline;
+    private readonly Option<string> _csv;
+    private readonly Option<string> _outDirectory;
+    private readonly Option<string> _timeColumn;
+    private readonly Option<EventTimeFormat?> _timeFormat;
+    private readonly Option<string> _keyColumn;
+    private readonly Option<string> _model;
+    private readonly Option<long?> _batch;
+    private readonly Option<long?> _limit;
+    private readonly Option<string> _eventColumn;
+    private readonly Option<string> _eventValue;
+    private readonly Option<string?> _keyReplay;
+    private readonly Option<long?> _detectionGrace;
+    private readonly Option<long?> _chartKeys;
+    private readonly Option<string?> _keys;
+    private readonly Option<long?> _passes;
+    private readonly Option<string> _saveModel;
+    private readonly Option<long?> _arOrder;
+    private readonly Option<double?> _arForgetting;
+    private readonly Option<long?> _season;
 
     public BacktestCommand()
         : base("backtest", "Replay a CSV through a pipeline's own code: prequential metrics against naive baselines, alerts, charts.", """
@@ -44,35 +47,35 @@ internal sealed class BacktestCommand : VerbCommand
             to standard error, a summary to standard output. A missing file or column is exit code 2, an invalid pipeline 3.
             """)
     {
-        pipeline = AddText("--pipeline", "FILE", "The pipeline file, e.g. config/pipelines/stocks.json.", required: true);
-        csv = AddText("--csv", "FILE", "The CSV to replay; its first line names the columns, which the pipeline's fields name.", required: true);
-        outDirectory = AddText("--out", "DIR", "Where report.json, report.md and the PNG charts go; created if needed.", required: true);
-        timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");
-        timeFormat = TimeFormatOption();
-        Options.Add(timeFormat);
-        keyColumn = AddText("--key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name).");
-        model = AddText("--model", "FILE", "Start from these weights (model-<version>.srnn from a state directory; default: the pipeline's seed).");
-        batch = AddInteger("--batch", "N", "Rows per micro-batch handed to the runtime (default 256).", 1, 65_536);
-        limit = AddInteger("--limit", "N", "Read only the first N rows of the file (default: all).", 1, long.MaxValue);
-        eventColumn = AddText("--event-column", "COLUMN", "For alert quality: the column whose change to --event-value is the event (e.g. in_bed).");
-        eventValue = AddText("--event-value", "VALUE", "The value of --event-column that marks the event (e.g. 0: out of bed).");
-        keyReplay = CommandLineOptions.Parsed("--key-replay", "MODE",
+        _pipeline = AddText("--pipeline", "FILE", "The pipeline file, e.g. config/pipelines/stocks.json.", required: true);
+        _csv = AddText("--csv", "FILE", "The CSV to replay; its first line names the columns, which the pipeline's fields name.", required: true);
+        _outDirectory = AddText("--out", "DIR", "Where report.json, report.md and the PNG charts go; created if needed.", required: true);
+        _timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");
+        _timeFormat = TimeFormatOption();
+        Options.Add(_timeFormat);
+        _keyColumn = AddText("--key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name).");
+        _model = AddText("--model", "FILE", "Start from these weights (model-<version>.srnn from a state directory; default: the pipeline's seed).");
+        _batch = AddInteger("--batch", "N", "Rows per micro-batch handed to the runtime (default 256).", 1, 65_536);
+        _limit = AddInteger("--limit", "N", "Read only the first N rows of the file (default: all).", 1, long.MaxValue);
+        _eventColumn = AddText("--event-column", "COLUMN", "For alert quality: the column whose change to --event-value is the event (e.g. in_bed).");
+        _eventValue = AddText("--event-value", "VALUE", "The value of --event-column that marks the event (e.g. 0: out of bed).");
+        _keyReplay = CommandLineOptions.Parsed("--key-replay", "MODE",
             "together (default: keys side by side in event time) or sequential (each key's times shifted to follow the previous key, for recordings that all start at 0).",
             text => text.ToLowerInvariant() is "together" or "sequential" ? text.ToLowerInvariant() : null,
             "together (default: keys side by side in event time) or sequential (one key after another)", "together", "sequential");
-        Options.Add(keyReplay);
-        detectionGrace = AddInteger("--detection-grace", "SECONDS", "Also score alerts as detections: an alert up to this long after the event counts (default: anticipation only).", 0, 3600);
-        chartKeys = AddInteger("--chart-keys", "N", "Keys drawn in the per-key charts, the ones with most scored forecasts (default 3, 0 = none).", 0, 20);
-        keys = CommandLineOptions.Parsed("--keys", "LIST",
+        Options.Add(_keyReplay);
+        _detectionGrace = AddInteger("--detection-grace", "SECONDS", "Also score alerts as detections: an alert up to this long after the event counts (default: anticipation only).", 0, 3600);
+        _chartKeys = AddInteger("--chart-keys", "N", "Keys drawn in the per-key charts, the ones with most scored forecasts (default 3, 0 = none).", 0, 20);
+        _keys = CommandLineOptions.Parsed("--keys", "LIST",
             "Replay only these keys: keys or FIRST..LAST ranges (in order of first appearance), comma-separated, e.g. d1p01M..d1p30M.",
             text => Keys(text) is null ? null : text, "keys or FIRST..LAST ranges separated by commas, e.g. d1p01M..d1p30M,d1p45F");
-        Options.Add(keys);
-        passes = AddInteger("--passes", "N", "Replay the file N times, each pass from the previous one's final champion; only the last is scored (default 1; needs Training:Enabled).", 1, 100);
-        saveModel = AddText("--save-model", "FILE", "Write the final champion there, in the model store's format (a model-<version>.srnn file, usable with --model).");
-        arOrder = AddInteger("--ar-order", "P", "Order p of the \"ar\" baseline, an online AR(p) fitted by recursive least squares on the data seen so far (default 3).", 1, BaselineOptions.MaxArOrder);
-        arForgetting = AddNumber("--ar-forgetting", "LAMBDA", "Forgetting factor of the \"ar\" baseline, in (0, 1]; 0.999 remembers about 1,000 steps (default 0.999).",
+        Options.Add(_keys);
+        _passes = AddInteger("--passes", "N", "Replay the file N times, each pass from the previous one's final champion; only the last is scored (default 1; needs Training:Enabled).", 1, 100);
+        _saveModel = AddText("--save-model", "FILE", "Write the final champion there, in the model store's format (a model-<version>.srnn file, usable with --model).");
+        _arOrder = AddInteger("--ar-order", "P", "Order p of the \"ar\" baseline, an online AR(p) fitted by recursive least squares on the data seen so far (default 3).", 1, BaselineOptions.MaxArOrder);
+        _arForgetting = AddNumber("--ar-forgetting", "LAMBDA", "Forgetting factor of the \"ar\" baseline, in (0, 1]; 0.999 remembers about 1,000 steps (default 0.999).",
             value => value is > 0 and <= 1, "a number above 0 and at most 1");
-        season = AddInteger("--season", "STEPS", "A season of this many steps (e.g. 24 for hourly data) adds the \"seasonal_naive\" baseline: the value one season earlier.", 1, 1_000_000);
+        _season = AddInteger("--season", "STEPS", "A season of this many steps (e.g. 24 for hourly data) adds the \"seasonal_naive\" baseline: the value one season earlier.", 1, 1_000_000);
         SetAction(parse => Execute(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
     }
 
@@ -85,26 +88,26 @@ internal sealed class BacktestCommand : VerbCommand
     private int Execute(ParseResult parse, TextWriter output, TextWriter error)
     {
         var settings = new BacktestSettings(
-            parse.GetRequiredValue(pipeline),
-            parse.GetRequiredValue(csv),
-            parse.GetRequiredValue(outDirectory),
-            parse.GetValue(keyColumn),
-            parse.GetValue(timeColumn),
-            parse.GetValue(timeFormat),
-            parse.GetValue(model),
-            (int)(parse.GetValue(batch) ?? 256),
-            parse.GetValue(limit),
-            (int)(parse.GetValue(chartKeys) ?? 3),
-            parse.GetValue(eventColumn),
-            parse.GetValue(eventValue),
-            (int?)parse.GetValue(detectionGrace),
-            parse.GetValue(keyReplay) == "sequential",
-            Keys(parse.GetValue(keys)),
-            (int)(parse.GetValue(passes) ?? 1),
-            parse.GetValue(saveModel),
-            (int?)parse.GetValue(arOrder),
-            parse.GetValue(arForgetting),
-            (int?)parse.GetValue(season));
+            parse.GetRequiredValue(_pipeline),
+            parse.GetRequiredValue(_csv),
+            parse.GetRequiredValue(_outDirectory),
+            parse.GetValue(_keyColumn),
+            parse.GetValue(_timeColumn),
+            parse.GetValue(_timeFormat),
+            parse.GetValue(_model),
+            (int)(parse.GetValue(_batch) ?? 256),
+            parse.GetValue(_limit),
+            (int)(parse.GetValue(_chartKeys) ?? 3),
+            parse.GetValue(_eventColumn),
+            parse.GetValue(_eventValue),
+            (int?)parse.GetValue(_detectionGrace),
+            parse.GetValue(_keyReplay) == "sequential",
+            Keys(parse.GetValue(_keys)),
+            (int)(parse.GetValue(_passes) ?? 1),
+            parse.GetValue(_saveModel),
+            (int?)parse.GetValue(_arOrder),
+            parse.GetValue(_arForgetting),
+            (int?)parse.GetValue(_season));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);

@@ -4,7 +4,7 @@ using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.CommandLine;
 using StreamRnn.Daemon.Training;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Tools.Commands;
 
@@ -16,19 +16,19 @@ namespace StreamRnn.Tools.Commands;
 /// </summary>
 internal sealed class TrainCommand : VerbCommand
 {
-    private readonly Option<string> pipeline;
-    private readonly Option<string> csv;
-    private readonly Option<string> outFile;
-    private readonly Option<string> report;
-    private readonly Option<long?> epochs;
-    private readonly Option<long?> patience;
-    private readonly Option<long?> seed;
-    private readonly Option<double?> learningRate;
-    private readonly Option<string> model;
-    private readonly Option<string> timeColumn;
-    private readonly Option<EventTimeFormat?> timeFormat;
-    private readonly Option<string> keyColumn;
-    private readonly Option<long?> limit;
+    private readonly Option<string> _pipeline;
+    private readonly Option<string> _csv;
+    private readonly Option<string> _outFile;
+    private readonly Option<string> _report;
+    private readonly Option<long?> _epochs;
+    private readonly Option<long?> _patience;
+    private readonly Option<long?> _seed;
+    private readonly Option<double?> _learningRate;
+    private readonly Option<string> _model;
+    private readonly Option<string> _timeColumn;
+    private readonly Option<EventTimeFormat?> _timeFormat;
+    private readonly Option<string> _keyColumn;
+    private readonly Option<long?> _limit;
 
     public TrainCommand()
         : base("train", "Train a pipeline's model on a CSV history before going live: epochs of TBPTT, validation by time, early stopping.", """
@@ -39,43 +39,43 @@ internal sealed class TrainCommand : VerbCommand
             epoch goes to standard error. A missing file or column, or no windows, is exit code 2; an invalid pipeline 3.
             """)
     {
-        pipeline = AddText("--pipeline", "FILE", "The pipeline file, e.g. config/pipelines/machine-temperature.json.", required: true);
-        csv = AddText("--csv", "FILE", "The history; its first line names the columns, which the pipeline's fields name.", required: true);
-        outFile = AddText("--out", "FILE", "Where the trained model goes (model store format; use it with Model:File or backtest --model).", required: true);
-        report = AddText("--report", "DIR", "Also write report.json and report.md there: losses per epoch beside simple forecasters.");
-        epochs = AddInteger("--epochs", "N", "The most epochs (default 20).", 1, 10_000);
-        patience = AddInteger("--patience", "N", "Stop after N epochs without a better validation loss (default 3).", 1, 10_000);
-        seed = AddInteger("--seed", "N", "Seed of the window shuffle (default 1).", int.MinValue, int.MaxValue);
-        learningRate = AddNumber("--learning-rate", "RATE", "Peak of the cosine learning-rate schedule (default: the pipeline's Training:LearningRate).",
+        _pipeline = AddText("--pipeline", "FILE", "The pipeline file, e.g. config/pipelines/machine-temperature.json.", required: true);
+        _csv = AddText("--csv", "FILE", "The history; its first line names the columns, which the pipeline's fields name.", required: true);
+        _outFile = AddText("--out", "FILE", "Where the trained model goes (model store format; use it with Model:File or backtest --model).", required: true);
+        _report = AddText("--report", "DIR", "Also write report.json and report.md there: losses per epoch beside simple forecasters.");
+        _epochs = AddInteger("--epochs", "N", "The most epochs (default 20).", 1, 10_000);
+        _patience = AddInteger("--patience", "N", "Stop after N epochs without a better validation loss (default 3).", 1, 10_000);
+        _seed = AddInteger("--seed", "N", "Seed of the window shuffle (default 1).", int.MinValue, int.MaxValue);
+        _learningRate = AddNumber("--learning-rate", "RATE", "Peak of the cosine learning-rate schedule (default: the pipeline's Training:LearningRate).",
             value => value > 0, "a number > 0");
-        model = AddText("--model", "FILE", "Start from these weights (default: the pipeline's seed).");
-        timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");
-        timeFormat = BacktestCommand.TimeFormatOption();
-        Options.Add(timeFormat);
-        keyColumn = AddText("--key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name).");
-        limit = AddInteger("--limit", "N", "Read only the first N rows of the file (default: all).", 1, long.MaxValue);
+        _model = AddText("--model", "FILE", "Start from these weights (default: the pipeline's seed).");
+        _timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");
+        _timeFormat = BacktestCommand.TimeFormatOption();
+        Options.Add(_timeFormat);
+        _keyColumn = AddText("--key-column", "COLUMN", "The column holding the record key, for pipelines with Key:Source = RecordKey (default: the file's name).");
+        _limit = AddInteger("--limit", "N", "Read only the first N rows of the file (default: all).", 1, long.MaxValue);
         SetAction(parse => Execute(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
     }
 
     private int Execute(ParseResult parse, TextWriter output, TextWriter error)
     {
-        string pipelinePath = parse.GetRequiredValue(pipeline);
-        string csvPath = parse.GetRequiredValue(csv);
-        string modelPath = parse.GetRequiredValue(outFile);
-        string? reportDirectory = parse.GetValue(report);
-        var settings = new BacktestSettings(pipelinePath, csvPath, "", parse.GetValue(keyColumn), parse.GetValue(timeColumn),
-            parse.GetValue(timeFormat), Limit: parse.GetValue(limit));
+        string pipelinePath = parse.GetRequiredValue(_pipeline);
+        string csvPath = parse.GetRequiredValue(_csv);
+        string modelPath = parse.GetRequiredValue(_outFile);
+        string? reportDirectory = parse.GetValue(_report);
+        var settings = new BacktestSettings(pipelinePath, csvPath, "", parse.GetValue(_keyColumn), parse.GetValue(_timeColumn),
+            parse.GetValue(_timeFormat), Limit: parse.GetValue(_limit));
         var options = new HistoryTrainingOptions(
-            Epochs: (int)(parse.GetValue(epochs) ?? 20),
-            Patience: (int)(parse.GetValue(patience) ?? 3),
-            Seed: (int)(parse.GetValue(seed) ?? 1),
-            LearningRate: parse.GetValue(learningRate));
+            Epochs: (int)(parse.GetValue(_epochs) ?? 20),
+            Patience: (int)(parse.GetValue(_patience) ?? 3),
+            Seed: (int)(parse.GetValue(_seed) ?? 1),
+            LearningRate: parse.GetValue(_learningRate));
         try
         {
             var definition = BacktestRunner.LoadPipeline(pipelinePath);
             var input = BacktestInput.Load(settings, definition);
             var shape = definition.CreateShape();
-            string? startPath = parse.GetValue(model);
+            string? startPath = parse.GetValue(_model);
             var start = startPath is null ? ModelWeights.Initialize(shape, definition.Model.Seed) : ModelFiles.Load(startPath, shape, "--model");
             var result = HistoryTrainer.Train(definition, input, start, options, epoch => WriteEpoch(error, epoch, options.Epochs));
             ModelFiles.Save(modelPath, result.Model, "--out");

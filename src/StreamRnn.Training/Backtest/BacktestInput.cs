@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StreamRnn.Daemon.Csv;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Backtest;
 

@@ -7,17 +7,17 @@ namespace StreamRnn.Daemon.Backtest;
 /// </summary>
 internal sealed class EventTimeClock : TimeProvider
 {
-    private DateTimeOffset now = DateTimeOffset.UnixEpoch;
+    private DateTimeOffset _now = DateTimeOffset.UnixEpoch;
 
-    public override DateTimeOffset GetUtcNow() => now;
+    public override DateTimeOffset GetUtcNow() => _now;
 
     /// <summary>Moves the clock to <paramref name="unixMs"/> if that is later; it never goes back.</summary>
     public void AdvanceTo(long unixMs)
     {
         var time = DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
-        if (time > now)
+        if (time > _now)
         {
-            now = time;
+            _now = time;
         }
     }
 }

@@ -35,13 +35,13 @@ internal sealed class CsvReader : IDisposable
         IncludeValuesInExceptions = false,
     };
 
-    private readonly Rfc4180Reader reader;
-    private readonly string source;
+    private readonly Rfc4180Reader _reader;
+    private readonly string _source;
 
     private CsvReader(Rfc4180Reader reader, string source)
     {
-        this.reader = reader;
-        this.source = source;
+        _reader = reader;
+        _source = source;
         Header = ReadHeader();
     }
 
@@ -62,7 +62,7 @@ internal sealed class CsvReader : IDisposable
         fields.Clear();
         try
         {
-            if (!reader.Read())
+            if (!_reader.Read())
             {
                 return false;
             }
@@ -72,16 +72,16 @@ internal sealed class CsvReader : IDisposable
             throw Malformed(exception);
         }
 
-        RowLine = reader.LineNumber;
-        if (reader.FieldCount != Header.Count)
+        RowLine = _reader.LineNumber;
+        if (_reader.FieldCount != Header.Count)
         {
             throw new InvalidDataException(
-                $"{source}, line {RowLine}: {reader.FieldCount} fields where the header has {Header.Count} columns.");
+                $"{_source}, line {RowLine}: {_reader.FieldCount} fields where the header has {Header.Count} columns.");
         }
 
-        for (var i = 0; i < reader.FieldCount; i++)
+        for (var i = 0; i < _reader.FieldCount; i++)
         {
-            fields.Add(reader.GetString(i));
+            fields.Add(_reader.GetString(i));
         }
 
         return true;
@@ -101,7 +101,7 @@ internal sealed class CsvReader : IDisposable
         return -1;
     }
 
-    public void Dispose() => reader.Dispose();
+    public void Dispose() => _reader.Dispose();
 
     private static CsvReader Wrap(Rfc4180Reader reader, string source)
     {
@@ -120,31 +120,31 @@ internal sealed class CsvReader : IDisposable
     {
         try
         {
-            reader.ReadHeader();
+            _reader.ReadHeader();
         }
         catch (CsvFormatException exception)
         {
             throw Malformed(exception);
         }
 
-        var header = reader.Headers.ToArray();
+        var header = _reader.Headers.ToArray();
         if (header.Length == 0)
         {
-            throw new InvalidDataException($"{source}: the file is empty; the first line must name the columns.");
+            throw new InvalidDataException($"{_source}: the file is empty; the first line must name the columns.");
         }
 
         for (var i = 0; i < header.Length; i++)
         {
             if (header[i].Length == 0)
             {
-                throw new InvalidDataException($"{source}: column {i + 1} of the header has no name.");
+                throw new InvalidDataException($"{_source}: column {i + 1} of the header has no name.");
             }
 
             for (var j = 0; j < i; j++)
             {
                 if (header[j] == header[i])
                 {
-                    throw new InvalidDataException($"{source}: the header names column '{header[i]}' twice.");
+                    throw new InvalidDataException($"{_source}: the header names column '{header[i]}' twice.");
                 }
             }
         }
@@ -155,5 +155,5 @@ internal sealed class CsvReader : IDisposable
     // CsvHelper's message says what is wrong (unclosed quote, text after a closing quote, record over MaxRecordSize)
     // without the field's value (IncludeValuesInExceptions is off); the line is where the record starts.
     private InvalidDataException Malformed(CsvFormatException exception) =>
-        new($"{source}, line {exception.LineNumber}: {exception.Message}", exception);
+        new($"{_source}, line {exception.LineNumber}: {exception.Message}", exception);
 }

@@ -17,56 +17,56 @@ namespace StreamRnn.Daemon.Csv;
 /// </remarks>
 internal sealed partial class CsvRowEncoder
 {
-    private readonly JsonEncodedText[] names;
-    private readonly ArrayBufferWriter<byte> buffer = new(256);
-    private readonly Utf8JsonWriter writer;
+    private readonly JsonEncodedText[] _names;
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly Utf8JsonWriter _writer;
 
     public CsvRowEncoder(IReadOnlyList<string> header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        names = new JsonEncodedText[header.Count];
+        _names = new JsonEncodedText[header.Count];
         for (var i = 0; i < header.Count; i++)
         {
-            names[i] = JsonEncodedText.Encode(header[i]);
+            _names[i] = JsonEncodedText.Encode(header[i]);
         }
 
         // Records go to Kafka, not into HTML: keep non-ASCII text readable instead of \uXXXX escapes.
-        writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>Encodes a row; the result is valid until the next call.</summary>
     public ReadOnlyMemory<byte> Encode(IReadOnlyList<string> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        if (fields.Count != names.Length)
+        if (fields.Count != _names.Length)
         {
-            throw new ArgumentException($"{fields.Count} fields for {names.Length} columns.", nameof(fields));
+            throw new ArgumentException($"{fields.Count} fields for {_names.Length} columns.", nameof(fields));
         }
 
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        writer.WriteStartObject();
-        for (var i = 0; i < names.Length; i++)
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        for (var i = 0; i < _names.Length; i++)
         {
             var cell = fields[i];
-            writer.WritePropertyName(names[i]);
+            _writer.WritePropertyName(_names[i]);
             if (cell.Length == 0)
             {
-                writer.WriteNullValue();
+                _writer.WriteNullValue();
             }
             else if (IsJsonNumber(cell))
             {
-                writer.WriteRawValue(cell, skipInputValidation: true);
+                _writer.WriteRawValue(cell, skipInputValidation: true);
             }
             else
             {
-                writer.WriteStringValue(cell);
+                _writer.WriteStringValue(cell);
             }
         }
 
-        writer.WriteEndObject();
-        writer.Flush();
-        return buffer.WrittenMemory;
+        _writer.WriteEndObject();
+        _writer.Flush();
+        return _buffer.WrittenMemory;
     }
 
     /// <summary>True when <paramref name="cell"/> is a finite number written in JSON's number grammar.</summary>

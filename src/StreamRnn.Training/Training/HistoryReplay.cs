@@ -1,7 +1,10 @@
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Daemon.Training;
 

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Daemon.Training;
 

@@ -8,10 +8,10 @@ namespace StreamRnn.Daemon.Training;
 /// </summary>
 internal sealed class TrainingWindowSet
 {
-    private float[] startStates;
-    private float[] inputs;
-    private float[] targets;
-    private float[] targetWeights;
+    private float[] _startStates;
+    private float[] _inputs;
+    private float[] _targets;
+    private float[] _targetWeights;
 
     public TrainingWindowSet(int stateSize, int inputSize, int steps, int expected)
     {
@@ -19,10 +19,10 @@ internal sealed class TrainingWindowSet
         InputSize = inputSize;
         Steps = steps;
         int capacity = Math.Max(16, expected);
-        startStates = new float[capacity * stateSize];
-        inputs = new float[capacity * steps * inputSize];
-        targets = new float[capacity * steps];
-        targetWeights = new float[capacity * steps];
+        _startStates = new float[capacity * stateSize];
+        _inputs = new float[capacity * steps * inputSize];
+        _targets = new float[capacity * steps];
+        _targetWeights = new float[capacity * steps];
     }
 
     public int StateSize { get; }
@@ -39,31 +39,31 @@ internal sealed class TrainingWindowSet
 
     public int ValidationCount => Count - TrainingCount;
 
-    public ReadOnlySpan<float> StartState(int window) => startStates.AsSpan(window * StateSize, StateSize);
+    public ReadOnlySpan<float> StartState(int window) => _startStates.AsSpan(window * StateSize, StateSize);
 
-    public ReadOnlySpan<float> Inputs(int window) => inputs.AsSpan(window * Steps * InputSize, Steps * InputSize);
+    public ReadOnlySpan<float> Inputs(int window) => _inputs.AsSpan(window * Steps * InputSize, Steps * InputSize);
 
-    public ReadOnlySpan<float> Targets(int window) => targets.AsSpan(window * Steps, Steps);
+    public ReadOnlySpan<float> Targets(int window) => _targets.AsSpan(window * Steps, Steps);
 
-    public ReadOnlySpan<float> TargetWeights(int window) => targetWeights.AsSpan(window * Steps, Steps);
+    public ReadOnlySpan<float> TargetWeights(int window) => _targetWeights.AsSpan(window * Steps, Steps);
 
     /// <summary>The start states of windows [first, first + count), contiguous.</summary>
-    public ReadOnlySpan<float> StartStates(int first, int count) => startStates.AsSpan(first * StateSize, count * StateSize);
+    public ReadOnlySpan<float> StartStates(int first, int count) => _startStates.AsSpan(first * StateSize, count * StateSize);
 
     /// <summary>The inputs of windows [first, first + count), contiguous.</summary>
-    public ReadOnlySpan<float> Inputs(int first, int count) => inputs.AsSpan(first * Steps * InputSize, count * Steps * InputSize);
+    public ReadOnlySpan<float> Inputs(int first, int count) => _inputs.AsSpan(first * Steps * InputSize, count * Steps * InputSize);
 
     /// <summary>The targets of windows [first, first + count), contiguous.</summary>
-    public ReadOnlySpan<float> Targets(int first, int count) => targets.AsSpan(first * Steps, count * Steps);
+    public ReadOnlySpan<float> Targets(int first, int count) => _targets.AsSpan(first * Steps, count * Steps);
 
     /// <summary>The target weights of windows [first, first + count), contiguous.</summary>
-    public ReadOnlySpan<float> TargetWeights(int first, int count) => targetWeights.AsSpan(first * Steps, count * Steps);
+    public ReadOnlySpan<float> TargetWeights(int first, int count) => _targetWeights.AsSpan(first * Steps, count * Steps);
 
     /// <summary>Sum of the target weights of windows [first, first + count).</summary>
     public double WeightSum(int first, int count)
     {
         double sum = 0;
-        foreach (float weight in targetWeights.AsSpan(first * Steps, count * Steps))
+        foreach (float weight in _targetWeights.AsSpan(first * Steps, count * Steps))
         {
             sum += weight;
         }
@@ -75,19 +75,19 @@ internal sealed class TrainingWindowSet
     public void Add(ReadOnlySpan<float> startState, ReadOnlySpan<float> windowInputs, ReadOnlySpan<float> windowTargets,
         ReadOnlySpan<float> windowWeights)
     {
-        if (Count * Steps == targets.Length)
+        if (Count * Steps == _targets.Length)
         {
             int capacity = Count * 2;
-            Array.Resize(ref startStates, capacity * StateSize);
-            Array.Resize(ref inputs, capacity * Steps * InputSize);
-            Array.Resize(ref targets, capacity * Steps);
-            Array.Resize(ref targetWeights, capacity * Steps);
+            Array.Resize(ref _startStates, capacity * StateSize);
+            Array.Resize(ref _inputs, capacity * Steps * InputSize);
+            Array.Resize(ref _targets, capacity * Steps);
+            Array.Resize(ref _targetWeights, capacity * Steps);
         }
 
-        startState.CopyTo(startStates.AsSpan(Count * StateSize, StateSize));
-        windowInputs.CopyTo(inputs.AsSpan(Count * Steps * InputSize, Steps * InputSize));
-        windowTargets.CopyTo(targets.AsSpan(Count * Steps, Steps));
-        windowWeights.CopyTo(targetWeights.AsSpan(Count * Steps, Steps));
+        startState.CopyTo(_startStates.AsSpan(Count * StateSize, StateSize));
+        windowInputs.CopyTo(_inputs.AsSpan(Count * Steps * InputSize, Steps * InputSize));
+        windowTargets.CopyTo(_targets.AsSpan(Count * Steps, Steps));
+        windowWeights.CopyTo(_targetWeights.AsSpan(Count * Steps, Steps));
         Count++;
     }
 }

@@ -9,8 +9,8 @@ namespace StreamRnn.Core.Tests.Reference;
 /// </summary>
 internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 {
-    private readonly int hidden = shape.HiddenSize;
-    private readonly int gates = shape.GateCount * shape.HiddenSize;
+    private readonly int _hidden = shape.HiddenSize;
+    private readonly int _gates = shape.GateCount * shape.HiddenSize;
 
     public ModelShape Shape => shape;
 
@@ -84,8 +84,8 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         var dcNext = new double[layers][];
         for (int l = 0; l < layers; l++)
         {
-            dhNext[l] = new double[hidden];
-            dcNext[l] = new double[hidden];
+            dhNext[l] = new double[_hidden];
+            dcNext[l] = new double[_hidden];
         }
 
         int headOffset = shape.HeadParameterOffset;
@@ -99,13 +99,13 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
             for (int o = 0; o < shape.HeadOutputSize; o++)
             {
-                for (int j = 0; j < hidden; j++)
+                for (int j = 0; j < _hidden; j++)
                 {
-                    gradient[headOffset + o * hidden + j] += dHead[t][o] * tops[t][j];
-                    dh[layers - 1][j] += dHead[t][o] * parameters[headOffset + o * hidden + j];
+                    gradient[headOffset + o * _hidden + j] += dHead[t][o] * tops[t][j];
+                    dh[layers - 1][j] += dHead[t][o] * parameters[headOffset + o * _hidden + j];
                 }
 
-                gradient[headOffset + shape.HeadOutputSize * hidden + o] += dHead[t][o];
+                gradient[headOffset + shape.HeadOutputSize * _hidden + o] += dHead[t][o];
             }
 
             for (int l = layers - 1; l >= 0; l--)
@@ -113,11 +113,11 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                 StepCache c = caches[t][l];
                 int inputSize = shape.LayerInputSize(l);
                 int offset = shape.LayerParameterOffset(l);
-                var dAih = new double[gates];
-                var dAhh = new double[gates];
-                var dhPrev = new double[hidden];
-                var dcPrev = new double[hidden];
-                for (int j = 0; j < hidden; j++)
+                var dAih = new double[_gates];
+                var dAhh = new double[_gates];
+                var dhPrev = new double[_hidden];
+                var dcPrev = new double[_hidden];
+                for (int j = 0; j < _hidden; j++)
                 {
                     double d = dh[l][j];
                     switch (shape.Cell)
@@ -127,27 +127,27 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                             break;
                         case CellKind.Lstm:
                             {
-                                double i = c.Act[j], f = c.Act[hidden + j], g = c.Act[2 * hidden + j], o = c.Act[3 * hidden + j];
+                                double i = c.Act[j], f = c.Act[_hidden + j], g = c.Act[2 * _hidden + j], o = c.Act[3 * _hidden + j];
                                 double tc = Math.Tanh(c.CNew[j]);
                                 double dc = dcNext[l][j] + d * o * (1 - tc * tc);
                                 dAih[j] = dc * g * i * (1 - i);
-                                dAih[hidden + j] = dc * c.CPrev[j] * f * (1 - f);
-                                dAih[2 * hidden + j] = dc * i * (1 - g * g);
-                                dAih[3 * hidden + j] = d * tc * o * (1 - o);
+                                dAih[_hidden + j] = dc * c.CPrev[j] * f * (1 - f);
+                                dAih[2 * _hidden + j] = dc * i * (1 - g * g);
+                                dAih[3 * _hidden + j] = d * tc * o * (1 - o);
                                 dcPrev[j] = dc * f;
                                 break;
                             }
 
                         default:
                             {
-                                double r = c.Act[j], z = c.Act[hidden + j], n = c.Act[2 * hidden + j];
+                                double r = c.Act[j], z = c.Act[_hidden + j], n = c.Act[2 * _hidden + j];
                                 double dn = d * (1 - z) * (1 - n * n);
                                 dAih[j] = dn * c.Ghn[j] * r * (1 - r);
-                                dAih[hidden + j] = d * (c.HPrev[j] - n) * z * (1 - z);
-                                dAih[2 * hidden + j] = dn;
+                                dAih[_hidden + j] = d * (c.HPrev[j] - n) * z * (1 - z);
+                                dAih[2 * _hidden + j] = dn;
                                 dAhh[j] = dAih[j];
-                                dAhh[hidden + j] = dAih[hidden + j];
-                                dAhh[2 * hidden + j] = dn * r;
+                                dAhh[_hidden + j] = dAih[_hidden + j];
+                                dAhh[2 * _hidden + j] = dn * r;
                                 dhPrev[j] += d * z;
                                 break;
                             }
@@ -156,13 +156,13 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
                 if (shape.Cell != CellKind.Gru)
                 {
-                    Array.Copy(dAih, dAhh, gates);
+                    Array.Copy(dAih, dAhh, _gates);
                 }
 
-                int wHh = offset + gates * inputSize;
-                int bIh = wHh + gates * hidden;
-                int bHh = bIh + gates;
-                for (int j = 0; j < gates; j++)
+                int wHh = offset + _gates * inputSize;
+                int bIh = wHh + _gates * _hidden;
+                int bHh = bIh + _gates;
+                for (int j = 0; j < _gates; j++)
                 {
                     for (int m = 0; m < inputSize; m++)
                     {
@@ -173,10 +173,10 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                         }
                     }
 
-                    for (int m = 0; m < hidden; m++)
+                    for (int m = 0; m < _hidden; m++)
                     {
-                        gradient[wHh + j * hidden + m] += dAhh[j] * c.HPrev[m];
-                        dhPrev[m] += dAhh[j] * parameters[wHh + j * hidden + m];
+                        gradient[wHh + j * _hidden + m] += dAhh[j] * c.HPrev[m];
+                        dhPrev[m] += dAhh[j] * parameters[wHh + j * _hidden + m];
                     }
 
                     gradient[bIh + j] += dAih[j];
@@ -248,7 +248,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
     private double[] Top(double[] state)
     {
         int offset = (shape.Layers - 1) * shape.LayerStateSize;
-        return state.AsSpan(offset, hidden).ToArray();
+        return state.AsSpan(offset, _hidden).ToArray();
     }
 
     private void Head(double[] h, double[] head)
@@ -256,10 +256,10 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         int offset = shape.HeadParameterOffset;
         for (int o = 0; o < head.Length; o++)
         {
-            double s = parameters[offset + head.Length * hidden + o];
-            for (int j = 0; j < hidden; j++)
+            double s = parameters[offset + head.Length * _hidden + o];
+            for (int j = 0; j < _hidden; j++)
             {
-                s += parameters[offset + o * hidden + j] * h[j];
+                s += parameters[offset + o * _hidden + j] * h[j];
             }
 
             head[o] = s;
@@ -275,14 +275,14 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             int inputSize = shape.LayerInputSize(l);
             int offset = shape.LayerParameterOffset(l);
             int stateOffset = l * shape.LayerStateSize;
-            double[] hPrev = state.AsSpan(stateOffset, hidden).ToArray();
-            double[] cPrev = shape.Cell == CellKind.Lstm ? state.AsSpan(stateOffset + hidden, hidden).ToArray() : [];
-            var aIh = new double[gates];
-            var aHh = new double[gates];
-            int wHh = offset + gates * inputSize;
-            int bIh = wHh + gates * hidden;
-            int bHh = bIh + gates;
-            for (int j = 0; j < gates; j++)
+            double[] hPrev = state.AsSpan(stateOffset, _hidden).ToArray();
+            double[] cPrev = shape.Cell == CellKind.Lstm ? state.AsSpan(stateOffset + _hidden, _hidden).ToArray() : [];
+            var aIh = new double[_gates];
+            var aHh = new double[_gates];
+            int wHh = offset + _gates * inputSize;
+            int bIh = wHh + _gates * _hidden;
+            int bHh = bIh + _gates;
+            for (int j = 0; j < _gates; j++)
             {
                 double s = parameters[bIh + j];
                 for (int m = 0; m < inputSize; m++)
@@ -292,19 +292,19 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
                 aIh[j] = s;
                 s = parameters[bHh + j];
-                for (int m = 0; m < hidden; m++)
+                for (int m = 0; m < _hidden; m++)
                 {
-                    s += parameters[wHh + j * hidden + m] * hPrev[m];
+                    s += parameters[wHh + j * _hidden + m] * hPrev[m];
                 }
 
                 aHh[j] = s;
             }
 
-            var act = new double[gates];
-            var hNew = new double[hidden];
-            var cNew = new double[hidden];
-            var ghn = new double[hidden];
-            for (int j = 0; j < hidden; j++)
+            var act = new double[_gates];
+            var hNew = new double[_hidden];
+            var cNew = new double[_hidden];
+            var ghn = new double[_hidden];
+            for (int j = 0; j < _hidden; j++)
             {
                 switch (shape.Cell)
                 {
@@ -313,18 +313,18 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                         break;
                     case CellKind.Lstm:
                         act[j] = Sigmoid(aIh[j] + aHh[j]);
-                        act[hidden + j] = Sigmoid(aIh[hidden + j] + aHh[hidden + j]);
-                        act[2 * hidden + j] = Math.Tanh(aIh[2 * hidden + j] + aHh[2 * hidden + j]);
-                        act[3 * hidden + j] = Sigmoid(aIh[3 * hidden + j] + aHh[3 * hidden + j]);
-                        cNew[j] = act[hidden + j] * cPrev[j] + act[j] * act[2 * hidden + j];
-                        hNew[j] = act[3 * hidden + j] * Math.Tanh(cNew[j]);
+                        act[_hidden + j] = Sigmoid(aIh[_hidden + j] + aHh[_hidden + j]);
+                        act[2 * _hidden + j] = Math.Tanh(aIh[2 * _hidden + j] + aHh[2 * _hidden + j]);
+                        act[3 * _hidden + j] = Sigmoid(aIh[3 * _hidden + j] + aHh[3 * _hidden + j]);
+                        cNew[j] = act[_hidden + j] * cPrev[j] + act[j] * act[2 * _hidden + j];
+                        hNew[j] = act[3 * _hidden + j] * Math.Tanh(cNew[j]);
                         break;
                     default:
                         act[j] = Sigmoid(aIh[j] + aHh[j]);
-                        act[hidden + j] = Sigmoid(aIh[hidden + j] + aHh[hidden + j]);
-                        ghn[j] = aHh[2 * hidden + j];
-                        act[2 * hidden + j] = Math.Tanh(aIh[2 * hidden + j] + act[j] * ghn[j]);
-                        hNew[j] = (1 - act[hidden + j]) * act[2 * hidden + j] + act[hidden + j] * hPrev[j];
+                        act[_hidden + j] = Sigmoid(aIh[_hidden + j] + aHh[_hidden + j]);
+                        ghn[j] = aHh[2 * _hidden + j];
+                        act[2 * _hidden + j] = Math.Tanh(aIh[2 * _hidden + j] + act[j] * ghn[j]);
+                        hNew[j] = (1 - act[_hidden + j]) * act[2 * _hidden + j] + act[_hidden + j] * hPrev[j];
                         break;
                 }
             }
@@ -333,7 +333,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             hNew.CopyTo(next, stateOffset);
             if (shape.Cell == CellKind.Lstm)
             {
-                cNew.CopyTo(next, stateOffset + hidden);
+                cNew.CopyTo(next, stateOffset + _hidden);
             }
 
             input = hNew;

@@ -1,7 +1,7 @@
 using StreamRnn.Daemon.Configuration;
 using StreamRnn.Daemon.Pipelines;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Tests.Configuration;
 

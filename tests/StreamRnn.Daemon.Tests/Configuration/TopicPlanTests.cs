@@ -1,5 +1,5 @@
 using StreamRnn.Daemon.Broker;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Admin;
 
 namespace StreamRnn.Daemon.Tests.Configuration;

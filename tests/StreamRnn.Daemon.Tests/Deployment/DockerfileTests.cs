@@ -10,36 +10,36 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 [Trait("Category", "Unit")]
 public sealed class DockerfileTests
 {
-    private readonly Dockerfile dockerfile = Dockerfile.Load();
+    private readonly Dockerfile _dockerfile = Dockerfile.Load();
 
     [Fact]
     public void BuildsWithTheSdkAndShipsOnTheAspNetRuntime()
     {
-        var stages = dockerfile.All("FROM").Select(f => dockerfile.Resolve(f.Arguments)).ToList();
+        var stages = _dockerfile.All("FROM").Select(f => _dockerfile.Resolve(f.Arguments)).ToList();
 
         Assert.Equal(2, stages.Count);
         Assert.Equal("mcr.microsoft.com/dotnet/sdk:10.0 AS build", stages[0]);
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime", stages[1]);
-        var fromBuild = Assert.Single(dockerfile.All("COPY", dockerfile.FinalStage), c => c.Arguments.StartsWith("--from=", StringComparison.Ordinal));
+        var fromBuild = Assert.Single(_dockerfile.All("COPY", _dockerfile.FinalStage), c => c.Arguments.StartsWith("--from=", StringComparison.Ordinal));
         Assert.StartsWith("--from=build ", fromBuild.Arguments);
     }
 
     [Fact]
     public void PublishesOnlyTheDaemon()
     {
-        var publish = Assert.Single(dockerfile.All("RUN"), r => r.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+        var publish = Assert.Single(_dockerfile.All("RUN"), r => r.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
         Assert.Contains("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj", publish.Arguments);
         Assert.Contains("-c Release", publish.Arguments);
 
-        var entrypoint = Dockerfile.ExecForm(Assert.Single(dockerfile.All("ENTRYPOINT", dockerfile.FinalStage)).Arguments);
+        var entrypoint = Dockerfile.ExecForm(Assert.Single(_dockerfile.All("ENTRYPOINT", _dockerfile.FinalStage)).Arguments);
         Assert.Equal(new[] { "dotnet", DaemonDefaults.AssemblyFileName }, entrypoint);
-        Assert.Equal(new[] { "run" }, Dockerfile.ExecForm(Assert.Single(dockerfile.All("CMD", dockerfile.FinalStage)).Arguments));
+        Assert.Equal(new[] { "run" }, Dockerfile.ExecForm(Assert.Single(_dockerfile.All("CMD", _dockerfile.FinalStage)).Arguments));
     }
 
     [Fact]
     public void RestoreCopiesEveryProjectTheDaemonReferences()
     {
-        var copied = dockerfile.ContextSources().ToHashSet(StringComparer.Ordinal);
+        var copied = _dockerfile.ContextSources().ToHashSet(StringComparer.Ordinal);
 
         Assert.Contains("Directory.Build.props", copied);
         Assert.Contains("Directory.Packages.props", copied);
@@ -55,7 +55,7 @@ public sealed class DockerfileTests
         // appsettings.json and config/pipelines/*.json are linked into the daemon's output from the repository root;
         // a build context copy without them would publish a daemon without its default configuration.
         var project = RepositoryRoot.Combine("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj");
-        var copied = dockerfile.All("COPY", 0)
+        var copied = _dockerfile.All("COPY", 0)
             .Select(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .SelectMany(parts => parts.Where(p => !p.StartsWith("--", StringComparison.Ordinal)).SkipLast(1))
             .ToList();
@@ -81,7 +81,7 @@ public sealed class DockerfileTests
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#') && !l.Contains('*'))
             .ToList();
-        foreach (var source in dockerfile.ContextSources())
+        foreach (var source in _dockerfile.ContextSources())
         {
             var path = RepositoryRoot.Combine(source.TrimEnd('/'));
             Assert.True(File.Exists(path) || Directory.Exists(path), $"COPY {source}: not in the repository");
@@ -92,27 +92,27 @@ public sealed class DockerfileTests
     [Fact]
     public void RunsAsTheNonRootAppUser()
     {
-        var user = Assert.Single(dockerfile.All("USER", dockerfile.FinalStage)).Arguments;
+        var user = Assert.Single(_dockerfile.All("USER", _dockerfile.FinalStage)).Arguments;
 
         Assert.Equal("$APP_UID", user);
-        var userIndex = dockerfile.Instructions.ToList().FindIndex(i => i.Keyword == "USER");
-        var lastRun = dockerfile.Instructions.ToList().FindLastIndex(i => i.Keyword == "RUN" && i.Stage == dockerfile.FinalStage);
+        var userIndex = _dockerfile.Instructions.ToList().FindIndex(i => i.Keyword == "USER");
+        var lastRun = _dockerfile.Instructions.ToList().FindLastIndex(i => i.Keyword == "RUN" && i.Stage == _dockerfile.FinalStage);
         Assert.True(lastRun < userIndex, "a RUN after USER would need root");
-        Assert.Contains(dockerfile.All("RUN", dockerfile.FinalStage), r => r.Arguments.Contains("chown -R \"$APP_UID\"", StringComparison.Ordinal));
+        Assert.Contains(_dockerfile.All("RUN", _dockerfile.FinalStage), r => r.Arguments.Contains("chown -R \"$APP_UID\"", StringComparison.Ordinal));
     }
 
     [Fact]
     public void ListensOnTheDaemonPortOnAllInterfacesWithStateInAVolume()
     {
-        var environment = dockerfile.Environment(dockerfile.FinalStage);
+        var environment = _dockerfile.Environment(_dockerfile.FinalStage);
         var url = new Uri(environment["STREAMRNN_Http__Url"]);
 
         Assert.Equal("0.0.0.0", url.Host);
         Assert.Equal(DaemonDefaults.HttpPort, url.Port);
-        Assert.Equal(DaemonDefaults.HttpPort.ToString(), Assert.Single(dockerfile.All("EXPOSE", dockerfile.FinalStage)).Arguments);
+        Assert.Equal(DaemonDefaults.HttpPort.ToString(), Assert.Single(_dockerfile.All("EXPOSE", _dockerfile.FinalStage)).Arguments);
 
         var state = environment["STREAMRNN_State__Directory"];
-        Assert.Equal(new[] { state }, Dockerfile.ExecForm(Assert.Single(dockerfile.All("VOLUME", dockerfile.FinalStage)).Arguments));
+        Assert.Equal(new[] { state }, Dockerfile.ExecForm(Assert.Single(_dockerfile.All("VOLUME", _dockerfile.FinalStage)).Arguments));
         var compose = ComposeFile.Load();
         Assert.All(compose.DaemonServices(), s => Assert.Equal(state, compose.Environment(s)["STREAMRNN_State__Directory"]));
     }

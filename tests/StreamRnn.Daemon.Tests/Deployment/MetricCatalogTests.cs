@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Prometheus;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
 
 namespace StreamRnn.Daemon.Tests.Deployment;
 

@@ -12,14 +12,14 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// </summary>
 internal sealed class PrometheusServer : IDisposable
 {
-    private readonly Process process;
-    private readonly HttpClient http;
+    private readonly Process _process;
+    private readonly HttpClient _http;
 
     private PrometheusServer(Process process, int port)
     {
-        this.process = process;
+        _process = process;
         Port = port;
-        http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public int Port { get; }
@@ -61,7 +61,7 @@ internal sealed class PrometheusServer : IDisposable
             {
                 try
                 {
-                    using var response = await http.GetAsync("/-/ready");
+                    using var response = await _http.GetAsync("/-/ready");
                     return response.StatusCode == HttpStatusCode.OK;
                 }
                 catch (HttpRequestException)
@@ -69,13 +69,13 @@ internal sealed class PrometheusServer : IDisposable
                     return false; // Not listening yet.
                 }
             },
-            timeout, "prometheus to be ready", abandon: () => process.HasExited ? $"prometheus exited with {process.ExitCode}" : null,
+            timeout, "prometheus to be ready", abandon: () => _process.HasExited ? $"prometheus exited with {_process.ExitCode}" : null,
             poll: TimeSpan.FromMilliseconds(200));
 
     /// <summary>Runs an instant query; fails the test when Prometheus reports an error. Returns the result array.</summary>
     public async Task<JsonElement> QueryAsync(string expression)
     {
-        using var response = await http.PostAsync("/api/v1/query",
+        using var response = await _http.PostAsync("/api/v1/query",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["query"] = expression }));
         var body = await response.Content.ReadAsStringAsync();
         using var document = JsonDocument.Parse(body);
@@ -86,7 +86,7 @@ internal sealed class PrometheusServer : IDisposable
     /// <summary>The rule groups as /api/v1/rules reports them (health and last error per rule).</summary>
     public async Task<JsonElement> RulesAsync()
     {
-        using var document = JsonDocument.Parse(await http.GetStringAsync("/api/v1/rules"));
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("/api/v1/rules"));
         return document.RootElement.GetProperty("data").GetProperty("groups").Clone();
     }
 
@@ -101,14 +101,14 @@ internal sealed class PrometheusServer : IDisposable
 
     public void Dispose()
     {
-        http.Dispose();
-        if (!process.HasExited)
+        _http.Dispose();
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private static int FreePort()

@@ -10,38 +10,38 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// </summary>
 internal sealed class StubHttpServer : IDisposable
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task serving;
-    private readonly List<string> requestLines = [];
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _serving;
+    private readonly List<string> _requestLines = [];
 
     public StubHttpServer(int status, string reason)
     {
-        listener.Start();
-        serving = Task.Run(() => Serve(status, reason));
+        _listener.Start();
+        _serving = Task.Run(() => Serve(status, reason));
     }
 
-    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public IReadOnlyList<string> RequestLines
     {
         get
         {
-            lock (requestLines)
+            lock (_requestLines)
             {
-                return [.. requestLines];
+                return [.. _requestLines];
             }
         }
     }
 
     private async Task Serve(int status, string reason)
     {
-        while (!stopping.IsCancellationRequested)
+        while (!_stopping.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(stopping.Token);
+                client = await _listener.AcceptTcpClientAsync(_stopping.Token);
             }
             catch (OperationCanceledException)
             {
@@ -52,36 +52,36 @@ internal sealed class StubHttpServer : IDisposable
             {
                 var stream = client.GetStream();
                 var reader = new StreamReader(stream, Encoding.ASCII);
-                var requestLine = await reader.ReadLineAsync(stopping.Token) ?? "";
-                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(stopping.Token)))
+                var requestLine = await reader.ReadLineAsync(_stopping.Token) ?? "";
+                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stopping.Token)))
                 {
                     // Headers are read to the blank line and ignored.
                 }
 
-                lock (requestLines)
+                lock (_requestLines)
                 {
-                    requestLines.Add(requestLine);
+                    _requestLines.Add(requestLine);
                 }
 
                 var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                await stream.WriteAsync(response, stopping.Token);
+                await stream.WriteAsync(response, _stopping.Token);
             }
         }
     }
 
     public void Dispose()
     {
-        stopping.Cancel();
-        listener.Stop();
+        _stopping.Cancel();
+        _listener.Stop();
         try
         {
-            serving.Wait(TimeSpan.FromSeconds(5));
+            _serving.Wait(TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
             // The accept loop ends with the listener; its exception is the expected way out.
         }
 
-        stopping.Dispose();
+        _stopping.Dispose();
     }
 }

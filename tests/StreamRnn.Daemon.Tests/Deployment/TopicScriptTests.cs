@@ -1,4 +1,4 @@
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Deployment;

@@ -4,7 +4,11 @@ using System.Text.Json;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Tests.Support;
 
@@ -29,23 +33,23 @@ public sealed class AlertTopicTests : IDisposable
     private const long ModelVersion = 7;
     private const double Quiet = -1, Band = 0, High = 0.4, Critical = 1;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly string pipelineFile = RepositoryRoot.Combine("tests/StreamRnn.Daemon.Tests/EndToEnd/Data/alert-beds.json");
-    private readonly PipelineDefinition definition;
-    private readonly ModelWeights weights;
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly string _pipelineFile = RepositoryRoot.Combine("tests/StreamRnn.Daemon.Tests/EndToEnd/Data/alert-beds.json");
+    private readonly PipelineDefinition _definition;
+    private readonly ModelWeights _weights;
 
     public AlertTopicTests()
     {
-        definition = PipelineDefinition.Load(pipelineFile);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.AlertTopic!, definition.DeadLetterTopic,
-                     definition.ChangelogTopic, definition.ModelTopic })
+        _definition = PipelineDefinition.Load(_pipelineFile);
+        foreach (var topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.AlertTopic!, _definition.DeadLetterTopic,
+                     _definition.ChangelogTopic, _definition.ModelTopic })
         {
-            cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
         }
 
-        weights = ScoreFollowingWeights(definition.CreateShape());
+        _weights = ScoreFollowingWeights(_definition.CreateShape());
     }
 
     [Fact]
@@ -69,7 +73,7 @@ public sealed class AlertTopicTests : IDisposable
         Assert.Equal(2, await MetricAsync(address, "streamrnn_alerts_raised_total"));
         Assert.Equal(2, await MetricAsync(address, "streamrnn_alerts_cleared_total"));
         Assert.Equal(1, await MetricAsync(address, "streamrnn_alerts_raised_total", "severity=\"critical\""));
-        Assert.Equal(4, (await Kcat.ConsumeAllAsync(cluster.BootstrapServers, definition.AlertTopic!)).Count);
+        Assert.Equal(4, (await Kcat.ConsumeAllAsync(_cluster.BootstrapServers, _definition.AlertTopic!)).Count);
 
         var reference = RunInProcess(records);
         Assert.All(alerts, a => Assert.Equal("bed-1", a.RecordKey));
@@ -117,7 +121,7 @@ public sealed class AlertTopicTests : IDisposable
         AssertAlert(alerts[1], reference, "2023-11-14T22:13:35.000Z", 15, "cleared", "warning", "p(exit within 15 s) < 0.4");
         Assert.Equal(0, await MetricAsync(restartedAddress, "streamrnn_alerts_raised_total"));
         Assert.Equal(1, await MetricAsync(restartedAddress, "streamrnn_alerts_cleared_total"));
-        Assert.Equal(2, (await Kcat.ConsumeAllAsync(cluster.BootstrapServers, definition.AlertTopic!)).Count);
+        Assert.Equal(2, (await Kcat.ConsumeAllAsync(_cluster.BootstrapServers, _definition.AlertTopic!)).Count);
 
         // The same as one uninterrupted run.
         Assert.Equal(reference.Alerts, alerts.Select(a => (a.RecordKey, a.Json)));
@@ -149,16 +153,16 @@ public sealed class AlertTopicTests : IDisposable
         return ModelWeights.FromParameters(shape, parameters, ModelVersion);
     }
 
-    private void SaveWeights(string stateName) => new ModelStore(scratch.Combine(stateName), definition.Name).Save(weights);
+    private void SaveWeights(string stateName) => new ModelStore(_scratch.Combine(stateName), _definition.Name).Save(_weights);
 
     private DaemonProcess StartDaemon(string instance) => DaemonProcess.Start(
     [
-        $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+        $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
         "--Kafka:GroupId=alerts",
         "--Kafka:SessionTimeoutMs=6000",
-        $"--PipelineFiles={pipelineFile}",
+        $"--PipelineFiles={_pipelineFile}",
         "--Http:Url=http://127.0.0.1:0",
-        $"--State:Directory={scratch.Combine("state-" + instance)}",
+        $"--State:Directory={_scratch.Combine("state-" + instance)}",
         "--State:CommitInterval=00:00:00.200",
         "--State:SnapshotInterval=00:00:01",
     ]);
@@ -182,12 +186,12 @@ public sealed class AlertTopicTests : IDisposable
     }
 
     private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) =>
-        Kcat.ProduceAsync(cluster.BootstrapServers, definition.InputTopic, records, timeout: Timeout);
+        Kcat.ProduceAsync(_cluster.BootstrapServers, _definition.InputTopic, records, timeout: Timeout);
 
     /// <summary>Waits (bounded) until kcat has read <paramref name="count"/> records of the alert topic from its beginning.</summary>
     private async Task<List<Alert>> ConsumeAlertsAsync(int count)
     {
-        var lines = await Kcat.ConsumeAsync(cluster.BootstrapServers, definition.AlertTopic!, "%k\t%s\n", count, stopAtEnd: false, Timeout);
+        var lines = await Kcat.ConsumeAsync(_cluster.BootstrapServers, _definition.AlertTopic!, "%k\t%s\n", count, stopAtEnd: false, Timeout);
         var alerts = lines.Select(ParseAlert).ToList();
         Assert.Equal(count, alerts.Count);
 
@@ -210,8 +214,8 @@ public sealed class AlertTopicTests : IDisposable
     /// <summary>The same records, one at a time and without interruption, through the same engine and alert rules.</summary>
     private Reference RunInProcess(List<(string Key, string Value)> records)
     {
-        var runtime = new PipelineRuntime(definition, weights, TimeProvider.System, metrics: null);
-        using var monitor = AlertMonitor.Create(definition, metrics: null)!;
+        var runtime = new PipelineRuntime(_definition, _weights, TimeProvider.System, metrics: null);
+        using var monitor = AlertMonitor.Create(_definition, metrics: null)!;
         runtime.PredictionObserver = monitor;
         var sink = new CollectingSink();
         long offset = 0;
@@ -225,7 +229,7 @@ public sealed class AlertTopicTests : IDisposable
     }
 
     private Task<double> MetricAsync(Uri address, string metric, string labelFilter = "") =>
-        StateHarness.MetricAsync(http, address, metric, labelFilter);
+        StateHarness.MetricAsync(_http, address, metric, labelFilter);
 
     private Task WaitForMetricAsync(DaemonProcess daemon, Uri address, string metric, double minimum) =>
         daemon.WaitUntilAsync(async () => await MetricAsync(address, metric) >= minimum, Timeout, $"{metric} ≥ {minimum}");
@@ -257,8 +261,8 @@ public sealed class AlertTopicTests : IDisposable
 
     public void Dispose()
     {
-        http.Dispose();
-        cluster.Dispose();
-        scratch.Dispose();
+        _http.Dispose();
+        _cluster.Dispose();
+        _scratch.Dispose();
     }
 }

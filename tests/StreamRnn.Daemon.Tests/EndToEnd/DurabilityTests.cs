@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using StreamRnn.Engine;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
@@ -18,9 +18,9 @@ public sealed class DurabilityTests : IDisposable
 {
     private const string Pipeline = StateHarness.Pipeline;
     private static readonly TimeSpan Timeout = StateHarness.Timeout;
-    private readonly StateHarness harness = new("durability", hiddenSize: 16, layers: 2, topicPrefix: "e2e");
+    private readonly StateHarness _harness = new("durability", hiddenSize: 16, layers: 2, topicPrefix: "e2e");
 
-    private PipelineDefinition definition => harness.Definition;
+    private PipelineDefinition definition => _harness.Definition;
 
     [Fact]
     public async Task Records_produced_with_kcat_come_back_as_predictions_per_key_in_order_and_bad_ones_as_dead_letters()
@@ -113,7 +113,7 @@ public sealed class DurabilityTests : IDisposable
         var inputs = ReadInput();
         Assert.Equal(first.Count + second.Count, inputs.Count);
         WaitForEveryInputToBePredicted(inputs);
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, restartedAddress);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, restartedAddress);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class DurabilityTests : IDisposable
 
         // The survivor now holds every key, and the moved ones carry on from their restored state, not from zeros.
         Assert.Equal(8, await StateHarness.KeysHeldAsync(twoAddress, 8));
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
     }
 
     [Fact]
@@ -154,11 +154,11 @@ public sealed class DurabilityTests : IDisposable
         var address = await daemon.WaitForHttpAsync(Timeout);
         await StateHarness.WaitForReadinessAsync(address, ready: true);
 
-        harness.Cluster.SetBrokerDown(1);
+        _harness.Cluster.SetBrokerDown(1);
         var down = await StateHarness.WaitForReadinessAsync(address, ready: false);
         Assert.Contains("broker unreachable", down, StringComparison.Ordinal);
 
-        harness.Cluster.SetBrokerUp(1);
+        _harness.Cluster.SetBrokerUp(1);
         await StateHarness.WaitForReadinessAsync(address, ready: true);
 
         // And it still works: records produced after the outage are predicted.
@@ -167,18 +167,18 @@ public sealed class DurabilityTests : IDisposable
         WaitForEveryInputToBePredicted(ReadInput());
     }
 
-    private DaemonProcess StartDaemon(string instance) => harness.StartDaemon(instance);
+    private DaemonProcess StartDaemon(string instance) => _harness.StartDaemon(instance);
 
     private static List<(string Key, string Value)> Series(int keys, int steps, int firstStep) => StateHarness.Series(keys, steps, firstStep);
 
-    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) => harness.ProduceWithKcatAsync(definition.InputTopic, records);
+    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) => _harness.ProduceWithKcatAsync(definition.InputTopic, records);
 
     private Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count) =>
-        harness.ConsumeWithKcatAsync(topic, count);
+        _harness.ConsumeWithKcatAsync(topic, count);
 
-    private List<StateHarness.Copy> ReadInput() => harness.ReadInput();
+    private List<StateHarness.Copy> ReadInput() => _harness.ReadInput();
 
-    private void WaitForEveryInputToBePredicted(List<StateHarness.Copy> inputs) => harness.WaitForEveryInputToBePredicted(inputs);
+    private void WaitForEveryInputToBePredicted(List<StateHarness.Copy> inputs) => _harness.WaitForEveryInputToBePredicted(inputs);
 
     private sealed record Prediction(string Key, string Json, string JsonKey, string Pipeline, long ModelVersion, int SourcePartition, long SourceOffset, double Mean, double StandardDeviation)
     {
@@ -194,5 +194,5 @@ public sealed class DurabilityTests : IDisposable
         }
     }
 
-    public void Dispose() => harness.Dispose();
+    public void Dispose() => _harness.Dispose();
 }

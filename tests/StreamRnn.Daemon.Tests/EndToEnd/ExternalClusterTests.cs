@@ -13,13 +13,13 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "EndToEnd")]
 public sealed class ExternalClusterTests : IDisposable
 {
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
 
     public void Dispose()
     {
-        scratch.Dispose();
-        cluster.Dispose();
+        _scratch.Dispose();
+        _cluster.Dispose();
     }
 
     [Fact]
@@ -29,14 +29,14 @@ public sealed class ExternalClusterTests : IDisposable
         CreateTopics("stocks", "ticks.stocks", 3, alerts: false);
         CreateTopics("machine-temperature", "sensors.machine-temperature", 2, alerts: false);
         CreateTopics("bed-exit", "sensors.bed-exit", 1, alerts: true);
-        cluster.CreateTopic("streamrnn.dead-letters", 1);
+        _cluster.CreateTopic("streamrnn.dead-letters", 1);
         await using var daemon = DaemonProcess.Start(
             [
-                "--Http:Url=http://127.0.0.1:0", TestApiKey.Argument, "--Logging:Format=Json", $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+                "--Http:Url=http://127.0.0.1:0", TestApiKey.Argument, "--Logging:Format=Json", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
                 $"--Kafka:ClientConfig:sasl.password={Secret}", "--Kafka:ClientConfig:client.id=streamrnn-test",
-                "--Shutdown:Timeout=00:00:10", $"--State:Directory={scratch.Combine("state")}",
+                "--Shutdown:Timeout=00:00:10", $"--State:Directory={_scratch.Combine("state")}",
             ],
-            workingDirectory: scratch.Path,
+            workingDirectory: _scratch.Path,
             // The command line wins over the environment: this URL would stop start-up.
             environment: new Dictionary<string, string> { ["STREAMRNN_Http__Url"] = "not a url" });
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
@@ -44,7 +44,7 @@ public sealed class ExternalClusterTests : IDisposable
 
         var infoText = await http.GetStringAsync("/info");
         using var info = JsonDocument.Parse(infoText);
-        Assert.Equal(cluster.BootstrapServers, info.RootElement.GetProperty("bootstrapServers").GetString());
+        Assert.Equal(_cluster.BootstrapServers, info.RootElement.GetProperty("bootstrapServers").GetString());
         Assert.False(info.RootElement.GetProperty("embeddedBroker").GetBoolean());
         var clientConfig = info.RootElement.GetProperty("clientConfig");
         Assert.Equal("***", clientConfig.GetProperty("sasl.password").GetString());
@@ -55,7 +55,7 @@ public sealed class ExternalClusterTests : IDisposable
         {
             var broker = ready.RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "broker");
             Assert.True(broker.GetProperty("healthy").GetBoolean());
-            Assert.Equal($"cluster at {cluster.BootstrapServers}, 14 topics (0 created at start)", broker.GetProperty("reason").GetString());
+            Assert.Equal($"cluster at {_cluster.BootstrapServers}, 14 topics (0 created at start)", broker.GetProperty("reason").GetString());
         }
 
         // With a configured cluster the demo feeds are off unless asked for.
@@ -80,11 +80,11 @@ public sealed class ExternalClusterTests : IDisposable
     {
         CreateTopics("stocks", "ticks.stocks", 3, alerts: false);
         CreateTopics("machine-temperature", "sensors.machine-temperature", 2, alerts: false);
-        cluster.CreateTopic("sensors.bed-exit", 2);
-        cluster.CreateTopic("streamrnn.bed-exit.changelog", 4);
+        _cluster.CreateTopic("sensors.bed-exit", 2);
+        _cluster.CreateTopic("streamrnn.bed-exit.changelog", 4);
         await using var daemon = DaemonProcess.Start(
-            ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={cluster.BootstrapServers}", $"--State:Directory={scratch.Combine("state")}"],
-            workingDirectory: scratch.Path);
+            ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", $"--State:Directory={_scratch.Combine("state")}"],
+            workingDirectory: _scratch.Path);
 
         var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -97,28 +97,28 @@ public sealed class ExternalClusterTests : IDisposable
     [Fact]
     public async Task A_missing_input_topic_stops_start_up_with_exit_code_1_naming_it()
     {
-        cluster.CreateTopic("ticks.stocks", 2);
+        _cluster.CreateTopic("ticks.stocks", 2);
         await using var daemon = DaemonProcess.Start(
-            ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={cluster.BootstrapServers}", $"--State:Directory={scratch.Combine("state")}"],
-            workingDirectory: scratch.Path);
+            ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", $"--State:Directory={_scratch.Combine("state")}"],
+            workingDirectory: _scratch.Path);
 
         var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(code == 1, $"exit code {code}\n{daemon.Transcript}");
         Assert.Contains(daemon.Errors, l => l.StartsWith(
-            $"streamrnn: failed: The input topic 'sensors.bed-exit' of pipeline 'bed-exit' does not exist on {cluster.BootstrapServers}: create it first",
+            $"streamrnn: failed: The input topic 'sensors.bed-exit' of pipeline 'bed-exit' does not exist on {_cluster.BootstrapServers}: create it first",
             StringComparison.Ordinal));
     }
 
     private void CreateTopics(string pipeline, string input, int partitions, bool alerts)
     {
-        cluster.CreateTopic(input, partitions);
-        cluster.CreateTopic($"predictions.{pipeline}", partitions);
-        cluster.CreateTopic($"streamrnn.{pipeline}.changelog", partitions);
-        cluster.CreateTopic($"streamrnn.{pipeline}.models", partitions);
+        _cluster.CreateTopic(input, partitions);
+        _cluster.CreateTopic($"predictions.{pipeline}", partitions);
+        _cluster.CreateTopic($"streamrnn.{pipeline}.changelog", partitions);
+        _cluster.CreateTopic($"streamrnn.{pipeline}.models", partitions);
         if (alerts)
         {
-            cluster.CreateTopic($"alerts.{pipeline}", partitions);
+            _cluster.CreateTopic($"alerts.{pipeline}", partitions);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -12,18 +13,18 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "ExternalTool")]
 public sealed class FencedSnapshotTests : IDisposable
 {
-    private readonly StateHarness harness = new("fenced-snapshot");
+    private readonly StateHarness _harness = new("fenced-snapshot");
 
     [Fact]
     public async Task A_frozen_instance_that_takes_every_partition_back_restores_no_stale_state()
     {
         const int keys = 24;
-        await using var one = harness.StartDaemon("one");
-        await using var two = harness.StartDaemon("two");
+        await using var one = _harness.StartDaemon("one");
+        await using var two = _harness.StartDaemon("two");
         var oneAddress = await one.WaitForHttpAsync(StateHarness.Timeout);
         var twoAddress = await two.WaitForHttpAsync(StateHarness.Timeout);
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
-        harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript);
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
+        _harness.WaitForEveryInputToBePredicted(_harness.ReadInput(), () => one.Transcript);
         var deadline = DateTime.UtcNow + StateHarness.Timeout;
         while (await StateHarness.KeysHeldAsync(oneAddress, keys) == 0 || await StateHarness.KeysHeldAsync(twoAddress, keys) == 0)
         {
@@ -37,7 +38,7 @@ public sealed class FencedSnapshotTests : IDisposable
             var until = DateTime.UtcNow + duration;
             while (DateTime.UtcNow < until)
             {
-                await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 2, firstStep: step));
+                await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 2, firstStep: step));
                 step += 2;
                 await Task.Delay(50);
             }
@@ -45,7 +46,7 @@ public sealed class FencedSnapshotTests : IDisposable
 
         // Snapshots of "one" exist (every second after a commit), then a burst it holds unflushed when it is frozen.
         await StreamAsync(TimeSpan.FromSeconds(2));
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
         step += 150;
         static bool FromSnapshot(string line) => line.Contains("Restored temps partition", StringComparison.Ordinal)
             && line.Contains("after a local snapshot", StringComparison.Ordinal);
@@ -61,7 +62,7 @@ public sealed class FencedSnapshotTests : IDisposable
         }
 
         await StreamAsync(TimeSpan.FromSeconds(4));
-        harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript + "\n=== two ===\n" + two.Transcript);
+        _harness.WaitForEveryInputToBePredicted(_harness.ReadInput(), () => one.Transcript + "\n=== two ===\n" + two.Transcript);
         Assert.Contains(one.Output, l => l.Contains("Fenced:", StringComparison.Ordinal) || l.Contains("Partitions lost", StringComparison.Ordinal));
 
         // Now "two" leaves and "one" holds every partition: those it had before the freeze it restores (on rejoining
@@ -77,9 +78,9 @@ public sealed class FencedSnapshotTests : IDisposable
         await StateHarness.WaitForReadinessAsync(oneAddress, ready: true);
         Assert.True(one.Output.Count(FromSnapshot) > snapshotRestoresBefore, $"no partition was restored from a local snapshot after the freeze\n{one.Transcript}");
         await StreamAsync(TimeSpan.FromSeconds(2));
-        var inputs = harness.ReadInput();
-        harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript);
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, oneAddress);
+        var inputs = _harness.ReadInput();
+        _harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, oneAddress);
         Assert.False(one.HasExited, one.Transcript);
     }
 
@@ -90,5 +91,5 @@ public sealed class FencedSnapshotTests : IDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
-    public void Dispose() => harness.Dispose();
+    public void Dispose() => _harness.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
@@ -13,32 +14,32 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "EndToEnd")]
 public sealed class FencedStateTests : IDisposable
 {
-    private readonly StateHarness harness = new("fenced");
+    private readonly StateHarness _harness = new("fenced");
 
     [Fact]
     public async Task A_garbage_changelog_record_is_quarantined_and_the_daemon_starts_ready_with_every_key_intact()
     {
         var first = StateHarness.Series(keys: 6, steps: 40, firstStep: 0);
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, first);
-        await using (var daemon = harness.StartDaemon("a"))
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, first);
+        await using (var daemon = _harness.StartDaemon("a"))
         {
             await daemon.WaitForHttpAsync(StateHarness.Timeout);
-            harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => daemon.Transcript);
+            _harness.WaitForEveryInputToBePredicted(_harness.ReadInput(), () => daemon.Transcript);
             daemon.Terminate();
             Assert.Equal(0, await daemon.WaitForExitAsync(StateHarness.Timeout));
         }
 
         // Garbage on sensor-2's changelog partition, after its last good record, produced with kcat.
-        var partition = harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
-        await harness.ProduceWithKcatAsync(harness.Definition.ChangelogTopic, [("sensor-2", "this is not a key state")], partition);
-        var garbageOffset = harness.ReadTopic(harness.Definition.ChangelogTopic).Where(r => r.Partition == partition).Max(r => r.Offset);
+        var partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
+        await _harness.ProduceWithKcatAsync(_harness.Definition.ChangelogTopic, [("sensor-2", "this is not a key state")], partition);
+        var garbageOffset = _harness.ReadTopic(_harness.Definition.ChangelogTopic).Where(r => r.Partition == partition).Max(r => r.Offset);
 
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
-        await using var restarted = harness.StartDaemon("a");
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
+        await using var restarted = _harness.StartDaemon("a");
         var address = await restarted.WaitForHttpAsync(StateHarness.Timeout);
         await StateHarness.WaitForReadinessAsync(address, ready: true);
-        var inputs = harness.ReadInput();
-        harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
+        var inputs = _harness.ReadInput();
+        _harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"changelog_record\""));
         var logged = await restarted.WaitForLineAsync(l => l.Contains("Quarantined changelog record", StringComparison.Ordinal),
@@ -47,7 +48,7 @@ public sealed class FencedStateTests : IDisposable
         Assert.Single(restarted.Output.Concat(restarted.Errors), l => l.Contains("Quarantined changelog record", StringComparison.Ordinal));
 
         // The bad record came after sensor-2's last good state, which it therefore keeps: every key continues exactly.
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, address);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, address);
         Assert.False(restarted.HasExited, restarted.Transcript);
     }
 
@@ -55,12 +56,12 @@ public sealed class FencedStateTests : IDisposable
     public async Task An_instance_frozen_past_its_session_timeout_writes_no_stale_state_and_every_key_ends_bit_identical()
     {
         const int keys = 24;
-        await using var one = harness.StartDaemon("one");
-        await using var two = harness.StartDaemon("two");
+        await using var one = _harness.StartDaemon("one");
+        await using var two = _harness.StartDaemon("two");
         var oneAddress = await one.WaitForHttpAsync(StateHarness.Timeout);
         var twoAddress = await two.WaitForHttpAsync(StateHarness.Timeout);
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
-        harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => one.Transcript);
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 40, firstStep: 0));
+        _harness.WaitForEveryInputToBePredicted(_harness.ReadInput(), () => one.Transcript);
         await Wait.UntilAsync(
             async () => await StateHarness.KeysHeldAsync(oneAddress, keys) > 0 && await StateHarness.KeysHeldAsync(twoAddress, keys) > 0,
             StateHarness.Timeout, "the two instances to split the keys between them", () => $"{one.Transcript}\n=== two ===\n{two.Transcript}",
@@ -74,7 +75,7 @@ public sealed class FencedStateTests : IDisposable
             var until = DateTime.UtcNow + duration;
             while (DateTime.UtcNow < until)
             {
-                await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 2, firstStep: step));
+                await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 2, firstStep: step));
                 step += 2;
                 await Task.Delay(50);
             }
@@ -84,7 +85,7 @@ public sealed class FencedStateTests : IDisposable
 
         // A burst, frozen in the middle: "one" holds fetched, unprocessed records and changed, unflushed keys, which
         // it processes (and would flush) on resuming before its consumer hears that the group has moved on.
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys, steps: 150, firstStep: step));
         step += 150;
         Signal(one.Id, "STOP");
         try
@@ -97,8 +98,8 @@ public sealed class FencedStateTests : IDisposable
         }
 
         await StreamAsync(TimeSpan.FromSeconds(4));
-        var inputs = harness.ReadInput();
-        harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript + "\n=== two ===\n" + two.Transcript);
+        var inputs = _harness.ReadInput();
+        _harness.WaitForEveryInputToBePredicted(inputs, () => one.Transcript + "\n=== two ===\n" + two.Transcript);
 
         // The frozen instance found out it had been left behind (at a fencing probe or from its consumer).
         Assert.Contains(one.Output, l => l.Contains("Fenced:", StringComparison.Ordinal) || l.Contains("Partitions lost", StringComparison.Ordinal));
@@ -110,10 +111,10 @@ public sealed class FencedStateTests : IDisposable
             "the survivor to take every key over", TimeSpan.FromMilliseconds(100));
 
         await StateHarness.WaitForReadinessAsync(twoAddress, ready: true);
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, twoAddress);
 
         // No stale write: per key, the applied offsets on the changelog never go backwards.
-        var changelog = harness.ReadTopic(harness.Definition.ChangelogTopic).Where(r => r.Value.Length > 0);
+        var changelog = _harness.ReadTopic(_harness.Definition.ChangelogTopic).Where(r => r.Value.Length > 0);
         foreach (var group in changelog.GroupBy(r => (r.Partition, Key: Encoding.UTF8.GetString(r.Key))))
         {
             var applied = group.OrderBy(r => r.Offset).Select(r => StateHarness.AppliedOffsetOf(r.Value)).ToList();
@@ -132,5 +133,5 @@ public sealed class FencedStateTests : IDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
-    public void Dispose() => harness.Dispose();
+    public void Dispose() => _harness.Dispose();
 }

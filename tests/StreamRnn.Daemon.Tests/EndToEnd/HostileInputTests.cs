@@ -4,8 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StreamRnn.Core;
-using StreamRnn.Engine;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -20,7 +22,7 @@ public sealed partial class HostileInputTests : IDisposable
 {
     private const string Escaped = "\\u00e9"; // 6 bytes escaped, 2 bytes of UTF-8
     private static readonly TimeSpan Timeout = StateHarness.Timeout;
-    private readonly List<StateHarness> harnesses = [];
+    private readonly List<StateHarness> _harnesses = [];
 
     [Fact]
     public async Task Hostile_records_into_a_daemon_keying_by_field_and_dropping_late_records_cost_only_themselves()
@@ -235,7 +237,7 @@ public sealed partial class HostileInputTests : IDisposable
     private StateHarness Harness(string group)
     {
         var harness = new StateHarness(group, topicPrefix: group);
-        harnesses.Add(harness);
+        _harnesses.Add(harness);
         return harness;
     }
 
@@ -300,7 +302,7 @@ public sealed partial class HostileInputTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var harness in harnesses)
+        foreach (var harness in _harnesses)
         {
             harness.Dispose();
         }

@@ -6,7 +6,8 @@ using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Daemon.Training;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Tests.Support;
 
@@ -22,8 +23,8 @@ public sealed class InitialModelTests : IDisposable
     private const int Partitions = 2;
     private const long FirstTimestamp = 1_700_000_000_000L;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
 
     [Fact]
     public async Task The_daemon_starts_from_Model_File_and_from_a_model_trained_on_Model_BootstrapCsv()
@@ -38,8 +39,8 @@ public sealed class InitialModelTests : IDisposable
             csv.Append(CultureInfo.InvariantCulture, $"{FirstTimestamp + i * 300_000L},{values[i]:R}\n");
         }
 
-        string history = scratch.Write("history.csv", csv.ToString());
-        string model = scratch.Combine("trained.srnn");
+        string history = _scratch.Write("history.csv", csv.ToString());
+        string model = _scratch.Combine("trained.srnn");
         var fromFile = CreatePipeline("from-file", $"\"File\": {JsonSerializer.Serialize(model)}");
         var bootstrapped = CreatePipeline("bootstrapped", $"\"BootstrapCsv\": {JsonSerializer.Serialize(history)}");
         var definition = fromFile.Definition;
@@ -49,18 +50,18 @@ public sealed class InitialModelTests : IDisposable
 
         await using var daemon = DaemonProcess.Start(
         [
-            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
             "--Kafka:GroupId=initial-model",
             $"--PipelineFiles={fromFile.File};{bootstrapped.File}",
             "--Http:Url=http://127.0.0.1:0",
-            $"--State:Directory={scratch.Combine("state")}",
+            $"--State:Directory={_scratch.Combine("state")}",
         ]);
         await daemon.WaitForHttpAsync(Timeout);
         await daemon.WaitForLineAsync(l => l.Contains("Pipeline from-file: starting from Model:File (version 2)", StringComparison.Ordinal), Timeout, "Model:File loaded");
         await daemon.WaitForLineAsync(l => l.Contains("Pipeline bootstrapped: bootstrap done, best epoch", StringComparison.Ordinal), Timeout, "the bootstrap");
 
         const int records = 40;
-        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
         {
             for (int i = 0; i < records; i++)
             {
@@ -83,13 +84,13 @@ public sealed class InitialModelTests : IDisposable
 
         // Both are stored as the pipelines' first versions, so a restart loads them instead of starting over.
         var shape = fromFile.Definition.CreateShape();
-        var stored = new ModelStore(scratch.Combine("state"), "from-file").LoadLatest(shape)!;
+        var stored = new ModelStore(_scratch.Combine("state"), "from-file").LoadLatest(shape)!;
         using (var file = File.OpenRead(model))
         {
             Assert.Equal(ModelWeights.ReadFrom(file, shape).Parameters.ToArray(), stored.Parameters.ToArray());
         }
 
-        Assert.Equal(2, new ModelStore(scratch.Combine("state"), "bootstrapped").LoadLatest(shape)!.Version);
+        Assert.Equal(2, new ModelStore(_scratch.Combine("state"), "bootstrapped").LoadLatest(shape)!.Version);
         daemon.Terminate();
         Assert.Equal(0, await daemon.WaitForExitAsync(Timeout));
     }
@@ -97,15 +98,15 @@ public sealed class InitialModelTests : IDisposable
     [Fact]
     public async Task A_missing_Model_File_stops_start_up_naming_the_setting_not_the_path()
     {
-        string missing = scratch.Combine("no-such-model.srnn");
+        string missing = _scratch.Combine("no-such-model.srnn");
         var pipeline = CreatePipeline("missing", $"\"File\": {JsonSerializer.Serialize(missing)}");
         await using var daemon = DaemonProcess.Start(
         [
-            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
             "--Kafka:GroupId=initial-missing",
             $"--PipelineFiles={pipeline.File}",
             "--Http:Url=http://127.0.0.1:0",
-            $"--State:Directory={scratch.Combine("state-missing")}",
+            $"--State:Directory={_scratch.Combine("state-missing")}",
         ]);
 
         Assert.NotEqual(0, await daemon.WaitForExitAsync(Timeout));
@@ -119,7 +120,7 @@ public sealed class InitialModelTests : IDisposable
     public async Task A_hostile_Model_File_stops_start_up_naming_the_setting(string kind, string problem)
     {
         // Random bytes, and a real model file cut short: the loader's checks name the setting and the problem.
-        string path = scratch.Combine($"{kind}.srnn");
+        string path = _scratch.Combine($"{kind}.srnn");
         var pipeline = CreatePipeline(kind, $"\"File\": {JsonSerializer.Serialize(path)}");
         var bytes = new byte[4096];
         new Random(17).NextBytes(bytes);
@@ -133,11 +134,11 @@ public sealed class InitialModelTests : IDisposable
         File.WriteAllBytes(path, bytes);
         await using var daemon = DaemonProcess.Start(
         [
-            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
             $"--Kafka:GroupId=initial-{kind}",
             $"--PipelineFiles={pipeline.File}",
             "--Http:Url=http://127.0.0.1:0",
-            $"--State:Directory={scratch.Combine("state-" + kind)}",
+            $"--State:Directory={_scratch.Combine("state-" + kind)}",
         ]);
 
         Assert.NotEqual(0, await daemon.WaitForExitAsync(Timeout));
@@ -164,11 +165,11 @@ public sealed class InitialModelTests : IDisposable
               "Training": { "Enabled": false, "WindowSteps": 16, "BatchWindows": 8, "LearningRate": 0.01 }
             }
             """;
-        string file = scratch.Write($"pipelines/{name}.json", json);
+        string file = _scratch.Write($"pipelines/{name}.json", json);
         var definition = PipelineDefinition.Load(file);
         foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
-            cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
         }
 
         return new Pipeline(definition, file);
@@ -178,7 +179,7 @@ public sealed class InitialModelTests : IDisposable
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "reader-" + Guid.NewGuid().ToString("N"),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
@@ -201,7 +202,7 @@ public sealed class InitialModelTests : IDisposable
 
     public void Dispose()
     {
-        cluster.Dispose();
-        scratch.Dispose();
+        _cluster.Dispose();
+        _scratch.Dispose();
     }
 }

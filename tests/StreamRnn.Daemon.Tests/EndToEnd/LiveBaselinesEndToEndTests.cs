@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
@@ -19,21 +19,21 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
     private const int Keys = 3;
     private const int Steps = 120;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public void Dispose()
     {
-        http.Dispose();
-        cluster.Dispose();
-        scratch.Dispose();
+        _http.Dispose();
+        _cluster.Dispose();
+        _scratch.Dispose();
     }
 
     [Fact]
     public async Task Accuracy_and_metrics_carry_the_ar_and_seasonal_baselines()
     {
-        string file = scratch.Write("pipelines/live.json", """
+        string file = _scratch.Write("pipelines/live.json", """
             {
               "Name": "live", "InputTopic": "e2e.live", "OutputTopic": "e2e.live.predictions", "DeadLetterTopic": "e2e.live.dead-letters",
               "Key": { "Source": "RecordKey" },
@@ -48,21 +48,21 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
         var definition = PipelineDefinition.Load(file);
         foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
-            cluster.CreateTopic(topic, 2);
+            _cluster.CreateTopic(topic, 2);
         }
 
         await using var daemon = DaemonProcess.Start(
         [
-            $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
             "--Kafka:GroupId=live",
             $"--PipelineFiles={file}",
             "--Http:Url=http://127.0.0.1:0",
-            $"--State:Directory={scratch.Combine("state")}",
+            $"--State:Directory={_scratch.Combine("state")}",
         ]);
         var address = await daemon.WaitForHttpAsync(Timeout);
 
         // Key k: x_t = (10 + k) · 1.02^t, so x_{t+1} = 1.02 x_t exactly: persistence is off by 2%, an AR(1) learns it.
-        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 }).Build())
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 5 }).Build())
         {
             for (int t = 0; t < Steps; t++)
             {
@@ -85,7 +85,7 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
         await daemon.WaitUntilAsync(
             async () =>
             {
-                accuracy = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/pipelines/live/accuracy"))).RootElement.Clone();
+                accuracy = JsonDocument.Parse(await _http.GetStringAsync(new Uri(address, "/pipelines/live/accuracy"))).RootElement.Clone();
                 return accuracy.GetProperty("scored").GetInt64() >= Keys * (Steps - 1);
             },
             Timeout, $"{Keys * (Steps - 1)} scored predictions", TimeSpan.FromMilliseconds(100));
@@ -102,7 +102,7 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
         Assert.Equal(Keys * (Steps - 1), baselines.GetProperty("seasonal_naive").GetProperty("scored").GetInt64());
 
         // The counters hold the same sums: MAE = abs / scored.
-        string metrics = await http.GetStringAsync(new Uri(address, "/metrics"));
+        string metrics = await _http.GetStringAsync(new Uri(address, "/metrics"));
         double Sample(string forecaster, string metric)
         {
             var match = Regex.Match(metrics, $"^streamrnn_prequential_error_total\\{{pipeline=\"live\",forecaster=\"{forecaster}\",metric=\"{metric}\"\\}} (\\S+)$", RegexOptions.Multiline);

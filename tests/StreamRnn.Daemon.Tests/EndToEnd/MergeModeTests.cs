@@ -4,7 +4,8 @@ using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Models;
 using StreamRnn.Tests.Support;
 
@@ -53,7 +54,7 @@ public sealed partial class OnlineTrainingTests
         var two = new MergeInstance("two", twoProcess, await twoProcess.WaitForHttpAsync(Timeout));
         using var producer = CreateProducer();
         var steps = new int[MergeKeys];
-        void Phase(string what) => output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,5:F1} s  {what}"));
+        void Phase(string what) => _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,5:F1} s  {what}"));
 
         // The group splits the keys: every key held by exactly one instance.
         await ProduceAsync(producer, pipeline, MergeKeys, 0, ChunkSteps);
@@ -77,7 +78,7 @@ public sealed partial class OnlineTrainingTests
         Array.Fill(steps, warmUpSteps);
 
         Phase("warm-up produced");
-        using var topic = new ModelTopicReader(cluster.BootstrapServers, definition.ModelTopic, shape);
+        using var topic = new ModelTopicReader(_cluster.BootstrapServers, definition.ModelTopic, shape);
         foreach (var instance in new[] { one, two })
         {
             await LeftoverAsync(instance, topic);
@@ -107,7 +108,7 @@ public sealed partial class OnlineTrainingTests
         var records = topic.Records;
         foreach (var line in records)
         {
-            output.WriteLine(line.ToString());
+            _output.WriteLine(line.ToString());
         }
 
         // Provenance of every merged version: the formula reproduces its bits from two published versions.
@@ -130,7 +131,7 @@ public sealed partial class OnlineTrainingTests
                     Assert.True(remote.Count == 1, $"{record}: {remote.Count} versions of the other instance reproduce it with "
                         + $"{previous} ({previous.Windows} windows) as the local contribution");
                     provenance[(instance.Id, record.Version)] = (previous, previous.Windows, remote[0]);
-                    output.WriteLine($"{instance.Id} v{record.Version} = merge of {instance.Id} v{previous.Version} × {previous.Windows} "
+                    _output.WriteLine($"{instance.Id} v{record.Version} = merge of {instance.Id} v{previous.Version} × {previous.Windows} "
                         + $"and {remote[0].InstanceId} v{remote[0].Version} × {remote[0].Windows}");
                     AssertLogged(instance, $"model version {record.Version} promoted (Merged;");
                     AssertLogged(instance, $"Published model version {record.Version} of merge to {definition.ModelTopic} (Merged; 0 windows");
@@ -191,7 +192,7 @@ public sealed partial class OnlineTrainingTests
         }
 
         // An independent client sees both instances' records on the model topic, and neither rejected anything.
-        var keys = await Kcat.ConsumeAllAsync(cluster.BootstrapServers, definition.ModelTopic);
+        var keys = await Kcat.ConsumeAllAsync(_cluster.BootstrapServers, definition.ModelTopic);
         Assert.Contains(keys, r => r.StartsWith("one\t", StringComparison.Ordinal));
         Assert.Contains(keys, r => r.StartsWith("two\t", StringComparison.Ordinal));
         Assert.Equal(0, await MetricAsync(one.Address, "streamrnn_model_rejections_total", ""));
@@ -223,22 +224,22 @@ public sealed partial class OnlineTrainingTests
     /// <summary>The model topic read from the beginning; <see cref="Drain"/> reads up to the current end of every partition.</summary>
     private sealed class ModelTopicReader : IDisposable
     {
-        private readonly IConsumer<byte[], byte[]> consumer;
-        private readonly string topic;
-        private readonly ModelShape shape;
-        private readonly long[] next = new long[Partitions];
+        private readonly IConsumer<byte[], byte[]> _consumer;
+        private readonly string _topic;
+        private readonly ModelShape _shape;
+        private readonly long[] _next = new long[Partitions];
 
         public ModelTopicReader(string bootstrap, string topic, ModelShape shape)
         {
-            consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            _consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
             {
                 BootstrapServers = bootstrap,
                 GroupId = "merge-models-" + Guid.NewGuid(),
                 EnableAutoCommit = false,
             }).Build();
-            consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-            this.topic = topic;
-            this.shape = shape;
+            _consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+            _topic = topic;
+            _shape = shape;
         }
 
         /// <summary>Every record so far, in offset order per partition (one instance's records share a partition).</summary>
@@ -249,21 +250,21 @@ public sealed partial class OnlineTrainingTests
             var high = new long[Partitions];
             for (int p = 0; p < Partitions; p++)
             {
-                high[p] = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value;
+                high[p] = _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, p), TimeSpan.FromSeconds(5)).High.Value;
             }
 
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (Enumerable.Range(0, Partitions).Any(p => next[p] < high[p]))
+            while (Enumerable.Range(0, Partitions).Any(p => _next[p] < high[p]))
             {
                 Assert.True(DateTime.UtcNow < deadline, "the model topic could not be read to its end");
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
                 if (result?.Message?.Value is null)
                 {
                     continue;
                 }
 
-                next[result.Partition.Value] = result.Offset.Value + 1;
-                var contribution = ModelRecord.Decode(result.Message.Key, result.Message.Value, shape);
+                _next[result.Partition.Value] = result.Offset.Value + 1;
+                var contribution = ModelRecord.Decode(result.Message.Key, result.Message.Value, _shape);
                 Records.Add(new PublishedVersion(contribution.InstanceId, contribution.Weights.Version, contribution.WindowsTrained,
                     contribution.Weights.Parameters.ToArray()));
             }
@@ -287,8 +288,8 @@ public sealed partial class OnlineTrainingTests
 
         public void Dispose()
         {
-            consumer.Close();
-            consumer.Dispose();
+            _consumer.Close();
+            _consumer.Dispose();
         }
     }
 
@@ -358,7 +359,7 @@ public sealed partial class OnlineTrainingTests
         string key = instance.Keys.Order(StringComparer.Ordinal).First();
         int from = steps[int.Parse(key["taxi-".Length..], CultureInfo.InvariantCulture)];
         await DriveAsync(instance, producer, pipeline, steps, 1, 0, () => true, "one window", key);
-        var model = await http.GetFromJsonAsync<JsonElement>(new Uri(instance.Address, "/pipelines/merge/model"));
+        var model = await _http.GetFromJsonAsync<JsonElement>(new Uri(instance.Address, "/pipelines/merge/model"));
         Assert.Equal(champion.Version, model.GetProperty("version").GetInt64());
         return new Served(key, from);
     }
@@ -408,7 +409,7 @@ public sealed partial class OnlineTrainingTests
             if (DateTime.UtcNow > nudge)
             {
                 Assert.True(extraWindows-- > 0, $"no {what} from {instance.Id} and no window left to start another round.\n{instance.Daemon.Transcript}");
-                output.WriteLine($"{instance.Id}: one more window for {what}");
+                _output.WriteLine($"{instance.Id}: one more window for {what}");
                 await ProduceWindowsAsync(1);
                 nudge = DateTime.UtcNow + Nudge;
             }

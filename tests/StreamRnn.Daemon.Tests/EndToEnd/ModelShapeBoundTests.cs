@@ -9,12 +9,12 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "EndToEnd")]
 public sealed class ModelShapeBoundTests : IDisposable
 {
-    private readonly ScratchDirectory scratch = new();
+    private readonly ScratchDirectory _scratch = new();
 
     [Fact]
     public async Task A_shape_over_the_parameter_bound_exits_3_naming_the_setting_without_a_stack_trace()
     {
-        var file = scratch.Write("pipelines/huge.json", """
+        var file = _scratch.Write("pipelines/huge.json", """
             {
               "Name": "huge",
               "InputTopic": "huge.in",
@@ -26,7 +26,7 @@ public sealed class ModelShapeBoundTests : IDisposable
             }
             """);
         await using var daemon = DaemonProcess.Start([$"--PipelineFiles={file}", "--Http:Url=http://127.0.0.1:0",
-            $"--State:Directory={scratch.Combine("state")}"]);
+            $"--State:Directory={_scratch.Combine("state")}"]);
 
         var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -37,5 +37,5 @@ public sealed class ModelShapeBoundTests : IDisposable
         Assert.DoesNotContain(daemon.Output, l => l.Contains("Embedded Kafka broker started", StringComparison.Ordinal));
     }
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 }

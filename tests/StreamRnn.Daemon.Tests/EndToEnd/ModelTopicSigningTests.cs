@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Models;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;

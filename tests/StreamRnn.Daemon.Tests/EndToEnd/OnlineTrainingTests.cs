@@ -7,7 +7,10 @@ using Confluent.Kafka;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Deployment;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Models;
 using Xunit.Abstractions;
@@ -40,12 +43,12 @@ public sealed partial class OnlineTrainingTests : IDisposable
     private const long FirstTimestamp = 1_700_000_000_000L;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly Lazy<double[]> Taxi = new(LoadTaxi);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
-    private readonly HttpClient http = TestApiKey.Client();
-    private readonly ITestOutputHelper output;
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
+    private readonly HttpClient _http = TestApiKey.Client();
+    private readonly ITestOutputHelper _output;
 
-    public OnlineTrainingTests(ITestOutputHelper output) => this.output = output;
+    public OnlineTrainingTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
     public async Task Trained_through_the_broker_the_model_beats_its_initial_weights_and_persistence_on_the_last_quarter()
@@ -63,15 +66,15 @@ public sealed partial class OnlineTrainingTests : IDisposable
         // Promotions happened and reached inference, and every promoted version is on disk in the state directory.
         long lastVersion = predictions.Values.Max(p => p.ModelVersion);
         Assert.True(lastVersion > 1, $"no prediction was made by a trained version.\n{daemon.Transcript}");
-        var stored = Directory.GetFiles(Path.Combine(scratch.Combine("state-learning"), pipeline.Definition.Name), "model-*.srnn");
-        Assert.Contains(Path.Combine(scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{lastVersion}.srnn"), stored);
+        var stored = Directory.GetFiles(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name), "model-*.srnn");
+        Assert.Contains(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{lastVersion}.srnn"), stored);
         Assert.True(await MetricAsync(address, "streamrnn_model_promotions_total", "") >= lastVersion - 1);
 
         // The same records through the same engine with the initial weights and no trainer.
         var initial = RunInMemory(pipeline.Definition, keys, steps);
         var (trained, untrained, persistence, scored) = LastQuarterErrors(predictions, initial, keys, steps);
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"last quarter, {scored} predictions: MAE trained {trained:F1} (last version {lastVersion}), initial weights {untrained:F1}, persistence {persistence:F1}"));
 
         // Measured on this machine (2 shared cores): trained ≈ 0.6–0.75 × persistence, initial weights ≈ 3 × persistence.
@@ -84,15 +87,15 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
         // An operator's undo: POST /pipelines/{p}/model/restore re-issues the champion before the current one under a
         // new version, which is stored like any promotion (and so survives a restart).
-        using var restore = await http.PostAsync(new Uri(address, $"/pipelines/{pipeline.Definition.Name}/model/restore"), TestApiKey.JsonBody());
+        using var restore = await _http.PostAsync(new Uri(address, $"/pipelines/{pipeline.Definition.Name}/model/restore"), TestApiKey.JsonBody());
         Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
         var restored = JsonDocument.Parse(await restore.Content.ReadAsStringAsync()).RootElement;
         long version = restored.GetProperty("version").GetInt64();
         long replaced = restored.GetProperty("replacedVersion").GetInt64();
         long carried = restored.GetProperty("restoredVersion").GetInt64();
         Assert.True(carried < replaced && replaced < version, restored.ToString());
-        Assert.True(File.Exists(Path.Combine(scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{version}.srnn")));
-        var store = new ModelStore(scratch.Combine("state-learning"), pipeline.Definition.Name);
+        Assert.True(File.Exists(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{version}.srnn")));
+        var store = new ModelStore(_scratch.Combine("state-learning"), pipeline.Definition.Name);
         using (var carriedFile = File.OpenRead(store.PathOf(carried)))
         using (var versionFile = File.OpenRead(store.PathOf(version)))
         {
@@ -120,7 +123,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
             && p.StandardDeviation > 0, p.Json));
         double rejected = await MetricAsync(address, "streamrnn_model_rejections_total", "reason=\"worse\"")
             + await MetricAsync(address, "streamrnn_model_rejections_total", "reason=\"non_finite\"");
-        output.WriteLine($"rejected {rejected}, promoted {await MetricAsync(address, "streamrnn_model_promotions_total", "")}");
+        _output.WriteLine($"rejected {rejected}, promoted {await MetricAsync(address, "streamrnn_model_promotions_total", "")}");
         Assert.True(rejected >= 10, $"only {rejected} candidates were rejected as worse or non-finite.\n{daemon.Transcript}");
 
         // Whatever was promoted passed validation: its held-back loss was finite and no worse than the champion's.
@@ -133,7 +136,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
             Assert.True(double.IsFinite(loss) && loss <= champion, line);
         }
 
-        var ready = await http.GetAsync(new Uri(address, "/readyz"));
+        var ready = await _http.GetAsync(new Uri(address, "/readyz"));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.False(daemon.HasExited);
     }
@@ -160,7 +163,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
         // The last promoted version is the newest file (a timer-triggered round may have promoted one more after the
         // last prediction was made, never fewer).
-        var store = new ModelStore(scratch.Combine("state-restart"), pipeline.Definition.Name);
+        var store = new ModelStore(_scratch.Combine("state-restart"), pipeline.Definition.Name);
         long lastBefore = store.Versions()[^1];
         Assert.True(lastBefore >= predictedBefore, $"newest stored version {lastBefore} < {predictedBefore} seen in predictions");
 
@@ -217,7 +220,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
             $"{p.Json}: not a version the leader published ({string.Join(", ", published.Order())})"));
 
         // Only the leader trains and publishes: the model topic holds no record of the follower.
-        var records = await Kcat.ConsumeAllAsync(cluster.BootstrapServers, pipeline.Definition.ModelTopic);
+        var records = await Kcat.ConsumeAllAsync(_cluster.BootstrapServers, pipeline.Definition.ModelTopic);
         Assert.DoesNotContain(records, r => r.StartsWith("two\t", StringComparison.Ordinal));
         Assert.Equal(0, await MetricAsync(followerAddress, "streamrnn_model_rejections_total", ""));
     }
@@ -249,11 +252,11 @@ public sealed partial class OnlineTrainingTests : IDisposable
               }
             }
             """);
-        string file = scratch.Write($"pipelines/{name}.json", json);
+        string file = _scratch.Write($"pipelines/{name}.json", json);
         var definition = PipelineDefinition.Load(file);
         foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
-            cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
         }
 
         return new Pipeline(definition, file);
@@ -261,20 +264,20 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
     private DaemonProcess StartDaemon(Pipeline pipeline, string instance, string stateName) => DaemonProcess.Start(
     [
-        $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+        $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
         $"--Kafka:GroupId=training-{pipeline.Definition.Name}",
         $"--Kafka:InstanceId={instance}",
         "--Kafka:SessionTimeoutMs=6000",
         $"--PipelineFiles={pipeline.File}",
         "--Http:Url=http://127.0.0.1:0",
         TestApiKey.Argument,
-        $"--State:Directory={scratch.Combine("state-" + stateName)}",
+        $"--State:Directory={_scratch.Combine("state-" + stateName)}",
         "--State:CommitInterval=00:00:00.200",
         "--State:SnapshotInterval=00:00:01",
     ]);
 
     private IProducer<string, string> CreateProducer() =>
-        new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 }).Build();
+        new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 5 }).Build();
 
     /// <summary>Key k carries segment k of the series: steps [from, to) of it, interleaved across keys step by step.</summary>
     private static async Task ProduceAsync(IProducer<string, string> producer, Pipeline pipeline, int keys, int from, int to)
@@ -347,14 +350,14 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
     /// <summary>The sum of every series of <paramref name="metric"/> whose labels contain <paramref name="labelFilter"/>.</summary>
     private Task<double> MetricAsync(Uri address, string metric, string labelFilter) =>
-        StateHarness.MetricAsync(http, address, metric, labelFilter);
+        StateHarness.MetricAsync(_http, address, metric, labelFilter);
 
     /// <summary>Reads the output topic from the beginning until <paramref name="count"/> distinct (key, step) predictions arrived.</summary>
     private async Task<Dictionary<(string Key, long Step), Prediction>> ConsumePredictionsAsync(PipelineDefinition definition, int count)
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "training-predictions-" + Guid.NewGuid(),
             EnableAutoCommit = false,
         }).Build();
@@ -431,7 +434,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
         var held = new HashSet<string>();
         for (var key = 0; key < keys; key++)
         {
-            var response = await http.GetAsync(new Uri(instance, $"/pipelines/{pipeline.Definition.Name}/keys/taxi-{key}"));
+            var response = await _http.GetAsync(new Uri(instance, $"/pipelines/{pipeline.Definition.Name}/keys/taxi-{key}"));
             if (response.StatusCode == HttpStatusCode.OK)
             {
                 held.Add($"taxi-{key}");
@@ -446,7 +449,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "training-models-" + Guid.NewGuid(),
             EnableAutoCommit = false,
         }).Build();
@@ -511,8 +514,8 @@ public sealed partial class OnlineTrainingTests : IDisposable
 
     public void Dispose()
     {
-        http.Dispose();
-        cluster.Dispose();
-        scratch.Dispose();
+        _http.Dispose();
+        _cluster.Dispose();
+        _scratch.Dispose();
     }
 }

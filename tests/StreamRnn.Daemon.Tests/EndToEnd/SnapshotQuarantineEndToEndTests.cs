@@ -1,5 +1,6 @@
 using System.Text;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -11,18 +12,18 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "ExternalTool")]
 public sealed class SnapshotQuarantineEndToEndTests : IDisposable
 {
-    private readonly StateHarness harness = new("snapshot-quarantine");
+    private readonly StateHarness _harness = new("snapshot-quarantine");
 
     [Fact]
     public async Task A_corrupt_snapshot_is_quarantined_and_the_partition_restores_from_its_changelog_with_every_key_intact()
     {
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 40, firstStep: 0));
-        var partition = harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
-        var snapshot = harness.Scratch.Combine("state-a", harness.Definition.Name, $"partition-{partition}.snapshot");
-        await using (var daemon = harness.StartDaemon("a"))
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 40, firstStep: 0));
+        var partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
+        var snapshot = _harness.Scratch.Combine("state-a", _harness.Definition.Name, $"partition-{partition}.snapshot");
+        await using (var daemon = _harness.StartDaemon("a"))
         {
             await daemon.WaitForHttpAsync(StateHarness.Timeout);
-            harness.WaitForEveryInputToBePredicted(harness.ReadInput(), () => daemon.Transcript);
+            _harness.WaitForEveryInputToBePredicted(_harness.ReadInput(), () => daemon.Transcript);
             var deadline = DateTime.UtcNow + StateHarness.Timeout;
             while (!File.Exists(snapshot))
             {
@@ -35,13 +36,13 @@ public sealed class SnapshotQuarantineEndToEndTests : IDisposable
         }
 
         File.WriteAllBytes(snapshot, "not a snapshot at all, a damaged disk block"u8.ToArray());
-        await harness.ProduceWithKcatAsync(harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
+        await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
 
-        await using var restarted = harness.StartDaemon("a");
+        await using var restarted = _harness.StartDaemon("a");
         var address = await restarted.WaitForHttpAsync(StateHarness.Timeout);
         await StateHarness.WaitForReadinessAsync(address, ready: true);
-        var inputs = harness.ReadInput();
-        harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
+        var inputs = _harness.ReadInput();
+        _harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"snapshot\""));
         Assert.Equal(0, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"changelog_record\""));
@@ -50,9 +51,9 @@ public sealed class SnapshotQuarantineEndToEndTests : IDisposable
         Assert.Single(restarted.Output.Concat(restarted.Errors), l => l.Contains("Quarantined the snapshot", StringComparison.Ordinal));
         Assert.True(File.Exists(snapshot + ".quarantined"), "the corrupt snapshot was not set aside");
 
-        await harness.AssertStatesEqualUninterruptedRunAsync(inputs, address);
+        await _harness.AssertStatesEqualUninterruptedRunAsync(inputs, address);
         Assert.False(restarted.HasExited, restarted.Transcript);
     }
 
-    public void Dispose() => harness.Dispose();
+    public void Dispose() => _harness.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Confluent.Kafka;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
 
@@ -13,13 +14,13 @@ namespace StreamRnn.Daemon.Tests.EndToEnd;
 [Trait("Category", "EndToEnd")]
 public sealed class StopAtAnyMomentTests : IDisposable
 {
-    private readonly StateHarness harness = new("stop-at-any-moment");
+    private readonly StateHarness _harness = new("stop-at-any-moment");
 
     [Fact]
     public async Task Sigterm_during_the_start_up_topic_checks_exits_0()
     {
-        harness.Cluster.SetBrokerDown(1);
-        await using var daemon = harness.StartDaemon("start");
+        _harness.Cluster.SetBrokerDown(1);
+        await using var daemon = _harness.StartDaemon("start");
         await daemon.WaitForLineAsync(l => l.Contains("checking the pipelines' topics", StringComparison.Ordinal), StateHarness.Timeout,
             "the topic check log line");
         daemon.Terminate();
@@ -37,21 +38,21 @@ public sealed class StopAtAnyMomentTests : IDisposable
         const int partition = 2;
         using (var producer = new ProducerBuilder<string, byte[]?>(new ProducerConfig
         {
-            BootstrapServers = harness.Cluster.BootstrapServers,
+            BootstrapServers = _harness.Cluster.BootstrapServers,
             LingerMs = 0,
             BatchNumMessages = 1,
         }).Build())
         {
             for (var i = 0; i < 3_000; i++)
             {
-                await producer.ProduceAsync(new TopicPartition(harness.Definition.ChangelogTopic, partition),
+                await producer.ProduceAsync(new TopicPartition(_harness.Definition.ChangelogTopic, partition),
                     new Message<string, byte[]?> { Key = $"gone-{i}", Value = null });
             }
         }
 
         // A poll interval shorter than the restore: a restore that blocked polling would make the consumer leave its group.
-        harness.Cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(20));
-        await using var daemon = harness.StartDaemon("restore", "--Kafka:SessionTimeoutMs=3000", "--Kafka:ClientConfig:max.poll.interval.ms=3000");
+        _harness.Cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(20));
+        await using var daemon = _harness.StartDaemon("restore", "--Kafka:SessionTimeoutMs=3000", "--Kafka:ClientConfig:max.poll.interval.ms=3000");
         var address = await daemon.WaitForHttpAsync(StateHarness.Timeout);
         await daemon.WaitForLineAsync(l => l.Contains($"Restoring temps partition {partition} while polling continues", StringComparison.Ordinal),
             StateHarness.Timeout, "the restore start line");
@@ -91,5 +92,5 @@ public sealed class StopAtAnyMomentTests : IDisposable
         Assert.DoesNotContain(daemon.Output.Concat(daemon.Errors), l => l.Contains("fatal error", StringComparison.OrdinalIgnoreCase));
     }
 
-    public void Dispose() => harness.Dispose();
+    public void Dispose() => _harness.Dispose();
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Kafka.Embedded;
 
 namespace StreamRnn.Daemon.Tests.EndToEnd;
@@ -24,22 +24,22 @@ public sealed class WindowJournalEndToEndTests : IDisposable
     private const int Keys = 4;
     private const int WindowSteps = 8;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly ScratchDirectory scratch = new();
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly ScratchDirectory _scratch = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public void Dispose()
     {
-        http.Dispose();
-        cluster.Dispose();
-        scratch.Dispose();
+        _http.Dispose();
+        _cluster.Dispose();
+        _scratch.Dispose();
     }
 
     [Fact]
     public async Task Windows_in_flight_at_a_kill_9_are_recovered_exactly_once_after_the_restart()
     {
         var definition = CreatePipeline();
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 }).Build();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 5 }).Build();
 
         // 100 steps per key: 12 complete windows of 8 per key (48), and each key 4 steps into its 13th.
         await using var daemon = StartDaemon();
@@ -49,7 +49,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
         var before = await ModelAsync(address);
         Assert.Equal(48, before.GetProperty("trainingWindowsInFlight").GetInt64());
         Assert.Equal(0, before.GetProperty("trainingWindowsRecovered").GetInt64());
-        string journal = scratch.Combine("state", definition.Name, "windows");
+        string journal = _scratch.Combine("state", definition.Name, "windows");
         Assert.NotEmpty(Directory.GetFiles(journal, "windows-*.wal"));
 
         await daemon.DisposeAsync(); // SIGKILL: no final commit, no goodbye
@@ -79,20 +79,20 @@ public sealed class WindowJournalEndToEndTests : IDisposable
 
         // Prequential accuracy over HTTP: since the restart, the 28 new records of each key scored the prediction
         // before them (the first one's prediction was restored with the key's state).
-        var accuracy = JsonDocument.Parse(await http.GetStringAsync(new Uri(restartedAddress, "/pipelines/journal/accuracy"))).RootElement;
+        var accuracy = JsonDocument.Parse(await _http.GetStringAsync(new Uri(restartedAddress, "/pipelines/journal/accuracy"))).RootElement;
         Assert.Equal(Keys * 28, accuracy.GetProperty("scored").GetInt64());
         Assert.Equal("Gaussian", accuracy.GetProperty("head").GetString());
         Assert.Equal("persistence", accuracy.GetProperty("baseline").GetString());
         Assert.True(accuracy.GetProperty("modelMae").GetDouble() > 0);
         Assert.InRange(accuracy.GetProperty("coverage95").GetDouble(), accuracy.GetProperty("coverage80").GetDouble(), 1);
         Assert.Equal(JsonValueKind.Null, accuracy.GetProperty("modelPrecision").ValueKind);
-        using var unknown = await http.GetAsync(new Uri(restartedAddress, "/pipelines/nope/accuracy"));
+        using var unknown = await _http.GetAsync(new Uri(restartedAddress, "/pipelines/nope/accuracy"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private PipelineDefinition CreatePipeline()
     {
-        string file = scratch.Write("pipelines/journal.json", $$"""
+        string file = _scratch.Write("pipelines/journal.json", $$"""
             {
               "Name": "journal",
               "InputTopic": "e2e.journal",
@@ -112,7 +112,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
         var definition = PipelineDefinition.Load(file);
         foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
-            cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
         }
 
         return definition;
@@ -120,12 +120,12 @@ public sealed class WindowJournalEndToEndTests : IDisposable
 
     private DaemonProcess StartDaemon() => DaemonProcess.Start(
     [
-        $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+        $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
         "--Kafka:GroupId=journal",
         "--Kafka:SessionTimeoutMs=6000",
-        $"--PipelineFiles={scratch.Combine("pipelines", "journal.json")}",
+        $"--PipelineFiles={_scratch.Combine("pipelines", "journal.json")}",
         "--Http:Url=http://127.0.0.1:0",
-        $"--State:Directory={scratch.Combine("state")}",
+        $"--State:Directory={_scratch.Combine("state")}",
         "--State:CommitInterval=00:00:00.200",
     ]);
 
@@ -152,7 +152,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
     {
         using var reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "journal",
             EnableAutoCommit = false,
         }).Build();
@@ -166,7 +166,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
 
     private async Task<JsonElement> ModelAsync(Uri address)
     {
-        var text = await http.GetStringAsync(new Uri(address, "/pipelines/journal/model"));
+        var text = await _http.GetStringAsync(new Uri(address, "/pipelines/journal/model"));
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -12,14 +12,14 @@ namespace StreamRnn.Daemon.Tests.Support;
 /// </summary>
 internal sealed partial class DaemonProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly List<string> outputLines = [];
-    private readonly List<string> errorLines = [];
-    private readonly Lock gate = new();
-    private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> waiters = [];
+    private readonly Process _process;
+    private readonly List<string> _outputLines = [];
+    private readonly List<string> _errorLines = [];
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
 
-    private DaemonProcess(Process process) => this.process = process;
+    private DaemonProcess(Process process) => _process = process;
 
     /// <summary>streamrnn.dll as built next to this test assembly (the project reference copies it here).</summary>
     public static string Executable
@@ -32,10 +32,10 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         }
     }
 
-    public int Id => process.Id;
+    public int Id => _process.Id;
 
     /// <summary>True once the process has exited (or was killed).</summary>
-    public bool HasExited => exited.Task.IsCompleted;
+    public bool HasExited => _exited.Task.IsCompleted;
 
     public static DaemonProcess Start(IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -71,9 +71,9 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var daemon = new DaemonProcess(process);
-        process.OutputDataReceived += (_, e) => daemon.Receive(e.Data, daemon.outputLines);
-        process.ErrorDataReceived += (_, e) => daemon.Receive(e.Data, daemon.errorLines);
-        process.Exited += (_, _) => daemon.exited.TrySetResult();
+        process.OutputDataReceived += (_, e) => daemon.Receive(e.Data, daemon._outputLines);
+        process.ErrorDataReceived += (_, e) => daemon.Receive(e.Data, daemon._errorLines);
+        process.Exited += (_, _) => daemon._exited.TrySetResult();
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -84,9 +84,9 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. outputLines];
+                return [.. _outputLines];
             }
         }
     }
@@ -95,9 +95,9 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. errorLines];
+                return [.. _errorLines];
             }
         }
     }
@@ -109,34 +109,34 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
     {
         var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (gate)
+        lock (_gate)
         {
-            var line = outputLines.Concat(errorLines).FirstOrDefault(match);
+            var line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
             if (line is not null)
             {
                 return line;
             }
 
-            waiters.Add((match, found));
+            _waiters.Add((match, found));
         }
 
-        var finished = await Task.WhenAny(found.Task, exited.Task, Task.Delay(timeout));
+        var finished = await Task.WhenAny(found.Task, _exited.Task, Task.Delay(timeout));
         if (finished == found.Task)
         {
             return await found.Task;
         }
 
         // The process may have printed the line just before exiting.
-        lock (gate)
+        lock (_gate)
         {
-            var line = outputLines.Concat(errorLines).FirstOrDefault(match);
+            var line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
             if (line is not null)
             {
                 return line;
             }
         }
 
-        Assert.Fail($"no line with {what} within {timeout} (exited: {exited.Task.IsCompleted}).\n{Transcript}");
+        Assert.Fail($"no line with {what} within {timeout} (exited: {_exited.Task.IsCompleted}).\n{Transcript}");
         return "";
     }
 
@@ -156,21 +156,21 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        if (await Task.WhenAny(exited.Task, Task.Delay(timeout)) != exited.Task)
+        if (await Task.WhenAny(_exited.Task, Task.Delay(timeout)) != _exited.Task)
         {
             Assert.Fail($"the daemon did not exit within {timeout}.\n{Transcript}");
         }
 
-        process.WaitForExit(); // drains the output readers
-        return process.ExitCode;
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
     }
 
     /// <summary>Sends SIGTERM, as a container runtime or systemd does.</summary>
     public void Terminate()
     {
-        if (Kill(process.Id, 15) != 0)
+        if (Kill(_process.Id, 15) != 0)
         {
-            Assert.Fail($"kill({process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            Assert.Fail($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 
@@ -178,13 +178,13 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     /// can kill a daemon mid-way and still hold it in an <c>await using</c> that cleans up when an assertion fails.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!exited.Task.IsCompleted)
+        if (!_exited.Task.IsCompleted)
         {
-            process.Kill(entireProcessTree: true);
-            await exited.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            _process.Kill(entireProcessTree: true);
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private void Receive(string? line, List<string> lines)
@@ -195,15 +195,15 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         }
 
         List<TaskCompletionSource<string>> matched = [];
-        lock (gate)
+        lock (_gate)
         {
             lines.Add(line);
-            for (var i = waiters.Count - 1; i >= 0; i--)
+            for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (waiters[i].Match(line))
+                if (_waiters[i].Match(line))
                 {
-                    matched.Add(waiters[i].Found);
-                    waiters.RemoveAt(i);
+                    matched.Add(_waiters[i].Found);
+                    _waiters.RemoveAt(i);
                 }
             }
         }

@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Tests.Support;
 

@@ -1,3 +1,7 @@
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using StreamRnn.Engine.Alerts;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
+using StreamRnn.Engine.Alerts;
 
 namespace StreamRnn.Engine.Tests;
 

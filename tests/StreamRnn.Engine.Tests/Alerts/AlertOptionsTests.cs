@@ -1,4 +1,6 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Engine.Tests;

@@ -1,3 +1,5 @@
+using StreamRnn.Engine.Alerts;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Alert quality as the nurse sees it, on a hand-worked example with every boundary case.</summary>

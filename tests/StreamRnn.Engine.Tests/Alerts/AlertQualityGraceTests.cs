@@ -1,3 +1,5 @@
+using StreamRnn.Engine.Alerts;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Alert quality scored as detection: a grace D after the event within which a late alert still counts.</summary>

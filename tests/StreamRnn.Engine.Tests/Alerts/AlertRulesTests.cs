@@ -1,3 +1,6 @@
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>The per-key alert state machine, driven in virtual time so every time in an assertion is exact.</summary>

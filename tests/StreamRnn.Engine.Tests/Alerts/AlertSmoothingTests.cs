@@ -1,3 +1,5 @@
+using StreamRnn.Engine.Alerts;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>

@@ -2,6 +2,11 @@ using Microsoft.Extensions.Time.Testing;
 using System.Buffers.Binary;
 using System.Globalization;
 using StreamRnn.Core;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.State;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Engine.Tests;

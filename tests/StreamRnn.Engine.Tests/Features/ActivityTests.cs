@@ -1,5 +1,10 @@
 using StreamRnn.Core;
 using StreamRnn.Core.Numerics;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

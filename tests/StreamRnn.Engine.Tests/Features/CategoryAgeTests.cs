@@ -1,4 +1,8 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

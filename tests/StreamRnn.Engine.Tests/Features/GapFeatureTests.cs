@@ -1,4 +1,7 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,5 +1,9 @@
 using System.Globalization;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,4 +1,6 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Forecasting;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,3 +1,6 @@
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Forecasting;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>

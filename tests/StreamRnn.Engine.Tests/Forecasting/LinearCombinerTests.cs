@@ -1,5 +1,7 @@
 using System.Text.Json;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Forecasting;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,6 +1,11 @@
 using System.Buffers.Binary;
 using StreamRnn.Core;
 using StreamRnn.Core.Serialization;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Forecasting;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
+using StreamRnn.Engine.State;
 
 namespace StreamRnn.Engine.Tests;
 

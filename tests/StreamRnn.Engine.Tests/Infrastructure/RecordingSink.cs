@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,3 +1,5 @@
+using StreamRnn.Engine.Runtime;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>Bit-for-bit comparison of two runtimes' per-key state.</summary>

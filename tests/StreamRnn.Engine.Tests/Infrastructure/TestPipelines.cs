@@ -2,6 +2,10 @@ using Microsoft.Extensions.Time.Testing;
 using System.Globalization;
 using System.Text;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,5 +1,9 @@
 using System.Text;
 using Prometheus;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Engine.Tests;
 

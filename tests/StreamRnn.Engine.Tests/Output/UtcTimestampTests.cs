@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StreamRnn.Engine.Output;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -2,6 +2,11 @@ using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Decoding;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;
@@ -92,7 +97,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
     private sealed class AccountingSink : IRecordSink
     {
-        private readonly HashSet<long> answered = [];
+        private readonly HashSet<long> _answered = [];
 
         public long Predictions;
         public long DeadLetters;
@@ -118,7 +123,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
         private void Answer(long offset)
         {
-            if (!answered.Add(offset))
+            if (!_answered.Add(offset))
             {
                 TwiceAnswered++;
             }
@@ -142,28 +147,28 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
             "2024-02-30", "+275760-09-13",
         ];
 
-        private readonly Random random = new(seed);
-        private readonly double[] price = Enumerable.Repeat(100.0, 300).ToArray();
-        private readonly int[] day = new int[300];
+        private readonly Random _random = new(seed);
+        private readonly double[] _price = Enumerable.Repeat(100.0, 300).ToArray();
+        private readonly int[] _day = new int[300];
 
-        public ReadOnlyMemory<byte> NextKey() => random.Next(20) switch
+        public ReadOnlyMemory<byte> NextKey() => _random.Next(20) switch
         {
             0 => ReadOnlyMemory<byte>.Empty,
-            1 => RandomBytes(random.Next(1, 40)),
-            _ => Encoding.UTF8.GetBytes($"k{random.Next(300)}"),
+            1 => RandomBytes(_random.Next(1, 40)),
+            _ => Encoding.UTF8.GetBytes($"k{_random.Next(300)}"),
         };
 
         public ReadOnlyMemory<byte> NextValue()
         {
-            int kind = random.Next(100);
+            int kind = _random.Next(100);
             return kind switch
             {
                 < 40 => Encoding.UTF8.GetBytes(Valid()),
                 < 55 => Mutate(Encoding.UTF8.GetBytes(Valid())),
-                < 60 => RandomBytes(random.Next(0, 300)),
+                < 60 => RandomBytes(_random.Next(0, 300)),
                 < 68 => Encoding.UTF8.GetBytes(WithSurrogate()),
                 < 80 => Encoding.UTF8.GetBytes(WithNumber()),
-                < 85 => Encoding.UTF8.GetBytes(Nested(random.Next(1, 200))),
+                < 85 => Encoding.UTF8.GetBytes(Nested(_random.Next(1, 200))),
                 < 90 => Encoding.UTF8.GetBytes(WithDate()),
                 < 95 => Encoding.UTF8.GetBytes(WithKey()),
                 _ => Encoding.UTF8.GetBytes(Repeated()),
@@ -172,12 +177,12 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
         private string Valid(int? symbol = null)
         {
-            int k = symbol ?? random.Next(price.Length);
-            double open = price[k];
-            price[k] *= Math.Exp(0.02 * (random.NextDouble() - 0.5));
-            string date = TestPipelines.Start.AddDays(day[k]++ % 600).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            int k = symbol ?? _random.Next(_price.Length);
+            double open = _price[k];
+            _price[k] *= Math.Exp(0.02 * (_random.NextDouble() - 0.5));
+            string date = TestPipelines.Start.AddDays(_day[k]++ % 600).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             return string.Create(CultureInfo.InvariantCulture,
-                $"{{\"symbol\":\"S{k}\",\"date\":\"{date}\",\"open\":{open:R},\"close\":{price[k]:R},\"volume\":{1000 + random.Next(5000)}}}");
+                $"{{\"symbol\":\"S{k}\",\"date\":\"{date}\",\"open\":{open:R},\"close\":{_price[k]:R},\"volume\":{1000 + _random.Next(5000)}}}");
         }
 
         private string Field(string name, string value)
@@ -188,7 +193,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
             return json[..at] + value + json[end..];
         }
 
-        private string WithSurrogate() => random.Next(4) switch
+        private string WithSurrogate() => _random.Next(4) switch
         {
             0 => Field("symbol", $"\"S{Pick(Surrogates)}\""),
             1 => Field("volume", $"\"{Pick(Surrogates)}1\""),
@@ -200,10 +205,10 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
         private string WithDate() => Field("date", Pick(Dates) is var date && date.StartsWith('"') ? date : $"\"{date}\"");
 
-        private string WithKey() => random.Next(3) switch
+        private string WithKey() => _random.Next(3) switch
         {
-            0 => Field("symbol", $"\"{new string('x', 1000 + random.Next(50))}\""),
-            1 => Field("symbol", $"\"{string.Concat(Enumerable.Repeat("\\u00e9", 500 + random.Next(30)))}\""),
+            0 => Field("symbol", $"\"{new string('x', 1000 + _random.Next(50))}\""),
+            1 => Field("symbol", $"\"{string.Concat(Enumerable.Repeat("\\u00e9", 500 + _random.Next(30)))}\""),
             _ => Field("symbol", Pick(["1", "true", "null", "{}", "[]", "\"\"", "1e400"])),
         };
 
@@ -218,21 +223,21 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
         private byte[] Mutate(byte[] json)
         {
-            int edits = random.Next(1, 4);
+            int edits = _random.Next(1, 4);
             var bytes = new List<byte>(json);
             for (int e = 0; e < edits && bytes.Count > 0; e++)
             {
-                int at = random.Next(bytes.Count);
-                switch (random.Next(3))
+                int at = _random.Next(bytes.Count);
+                switch (_random.Next(3))
                 {
                     case 0:
-                        bytes[at] = (byte)random.Next(256);
+                        bytes[at] = (byte)_random.Next(256);
                         break;
                     case 1:
                         bytes.RemoveAt(at);
                         break;
                     default:
-                        bytes.Insert(at, (byte)Specials[random.Next(Specials.Length)]);
+                        bytes.Insert(at, (byte)Specials[_random.Next(Specials.Length)]);
                         break;
                 }
             }
@@ -243,10 +248,10 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
         private byte[] RandomBytes(int length)
         {
             var bytes = new byte[length];
-            random.NextBytes(bytes);
+            _random.NextBytes(bytes);
             return bytes;
         }
 
-        private string Pick(string[] values) => values[random.Next(values.Length)];
+        private string Pick(string[] values) => values[_random.Next(values.Length)];
     }
 }

@@ -1,6 +1,10 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Engine.Tests;
 

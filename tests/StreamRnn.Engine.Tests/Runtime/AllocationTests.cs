@@ -1,5 +1,9 @@
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Training;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;

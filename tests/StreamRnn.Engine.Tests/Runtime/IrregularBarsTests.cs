@@ -1,4 +1,9 @@
 using System.Globalization;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Output;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Engine.Tests;
 

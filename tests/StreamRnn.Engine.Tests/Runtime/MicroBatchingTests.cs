@@ -1,5 +1,9 @@
 using System.Text.Json;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Engine.Tests;
 

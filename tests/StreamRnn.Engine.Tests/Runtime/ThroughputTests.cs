@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;

@@ -1,5 +1,9 @@
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.State;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,4 +1,9 @@
 using Prometheus;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.Scoring;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;
@@ -30,7 +35,7 @@ public sealed class LiveBaselineAllocationTests(ITestOutputHelper output)
     {
         var definition = TestPipelines.Stocks();
         definition.Baselines = baselines;
-        var runtime = TestPipelines.Runtime(definition, metrics: new StreamRnnMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())));
+        var runtime = TestPipelines.Runtime(definition, metrics: new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry())));
         var sink = new NullSink();
         int warmup = records.Length / 4;
         for (int start = 0; start < warmup; start += Chunk)

@@ -1,5 +1,9 @@
 using System.Buffers.Binary;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.State;
 
 namespace StreamRnn.Engine.Tests;
 

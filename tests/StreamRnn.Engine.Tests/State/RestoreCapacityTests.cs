@@ -1,5 +1,9 @@
 using System.Buffers.Binary;
 using StreamRnn.Core.Serialization;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Features;
+using StreamRnn.Engine.Runtime;
+using StreamRnn.Engine.State;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,3 +1,7 @@
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
+
 namespace StreamRnn.Engine.Tests;
 
 /// <summary>

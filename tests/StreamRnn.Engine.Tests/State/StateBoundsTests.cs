@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Text;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Engine.Tests;
 

@@ -1,5 +1,7 @@
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;

@@ -1,4 +1,6 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

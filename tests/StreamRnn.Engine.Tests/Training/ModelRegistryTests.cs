@@ -1,5 +1,7 @@
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 
@@ -14,8 +16,8 @@ public sealed class ModelRegistryTests
     [Fact]
     public void Promotions_swap_the_champion_publish_in_order_and_update_metrics()
     {
-        var prometheus = Metrics.NewCustomRegistry();
-        var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(prometheus)).ForPipeline("p");
+        var prometheus = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(prometheus)).ForPipeline("p");
         using var registry = new ModelRegistry(Weights(1, 1), keepVersions: 3, metrics);
         var seen = new List<ModelPromotion>();
         using var subscription = registry.Promotions.Subscribe(seen.Add);

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

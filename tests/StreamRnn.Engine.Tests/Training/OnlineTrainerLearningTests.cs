@@ -1,6 +1,8 @@
 using System.Reactive.Concurrency;
 using Prometheus;
 using StreamRnn.Core;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;
@@ -88,8 +90,8 @@ public sealed class OnlineTrainerLearningTests(ITestOutputHelper output)
     [Fact]
     public void A_diverging_update_is_never_promoted_and_counted()
     {
-        var prometheus = Metrics.NewCustomRegistry();
-        var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(prometheus));
+        var prometheus = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(prometheus));
         var initial = ModelWeights.Initialize(Shape, seed: 3);
         using var registry = new ModelRegistry(initial);
         using var trainer = Trainer(registry, Options(learningRate: 1e6), metrics);
@@ -111,8 +113,8 @@ public sealed class OnlineTrainerLearningTests(ITestOutputHelper output)
     [Fact]
     public void Non_finite_gradients_are_rejected_as_non_finite_and_training_recovers()
     {
-        var prometheus = Metrics.NewCustomRegistry();
-        var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(prometheus));
+        var prometheus = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(prometheus));
         var initial = ModelWeights.Initialize(Shape, seed: 3);
         using var registry = new ModelRegistry(initial, metrics: metrics.ForPipeline("machine"));
         using var trainer = Trainer(registry, Options(), metrics);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using StreamRnn.Core;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

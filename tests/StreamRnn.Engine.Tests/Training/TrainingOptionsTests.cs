@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

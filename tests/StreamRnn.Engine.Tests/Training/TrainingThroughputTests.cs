@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reactive.Concurrency;
 using StreamRnn.Core;
+using StreamRnn.Engine.Training;
 using Xunit.Abstractions;
 
 namespace StreamRnn.Engine.Tests;

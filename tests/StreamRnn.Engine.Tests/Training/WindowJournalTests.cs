@@ -1,4 +1,5 @@
 using StreamRnn.Core;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 

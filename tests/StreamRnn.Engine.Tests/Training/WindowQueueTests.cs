@@ -1,4 +1,6 @@
 using Prometheus;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Engine.Tests;
 
@@ -17,8 +19,8 @@ public sealed class WindowQueueTests
     [Fact]
     public void When_full_the_oldest_is_dropped_returned_to_its_pool_and_counted()
     {
-        var registry = Metrics.NewCustomRegistry();
-        var metrics = new StreamRnnMetrics(Metrics.WithCustomRegistry(registry)).ForPipeline("p");
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(registry)).ForPipeline("p");
         var pool = new TrainingWindowPool(stateSize: 2, inputSize: 1, steps: 4, maxRetained: 16);
         var queue = new WindowQueue(capacity: 4, metrics);
 

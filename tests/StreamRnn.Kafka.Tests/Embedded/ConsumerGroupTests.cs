@@ -71,16 +71,16 @@ public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper
     /// <summary>A consumer polled by its own thread, as consumers are not thread-safe; closed on that thread.</summary>
     private sealed class GroupMember : IDisposable
     {
-        private readonly IConsumer<string, string> consumer;
-        private readonly Thread thread;
-        private readonly string topic;
-        private volatile bool stopping;
-        private volatile int[] assignment = [];
+        private readonly IConsumer<string, string> _consumer;
+        private readonly Thread _thread;
+        private readonly string _topic;
+        private volatile bool _stopping;
+        private volatile int[] _assignment = [];
 
         public GroupMember(string bootstrapServers, string topic, string group, GroupProtocol protocol)
         {
-            this.topic = topic;
-            consumer = Clients.Consumer(bootstrapServers, group, c =>
+            _topic = topic;
+            _consumer = Clients.Consumer(bootstrapServers, group, c =>
             {
                 c.EnablePartitionEof = false;
                 c.GroupProtocol = protocol;
@@ -92,19 +92,19 @@ public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper
                     c.HeartbeatIntervalMs = 300;
                 }
             });
-            thread = new Thread(Run) { IsBackground = true, Name = $"consumer {group}" };
+            _thread = new Thread(Run) { IsBackground = true, Name = $"consumer {group}" };
         }
 
-        public IReadOnlyList<int> Assignment => assignment;
+        public IReadOnlyList<int> Assignment => _assignment;
 
         public ConcurrentQueue<(int Partition, string Value)> Received { get; } = new();
 
-        public void Start() => thread.Start();
+        public void Start() => _thread.Start();
 
         public void Stop()
         {
-            stopping = true;
-            if (!thread.Join(TimeSpan.FromSeconds(15)))
+            _stopping = true;
+            if (!_thread.Join(TimeSpan.FromSeconds(15)))
             {
                 throw new TimeoutException("The consumer thread did not stop.");
             }
@@ -112,33 +112,33 @@ public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper
 
         public void Dispose()
         {
-            if (thread.IsAlive)
+            if (_thread.IsAlive)
             {
                 Stop();
             }
 
-            consumer.Dispose();
+            _consumer.Dispose();
         }
 
         private void Run()
         {
             try
             {
-                consumer.Subscribe(topic);
-                while (!stopping)
+                _consumer.Subscribe(_topic);
+                while (!_stopping)
                 {
-                    var record = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                    var record = _consumer.Consume(TimeSpan.FromMilliseconds(50));
                     if (record is not null)
                     {
                         Received.Enqueue((record.Partition.Value, record.Message.Value));
                     }
 
-                    assignment = [.. consumer.Assignment.Select(p => p.Partition.Value).Order()];
+                    _assignment = [.. _consumer.Assignment.Select(p => p.Partition.Value).Order()];
                 }
             }
             finally
             {
-                consumer.Close();
+                _consumer.Close();
             }
         }
     }

@@ -8,12 +8,12 @@ namespace StreamRnn.Kafka.Tests.Embedded;
 
 public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("streamrnn-broker-").FullName;
+    private readonly string _directory = Directory.CreateTempSubdirectory("streamrnn-broker-").FullName;
 
     [Fact]
     public async Task Start_CreatesTopicsAndPublishesTheBootstrapServersForOtherProcesses()
     {
-        var file = Path.Combine(directory, "run", "bootstrap.txt");
+        var file = Path.Combine(_directory, "run", "bootstrap.txt");
         using var host = EmbeddedBrokerHost.Start(
             new EmbeddedBrokerOptions { Topics = new Dictionary<string, int> { ["ticks"] = 3, ["predictions"] = 1 }, BootstrapFile = file },
             new TestOutputLogger(output));
@@ -34,7 +34,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Dispose_RemovesTheFileAndStopsTheCluster_Idempotently()
     {
-        var file = Path.Combine(directory, "bootstrap.txt");
+        var file = Path.Combine(_directory, "bootstrap.txt");
         var host = EmbeddedBrokerHost.Start(new EmbeddedBrokerOptions { BootstrapFile = file });
 
         host.Dispose();
@@ -47,7 +47,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Dispose_LeavesAFileThatAnotherBrokerHasReplaced()
     {
-        var file = Path.Combine(directory, "bootstrap.txt");
+        var file = Path.Combine(_directory, "bootstrap.txt");
         var host = EmbeddedBrokerHost.Start(new EmbeddedBrokerOptions { BootstrapFile = file });
         EmbeddedBrokerHost.WriteBootstrapFile(file, "127.0.0.1:1");
 
@@ -67,11 +67,11 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Start_WhenATopicCannotBeCreated_StopsTheClusterAndWritesNoFile()
     {
-        var file = Path.Combine(directory, "bootstrap.txt");
+        var file = Path.Combine(_directory, "bootstrap.txt");
         Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedBrokerHost.Start(
             new EmbeddedBrokerOptions { Topics = new Dictionary<string, int> { ["empty"] = 0 }, BootstrapFile = file }));
         Assert.False(File.Exists(file));
     }
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

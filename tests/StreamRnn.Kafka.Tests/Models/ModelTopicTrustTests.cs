@@ -5,7 +5,8 @@ using Confluent.Kafka;
 using Prometheus;
 using StreamRnn.Core;
 using StreamRnn.Core.Serialization;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Metrics;
+using StreamRnn.Engine.Training;
 using StreamRnn.Kafka.Models;
 using StreamRnn.Kafka.Tests.Support;
 using StreamRnn.Tests.Support;
@@ -25,8 +26,8 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private static readonly ModelShape Shape = new(CellKind.Gru, 2, 4, 1, HeadKind.Linear);
 
-    private readonly StreamRnnMetrics metrics = new(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
-    private readonly ModelRecordSigner signer = new(SigningKey);
+    private readonly StreamRnnMetrics _metrics = new(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry()));
+    private readonly ModelRecordSigner _signer = new(SigningKey);
 
     [Fact]
     public async Task Follow_adopts_only_signed_sane_versions_of_the_leader()
@@ -34,8 +35,8 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         var topic = fixture.NewTopic("models-follow");
         fixture.Cluster.CreateTopic(topic, 1);
         using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
-        using var trainer = new OnlineTrainer("p", Options(TrainingMode.Follow), registry, ImmediateScheduler.Instance, metrics, "follower");
-        var screen = new ModelRecordScreen(Shape, signer, metrics, "p");
+        using var trainer = new OnlineTrainer("p", Options(TrainingMode.Follow), registry, ImmediateScheduler.Instance, _metrics, "follower");
+        var screen = new ModelRecordScreen(Shape, _signer, _metrics, "p");
         using var listener = Listen(topic, "follower", screen, trainer.Receive);
         using var producer = Producer();
 
@@ -60,7 +61,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal(genuine.Parameters.ToArray(), registry.Current.Parameters.ToArray());
         foreach (var (reason, count) in new[] { ("unsigned", 1), ("bad_signature", 1), ("malformed", 2), ("version", 3), ("non_finite", 1), ("magnitude", 1), ("too_many_sources", 0) })
         {
-            Assert.Equal(count, metrics.ModelRecordsRejected.WithLabels("p", reason).Value);
+            Assert.Equal(count, _metrics.ModelRecordsRejected.WithLabels("p", reason).Value);
         }
 
         // The leader's real next version is still adopted after all that (the forged ones did not raise the bar).
@@ -80,8 +81,8 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         fixture.Cluster.CreateTopic(topic, 1);
         var initial = ModelWeights.Initialize(Shape, 1);
         using var registry = new ModelRegistry(initial);
-        using var trainer = new OnlineTrainer("m", Options(TrainingMode.Merge), registry, ImmediateScheduler.Instance, metrics, "me");
-        var screen = new ModelRecordScreen(Shape, signer, metrics, "m");
+        using var trainer = new OnlineTrainer("m", Options(TrainingMode.Merge), registry, ImmediateScheduler.Instance, _metrics, "me");
+        var screen = new ModelRecordScreen(Shape, _signer, _metrics, "m");
         long delivered = 0;
         using var listener = Listen(topic, "me", screen, c =>
         {
@@ -120,7 +121,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal(1, screen.Rejected("version"));
         Assert.Equal(1, screen.Rejected("magnitude"));
         Assert.Equal(1, screen.Rejected("non_finite"));
-        Assert.Equal(screen.Rejected("too_many_sources"), metrics.ModelRecordsRejected.WithLabels("m", "too_many_sources").Value);
+        Assert.Equal(screen.Rejected("too_many_sources"), _metrics.ModelRecordsRejected.WithLabels("m", "too_many_sources").Value);
 
         // Memory is bounded by instances, not records: one pending version per instance, at most 256 instances.
         Assert.Equal(ModelRecordScreen.MaxSources, trainer.ReceivedPending);
@@ -135,14 +136,14 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
         fixture.Cluster.CreateTopic(topic, 1);
         using var producer = Producer();
         var log = new TestOutputLogger(output, Microsoft.Extensions.Logging.LogLevel.Error);
-        var signed = new ModelTopicPublisher(producer, "p", topic, "signed-instance", log, signer);
+        var signed = new ModelTopicPublisher(producer, "p", topic, "signed-instance", log, _signer);
         var unsigned = new ModelTopicPublisher(producer, "p", topic, "unsigned-instance", log);
         signed.OnPromoted(new ModelPromotion(Weights(1, 2), 1, ModelSource.Trained, 2, 16, double.NaN, double.NaN));
         unsigned.OnPromoted(new ModelPromotion(Weights(2, 2), 1, ModelSource.Trained, 2, 16, double.NaN, double.NaN));
         signed.OnPromoted(new ModelPromotion(Weights(3, 3), 2, ModelSource.Trained, 3, 8, double.NaN, double.NaN));
         producer.Flush(Timeout);
 
-        var screen = new ModelRecordScreen(Shape, signer, metrics, "p");
+        var screen = new ModelRecordScreen(Shape, _signer, _metrics, "p");
         var received = new List<ModelContribution>();
         using (var listener = Listen(topic, "reader", screen, c => { lock (received) { received.Add(c); } }))
         {
@@ -171,15 +172,15 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     public void A_signature_covers_the_key_so_a_record_cannot_be_replayed_under_another_instance()
     {
         var value = Encode(Weights(1, 3), 4);
-        var signature = signer.Sign(Encoding.UTF8.GetBytes("a"), value);
-        Assert.True(signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature));
-        Assert.False(signer.Verify(Encoding.UTF8.GetBytes(Leader), value, signature));
-        Assert.False(signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature[..31]));
+        var signature = _signer.Sign(Encoding.UTF8.GetBytes("a"), value);
+        Assert.True(_signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature));
+        Assert.False(_signer.Verify(Encoding.UTF8.GetBytes(Leader), value, signature));
+        Assert.False(_signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature[..31]));
     }
 
     private static long TotalRejected(ModelRecordScreen screen) => ModelRecordScreen.Reasons.Sum(screen.Rejected);
 
-    private byte[] Sign(byte[] key, byte[] value) => signer.Sign(key, value);
+    private byte[] Sign(byte[] key, byte[] value) => _signer.Sign(key, value);
 
     private static TrainingOptions Options(TrainingMode mode) => new()
     {

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Processing;
 
@@ -13,8 +14,8 @@ namespace StreamRnn.Kafka.Tests.Processing;
 [Trait("Category", "Integration")]
 public sealed class DeadLetterSinkTests : IDisposable
 {
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly PipelineDefinition definition = new()
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly PipelineDefinition _definition = new()
     {
         Name = "p",
         InputTopic = "in",
@@ -23,16 +24,16 @@ public sealed class DeadLetterSinkTests : IDisposable
         MaxRecordBytes = 16 * 1024 * 1024,
     };
 
-    public DeadLetterSinkTests() => cluster.CreateTopic("dead", 1);
+    public DeadLetterSinkTests() => _cluster.CreateTopic("dead", 1);
 
-    public void Dispose() => cluster.Dispose();
+    public void Dispose() => _cluster.Dispose();
 
     [Fact]
     public void Oversized_dead_letters_are_truncated_and_null_and_empty_stay_distinct()
     {
         var tracker = new OutputTracker();
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 1 }).Build();
-        var sink = new KafkaRecordSink(producer, definition, tracker);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 1 }).Build();
+        var sink = new KafkaRecordSink(producer, _definition, tracker);
         var bigValue = new byte[999_900];
         var bigKey = new byte[1 << 20];
         Array.Fill(bigValue, (byte)'v');
@@ -48,7 +49,7 @@ public sealed class DeadLetterSinkTests : IDisposable
 
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "check",
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();

@@ -1,5 +1,7 @@
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Processing;
 
 namespace StreamRnn.Kafka.Tests.Processing;
@@ -11,8 +13,8 @@ namespace StreamRnn.Kafka.Tests.Processing;
 [Trait("Category", "Unit")]
 public sealed class SnapshotQuarantineTests : IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("streamrnn-snapshot-quarantine-").FullName;
-    private readonly PipelineDefinition definition = PipelineDefinition.Parse("""
+    private readonly string _directory = Directory.CreateTempSubdirectory("streamrnn-snapshot-quarantine-").FullName;
+    private readonly PipelineDefinition _definition = PipelineDefinition.Parse("""
         {
           "Name": "temps",
           "InputTopic": "sensors.temps",
@@ -31,17 +33,17 @@ public sealed class SnapshotQuarantineTests : IDisposable
     [InlineData("torn")]
     public void A_corrupt_snapshot_is_renamed_and_reported_corrupt(string damage)
     {
-        var store = new PartitionSnapshotStore(directory);
+        var store = new PartitionSnapshotStore(_directory);
         var runtime = Runtime();
         var sink = new NullSink();
         runtime.Process([new InputRecord(1, 0, 0, "k"u8.ToArray(), """{"ts": 1700000000000, "value": 3.5}"""u8.ToArray())], sink);
-        store.Write(runtime, definition.Name, 1, changelogOffset: 1);
-        var path = store.PathOf(definition.Name, 1);
+        store.Write(runtime, _definition.Name, 1, changelogOffset: 1);
+        var path = store.PathOf(_definition.Name, 1);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, damage == "garbage" ? "not a snapshot at all, just text"u8.ToArray() : bytes[..^7]);
 
         var fresh = Runtime();
-        var start = store.TryLoad(fresh, definition.Name, 1, changelogEnd: 10, out var problem, out var corrupt);
+        var start = store.TryLoad(fresh, _definition.Name, 1, changelogEnd: 10, out var problem, out var corrupt);
 
         Assert.Equal(0, start);
         Assert.True(corrupt);
@@ -54,17 +56,17 @@ public sealed class SnapshotQuarantineTests : IDisposable
     [Fact]
     public void A_snapshot_of_another_clusters_history_is_not_quarantined()
     {
-        var store = new PartitionSnapshotStore(directory);
-        store.Write(Runtime(), definition.Name, 0, changelogOffset: 50);
-        var start = store.TryLoad(Runtime(), definition.Name, 0, changelogEnd: 10, out var problem, out var corrupt);
+        var store = new PartitionSnapshotStore(_directory);
+        store.Write(Runtime(), _definition.Name, 0, changelogOffset: 50);
+        var start = store.TryLoad(Runtime(), _definition.Name, 0, changelogEnd: 10, out var problem, out var corrupt);
 
         Assert.Equal(0, start);
         Assert.False(corrupt);
         Assert.Contains("another cluster's history", problem, StringComparison.Ordinal);
-        Assert.True(File.Exists(store.PathOf(definition.Name, 0)));
+        Assert.True(File.Exists(store.PathOf(_definition.Name, 0)));
     }
 
-    private PipelineRuntime Runtime() => new(definition, ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed), TimeProvider.System, metrics: null);
+    private PipelineRuntime Runtime() => new(_definition, ModelWeights.Initialize(_definition.CreateShape(), _definition.Model.Seed), TimeProvider.System, metrics: null);
 
     private sealed class NullSink : IRecordSink
     {
@@ -85,5 +87,5 @@ public sealed class SnapshotQuarantineTests : IDisposable
         }
     }
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

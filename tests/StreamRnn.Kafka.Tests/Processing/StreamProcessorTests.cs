@@ -3,7 +3,9 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamRnn.Core;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Kafka.Embedded;
 using StreamRnn.Kafka.Processing;
 
@@ -19,13 +21,13 @@ public sealed class StreamProcessorTests : IDisposable
 {
     private const int Partitions = 3;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.Start();
-    private readonly string stateDirectory = Directory.CreateTempSubdirectory("streamrnn-processor-").FullName;
-    private readonly PipelineDefinition definition;
+    private readonly EmbeddedKafkaCluster _cluster = EmbeddedKafkaCluster.Start();
+    private readonly string _stateDirectory = Directory.CreateTempSubdirectory("streamrnn-processor-").FullName;
+    private readonly PipelineDefinition _definition;
 
     public StreamProcessorTests()
     {
-        definition = PipelineDefinition.Parse("""
+        _definition = PipelineDefinition.Parse("""
             {
               "Name": "temps",
               "InputTopic": "sensors.temps",
@@ -38,9 +40,9 @@ public sealed class StreamProcessorTests : IDisposable
               "Model": { "Cell": "Lstm", "HiddenSize": 8, "Layers": 1, "Head": "Gaussian", "Seed": 7 }
             }
             """u8);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic })
+        foreach (var topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.DeadLetterTopic, _definition.ChangelogTopic })
         {
-            cluster.CreateTopic(topic, Partitions);
+            _cluster.CreateTopic(topic, Partitions);
         }
     }
 
@@ -53,8 +55,8 @@ public sealed class StreamProcessorTests : IDisposable
         Produce(records);
 
         using var processor = StartProcessor();
-        var predictions = ConsumeUntil(definition.OutputTopic, 6 * 40);
-        var deadLetters = ConsumeUntil(definition.DeadLetterTopic, 2);
+        var predictions = ConsumeUntil(_definition.OutputTopic, 6 * 40);
+        var deadLetters = ConsumeUntil(_definition.DeadLetterTopic, 2);
         await processor.StopAsync().WaitAsync(Timeout);
 
         Assert.Equal(6 * 40, predictions.Count);
@@ -79,7 +81,7 @@ public sealed class StreamProcessorTests : IDisposable
         var second = Series(keys: 5, perKey: 30, startStep: 30);
 
         // Reference: the same records through one runtime in memory, never stopped.
-        var reference = new PipelineRuntime(definition, Weights(), TimeProvider.System, metrics: null);
+        var reference = new PipelineRuntime(_definition, Weights(), TimeProvider.System, metrics: null);
         var referenceSink = new RecordingSink();
         var offsets = new Dictionary<int, long>();
         foreach (var (key, value) in first.Concat(second))
@@ -93,16 +95,16 @@ public sealed class StreamProcessorTests : IDisposable
         Produce(first);
         using (var processor = StartProcessor())
         {
-            ConsumeUntil(definition.OutputTopic, first.Count);
+            ConsumeUntil(_definition.OutputTopic, first.Count);
             await processor.StopAsync().WaitAsync(Timeout);
         }
 
         // Half the partitions restart from their local snapshot, the others from the changelog alone.
-        File.Delete(new PartitionSnapshotStore(stateDirectory).PathOf(definition.Name, 0));
+        File.Delete(new PartitionSnapshotStore(_stateDirectory).PathOf(_definition.Name, 0));
         Produce(second);
         using (var processor = StartProcessor())
         {
-            var predictions = ConsumeUntil(definition.OutputTopic, first.Count + second.Count);
+            var predictions = ConsumeUntil(_definition.OutputTopic, first.Count + second.Count);
             await processor.StopAsync().WaitAsync(Timeout);
 
             var lastByKey = predictions.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.MaxBy(p => p.Offset)!.Json);
@@ -119,10 +121,10 @@ public sealed class StreamProcessorTests : IDisposable
         // A slow broker (200 ms per request) lets unacknowledged outputs pile up past the bound.
         var records = Series(keys: 20, perKey: 50, startStep: 0);
         Produce(records);
-        cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(200));
+        _cluster.SetBrokerRtt(1, TimeSpan.FromMilliseconds(200));
 
         using var processor = StartProcessor(maxInFlightOutputs: 100);
-        var predictions = ConsumeUntil(definition.OutputTopic, records.Count);
+        var predictions = ConsumeUntil(_definition.OutputTopic, records.Count);
         await processor.StopAsync().WaitAsync(Timeout);
 
         Assert.True(processor.BackpressurePauses > 0, "fetching never paused");
@@ -149,12 +151,12 @@ public sealed class StreamProcessorTests : IDisposable
 
     private StreamProcessor StartProcessor(int maxInFlightOutputs = 200_000)
     {
-        var runtime = new PipelineRuntime(definition, Weights(), TimeProvider.System, metrics: null);
+        var runtime = new PipelineRuntime(_definition, Weights(), TimeProvider.System, metrics: null);
         var options = new StreamProcessorOptions
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "processor-tests",
-            StateDirectory = stateDirectory,
+            StateDirectory = _stateDirectory,
             CommitInterval = TimeSpan.FromMilliseconds(200),
             SnapshotInterval = TimeSpan.Zero,
             MaxInFlightOutputs = maxInFlightOutputs,
@@ -164,7 +166,7 @@ public sealed class StreamProcessorTests : IDisposable
         return processor;
     }
 
-    private ModelWeights Weights() => ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed);
+    private ModelWeights Weights() => ModelWeights.Initialize(_definition.CreateShape(), _definition.Model.Seed);
 
     private static List<(string Key, string Value)> Series(int keys, int perKey, int startStep)
     {
@@ -186,10 +188,10 @@ public sealed class StreamProcessorTests : IDisposable
 
     private void Produce(List<(string Key, string Value)> records)
     {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, EnableIdempotence = true }).Build();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true }).Build();
         foreach (var (key, value) in records)
         {
-            producer.Produce(new TopicPartition(definition.InputTopic, new Partition(PartitionOf(key))), new Message<string, string> { Key = key, Value = value });
+            producer.Produce(new TopicPartition(_definition.InputTopic, new Partition(PartitionOf(key))), new Message<string, string> { Key = key, Value = value });
         }
 
         Assert.Equal(0, producer.Flush(Timeout));
@@ -201,7 +203,7 @@ public sealed class StreamProcessorTests : IDisposable
     {
         var config = new ConsumerConfig
         {
-            BootstrapServers = cluster.BootstrapServers,
+            BootstrapServers = _cluster.BootstrapServers,
             GroupId = "reader-" + Guid.NewGuid(),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
@@ -259,7 +261,7 @@ public sealed class StreamProcessorTests : IDisposable
 
     public void Dispose()
     {
-        cluster.Dispose();
-        Directory.Delete(stateDirectory, recursive: true);
+        _cluster.Dispose();
+        Directory.Delete(_stateDirectory, recursive: true);
     }
 }

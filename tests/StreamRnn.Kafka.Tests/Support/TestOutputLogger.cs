@@ -5,16 +5,16 @@ namespace StreamRnn.Kafka.Tests.Support;
 /// <summary>Writes log lines to xunit's per-test output and keeps them for assertions.</summary>
 internal sealed class TestOutputLogger(ITestOutputHelper? output, LogLevel minimum = LogLevel.Information) : ILogger
 {
-    private readonly Lock gate = new();
-    private readonly List<string> lines = [];
+    private readonly Lock _gate = new();
+    private readonly List<string> _lines = [];
 
     public IReadOnlyList<string> Lines
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. lines];
+                return [.. _lines];
             }
         }
     }
@@ -31,9 +31,9 @@ internal sealed class TestOutputLogger(ITestOutputHelper? output, LogLevel minim
         }
 
         var line = $"{logLevel}: {formatter(state, exception)}";
-        lock (gate)
+        lock (_gate)
         {
-            lines.Add(line);
+            _lines.Add(line);
         }
 
         try

@@ -6,7 +6,9 @@ using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Csv;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

@@ -1,6 +1,7 @@
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Records;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

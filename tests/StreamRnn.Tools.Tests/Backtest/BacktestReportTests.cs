@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Runtime;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 

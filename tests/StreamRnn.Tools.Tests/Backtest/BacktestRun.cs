@@ -7,7 +7,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 /// <summary>One in-process run of <c>streamrnn backtest</c> into a scratch directory, with its outputs.</summary>
 internal sealed class BacktestRun : IDisposable
 {
-    private readonly ScratchDirectory scratch = new();
+    private readonly ScratchDirectory _scratch = new();
 
     private BacktestRun()
     {
@@ -19,7 +19,7 @@ internal sealed class BacktestRun : IDisposable
 
     public string Error { get; private set; } = "";
 
-    public string OutDirectory => scratch.Combine("out");
+    public string OutDirectory => _scratch.Combine("out");
 
     /// <summary>Parsed report.json.</summary>
     public JsonElement Report => JsonDocument.Parse(File.ReadAllText(Path.Combine(OutDirectory, "report.json"))).RootElement;
@@ -37,5 +37,5 @@ internal sealed class BacktestRun : IDisposable
         return run;
     }
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Scoring;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 
@@ -14,11 +14,11 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 [Trait("Category", "Integration")]
 public sealed class BaselineTests : IDisposable
 {
-    private readonly ScratchDirectory scratch = new();
+    private readonly ScratchDirectory _scratch = new();
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 
-    private string Pipeline(string name, string features, string target, string head, string extra = "") => scratch.Write(name + ".json", $$"""
+    private string Pipeline(string name, string features, string target, string head, string extra = "") => _scratch.Write(name + ".json", $$"""
         {
           "Name": "{{name}}", "InputTopic": "in.{{name}}", "OutputTopic": "out.{{name}}", "DeadLetterTopic": "dead",
           "Key": { "Source": "RecordKey" }, "EventTime": { "Source": "RecordTimestamp" },
@@ -37,7 +37,7 @@ public sealed class BaselineTests : IDisposable
             text.Append(row).Append('\n');
         }
 
-        return scratch.Write(name + ".csv", text.ToString());
+        return _scratch.Write(name + ".csv", text.ToString());
     }
 
     /// <summary>predictions.csv as column → cells.</summary>

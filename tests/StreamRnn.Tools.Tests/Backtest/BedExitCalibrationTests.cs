@@ -1,4 +1,5 @@
 using StreamRnn.Daemon.Backtest;
+using StreamRnn.Engine.Alerts;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;

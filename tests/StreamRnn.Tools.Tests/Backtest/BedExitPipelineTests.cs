@@ -1,5 +1,7 @@
 using StreamRnn.Daemon.Backtest;
-using StreamRnn.Engine;
+using StreamRnn.Engine.Alerts;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Scoring;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;

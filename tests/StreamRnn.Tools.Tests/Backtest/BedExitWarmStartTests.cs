@@ -1,6 +1,7 @@
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Runtime;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;

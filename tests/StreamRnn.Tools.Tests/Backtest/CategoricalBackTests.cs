@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StreamRnn.Daemon.Backtest;
+using StreamRnn.Engine.Alerts;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;

@@ -6,21 +6,21 @@ namespace StreamRnn.Daemon.Tests.Support;
 /// <summary>The built <c>streamrnn-tools</c> (<c>dotnet streamrnn-tools.dll …</c>) run as a real process, its two output streams collected line by line.</summary>
 internal sealed class ToolsProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly List<string> outputLines = [];
-    private readonly List<string> errorLines = [];
-    private readonly Lock gate = new();
+    private readonly Process _process;
+    private readonly List<string> _outputLines = [];
+    private readonly List<string> _errorLines = [];
+    private readonly Lock _gate = new();
 
-    private ToolsProcess(Process process) => this.process = process;
+    private ToolsProcess(Process process) => _process = process;
 
     /// <summary>Lines written to standard output so far.</summary>
     public IReadOnlyList<string> Output
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. outputLines];
+                return [.. _outputLines];
             }
         }
     }
@@ -30,9 +30,9 @@ internal sealed class ToolsProcess : IAsyncDisposable
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return [.. errorLines];
+                return [.. _errorLines];
             }
         }
     }
@@ -58,8 +58,8 @@ internal sealed class ToolsProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start };
         var tool = new ToolsProcess(process);
-        process.OutputDataReceived += (_, e) => tool.Add(tool.outputLines, e.Data);
-        process.ErrorDataReceived += (_, e) => tool.Add(tool.errorLines, e.Data);
+        process.OutputDataReceived += (_, e) => tool.Add(tool._outputLines, e.Data);
+        process.ErrorDataReceived += (_, e) => tool.Add(tool._errorLines, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -72,32 +72,32 @@ internal sealed class ToolsProcess : IAsyncDisposable
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cancel.Token);
+            await _process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             Assert.Fail($"streamrnn-tools did not exit within {timeout}; standard error so far:\n{string.Join('\n', Errors)}");
         }
 
-        return process.ExitCode;
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!process.HasExited)
+        if (!_process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
         }
 
-        process.Dispose();
+        _process.Dispose();
     }
 
     private void Add(List<string> lines, string? line)
     {
         if (line is not null)
         {
-            lock (gate)
+            lock (_gate)
             {
                 lines.Add(line);
             }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Backtest;
+using StreamRnn.Engine.Configuration;
 using StreamRnn.Tests.Support;
 using StreamRnn.Daemon.Tests.Support;
 
@@ -16,7 +17,7 @@ namespace StreamRnn.Daemon.Tests.Training;
 [Trait("Category", "Integration")]
 public sealed class CategoricalTrainTests : IDisposable
 {
-    private readonly ScratchDirectory scratch = new();
+    private readonly ScratchDirectory _scratch = new();
 
     [Fact]
     public void Training_the_posture_head_writes_a_four_class_model_that_beats_the_seed_model()
@@ -28,11 +29,11 @@ public sealed class CategoricalTrainTests : IDisposable
         pipeline["Model"]!["Head"] = "Categorical";
         pipeline.AsObject().Remove("Alerts");
         pipeline.AsObject().Remove("AlertTopic");
-        string path = scratch.Write("bed-exit-categorical.json", pipeline.ToJsonString());
-        string model = scratch.Combine("model.srnn");
+        string path = _scratch.Write("bed-exit-categorical.json", pipeline.ToJsonString());
+        string model = _scratch.Combine("model.srnn");
 
         var run = TrainRun.Start(["--pipeline", path, "--csv", BacktestFiles.BedExitCsv, "--time-column", "time_s",
-            "--out", model, "--epochs", "3", "--seed", "1", "--report", scratch.Combine("report")]);
+            "--out", model, "--epochs", "3", "--seed", "1", "--report", _scratch.Combine("report")]);
         Assert.True(run.ExitCode == 0, run.Error);
 
         var shape = BacktestRunner.LoadPipeline(path).CreateShape();
@@ -42,7 +43,7 @@ public sealed class CategoricalTrainTests : IDisposable
             Assert.Equal(shape, ModelWeights.ReadFrom(file).Shape);
         }
 
-        var report = JsonDocument.Parse(File.ReadAllText(scratch.Combine("report", "report.json"))).RootElement;
+        var report = JsonDocument.Parse(File.ReadAllText(_scratch.Combine("report", "report.json"))).RootElement;
         var validation = report.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("validationLoss").GetDouble()).ToList();
         Assert.True(report.GetProperty("bestEpoch").GetInt32() > 0, "no epoch beat the seed model");
         double mean = report.GetProperty("baselines").GetProperty("mean").GetProperty("validationLoss").GetDouble();
@@ -50,5 +51,5 @@ public sealed class CategoricalTrainTests : IDisposable
         Assert.All(validation, v => Assert.True(double.IsFinite(v)));
     }
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 }

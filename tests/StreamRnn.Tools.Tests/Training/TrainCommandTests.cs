@@ -5,6 +5,8 @@ using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Backtest;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Daemon.Training;
+using StreamRnn.Engine.Configuration;
+using StreamRnn.Engine.Training;
 
 namespace StreamRnn.Daemon.Tests.Training;
 
@@ -17,30 +19,30 @@ namespace StreamRnn.Daemon.Tests.Training;
 public sealed class TrainCommandTests : IDisposable
 {
     private const int TrainingRows = 1500;
-    private readonly ScratchDirectory scratch = new();
-    private readonly string history;
-    private readonly string heldOut;
+    private readonly ScratchDirectory _scratch = new();
+    private readonly string _history;
+    private readonly string _heldOut;
 
     public TrainCommandTests()
     {
         // The sample's first 1,500 rows are the history; the last 500 are held out from training altogether.
         var lines = File.ReadAllLines(BacktestFiles.MachineCsv).Where(l => l.Length > 0).ToArray();
-        history = scratch.Write("history.csv", string.Join('\n', lines.Take(1 + TrainingRows)) + "\n");
-        heldOut = scratch.Write("held-out.csv", string.Join('\n', lines.Take(1).Concat(lines.Skip(1 + TrainingRows))) + "\n");
+        _history = _scratch.Write("history.csv", string.Join('\n', lines.Take(1 + TrainingRows)) + "\n");
+        _heldOut = _scratch.Write("held-out.csv", string.Join('\n', lines.Take(1).Concat(lines.Skip(1 + TrainingRows))) + "\n");
     }
 
     private TrainRun Train(string model, int seed = 1, string? report = null)
     {
         string[] reportOption = report is null ? [] : ["--report", report];
-        return TrainRun.Start(["--pipeline", BacktestFiles.MachinePipeline, "--csv", history, "--time-column", "timestamp",
+        return TrainRun.Start(["--pipeline", BacktestFiles.MachinePipeline, "--csv", _history, "--time-column", "timestamp",
             "--out", model, "--epochs", "6", "--seed", seed.ToString(CultureInfo.InvariantCulture), .. reportOption]);
     }
 
     [Fact]
     public void The_trained_model_beats_the_seed_model_on_held_out_rows()
     {
-        string model = scratch.Combine("model.srnn");
-        var run = Train(model, report: scratch.Combine("report"));
+        string model = _scratch.Combine("model.srnn");
+        var run = Train(model, report: _scratch.Combine("report"));
         Assert.True(run.ExitCode == 0, run.Error);
 
         var definition = BacktestRunner.LoadPipeline(BacktestFiles.MachinePipeline);
@@ -50,14 +52,14 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, trained.Version);
 
         // Both models' loss on every window of the held-out rows, each window from the state that model reaches there.
-        var input = BacktestInput.Load(new BacktestSettings(BacktestFiles.MachinePipeline, heldOut, "", TimeColumn: "timestamp"), definition);
+        var input = BacktestInput.Load(new BacktestSettings(BacktestFiles.MachinePipeline, _heldOut, "", TimeColumn: "timestamp"), definition);
         var bptt = new BatchedBackpropagationThroughTime(shape, definition.Training.WindowSteps, HistoryTrainer.EvaluationBatch);
         double trainedLoss = HistoryTrainer.Losses(bptt, trained, HistoryReplay.Collect(definition, input, trained, input.Rows.Length, 256)).Training;
         double seedLoss = HistoryTrainer.Losses(bptt, seed, HistoryReplay.Collect(definition, input, seed, input.Rows.Length, 256)).Training;
         Assert.True(trainedLoss < seedLoss, $"held-out loss: trained {trainedLoss}, seed {seedLoss}");
 
         // One progress line per epoch on standard error, the summary on standard output.
-        var report = JsonDocument.Parse(File.ReadAllText(scratch.Combine("report", "report.json"))).RootElement;
+        var report = JsonDocument.Parse(File.ReadAllText(_scratch.Combine("report", "report.json"))).RootElement;
         var epochs = report.GetProperty("epochs").EnumerateArray().ToList();
         var errorLines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(epochs.Count, errorLines.Length);
@@ -80,7 +82,7 @@ public sealed class TrainCommandTests : IDisposable
         var baselines = report.GetProperty("baselines");
         Assert.True(double.IsFinite(baselines.GetProperty("mean").GetProperty("validationLoss").GetDouble()));
         Assert.True(double.IsFinite(baselines.GetProperty("linear").GetProperty("validationLoss").GetDouble()));
-        Assert.Contains("| forecaster | validation loss | what it predicts |", File.ReadAllText(scratch.Combine("report", "report.md")), StringComparison.Ordinal);
+        Assert.Contains("| forecaster | validation loss | what it predicts |", File.ReadAllText(_scratch.Combine("report", "report.md")), StringComparison.Ordinal);
         Assert.StartsWith($"train machine-temperature: {TrainingRows} rows, ", run.Output, StringComparison.Ordinal);
         Assert.Contains($"model: version 2 written to {model}", run.Output, StringComparison.Ordinal);
     }
@@ -88,7 +90,7 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void The_same_seed_writes_the_same_model_and_another_seed_a_different_one()
     {
-        string first = scratch.Combine("first.srnn"), again = scratch.Combine("again.srnn"), other = scratch.Combine("other.srnn");
+        string first = _scratch.Combine("first.srnn"), again = _scratch.Combine("again.srnn"), other = _scratch.Combine("other.srnn");
         Assert.Equal(0, Train(first).ExitCode);
         Assert.Equal(0, Train(again).ExitCode);
         Assert.Equal(0, Train(other, seed: 2).ExitCode);
@@ -96,5 +98,5 @@ public sealed class TrainCommandTests : IDisposable
         Assert.NotEqual(File.ReadAllBytes(first), File.ReadAllBytes(other));
     }
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 }

@@ -1,5 +1,6 @@
 using StreamRnn.Daemon.Tests.Backtest;
 using StreamRnn.Daemon.Tests.Support;
+using StreamRnn.Engine.Configuration;
 
 namespace StreamRnn.Daemon.Tests.Training;
 
@@ -7,9 +8,9 @@ namespace StreamRnn.Daemon.Tests.Training;
 [Trait("Category", "Integration")]
 public sealed class TrainErrorTests : IDisposable
 {
-    private readonly ScratchDirectory scratch = new();
+    private readonly ScratchDirectory _scratch = new();
 
-    private string Model => scratch.Combine("model.srnn");
+    private string Model => _scratch.Combine("model.srnn");
 
     private void AssertFails(TrainRun run, int exitCode, string message)
     {
@@ -36,7 +37,7 @@ public sealed class TrainErrorTests : IDisposable
     [Fact]
     public void A_column_the_pipeline_needs_is_named()
     {
-        string csv = scratch.Write("temperatures.csv", "timestamp,temperature\n2013-12-02 21:15:00,73.9\n");
+        string csv = _scratch.Write("temperatures.csv", "timestamp,temperature\n2013-12-02 21:15:00,73.9\n");
         var run = TrainRun.Start("--pipeline", BacktestFiles.MachinePipeline, "--csv", csv, "--out", Model, "--time-column", "timestamp");
         AssertFails(run, 2, $"--csv = '{csv}' has no column 'value', which pipeline 'machine-temperature' needs for Features:0:Field (columns: timestamp, temperature).");
     }
@@ -46,7 +47,7 @@ public sealed class TrainErrorTests : IDisposable
     {
         // 10 rows: the 8 before the validation cut cannot fill a window of 16 steps, and neither can the 2 after it.
         var lines = File.ReadAllLines(BacktestFiles.MachineCsv).Take(1 + 10);
-        string csv = scratch.Write("short.csv", string.Join('\n', lines) + "\n");
+        string csv = _scratch.Write("short.csv", string.Join('\n', lines) + "\n");
         var run = TrainRun.Start("--pipeline", BacktestFiles.MachinePipeline, "--csv", csv, "--out", Model, "--time-column", "timestamp");
         AssertFails(run, 2, "no training windows: the first 8 rows complete no window of Training:WindowSteps = 16 steps with a target.");
     }
@@ -54,7 +55,7 @@ public sealed class TrainErrorTests : IDisposable
     [Fact]
     public void A_starting_model_of_another_shape_is_exit_2()
     {
-        string stocks = scratch.Combine("stocks.srnn");
+        string stocks = _scratch.Combine("stocks.srnn");
         var definition = Daemon.Backtest.BacktestRunner.LoadPipeline(BacktestFiles.StocksPipeline);
         Daemon.Training.ModelFiles.Save(stocks, Core.ModelWeights.Initialize(definition.CreateShape(), 1), "stocks");
         var run = TrainRun.Start("--pipeline", BacktestFiles.MachinePipeline, "--csv", BacktestFiles.MachineCsv, "--out", Model,
@@ -67,12 +68,12 @@ public sealed class TrainErrorTests : IDisposable
     [Fact]
     public void An_invalid_pipeline_is_exit_3()
     {
-        string pipeline = scratch.Write("bad.json", File.ReadAllText(BacktestFiles.MachinePipeline).Replace("\"HiddenSize\": 32", "\"HiddenSize\": 0", StringComparison.Ordinal));
+        string pipeline = _scratch.Write("bad.json", File.ReadAllText(BacktestFiles.MachinePipeline).Replace("\"HiddenSize\": 32", "\"HiddenSize\": 0", StringComparison.Ordinal));
         var run = TrainRun.Start("--pipeline", pipeline, "--csv", BacktestFiles.MachineCsv, "--out", Model, "--time-column", "timestamp");
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("Model:HiddenSize", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(Model));
     }
 
-    public void Dispose() => scratch.Dispose();
+    public void Dispose() => _scratch.Dispose();
 }
