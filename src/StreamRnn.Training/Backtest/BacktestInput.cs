@@ -216,10 +216,9 @@ internal sealed class BacktestInput
         var order = new List<string>();
         foreach (var row in rows)
         {
-            if (!first.ContainsKey(row.Key))
+            if (first.TryAdd(row.Key, long.MaxValue))
             {
                 order.Add(row.Key);
-                first[row.Key] = long.MaxValue;
                 last[row.Key] = long.MinValue;
             }
 

@@ -20,7 +20,7 @@ public sealed class DurabilityTests : IDisposable
     private static readonly TimeSpan Timeout = StateHarness.Timeout;
     private readonly StateHarness _harness = new("durability", hiddenSize: 16, layers: 2, topicPrefix: "e2e");
 
-    private PipelineDefinition definition => _harness.Definition;
+    private PipelineDefinition Definition => _harness.Definition;
 
     [Fact]
     public async Task Records_produced_with_kcat_come_back_as_predictions_per_key_in_order_and_bad_ones_as_dead_letters()
@@ -31,7 +31,7 @@ public sealed class DurabilityTests : IDisposable
         records.Insert(90, ("sensor-1", "{\"ts\": 17000"));
         await ProduceWithKcatAsync(records);
 
-        var predictions = (await ConsumeWithKcatAsync(definition.OutputTopic, 200))
+        var predictions = (await ConsumeWithKcatAsync(Definition.OutputTopic, 200))
             .Select(r => Prediction.Parse(r.Key + "\t" + r.Value)).ToList();
         Assert.Equal(200, predictions.Count);
         foreach (var group in predictions.GroupBy(p => p.Key))
@@ -48,7 +48,7 @@ public sealed class DurabilityTests : IDisposable
             });
         }
 
-        var deadLetters = await ConsumeWithKcatAsync(definition.DeadLetterTopic, 2);
+        var deadLetters = await ConsumeWithKcatAsync(Definition.DeadLetterTopic, 2);
         Assert.Contains(deadLetters, d => d.Key == "sensor-3" && d.Headers.Contains("streamrnn.reason=WrongType", StringComparison.Ordinal));
         Assert.Contains(deadLetters, d => d.Key == "sensor-1" && d.Headers.Contains("streamrnn.reason=MalformedJson", StringComparison.Ordinal)
             && d.Value == "{\"ts\": 17000");
@@ -70,13 +70,13 @@ public sealed class DurabilityTests : IDisposable
             string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {1_700_000_000_000L + step * 1000L}, \"value\": {21 + 0.1 * step}}}"))));
         await ProduceWithKcatAsync(records);
 
-        var predictions = (await ConsumeWithKcatAsync(definition.OutputTopic, 80))
+        var predictions = (await ConsumeWithKcatAsync(Definition.OutputTopic, 80))
             .Select(r => Prediction.Parse(r.Key + "\t" + r.Value)).ToList();
         Assert.Equal(80, predictions.Count);
         Assert.All(predictions.GroupBy(p => p.Key), g => Assert.Equal(20, g.Count()));
         Assert.All(predictions, p => Assert.True(double.IsFinite(p.Mean) && p.StandardDeviation > 0, p.Json));
 
-        var deadLetters = await ConsumeWithKcatAsync(definition.DeadLetterTopic, 3);
+        var deadLetters = await ConsumeWithKcatAsync(Definition.DeadLetterTopic, 3);
         Assert.Contains(deadLetters, d => d.Key == "sensor-1" && d.Headers.Contains("streamrnn.reason=DecodeError", StringComparison.Ordinal));
         Assert.Contains(deadLetters, d => d.Key == "sensor-2" && d.Headers.Contains("streamrnn.reason=NonFiniteValue", StringComparison.Ordinal));
         Assert.Contains(deadLetters, d => d.Key == "sensor-0" && d.Headers.Contains("streamrnn.reason=FutureTimestamp", StringComparison.Ordinal)
@@ -171,7 +171,7 @@ public sealed class DurabilityTests : IDisposable
 
     private static List<(string Key, string Value)> Series(int keys, int steps, int firstStep) => StateHarness.Series(keys, steps, firstStep);
 
-    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) => _harness.ProduceWithKcatAsync(definition.InputTopic, records);
+    private Task ProduceWithKcatAsync(List<(string Key, string Value)> records) => _harness.ProduceWithKcatAsync(Definition.InputTopic, records);
 
     private Task<List<(string Key, string Headers, string Value)>> ConsumeWithKcatAsync(string topic, int count) =>
         _harness.ConsumeWithKcatAsync(topic, count);

@@ -54,7 +54,7 @@ public sealed class OnlineTrainerTriggerTests
     }
 
     [Fact]
-    public void T_elapsed_with_fewer_windows_triggers_one_round_and_idle_time_triggers_none()
+    public void Interval_elapsed_with_fewer_windows_triggers_one_round_and_idle_time_triggers_none()
     {
         var scheduler = new HistoricalScheduler();
         using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
