@@ -69,7 +69,7 @@ internal sealed class ClassProbabilities
     /// The class probabilities of a key's next step from its recurrent <paramref name="state"/> under
     /// <paramref name="weights"/> (the head applied to the top layer's h), by category. For the key query; allocates.
     /// </summary>
-    public IReadOnlyDictionary<string, double> Query(TargetOptions target, ModelWeights weights, ReadOnlySpan<float> state)
+    public static IReadOnlyDictionary<string, double> Query(TargetOptions target, ModelWeights weights, ReadOnlySpan<float> state)
     {
         var shape = weights.Shape;
         int hidden = shape.HiddenSize, classes = shape.HeadOutputSize;

@@ -54,7 +54,7 @@ internal sealed class KeyStateInspector(KeyStateStore store, LinearCombiner? lin
             double.IsNaN(spread) ? null : spread,
             _store.LastModelVersion[slot],
             _store.State(slot).ToArray(),
-            _classes?.Query(_target, weights, _store.State(slot)))
+            _classes is null ? null : ClassProbabilities.Query(_target, weights, _store.State(slot)))
         {
             Linear = _linear is null ? null : LinearSummary(_linear, _store.LinearOf(slot)),
         };

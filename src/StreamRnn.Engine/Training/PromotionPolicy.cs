@@ -23,7 +23,7 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
     private readonly ReceivedVersions _receivedVersions = received;
     private long _windowsSinceMerge;
 
-    private BackpropagationThroughTime _bptt => optimizer.Bptt;
+    private BackpropagationThroughTime Bptt => optimizer.Bptt;
 
     /// <summary>A trained candidate was promoted: its windows weigh in the next merge.</summary>
     public void Trained(int windows) => _windowsSinceMerge += windows;
@@ -73,7 +73,7 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
         if (_binaryHoldBack is not null)
         {
             // Binary heads: stratified hold-back, the "no positive" floor and the configured criterion.
-            return _binaryHoldBack.Judge(_bptt, candidate, champion, _holdBack.Windows,
+            return _binaryHoldBack.Judge(Bptt, candidate, champion, _holdBack.Windows,
                 out candidateLoss, out championLoss);
         }
 
@@ -101,7 +101,7 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
         for (int i = 0; i < _holdBack.Count; i++)
         {
             var window = _holdBack[i];
-            loss += _bptt!.Evaluate(weights, window.StartState, window.Inputs, window.Targets, window.TargetWeights,
+            loss += Bptt!.Evaluate(weights, window.StartState, window.Inputs, window.Targets, window.TargetWeights,
                 out double windowWeight);
             weightSum += windowWeight;
         }
