@@ -21,7 +21,7 @@ using StreamRnn.Benchmarks.Validation;
 //   --cpu-clock             time by thread CPU time (in process); only StreamRnn and libtorch 1-thread cases
 if (args.Length == 2 && args[0] == "--patch-native")
 {
-    ElfPatchOutcome outcome = TorchSharpNativeLibrary.PatchFile(args[1]);
+    var outcome = TorchSharpNativeLibrary.PatchFile(args[1]);
     Console.WriteLine($"{Path.GetFileName(args[1])}: {TorchSharpNativeLibrary.MissingVersion} need → {outcome}");
     return 0;
 }
@@ -37,7 +37,7 @@ if (args.Length == 5 && args[0] == "--spin")
     spin.SetupCore();
     long calls = 0;
     long start = Stopwatch.GetTimestamp();
-    TimeSpan duration = TimeSpan.FromSeconds(double.Parse(args[4], CultureInfo.InvariantCulture));
+    var duration = TimeSpan.FromSeconds(double.Parse(args[4], CultureInfo.InvariantCulture));
     while (Stopwatch.GetElapsedTime(start) < duration)
     {
         for (int index = 0; index < 100; index++)
@@ -88,8 +88,8 @@ if (paired)
     }
 
     const int rounds = 31;
-    TimeSpan segment = TimeSpan.FromMilliseconds(10);
-    IReadOnlyList<RatioRow> pairedRows = PairedComparison.Run(Console.Out, rounds, segment);
+    var segment = TimeSpan.FromMilliseconds(10);
+    var pairedRows = PairedComparison.Run(Console.Out, rounds, segment);
     string pairedReport = Report(
         $"StreamRnn vs libtorch, interleaved in one process ({rounds} rounds of ~{segment.TotalMilliseconds:F0} ms segments per side)",
         pairedRows, "StreamRnn and libtorch 1 thread: median thread CPU time; libtorch default threads: fastest wall-clock segment;");
@@ -112,7 +112,7 @@ else if (ratios && !rest.Contains("--filter"))
     rest.AddRange(["--filter", "*"]);
 }
 
-IEnumerable<Summary> summaries = BenchmarkSwitcher
+var summaries = BenchmarkSwitcher
     .FromTypes([typeof(ForwardStepBenchmarks), typeof(TruncatedBackpropBenchmarks), typeof(BatchedBackpropBenchmarks)])
     .Run([.. rest], BenchmarkConfigFactory.Create(fullJob, inProcess, cpuClock));
 
@@ -141,7 +141,7 @@ static string Report(string title, IReadOnlyList<RatioRow> rows, string statisti
 {
     List<string> lines = [$"## {title}", "", .. MachineDescription.Describe().Select(line => $"- {line}"), "",
         RatioReport.ToMarkdown(rows, LibTorchRuntime.DefaultThreadCount, statistic)];
-    foreach (TargetVerdict verdict in RatioReport.Evaluate(rows))
+    foreach (var verdict in RatioReport.Evaluate(rows))
     {
         string met = verdict.Met switch { true => "MET", false => "NOT MET", null => "not measured" };
         lines.Add($"- {verdict.Target}: **{met}** ({verdict.Evidence})");

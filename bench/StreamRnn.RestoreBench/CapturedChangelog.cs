@@ -46,7 +46,7 @@ internal sealed class CapturedChangelog : IRecordSink
             _used = 0;
         }
 
-        var chunk = _chunks[^1];
+        byte[] chunk = _chunks[^1];
         key.CopyTo(chunk.AsSpan(_used));
         value.CopyTo(chunk.AsSpan(_used + key.Length));
         _entries.Add(new Entry(partition, _chunks.Count - 1, _used, key.Length, value.Length));

@@ -111,7 +111,7 @@ internal static class KafkaRestoreMeasurement
 
     private static void CheckNothingDropped(ConsumerConfig config, string topic, CapturedChangelog changelog, int partitions)
     {
-        var expected = new long[partitions];
+        long[] expected = new long[partitions];
         for (int i = 0; i < changelog.Count; i++)
         {
             expected[changelog.PartitionOf(i)]++;
@@ -143,7 +143,7 @@ internal static class KafkaRestoreMeasurement
         long started = Stopwatch.GetTimestamp();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), new Offset(0))));
         int seen = 0;
-        var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
+        long deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
         while (seen < records)
         {
             if (Stopwatch.GetTimestamp() > deadline)

@@ -12,7 +12,7 @@ int kafkaKeys = settings.GetValueOrDefault("kafka-keys", 20_000);
 int sample = Math.Min(settings.GetValueOrDefault("sample", 1_000), keys);
 string training = Value(args, "--training") ?? "both";
 string directory = Value(args, "--directory") ?? Path.Combine(Path.GetTempPath(), $"streamrnn-restorebench-{Environment.ProcessId}");
-var modes = training switch
+bool[] modes = training switch
 {
     "off" => new[] { false },
     "on" => new[] { true },

@@ -18,9 +18,9 @@ internal static class StateFiller
     /// <returns>Wall and CPU seconds per record in the last pass.</returns>
     public static Timing Fill(PipelineRuntime runtime, IRecordSink sink, int keys, int steps, int partitions)
     {
-        var offsets = new long[partitions];
+        long[] offsets = new long[partitions];
         var records = new InputRecord[BatchRecords];
-        var buffer = new byte[BatchRecords * 160];
+        byte[] buffer = new byte[BatchRecords * 160];
         var random = new Random(17);
         var lastPass = default(Timing);
         for (int step = 0; step < steps; step++)

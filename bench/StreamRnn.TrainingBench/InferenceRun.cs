@@ -47,7 +47,7 @@ internal sealed record InferenceRun(double RecordsPerSecond, double P50Microseco
 
         // Pre-encoded records: key k carries the series from offset 37·k, one step per batch row.
         var batches = new List<InputRecord[]>();
-        var keys = Enumerable.Range(0, Keys).Select(k => Encoding.UTF8.GetBytes($"key-{k}")).ToArray();
+        byte[][] keys = Enumerable.Range(0, Keys).Select(k => Encoding.UTF8.GetBytes($"key-{k}")).ToArray();
         for (int step = 0; step < Steps; step++)
         {
             var batch = new InputRecord[BatchRecords];
@@ -75,7 +75,7 @@ internal sealed record InferenceRun(double RecordsPerSecond, double P50Microseco
             }
         }
 
-        var latencies = new double[Steps - warm];
+        double[] latencies = new double[Steps - warm];
         long started = Stopwatch.GetTimestamp();
         for (int b = warm; b < Steps; b++)
         {

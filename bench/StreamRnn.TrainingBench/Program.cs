@@ -4,7 +4,7 @@ using StreamRnn.TrainingBench;
 // Inference with the trainer on vs off (same records, same process, alternating passes), then training throughput.
 // Usage: dotnet run -c Release --project bench/StreamRnn.TrainingBench -- [passes]
 int passes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-var values = TaxiSeries.Load();
+double[] values = TaxiSeries.Load();
 Console.WriteLine($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 
 // One untimed pair first: tiered compilation settles during it.

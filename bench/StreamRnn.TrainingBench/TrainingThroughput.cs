@@ -23,13 +23,13 @@ internal static class TrainingThroughput
         using var registry = new ModelRegistry(initial);
         using var trainer = new OnlineTrainer("bench", definition.Training, registry, ImmediateScheduler.Instance);
         var runtime = new PipelineRuntime(definition, initial, TimeProvider.System, metrics: null) { Trainer = trainer };
-        var values = TaxiSeries.Load();
+        double[] values = TaxiSeries.Load();
         var sink = new DiscardingSink();
 
         // Queue 2048 + 128 windows of the taxi series (16 keys, 136 windows each), untimed; the round trains on 2048.
         const int keys = 16;
         int steps = (2048 + 128) / keys * 16 + 16;
-        var key = Enumerable.Range(0, keys).Select(k => System.Text.Encoding.UTF8.GetBytes($"key-{k}")).ToArray();
+        byte[][] key = Enumerable.Range(0, keys).Select(k => System.Text.Encoding.UTF8.GetBytes($"key-{k}")).ToArray();
         var batch = new InputRecord[keys];
         for (int step = 0; step < steps; step++)
         {

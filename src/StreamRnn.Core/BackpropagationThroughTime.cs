@@ -218,7 +218,7 @@ public sealed unsafe class BackpropagationThroughTime
                     float* previous = t == 0 ? start + l * layerState : record + Record(t - 1, l) + _gateStride;
                     float* updated = current + _gateStride;
                     float* aux = updated + layerState;
-                    PackedLayer w = weights.PackedLayers[l];
+                    var w = weights.PackedLayers[l];
                     switch (_shape.Cell)
                     {
                         case CellKind.Rnn:
@@ -240,7 +240,7 @@ public sealed unsafe class BackpropagationThroughTime
                 }
 
                 float weight = targetWeights[t];
-                Span<float> dOutput = _headGradients.AsSpan(t * outputs, outputs);
+                var dOutput = _headGradients.AsSpan(t * outputs, outputs);
                 if (weight > 0)
                 {
                     ReadOnlySpan<float> output = new(head + t * _headStride, outputs);
@@ -270,11 +270,11 @@ public sealed unsafe class BackpropagationThroughTime
         int inputSize = _shape.InputSize;
         int layerState = _shape.LayerStateSize;
         int outputs = _shape.HeadOutputSize;
-        ReadOnlySpan<float> parameters = weights.Parameters;
+        var parameters = weights.Parameters;
         int headOffset = _shape.HeadParameterOffset;
-        ReadOnlySpan<float> wOut = parameters.Slice(headOffset, outputs * hidden);
-        Span<float> gWOut = gradient.Slice(headOffset, outputs * hidden);
-        Span<float> gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
+        var wOut = parameters.Slice(headOffset, outputs * hidden);
+        var gWOut = gradient.Slice(headOffset, outputs * hidden);
+        var gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
         Array.Clear(_dh);
         Array.Clear(_dc);
 
@@ -283,11 +283,11 @@ public sealed unsafe class BackpropagationThroughTime
             if (targetWeights[t] > 0)
             {
                 ReadOnlySpan<float> hTop = _records.AsSpan(Record(t, layers - 1) + _gateStride, hidden);
-                Span<float> dTop = _dh.AsSpan((layers - 1) * hidden, hidden);
+                var dTop = _dh.AsSpan((layers - 1) * hidden, hidden);
                 for (int o = 0; o < outputs; o++)
                 {
                     float d = _headGradients[t * outputs + o];
-                    Span<float> gRow = gWOut.Slice(o * hidden, hidden);
+                    var gRow = gWOut.Slice(o * hidden, hidden);
                     TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
                     TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
                     gBOut[o] += d;
@@ -298,19 +298,19 @@ public sealed unsafe class BackpropagationThroughTime
             {
                 int current = Record(t, l);
                 int inputWidth = _shape.LayerInputSize(l);
-                ReadOnlySpan<float> x = l == 0 ? inputs.Slice(t * inputSize, inputSize) : _records.AsSpan(Record(t, l - 1) + _gateStride, hidden);
-                ReadOnlySpan<float> previous = t == 0 ? startState.Slice(l * layerState, layerState) : _records.AsSpan(Record(t - 1, l) + _gateStride, layerState);
-                ReadOnlySpan<float> hPrev = previous.Slice(0, hidden);
+                var x = l == 0 ? inputs.Slice(t * inputSize, inputSize) : _records.AsSpan(Record(t, l - 1) + _gateStride, hidden);
+                var previous = t == 0 ? startState.Slice(l * layerState, layerState) : _records.AsSpan(Record(t - 1, l) + _gateStride, layerState);
+                var hPrev = previous.Slice(0, hidden);
                 ReadOnlySpan<float> gates = _records.AsSpan(current, _gateStride);
                 ReadOnlySpan<float> hNew = _records.AsSpan(current + _gateStride, hidden);
                 ReadOnlySpan<float> aux = _records.AsSpan(current + _gateStride + layerState, hidden);
-                ReadOnlySpan<float> layerParameters = parameters.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
-                Span<float> layerGradient = gradient.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
-                Span<float> dhLayer = _dh.AsSpan(l * hidden, hidden);
+                var layerParameters = parameters.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
+                var layerGradient = gradient.Slice(_shape.LayerParameterOffset(l), _shape.LayerParameterCount(l));
+                var dhLayer = _dh.AsSpan(l * hidden, hidden);
 
                 // Nothing flows below the first layer's input or into the window's start state.
-                Span<float> dx = l > 0 ? _dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
-                Span<float> dhBefore = t > 0 ? _dhPrev : Span<float>.Empty;
+                var dx = l > 0 ? _dh.AsSpan((l - 1) * hidden, hidden) : Span<float>.Empty;
+                var dhBefore = t > 0 ? _dhPrev : Span<float>.Empty;
                 _dhPrev.AsSpan().Clear();
                 switch (_shape.Cell)
                 {
@@ -322,7 +322,7 @@ public sealed unsafe class BackpropagationThroughTime
                             aux, dhLayer, _dc.AsSpan(l * hidden, hidden), _dAih, dx, dhBefore);
                         break;
                     default:
-                        PackedLayer packed = weights.PackedLayers[l];
+                        var packed = weights.PackedLayers[l];
                         GruCell.Backward(layerParameters, layerGradient, inputWidth, x, hPrev, gates.Slice(0, 2 * hidden),
                             gates.Slice(packed.InputNOffset, hidden), gates.Slice(packed.HiddenNOffset, hidden), dhLayer, _dAih, _dAhh, dx, dhBefore);
                         break;

@@ -204,7 +204,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     int ldPrevious = t == 0 ? stateSize : _recordStride;
                     float* updated = current + _gateStride;
                     float* aux = updated + layerState;
-                    PackedLayer w = weights.PackedLayers[l];
+                    var w = weights.PackedLayers[l];
                     switch (_shape.Cell)
                     {
                         case CellKind.Rnn:
@@ -229,7 +229,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     }
 
                     float weight = targetWeights[b * steps + t];
-                    Span<float> dOutput = _headGradients.AsSpan(at * outputs, outputs);
+                    var dOutput = _headGradients.AsSpan(at * outputs, outputs);
                     if (weight > 0)
                     {
                         ReadOnlySpan<float> output = new(head + at * _headStride, outputs);
@@ -313,7 +313,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     float* current = record + Record(t, l, 0, batch);
                     float* dhLayer = dhAll + (l * plane);
                     float* dcLayer = dcAll + (l * plane);
-                    PackedLayer packed = weights.PackedLayers[l];
+                    var packed = weights.PackedLayers[l];
 
                     // 1. Elementwise: every window's gate pre-activation gradients, rows of B × G·H.
                     for (int b = 0; b < batch; b++)

@@ -59,7 +59,7 @@ public sealed class ModelWeights
     {
         ArgumentNullException.ThrowIfNull(shape);
         shape.Validate();
-        var values = new float[shape.ParameterCount];
+        float[] values = new float[shape.ParameterCount];
         var random = new SplitMix64((ulong)(uint)seed ^ 0x5EED5EED00000000UL);
         float bound = 1f / MathF.Sqrt(shape.HiddenSize);
         for (int i = 0; i < values.Length; i++)

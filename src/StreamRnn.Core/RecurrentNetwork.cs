@@ -123,7 +123,7 @@ public sealed unsafe class RecurrentNetwork
     private int Run(ModelWeights weights, ReadOnlySpan<float> inputs, Span<float> states, Span<float> headOutputs,
         Span<StepStatus> statuses, int batch)
     {
-        ModelShape shape = Shape;
+        var shape = Shape;
         int inputSize = shape.InputSize;
         int stateSize = shape.StateSize;
         int layerState = shape.LayerStateSize;
@@ -145,7 +145,7 @@ public sealed unsafe class RecurrentNetwork
         {
             for (int l = 0; l < shape.Layers; l++)
             {
-                PackedLayer w = weights.PackedLayers[l];
+                var w = weights.PackedLayers[l];
                 float* x = l == 0 ? input : next + (l - 1) * layerState;
                 int ldx = l == 0 ? inputSize : stateSize;
                 float* previous = state + l * layerState;
@@ -183,19 +183,19 @@ public sealed unsafe class RecurrentNetwork
         bool gaussian = shape.Head == HeadKind.Gaussian;
         for (int b = 0; b < batch; b++)
         {
-            Span<float> headRow = _heads.AsSpan(b * _headStride, outputs);
+            var headRow = _heads.AsSpan(b * _headStride, outputs);
             if (gaussian)
             {
                 headRow[1] = GaussianHead.ClampLogVariance(headRow[1]);
             }
 
-            Span<float> newState = _newStates.AsSpan(b * stateSize, stateSize);
+            var newState = _newStates.AsSpan(b * stateSize, stateSize);
             if (statuses[b] == StepStatus.Ok && !(FiniteCheck.AllFinite(newState) && FiniteCheck.AllFinite(headRow)))
             {
                 statuses[b] = StepStatus.NonFiniteResult;
             }
 
-            Span<float> output = headOutputs.Slice(b * outputs, outputs);
+            var output = headOutputs.Slice(b * outputs, outputs);
             if (statuses[b] == StepStatus.Ok)
             {
                 newState.CopyTo(states.Slice(b * stateSize, stateSize));

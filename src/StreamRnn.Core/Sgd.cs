@@ -44,7 +44,7 @@ public sealed class Sgd : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         OptimizerArguments.RequireLengths(parameters.Length, gradient.Length, ParameterCount);
-        ReadOnlySpan<float> d = gradient;
+        var d = gradient;
         if (WeightDecay != 0f)
         {
             TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradient, _direction);

@@ -8,9 +8,9 @@ using StreamRnn.Core;
 // state, head output and parameter. StreamRnn.Core.Tests runs it under DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0,
 // DOTNET_EnableHWIntrinsic=0 and the default, and requires the same lines.
 Console.Error.WriteLine($"Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
-foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
 {
-    foreach (HeadKind head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
+    foreach (var head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
     {
         foreach (int hidden in new[] { 20, 32 })
         {
@@ -35,11 +35,11 @@ static string Inference(CellKind cell, HeadKind head, int hidden)
     var weights = ModelWeights.Initialize(shape, seed: 11);
     const int Keys = 13, Steps = 40;
     var network = new RecurrentNetwork(shape, Keys);
-    var states = new float[Keys * shape.StateSize];
-    var single = new float[Keys * shape.StateSize];
-    var inputs = new float[Keys * shape.InputSize];
-    var outputs = new float[Keys * shape.HeadOutputSize];
-    var singleOutputs = new float[Keys * shape.HeadOutputSize];
+    float[] states = new float[Keys * shape.StateSize];
+    float[] single = new float[Keys * shape.StateSize];
+    float[] inputs = new float[Keys * shape.InputSize];
+    float[] outputs = new float[Keys * shape.HeadOutputSize];
+    float[] singleOutputs = new float[Keys * shape.HeadOutputSize];
     var statuses = new StepStatus[Keys];
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     for (int step = 0; step < Steps; step++)
@@ -63,7 +63,7 @@ static string Inference(CellKind cell, HeadKind head, int hidden)
         Add(hash, outputs);
         Add(hash, single);
         Add(hash, singleOutputs);
-        var shown = new float[Keys];
+        float[] shown = new float[Keys];
         for (int k = 0; k < Keys; k++)
         {
             shown[k] = head switch
@@ -88,14 +88,14 @@ static string Training(CellKind cell)
     const int Window = 12, Updates = 25;
     var bptt = new BackpropagationThroughTime(shape, Window);
     var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
-    var parameters = weights.Parameters.ToArray();
-    var gradient = new float[shape.ParameterCount];
-    var start = new float[shape.StateSize];
-    var inputs = new float[Window * shape.InputSize];
-    var targets = new float[Window];
-    var targetWeights = new float[Window];
+    float[] parameters = weights.Parameters.ToArray();
+    float[] gradient = new float[shape.ParameterCount];
+    float[] start = new float[shape.StateSize];
+    float[] inputs = new float[Window * shape.InputSize];
+    float[] targets = new float[Window];
+    float[] targetWeights = new float[Window];
     var network = new RecurrentNetwork(shape, 1);
-    var output = new float[shape.HeadOutputSize];
+    float[] output = new float[shape.HeadOutputSize];
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     for (int update = 0; update < Updates; update++)
     {
@@ -134,7 +134,7 @@ static string Training(CellKind cell)
 static string ScalarFunctions()
 {
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    var values = new double[3];
+    double[] values = new double[3];
     double x = 1e-300;
     for (int i = 0; x < 1e300; i++, x *= 1.0137)
     {
@@ -157,12 +157,12 @@ static string BatchedTraining(CellKind cell)
     const int Batch = 13, Window = 10, Updates = 12;
     var bptt = new BatchedBackpropagationThroughTime(shape, Window, Batch);
     var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
-    var parameters = weights.Parameters.ToArray();
-    var gradient = new float[shape.ParameterCount];
-    var starts = new float[Batch * shape.StateSize];
-    var inputs = new float[Batch * Window * shape.InputSize];
-    var targets = new float[Batch * Window];
-    var targetWeights = new float[Batch * Window];
+    float[] parameters = weights.Parameters.ToArray();
+    float[] gradient = new float[shape.ParameterCount];
+    float[] starts = new float[Batch * shape.StateSize];
+    float[] inputs = new float[Batch * Window * shape.InputSize];
+    float[] targets = new float[Batch * Window];
+    float[] targetWeights = new float[Batch * Window];
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     for (int update = 0; update < Updates; update++)
     {
@@ -208,16 +208,16 @@ static string CategoricalTraining()
     const int Batch = 7, Window = 10, Updates = 12;
     var bptt = new BatchedBackpropagationThroughTime(shape, Window, Batch);
     var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
-    var parameters = weights.Parameters.ToArray();
-    var gradient = new float[shape.ParameterCount];
-    var starts = new float[Batch * shape.StateSize];
-    var inputs = new float[Batch * Window * shape.InputSize];
-    var targets = new float[Batch * Window];
-    var targetWeights = new float[Batch * Window];
+    float[] parameters = weights.Parameters.ToArray();
+    float[] gradient = new float[shape.ParameterCount];
+    float[] starts = new float[Batch * shape.StateSize];
+    float[] inputs = new float[Batch * Window * shape.InputSize];
+    float[] targets = new float[Batch * Window];
+    float[] targetWeights = new float[Batch * Window];
     var network = new RecurrentNetwork(shape, 1);
-    var output = new float[shape.HeadOutputSize];
-    var probabilities = new float[shape.HeadOutputSize];
-    var state = new float[shape.StateSize];
+    float[] output = new float[shape.HeadOutputSize];
+    float[] probabilities = new float[shape.HeadOutputSize];
+    float[] state = new float[shape.StateSize];
     using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     for (int update = 0; update < Updates; update++)
     {

@@ -28,7 +28,7 @@ public sealed class ActivationTests
     public void SigmoidIsAccurateOverTheWholeRange()
     {
         float[] x = Sweep();
-        var y = new float[x.Length];
+        float[] y = new float[x.Length];
         Activations.Sigmoid(x, y);
         for (int i = 0; i < x.Length; i++)
         {
@@ -42,7 +42,7 @@ public sealed class ActivationTests
     public void TanhIsAccurateOverTheWholeRange()
     {
         float[] x = Sweep();
-        var y = new float[x.Length];
+        float[] y = new float[x.Length];
         Activations.Tanh(x, y);
         for (int i = 0; i < x.Length; i++)
         {
@@ -57,8 +57,8 @@ public sealed class ActivationTests
     public void SpecialValues()
     {
         float[] x = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f];
-        var s = new float[5];
-        var t = new float[5];
+        float[] s = new float[5];
+        float[] t = new float[5];
         Activations.Sigmoid(x, s);
         Activations.Tanh(x, t);
         Assert.True(float.IsNaN(s[0]) && float.IsNaN(t[0]));
@@ -77,8 +77,8 @@ public sealed class ActivationTests
     public void ResultsDependOnTheValueOnly()
     {
         float[] values = TestValues.Uniform(64, 3, 6f);
-        var sigmoidAlone = new float[64];
-        var tanhAlone = new float[64];
+        float[] sigmoidAlone = new float[64];
+        float[] tanhAlone = new float[64];
         for (int i = 0; i < 64; i++)
         {
             Activations.Sigmoid(values.AsSpan(i, 1), sigmoidAlone.AsSpan(i, 1));
@@ -107,7 +107,7 @@ public sealed class ActivationTests
         int length = x.Length - x.Length % 16;
         for (int i = 0; i < length; i += 16)
         {
-            Vector512<float> wide = Vector512.Create<float>(x.AsSpan(i, 16));
+            var wide = Vector512.Create<float>(x.AsSpan(i, 16));
             Vector256<float> low = Vector256.Create<float>(x.AsSpan(i, 8)), high = Vector256.Create<float>(x.AsSpan(i + 8, 8));
             TestValues.BitEqual(Expand(Activations.Sigmoid(low), Activations.Sigmoid(high)), ToArray(Activations.Sigmoid(wide)), $"σ at {i}");
             TestValues.BitEqual(Expand(Activations.Tanh(low), Activations.Tanh(high)), ToArray(Activations.Tanh(wide)), $"tanh at {i}");
@@ -115,7 +115,7 @@ public sealed class ActivationTests
 
         static float[] Expand(Vector256<float> low, Vector256<float> high)
         {
-            var values = new float[16];
+            float[] values = new float[16];
             low.CopyTo(values);
             high.CopyTo(values, 8);
             return values;
@@ -123,7 +123,7 @@ public sealed class ActivationTests
 
         static float[] ToArray(Vector512<float> v)
         {
-            var values = new float[16];
+            float[] values = new float[16];
             v.CopyTo(values);
             return values;
         }

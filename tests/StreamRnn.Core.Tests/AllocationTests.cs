@@ -11,19 +11,19 @@ public sealed class AllocationTests
     public void SteadyStateStepsAndTrainingAllocateNothing(CellKind cell)
     {
         var shape = new ModelShape(cell, 4, 24, 2, HeadKind.Gaussian);
-        ModelWeights weights = ModelWeights.Initialize(shape, 1);
+        var weights = ModelWeights.Initialize(shape, 1);
         const int batch = 13;
         var network = new RecurrentNetwork(shape, batch);
         float[] inputs = TestValues.Uniform(batch * 4, 1);
         float[] states = new float[batch * shape.StateSize];
-        var outputs = new float[batch * 2];
+        float[] outputs = new float[batch * 2];
         var statuses = new StepStatus[batch];
         var trainer = new BackpropagationThroughTime(shape, 8);
-        var start = new float[shape.StateSize];
+        float[] start = new float[shape.StateSize];
         float[] window = TestValues.Uniform(8 * 4, 2);
         float[] targets = TestValues.Uniform(8, 3);
         float[] targetWeights = [1, 1, 0, 1, 1, 1, 1, 1];
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         var adam = new Adam(shape.ParameterCount, 1e-3f, weightDecay: 1e-4f);
         var sgd = new Sgd(shape.ParameterCount, 1e-3f, 0.9f, 1e-4f);
         float[] parameters = weights.Parameters.ToArray();

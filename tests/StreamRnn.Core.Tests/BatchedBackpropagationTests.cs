@@ -44,11 +44,11 @@ public sealed class BatchedBackpropagationTests
     public static TheoryData<CellKind, int, HeadKind, int, int> Cases()
     {
         var data = new TheoryData<CellKind, int, HeadKind, int, int>();
-        foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+        foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
         {
             foreach (int layers in new[] { 1, 2 })
             {
-                foreach (HeadKind head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
+                foreach (var head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
                 {
                     data.Add(cell, layers, head, 5, 3);
                 }
@@ -70,8 +70,8 @@ public sealed class BatchedBackpropagationTests
         var batch = MakeBatch(cell, layers, head, hidden, windows, steps, 41 + windows);
         var shape = batch.Shape;
         var single = new BackpropagationThroughTime(shape, steps);
-        var expected = TestValues.Uniform(shape.ParameterCount, 5, 0.25f);
-        var actual = (float[])expected.Clone();
+        float[] expected = TestValues.Uniform(shape.ParameterCount, 5, 0.25f);
+        float[] actual = (float[])expected.Clone();
         double expectedLoss = 0, expectedWeight = 0;
         for (int b = 0; b < windows; b++)
         {
@@ -100,10 +100,10 @@ public sealed class BatchedBackpropagationTests
         var batch = MakeBatch(cell, layers, head, 5, windows, steps, 77);
         var shape = batch.Shape;
         var reference = ReferenceNetwork.From(batch.Weights);
-        var expected = new double[shape.ParameterCount];
+        double[] expected = new double[shape.ParameterCount];
         for (int b = 0; b < windows; b++)
         {
-            var rows = new double[steps][];
+            double[][] rows = new double[steps][];
             for (int t = 0; t < steps; t++)
             {
                 rows[t] = TestValues.ToDouble(batch.Inputs.AsSpan((b * steps + t) * shape.InputSize, shape.InputSize));
@@ -114,7 +114,7 @@ public sealed class BatchedBackpropagationTests
         }
 
         var batched = new BatchedBackpropagationThroughTime(shape, steps, windows);
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         batched.Accumulate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, gradient, out _);
         double scale = expected.Max(Math.Abs);
         TestValues.Close(expected, gradient, 3e-5 * scale, 1e-4, "gradient");
@@ -169,7 +169,7 @@ public sealed class BatchedBackpropagationTests
         const int steps = 16;
         var batch = MakeBatch(cell, 1, HeadKind.Gaussian, hidden, windows, steps, 3);
         var batched = new BatchedBackpropagationThroughTime(batch.Shape, steps, windows);
-        var gradient = new float[batch.Shape.ParameterCount];
+        float[] gradient = new float[batch.Shape.ParameterCount];
         batched.Accumulate(batch.Weights, windows, steps, batch.Starts, batch.Inputs, batch.Targets, batch.TargetWeights, gradient, out _);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < calls; i++)

@@ -19,7 +19,7 @@ public sealed class CategoricalHeadTests
     public static TheoryData<CellKind, int> Cells()
     {
         var data = new TheoryData<CellKind, int>();
-        foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+        foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
         {
             data.Add(cell, 1);
             data.Add(cell, 2);
@@ -35,8 +35,8 @@ public sealed class CategoricalHeadTests
     private static (float[] Targets, float[] Weights) Labels(int count, int seed)
     {
         float[] u = TestValues.Uniform(count, seed, 1f);
-        var targets = new float[count];
-        var weights = new float[count];
+        float[] targets = new float[count];
+        float[] weights = new float[count];
         for (int i = 0; i < count; i++)
         {
             targets[i] = Math.Clamp((int)((u[i] + 1f) * 2f), 0, Classes - 1);
@@ -54,7 +54,7 @@ public sealed class CategoricalHeadTests
     public void LossIsTheCrossEntropyOfTheSoftmaxAndItsGradientIsPMinusOneHot()
     {
         float[] logits = [0.5f, -1.25f, 2f, 0.1f];
-        var d = new float[Classes];
+        float[] d = new float[Classes];
         double sum = logits.Sum(z => Math.Exp(z));
         double loss = CategoricalHead.Loss(logits, 2f, 1.5f, d);
         Assert.Equal(1.5 * -Math.Log(Math.Exp(2) / sum), loss, 12);
@@ -63,7 +63,7 @@ public sealed class CategoricalHeadTests
             Assert.Equal(1.5 * (Math.Exp(logits[i]) / sum - (i == 2 ? 1 : 0)), d[i], 6);
         }
 
-        var p = new float[Classes];
+        float[] p = new float[Classes];
         HeadOutput.Probabilities(logits, p);
         Assert.Equal(1.0, p.Sum(x => (double)x), 6);
         Assert.Equal(Math.Exp(0.5) / sum, p[0], 6);
@@ -76,7 +76,7 @@ public sealed class CategoricalHeadTests
     public void LossIsStableForExtremeLogits(float big, int target)
     {
         float[] logits = [big, 0f, -3f, 1f];
-        var d = new float[Classes];
+        float[] d = new float[Classes];
         double loss = CategoricalHead.Loss(logits, target, 1f, d);
         Assert.True(double.IsFinite(loss));
         Assert.All(d, g => Assert.True(float.IsFinite(g)));
@@ -84,7 +84,7 @@ public sealed class CategoricalHeadTests
         // Exact limits: the right big class costs 0, a wrong one the logit gap.
         double expected = big > 0 ? (target == 0 ? 0 : big) : Math.Log(1 + Math.Exp(-3) + Math.Exp(1)) - (target == 0 ? big : 0);
         Assert.Equal(expected, loss, 3);
-        var p = new float[Classes];
+        float[] p = new float[Classes];
         HeadOutput.Probabilities(logits, p);
         Assert.All(p, v => Assert.True(v is >= 0f and <= 1f));
         HeadOutput.Probabilities([float.NaN, 0f, 0f, 0f], p);
@@ -95,14 +95,14 @@ public sealed class CategoricalHeadTests
     [MemberData(nameof(Cells))]
     public void ReferenceGradientMatchesFiniteDifferences(CellKind cell, int layers)
     {
-        ModelShape shape = Shape(cell, layers);
+        var shape = Shape(cell, layers);
         var weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, 17, 0.8f), 1);
         var reference = ReferenceNetwork.From(weights);
         double[] start = TestValues.ToDouble(TestValues.Uniform(shape.StateSize, 18, 0.7f));
         double[][] inputs = Rows(TestValues.Uniform(Steps * shape.InputSize, 19, 1.5f), shape, 0, Steps);
         (float[] t, float[] w) = Labels(Steps, 20);
         double[] targets = TestValues.ToDouble(t), targetWeights = TestValues.ToDouble(w);
-        var analytic = new double[shape.ParameterCount];
+        double[] analytic = new double[shape.ParameterCount];
         reference.LossAndGradient(start, inputs, targets, targetWeights, analytic);
         Assert.True(analytic.Max(Math.Abs) > 1e-2, "the check needs a non-trivial gradient");
         double[] p = reference.Parameters;
@@ -126,15 +126,15 @@ public sealed class CategoricalHeadTests
     public void FloatAndBatchedGradientsMatchTheReferenceAndBatchedLossIsBitIdentical(CellKind cell, int layers)
     {
         const int windows = 3;
-        ModelShape shape = Shape(cell, layers);
+        var shape = Shape(cell, layers);
         var weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, 29, 0.8f), 1);
         float[] starts = TestValues.Uniform(windows * shape.StateSize, 30, 0.7f);
         float[] inputs = TestValues.Uniform(windows * Steps * shape.InputSize, 31, 1.5f);
         (float[] targets, float[] targetWeights) = Labels(windows * Steps, 32);
         var reference = ReferenceNetwork.From(weights);
-        var expected = new double[shape.ParameterCount];
+        double[] expected = new double[shape.ParameterCount];
         var single = new BackpropagationThroughTime(shape, Steps);
-        var perWindow = new float[shape.ParameterCount];
+        float[] perWindow = new float[shape.ParameterCount];
         double expectedLoss = 0, singleLoss = 0, singleWeight = 0;
         for (int b = 0; b < windows; b++)
         {
@@ -152,7 +152,7 @@ public sealed class CategoricalHeadTests
         TestValues.Close(expected, perWindow, 3e-5 * scale, 1e-4, "per-window gradient");
 
         var batched = new BatchedBackpropagationThroughTime(shape, Steps + 1, windows + 2);
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         double loss = batched.Accumulate(weights, windows, Steps, starts, inputs, targets, targetWeights, gradient, out double weightSum);
         Assert.Equal(singleLoss, loss);
         Assert.Equal(singleWeight, weightSum);
@@ -171,22 +171,22 @@ public sealed class CategoricalHeadTests
     [MemberData(nameof(Cells))]
     public void StepMatchesTheReferenceAndBatchedStepsAreBitIdentical(CellKind cell, int layers)
     {
-        ModelShape shape = Shape(cell, layers, hidden: 19);
+        var shape = Shape(cell, layers, hidden: 19);
         var weights = ModelWeights.Initialize(shape, seed: 7);
         var reference = ReferenceNetwork.From(weights);
         var network = new RecurrentNetwork(shape, 3);
         float[] state = TestValues.Uniform(shape.StateSize, 11, 0.5f);
         double[] referenceState = TestValues.ToDouble(state);
-        var states = new float[3 * shape.StateSize];
+        float[] states = new float[3 * shape.StateSize];
         for (int b = 0; b < 3; b++)
         {
             state.CopyTo(states, b * shape.StateSize);
         }
 
-        var output = new float[Classes];
-        var outputs = new float[3 * Classes];
+        float[] output = new float[Classes];
+        float[] outputs = new float[3 * Classes];
         var statuses = new StepStatus[3];
-        var referenceOutput = new double[Classes];
+        double[] referenceOutput = new double[Classes];
         for (int t = 0; t < 10; t++)
         {
             float[] x = TestValues.Uniform(shape.InputSize, 100 + t, 2f);
@@ -205,7 +205,7 @@ public sealed class CategoricalHeadTests
     [Fact]
     public void WeightFileKeepsTheClassCountWithoutAHeaderChange()
     {
-        ModelShape shape = Shape(CellKind.Lstm, 1, 7);
+        var shape = Shape(CellKind.Lstm, 1, 7);
         var weights = ModelWeights.Initialize(shape, seed: 3);
         using var stream = new MemoryStream();
         weights.WriteTo(stream);
@@ -213,7 +213,7 @@ public sealed class CategoricalHeadTests
         Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(4)));
         Assert.Equal((byte)HeadKind.Categorical, bytes[7]);
         stream.Position = 0;
-        ModelWeights read = ModelWeights.ReadFrom(stream, shape);
+        var read = ModelWeights.ReadFrom(stream, shape);
         Assert.Equal(shape, read.Shape);
         Assert.Equal(Classes, read.Shape.Classes);
         TestValues.BitEqual(weights.Parameters, read.Parameters, "parameters");
@@ -222,7 +222,7 @@ public sealed class CategoricalHeadTests
     [Fact]
     public void A_parameter_count_that_implies_no_whole_class_count_is_a_corrupted_header()
     {
-        ModelShape shape = Shape(CellKind.Gru, 1, 6);
+        var shape = Shape(CellKind.Gru, 1, 6);
         using var stream = new MemoryStream();
         ModelWeights.Initialize(shape, seed: 2).WriteTo(stream);
         byte[] bytes = stream.ToArray();
@@ -242,11 +242,11 @@ public sealed class CategoricalHeadTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(CellKind.Rnn, 2, 3, 1, HeadKind.Categorical).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(CellKind.Rnn, 2, 3, 1, HeadKind.Categorical, 1).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelShape(CellKind.Rnn, 2, 3, 1, HeadKind.Binary, 4).Validate());
-        ModelShape shape = Shape(CellKind.Rnn, 1);
+        var shape = Shape(CellKind.Rnn, 1);
         var weights = ModelWeights.Initialize(shape, seed: 1);
         var trainer = new BackpropagationThroughTime(shape, 2);
         var batched = new BatchedBackpropagationThroughTime(shape, 2, 1);
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         float[] start = new float[shape.StateSize], inputs = new float[2 * shape.InputSize];
         foreach (float bad in new[] { -1f, 4f, 1.5f })
         {
@@ -260,7 +260,7 @@ public sealed class CategoricalHeadTests
 
     private static double[][] Rows(float[] inputs, ModelShape shape, int first, int count)
     {
-        var rows = new double[count][];
+        double[][] rows = new double[count][];
         for (int t = 0; t < count; t++)
         {
             rows[t] = TestValues.ToDouble(inputs.AsSpan((first + t) * shape.InputSize, shape.InputSize));

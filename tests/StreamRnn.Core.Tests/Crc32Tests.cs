@@ -38,7 +38,7 @@ public sealed class Crc32Tests
     [InlineData(65_539)]
     public void Compute_and_Append_equal_the_bitwise_definition_for_every_remainder(int length)
     {
-        var data = new byte[length];
+        byte[] data = new byte[length];
         new Random(length).NextBytes(data);
         uint expected = Reference(data);
         Assert.Equal(expected, Crc32.Compute(data));

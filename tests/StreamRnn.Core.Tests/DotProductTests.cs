@@ -52,7 +52,7 @@ public sealed unsafe class DotProductTests
 
     private static float Emulate(float[] w, float[] x, int length, float bias)
     {
-        var acc = new float[4, 8];
+        float[,] acc = new float[4, 8];
         int blocks = length / 8;
         for (int m = 0; m < blocks; m++)
         {
@@ -62,7 +62,7 @@ public sealed unsafe class DotProductTests
             }
         }
 
-        var v = new float[8];
+        float[] v = new float[8];
         for (int lane = 0; lane < 8; lane++)
         {
             v[lane] = (acc[0, lane] + acc[1, lane]) + (acc[2, lane] + acc[3, lane]);

@@ -9,11 +9,11 @@ public sealed class ForwardTests
     public static TheoryData<CellKind, int, HeadKind> Shapes()
     {
         var data = new TheoryData<CellKind, int, HeadKind>();
-        foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+        foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
         {
             foreach (int layers in new[] { 1, 2 })
             {
-                foreach (HeadKind head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
+                foreach (var head in new[] { HeadKind.Linear, HeadKind.Gaussian, HeadKind.Binary })
                 {
                     data.Add(cell, layers, head);
                 }
@@ -28,13 +28,13 @@ public sealed class ForwardTests
     public void FloatStepMatchesDoubleReference(CellKind cell, int layers, HeadKind head)
     {
         var shape = new ModelShape(cell, 5, 19, layers, head);
-        ModelWeights weights = ModelWeights.Initialize(shape, seed: 7);
+        var weights = ModelWeights.Initialize(shape, seed: 7);
         var reference = ReferenceNetwork.From(weights);
         var network = new RecurrentNetwork(shape, 1);
         float[] state = TestValues.Uniform(shape.StateSize, 11, 0.5f);
         double[] referenceState = TestValues.ToDouble(state);
-        var output = new float[shape.HeadOutputSize];
-        var referenceOutput = new double[shape.HeadOutputSize];
+        float[] output = new float[shape.HeadOutputSize];
+        double[] referenceOutput = new double[shape.HeadOutputSize];
         for (int t = 0; t < 20; t++)
         {
             float[] x = TestValues.Uniform(shape.InputSize, 100 + t, 2f);
@@ -50,7 +50,7 @@ public sealed class ForwardTests
         var data = new TheoryData<CellKind, int, int>();
         int[] batches = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 64, 255, 256];
         int[] hiddens = [1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 128];
-        foreach (CellKind cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
+        foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
         {
             foreach (int b in batches)
             {
@@ -76,14 +76,14 @@ public sealed class ForwardTests
         {
             var head = (HeadKind)(1 + (hidden + batch) % 3);
             var shape = new ModelShape(cell, 1 + hidden % 6, hidden, layers, head);
-            ModelWeights weights = ModelWeights.Initialize(shape, seed: hidden * 31 + batch);
+            var weights = ModelWeights.Initialize(shape, seed: hidden * 31 + batch);
             int s = shape.StateSize, o = shape.HeadOutputSize, i = shape.InputSize;
             float[] batched = TestValues.Uniform(batch * s, batch + 3);
             float[] single = (float[])batched.Clone();
             float[] rebatched = (float[])batched.Clone();
-            var batchedOut = new float[batch * o];
-            var singleOut = new float[batch * o];
-            var rebatchedOut = new float[batch * o];
+            float[] batchedOut = new float[batch * o];
+            float[] singleOut = new float[batch * o];
+            float[] rebatchedOut = new float[batch * o];
             var statuses = new StepStatus[batch];
             var network = new RecurrentNetwork(shape, batch);
             for (int step = 0; step < 3; step++)

@@ -18,7 +18,7 @@ public sealed class GradientTests
     {
         public double[][] InputRows()
         {
-            var rows = new double[Targets.Length][];
+            double[][] rows = new double[Targets.Length][];
             for (int t = 0; t < rows.Length; t++)
             {
                 rows[t] = TestValues.ToDouble(Inputs.AsSpan(t * Shape.InputSize, Shape.InputSize));
@@ -34,7 +34,7 @@ public sealed class GradientTests
 
         // Larger weights than the default initialisation so that every gate works in its non-linear range.
         float[] parameters = TestValues.Uniform(shape.ParameterCount, seed, 0.8f);
-        ModelWeights weights = ModelWeights.FromParameters(shape, parameters, 1);
+        var weights = ModelWeights.FromParameters(shape, parameters, 1);
         float[] start = TestValues.Uniform(shape.StateSize, seed + 1, 0.7f);
         float[] inputs = TestValues.Uniform(Steps * shape.InputSize, seed + 2, 1.5f);
         float[] targets = TestValues.Uniform(Steps, seed + 3, 1f);
@@ -55,13 +55,13 @@ public sealed class GradientTests
     [MemberData(nameof(Shapes))]
     public void ReferenceGradientMatchesFiniteDifferences(CellKind cell, int layers, HeadKind head)
     {
-        Window w = MakeWindow(cell, layers, head, 17);
+        var w = MakeWindow(cell, layers, head, 17);
         var reference = ReferenceNetwork.From(w.Weights);
         double[] start = TestValues.ToDouble(w.Start);
         double[][] inputs = w.InputRows();
         double[] targets = TestValues.ToDouble(w.Targets);
         double[] weights = TestValues.ToDouble(w.TargetWeights);
-        var analytic = new double[w.Shape.ParameterCount];
+        double[] analytic = new double[w.Shape.ParameterCount];
         reference.LossAndGradient(start, inputs, targets, weights, analytic);
 
         double[] p = reference.Parameters;
@@ -92,9 +92,9 @@ public sealed class GradientTests
     [MemberData(nameof(Shapes))]
     public void FloatGradientMatchesDoubleReference(CellKind cell, int layers, HeadKind head)
     {
-        Window w = MakeWindow(cell, layers, head, 29);
+        var w = MakeWindow(cell, layers, head, 29);
         var reference = ReferenceNetwork.From(w.Weights);
-        var expected = new double[w.Shape.ParameterCount];
+        double[] expected = new double[w.Shape.ParameterCount];
         double expectedLoss = reference.LossAndGradient(TestValues.ToDouble(w.Start), w.InputRows(), TestValues.ToDouble(w.Targets),
             TestValues.ToDouble(w.TargetWeights), expected);
 
@@ -112,7 +112,7 @@ public sealed class GradientTests
         }
 
         // Accumulate ADDS into the caller's buffer: subtract the preset values back out.
-        var added = new float[gradient.Length];
+        float[] added = new float[gradient.Length];
         for (int i = 0; i < added.Length; i++)
         {
             added[i] = gradient[i] - preset[i];
@@ -131,7 +131,7 @@ public sealed class GradientTests
     public void GradientsStopAtTheTruncationBoundary(CellKind cell)
     {
         var shape = new ModelShape(cell, 2, 6, 2, HeadKind.Linear);
-        ModelWeights weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, 3, 0.6f), 1);
+        var weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, 3, 0.6f), 1);
         const int history = 5, window = 4;
         float[] inputs = TestValues.Uniform((history + window) * shape.InputSize, 4, 1f);
         float[] targets = TestValues.Uniform(history + window, 5, 1f);
@@ -140,7 +140,7 @@ public sealed class GradientTests
         // The state at the window's start, reached by running the history through the inference path.
         var network = new RecurrentNetwork(shape, 1);
         float[] boundary = (float[])start.Clone();
-        var output = new float[1];
+        float[] output = new float[1];
         for (int t = 0; t < history; t++)
         {
             network.Step(weights, inputs.AsSpan(t * shape.InputSize, shape.InputSize), boundary, output);
@@ -148,13 +148,13 @@ public sealed class GradientTests
 
         var trainer = new BackpropagationThroughTime(shape, history + window);
         float[] windowWeights = [1f, 1f, 1f, 1f];
-        var truncated = new float[shape.ParameterCount];
+        float[] truncated = new float[shape.ParameterCount];
         double truncatedLoss = trainer.Accumulate(weights, boundary, inputs.AsSpan(history * shape.InputSize), targets.AsSpan(history),
             windowWeights, truncated, out _);
 
         // The same targets scored through the whole history: gradients now also flow through the 5 earlier steps.
         float[] fullWeights = [0f, 0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f];
-        var full = new float[shape.ParameterCount];
+        float[] full = new float[shape.ParameterCount];
         double fullLoss = trainer.Accumulate(weights, start, inputs, targets, fullWeights, full, out _);
 
         // Same forward computations, so the loss is identical to the last bit; the gradients differ.
@@ -170,19 +170,19 @@ public sealed class GradientTests
 
         // The truncated gradient is exactly the gradient with the start state held constant (reference, double).
         var reference = ReferenceNetwork.From(weights);
-        var rows = new double[window][];
+        double[][] rows = new double[window][];
         for (int t = 0; t < window; t++)
         {
             rows[t] = TestValues.ToDouble(inputs.AsSpan((history + t) * shape.InputSize, shape.InputSize));
         }
 
-        var expected = new double[shape.ParameterCount];
+        double[] expected = new double[shape.ParameterCount];
         reference.LossAndGradient(TestValues.ToDouble(boundary), rows, TestValues.ToDouble(targets.AsSpan(history)), [1, 1, 1, 1], expected);
         double scale = expected.Max(Math.Abs);
         TestValues.Close(expected, truncated, 3e-5 * scale, 1e-4, "truncated gradient");
 
         // Whatever ran before (another window, another history) leaves no trace in the next result.
-        var again = new float[shape.ParameterCount];
+        float[] again = new float[shape.ParameterCount];
         trainer.Accumulate(weights, boundary, inputs.AsSpan(history * shape.InputSize), targets.AsSpan(history), windowWeights, again, out _);
         TestValues.BitEqual(truncated, again, "repeated window gradient");
     }

@@ -9,7 +9,7 @@ public sealed class HeadLossTests
     [Fact]
     public void LinearIsWeightedSquaredError()
     {
-        var d = new float[1];
+        float[] d = new float[1];
         Assert.Equal(2.0 * 0.25, LinearHead.Loss([1.5f], 1f, 2f, d), 12);
         Assert.Equal(2f * 2f * 0.5f, d[0]);
     }
@@ -17,7 +17,7 @@ public sealed class HeadLossTests
     [Fact]
     public void GaussianUsesTheClampedLogVarianceAndNoGradientBeyondIt()
     {
-        var d = new float[2];
+        float[] d = new float[2];
         // Inside: v = 0.5, e = 1 → L = ½(0.5 + e^−0.5); ∂μ = e^−0.5; ∂v = ½(1 − e^−0.5).
         Assert.Equal(0.5 * (0.5 + Math.Exp(-0.5)), GaussianHead.Loss([2f, 0.5f], 1f, 1f, d), 6);
         Assert.Equal(Math.Exp(-0.5), d[0], 6);
@@ -37,7 +37,7 @@ public sealed class HeadLossTests
     [InlineData(0f, 1f)]
     public void BinaryCrossEntropyIsStableFromTheLogit(float logit, float target)
     {
-        var d = new float[1];
+        float[] d = new float[1];
         double loss = BinaryHead.Loss([logit], target, 1f, d);
         double softplus = Math.Max(logit, 0) + Math.Log(1 + Math.Exp(-Math.Abs(logit)));
         Assert.Equal(softplus - logit * target, loss, 9);

@@ -36,8 +36,8 @@ public sealed class LearningTests(ITestOutputHelper output)
 
         // x_t = [z_t, z_t − z_{t−1}] (t ≥ 1); y_t = z_{t+1} − z_t, the change to predict.
         int n = z.Length;
-        var inputs = new float[n * 2];
-        var targets = new float[n];
+        float[] inputs = new float[n * 2];
+        float[] targets = new float[n];
         for (int t = 1; t < n; t++)
         {
             inputs[2 * t] = z[t];
@@ -46,16 +46,16 @@ public sealed class LearningTests(ITestOutputHelper output)
         }
 
         var shape = new ModelShape(cell, 2, 16, 1, HeadKind.Linear);
-        ModelWeights weights = ModelWeights.Initialize(shape, seed: 42);
+        var weights = ModelWeights.Initialize(shape, seed: 42);
         var network = new RecurrentNetwork(shape, 1);
         var trainer = new BackpropagationThroughTime(shape, window);
         var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
         float[] parameters = weights.Parameters.ToArray();
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         float[] targetWeights = Enumerable.Repeat(1f, window).ToArray();
-        var statesBefore = new float[n * shape.StateSize];
-        var state = new float[shape.StateSize];
-        var prediction = new float[1];
+        float[] statesBefore = new float[n * shape.StateSize];
+        float[] state = new float[shape.StateSize];
+        float[] prediction = new float[1];
         double modelError = 0, persistenceError = 0;
         int scored = 0;
         for (int t = 1; t < n - 1; t++)
@@ -99,12 +99,12 @@ public sealed class LearningTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         var trials = new List<(float[] Inputs, float[] InBed)>();
         const int features = 8;
-        foreach (IGrouping<string, string[]> trial in File.ReadLines(DataPath("torres_rfid_room1_trials_first30.csv")).Skip(1)
+        foreach (var trial in File.ReadLines(DataPath("torres_rfid_room1_trials_first30.csv")).Skip(1)
             .Select(line => line.Split(',')).GroupBy(fields => fields[0]))
         {
             string[][] rows = trial.ToArray();
-            var x = new float[rows.Length * features];
-            var y = new float[rows.Length];
+            float[] x = new float[rows.Length * features];
+            float[] y = new float[rows.Length];
             for (int t = 0; t < rows.Length; t++)
             {
                 float Field(int i) => float.Parse(rows[t][i], CultureInfo.InvariantCulture);
@@ -125,24 +125,24 @@ public sealed class LearningTests(ITestOutputHelper output)
         var test = trials.Where((_, i) => i % 3 == 2).ToList();
 
         var shape = new ModelShape(CellKind.Gru, features, 16, 1, HeadKind.Binary);
-        ModelWeights weights = ModelWeights.Initialize(shape, seed: 7);
+        var weights = ModelWeights.Initialize(shape, seed: 7);
         var network = new RecurrentNetwork(shape, 1);
         const int window = 16, stride = 2;
         var trainer = new BackpropagationThroughTime(shape, window);
         var adam = new Adam(shape.ParameterCount, learningRate: 5e-3f);
         float[] parameters = weights.Parameters.ToArray();
-        var gradient = new float[shape.ParameterCount];
+        float[] gradient = new float[shape.ParameterCount];
         float[] ones = Enumerable.Repeat(1f, window).ToArray();
-        var logit = new float[1];
+        float[] logit = new float[1];
         for (int epoch = 0; epoch < 4; epoch++)
         {
             foreach ((float[] x, float[] y) in train)
             {
                 int length = y.Length;
-                var states = new float[(length + 1) * shape.StateSize];
+                float[] states = new float[(length + 1) * shape.StateSize];
                 for (int t = 0; t < length; t++)
                 {
-                    Span<float> next = states.AsSpan((t + 1) * shape.StateSize, shape.StateSize);
+                    var next = states.AsSpan((t + 1) * shape.StateSize, shape.StateSize);
                     states.AsSpan(t * shape.StateSize, shape.StateSize).CopyTo(next);
                     network.Step(weights, x.AsSpan(t * features, features), next, logit);
                     int first = t + 1 - window;
@@ -165,7 +165,7 @@ public sealed class LearningTests(ITestOutputHelper output)
         int correct = 0, majorityCorrect = 0, count = 0;
         foreach ((float[] x, float[] y) in test)
         {
-            var state = new float[shape.StateSize];
+            float[] state = new float[shape.StateSize];
             for (int t = 0; t < y.Length; t++)
             {
                 network.Step(weights, x.AsSpan(t * features, features), state, logit);

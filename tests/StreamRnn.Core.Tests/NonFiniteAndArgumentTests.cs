@@ -12,7 +12,7 @@ public sealed class NonFiniteAndArgumentTests
     [InlineData(float.NegativeInfinity)]
     public void NonFiniteInputLeavesStateAndWritesNaN(float bad)
     {
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         var network = new RecurrentNetwork(Lstm, 4);
         float[] state = TestValues.Uniform(Lstm.StateSize, 2);
         float[] before = (float[])state.Clone();
@@ -25,7 +25,7 @@ public sealed class NonFiniteAndArgumentTests
     [Fact]
     public void NonFiniteRowInABatchDoesNotTouchTheOtherRows()
     {
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         const int batch = 7;
         var network = new RecurrentNetwork(Lstm, batch);
         int s = Lstm.StateSize;
@@ -33,13 +33,13 @@ public sealed class NonFiniteAndArgumentTests
         float[] singles = (float[])states.Clone();
         float[] inputs = TestValues.Uniform(batch * 3, 4);
         inputs[2 * 3 + 1] = float.NaN;
-        var outputs = new float[batch * 2];
+        float[] outputs = new float[batch * 2];
         var statuses = new StepStatus[batch];
         Assert.Equal(1, network.StepBatch(weights, inputs, states, outputs, statuses, batch));
         for (int b = 0; b < batch; b++)
         {
-            var single = new float[2];
-            StepStatus status = network.Step(weights, inputs.AsSpan(b * 3, 3), singles.AsSpan(b * s, s), single);
+            float[] single = new float[2];
+            var status = network.Step(weights, inputs.AsSpan(b * 3, 3), singles.AsSpan(b * s, s), single);
             Assert.Equal(status, statuses[b]);
             TestValues.BitEqual(single, outputs.AsSpan(b * 2, 2), $"row {b} output");
         }
@@ -53,15 +53,15 @@ public sealed class NonFiniteAndArgumentTests
     {
         // RNN with b_ih = 10 saturates h at ≈ 1; W_out = [3e38, 3e38] then overflows the head output to +Inf.
         var shape = new ModelShape(CellKind.Rnn, 1, 2, 1, HeadKind.Linear);
-        var p = new float[shape.ParameterCount]; // W_ih (2), W_hh (4), b_ih (2), b_hh (2), W_out (2), b_out (1)
+        float[] p = new float[shape.ParameterCount]; // W_ih (2), W_hh (4), b_ih (2), b_hh (2), W_out (2), b_out (1)
         p[6] = 10f;
         p[7] = 10f;
         p[10] = 3e38f;
         p[11] = 3e38f;
-        ModelWeights weights = ModelWeights.FromParameters(shape, p, 1);
+        var weights = ModelWeights.FromParameters(shape, p, 1);
         var network = new RecurrentNetwork(shape, 1);
         float[] state = [0.25f, -0.5f];
-        var output = new float[1];
+        float[] output = new float[1];
         Assert.Equal(StepStatus.NonFiniteResult, network.Step(weights, [1f], state, output));
         Assert.Equal([0.25f, -0.5f], state);
         Assert.True(float.IsNaN(output[0]));
@@ -70,11 +70,11 @@ public sealed class NonFiniteAndArgumentTests
     [Fact]
     public void NonFiniteStateFromTheCallerSaysNonFiniteResult()
     {
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         var network = new RecurrentNetwork(Lstm, 1);
         float[] state = new float[Lstm.StateSize];
         state[3] = float.NaN;
-        var output = new float[2];
+        float[] output = new float[2];
         Assert.Equal(StepStatus.NonFiniteResult, network.Step(weights, [1f, 2f, 3f], state, output));
         Assert.True(float.IsNaN(state[3]));
         Assert.Equal(0f, state[4]);
@@ -83,7 +83,7 @@ public sealed class NonFiniteAndArgumentTests
     [Fact]
     public void ShortSpansAndBadBatchesThrow()
     {
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         var network = new RecurrentNetwork(Lstm, 4);
         int s = Lstm.StateSize;
         Assert.Throws<ArgumentException>(() => network.Step(weights, new float[2], new float[s], new float[2]));
@@ -92,7 +92,7 @@ public sealed class NonFiniteAndArgumentTests
         Assert.Throws<ArgumentException>(() => network.StepBatch(weights, new float[3 * 3], new float[4 * s], new float[8], new StepStatus[4], 4));
         Assert.Throws<ArgumentException>(() => network.StepBatch(weights, new float[4 * 3], new float[4 * s], new float[8], new StepStatus[3], 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => network.StepBatch(weights, new float[15], new float[5 * s], new float[10], new StepStatus[5], 5));
-        ModelWeights other = ModelWeights.Initialize(Lstm with { HiddenSize = 8 }, 1);
+        var other = ModelWeights.Initialize(Lstm with { HiddenSize = 8 }, 1);
         Assert.Throws<ArgumentException>(() => network.Step(other, new float[3], new float[s], new float[2]));
         Assert.Equal(0, network.StepBatch(weights, [], [], [], [], 0));
     }
@@ -101,13 +101,13 @@ public sealed class NonFiniteAndArgumentTests
     public void InPlaceSlicesOfOneBufferWork()
     {
         // Keys' rows may live side by side in one arena: step rows 1..2 of it in place and compare with copies.
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         var network = new RecurrentNetwork(Lstm, 4);
         int s = Lstm.StateSize;
         float[] arena = TestValues.Uniform(4 * s, 9);
         float[] copy = arena.AsSpan(s, 2 * s).ToArray();
         float[] inputs = TestValues.Uniform(6, 10);
-        var outputs = new float[4];
+        float[] outputs = new float[4];
         network.StepBatch(weights, inputs, arena.AsSpan(s, 2 * s), outputs, new StepStatus[2], 2);
         network.Step(weights, inputs.AsSpan(0, 3), copy.AsSpan(0, s), new float[2]);
         network.Step(weights, inputs.AsSpan(3, 3), copy.AsSpan(s, s), new float[2]);
@@ -119,10 +119,10 @@ public sealed class NonFiniteAndArgumentTests
     [Fact]
     public void AccumulateRejectsNonFiniteOrMalformedWindows()
     {
-        ModelWeights weights = ModelWeights.Initialize(Lstm, 1);
+        var weights = ModelWeights.Initialize(Lstm, 1);
         var trainer = new BackpropagationThroughTime(Lstm, 4);
-        var start = new float[Lstm.StateSize];
-        var gradient = new float[Lstm.ParameterCount];
+        float[] start = new float[Lstm.StateSize];
+        float[] gradient = new float[Lstm.ParameterCount];
         float[] inputs = TestValues.Uniform(6, 1);
         float[] targets = [0.5f, 0.25f];
         float[] w = [1f, 1f];

@@ -27,9 +27,9 @@ public sealed unsafe class PackedGemmTests
         float[] bias = TestValues.Uniform(n, 2);
         var w = new PackedMatrix(k, n, dense, bias);
         float[] a = TestValues.Uniform(rows * k, 3, 2f);
-        var batched = new float[rows * w.PaddedColumns];
-        var single = new float[rows * w.PaddedColumns];
-        var reversed = new float[rows * w.PaddedColumns];
+        float[] batched = new float[rows * w.PaddedColumns];
+        float[] single = new float[rows * w.PaddedColumns];
+        float[] reversed = new float[rows * w.PaddedColumns];
         int split = k / 2;
         fixed (float* pa = a, pb = batched, ps = single, pr = reversed)
         {
@@ -45,7 +45,7 @@ public sealed unsafe class PackedGemmTests
 
         TestValues.BitEqual(single, batched, "rows");
         TestValues.BitEqual(single, reversed, "rows swept from the last panel");
-        var other = new float[rows * w.PaddedColumns];
+        float[] other = new float[rows * w.PaddedColumns];
         fixed (float* pa = a, po = other)
         {
             PackedGemm.Multiply(pa, k, split, pa + split, k, k - split, rows, w, po, w.PaddedColumns, !wide, fromLastPanel: false);
@@ -54,7 +54,7 @@ public sealed unsafe class PackedGemmTests
         TestValues.BitEqual(batched, other, "the other register width");
         for (int r = 0; r < rows; r++)
         {
-            var expected = new double[n];
+            double[] expected = new double[n];
             for (int j = 0; j < n; j++)
             {
                 double sum = bias[j];

@@ -43,8 +43,8 @@ public sealed class PortableDeterminismTests
         }
 
         using var process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(Limit))
         {
             process.Kill(entireProcessTree: true);

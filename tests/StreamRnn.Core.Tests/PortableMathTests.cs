@@ -75,7 +75,7 @@ public sealed class PortableMathTests
     public void SumOfSquaresFollowsTheDocumentedOrder(int length)
     {
         float[] values = TestValues.Uniform(length, 7, 3f);
-        var partial = new double[8];
+        double[] partial = new double[8];
         int whole = length - length % 8;
         for (int i = 0; i < whole; i++)
         {

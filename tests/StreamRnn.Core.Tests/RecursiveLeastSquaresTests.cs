@@ -61,7 +61,7 @@ public sealed class RecursiveLeastSquaresTests
         }
 
         double[] expected = Solve(a, n);
-        ReadOnlySpan<double> w = RecursiveLeastSquares.Coefficients(state, n);
+        var w = RecursiveLeastSquares.Coefficients(state, n);
         for (int i = 0; i < n; i++)
         {
             Assert.Equal(expected[i], w[i], 1e-9);

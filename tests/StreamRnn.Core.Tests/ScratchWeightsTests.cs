@@ -31,8 +31,8 @@ public sealed class ScratchWeightsTests
             Assert.Equal(seed, scratch.Version);
             TestValues.BitEqual(snapshot.Parameters, scratch.Parameters, "parameters");
 
-            var expectedGradient = new float[shape.ParameterCount];
-            var actualGradient = new float[shape.ParameterCount];
+            float[] expectedGradient = new float[shape.ParameterCount];
+            float[] actualGradient = new float[shape.ParameterCount];
             double expectedLoss = bptt.Accumulate(snapshot, start, inputs, targets, targetWeights, expectedGradient, out _);
             double actualLoss = bptt.Accumulate(scratch, start, inputs, targets, targetWeights, actualGradient, out _);
             Assert.Equal(expectedLoss, actualLoss);
@@ -40,10 +40,10 @@ public sealed class ScratchWeightsTests
             Assert.Equal(bptt.Evaluate(snapshot, start, inputs, targets, targetWeights, out _),
                 bptt.Evaluate(scratch, start, inputs, targets, targetWeights, out _));
 
-            var expectedState = start.ToArray();
-            var actualState = start.ToArray();
-            var expectedOutput = new float[2];
-            var actualOutput = new float[2];
+            float[] expectedState = start.ToArray();
+            float[] actualState = start.ToArray();
+            float[] expectedOutput = new float[2];
+            float[] actualOutput = new float[2];
             network.Step(snapshot, inputs.AsSpan(0, 3), expectedState, expectedOutput);
             network.Step(scratch, inputs.AsSpan(0, 3), actualState, actualOutput);
             TestValues.BitEqual(expectedState, actualState, "state");
@@ -84,7 +84,7 @@ public sealed class ScratchWeightsTests
         var scratch = ModelWeights.CreateScratch(shape);
         Assert.True(scratch.IsScratch);
         Assert.Throws<ArgumentException>(() => scratch.Overwrite(new float[3], 1));
-        var values = snapshot.Parameters.ToArray();
+        float[] values = snapshot.Parameters.ToArray();
         values[5] = float.NaN;
         Assert.Contains("index 5", Assert.Throws<ArgumentException>(() => scratch.Overwrite(values, 1)).Message, StringComparison.Ordinal);
     }

@@ -8,7 +8,7 @@ internal static class TestValues
     public static float[] Uniform(int count, int seed, float bound = 1f)
     {
         var random = new Random(seed);
-        var values = new float[count];
+        float[] values = new float[count];
         for (int i = 0; i < count; i++)
         {
             values[i] = (float)((2 * random.NextDouble() - 1) * bound);
@@ -19,7 +19,7 @@ internal static class TestValues
 
     public static double[] ToDouble(ReadOnlySpan<float> values)
     {
-        var result = new double[values.Length];
+        double[] result = new double[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             result[i] = values[i];
@@ -32,8 +32,8 @@ internal static class TestValues
     public static void BitEqual(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
-        ReadOnlySpan<int> e = MemoryMarshal.Cast<float, int>(expected);
-        ReadOnlySpan<int> a = MemoryMarshal.Cast<float, int>(actual);
+        var e = MemoryMarshal.Cast<float, int>(expected);
+        var a = MemoryMarshal.Cast<float, int>(actual);
         for (int i = 0; i < e.Length; i++)
         {
             if (e[i] != a[i])

@@ -16,12 +16,12 @@ public sealed class WeightFileTests
     [Fact]
     public void RoundTripKeepsEverythingBitForBit()
     {
-        ModelWeights original = ModelWeights.Initialize(Shape, seed: 3, version: 42);
+        var original = ModelWeights.Initialize(Shape, seed: 3, version: 42);
         byte[] bytes = Bytes(original);
         Assert.Equal(32 + 4 * Shape.ParameterCount + 4, bytes.Length);
         Assert.Equal("SRNN"u8.ToArray(), bytes[..4]);
 
-        ModelWeights read = ModelWeights.ReadFrom(new MemoryStream(bytes), Shape);
+        var read = ModelWeights.ReadFrom(new MemoryStream(bytes), Shape);
         Assert.Equal(Shape, read.Shape);
         Assert.Equal(42, read.Version);
         TestValues.BitEqual(original.Parameters, read.Parameters, "parameters");

@@ -31,7 +31,7 @@ internal static class Kcat
             arguments.AddRange(["-c", count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
-        var output = await RunAsync(arguments, timeout: timeout);
+        string output = await RunAsync(arguments, timeout: timeout);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
@@ -63,7 +63,7 @@ internal static class Kcat
     /// <returns>Its standard output; fails the test on a non-zero exit, naming stderr.</returns>
     public static async Task<string> RunAsync(IEnumerable<string> arguments, string? input = null, TimeSpan? timeout = null)
     {
-        var path = Location.Value ?? throw new InvalidOperationException(
+        string path = Location.Value ?? throw new InvalidOperationException(
             "kcat is not installed (looked for /usr/bin/kcat and on PATH). These tests use it as an independent Kafka "
             + "client: install the Debian package 'kcat' (tests/install-test-tools.sh, which dotnet test runs, installs it as root).");
         var start = new ProcessStartInfo(path)
@@ -73,7 +73,7 @@ internal static class Kcat
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -113,7 +113,7 @@ internal static class Kcat
             return "/usr/bin/kcat";
         }
 
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator);
+        string[] directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator);
         return directories.Select(d => Path.Combine(d, "kcat")).FirstOrDefault(File.Exists);
     }
 }

@@ -22,7 +22,7 @@ internal static class RepositoryRoot
 
     private static string Locate(string sourceFile)
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, System.IO.Path.GetDirectoryName(sourceFile) ?? "" })
+        foreach (string? start in new[] { AppContext.BaseDirectory, System.IO.Path.GetDirectoryName(sourceFile) ?? "" })
         {
             for (var directory = new DirectoryInfo(start); directory is not null && start.Length > 0; directory = directory.Parent)
             {

@@ -21,7 +21,7 @@ internal static class Wait
         Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? detail = null, Func<string?>? abandon = null,
         TimeSpan? poll = null)
     {
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         while (!await condition())
         {
             if (abandon?.Invoke() is { } reason)

@@ -24,7 +24,7 @@ public static class BenchmarkConfigFactory
 {
     public static IConfig Create(bool fullJob, bool inProcess, bool threadCpuClock)
     {
-        Job job = fullJob
+        var job = fullJob
             ? Job.Default.WithId("Full")
             : Job.Default
                 .WithLaunchCount(1)

@@ -29,10 +29,10 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
     public TorchBatchedWindowBackprop(ModelWeights weights, int batch, ReadOnlySpan<float> startStates, ReadOnlySpan<float> windowInputs,
         ReadOnlySpan<float> windowTargets)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         int steps = windowTargets.Length / batch, hidden = shape.HiddenSize, inputSize = shape.InputSize, stateSize = shape.StateSize;
-        var h = new float[batch * hidden];
-        var c = new float[batch * hidden];
+        float[] h = new float[batch * hidden];
+        float[] c = new float[batch * hidden];
         for (int b = 0; b < batch; b++)
         {
             startStates.Slice(b * stateSize, hidden).CopyTo(h.AsSpan(b * hidden));
@@ -61,8 +61,8 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
         TorchParameters.CopyHead(weights, _head);
         _h0 = TorchParameters.FromSpan(h, batch, hidden);
         _inputs = new Tensor[steps];
-        var stepInputs = new float[batch * inputSize];
-        var stepTargets = new float[steps * batch];
+        float[] stepInputs = new float[batch * inputSize];
+        float[] stepTargets = new float[steps * batch];
         for (int step = 0; step < steps; step++)
         {
             for (int b = 0; b < batch; b++)
@@ -80,22 +80,22 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
 
     public void Run()
     {
-        using DisposeScope scope = NewDisposeScope();
+        using var scope = NewDisposeScope();
         Forward().backward();
     }
 
     public double RunAndReadLoss()
     {
-        using DisposeScope scope = NewDisposeScope();
-        Tensor loss = Forward();
+        using var scope = NewDisposeScope();
+        var loss = Forward();
         loss.backward();
         return loss.item<float>();
     }
 
     private Tensor Forward()
     {
-        Tensor h = _h0;
-        Tensor? c = _c0;
+        var h = _h0;
+        var c = _c0;
         for (int step = 0; step < _inputs.Length; step++)
         {
             if (_lstm is not null)
@@ -110,7 +110,7 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
             _hiddenStates[step] = h;
         }
 
-        Tensor predictions = _head.forward(stack(_hiddenStates, 0));
+        var predictions = _head.forward(stack(_hiddenStates, 0));
         return nn.functional.mse_loss(predictions, _targets, nn.Reduction.Sum);
     }
 
@@ -119,7 +119,7 @@ public sealed class TorchBatchedWindowBackprop : IDisposable
         _lstm?.Dispose();
         _gru?.Dispose();
         _head.Dispose();
-        foreach (Tensor input in _inputs)
+        foreach (var input in _inputs)
         {
             input.Dispose();
         }

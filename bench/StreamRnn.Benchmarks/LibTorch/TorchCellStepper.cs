@@ -28,7 +28,7 @@ public sealed class TorchCellStepper : IDisposable
     /// <param name="batch">B.</param>
     public TorchCellStepper(ModelWeights weights, ReadOnlySpan<float> inputs, int batch)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         _batch = batch;
         _hiddenSize = shape.HiddenSize;
         switch (shape.Cell)
@@ -57,7 +57,7 @@ public sealed class TorchCellStepper : IDisposable
     {
         if (_lstm is not null)
         {
-            (Tensor hNext, Tensor cNext) = _lstm.forward(_input, (_h, _c!));
+            (var hNext, var cNext) = _lstm.forward(_input, (_h, _c!));
             _h.Dispose();
             _c!.Dispose();
             _h = hNext;
@@ -65,7 +65,7 @@ public sealed class TorchCellStepper : IDisposable
         }
         else
         {
-            Tensor hNext = _gru!.forward(_input, _h);
+            var hNext = _gru!.forward(_input, _h);
             _h.Dispose();
             _h = hNext;
         }
@@ -92,7 +92,7 @@ public sealed class TorchCellStepper : IDisposable
 
     private static void DisableGradients(nn.Module module)
     {
-        foreach (Parameter parameter in module.parameters())
+        foreach (var parameter in module.parameters())
         {
             parameter.requires_grad = false;
         }

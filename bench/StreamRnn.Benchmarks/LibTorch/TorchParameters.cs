@@ -18,7 +18,7 @@ public static class TorchParameters
     /// <summary>Writes layer 0's blocks into <paramref name="weightIh"/>, <paramref name="weightHh"/>, <paramref name="biasIh"/>, <paramref name="biasHh"/>.</summary>
     public static void CopyCell(ModelWeights weights, Parameter weightIh, Parameter weightHh, Parameter biasIh, Parameter biasHh)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         if (shape.Layers != 1)
         {
             throw new ArgumentException($"The libtorch side models one layer; the shape has {shape.Layers}.", nameof(weights));
@@ -35,7 +35,7 @@ public static class TorchParameters
     /// <summary>Writes the head's W_out and b_out into <paramref name="head"/>.</summary>
     public static void CopyHead(ModelWeights weights, Linear head)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         int outputs = shape.HeadOutputSize;
         int offset = shape.ParameterCount - (outputs * shape.HiddenSize) - outputs;
         offset = CopyBlock(weights, offset, head.weight!, outputs, shape.HiddenSize);
@@ -61,7 +61,7 @@ public static class TorchParameters
         }
 
         using (no_grad())
-        using (Tensor source = FromSpan(weights.Parameters.Slice(offset, (int)count), dimensions))
+        using (var source = FromSpan(weights.Parameters.Slice(offset, (int)count), dimensions))
         {
             destination.copy_(source);
         }

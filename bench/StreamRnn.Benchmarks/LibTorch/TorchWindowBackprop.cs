@@ -34,7 +34,7 @@ public sealed class TorchWindowBackprop : IDisposable
     public TorchWindowBackprop(ModelWeights weights, ReadOnlySpan<float> startState, ReadOnlySpan<float> windowInputs,
         ReadOnlySpan<float> windowTargets)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         if (shape.Head != HeadKind.Linear)
         {
             throw new ArgumentException($"The libtorch side models a Linear head with MSE; the shape has {shape.Head}.", nameof(weights));
@@ -73,15 +73,15 @@ public sealed class TorchWindowBackprop : IDisposable
     /// <summary>Forward over the window, loss, backward; returns nothing so that no value is copied out per call.</summary>
     public void Run()
     {
-        using DisposeScope scope = NewDisposeScope();
+        using var scope = NewDisposeScope();
         Forward().backward();
     }
 
     /// <summary>Runs once more and returns the loss (for the equivalence check, not the timed path).</summary>
     public double RunAndReadLoss()
     {
-        using DisposeScope scope = NewDisposeScope();
-        Tensor loss = Forward();
+        using var scope = NewDisposeScope();
+        var loss = Forward();
         loss.backward();
         return loss.item<float>();
     }
@@ -93,9 +93,9 @@ public sealed class TorchWindowBackprop : IDisposable
             ? [_lstm.weight_ih!, _lstm.weight_hh!, _lstm.bias_ih!, _lstm.bias_hh!, _head.weight!, _head.bias!]
             : [_gru!.weight_ih!, _gru.weight_hh!, _gru.bias_ih!, _gru.bias_hh!, _head.weight!, _head.bias!];
         List<float> gradient = [];
-        foreach (Parameter block in blocks)
+        foreach (var block in blocks)
         {
-            using Tensor? grad = block.grad;
+            using var grad = block.grad;
             gradient.AddRange(grad is null ? new float[block.numel()] : grad.data<float>().ToArray());
         }
 
@@ -104,8 +104,8 @@ public sealed class TorchWindowBackprop : IDisposable
 
     private Tensor Forward()
     {
-        Tensor h = _h0;
-        Tensor? c = _c0;
+        var h = _h0;
+        var c = _c0;
         for (int step = 0; step < _inputs.Length; step++)
         {
             if (_lstm is not null)
@@ -120,7 +120,7 @@ public sealed class TorchWindowBackprop : IDisposable
             _hiddenStates[step] = h;
         }
 
-        Tensor predictions = _head.forward(stack(_hiddenStates, 0));
+        var predictions = _head.forward(stack(_hiddenStates, 0));
         return nn.functional.mse_loss(predictions, _targets, nn.Reduction.Sum);
     }
 
@@ -129,7 +129,7 @@ public sealed class TorchWindowBackprop : IDisposable
         _lstm?.Dispose();
         _gru?.Dispose();
         _head.Dispose();
-        foreach (Tensor input in _inputs)
+        foreach (var input in _inputs)
         {
             input.Dispose();
         }

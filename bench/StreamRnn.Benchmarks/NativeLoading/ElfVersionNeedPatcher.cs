@@ -48,7 +48,7 @@ public static class ElfVersionNeedPatcher
     public static ElfPatchOutcome PatchFile(string path, string versionName, IReadOnlyCollection<string> allowedSymbols)
     {
         byte[] image = File.ReadAllBytes(path);
-        ElfPatchOutcome outcome = Patch(image, versionName, allowedSymbols);
+        var outcome = Patch(image, versionName, allowedSymbols);
         if (outcome != ElfPatchOutcome.Patched)
         {
             return outcome;
@@ -89,7 +89,7 @@ public static class ElfVersionNeedPatcher
             throw new InvalidDataException($"Unexpected section header size {sectionHeaderSize}.");
         }
 
-        Section[] sections = new Section[sectionCount];
+        var sections = new Section[sectionCount];
         for (int index = 0; index < sectionCount; index++)
         {
             ReadOnlySpan<byte> header = Slice(image, sectionTableOffset + (ulong)(index * SectionHeaderSize), SectionHeaderSize);
@@ -107,8 +107,8 @@ public static class ElfVersionNeedPatcher
             return ElfPatchOutcome.VersionNotRequired;
         }
 
-        Section need = sections[needIndex];
-        Section needStrings = SectionAt(sections, need.Link);
+        var need = sections[needIndex];
+        var needStrings = SectionAt(sections, need.Link);
         ulong entry = need.Offset;
         for (uint file = 0; file < need.Info; file++)
         {
@@ -117,7 +117,7 @@ public static class ElfVersionNeedPatcher
             ulong aux = entry + BinaryPrimitives.ReadUInt32LittleEndian(verneed[8..]);
             for (int auxIndex = 0; auxIndex < auxCount; auxIndex++)
             {
-                Span<byte> vernaux = Slice(image, aux, 16);
+                var vernaux = Slice(image, aux, 16);
                 uint nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(vernaux[8..]);
                 if (ReadString(image, needStrings, nameOffset).SequenceEqual(wantedName))
                 {
@@ -152,9 +152,9 @@ public static class ElfVersionNeedPatcher
             throw new InvalidDataException("A version need without .gnu.version or .dynsym.");
         }
 
-        Section versym = sections[versymIndex];
-        Section dynsym = sections[dynsymIndex];
-        Section symbolStrings = SectionAt(sections, dynsym.Link);
+        var versym = sections[versymIndex];
+        var dynsym = sections[dynsymIndex];
+        var symbolStrings = SectionAt(sections, dynsym.Link);
         ulong symbolCount = dynsym.Size / SymbolSize;
         if (versym.Size / 2 != symbolCount)
         {
@@ -196,7 +196,7 @@ public static class ElfVersionNeedPatcher
             throw new InvalidDataException($"String offset {offset} is outside its table ({table.Size} bytes).");
         }
 
-        ReadOnlySpan<byte> rest = Slice(image, table.Offset + offset, (int)(table.Size - offset));
+        var rest = Slice(image, table.Offset + offset, (int)(table.Size - offset));
         int end = rest.IndexOf((byte)0);
         return end < 0 ? throw new InvalidDataException("Unterminated string in a string table.") : rest[..end];
     }

@@ -33,7 +33,7 @@ public static class PairedComparison
     public static IReadOnlyList<RatioRow> Run(TextWriter progress, int rounds, TimeSpan segment)
     {
         List<RatioRow> rows = [];
-        foreach (CellKind cell in Cells)
+        foreach (var cell in Cells)
         {
             foreach (int hiddenSize in HiddenSizes)
             {
@@ -104,7 +104,7 @@ public static class PairedComparison
                 call();
             }
 
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            var elapsed = Stopwatch.GetElapsedTime(start);
             if (elapsed >= segment / 2)
             {
                 return Math.Max(1, (long)(calls * (segment / elapsed)));
@@ -125,7 +125,7 @@ public static class PairedComparison
             call();
         }
 
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        var elapsed = Stopwatch.GetElapsedTime(start);
         long cpu = ThreadCpuClock.Nanoseconds() - cpuStart;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         return (elapsed.TotalNanoseconds / calls, (double)cpu / calls, allocated);

@@ -18,7 +18,7 @@ public static partial class ThreadCpuClock
     /// <summary>The calling thread's CPU time so far.</summary>
     public static long Nanoseconds()
     {
-        if (ClockGetTime(ClockThreadCpuTimeId, out TimeSpec time) != 0)
+        if (ClockGetTime(ClockThreadCpuTimeId, out var time) != 0)
         {
             throw new InvalidOperationException($"clock_gettime failed with errno {Marshal.GetLastPInvokeError()}.");
         }

@@ -20,22 +20,22 @@ public static class RatioReport
     public static IReadOnlyList<RatioRow> Collect(IEnumerable<Summary> summaries)
     {
         List<RatioRow> rows = [];
-        foreach (Summary summary in summaries)
+        foreach (var summary in summaries)
         {
-            IEnumerable<IGrouping<string, BenchmarkReport>> configurations = summary.Reports
+            var configurations = summary.Reports
                 .Where(report => report.ResultStatistics is not null)
                 .GroupBy(report => report.BenchmarkCase.Descriptor.Type.Name + "|" + report.BenchmarkCase.Parameters.DisplayInfo);
-            foreach (IGrouping<string, BenchmarkReport> configuration in configurations)
+            foreach (var configuration in configurations)
             {
-                BenchmarkReport? core = configuration.FirstOrDefault(report => MethodOf(report) == Core);
+                var core = configuration.FirstOrDefault(report => MethodOf(report) == Core);
                 if (core is null)
                 {
                     continue;
                 }
 
-                BenchmarkReport? oneThread = configuration.FirstOrDefault(report => MethodOf(report) == TorchOneThread);
-                BenchmarkReport? defaultThreads = configuration.FirstOrDefault(report => MethodOf(report) == TorchDefault);
-                BenchmarkCase coreCase = core.BenchmarkCase;
+                var oneThread = configuration.FirstOrDefault(report => MethodOf(report) == TorchOneThread);
+                var defaultThreads = configuration.FirstOrDefault(report => MethodOf(report) == TorchDefault);
+                var coreCase = core.BenchmarkCase;
                 rows.Add(new RatioRow(
                     coreCase.Descriptor.Type == typeof(TruncatedBackpropBenchmarks) ? $"TBPTT k={TruncatedBackpropBenchmarks.WindowSteps}" : "Step",
                     coreCase.Parameters["Cell"].ToString()!.ToUpperInvariant(),
@@ -60,7 +60,7 @@ public static class RatioReport
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| Work | Cell | H | B | StreamRnn | alloc B/op (thread) | alloc B/op (process) | libtorch 1 thread | libtorch {defaultThreads} threads (default) | libtorch alloc B/op | ratio 1T | ratio default |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (RatioRow row in rows)
+        foreach (var row in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Suite} | {row.Cell} | {row.HiddenSize} | {row.Batch} | {Time(row.CoreNanoseconds)} | {Bytes(row.CoreThreadAllocatedBytes)} | {Bytes(row.CoreAllocatedBytes)} | " +
@@ -80,7 +80,7 @@ public static class RatioReport
     public static IReadOnlyList<TargetVerdict> Evaluate(IReadOnlyList<RatioRow> rows)
     {
         List<TargetVerdict> verdicts = [];
-        RatioRow? single = rows.FirstOrDefault(row => row.Suite == "Step" && row.Cell == "LSTM" && row.HiddenSize == 64 && row.Batch == 1);
+        var single = rows.FirstOrDefault(row => row.Suite == "Step" && row.Cell == "LSTM" && row.HiddenSize == 64 && row.Batch == 1);
         double? singleRatio = single is null ? null : Min(single.OneThreadRatio, single.DefaultThreadsRatio);
         verdicts.Add(new TargetVerdict(
             "B=1 LSTM step, H=64: ≥ 20× faster than libtorch per call",

@@ -29,12 +29,12 @@ public static class EquivalenceCheck
     {
         LibTorchRuntime.UseThreads(1);
         bool passed = true;
-        foreach (CellKind cell in (CellKind[])[CellKind.Lstm, CellKind.Gru])
+        foreach (var cell in (CellKind[])[CellKind.Lstm, CellKind.Gru])
         {
             foreach (int hiddenSize in (int[])[32, 64, 128])
             {
                 ModelShape shape = new(cell, ForwardStepBenchmarks.InputSize, hiddenSize, Layers: 1, HeadKind.Linear);
-                ModelWeights weights = ModelWeights.Initialize(shape, Seed + hiddenSize);
+                var weights = ModelWeights.Initialize(shape, Seed + hiddenSize);
                 passed &= CheckForward(weights, output);
                 passed &= CheckBackward(weights, output);
             }
@@ -45,14 +45,14 @@ public static class EquivalenceCheck
 
     private static bool CheckForward(ModelWeights weights, TextWriter output)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         float[] inputs = SeededData.Uniform(ForwardBatch * shape.InputSize, Seed, scale: 1f);
         RecurrentNetwork network = new(shape, ForwardBatch);
         float[] states = new float[ForwardBatch * shape.StateSize];
         float[] single = new float[shape.StateSize];
         float[] headOutputs = new float[ForwardBatch * shape.HeadOutputSize];
-        StepStatus[] statuses = new StepStatus[ForwardBatch];
-        using IDisposable noGrad = no_grad();
+        var statuses = new StepStatus[ForwardBatch];
+        using var noGrad = no_grad();
         using TorchCellStepper torchStepper = new(weights, inputs, ForwardBatch);
         for (int step = 0; step < ForwardSteps; step++)
         {
@@ -71,7 +71,7 @@ public static class EquivalenceCheck
 
     private static bool CheckBackward(ModelWeights weights, TextWriter output)
     {
-        ModelShape shape = weights.Shape;
+        var shape = weights.Shape;
         int steps = TruncatedBackpropBenchmarks.WindowSteps;
         float[] startState = SeededData.Uniform(shape.StateSize, Seed + 1, scale: 0.5f);
         float[] inputs = SeededData.Uniform(steps * shape.InputSize, Seed + 2, scale: 1f);

@@ -30,7 +30,7 @@ public sealed record OutputScan(long Outputs, int DistinctInputs, int Untraced, 
         }
 
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), Offset.Beginning)));
-        var seen = new bool[inputs];
+        bool[] seen = new bool[inputs];
         long outputs = 0, first = long.MaxValue, last = long.MinValue;
         int distinct = 0, untraced = 0;
         var atEnd = new HashSet<int>();

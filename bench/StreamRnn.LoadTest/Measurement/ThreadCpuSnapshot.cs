@@ -24,7 +24,7 @@ public sealed class ThreadCpuSnapshot
             return new ThreadCpuSnapshot(threads);
         }
 
-        foreach (var directory in Directory.EnumerateDirectories(root))
+        foreach (string directory in Directory.EnumerateDirectories(root))
         {
             try
             {

@@ -75,7 +75,7 @@ public sealed class EndToEndRun(LoadTestSettings settings, PipelineDefinition de
         var endToEnd = new List<double>(outputs.Count);
         var field = new List<double>();
         int untraced = 0, traced = 0;
-        var seen = new bool[sent];
+        bool[] seen = new bool[sent];
         foreach (var (value, readAt) in outputs)
         {
             int seq = OutputTrace.Trace(value, log, out double latencyField);

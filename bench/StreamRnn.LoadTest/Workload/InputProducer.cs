@@ -16,7 +16,7 @@ public static class InputProducer
     {
         using var producer = Build(bootstrapServers, log, lingerMs: 5);
         var onDelivered = DeliveryHandler(log);
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         var destination = new TopicPartition(topic, Partition.Any);
         for (int seq = 0; seq < workload.Count; seq++)
         {
@@ -108,7 +108,7 @@ public static class InputProducer
     /// <summary>The "seq" of a workload value, which always starts <c>{"seq":</c>.</summary>
     public static int SeqOf(ReadOnlySpan<byte> value)
     {
-        ReadOnlySpan<byte> prefix = "{\"seq\":"u8;
+        var prefix = "{\"seq\":"u8;
         if (!value.StartsWith(prefix) || !Utf8Parser.TryParse(value[prefix.Length..], out int seq, out _))
         {
             return -1;

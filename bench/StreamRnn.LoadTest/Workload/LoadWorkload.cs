@@ -23,9 +23,9 @@ public sealed class LoadWorkload
         ArgumentOutOfRangeException.ThrowIfLessThan(keyCount, 1);
         var random = new Random(seed);
         _keys = new byte[keyCount][];
-        var value = new double[keyCount];
-        var rate = new double[keyCount];
-        var load = new double[keyCount];
+        double[] value = new double[keyCount];
+        double[] rate = new double[keyCount];
+        double[] load = new double[keyCount];
         for (int k = 0; k < keyCount; k++)
         {
             _keys[k] = Encoding.UTF8.GetBytes($"sensor-{k:D4}");
@@ -78,7 +78,7 @@ public sealed class LoadWorkload
     public InputRecord[] ToInputRecords(int partitions, long startUnixMs)
     {
         var result = new InputRecord[_values.Length];
-        var nextOffset = new long[partitions];
+        long[] nextOffset = new long[partitions];
         for (int i = 0; i < _values.Length; i++)
         {
             int partition = _keyOfRecord[i] % partitions;

@@ -77,11 +77,11 @@ internal static unsafe class GruCell
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ActivateAndUpdate(float* rz, int hidden, float* n, float* ghn, float* h, float* hNew)
     {
-        Vector512<float> r = Activations.Sigmoid(Vector512.Load(rz));
-        Vector512<float> z = Activations.Sigmoid(Vector512.Load(rz + hidden));
+        var r = Activations.Sigmoid(Vector512.Load(rz));
+        var z = Activations.Sigmoid(Vector512.Load(rz + hidden));
         r.Store(rz);
         z.Store(rz + hidden);
-        Vector512<float> candidate = Activations.Tanh((r * Vector512.Load(ghn)) + Vector512.Load(n));
+        var candidate = Activations.Tanh((r * Vector512.Load(ghn)) + Vector512.Load(n));
         candidate.Store(n);
         ((z * (Vector512.Load(h) - candidate)) + candidate).Store(hNew);
     }

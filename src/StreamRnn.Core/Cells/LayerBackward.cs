@@ -24,12 +24,12 @@ internal static class LayerBackward
         Span<float> dx, Span<float> dhPrev)
     {
         int gh = dAih.Length;
-        ReadOnlySpan<float> wIh = layerParameters.Slice(0, gh * inputSize);
-        ReadOnlySpan<float> wHh = layerParameters.Slice(gh * inputSize, gh * hidden);
-        Span<float> gWih = layerGradient.Slice(0, gh * inputSize);
-        Span<float> gWhh = layerGradient.Slice(gh * inputSize, gh * hidden);
-        Span<float> gBih = layerGradient.Slice(gh * (inputSize + hidden), gh);
-        Span<float> gBhh = layerGradient.Slice(gh * (inputSize + hidden) + gh, gh);
+        var wIh = layerParameters.Slice(0, gh * inputSize);
+        var wHh = layerParameters.Slice(gh * inputSize, gh * hidden);
+        var gWih = layerGradient.Slice(0, gh * inputSize);
+        var gWhh = layerGradient.Slice(gh * inputSize, gh * hidden);
+        var gBih = layerGradient.Slice(gh * (inputSize + hidden), gh);
+        var gBhh = layerGradient.Slice(gh * (inputSize + hidden) + gh, gh);
 
         TensorPrimitives.Add(gBih, dAih, gBih);
         TensorPrimitives.Add(gBhh, dAhh, gBhh);

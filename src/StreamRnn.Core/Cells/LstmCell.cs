@@ -107,9 +107,9 @@ internal static unsafe class LstmCell
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Update(float* g, int hidden, float* cPrev, float* hNew, float* cNew, float* t)
     {
-        Vector256<float> c = (Vector256.Load(g) * Vector256.Load(g + 2 * hidden)) + (Vector256.Load(g + hidden) * Vector256.Load(cPrev));
+        var c = (Vector256.Load(g) * Vector256.Load(g + 2 * hidden)) + (Vector256.Load(g + hidden) * Vector256.Load(cPrev));
         c.Store(cNew);
-        Vector256<float> tanh = Activations.Tanh(c);
+        var tanh = Activations.Tanh(c);
         tanh.Store(t);
         (Vector256.Load(g + 3 * hidden) * tanh).Store(hNew);
     }
@@ -122,17 +122,17 @@ internal static unsafe class LstmCell
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ActivateAndUpdate(float* g, int hidden, float* cPrev, float* hNew, float* cNew, float* t)
     {
-        Vector512<float> i = Activations.Sigmoid(Vector512.Load(g));
-        Vector512<float> f = Activations.Sigmoid(Vector512.Load(g + hidden));
-        Vector512<float> candidate = Activations.Tanh(Vector512.Load(g + 2 * hidden));
-        Vector512<float> o = Activations.Sigmoid(Vector512.Load(g + 3 * hidden));
+        var i = Activations.Sigmoid(Vector512.Load(g));
+        var f = Activations.Sigmoid(Vector512.Load(g + hidden));
+        var candidate = Activations.Tanh(Vector512.Load(g + 2 * hidden));
+        var o = Activations.Sigmoid(Vector512.Load(g + 3 * hidden));
         i.Store(g);
         f.Store(g + hidden);
         candidate.Store(g + 2 * hidden);
         o.Store(g + 3 * hidden);
-        Vector512<float> c = (i * candidate) + (f * Vector512.Load(cPrev));
+        var c = (i * candidate) + (f * Vector512.Load(cPrev));
         c.Store(cNew);
-        Vector512<float> tanh = Activations.Tanh(c);
+        var tanh = Activations.Tanh(c);
         tanh.Store(t);
         (o * tanh).Store(hNew);
     }

@@ -55,8 +55,8 @@ internal sealed class PackedLayer
         int hidden = shape.HiddenSize;
         int mainColumns = MainColumns(shape);
         int k = inputSize + hidden;
-        var dense = new float[k * mainColumns];
-        var bias = new float[mainColumns];
+        float[] dense = new float[k * mainColumns];
+        float[] bias = new float[mainColumns];
         FillMain(shape, layer, parameters, dense, bias);
         var main = new PackedMatrix(k, mainColumns, dense, bias);
         if (shape.Cell != CellKind.Gru)
@@ -64,8 +64,8 @@ internal sealed class PackedLayer
             return new PackedLayer(main, null, null, inputSize, hidden);
         }
 
-        var denseIn = new float[inputSize * hidden];
-        var denseHn = new float[hidden * hidden];
+        float[] denseIn = new float[inputSize * hidden];
+        float[] denseHn = new float[hidden * hidden];
         FillCandidate(shape, layer, parameters, denseIn, denseHn, out var bIn, out var bHn);
         var inputN = new PackedMatrix(inputSize, hidden, denseIn, bIn);
         var hiddenN = new PackedMatrix(hidden, hidden, denseHn, bHn);
@@ -115,10 +115,10 @@ internal sealed class PackedLayer
         int hidden = shape.HiddenSize;
         int gh = shape.GateCount * hidden;
         int offset = shape.LayerParameterOffset(layer);
-        ReadOnlySpan<float> wIh = parameters.Slice(offset, gh * inputSize);
-        ReadOnlySpan<float> wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
-        ReadOnlySpan<float> bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
-        ReadOnlySpan<float> bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
+        var wIh = parameters.Slice(offset, gh * inputSize);
+        var wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
+        var bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
+        var bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
         int mainColumns = MainColumns(shape);
         for (int j = 0; j < mainColumns; j++)
         {
@@ -144,10 +144,10 @@ internal sealed class PackedLayer
         int hidden = shape.HiddenSize;
         int gh = shape.GateCount * hidden;
         int offset = shape.LayerParameterOffset(layer);
-        ReadOnlySpan<float> wIh = parameters.Slice(offset, gh * inputSize);
-        ReadOnlySpan<float> wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
-        ReadOnlySpan<float> bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
-        ReadOnlySpan<float> bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
+        var wIh = parameters.Slice(offset, gh * inputSize);
+        var wHh = parameters.Slice(offset + gh * inputSize, gh * hidden);
+        var bIh = parameters.Slice(offset + gh * (inputSize + hidden), gh);
+        var bHh = parameters.Slice(offset + gh * (inputSize + hidden) + gh, gh);
         for (int j = 0; j < hidden; j++)
         {
             for (int i = 0; i < inputSize; i++)

@@ -51,9 +51,9 @@ internal static unsafe class DotProduct
             k += Lanes;
         }
 
-        Vector256<float> v = (acc0 + acc1) + (acc2 + acc3);
-        Vector128<float> quarter = v.GetLower() + v.GetUpper();
-        Vector128<float> half = quarter + Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1));
+        var v = (acc0 + acc1) + (acc2 + acc3);
+        var quarter = v.GetLower() + v.GetUpper();
+        var half = quarter + Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1));
         float sum = half.ToScalar() + half.GetElement(1);
         for (; k < length; k++)
         {

@@ -48,7 +48,7 @@ internal static class OuterProductKernels
                 for (; k < vectorEnd; k += Vector256<float>.Count)
                 {
                     nuint at = rowStart + (nuint)k;
-                    Vector256<float> wv = Vector256.LoadUnsafe(ref w, at);
+                    var wv = Vector256.LoadUnsafe(ref w, at);
                     (Vector256.LoadUnsafe(ref g, at) + av * Vector256.LoadUnsafe(ref v, (nuint)k)).StoreUnsafe(ref g, at);
                     (Vector256.LoadUnsafe(ref d, (nuint)k) + av * wv).StoreUnsafe(ref d, (nuint)k);
                 }

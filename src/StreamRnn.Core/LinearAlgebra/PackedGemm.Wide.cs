@@ -94,7 +94,7 @@ internal static unsafe partial class PackedGemm
             for (int k = 0; k < count; k++, w += Width, v += Width)
             {
                 Vector512<float> w0 = Vector512.Load(w), w1 = Vector512.Load(v);
-                Vector512<float> a = Vector512.Create(r0[k]);
+                var a = Vector512.Create(r0[k]);
                 c00 = Fused.MulAdd(a, w0, c00); c01 = Fused.MulAdd(a, w1, c01);
                 a = Vector512.Create(r1[k]);
                 c10 = Fused.MulAdd(a, w0, c10); c11 = Fused.MulAdd(a, w1, c11);
@@ -129,7 +129,7 @@ internal static unsafe partial class PackedGemm
             float* r1 = r0 + lda, r2 = r0 + 2 * lda, r3 = r0 + 3 * lda, r4 = r0 + 4 * lda, r5 = r0 + 5 * lda;
             for (int k = 0; k < count; k++, w += Width)
             {
-                Vector512<float> w0 = Vector512.Load(w);
+                var w0 = Vector512.Load(w);
                 c0 = Fused.MulAdd(Vector512.Create(r0[k]), w0, c0);
                 c1 = Fused.MulAdd(Vector512.Create(r1[k]), w0, c1);
                 c2 = Fused.MulAdd(Vector512.Create(r2[k]), w0, c2);
@@ -162,7 +162,7 @@ internal static unsafe partial class PackedGemm
             int count = part == 0 ? k1 : k2;
             for (int k = 0; k < count; k++, offset += Width)
             {
-                Vector512<float> a = Vector512.Create(x[k]);
+                var a = Vector512.Create(x[k]);
                 c0 = Fused.MulAdd(a, Vector512.Load(w + offset), c0);
                 c1 = Fused.MulAdd(a, Vector512.Load(w1 + offset), c1);
                 c2 = Fused.MulAdd(a, Vector512.Load(w2 + offset), c2);
@@ -191,7 +191,7 @@ internal static unsafe partial class PackedGemm
             int count = part == 0 ? k1 : k2;
             for (int k = 0; k < count; k++, offset += Width)
             {
-                Vector512<float> a = Vector512.Create(x[k]);
+                var a = Vector512.Create(x[k]);
                 c0 = Fused.MulAdd(a, Vector512.Load(w + offset), c0);
                 c1 = Fused.MulAdd(a, Vector512.Load(w1 + offset), c1);
                 c2 = Fused.MulAdd(a, Vector512.Load(w2 + offset), c2);
@@ -205,7 +205,7 @@ internal static unsafe partial class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Wide1x16(float* a1, int k1, float* a2, int k2, float* w, float* bias, float* c)
     {
-        Vector512<float> c0 = Vector512.Load(bias);
+        var c0 = Vector512.Load(bias);
         for (int k = 0; k < k1; k++, w += Width)
         {
             c0 = Fused.MulAdd(Vector512.Create(a1[k]), Vector512.Load(w), c0);

@@ -113,7 +113,7 @@ internal static unsafe partial class PackedGemm
         for (int k = 0; k < k1; k++, w += Width)
         {
             Vector256<float> w0 = Vector256.Load(w), w1 = Vector256.Load(w + 8);
-            Vector256<float> a = Vector256.Create(r0[k]);
+            var a = Vector256.Create(r0[k]);
             c00 = Fused.MulAdd(a, w0, c00); c01 = Fused.MulAdd(a, w1, c01);
             a = Vector256.Create(r1[k]);
             c10 = Fused.MulAdd(a, w0, c10); c11 = Fused.MulAdd(a, w1, c11);
@@ -131,7 +131,7 @@ internal static unsafe partial class PackedGemm
         for (int k = 0; k < k2; k++, w += Width)
         {
             Vector256<float> w0 = Vector256.Load(w), w1 = Vector256.Load(w + 8);
-            Vector256<float> a = Vector256.Create(r0[k]);
+            var a = Vector256.Create(r0[k]);
             c00 = Fused.MulAdd(a, w0, c00); c01 = Fused.MulAdd(a, w1, c01);
             a = Vector256.Create(r1[k]);
             c10 = Fused.MulAdd(a, w0, c10); c11 = Fused.MulAdd(a, w1, c11);
@@ -164,7 +164,7 @@ internal static unsafe partial class PackedGemm
         nint offset = 0;
         for (int k = 0; k < k1; k++, offset += Width)
         {
-            Vector256<float> a = Vector256.Create(a1[k]);
+            var a = Vector256.Create(a1[k]);
             c0 = Fused.MulAdd(a, Vector256.Load(w + offset), c0); c1 = Fused.MulAdd(a, Vector256.Load(w + offset + 8), c1);
             c2 = Fused.MulAdd(a, Vector256.Load(w1 + offset), c2); c3 = Fused.MulAdd(a, Vector256.Load(w1 + offset + 8), c3);
             c4 = Fused.MulAdd(a, Vector256.Load(w2 + offset), c4); c5 = Fused.MulAdd(a, Vector256.Load(w2 + offset + 8), c5);
@@ -173,7 +173,7 @@ internal static unsafe partial class PackedGemm
 
         for (int k = 0; k < k2; k++, offset += Width)
         {
-            Vector256<float> a = Vector256.Create(a2[k]);
+            var a = Vector256.Create(a2[k]);
             c0 = Fused.MulAdd(a, Vector256.Load(w + offset), c0); c1 = Fused.MulAdd(a, Vector256.Load(w + offset + 8), c1);
             c2 = Fused.MulAdd(a, Vector256.Load(w1 + offset), c2); c3 = Fused.MulAdd(a, Vector256.Load(w1 + offset + 8), c3);
             c4 = Fused.MulAdd(a, Vector256.Load(w2 + offset), c4); c5 = Fused.MulAdd(a, Vector256.Load(w2 + offset + 8), c5);
@@ -190,14 +190,14 @@ internal static unsafe partial class PackedGemm
         Vector256<float> c0 = Vector256.Load(bias), c1 = Vector256.Load(bias + 8);
         for (int k = 0; k < k1; k++, w += Width)
         {
-            Vector256<float> a = Vector256.Create(a1[k]);
+            var a = Vector256.Create(a1[k]);
             c0 = Fused.MulAdd(a, Vector256.Load(w), c0);
             c1 = Fused.MulAdd(a, Vector256.Load(w + 8), c1);
         }
 
         for (int k = 0; k < k2; k++, w += Width)
         {
-            Vector256<float> a = Vector256.Create(a2[k]);
+            var a = Vector256.Create(a2[k]);
             c0 = Fused.MulAdd(a, Vector256.Load(w), c0);
             c1 = Fused.MulAdd(a, Vector256.Load(w + 8), c1);
         }

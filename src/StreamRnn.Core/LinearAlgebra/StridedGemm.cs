@@ -94,7 +94,7 @@ internal static unsafe class StridedGemm
         for (int i = 0; i < k; i++, a += ak, b += ldb)
         {
             Vector256<float> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 8);
-            Vector256<float> s = Vector256.Create(b[0]);
+            var s = Vector256.Create(b[0]);
             x00 = MulAdd(a0, s, x00); x01 = MulAdd(a1, s, x01);
             s = Vector256.Create(b[1]);
             x10 = MulAdd(a0, s, x10); x11 = MulAdd(a1, s, x11);
@@ -141,7 +141,7 @@ internal static unsafe class StridedGemm
         for (int i = 0; i < k; i++, aOffset += ak, b += ldb)
         {
             Vector512<float> w0 = Vector512.Load(b), w1 = Vector512.Load(b + 16);
-            Vector512<float> s = Vector512.Create(r0[aOffset]);
+            var s = Vector512.Create(r0[aOffset]);
             x00 = Vector512.FusedMultiplyAdd(s, w0, x00); x01 = Vector512.FusedMultiplyAdd(s, w1, x01);
             s = Vector512.Create(r1[aOffset]);
             x10 = Vector512.FusedMultiplyAdd(s, w0, x10); x11 = Vector512.FusedMultiplyAdd(s, w1, x11);
@@ -178,7 +178,7 @@ internal static unsafe class StridedGemm
         for (int i = 0; i < k; i++, aOffset += ak, b += ldb)
         {
             Vector256<float> w0 = Vector256.Load(b), w1 = Vector256.Load(b + 8);
-            Vector256<float> s = Vector256.Create(r0[aOffset]);
+            var s = Vector256.Create(r0[aOffset]);
             x00 = MulAdd(s, w0, x00); x01 = MulAdd(s, w1, x01);
             s = Vector256.Create(r1[aOffset]);
             x10 = MulAdd(s, w0, x10); x11 = MulAdd(s, w1, x11);
@@ -207,7 +207,7 @@ internal static unsafe class StridedGemm
         nint aOffset = 0;
         for (int i = 0; i < k; i++, aOffset += ak, b += ldb)
         {
-            Vector256<float> s = Vector256.Create(a[aOffset]);
+            var s = Vector256.Create(a[aOffset]);
             x0 = MulAdd(s, Vector256.Load(b), x0);
             x1 = MulAdd(s, Vector256.Load(b + 8), x1);
         }

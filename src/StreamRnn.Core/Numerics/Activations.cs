@@ -40,30 +40,30 @@ internal static partial class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> e = ExpNonPositive(-Vector256.Abs(x));
-        Vector256<float> s = Vector256<float>.One / (Vector256<float>.One + e);
-        Vector256<float> result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e * s, s);
+        var e = ExpNonPositive(-Vector256.Abs(x));
+        var s = Vector256<float>.One / (Vector256<float>.One + e);
+        var result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), e * s, s);
         return KeepNaN(x, result);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
-        Vector256<float> a = Vector256.Abs(x);
-        Vector256<float> e = ExpNonPositive(Vector256.Create(-2f) * a);
-        Vector256<float> large = (Vector256<float>.One - e) / (Vector256<float>.One + e);
+        var a = Vector256.Abs(x);
+        var e = ExpNonPositive(Vector256.Create(-2f) * a);
+        var large = (Vector256<float>.One - e) / (Vector256<float>.One + e);
 
         // Taylor series of tanh: a − a³/3 + 2a⁵/15 − 17a⁷/315 + 62a⁹/2835 − 1382a¹¹/155925 + 21844a¹³/6081075.
-        Vector256<float> a2 = a * a;
-        Vector256<float> a4 = a2 * a2;
-        Vector256<float> q0 = MulAdd(a2, Vector256.Create(2f / 15f), Vector256.Create(-1f / 3f));
-        Vector256<float> q1 = MulAdd(a2, Vector256.Create(62f / 2835f), Vector256.Create(-17f / 315f));
-        Vector256<float> q2 = MulAdd(a2, Vector256.Create(21844f / 6081075f), Vector256.Create(-1382f / 155925f));
-        Vector256<float> p = MulAdd(a4, MulAdd(a4, q2, q1), q0);
-        Vector256<float> small = MulAdd(a * a2, p, a);
+        var a2 = a * a;
+        var a4 = a2 * a2;
+        var q0 = MulAdd(a2, Vector256.Create(2f / 15f), Vector256.Create(-1f / 3f));
+        var q1 = MulAdd(a2, Vector256.Create(62f / 2835f), Vector256.Create(-17f / 315f));
+        var q2 = MulAdd(a2, Vector256.Create(21844f / 6081075f), Vector256.Create(-1382f / 155925f));
+        var p = MulAdd(a4, MulAdd(a4, q2, q1), q0);
+        var small = MulAdd(a * a2, p, a);
 
-        Vector256<float> magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(SmallTanh)), small, large);
-        Vector256<float> sign = x & Vector256.Create(-0f);
+        var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(SmallTanh)), small, large);
+        var sign = x & Vector256.Create(-0f);
         return KeepNaN(x, magnitude | sign);
     }
 
@@ -82,21 +82,21 @@ internal static partial class Activations
 
         // t = x·log₂e + 1.5·2²³ holds n = round(x·log₂e) in its low mantissa bits (its bit pattern is 0x4B400000 + n),
         // which gives both n as a float and 2ⁿ's exponent bits without a float-to-int conversion.
-        Vector256<float> magic = Vector256.Create(RoundingMagic);
-        Vector256<float> t = MulAdd(x, Vector256.Create(Log2E), magic);
-        Vector256<float> n = t - magic;
-        Vector256<float> r = MulAdd(n, Vector256.Create(-Ln2High), x);
+        var magic = Vector256.Create(RoundingMagic);
+        var t = MulAdd(x, Vector256.Create(Log2E), magic);
+        var n = t - magic;
+        var r = MulAdd(n, Vector256.Create(-Ln2High), x);
         r = MulAdd(n, Vector256.Create(-Ln2Low), r);
 
         // e^r to degree 7 by Estrin's scheme (shorter dependency chain than Horner's).
-        Vector256<float> r2 = r * r;
-        Vector256<float> r4 = r2 * r2;
-        Vector256<float> p01 = Vector256<float>.One + r;
-        Vector256<float> p23 = MulAdd(r, Vector256.Create(1f / 6f), Vector256.Create(0.5f));
-        Vector256<float> p45 = MulAdd(r, Vector256.Create(1f / 120f), Vector256.Create(1f / 24f));
-        Vector256<float> p67 = MulAdd(r, Vector256.Create(1f / 5040f), Vector256.Create(1f / 720f));
-        Vector256<float> p = MulAdd(r4, MulAdd(r2, p67, p45), MulAdd(r2, p23, p01));
-        Vector256<int> exponent = Vector256.ShiftLeft(t.AsInt32() + Vector256.Create(127 - 0x4B400000), 23);
+        var r2 = r * r;
+        var r4 = r2 * r2;
+        var p01 = Vector256<float>.One + r;
+        var p23 = MulAdd(r, Vector256.Create(1f / 6f), Vector256.Create(0.5f));
+        var p45 = MulAdd(r, Vector256.Create(1f / 120f), Vector256.Create(1f / 24f));
+        var p67 = MulAdd(r, Vector256.Create(1f / 5040f), Vector256.Create(1f / 720f));
+        var p = MulAdd(r4, MulAdd(r2, p67, p45), MulAdd(r2, p23, p01));
+        var exponent = Vector256.ShiftLeft(t.AsInt32() + Vector256.Create(127 - 0x4B400000), 23);
         return p * exponent.AsSingle();
     }
 
@@ -131,7 +131,7 @@ internal static partial class Activations
             var buffer = default(TailBuffer);
             Span<float> tail = buffer;
             x[i..].CopyTo(tail);
-            Vector256<float> result = TOperator.Invoke(Vector256.Create<float>(tail));
+            var result = TOperator.Invoke(Vector256.Create<float>(tail));
             result.CopyTo(tail);
             tail[..(length - i)].CopyTo(destination[i..]);
         }

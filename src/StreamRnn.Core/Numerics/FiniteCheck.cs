@@ -16,7 +16,7 @@ internal static class FiniteCheck
         {
             for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
                 if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero))
                 {
                     break;

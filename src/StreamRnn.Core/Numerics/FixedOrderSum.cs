@@ -22,13 +22,13 @@ internal static class FixedOrderSum
         int i = 0;
         for (; i + 8 <= length; i += 8)
         {
-            (Vector256<double> l, Vector256<double> h) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
+            (var l, var h) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
             low += l * l;
             high += h * h;
         }
 
         // lanes: low = p0..p3, high = p4..p7
-        Vector256<double> pairs = low + high;                    // p0+p4, p1+p5, p2+p6, p3+p7
+        var pairs = low + high;                    // p0+p4, p1+p5, p2+p6, p3+p7
         double sum = ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]));
         for (; i < length; i++)
         {

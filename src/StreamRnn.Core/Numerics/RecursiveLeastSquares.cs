@@ -42,7 +42,7 @@ public static class RecursiveLeastSquares
         }
 
         state[..StateLength(regressors)].Clear();
-        Span<double> p = state.Slice(regressors, regressors * regressors);
+        var p = state.Slice(regressors, regressors * regressors);
         for (int i = 0; i < regressors; i++)
         {
             p[i * regressors + i] = delta;
@@ -88,8 +88,8 @@ public static class RecursiveLeastSquares
             return false;
         }
 
-        Span<double> w = state[..n];
-        Span<double> p = state.Slice(n, n * n);
+        var w = state[..n];
+        var p = state.Slice(n, n * n);
         Span<double> pi = stackalloc double[n];
         double prediction = 0;
         double curvature = forgetting;
@@ -148,7 +148,7 @@ public static class RecursiveLeastSquares
         for (int i = 0; i < n; i++)
         {
             w[i] += pi[i] * gain;
-            Span<double> row = p.Slice(i * n, n);
+            var row = p.Slice(i * n, n);
             for (int j = 0; j < n; j++)
             {
                 row[j] = (row[j] - pi[i] * pi[j] * inverseCurvature) * scale;

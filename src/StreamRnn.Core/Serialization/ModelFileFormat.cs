@@ -31,9 +31,9 @@ internal static class ModelFileFormat
     public static void Write(ModelWeights weights, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        ModelShape shape = weights.Shape;
-        ReadOnlySpan<float> parameters = weights.Parameters;
-        var buffer = new byte[HeaderSize + 4 * parameters.Length + 4];
+        var shape = weights.Shape;
+        var parameters = weights.Parameters;
+        byte[] buffer = new byte[HeaderSize + 4 * parameters.Length + 4];
         Span<byte> span = buffer;
         Magic.CopyTo(span);
         BinaryPrimitives.WriteUInt16LittleEndian(span[4..], CurrentFormatVersion);
@@ -44,7 +44,7 @@ internal static class ModelFileFormat
         BinaryPrimitives.WriteInt32LittleEndian(span[16..], shape.Layers);
         BinaryPrimitives.WriteInt64LittleEndian(span[20..], weights.Version);
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], parameters.Length);
-        Span<byte> body = span.Slice(HeaderSize, 4 * parameters.Length);
+        var body = span.Slice(HeaderSize, 4 * parameters.Length);
         if (BitConverter.IsLittleEndian)
         {
             MemoryMarshal.AsBytes(parameters).CopyTo(body);
@@ -108,7 +108,7 @@ internal static class ModelFileFormat
                 $"Truncated file: the parameters and checksum need {needed} bytes after the header but only {source.Length - source.Position} remain.");
         }
 
-        var body = new byte[needed];
+        byte[] body = new byte[needed];
         ReadOrThrowTruncated(source, body, "the parameters and checksum");
         var running = new System.IO.Hashing.Crc32();
         running.Append(header);
@@ -125,7 +125,7 @@ internal static class ModelFileFormat
             throw new ModelFormatException($"Shape mismatch: the file holds {shape} but {expected} was expected.");
         }
 
-        var parameters = new float[count];
+        float[] parameters = new float[count];
         for (int i = 0; i < count; i++)
         {
             parameters[i] = BinaryPrimitives.ReadSingleLittleEndian(body.AsSpan(4 * i));

@@ -47,7 +47,7 @@ internal sealed class BrokerService(
             connection.SetEmbeddedBootstrapServers(_cluster.BootstrapServers);
             BrokerLog.EmbeddedStarted(_logger, _cluster.BootstrapServers);
             var provisioner = new EmbeddedTopicProvisioner(_cluster, loggers.CreateLogger<EmbeddedTopicProvisioner>());
-            var partitions = options.Value.EmbeddedPartitions;
+            int partitions = options.Value.EmbeddedPartitions;
             topics = await provisioner.EnsureTopicsAsync(TopicPlan.For(pipelines, _ => partitions), cancellationToken).ConfigureAwait(false);
             health.ReportHealthy(HealthComponent, $"embedded broker at {_cluster.BootstrapServers}, {topics.Count} topics");
             return;

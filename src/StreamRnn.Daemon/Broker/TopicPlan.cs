@@ -21,7 +21,7 @@ internal static class TopicPlan
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pipeline in pipelines)
         {
-            var partitions = inputPartitions(pipeline);
+            int partitions = inputPartitions(pipeline);
             Add(TopicSpec.Stream(pipeline.InputTopic, partitions));
             Add(TopicSpec.Stream(pipeline.OutputTopic, partitions));
             if (!string.IsNullOrEmpty(pipeline.AlertTopic))

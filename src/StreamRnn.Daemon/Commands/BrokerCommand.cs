@@ -31,10 +31,10 @@ internal sealed class BrokerCommand : VerbCommand
 
     private async Task<int> ExecuteAsync(ParseResult parse, TextWriter output, TextWriter error)
     {
-        var partitions = (int)(parse.GetValue(_partitionsOption) ?? 4);
-        var topics = (parse.GetValue(_topicsOption) ?? "")
+        int partitions = (int)(parse.GetValue(_partitionsOption) ?? 4);
+        string[] topics = (parse.GetValue(_topicsOption) ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var bootstrapFile = parse.GetValue(_bootstrapFileOption);
+        string? bootstrapFile = parse.GetValue(_bootstrapFileOption);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -49,7 +49,7 @@ internal sealed class BrokerCommand : VerbCommand
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
         using var cluster = EmbeddedKafkaCluster.Start(brokers: 1, loggers.CreateLogger<EmbeddedKafkaCluster>());
-        foreach (var topic in topics)
+        foreach (string topic in topics)
         {
             try
             {
@@ -64,8 +64,8 @@ internal sealed class BrokerCommand : VerbCommand
 
         if (bootstrapFile is not null)
         {
-            var path = Path.GetFullPath(bootstrapFile);
-            var temporary = path + ".tmp";
+            string path = Path.GetFullPath(bootstrapFile);
+            string temporary = path + ".tmp";
 
             // Written whole then renamed, so a script polling for the file never reads half a line.
             await File.WriteAllTextAsync(temporary, cluster.BootstrapServers + "\n").ConfigureAwait(false);

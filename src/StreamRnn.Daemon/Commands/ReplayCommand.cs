@@ -63,7 +63,7 @@ internal sealed class ReplayCommand : VerbCommand
             return ExitCodes.Failure;
         }
 
-        var rate = result.Elapsed > TimeSpan.Zero ? result.Produced / result.Elapsed.TotalSeconds : 0;
+        double rate = result.Elapsed > TimeSpan.Zero ? result.Produced / result.Elapsed.TotalSeconds : 0;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"produced {result.Produced} records to {settings.Topic} in {result.Elapsed.TotalSeconds:F2} s ({rate:F0} records/s); {result.Failed} failed")).ConfigureAwait(false);
         if (result.Failed > 0)

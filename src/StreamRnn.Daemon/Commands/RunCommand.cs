@@ -36,8 +36,8 @@ internal sealed class RunCommand : VerbCommand
     private async Task<int> ExecuteAsync(ParseResult parse, TextWriter error)
     {
         var configurationArguments = ConfigurationOverrides.Of(parse, DaemonCommandLine.Program);
-        var contentRoot = ContentRootLocator.Locate(parse.GetValue(_contentRootOption), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
-        var environmentName = DaemonConfigurationSources.EnvironmentName(parse.GetValue(_environmentOption));
+        string contentRoot = ContentRootLocator.Locate(parse.GetValue(_contentRootOption), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        string environmentName = DaemonConfigurationSources.EnvironmentName(parse.GetValue(_environmentOption));
 
         // prometheus-net's default .NET runtime metrics fail `promtool check metrics`; the daemon exports its own.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
@@ -49,7 +49,7 @@ internal sealed class RunCommand : VerbCommand
 
         // Remembers a stop request and passes it to the host (whose own handlers do the same once it runs): a stop
         // that arrives before or during start-up ends the daemon with exit code 0 rather than the runtime's default.
-        var stopSignalled = false;
+        bool stopSignalled = false;
         WebApplication? app = null;
         void OnStopSignal(PosixSignalContext context)
         {
@@ -108,7 +108,7 @@ internal sealed class RunCommand : VerbCommand
         catch (Exception exception) when (ConfigurationErrorReport.TryDescribe(exception, out var problems))
         {
             await error.WriteLineAsync("streamrnn: invalid configuration:").ConfigureAwait(false);
-            foreach (var problem in problems)
+            foreach (string problem in problems)
             {
                 await error.WriteLineAsync($"  {problem}").ConfigureAwait(false);
             }
@@ -128,7 +128,7 @@ internal sealed class RunCommand : VerbCommand
     private static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)
     {
         logging.ClearProviders();
-        var format = configuration[$"{LogFormatOptions.SectionName}:{nameof(LogFormatOptions.Format)}"];
+        string? format = configuration[$"{LogFormatOptions.SectionName}:{nameof(LogFormatOptions.Format)}"];
         if (string.Equals(format, nameof(LogFormat.Json), StringComparison.OrdinalIgnoreCase))
         {
             logging.AddJsonConsole(options =>

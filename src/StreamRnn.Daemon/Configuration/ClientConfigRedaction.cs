@@ -18,7 +18,7 @@ internal static class ClientConfigRedaction
 
     public static bool IsSecret(string key)
     {
-        foreach (var word in SecretWords)
+        foreach (string word in SecretWords)
         {
             if (key.Contains(word, StringComparison.OrdinalIgnoreCase))
             {

@@ -9,7 +9,7 @@ internal static partial class ConfigurationErrorReport
     public static bool TryDescribe(Exception exception, out IReadOnlyList<string> problems)
     {
         var lines = new List<string>();
-        var all = Collect(exception, lines);
+        bool all = Collect(exception, lines);
         problems = lines;
         return all && lines.Count > 0;
     }
@@ -22,7 +22,7 @@ internal static partial class ConfigurationErrorReport
                 lines.AddRange(validation.Failures);
                 return true;
             case AggregateException aggregate:
-                var all = true;
+                bool all = true;
                 foreach (var inner in aggregate.InnerExceptions)
                 {
                     all &= Collect(inner, lines);

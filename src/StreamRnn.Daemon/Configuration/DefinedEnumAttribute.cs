@@ -16,8 +16,8 @@ internal sealed class DefinedEnumAttribute : ValidationAttribute
             return ValidationResult.Success;
         }
 
-        var setting = SettingMessage.SettingOf(validationContext);
-        var names = value is Enum e ? string.Join(", ", Enum.GetNames(e.GetType())) : "a named value";
+        string setting = SettingMessage.SettingOf(validationContext);
+        string names = value is Enum e ? string.Join(", ", Enum.GetNames(e.GetType())) : "a named value";
         return new ValidationResult(SettingMessage.Format(setting, $"must be one of {names}"));
     }
 }

@@ -13,7 +13,7 @@ internal sealed class HttpOptionsCrossFieldValidator : IValidateOptions<HttpOpti
     public ValidateOptionsResult Validate(string? name, HttpOptions options)
     {
         var failures = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.Url) && !TryParse(options.Url, out _, out var problem))
+        if (!string.IsNullOrWhiteSpace(options.Url) && !TryParse(options.Url, out _, out string? problem))
         {
             failures.Add(SettingMessage.Format("Http:Url", problem));
         }
@@ -24,7 +24,7 @@ internal sealed class HttpOptionsCrossFieldValidator : IValidateOptions<HttpOpti
                 $"is shorter than {HttpOptions.MinimumApiKeyLength} characters; use a random key (e.g. `openssl rand -hex 32`) or leave it empty"));
         }
 
-        foreach (var host in HostAllowList.Split(options.AllowedHosts))
+        foreach (string host in HostAllowList.Split(options.AllowedHosts))
         {
             if (!HostAllowList.IsValidPattern(host))
             {
@@ -40,7 +40,7 @@ internal sealed class HttpOptionsCrossFieldValidator : IValidateOptions<HttpOpti
     /// <summary>Parses the URL, accepting Kestrel's wildcard hosts <c>*</c> and <c>+</c>.</summary>
     public static bool TryParse(string url, out Uri uri, out string problem)
     {
-        var text = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal)
+        string text = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal)
             .Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
         if (!Uri.TryCreate(text, UriKind.Absolute, out uri!))
         {

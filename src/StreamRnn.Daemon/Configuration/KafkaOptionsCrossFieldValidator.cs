@@ -27,7 +27,7 @@ internal sealed class KafkaOptionsCrossFieldValidator : IValidateOptions<KafkaOp
         var failures = new List<string>();
         if (!options.UseEmbeddedBroker)
         {
-            foreach (var server in options.BootstrapServers.Split(',', StringSplitOptions.TrimEntries))
+            foreach (string server in options.BootstrapServers.Split(',', StringSplitOptions.TrimEntries))
             {
                 if (!IsHostAndPort(server))
                 {
@@ -40,8 +40,8 @@ internal sealed class KafkaOptionsCrossFieldValidator : IValidateOptions<KafkaOp
 
         foreach (var (key, value) in options.ClientConfig)
         {
-            var setting = $"Kafka:ClientConfig:{key}";
-            if (Reserved.TryGetValue(key, out var instead))
+            string setting = $"Kafka:ClientConfig:{key}";
+            if (Reserved.TryGetValue(key, out string? instead))
             {
                 failures.Add($"{setting}: is set by the daemon; use {instead} instead");
             }
@@ -56,16 +56,16 @@ internal sealed class KafkaOptionsCrossFieldValidator : IValidateOptions<KafkaOp
 
     private static bool IsHostAndPort(string server)
     {
-        var colon = server.LastIndexOf(':');
+        int colon = server.LastIndexOf(':');
         if (colon <= 0 || colon == server.Length - 1)
         {
             return false;
         }
 
-        var host = server[..colon].Trim('[', ']');
+        string host = server[..colon].Trim('[', ']');
         return host.Length > 0
             && !host.Contains(' ', StringComparison.Ordinal)
-            && int.TryParse(server[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && int.TryParse(server[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
             && port is > 0 and <= 65535;
     }
 }

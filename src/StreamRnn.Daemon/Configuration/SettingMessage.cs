@@ -14,7 +14,7 @@ internal static class SettingMessage
     /// <summary>The full setting name of the member being validated.</summary>
     public static string SettingOf(ValidationContext context)
     {
-        var member = context.MemberName ?? context.DisplayName;
+        string member = context.MemberName ?? context.DisplayName;
         return context.ObjectInstance is ISettingsSection { SectionPath.Length: > 0 } section
             ? $"{section.SectionPath}:{member}"
             : member;

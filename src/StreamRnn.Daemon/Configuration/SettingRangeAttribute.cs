@@ -13,7 +13,7 @@ internal sealed class SettingRangeAttribute(double minimum, double maximum) : Va
 
     protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
-        var number = value switch
+        double number = value switch
         {
             int i => i,
             long l => l,
@@ -26,7 +26,7 @@ internal sealed class SettingRangeAttribute(double minimum, double maximum) : Va
             return ValidationResult.Success;
         }
 
-        var setting = SettingMessage.SettingOf(validationContext);
+        string setting = SettingMessage.SettingOf(validationContext);
         return new ValidationResult(
             SettingMessage.Format(setting, $"must be between {Minimum.ToString(CultureInfo.InvariantCulture)} and {Maximum.ToString(CultureInfo.InvariantCulture)}"));
     }

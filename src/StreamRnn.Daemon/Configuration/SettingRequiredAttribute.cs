@@ -13,7 +13,7 @@ internal sealed class SettingRequiredAttribute : ValidationAttribute
             return ValidationResult.Success;
         }
 
-        var setting = SettingMessage.SettingOf(validationContext);
+        string setting = SettingMessage.SettingOf(validationContext);
         return new ValidationResult(SettingMessage.Format(setting, "is required"));
     }
 }

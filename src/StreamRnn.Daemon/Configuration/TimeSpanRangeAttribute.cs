@@ -18,7 +18,7 @@ internal sealed class TimeSpanRangeAttribute(string minimum, string maximum) : V
             return ValidationResult.Success;
         }
 
-        var setting = SettingMessage.SettingOf(validationContext);
+        string setting = SettingMessage.SettingOf(validationContext);
         return new ValidationResult(
             SettingMessage.Format(setting, $"must be between {Minimum:c} and {Maximum:c}"));
     }

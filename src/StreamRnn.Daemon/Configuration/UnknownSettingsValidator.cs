@@ -55,7 +55,7 @@ internal sealed class UnknownSettingsValidator<TOptions>(IConfiguration configur
             var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
             if (property is null)
             {
-                var level = node.Path.Length == 0 ? "the top level" : node.Path;
+                string level = node.Path.Length == 0 ? "the top level" : node.Path;
                 failures.Add(SettingMessage.Format(child.Path,
                     $"unknown setting; {level} has {string.Join(", ", properties.Select(p => p.Name))}"));
             }

@@ -75,12 +75,12 @@ internal sealed class DemoFeedService(
     private async Task RunFeedAsync(DemoSchedule schedule, string topic, IProducer<string, byte[]> producer, double speed, CancellationToken cancellation)
     {
         await Task.Yield();
-        var pace = schedule.Feed.BasePace * speed;
-        var keys = schedule.Rows.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count();
+        double pace = schedule.Feed.BasePace * speed;
+        int keys = schedule.Rows.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count();
         DemoLog.FeedStarted(logger, schedule.Feed.File, topic, keys, schedule.Rows.Count,
             schedule.Rows.Count / (schedule.Cycle / pace), speed, TimeSpan.FromSeconds(schedule.Cycle / pace));
         var encoder = new CsvRowEncoder(schedule.Header);
-        var fields = new string[schedule.Header.Count];
+        string[] fields = new string[schedule.Header.Count];
         var start = time.GetUtcNow();
         try
         {
@@ -145,7 +145,7 @@ internal sealed class DemoFeedService(
     {
         if (report.Error.IsError)
         {
-            var count = Interlocked.Increment(ref _failures);
+            long count = Interlocked.Increment(ref _failures);
             if (count <= 10 || count % 1000 == 0)
             {
                 DemoLog.DeliveryFailed(logger, report.Topic, report.Error.Reason, count);

@@ -40,8 +40,8 @@ internal sealed class DemoSchedule
     public static DemoSchedule Load(DemoFeedDefinition feed, string path)
     {
         using var csv = CsvReader.Open(path);
-        var timeColumn = RequireColumn(csv, feed.TimeColumn, path);
-        var keyColumn = feed.KeyColumn is null ? -1 : RequireColumn(csv, feed.KeyColumn, path);
+        int timeColumn = RequireColumn(csv, feed.TimeColumn, path);
+        int keyColumn = feed.KeyColumn is null ? -1 : RequireColumn(csv, feed.KeyColumn, path);
         var series = new Dictionary<string, double>(StringComparer.Ordinal);
         var rows = new List<(DemoRow Row, int Order)>();
         var gaps = new List<double>();
@@ -49,15 +49,15 @@ internal sealed class DemoSchedule
         var fields = new List<string>();
         while (csv.TryReadRow(fields))
         {
-            var key = keyColumn < 0 ? feed.FixedKey ?? "demo" : fields[keyColumn];
-            var time = ParseTime(fields[timeColumn], feed.TimeFormat)
+            string key = keyColumn < 0 ? feed.FixedKey ?? "demo" : fields[keyColumn];
+            double time = ParseTime(fields[timeColumn], feed.TimeFormat)
                 ?? throw new InvalidDataException($"{path}, line {csv.RowLine}: {feed.TimeColumn} = '{fields[timeColumn]}' is not a {feed.TimeFormat} time.");
-            if (!series.TryGetValue(key, out var start))
+            if (!series.TryGetValue(key, out double start))
             {
                 series[key] = start = time;
             }
 
-            if (previous.TryGetValue(key, out var last) && time > last)
+            if (previous.TryGetValue(key, out double last) && time > last)
             {
                 gaps.Add(time - last);
             }
@@ -73,8 +73,8 @@ internal sealed class DemoSchedule
 
         rows.Sort((a, b) => a.Row.Offset != b.Row.Offset ? a.Row.Offset.CompareTo(b.Row.Offset) : a.Order.CompareTo(b.Order));
         gaps.Sort();
-        var step = gaps.Count > 0 ? gaps[gaps.Count / 2] : 1;
-        var cycle = rows[^1].Row.Offset + step;
+        double step = gaps.Count > 0 ? gaps[gaps.Count / 2] : 1;
+        double cycle = rows[^1].Row.Offset + step;
         return new DemoSchedule(feed, csv.Header, [.. rows.Select(r => r.Row)], timeColumn, cycle);
     }
 
@@ -95,7 +95,7 @@ internal sealed class DemoSchedule
                     ? (moment - DateTime.UnixEpoch).TotalSeconds
                     : null;
             default:
-                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && double.IsFinite(seconds)
                     ? seconds
                     : null;
         }
@@ -110,7 +110,7 @@ internal sealed class DemoSchedule
 
     private static int RequireColumn(CsvReader csv, string column, string path)
     {
-        var index = csv.ColumnIndex(column);
+        int index = csv.ColumnIndex(column);
         return index >= 0
             ? index
             : throw new InvalidDataException($"{path}: no column '{column}' (columns: {string.Join(", ", csv.Header)}).");

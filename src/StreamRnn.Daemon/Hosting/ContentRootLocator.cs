@@ -21,7 +21,7 @@ internal static class ContentRootLocator
     {
         if (explicitRoot is not null)
         {
-            var full = Path.GetFullPath(explicitRoot, currentDirectory);
+            string full = Path.GetFullPath(explicitRoot, currentDirectory);
             if (!Directory.Exists(full))
             {
                 throw new CommandLineException($"--content-root = '{explicitRoot}': the directory does not exist.");

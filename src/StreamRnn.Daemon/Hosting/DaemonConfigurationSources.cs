@@ -33,7 +33,7 @@ internal static class DaemonConfigurationSources
     /// </summary>
     public static string EnvironmentName(string? fromCommandLine)
     {
-        foreach (var candidate in new[]
+        foreach (string? candidate in new[]
                  {
                      fromCommandLine,
                      Environment.GetEnvironmentVariable(EnvironmentPrefix + "ENVIRONMENT"),

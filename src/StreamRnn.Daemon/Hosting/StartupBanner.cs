@@ -27,7 +27,7 @@ internal sealed class StartupBanner(
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var version = typeof(StartupBanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        string version = typeof(StartupBanner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         HostingLog.Starting(logger, version, environment.EnvironmentName, environment.ContentRootPath);
         lifetime.ApplicationStarted.Register(Started);
         lifetime.ApplicationStopping.Register(() => HostingLog.Stopping(logger, shutdown.Value.Timeout));
@@ -39,7 +39,7 @@ internal sealed class StartupBanner(
 
     private void Started()
     {
-        var bootstrap = kafka.BootstrapServers ?? "(not started)";
+        string bootstrap = kafka.BootstrapServers ?? "(not started)";
         HostingLog.KafkaInUse(logger, kafka.IsEmbedded ? "embedded broker" : "cluster", bootstrap,
             kafkaOptions.Value.GroupId, delivery.Value.Mode.ToString(), ClientConfigRedaction.Describe(kafka.ClientConfig));
         if (kafka.IsEmbedded && delivery.Value.Mode == Kafka.Processing.DeliveryMode.ExactlyOnce)
@@ -47,7 +47,7 @@ internal sealed class StartupBanner(
             HostingLog.ExactlyOnceOnMock(logger);
         }
 
-        foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+        foreach (string address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
             HostingLog.HttpListening(logger, address);
         }

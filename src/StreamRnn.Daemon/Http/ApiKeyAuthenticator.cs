@@ -19,7 +19,7 @@ internal sealed class ApiKeyAuthenticator
     public ApiKeyAuthenticator(IOptions<HttpOptions> options)
     {
         // Presented keys are trimmed (header values may carry spaces), so the configured one is too.
-        var key = options.Value.ApiKey.Trim();
+        string key = options.Value.ApiKey.Trim();
         _expectedHash = string.IsNullOrEmpty(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
     }
 
@@ -41,7 +41,7 @@ internal sealed class ApiKeyAuthenticator
 
     private static string? PresentedKey(HttpRequest request)
     {
-        var authorization = request.Headers.Authorization.ToString();
+        string authorization = request.Headers.Authorization.ToString();
         const string bearer = "Bearer ";
         if (authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
         {

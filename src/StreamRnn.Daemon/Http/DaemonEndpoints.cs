@@ -48,7 +48,7 @@ internal static class DaemonEndpoints
         ApiKeyAuthenticator authenticator,
         HttpContext context)
     {
-        var version = typeof(DaemonEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        string version = typeof(DaemonEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
         // Where the daemon runs and which cluster it talks to help an attacker more than an unauthenticated reader.
         bool full = authenticator.IsAuthenticated(context);

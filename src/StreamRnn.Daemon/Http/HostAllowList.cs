@@ -14,7 +14,7 @@ internal sealed class HostAllowList
 
     public HostAllowList(string configured)
     {
-        var entries = Split(configured);
+        string[] entries = Split(configured);
         if (entries.Length == 0)
         {
             entries = ["localhost", "127.0.0.1", "[::1]", Environment.MachineName];
@@ -37,7 +37,7 @@ internal sealed class HostAllowList
             return true;
         }
 
-        var name = entry.StartsWith("*.", StringComparison.Ordinal) ? entry[2..] : entry;
+        string name = entry.StartsWith("*.", StringComparison.Ordinal) ? entry[2..] : entry;
         if (name.StartsWith('[') && name.EndsWith(']'))
         {
             return IPAddress.TryParse(name[1..^1], out _);
@@ -59,14 +59,14 @@ internal sealed class HostAllowList
             return false;
         }
 
-        var name = Normalize(host.Host);
+        string name = Normalize(host.Host);
         return _exact.Contains(name, StringComparer.Ordinal)
             || _suffixes.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length);
     }
 
     private static string Normalize(string host)
     {
-        var name = host.TrimEnd('.').ToLowerInvariant();
+        string name = host.TrimEnd('.').ToLowerInvariant();
         // A bare IPv6 address in the list matches the bracketed form of the Host header.
         return name.Contains(':') && !name.StartsWith('[') ? $"[{name}]" : name;
     }

@@ -59,7 +59,7 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> o
             return "cross-site requests are refused";
         }
 
-        var origin = request.Headers.Origin.ToString();
+        string origin = request.Headers.Origin.ToString();
         if (origin.Length > 0 && !SameOrigin(origin, request))
         {
             return "the request's Origin is not this daemon: cross-site requests are refused";

@@ -40,17 +40,17 @@ public sealed class PipelineCatalog
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         var loaded = new List<LoadedPipeline>();
-        for (var i = 0; i < options.Pipelines.Count; i++)
+        for (int i = 0; i < options.Pipelines.Count; i++)
         {
-            var source = $"Pipelines:{i}";
+            string source = $"Pipelines:{i}";
             var definition = options.Pipelines[i];
             errors.AddRange(definition.Validate(source));
             loaded.Add(new LoadedPipeline(definition, source));
         }
 
-        foreach (var file in MatchFiles(options.PipelineFiles, contentRoot, errors))
+        foreach (string file in MatchFiles(options.PipelineFiles, contentRoot, errors))
         {
-            var source = Path.GetRelativePath(contentRoot, file);
+            string source = Path.GetRelativePath(contentRoot, file);
             try
             {
                 var definition = PipelineDefinition.Load(file);
@@ -88,10 +88,10 @@ public sealed class PipelineCatalog
     private static List<string> MatchFiles(string patterns, string contentRoot, List<string> errors)
     {
         var files = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var pattern in patterns.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string pattern in patterns.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var full = Path.GetFullPath(pattern, contentRoot);
-            var wildcard = full.IndexOfAny(['*', '?']);
+            string full = Path.GetFullPath(pattern, contentRoot);
+            int wildcard = full.IndexOfAny(['*', '?']);
             if (wildcard < 0)
             {
                 if (File.Exists(full))
@@ -106,10 +106,10 @@ public sealed class PipelineCatalog
                 continue;
             }
 
-            var baseDirectory = full[..(full.LastIndexOf(Path.DirectorySeparatorChar, wildcard) + 1)];
+            string baseDirectory = full[..(full.LastIndexOf(Path.DirectorySeparatorChar, wildcard) + 1)];
             var matcher = new Matcher(StringComparison.Ordinal);
             matcher.AddInclude(full[baseDirectory.Length..]);
-            foreach (var file in matcher.GetResultsInFullPath(baseDirectory))
+            foreach (string file in matcher.GetResultsInFullPath(baseDirectory))
             {
                 files.Add(file);
             }
@@ -123,7 +123,7 @@ public sealed class PipelineCatalog
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pipeline in loaded)
         {
-            var value = select(pipeline.Definition);
+            string value = select(pipeline.Definition);
             if (!seen.TryAdd(value, pipeline.Source))
             {
                 errors.Add(SettingMessage.Format($"{pipeline.Source}:{setting}", $"has the same value as in {seen[value]}: pipelines need distinct values"));

@@ -56,8 +56,8 @@ internal sealed class StreamProcessingService(
             options = ForEmbeddedBroker(options);
         }
 
-        var modelDirectory = Path.GetFullPath(state.Value.Directory, environment.ContentRootPath);
-        var instanceId = string.IsNullOrWhiteSpace(kafka.Value.InstanceId) ? Environment.MachineName : kafka.Value.InstanceId;
+        string modelDirectory = Path.GetFullPath(state.Value.Directory, environment.ContentRootPath);
+        string instanceId = string.IsNullOrWhiteSpace(kafka.Value.InstanceId) ? Environment.MachineName : kafka.Value.InstanceId;
         foreach (var pipeline in catalog.Pipelines)
         {
             var definition = pipeline.Definition;
@@ -179,7 +179,7 @@ internal sealed class StreamProcessingService(
             return options;
         }
 
-        var directory = Path.Combine(options.StateDirectory, "embedded");
+        string directory = Path.Combine(options.StateDirectory, "embedded");
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);

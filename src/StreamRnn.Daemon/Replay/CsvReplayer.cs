@@ -21,7 +21,7 @@ internal sealed class CsvReplayer(ReplaySettings settings, TimeProvider time)
     public async Task<ReplayResult> RunAsync(CancellationToken cancellation)
     {
         using var csv = CsvReader.Open(settings.CsvPath);
-        var keyColumn = -1;
+        int keyColumn = -1;
         if (settings.KeyColumn is not null)
         {
             keyColumn = csv.ColumnIndex(settings.KeyColumn);
@@ -42,7 +42,7 @@ internal sealed class CsvReplayer(ReplaySettings settings, TimeProvider time)
         using var producer = new ProducerBuilder<string?, byte[]>(config).Build();
         var encoder = new CsvRowEncoder(csv.Header);
         var fields = new List<string>();
-        var start = time.GetTimestamp();
+        long start = time.GetTimestamp();
         long produced = 0;
         while ((settings.Limit is null || produced < settings.Limit) && !cancellation.IsCancellationRequested && csv.TryReadRow(fields))
         {

@@ -63,7 +63,7 @@ public sealed class AlertMonitor : IPredictionObserver, IKeyStateExtension, IDis
         if (metrics is not null)
         {
             _raisedMetrics = new Dictionary<string, Counter.Child>(StringComparer.Ordinal);
-            foreach (var severity in options.SeverityNames())
+            foreach (string severity in options.SeverityNames())
             {
                 _raisedMetrics[severity] = metrics.AlertsRaised.WithLabels(pipeline, severity);
             }

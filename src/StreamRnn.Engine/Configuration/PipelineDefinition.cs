@@ -123,7 +123,7 @@ public sealed partial class PipelineDefinition
     /// </summary>
     public static PipelineDefinition Load(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes = File.ReadAllBytes(path);
         try
         {
             return Parse(bytes, Path.GetFileNameWithoutExtension(path));

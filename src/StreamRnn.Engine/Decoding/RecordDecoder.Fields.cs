@@ -74,7 +74,7 @@ internal sealed partial class RecordDecoder
                 return;
             }
 
-            ok &= TryTakeKey(text, field, out var reason, out var detail) || Problem(field, reason, detail);
+            ok &= TryTakeKey(text, field, out var reason, out string? detail) || Problem(field, reason, detail);
         }
 
         if (field == _timeField)
@@ -140,7 +140,7 @@ internal sealed partial class RecordDecoder
         }
 
         int feature = _categoryFeatureOfSlot[categorySlot];
-        var categories = feature < 0 ? _layout.TargetCategories : _layout.Features[feature].Categories;
+        byte[][] categories = feature < 0 ? _layout.TargetCategories : _layout.Features[feature].Categories;
         for (int c = 0; c < categories.Length; c++)
         {
             if (text.SequenceEqual(categories[c]))

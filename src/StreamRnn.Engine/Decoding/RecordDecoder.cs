@@ -112,7 +112,7 @@ internal sealed partial class RecordDecoder
     /// <summary>Decodes <paramref name="record"/>; on false, <paramref name="reason"/> and <paramref name="detail"/> say why.</summary>
     public bool TryDecode(in InputRecord record, out DeadLetterReason reason, out string detail)
     {
-        ReadOnlySpan<byte> value = record.Value.Span;
+        var value = record.Value.Span;
         if (value.Length > _maxRecordBytes)
         {
             return Fail(DeadLetterReason.OversizedRecord, $"value is {value.Length} bytes, MaxRecordBytes is {_maxRecordBytes}", out reason, out detail);

@@ -38,7 +38,7 @@ internal sealed class FeatureEncoder
         target = default;
         foreach (var feature in _layout.Features)
         {
-            Span<float> input = inputs.Slice(feature.InputOffset, feature.Width);
+            var input = inputs.Slice(feature.InputOffset, feature.Width);
             if (feature.Transform == FeatureTransform.OneHot)
             {
                 input.Clear();
@@ -175,7 +175,7 @@ internal sealed class FeatureEncoder
             }
         }
 
-        Span<double> statistic = _statistics.AsSpan(_layout.TargetStatisticIndex * RunningStatistics.Width, RunningStatistics.Width);
+        var statistic = _statistics.AsSpan(_layout.TargetStatisticIndex * RunningStatistics.Width, RunningStatistics.Width);
         if (double.IsNaN(y))
         {
             // An event label that resolves nothing yet (the key's first h steps) does not hold back predictions.
@@ -196,7 +196,7 @@ internal sealed class FeatureEncoder
         {
             if (changeTarget)
             {
-                Span<double> memory = _previous.AsSpan(_layout.TargetPreviousIndex, _layout.Horizon);
+                var memory = _previous.AsSpan(_layout.TargetPreviousIndex, _layout.Horizon);
                 for (int i = memory.Length - 1; i > 0; i--)
                 {
                     memory[i] = memory[i - 1];
@@ -224,7 +224,7 @@ internal sealed class FeatureEncoder
         // NaN when the statistics would overflow (the record is then rejected as NonFiniteValue).
         double Standardise(int index, double x)
         {
-            Span<double> s = _statistics.AsSpan(index * RunningStatistics.Width, RunningStatistics.Width);
+            var s = _statistics.AsSpan(index * RunningStatistics.Width, RunningStatistics.Width);
             if (!RunningStatistics.Update(s, x, alpha))
             {
                 overflowed = true;
@@ -248,7 +248,7 @@ internal sealed class FeatureEncoder
     private double ResolveEventLabel(double raw)
     {
         int h = _layout.Horizon;
-        Span<double> memory = _previous.AsSpan(_layout.TargetPreviousIndex, FeatureLayout.EventLabelMemory + h);
+        var memory = _previous.AsSpan(_layout.TargetPreviousIndex, FeatureLayout.EventLabelMemory + h);
         double t = double.IsNaN(memory[0]) ? 1 : memory[0] + 1;
         bool outNow = raw == _layout.TargetOutValue;
         double sinceOut = outNow ? 0 : memory[1] + 1;

@@ -21,7 +21,7 @@ internal static class AutoregressiveCandidate
         int length = RecursiveLeastSquares.StateLength(order + 1);
         for (int fit = 0; fit < 2; fit++)
         {
-            Span<double> rls = block.Slice(1 + fit * length, length);
+            var rls = block.Slice(1 + fit * length, length);
             RecursiveLeastSquares.Initialize(rls, order + 1, Prior);
             if (rawTarget)
             {

@@ -105,7 +105,7 @@ public sealed class LinearCombiner
             _layout.Pending(state, i)[Regressors + 2] = double.NaN;
         }
 
-        Span<double> rls = _layout.Rls(state);
+        var rls = _layout.Rls(state);
         RecursiveLeastSquares.Initialize(rls, Regressors, _priorVariance);
         if (_rawTarget && _order > 0)
         {
@@ -159,8 +159,8 @@ public sealed class LinearCombiner
         }
 
         long count = LinearStateLayout.Count(state) + 1;
-        Span<double> pending = _layout.Pending(state, count);
-        Span<double> served = _layout.Served(state, count);
+        var pending = _layout.Pending(state, count);
+        var served = _layout.Served(state, count);
         if (double.IsFinite(served[LinearStateLayout.ServedIndex + 2]))
         {
             q80 = served[LinearStateLayout.ServedIndex + 2];
@@ -204,7 +204,7 @@ public sealed class LinearCombiner
         state[2] = Math.Min(seen, 1e15);
 
         // Weighted update: regressors and target divided by the forecast's spread b·c at the time it was made.
-        Span<double> rls = _layout.Rls(state);
+        var rls = _layout.Rls(state);
         double scale = baseSpread * Math.Sqrt(c2);
         Span<double> x = stackalloc double[n];
         for (int i = 0; i < n; i++)
@@ -241,8 +241,8 @@ public sealed class LinearCombiner
         // A change target is not centred: all-zero weights then forecast exactly no change (persistence), and the
         // constant learns a drift only if there is one. A Raw target is centred on its running mean.
         double centre = _rawTarget ? mu : 0;
-        Span<double> pending = _layout.Pending(state, count);
-        Span<double> x = pending[..n];
+        var pending = _layout.Pending(state, count);
+        var x = pending[..n];
         int r = 0;
         for (int i = 0; i < _order; i++, r++)
         {

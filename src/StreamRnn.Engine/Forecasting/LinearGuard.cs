@@ -35,7 +35,7 @@ internal sealed class LinearGuard
     /// <summary>Multipliers at the Gaussian z, no losses, the AR candidate at persistence, nothing pending.</summary>
     public void Reset(Span<double> state)
     {
-        Span<double> guard = _layout.Guard(state);
+        var guard = _layout.Guard(state);
         guard.Clear();
         guard[0] = ForecastGuard.Z80;
         guard[1] = ForecastGuard.Z95;
@@ -68,7 +68,7 @@ internal sealed class LinearGuard
     {
         Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
         Present(present);
-        ReadOnlySpan<double> guard = state[_layout.GuardOffset..];
+        var guard = state[_layout.GuardOffset..];
         guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates).CopyTo(losses);
         weights[..ForecastGuard.Candidates].Clear();
         if (!_enabled)
@@ -99,8 +99,8 @@ internal sealed class LinearGuard
     public double Serve(Span<double> state, long count, double centre, double sigma, double z, double seasonal, double spreadZ,
         bool learn, out double q80, out double q95)
     {
-        Span<double> guard = _layout.Guard(state);
-        Span<double> served = _layout.Served(state, count);
+        var guard = _layout.Guard(state);
+        var served = _layout.Served(state, count);
         double persistence = _rawTarget ? (count > 0 ? LinearCombiner.Standardise(_layout.Lag(state, count, 0), centre, sigma) : 0) : 0;
         served[ForecastGuard.Combined] = z;
         served[ForecastGuard.Persistence] = persistence;
@@ -145,9 +145,9 @@ internal sealed class LinearGuard
         double persistence)
     {
         int order = _layout.Order;
-        Span<double> ar = _layout.Autoregressive(state);
+        var ar = _layout.Autoregressive(state);
         AutoregressiveCandidate.Prepare(ar, sigma, learn);
-        Span<double> lags = served.Slice(LinearStateLayout.GuardLags, order);
+        var lags = served.Slice(LinearStateLayout.GuardLags, order);
         double scale = AutoregressiveCandidate.Scale(ar);
         if (!(scale > 0 && count >= order))
         {
@@ -193,7 +193,7 @@ internal sealed class LinearGuard
             return;
         }
 
-        Span<double> guard = _layout.Guard(state);
+        var guard = _layout.Guard(state);
         Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
         Present(present);
         double resolved = guard[2] + 1;

@@ -50,8 +50,8 @@ public sealed class HealthBoard
         lock (_gate)
         {
             var list = new ComponentHealth[_components.Count];
-            var ready = true;
-            var index = 0;
+            bool ready = true;
+            int index = 0;
             foreach (var entry in _components.Values)
             {
                 list[index++] = entry;

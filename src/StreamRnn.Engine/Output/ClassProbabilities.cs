@@ -73,9 +73,9 @@ internal sealed class ClassProbabilities
     {
         var shape = weights.Shape;
         int hidden = shape.HiddenSize, classes = shape.HeadOutputSize;
-        ReadOnlySpan<float> top = state.Slice((shape.Layers - 1) * shape.LayerStateSize, hidden);
-        ReadOnlySpan<float> head = weights.Parameters.Slice(shape.HeadParameterOffset, classes * (hidden + 1));
-        var logits = new float[classes];
+        var top = state.Slice((shape.Layers - 1) * shape.LayerStateSize, hidden);
+        var head = weights.Parameters.Slice(shape.HeadParameterOffset, classes * (hidden + 1));
+        float[] logits = new float[classes];
         for (int c = 0; c < classes; c++)
         {
             double sum = head[classes * hidden + c];
@@ -87,7 +87,7 @@ internal sealed class ClassProbabilities
             logits[c] = (float)sum;
         }
 
-        var probabilities = new float[classes];
+        float[] probabilities = new float[classes];
         HeadOutput.Probabilities(logits, probabilities);
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         for (int c = 0; c < classes; c++)

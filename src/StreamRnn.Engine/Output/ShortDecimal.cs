@@ -133,7 +133,7 @@ internal static class ShortDecimal
     /// <summary>10^k for k = −24…24 at index k + 24 (exactly representable up to 10²², correctly rounded beyond).</summary>
     private static double[] BuildPowers()
     {
-        var powers = new double[49];
+        double[] powers = new double[49];
         for (int k = -24; k <= 24; k++)
         {
             powers[k + 24] = double.Parse("1e" + k.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -13,9 +13,9 @@ internal static class UtcTimestamp
     /// <summary>Writes <paramref name="unixMilliseconds"/> into <paramref name="destination"/> (at least <see cref="Length"/> bytes).</summary>
     public static int Format(long unixMilliseconds, Span<byte> destination)
     {
-        DateTime time = DateTime.UnixEpoch.AddMilliseconds(unixMilliseconds);
+        var time = DateTime.UnixEpoch.AddMilliseconds(unixMilliseconds);
         (int year, int month, int day) = time;
-        TimeSpan timeOfDay = time.TimeOfDay;
+        var timeOfDay = time.TimeOfDay;
         _ = destination[Length - 1];
         Digits(destination, 0, year, 4);
         destination[4] = (byte)'-';

@@ -102,7 +102,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         double mean, double spread, in ForecastCalibration calibration, long now, IRecordSink sink)
     {
         // The prediction made h steps ago for this step is scored now, in the key's order.
-        Span<double> pending = _store.PendingOf(slot).Slice((int)(step % _horizon) * FeatureLayout.PendingWidth,
+        var pending = _store.PendingOf(slot).Slice((int)(step % _horizon) * FeatureLayout.PendingWidth,
             FeatureLayout.PendingWidth);
         bool due = !double.IsNaN(pending[0]) && !double.IsNaN(target.Value);
         if (due)
@@ -125,7 +125,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         _store.LastSpread[slot] = spread;
         _store.LastModelVersion[slot] = weights.Version;
         long latencyMs = now - eventTime;
-        var key = _store.KeyBytes[slot]!;
+        byte[] key = _store.KeyBytes[slot]!;
         var json = _writer.Write(key, eventTime, weights.Version, mean, spread, target.Raw, step < _warmupSteps, record, latencyMs,
             calibration.Q80, calibration.Q95, calibration.Unguarded);
         sink.Prediction(key, json, record);

@@ -51,7 +51,7 @@ internal sealed class KeyStateChangelog(KeyStateStore store, KeyStateCodec codec
     /// </summary>
     public bool Restore(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        ReadOnlySpan<char> chars = keyText.Decode(key);
+        var chars = keyText.Decode(key);
         int slot = _store.Find(chars);
         tally.Restored++;
         _metrics?.RestoredRecords.Inc();

@@ -108,7 +108,7 @@ internal sealed class MicroBatchPlan(int inputSize)
             RoundStart = new int[Math.Max(rounds + 1, RoundStart.Length * 2)];
         }
 
-        var roundStart = RoundStart;
+        int[] roundStart = RoundStart;
         Array.Clear(roundStart, 0, rounds + 1);
         for (int e = 0; e < accepted; e++)
         {
@@ -125,7 +125,7 @@ internal sealed class MicroBatchPlan(int inputSize)
             _roundCursor = new int[roundStart.Length];
         }
 
-        Span<int> cursor = _roundCursor.AsSpan(0, rounds);
+        var cursor = _roundCursor.AsSpan(0, rounds);
         roundStart.AsSpan(0, rounds).CopyTo(cursor);
         for (int e = 0; e < accepted; e++)
         {

@@ -274,7 +274,7 @@ public sealed class PipelineRuntime
     public int ReadSnapshot(Stream source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ReadOnlySpan<byte> data = _snapshots.Read(source, out int partition, out var entries);
+        var data = _snapshots.Read(source, out int partition, out var entries);
         _changelog.ApplySnapshot(partition, data, entries);
         return partition;
     }
@@ -347,8 +347,8 @@ public sealed class PipelineRuntime
             try
             {
                 int slot = plan.EntrySlot[e];
-                ref readonly InputRecord record = ref records[plan.EntryRecord[e]];
-                ref readonly EncodedTarget target = ref plan.EntryTarget[e];
+                ref readonly var record = ref records[plan.EntryRecord[e]];
+                ref readonly var target = ref plan.EntryTarget[e];
                 long step = plan.EntryStep[e];
                 string? failure = _emitter.Forecast(_statuses[b], _batchHeads.AsSpan(b * o, o), target, slot, step,
                     out double mean, out double spread, out var calibration);

@@ -47,7 +47,7 @@ internal sealed class PoisonPolicy(RecordDecoder decoder, FeatureEncoder encoder
             }
 
             later = true;
-            ref readonly InputRecord record = ref records[_plan.EntryRecord[e]];
+            ref readonly var record = ref records[_plan.EntryRecord[e]];
             _undo.Save(e, _store, slot);
             if (!_decoder.TryDecode(record, out var reason, out string why)
                 || !_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),

@@ -32,7 +32,7 @@ internal sealed class RecordAdmission(PipelineDefinition definition, RecordDecod
         var policy = _definition.LateRecords;
         for (int i = 0; i < records.Length; i++)
         {
-            ref readonly InputRecord record = ref records[i];
+            ref readonly var record = ref records[i];
             int slot = -1;
             bool created = false;
             try

@@ -44,7 +44,7 @@ internal sealed class SnapshotFormat(KeyStateStore store, KeyStateCodec codec, u
         byte[] chunk = ArrayPool<byte>.Shared.Rent(Math.Max(SnapshotChunkBytes, 8 + RecordDecoder.MaxKeyBytes + _codec.RecordBytes + 4));
         try
         {
-            Span<byte> header = chunk.AsSpan(0, SnapshotHeaderBytes);
+            var header = chunk.AsSpan(0, SnapshotHeaderBytes);
             BinaryPrimitives.WriteUInt32LittleEndian(header, SnapshotMagic);
             BinaryPrimitives.WriteUInt16LittleEndian(header[4..], SnapshotFormatVersion);
             BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 0);
@@ -62,7 +62,7 @@ internal sealed class SnapshotFormat(KeyStateStore store, KeyStateCodec codec, u
                     continue;
                 }
 
-                var key = _store.KeyBytes[slot]!;
+                byte[] key = _store.KeyBytes[slot]!;
                 var value = _codec.Encode(slot);
                 int length = 8 + key.Length + value.Length;
                 if (chunk.Length - used < length)
@@ -105,7 +105,7 @@ internal sealed class SnapshotFormat(KeyStateStore store, KeyStateCodec codec, u
         out List<(int KeyStart, int KeyLength, int ValueStart, int ValueLength)> entries)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ReadOnlySpan<byte> data = ReadWhole(source);
+        var data = ReadWhole(source);
         if (data.Length < SnapshotHeaderBytes + 4)
         {
             throw new StateFormatException($"Snapshot is truncated: {data.Length} bytes, a snapshot has at least {SnapshotHeaderBytes + 4}.");

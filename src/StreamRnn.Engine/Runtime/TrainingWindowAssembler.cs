@@ -55,11 +55,11 @@ internal sealed class TrainingWindowAssembler(KeyStateStore store, ModelShape sh
     public void Assemble(int slot, ReadOnlySpan<float> stepInputs, in EncodedTarget target)
     {
         int k = _windowSteps, s = _stateSize, n = _inputSize;
-        Span<float> floats = _store.WindowFloatsOf(slot);
-        Span<double> scales = _store.WindowDoublesOf(slot);
-        Span<float> inputs = floats.Slice(s, k * n);
-        Span<float> targets = floats.Slice(s + k * n, k);
-        Span<float> weights = floats.Slice(s + k * n + k, k);
+        var floats = _store.WindowFloatsOf(slot);
+        var scales = _store.WindowDoublesOf(slot);
+        var inputs = floats.Slice(s, k * n);
+        var targets = floats.Slice(s + k * n, k);
+        var weights = floats.Slice(s + k * n + k, k);
         int fill = _store.WindowFill[slot];
         if (fill == 0)
         {

@@ -101,9 +101,9 @@ internal sealed class LiveBaselines
     /// </summary>
     public void Step(int slot, long step, double y, bool due)
     {
-        Span<double> side = Slot(slot, step);
-        Span<double> ring = side.Slice(_ringStart, _ring);
-        Span<double> pending = side.Slice(_pendingStart, 2 * _horizon);
+        var side = Slot(slot, step);
+        var ring = side.Slice(_ringStart, _ring);
+        var pending = side.Slice(_pendingStart, 2 * _horizon);
         int at = (int)(step % _horizon);
         if (due && double.IsFinite(y))
         {
@@ -198,7 +198,7 @@ internal sealed class LiveBaselines
             Array.Resize(ref _side, capacity * _width);
         }
 
-        Span<double> side = _side.AsSpan(slot * _width, _width);
+        var side = _side.AsSpan(slot * _width, _width);
         if (_lastStep[slot] != step - 1 || step == 1)
         {
             side.Fill(double.NaN);

@@ -263,7 +263,7 @@ internal sealed class KeyStateCodec
                 // second AR candidate): its first LinearLegacyWidth doubles are this layout's prefix (weights,
                 // calibration, history); the guard part starts afresh and the version slot says this layout.
                 s.ResetLinear(slot);
-                Span<double> linearState = s.LinearOf(slot);
+                var linearState = s.LinearOf(slot);
                 double layout = linearState[LinearCombiner.LayoutVersionIndex];
                 ReadDoubles(value, offset + 4, linearState[..s.LinearLegacyWidth]);
                 linearState[LinearCombiner.LayoutVersionIndex] = layout;

@@ -153,7 +153,7 @@ public sealed class ClassWeighting
 
     private void ApplyClasses(Span<float> targets, Span<float> weights)
     {
-        var counts = _classCounts;
+        double[]? counts = _classCounts;
         if (counts is not null)
         {
             for (int t = 0; t < weights.Length; t++)

@@ -130,7 +130,7 @@ public sealed class ModelMerger
 
         // Σ n_i θ_i first, one division last: the formula as written, and bit-identical to computing it by hand.
         bool plainMean = total == 0;
-        var sum = new double[shape.ParameterCount];
+        double[] sum = new double[shape.ParameterCount];
         foreach (var contribution in contributions)
         {
             double count = plainMean ? 1 : contribution.WindowsTrained;
@@ -152,7 +152,7 @@ public sealed class ModelMerger
             sum[p] /= divisor;
         }
 
-        var averaged = new float[sum.Length];
+        float[] averaged = new float[sum.Length];
         for (int p = 0; p < sum.Length; p++)
         {
             averaged[p] = (float)sum[p];

@@ -78,7 +78,7 @@ public sealed class ModelRegistry : IDisposable
     {
         lock (_gate)
         {
-            var versions = new long[_history.Count];
+            long[] versions = new long[_history.Count];
             for (int i = 0; i < versions.Length; i++)
             {
                 versions[i] = _history[i].Version;

@@ -36,7 +36,7 @@ internal sealed class PromotionPolicy(TrainingOptions options, ModelRegistry reg
             return champion;
         }
 
-        ModelContribution[]? received = _receivedVersions.TakeAll();
+        var received = _receivedVersions.TakeAll();
         if (received is null)
         {
             return champion;

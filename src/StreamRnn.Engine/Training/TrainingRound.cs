@@ -72,7 +72,7 @@ internal sealed class TrainingRound(TrainingOptions options, ModelRegistry regis
         }
 
         var candidate = _optimizer.Candidate(_registry.NextVersion);
-        var verdict = _policy.Validate(candidate, champion, out double candidateLoss, out double championLoss);
+        int verdict = _policy.Validate(candidate, champion, out double candidateLoss, out double championLoss);
         if (verdict >= 0)
         {
             return Reject(round, started, verdict, trained, steps, trainingLoss, candidateLoss, championLoss);

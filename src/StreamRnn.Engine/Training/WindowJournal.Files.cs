@@ -104,7 +104,7 @@ public sealed partial class WindowJournal
             return 0;
         }
 
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length != 12 || Crc32.Compute(bytes.AsSpan(0, 8)) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)))
         {
             // Keeping every journaled window is the safe reading: at worst some are trained twice.

@@ -99,7 +99,7 @@ public sealed partial class WindowJournal : IDisposable
         _trainedThrough = ReadWatermark(problem);
         long last = _trainedThrough;
         int count = 0;
-        var record = new byte[RecordBytes];
+        byte[] record = new byte[RecordBytes];
         foreach (var (path, first) in ListSegments())
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -241,7 +241,7 @@ public sealed partial class WindowJournal : IDisposable
             return;
         }
 
-        var bytes = new byte[12];
+        byte[] bytes = new byte[12];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, trainedThrough);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), Crc32.Compute(bytes.AsSpan(0, 8)));
         string path = Path.Combine(Directory, WatermarkFile);

@@ -36,7 +36,7 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
         var statuses = new List<TopicStatus>(plan.Existing);
         foreach (var status in plan.Existing)
         {
-            var wanted = topics.First(t => t.Name == status.Name).Partitions;
+            int wanted = topics.First(t => t.Name == status.Name).Partitions;
             if (status.Partitions == wanted)
             {
                 AdminLog.Exists(_logger, status.Name, status.Partitions);
@@ -65,7 +65,7 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
 
     private TopicStatus Create(TopicSpec spec)
     {
-        var replication = spec.ReplicationFactor == -1 ? 1 : spec.ReplicationFactor;
+        int replication = spec.ReplicationFactor == -1 ? 1 : spec.ReplicationFactor;
         if (replication > _cluster.BrokerCount)
         {
             throw new TopicProvisioningException(
@@ -74,7 +74,7 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
 
         try
         {
-            var created = _cluster.CreateTopic(spec.Name, spec.Partitions, replication);
+            bool created = _cluster.CreateTopic(spec.Name, spec.Partitions, replication);
             if (created)
             {
                 AdminLog.Created(_logger, spec.Name, spec.Partitions, string.Empty);
@@ -94,7 +94,7 @@ public sealed class EmbeddedTopicProvisioner : ITopicProvisioner
         {
             // Created in the meantime with another partition count (typically auto-created by a producer with 4):
             // acceptable for this topic, as it would have been had it existed at the start.
-            var actual = _cluster.GetPartitionCount(spec.Name)
+            int actual = _cluster.GetPartitionCount(spec.Name)
                 ?? throw new TopicProvisioningException($"Topic {spec.Name} vanished while it was being created.", [spec.Name]);
             AdminLog.PartitionCountDiffers(_logger, spec.Name, actual, spec.Partitions);
             return new TopicStatus(spec.Name, actual, Created: false);

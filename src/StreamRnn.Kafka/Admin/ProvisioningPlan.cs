@@ -30,7 +30,7 @@ internal sealed record ProvisioningPlan(
                 throw new ArgumentException($"Topic {spec.Name} is listed twice.", nameof(topics));
             }
 
-            if (!existingPartitions.TryGetValue(spec.Name, out var actual))
+            if (!existingPartitions.TryGetValue(spec.Name, out int actual))
             {
                 toCreate.Add(spec);
                 continue;

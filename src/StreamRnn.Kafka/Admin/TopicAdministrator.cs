@@ -109,7 +109,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
     public async Task<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        return (await ReadPartitionCountsAsync(cancellationToken)).TryGetValue(topic, out var count) ? count : null;
+        return (await ReadPartitionCountsAsync(cancellationToken)).TryGetValue(topic, out int count) ? count : null;
     }
 
     /// <summary>Disposes the admin client if <see cref="Create"/> made it.</summary>
@@ -144,7 +144,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
             Configs = new Dictionary<string, string>(s.CreationConfigs(), StringComparer.Ordinal),
         });
         var options = new CreateTopicsOptions { RequestTimeout = _timeout, OperationTimeout = _timeout };
-        var names = string.Join(", ", specs.Select(s => s.Name));
+        string names = string.Join(", ", specs.Select(s => s.Name));
         try
         {
             await _adminClient.CreateTopicsAsync(requests, options);
@@ -174,7 +174,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
     /// <returns>The partition counts last read.</returns>
     private async Task<IReadOnlyDictionary<string, int>> WaitUntilVisibleAsync(IReadOnlyList<string> expected, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         while (true)
         {
             var counts = await ReadPartitionCountsAsync(cancellationToken);
@@ -197,7 +197,7 @@ public sealed class TopicAdministrator : ITopicProvisioner, IDisposable
 
     private void LogExisting(TopicStatus status, IReadOnlyList<TopicSpec> topics)
     {
-        var wanted = topics.First(t => t.Name == status.Name).Partitions;
+        int wanted = topics.First(t => t.Name == status.Name).Partitions;
         if (status.Partitions == wanted)
         {
             AdminLog.Exists(_logger, status.Name, status.Partitions);

@@ -40,6 +40,6 @@ public static class TopicMetadataReader
     public static int? ReadPartitionCount(IAdminClient adminClient, string topic, TimeSpan timeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        return ReadPartitionCounts(adminClient, timeout).TryGetValue(topic, out var count) ? count : null;
+        return ReadPartitionCounts(adminClient, timeout).TryGetValue(topic, out int count) ? count : null;
     }
 }

@@ -76,11 +76,11 @@ public sealed class EmbeddedBrokerHost : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        var content = bootstrapServers + "\n";
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string content = bootstrapServers + "\n";
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temporary, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         File.Move(temporary, full, overwrite: true);
         return content;

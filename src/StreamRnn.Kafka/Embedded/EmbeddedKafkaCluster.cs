@@ -68,7 +68,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
         BrokerCount = brokers;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
 
-        var conf = api.ConfNew();
+        nint conf = api.ConfNew();
         try
         {
             // The host handle never connects anywhere; it only owns the mock cluster's thread and sockets.
@@ -83,7 +83,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
             throw;
         }
 
-        var error = stackalloc byte[512];
+        byte* error = stackalloc byte[512];
         _host = api.KafkaNew(LibrdkafkaMockApi.ProducerType, conf, error, 512);
         if (_host == 0)
         {
@@ -165,7 +165,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
             throw new KafkaException(new Error((ErrorCode)result, $"The mock cluster could not create topic {name}."));
         }
 
-        var existing = GetPartitionCount(name)
+        int existing = GetPartitionCount(name)
             ?? throw new InvalidOperationException($"Topic {name} is reported to exist but is missing from the cluster's metadata.");
         if (existing != partitions)
         {
@@ -182,7 +182,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     public int? GetPartitionCount(string topic)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        return GetPartitionCounts().TryGetValue(topic, out var count) ? count : null;
+        return GetPartitionCounts().TryGetValue(topic, out int count) ? count : null;
     }
 
     /// <summary>Reads every topic's partition count from the cluster's metadata, through a short-lived admin client.</summary>
@@ -216,7 +216,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// <summary>Sets the broker-side <c>group.initial.rebalance.delay.ms</c> (0 from <see cref="Start"/>).</summary>
     public void SetInitialRebalanceDelay(TimeSpan delay)
     {
-        var milliseconds = ToMilliseconds(delay);
+        int milliseconds = ToMilliseconds(delay);
         Invoke($"initial rebalance delay {milliseconds} ms", (api, c) => { api.GroupInitialRebalanceDelayMs(c, milliseconds); return 0; });
     }
 
@@ -224,7 +224,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// (<c>group.protocol=consumer</c>); classic groups use the client's <c>session.timeout.ms</c>.</summary>
     public void SetGroupConsumerSessionTimeout(TimeSpan timeout)
     {
-        var milliseconds = ToMilliseconds(timeout);
+        int milliseconds = ToMilliseconds(timeout);
         Invoke($"KIP-848 session timeout {milliseconds} ms", (api, c) => { api.GroupConsumerSessionTimeoutMs(c, milliseconds); return 0; });
     }
 
@@ -232,7 +232,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// members heartbeat, and so how soon they learn of a new assignment.</summary>
     public void SetGroupConsumerHeartbeatInterval(TimeSpan interval)
     {
-        var milliseconds = ToMilliseconds(interval);
+        int milliseconds = ToMilliseconds(interval);
         ArgumentOutOfRangeException.ThrowIfZero(milliseconds, nameof(interval));
         Invoke($"KIP-848 heartbeat interval {milliseconds} ms", (api, c) => { api.GroupConsumerHeartbeatIntervalMs(c, milliseconds); return 0; });
     }
@@ -253,7 +253,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     /// <param name="roundTrip">The added round-trip time; <see cref="TimeSpan.Zero"/> removes it.</param>
     public void SetBrokerRtt(int brokerId, TimeSpan roundTrip)
     {
-        var milliseconds = ToMilliseconds(roundTrip);
+        int milliseconds = ToMilliseconds(roundTrip);
         Invoke($"broker {brokerId} rtt {milliseconds} ms", (api, c) => api.BrokerSetRtt(c, CheckBroker(brokerId), milliseconds));
     }
 
@@ -264,7 +264,7 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     {
         ArgumentNullException.ThrowIfNull(errors);
         ArgumentOutOfRangeException.ThrowIfZero(errors.Length);
-        var codes = Array.ConvertAll(errors, e => (int)e);
+        int[] codes = Array.ConvertAll(errors, e => (int)e);
         Invoke($"{apiKey} fails with {string.Join(", ", errors)}", (api, c) =>
         {
             fixed (int* pointer = codes)
@@ -313,11 +313,11 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
     {
         try
         {
-            var opaque = LibrdkafkaMockApi.Instance.Opaque(rk);
+            nint opaque = LibrdkafkaMockApi.Instance.Opaque(rk);
             if (opaque != 0 && GCHandle.FromIntPtr(opaque).Target is EmbeddedKafkaCluster owner)
             {
-                var name = Marshal.PtrToStringUTF8((nint)facility) ?? string.Empty;
-                var line = Marshal.PtrToStringUTF8((nint)text) ?? string.Empty;
+                string name = Marshal.PtrToStringUTF8((nint)facility) ?? string.Empty;
+                string line = Marshal.PtrToStringUTF8((nint)text) ?? string.Empty;
 
                 // The host handle has no bootstrap.servers by design (it serves, it does not connect), and
                 // librdkafka warns about that on every start.

@@ -43,9 +43,9 @@ internal static class LibrdkafkaLocator
                 : $"More than one librdkafka image is mapped ({string.Join(", ", paths)}); the mock cluster would not share state with the clients.");
         }
 
-        var path = paths[0];
-        var handle = NativeLibrary.Load(path);
-        var probe = (ulong)NativeLibrary.GetExport(handle, "rd_kafka_version");
+        string path = paths[0];
+        nint handle = NativeLibrary.Load(path);
+        ulong probe = (ulong)NativeLibrary.GetExport(handle, "rd_kafka_version");
         if (!mappings.Any(m => probe >= m.Start && probe < m.End))
         {
             NativeLibrary.Free(handle);
@@ -61,26 +61,26 @@ internal static class LibrdkafkaLocator
     internal static IReadOnlyList<(ulong Start, ulong End, string Path)> ReadMappings(IEnumerable<string> lines)
     {
         var result = new List<(ulong, ulong, string)>();
-        foreach (var line in lines)
+        foreach (string line in lines)
         {
-            var slash = line.IndexOf('/', StringComparison.Ordinal);
+            int slash = line.IndexOf('/', StringComparison.Ordinal);
             if (slash < 0)
             {
                 continue;
             }
 
-            var path = line[slash..].Trim();
-            var name = Path.GetFileName(path);
+            string path = line[slash..].Trim();
+            string name = Path.GetFileName(path);
             if (!name.Contains("librdkafka", StringComparison.Ordinal) || !name.Contains(".so", StringComparison.Ordinal)
                 || name.Contains("librdkafkacpp", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var range = line[..line.IndexOf(' ', StringComparison.Ordinal)];
-            var dash = range.IndexOf('-', StringComparison.Ordinal);
-            var start = ulong.Parse(range.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            var end = ulong.Parse(range.AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            string range = line[..line.IndexOf(' ', StringComparison.Ordinal)];
+            int dash = range.IndexOf('-', StringComparison.Ordinal);
+            ulong start = ulong.Parse(range.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            ulong end = ulong.Parse(range.AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             result.Add((start, end, path));
         }
 

@@ -27,7 +27,7 @@ internal sealed unsafe class LibrdkafkaMockApi
 
     private LibrdkafkaMockApi()
     {
-        (var handle, LibraryPath) = LibrdkafkaLocator.Open();
+        (nint handle, LibraryPath) = LibrdkafkaLocator.Open();
         nint Export(string name) => NativeLibrary.GetExport(handle, name);
 
         ConfNew = (delegate* unmanaged[Cdecl]<nint>)Export("rd_kafka_conf_new");
@@ -84,7 +84,7 @@ internal sealed unsafe class LibrdkafkaMockApi
     /// <summary>A NUL-terminated UTF-8 copy of <paramref name="value"/> for a <c>const char *</c> argument.</summary>
     public static byte[] Utf8(string value)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
+        byte[] bytes = new byte[Encoding.UTF8.GetByteCount(value) + 1];
         Encoding.UTF8.GetBytes(value, bytes);
         return bytes;
     }
@@ -92,7 +92,7 @@ internal sealed unsafe class LibrdkafkaMockApi
     /// <summary>Sets one configuration property, throwing with librdkafka's own message on failure.</summary>
     public void SetConfig(nint conf, string name, string value)
     {
-        var error = stackalloc byte[512];
+        byte* error = stackalloc byte[512];
         fixed (byte* namePointer = Utf8(name))
         fixed (byte* valuePointer = Utf8(value))
         {

@@ -37,13 +37,13 @@ public static class ModelRecord
             throw new ModelFormatException("not a StreamRnn model record (bad magic or too short)");
         }
 
-        var version = BinaryPrimitives.ReadInt32LittleEndian(value[4..]);
+        int version = BinaryPrimitives.ReadInt32LittleEndian(value[4..]);
         if (version != FormatVersion)
         {
             throw new ModelFormatException($"unsupported model record format version {version}");
         }
 
-        var windows = BinaryPrimitives.ReadInt64LittleEndian(value[8..]);
+        long windows = BinaryPrimitives.ReadInt64LittleEndian(value[8..]);
         using var stream = new MemoryStream(value[HeaderBytes..].ToArray(), writable: false);
         var weights = ModelWeights.ReadFrom(stream, expected);
         return new ModelContribution(Encoding.UTF8.GetString(key), weights, windows);

@@ -77,8 +77,8 @@ public sealed class ModelTopicListener : IDisposable
             }
 
             byte[]? signature = result.Message.Headers is { } headers
-                && headers.TryGetLastBytes(ModelRecordSigner.HeaderName, out var bytes) ? bytes : null;
-            var contribution = _screen.Screen(result.Message.Key, result.Message.Value, signature, out var reason, out var detail);
+                && headers.TryGetLastBytes(ModelRecordSigner.HeaderName, out byte[]? bytes) ? bytes : null;
+            var contribution = _screen.Screen(result.Message.Key, result.Message.Value, signature, out string? reason, out string? detail);
             if (contribution is null)
             {
                 ModelLog.Rejected(_logger, _topic, result.Partition.Value, result.Offset.Value,

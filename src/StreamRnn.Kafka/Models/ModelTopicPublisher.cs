@@ -44,7 +44,7 @@ public sealed class ModelTopicPublisher(IProducer<byte[], byte[]> producer, stri
         }
 
         long windows = _windowsSinceMerge;
-        var value = ModelRecord.Encode(promotion.Weights, windows);
+        byte[] value = ModelRecord.Encode(promotion.Weights, windows);
         var message = new Message<byte[], byte[]> { Key = _key, Value = value, Headers = new Headers() };
         string mergedFrom = string.Join(',', promotion.MergedFrom);
         if (mergedFrom.Length > 0)

@@ -44,7 +44,7 @@ internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken sto
             _evictionDue = false;
         }
 
-        var changed = FlushChangelogs();
+        int changed = FlushChangelogs();
         if (changed > 0 && !WaitForOutputs())
         {
             return false;
@@ -98,7 +98,7 @@ internal sealed class AtLeastOnceCommit(CommitParts parts, CancellationToken sto
     /// <summary>Waits until every output produced so far is acknowledged. False if stopping cut the wait short.</summary>
     private bool WaitForOutputs()
     {
-        var started = Time.GetTimestamp();
+        long started = Time.GetTimestamp();
         while (Tracker.InFlight > 0)
         {
             Producer.Flush(FlushSlice);

@@ -21,7 +21,7 @@ internal sealed class Backpressure(IConsumer<byte[], byte[]> consumer, IProducer
 
     public void Apply(HashSet<TopicPartition> restoring)
     {
-        var inFlight = tracker.InFlight;
+        long inFlight = tracker.InFlight;
         if (!Paused && inFlight > maxInFlightOutputs)
         {
             consumer.Pause(consumer.Assignment);

@@ -84,11 +84,11 @@ public sealed class ChangelogRestorer : IDisposable
         var assignment = new List<TopicPartitionOffset>();
         foreach (var request in requests)
         {
-            var started = Stopwatch.GetTimestamp();
+            long started = Stopwatch.GetTimestamp();
             var changelog = ChangelogOf(request);
             var watermarks = _consumer.QueryWatermarkOffsets(changelog, QueryTimeout);
-            var end = watermarks.High.Value;
-            var start = _snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out var problem, out var corrupt);
+            long end = watermarks.High.Value;
+            long start = _snapshots.TryLoad(request.Runtime, request.Pipeline.Name, request.Partition, end, out string? problem, out bool corrupt);
             start = Math.Max(start, watermarks.Low.Value);
             var progress = new Progress(request, end, started)
             {
@@ -127,9 +127,9 @@ public sealed class ChangelogRestorer : IDisposable
         }
 
         var finished = new List<Outcome>();
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         var wait = TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, budget.TotalMilliseconds)));
-        for (var applied = 0; applied < maxRecords && _active.Count > 0;)
+        for (int applied = 0; applied < maxRecords && _active.Count > 0;)
         {
             var result = _consumer.Consume(wait);
             if (result is null || result.Message is null)

@@ -85,7 +85,7 @@ internal abstract class CommitProtocol
     /// <summary>Writes one changelog record per changed key of every pipeline; returns how many.</summary>
     protected int FlushChangelogs()
     {
-        var changed = 0;
+        int changed = 0;
         foreach (var binding in ByName.Values)
         {
             changed += binding.Runtime.FlushChangelog(binding.Sink!);

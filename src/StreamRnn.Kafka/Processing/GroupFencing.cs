@@ -35,7 +35,7 @@ internal static class GroupFencing
         var probe = new List<TopicPartitionOffset>();
         foreach (var partition in owned)
         {
-            if (committed.TryGetValue(partition, out var offset) || firstFetched.TryGetValue(partition, out offset))
+            if (committed.TryGetValue(partition, out long offset) || firstFetched.TryGetValue(partition, out offset))
             {
                 probe.Add(new TopicPartitionOffset(partition, new Offset(offset)));
             }

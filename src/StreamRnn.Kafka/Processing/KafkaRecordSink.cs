@@ -89,7 +89,7 @@ public sealed class KafkaRecordSink : IRecordSink
 
     /// <summary>The producer's message.max.bytes from the pass-through client settings, or librdkafka's default.</summary>
     public static int MaxMessageBytes(IReadOnlyDictionary<string, string> clientConfig) =>
-        clientConfig.TryGetValue("message.max.bytes", out var text)
+        clientConfig.TryGetValue("message.max.bytes", out string? text)
         && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int bytes) && bytes > 0
             ? bytes
             : DefaultMaxMessageBytes;

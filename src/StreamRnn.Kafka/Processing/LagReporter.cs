@@ -44,7 +44,7 @@ internal sealed class LagReporter(IConsumer<byte[], byte[]> consumer, PartitionP
                 continue;
             }
 
-            var position = positions.Position(partition);
+            long position = positions.Position(partition);
             metrics.ConsumerLag.WithLabels(partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture))
                 .Set(Math.Max(0, high.Value - position));
         }

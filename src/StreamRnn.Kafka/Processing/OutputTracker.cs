@@ -51,8 +51,8 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
         {
             lock (_changelogLock)
             {
-                var next = report.Offset.Value + 1;
-                if (!_changelogEnd.TryGetValue(report.TopicPartition, out var known) || next > known)
+                long next = report.Offset.Value + 1;
+                if (!_changelogEnd.TryGetValue(report.TopicPartition, out long known) || next > known)
                 {
                     _changelogEnd[report.TopicPartition] = next;
                 }
@@ -67,7 +67,7 @@ public sealed class OutputTracker(StreamRnnMetrics? metrics = null)
     {
         lock (_changelogLock)
         {
-            return _changelogEnd.TryGetValue(partition, out var end) ? end : -1;
+            return _changelogEnd.TryGetValue(partition, out long end) ? end : -1;
         }
     }
 }

@@ -176,7 +176,7 @@ internal sealed class PartitionOwnership(IConsumer<byte[], byte[]> consumer, Cha
     private void CompleteRestore(ChangelogRestorer.Outcome outcome)
     {
         var definition = outcome.Request.Pipeline;
-        var partitionNumber = outcome.Request.Partition;
+        int partitionNumber = outcome.Request.Partition;
         var inputPartition = new TopicPartition(definition.InputTopic, new Partition(partitionNumber));
         var pipelineMetrics = byName[definition.Name].Metrics;
         if (outcome.SnapshotProblem is { } problem)
@@ -242,7 +242,7 @@ internal sealed class PartitionOwnership(IConsumer<byte[], byte[]> consumer, Cha
         {
             foreach (var binding in byName.Values)
             {
-                var topic = binding.Runtime.Definition.InputTopic;
+                string topic = binding.Runtime.Definition.InputTopic;
                 metrics.PartitionsRestoring.WithLabels(binding.Runtime.Definition.Name).Set(Restoring.Count(p => p.Topic == topic));
             }
         }

@@ -26,7 +26,7 @@ internal sealed class PartitionPositions
         var offsets = new List<TopicPartitionOffset>();
         foreach (var (partition, next) in _nextOffsets)
         {
-            if (owned.Contains(partition) && (!_committedOffsets.TryGetValue(partition, out var committed) || committed != next))
+            if (owned.Contains(partition) && (!_committedOffsets.TryGetValue(partition, out long committed) || committed != next))
             {
                 offsets.Add(new TopicPartitionOffset(partition, new Offset(next)));
             }
@@ -49,7 +49,7 @@ internal sealed class PartitionPositions
 
     /// <summary>The consumer's position in <paramref name="partition"/>, for lag: next to process, else last committed.</summary>
     public long Position(TopicPartition partition) =>
-        _nextOffsets.TryGetValue(partition, out var next) ? next : _committedOffsets.GetValueOrDefault(partition, 0);
+        _nextOffsets.TryGetValue(partition, out long next) ? next : _committedOffsets.GetValueOrDefault(partition, 0);
 
     /// <summary>Forgets a partition's input offsets (it is no longer owned); its changelog position stays.</summary>
     public void Forget(TopicPartition partition)

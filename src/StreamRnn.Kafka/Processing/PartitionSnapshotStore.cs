@@ -32,9 +32,9 @@ public sealed class PartitionSnapshotStore(string directory)
             return;
         }
 
-        var path = PathOf(pipeline, partition);
+        string path = PathOf(pipeline, partition);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
+        string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             Span<byte> header = stackalloc byte[HeaderBytes];
@@ -71,7 +71,7 @@ public sealed class PartitionSnapshotStore(string directory)
             return 0;
         }
 
-        var path = PathOf(pipeline, partition);
+        string path = PathOf(pipeline, partition);
         if (!File.Exists(path))
         {
             return 0;
@@ -82,8 +82,8 @@ public sealed class PartitionSnapshotStore(string directory)
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             Span<byte> header = stackalloc byte[HeaderBytes];
             file.ReadExactly(header);
-            var version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-            var offset = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+            int version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+            long offset = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
             if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
             {
                 problem = $"{path}: not a StreamRnn partition snapshot (bad magic)";

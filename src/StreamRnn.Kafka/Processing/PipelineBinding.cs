@@ -40,11 +40,11 @@ internal sealed class PipelineBinding(PipelineRuntime runtime, int capacity)
     /// <summary>Drops fetched records of partitions this instance no longer owns (they are the new owner's now).</summary>
     public void RemovePartitions(List<TopicPartition> partitions)
     {
-        var kept = 0;
-        for (var i = 0; i < Count; i++)
+        int kept = 0;
+        for (int i = 0; i < Count; i++)
         {
             var record = _pending[i];
-            var gone = false;
+            bool gone = false;
             foreach (var partition in partitions)
             {
                 gone |= partition.Topic == Runtime.Definition.InputTopic && partition.Partition.Value == record.Partition;

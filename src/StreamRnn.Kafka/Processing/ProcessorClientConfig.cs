@@ -40,7 +40,7 @@ public static class ProcessorClientConfig
         };
         if (options.Delivery == DeliveryMode.ExactlyOnce)
         {
-            config.TransactionalId = options.ClientConfig.TryGetValue("transactional.id", out var id)
+            config.TransactionalId = options.ClientConfig.TryGetValue("transactional.id", out string? id)
                 ? id
                 : $"{options.GroupId}-{Environment.MachineName}-{Environment.ProcessId}";
             // A transaction must finish within its timeout, so outputs cannot wait forever inside one.

@@ -17,7 +17,7 @@ internal sealed class RecordDispatcher(IConsumer<byte[], byte[]> consumer, Dicti
 
     public int Poll()
     {
-        var taken = 0;
+        int taken = 0;
         var wait = PollTimeout;
         while (taken < maxPollRecords && !stopping.IsCancellationRequested)
         {

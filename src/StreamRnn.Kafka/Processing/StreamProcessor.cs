@@ -183,7 +183,7 @@ public sealed class StreamProcessor : IDisposable
                 _tracker.ThrowIfFailed();
                 ServeQueries();
                 _backpressure!.Apply(_ownership!.Restoring);
-                var taken = _dispatcher!.Poll();
+                int taken = _dispatcher!.Poll();
                 if (taken > 0)
                 {
                     _dispatcher.ProcessBuffers();
@@ -200,7 +200,7 @@ public sealed class StreamProcessor : IDisposable
         {
             _failed = true;
             error = e;
-            var reason = e is KafkaException k ? $"{k.Error.Reason} ({k.Error.Code})" : e.Message;
+            string reason = e is KafkaException k ? $"{k.Error.Reason} ({k.Error.Code})" : e.Message;
             Status.FatalError = reason;
             ProcessorLog.Fatal(_logger, reason);
         }
@@ -223,7 +223,7 @@ public sealed class StreamProcessor : IDisposable
 
     private void RunPeriodicWork()
     {
-        var now = _time.GetTimestamp();
+        long now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_lastEviction, now) >= _options.EvictionInterval)
         {
             _commit!.OnEvictionDue();
@@ -278,7 +278,7 @@ public sealed class StreamProcessor : IDisposable
             _stopping.Token);
         _broker.Start(_producer.Handle);
         _consumer.Subscribe(_byTopic.Keys);
-        var now = _time.GetTimestamp();
+        long now = _time.GetTimestamp();
         _lastSnapshot = _lastEviction = now;
     }
 

@@ -204,8 +204,8 @@ internal static class BacktestCharts
         var alerts = result.Definition.Alerts!;
         var plot = new Plot();
         var keys = scores.Tracks.Where(t => t.Steps > 0).Take(MaxTimelineKeys).ToList();
-        var positions = new double[keys.Count];
-        var labels = new string[keys.Count];
+        double[] positions = new double[keys.Count];
+        string[] labels = new string[keys.Count];
         var raiseXs = new List<double>();
         var raiseYs = new List<double>();
         var eventXs = new List<double>();

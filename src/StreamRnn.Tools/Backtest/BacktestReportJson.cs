@@ -71,7 +71,7 @@ internal static class BacktestReportJson
         bool binary = !double.IsNaN(scores.Threshold);
         w.WriteStartObject("baselines");
         w.WriteStartArray("forecasters");
-        foreach (var name in scores.Forecasters.Skip(1))
+        foreach (string? name in scores.Forecasters.Skip(1))
         {
             w.WriteStringValue(name);
         }
@@ -144,7 +144,7 @@ internal static class BacktestReportJson
             w.WriteNumber("raised", result.Sink.Alerts.Count(a => a.Raised));
             w.WriteNumber("cleared", result.Sink.Alerts.Count(a => !a.Raised));
             w.WriteStartObject("raised_by_severity");
-            foreach (var severity in alerts.SeverityNames())
+            foreach (string severity in alerts.SeverityNames())
             {
                 w.WriteNumber(severity, result.Sink.Alerts.Count(a => a.Raised && a.Severity == severity));
             }
@@ -160,7 +160,7 @@ internal static class BacktestReportJson
         }
 
         w.WriteStartArray("charts");
-        foreach (var chart in charts)
+        foreach (string chart in charts)
         {
             w.WriteStringValue(chart);
         }
@@ -177,7 +177,7 @@ internal static class BacktestReportJson
 
     private static void WriteForecasters(Utf8JsonWriter w, IReadOnlyList<string> forecasters, IReadOnlyDictionary<string, ForecastMetrics> metrics)
     {
-        foreach (var name in forecasters)
+        foreach (string name in forecasters)
         {
             var m = metrics[name];
             w.WriteStartObject(name);

@@ -84,7 +84,7 @@ internal static class BacktestReportMarkdown
             text.AppendLine();
         }
 
-        foreach (var chart in charts)
+        foreach (string chart in charts)
         {
             text.AppendLine(Invariant($"![{Path.GetFileNameWithoutExtension(chart)}]({chart})"));
             text.AppendLine();
@@ -101,7 +101,7 @@ internal static class BacktestReportMarkdown
         {
             text.AppendLine(Invariant($"| forecaster | scored | log-loss | ÷ best baseline | Brier | precision @ {threshold:0.###} | recall @ {threshold:0.###} |"));
             text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-            foreach (var name in forecasters)
+            foreach (string name in forecasters)
             {
                 var m = metrics[name];
                 text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.LogLoss)} | {Ratio(m.LogLoss / bestError)} | {F(m.Brier)} | {F(m.Precision)} | {F(m.Recall)} |"));
@@ -111,7 +111,7 @@ internal static class BacktestReportMarkdown
         {
             text.AppendLine("| forecaster | scored | MAE | ÷ best baseline | RMSE | 80% interval coverage | 95% interval coverage |");
             text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-            foreach (var name in forecasters)
+            foreach (string name in forecasters)
             {
                 var m = metrics[name];
                 text.AppendLine(Invariant($"| {name} | {m.Scored:N0} | {F(m.Mae)} | {Ratio(m.Mae / bestError)} | {F(m.Rmse)} | {F(m.Coverage80)} | {F(m.Coverage95)} |"));
@@ -126,7 +126,7 @@ internal static class BacktestReportMarkdown
         string metric = binary ? "log-loss" : "MAE";
         var header = new StringBuilder("| key | rows | scored |");
         var rule = new StringBuilder("|---|---:|---:|");
-        foreach (var name in scores.Forecasters)
+        foreach (string name in scores.Forecasters)
         {
             header.Append(Invariant($" {name} {metric} |"));
             rule.Append("---:|");
@@ -139,7 +139,7 @@ internal static class BacktestReportMarkdown
         foreach (var key in scores.PerKey)
         {
             var line = new StringBuilder(Invariant($"| {key.Key} | {key.Steps:N0} | {key.Forecasters["model"].Scored:N0} |"));
-            foreach (var name in scores.Forecasters)
+            foreach (string name in scores.Forecasters)
             {
                 var m = key.Forecasters[name];
                 line.Append(Invariant($" {F(binary ? m.LogLoss : m.Mae)} |"));

@@ -159,7 +159,7 @@ internal static class BacktestScoring
     {
         string? best = null;
         double lowest = double.PositiveInfinity;
-        foreach (var name in forecasters.Skip(1))
+        foreach (string? name in forecasters.Skip(1))
         {
             double value = binary ? metrics[name].LogLoss : metrics[name].Mae;
             if (value < lowest)
@@ -177,9 +177,9 @@ internal static class BacktestScoring
     /// </summary>
     private static BaselineSeries[] BinaryBaselines(KeyTrack track)
     {
-        var rate = new double[track.Steps];
-        var persistence = new double[track.Steps];
-        var none = new double[track.Steps];
+        double[] rate = new double[track.Steps];
+        double[] persistence = new double[track.Steps];
+        double[] none = new double[track.Steps];
         Array.Fill(none, double.NaN);
         long count = 0;
         double mean = 0;
@@ -232,7 +232,7 @@ internal static class BacktestScoring
         bool binary = result.Definition.Model.Head.IsClassifier();
         var stepOfOffset = new Dictionary<long, (KeyTrack Track, int Step)>();
         var tracks = new List<KeyTrack>(order.Count);
-        foreach (var key in order)
+        foreach (string key in order)
         {
             var offsets = stepsOfKey[key];
             int n = offsets.Count;

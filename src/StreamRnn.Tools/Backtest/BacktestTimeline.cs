@@ -31,7 +31,7 @@ internal static class BacktestTimeline
             text.Append(",unguarded");
         }
 
-        foreach (var name in scores.Forecasters.Skip(1))
+        foreach (string? name in scores.Forecasters.Skip(1))
         {
             text.Append(',').Append(name);
         }

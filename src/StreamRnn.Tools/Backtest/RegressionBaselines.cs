@@ -32,7 +32,7 @@ internal static class RegressionBaselines
     /// <summary>The baselines of one key: persistence, mean, ar (order above 0), seasonal_naive (with a season).</summary>
     public static List<BaselineSeries> For(KeyTrack track, int h, TargetTransform transform, int arOrder, double arForgetting, int? season)
     {
-        var persistence = Persistence(track, transform);
+        double[] persistence = Persistence(track, transform);
         var list = new List<BaselineSeries>
         {
             new("persistence", persistence, OwnErrorSigma(persistence, track.Y, h)),
@@ -40,13 +40,13 @@ internal static class RegressionBaselines
         };
         if (arOrder > 0)
         {
-            var ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
+            double[] ar = Autoregressive(track.Y, h, transform == TargetTransform.Raw, arOrder, arForgetting, persistence);
             list.Add(new BaselineSeries("ar", ar, OwnErrorSigma(ar, track.Y, h)));
         }
 
         if (season is int s)
         {
-            var seasonal = SeasonalNaive(track.Y, h, s, persistence);
+            double[] seasonal = SeasonalNaive(track.Y, h, s, persistence);
             list.Add(new BaselineSeries("seasonal_naive", seasonal, OwnErrorSigma(seasonal, track.Y, h)));
         }
 
@@ -56,7 +56,7 @@ internal static class RegressionBaselines
     /// <summary>x_j for a Raw target, else 0 (the change target's "no change").</summary>
     public static double[] Persistence(KeyTrack track, TargetTransform transform)
     {
-        var forecast = new double[track.Steps];
+        double[] forecast = new double[track.Steps];
         if (transform == TargetTransform.Raw)
         {
             Array.Copy(track.Raw, forecast, forecast.Length);
@@ -68,8 +68,8 @@ internal static class RegressionBaselines
     /// <summary>The mean of the finite y_0..y_j (0 before the first), with their sample standard deviation (NaN before two).</summary>
     public static BaselineSeries Mean(KeyTrack track)
     {
-        var forecast = new double[track.Steps];
-        var sigma = new double[track.Steps];
+        double[] forecast = new double[track.Steps];
+        double[] sigma = new double[track.Steps];
         long count = 0;
         double mean = 0, m2 = 0;
         for (int j = 0; j < track.Steps; j++)
@@ -98,11 +98,11 @@ internal static class RegressionBaselines
     public static double[] Autoregressive(double[] y, int h, bool levels, int order, double forgetting, double[] fallback)
     {
         int n = order + 1, steps = y.Length;
-        var state = new double[RecursiveLeastSquares.StateLength(n)];
+        double[] state = new double[RecursiveLeastSquares.StateLength(n)];
         RecursiveLeastSquares.Initialize(state, n, PriorVariance);
         double traceLimit = PriorVariance * n;
-        var forecast = new double[steps];
-        var x = new double[n];
+        double[] forecast = new double[steps];
+        double[] x = new double[n];
         double origin = double.NaN, scale = double.NaN;
         long pairs = 0;
         for (int j = 0; j < steps; j++)
@@ -182,7 +182,7 @@ internal static class RegressionBaselines
     public static double[] SeasonalNaive(double[] y, int h, int season, double[] fallback)
     {
         int back = (h + season - 1) / season * season - h;
-        var forecast = new double[y.Length];
+        double[] forecast = new double[y.Length];
         for (int j = 0; j < y.Length; j++)
         {
             int i = j - back;
@@ -195,7 +195,7 @@ internal static class RegressionBaselines
     /// <summary>At step j, the RMS of the errors y_{i+h} − ŷ_i of the forecasts made at i ≤ j − h (NaN before two).</summary>
     public static double[] OwnErrorSigma(double[] forecast, double[] y, int h)
     {
-        var sigma = new double[y.Length];
+        double[] sigma = new double[y.Length];
         double squares = 0;
         long errors = 0;
         for (int j = 0; j < y.Length; j++)

@@ -38,7 +38,7 @@ internal static class ThresholdRuleBaseline
         var arrivals = new List<(long Offset, KeyTrack Track, int Step, bool Outcome)>();
         foreach (var track in tracks)
         {
-            var values = new double[track.Steps][];
+            double[][] values = new double[track.Steps][];
             for (int j = 0; j < track.Steps; j++)
             {
                 values[j] = Read(rows[track.Offsets[j]].Json, fields);
@@ -155,7 +155,7 @@ internal static class ThresholdRuleBaseline
 
     private static double[] Read(byte[] json, IReadOnlyList<string> fields)
     {
-        var values = new double[fields.Count];
+        double[] values = new double[fields.Count];
         Array.Fill(values, double.NaN);
         var reader = new Utf8JsonReader(json);
         int depth = 0, field = -1;

@@ -148,8 +148,8 @@ internal sealed class BacktestCommand : VerbCommand
             return null;
         }
 
-        var items = text.Split(',', StringSplitOptions.TrimEntries);
-        foreach (var item in items)
+        string[] items = text.Split(',', StringSplitOptions.TrimEntries);
+        foreach (string item in items)
         {
             if (item.Length == 0 || item.StartsWith("..", StringComparison.Ordinal) || item.EndsWith("..", StringComparison.Ordinal))
             {
@@ -166,7 +166,7 @@ internal sealed class BacktestCommand : VerbCommand
         string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
         string passes = result.Training.Passes > 1 ? Invariant($" (pass {result.Training.Passes} of {result.Training.Passes}, scored alone)") : "";
         output.WriteLine(Invariant($"backtest {result.Definition.Name}: {result.Input.Rows.Length} rows, {scores.PerKey.Count} keys, {result.Counters.PredictionsProduced} predictions, {model.Scored} scored{passes}"));
-        foreach (var name in scores.Forecasters)
+        foreach (string name in scores.Forecasters)
         {
             var m = scores.Overall[name];
             output.WriteLine(double.IsNaN(scores.Threshold)

@@ -231,7 +231,7 @@ internal sealed class BacktestInput
 
         var shift = new Dictionary<string, long>(StringComparer.Ordinal);
         long next = long.MinValue;
-        foreach (var key in order)
+        foreach (string key in order)
         {
             if (first[key] == long.MaxValue)
             {
@@ -275,7 +275,7 @@ internal sealed class BacktestInput
             : throw new BacktestException(2, $"--keys: '{item}' names key '{key}', which the file does not have ({order.Count} keys, first '{(order.Count > 0 ? order[0] : "")}').");
 
         var wanted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items)
+        foreach (string item in items)
         {
             int range = item.IndexOf("..", StringComparison.Ordinal);
             if (range < 0)

@@ -79,7 +79,7 @@ internal sealed class CsvReader : IDisposable
                 $"{_source}, line {RowLine}: {_reader.FieldCount} fields where the header has {Header.Count} columns.");
         }
 
-        for (var i = 0; i < _reader.FieldCount; i++)
+        for (int i = 0; i < _reader.FieldCount; i++)
         {
             fields.Add(_reader.GetString(i));
         }
@@ -90,7 +90,7 @@ internal sealed class CsvReader : IDisposable
     /// <summary>The index of a column by name (exact), or -1.</summary>
     public int ColumnIndex(string name)
     {
-        for (var i = 0; i < Header.Count; i++)
+        for (int i = 0; i < Header.Count; i++)
         {
             if (Header[i] == name)
             {
@@ -127,20 +127,20 @@ internal sealed class CsvReader : IDisposable
             throw Malformed(exception);
         }
 
-        var header = _reader.Headers.ToArray();
+        string[] header = _reader.Headers.ToArray();
         if (header.Length == 0)
         {
             throw new InvalidDataException($"{_source}: the file is empty; the first line must name the columns.");
         }
 
-        for (var i = 0; i < header.Length; i++)
+        for (int i = 0; i < header.Length; i++)
         {
             if (header[i].Length == 0)
             {
                 throw new InvalidDataException($"{_source}: column {i + 1} of the header has no name.");
             }
 
-            for (var j = 0; j < i; j++)
+            for (int j = 0; j < i; j++)
             {
                 if (header[j] == header[i])
                 {

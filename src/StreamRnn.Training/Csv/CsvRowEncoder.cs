@@ -25,7 +25,7 @@ internal sealed partial class CsvRowEncoder
     {
         ArgumentNullException.ThrowIfNull(header);
         _names = new JsonEncodedText[header.Count];
-        for (var i = 0; i < header.Count; i++)
+        for (int i = 0; i < header.Count; i++)
         {
             _names[i] = JsonEncodedText.Encode(header[i]);
         }
@@ -46,9 +46,9 @@ internal sealed partial class CsvRowEncoder
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
         _writer.WriteStartObject();
-        for (var i = 0; i < _names.Length; i++)
+        for (int i = 0; i < _names.Length; i++)
         {
-            var cell = fields[i];
+            string cell = fields[i];
             _writer.WritePropertyName(_names[i]);
             if (cell.Length == 0)
             {
@@ -72,7 +72,7 @@ internal sealed partial class CsvRowEncoder
     /// <summary>True when <paramref name="cell"/> is a finite number written in JSON's number grammar.</summary>
     public static bool IsJsonNumber(string cell) =>
         JsonNumber().IsMatch(cell)
-        && double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+        && double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
         && double.IsFinite(value);
 
     [GeneratedRegex(@"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\z", RegexOptions.CultureInvariant)]

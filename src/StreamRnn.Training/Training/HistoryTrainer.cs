@@ -82,8 +82,8 @@ internal static class HistoryTrainer
 
         double peak = options.LearningRate ?? training.LearningRate;
         long plannedSteps = (long)options.Epochs * ((trainingWindows + batch - 1) / batch);
-        var parameters = start.Parameters.ToArray();
-        var gradient = new float[shape.ParameterCount];
+        float[] parameters = start.Parameters.ToArray();
+        float[] gradient = new float[shape.ParameterCount];
         var adam = new Adam(shape.ParameterCount, (float)peak, weightDecay: (float)training.WeightDecay);
         var scratch = ModelWeights.CreateScratch(shape);
         var random = new Random(options.Seed);

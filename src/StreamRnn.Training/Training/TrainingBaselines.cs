@@ -33,8 +33,8 @@ internal static class TrainingBaselines
             return [new BaselineLoss("mean", "the training windows' base rate", BinaryLoss(windows, rate))];
         }
 
-        var mean = new double[windows.InputSize + 1];
-        var linear = FitLinear(windows);
+        double[] mean = new double[windows.InputSize + 1];
+        double[] linear = FitLinear(windows);
         return
         [
             Score(windows, head, mean, "mean", "the target's running mean (z = 0): for a change target, persistence plus drift"),
@@ -97,9 +97,9 @@ internal static class TrainingBaselines
     private static double[] FitLinear(TrainingWindowSet windows)
     {
         int n = windows.InputSize, m = n + 1;
-        var a = new double[m, m];
-        var b = new double[m];
-        var x = new double[m];
+        double[,] a = new double[m, m];
+        double[] b = new double[m];
+        double[] x = new double[m];
         for (int w = 0; w < windows.TrainingCount; w++)
         {
             var inputs = windows.Inputs(w);
@@ -177,7 +177,7 @@ internal static class TrainingBaselines
             }
         }
 
-        var solution = new double[m];
+        double[] solution = new double[m];
         for (int row = m - 1; row >= 0; row--)
         {
             double sum = b[row];
@@ -248,7 +248,7 @@ internal static class TrainingBaselines
             }
         }
 
-        var counts = new double[classes];
+        double[] counts = new double[classes];
         double total = classes;
         Array.Fill(counts, 1.0);
         for (int w = 0; w < windows.TrainingCount; w++)

@@ -18,7 +18,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
     public static ReferenceNetwork From(ModelWeights weights)
     {
-        var p = new double[weights.Parameters.Length];
+        double[] p = new double[weights.Parameters.Length];
         for (int i = 0; i < p.Length; i++)
         {
             p[i] = weights.Parameters[i];
@@ -47,7 +47,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         double[] state = startState;
         double total = 0;
         var cache = new StepCache[shape.Layers];
-        var head = new double[shape.HeadOutputSize];
+        double[] head = new double[shape.HeadOutputSize];
         for (int t = 0; t < inputs.Length; t++)
         {
             state = Forward(state, inputs[t], cache);
@@ -64,11 +64,11 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         int k = inputs.Length;
         int layers = shape.Layers;
         var caches = new StepCache[k][];
-        var heads = new double[k][];
-        var tops = new double[k][];
+        double[][] heads = new double[k][];
+        double[][] tops = new double[k][];
         double[] state = startState;
         double total = 0;
-        var dHead = new double[k][];
+        double[][] dHead = new double[k][];
         for (int t = 0; t < k; t++)
         {
             caches[t] = new StepCache[layers];
@@ -80,8 +80,8 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             total += HeadLoss(heads[t], targets[t], weights[t], dHead[t]);
         }
 
-        var dhNext = new double[layers][];
-        var dcNext = new double[layers][];
+        double[][] dhNext = new double[layers][];
+        double[][] dcNext = new double[layers][];
         for (int l = 0; l < layers; l++)
         {
             dhNext[l] = new double[_hidden];
@@ -91,7 +91,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         int headOffset = shape.HeadParameterOffset;
         for (int t = k - 1; t >= 0; t--)
         {
-            var dh = new double[layers][];
+            double[][] dh = new double[layers][];
             for (int l = 0; l < layers; l++)
             {
                 dh[l] = (double[])dhNext[l].Clone();
@@ -110,13 +110,13 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
             for (int l = layers - 1; l >= 0; l--)
             {
-                StepCache c = caches[t][l];
+                var c = caches[t][l];
                 int inputSize = shape.LayerInputSize(l);
                 int offset = shape.LayerParameterOffset(l);
-                var dAih = new double[_gates];
-                var dAhh = new double[_gates];
-                var dhPrev = new double[_hidden];
-                var dcPrev = new double[_hidden];
+                double[] dAih = new double[_gates];
+                double[] dAhh = new double[_gates];
+                double[] dhPrev = new double[_hidden];
+                double[] dcPrev = new double[_hidden];
                 for (int j = 0; j < _hidden; j++)
                 {
                     double d = dh[l][j];
@@ -268,7 +268,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
     private double[] Forward(double[] state, double[] x, StepCache[] cache)
     {
-        var next = new double[shape.StateSize];
+        double[] next = new double[shape.StateSize];
         double[] input = x;
         for (int l = 0; l < shape.Layers; l++)
         {
@@ -277,8 +277,8 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             int stateOffset = l * shape.LayerStateSize;
             double[] hPrev = state.AsSpan(stateOffset, _hidden).ToArray();
             double[] cPrev = shape.Cell == CellKind.Lstm ? state.AsSpan(stateOffset + _hidden, _hidden).ToArray() : [];
-            var aIh = new double[_gates];
-            var aHh = new double[_gates];
+            double[] aIh = new double[_gates];
+            double[] aHh = new double[_gates];
             int wHh = offset + _gates * inputSize;
             int bIh = wHh + _gates * _hidden;
             int bHh = bIh + _gates;
@@ -300,10 +300,10 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                 aHh[j] = s;
             }
 
-            var act = new double[_gates];
-            var hNew = new double[_hidden];
-            var cNew = new double[_hidden];
-            var ghn = new double[_hidden];
+            double[] act = new double[_gates];
+            double[] hNew = new double[_hidden];
+            double[] cNew = new double[_hidden];
+            double[] ghn = new double[_hidden];
             for (int j = 0; j < _hidden; j++)
             {
                 switch (shape.Cell)

@@ -12,9 +12,9 @@ public sealed class ContentRootLocatorTests
     public void Prefers_explicit_then_current_directory_then_executable_directory()
     {
         using var scratch = new ScratchDirectory();
-        var current = scratch.Combine("cwd");
-        var executable = scratch.Combine("bin");
-        var chosen = scratch.Combine("chosen");
+        string current = scratch.Combine("cwd");
+        string executable = scratch.Combine("bin");
+        string chosen = scratch.Combine("chosen");
         Directory.CreateDirectory(current);
         Directory.CreateDirectory(executable);
         Directory.CreateDirectory(chosen);

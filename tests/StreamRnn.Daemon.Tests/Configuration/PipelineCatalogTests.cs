@@ -37,7 +37,7 @@ public sealed class PipelineCatalogTests
         };
         foreach (var (name, file) in columns)
         {
-            var header = File.ReadLines(Path.Combine(BuiltContentRoot, "DemoData", file)).First().Split(',');
+            string[] header = File.ReadLines(Path.Combine(BuiltContentRoot, "DemoData", file)).First().Split(',');
             var definition = catalog.Find(name)!;
             Assert.All(definition.Features, f => Assert.Contains(f.Field, header));
             Assert.Contains(definition.Target.Field, header);
@@ -72,15 +72,15 @@ public sealed class PipelineCatalogTests
     public void Duplicate_names_and_shared_topics_are_errors()
     {
         using var scratch = new ScratchDirectory();
-        var shipped = File.ReadAllText(Path.Combine(BuiltContentRoot, "config", "pipelines", "stocks.json"));
+        string shipped = File.ReadAllText(Path.Combine(BuiltContentRoot, "config", "pipelines", "stocks.json"));
         scratch.Write("p/a.json", shipped);
         scratch.Write("p/b.json", shipped);
 
         var exception = Assert.Throws<InvalidPipelineException>(
             () => PipelineCatalog.Load(new PipelineSourceOptions { PipelineFiles = "p/*.json" }, scratch.Path));
 
-        var b = Path.Combine("p", "b.json");
-        var a = Path.Combine("p", "a.json");
+        string b = Path.Combine("p", "b.json");
+        string a = Path.Combine("p", "a.json");
         Assert.Equal(
             [
                 $"{b}:Name: has the same value as in {a}: pipelines need distinct values",
@@ -95,8 +95,8 @@ public sealed class PipelineCatalogTests
     public void Several_patterns_absolute_paths_and_missing_files()
     {
         using var scratch = new ScratchDirectory();
-        var shipped = File.ReadAllText(Path.Combine(BuiltContentRoot, "config", "pipelines", "bed-exit.json"));
-        var single = scratch.Write("one/bed.json", shipped);
+        string shipped = File.ReadAllText(Path.Combine(BuiltContentRoot, "config", "pipelines", "bed-exit.json"));
+        string single = scratch.Write("one/bed.json", shipped);
         scratch.Write("two/deep/t.json", File.ReadAllText(Path.Combine(BuiltContentRoot, "config", "pipelines", "machine-temperature.json")));
 
         var catalog = PipelineCatalog.Load(new PipelineSourceOptions { PipelineFiles = $"{single}; two/**/*.json" }, scratch.Path);
@@ -120,7 +120,7 @@ public sealed class PipelineCatalogTests
         var exception = Assert.Throws<InvalidPipelineException>(
             () => PipelineCatalog.Load(new PipelineSourceOptions { PipelineFiles = "p/*.json" }, scratch.Path));
 
-        var error = Assert.Single(exception.Errors);
+        string error = Assert.Single(exception.Errors);
         Assert.StartsWith(scratch.Combine("p", "x.json") + ": ", error, StringComparison.Ordinal);
         Assert.Contains("InputTopc", error, StringComparison.Ordinal);
     }

@@ -110,7 +110,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void Rejects_an_over_long_unquoted_field_naming_its_line()
     {
-        var text = "a,b\n1,2\n3," + new string('x', 2 * CsvReader.MaxRecordBytes) + "\n4,5\n";
+        string text = "a,b\n1,2\n3," + new string('x', 2 * CsvReader.MaxRecordBytes) + "\n4,5\n";
         using var reader = CsvReader.FromReader(new StringReader(text), "long.csv");
         var fields = new List<string>();
         Assert.True(reader.TryReadRow(fields));
@@ -123,7 +123,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void Accepts_a_field_well_within_the_limit()
     {
-        var text = "a\n" + new string('x', CsvReader.MaxRecordBytes / 2) + "\n";
+        string text = "a\n" + new string('x', CsvReader.MaxRecordBytes / 2) + "\n";
         using var reader = CsvReader.FromReader(new StringReader(text), "edge.csv");
         var fields = new List<string>();
 
@@ -134,7 +134,7 @@ public sealed class CsvReaderTests
     [Fact]
     public void Opens_a_file_with_a_byte_order_mark_and_keeps_a_sep_line_as_data()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"csvreader-{Guid.NewGuid():N}.csv");
+        string path = Path.Combine(Path.GetTempPath(), $"csvreader-{Guid.NewGuid():N}.csv");
         File.WriteAllText(path, "sep=;\n\"x\"\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         try
         {
@@ -159,21 +159,21 @@ public sealed class CsvReaderTests
 
         public override int Read(Span<char> buffer)
         {
-            var n = base.Read(buffer);
+            int n = base.Read(buffer);
             CharsRead += n;
             return n;
         }
 
         public override int Read(char[] buffer, int index, int count)
         {
-            var n = base.Read(buffer, index, count);
+            int n = base.Read(buffer, index, count);
             CharsRead += n;
             return n;
         }
 
         public override int Read()
         {
-            var c = base.Read();
+            int c = base.Read();
             CharsRead += c < 0 ? 0 : 1;
             return c;
         }

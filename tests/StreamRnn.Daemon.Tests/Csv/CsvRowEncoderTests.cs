@@ -12,7 +12,7 @@ public sealed class CsvRowEncoderTests
     {
         var encoder = new CsvRowEncoder(["symbol", "date", "open", "close", "volume", "id", "note", "exp"]);
 
-        var json = Encoding.UTF8.GetString(encoder.Encode(["BHF", "2017-07-26", "", "69.0842", "3", "007", "a \"quoted\" ü", "-1.5e-3"]).Span);
+        string json = Encoding.UTF8.GetString(encoder.Encode(["BHF", "2017-07-26", "", "69.0842", "3", "007", "a \"quoted\" ü", "-1.5e-3"]).Span);
 
         Assert.Equal(
             """{"symbol":"BHF","date":"2017-07-26","open":null,"close":69.0842,"volume":3,"id":"007","note":"a \"quoted\" ü","exp":-1.5e-3}""",

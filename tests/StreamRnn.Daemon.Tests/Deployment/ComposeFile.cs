@@ -44,9 +44,9 @@ internal sealed class ComposeFile
 
                 break;
             case JsonArray list:
-                foreach (var entry in list.Select(e => (string)e!))
+                foreach (string? entry in list.Select(e => (string)e!))
                 {
-                    var equals = entry.IndexOf('=');
+                    int equals = entry.IndexOf('=');
                     environment[entry[..equals]] = entry[(equals + 1)..];
                 }
 
@@ -80,7 +80,7 @@ internal sealed class ComposeFile
     {
         foreach (var mount in Volumes(service).Where(m => m.IsBind))
         {
-            var target = mount.Target.TrimEnd('/');
+            string target = mount.Target.TrimEnd('/');
             if (containerPath == target)
             {
                 return HostPath(mount);

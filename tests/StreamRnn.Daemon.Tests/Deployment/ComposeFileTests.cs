@@ -25,8 +25,8 @@ public sealed class ComposeFileTests
     {
         // The control for the test above: the validator really reads the schema.
         using var directory = new TemporaryDirectory();
-        var copy = Path.Combine(directory.Path, "compose.yaml");
-        var text = File.ReadAllText(RepositoryRoot.Combine(ComposeFile.RelativePath));
+        string copy = Path.Combine(directory.Path, "compose.yaml");
+        string text = File.ReadAllText(RepositoryRoot.Combine(ComposeFile.RelativePath));
         Assert.Contains("stop_grace_period:", text);
         File.WriteAllText(copy, text.Replace("stop_grace_period:", "stop_grace_periode:", StringComparison.Ordinal));
 
@@ -41,14 +41,14 @@ public sealed class ComposeFileTests
     {
         var compose = ComposeFile.Load();
         var declaredVolumes = compose.Root["volumes"]!.AsObject().Select(v => v.Key).ToHashSet(StringComparer.Ordinal);
-        var root = RepositoryRoot.Path + Path.DirectorySeparatorChar;
+        string root = RepositoryRoot.Path + Path.DirectorySeparatorChar;
         foreach (var (service, _) in compose.Services)
         {
             foreach (var mount in compose.Volumes(service))
             {
                 if (mount.IsBind)
                 {
-                    var host = ComposeFile.HostPath(mount);
+                    string host = ComposeFile.HostPath(mount);
                     Assert.True(host.StartsWith(root, StringComparison.Ordinal), $"{service} mounts {host}, outside the repository");
                     Assert.True(File.Exists(host) || Directory.Exists(host), $"{service} mounts {mount.Source}, which does not exist ({host})");
                     Assert.True(mount.ReadOnly, $"{service} mounts {mount.Source} writable: configuration is mounted read-only");
@@ -61,7 +61,7 @@ public sealed class ComposeFileTests
 
             if (compose.Service(service)["build"] is JsonObject build)
             {
-                var context = Path.GetFullPath(Path.Combine(ComposeFile.Directory, (string)build["context"]!));
+                string context = Path.GetFullPath(Path.Combine(ComposeFile.Directory, (string)build["context"]!));
                 Assert.Equal(RepositoryRoot.Path, context);
                 Assert.True(File.Exists(Path.Combine(context, (string)build["dockerfile"]!)));
             }
@@ -72,16 +72,16 @@ public sealed class ComposeFileTests
     public void DaemonPortsMatchTheDaemonDefaults()
     {
         var compose = ComposeFile.Load();
-        var defaultPort = DaemonDefaults.HttpPort;
+        int defaultPort = DaemonDefaults.HttpPort;
         Assert.Equal(9464, defaultPort);
-        var appSettingsUrl = DaemonDefaults.AppSettingsHttpUrl();
+        string? appSettingsUrl = DaemonDefaults.AppSettingsHttpUrl();
         if (appSettingsUrl is not null)
         {
             Assert.Equal(defaultPort, new Uri(appSettingsUrl).Port);
         }
 
         var hostPorts = new HashSet<int>();
-        foreach (var service in compose.DaemonServices())
+        foreach (string service in compose.DaemonServices())
         {
             var url = new Uri(compose.Environment(service)["STREAMRNN_Http__Url"]);
             // Loopback inside a container would be unreachable from Prometheus and the published port.
@@ -150,11 +150,11 @@ public sealed class ComposeFileTests
     {
         var compose = ComposeFile.Load();
         var dockerfile = Dockerfile.Load();
-        var workingDirectory = dockerfile.All("WORKDIR", dockerfile.FinalStage).Last().Arguments;
-        var pattern = PipelineFilesPattern();
+        string workingDirectory = dockerfile.All("WORKDIR", dockerfile.FinalStage).Last().Arguments;
+        string pattern = PipelineFilesPattern();
         Assert.StartsWith("config/pipelines/", pattern);
 
-        foreach (var service in compose.DaemonServices())
+        foreach (string service in compose.DaemonServices())
         {
             Assert.Equal(RepositoryRoot.Combine("config/pipelines"), compose.RepositoryFileFor(service, workingDirectory + "/config/pipelines"));
         }
@@ -183,14 +183,14 @@ public sealed class ComposeFileTests
         }
 
         // The controller quorum is this node, reached on the controller listener.
-        var voter = kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"];
+        string voter = kafka["KAFKA_CONTROLLER_QUORUM_VOTERS"];
         Assert.Equal($"{kafka["KAFKA_NODE_ID"]}@kafka:{listeners[kafka["KAFKA_CONTROLLER_LISTENER_NAMES"]].Port}", voter);
         Assert.False(advertised.ContainsKey(kafka["KAFKA_CONTROLLER_LISTENER_NAMES"]));
 
         // Containers: the daemons and the topic job use the listener advertised under the service's own name.
         var inNetwork = advertised[kafka["KAFKA_INTER_BROKER_LISTENER_NAME"]];
         Assert.Equal("kafka", inNetwork.Host);
-        var bootstrap = $"{inNetwork.Host}:{inNetwork.Port}";
+        string bootstrap = $"{inNetwork.Host}:{inNetwork.Port}";
         Assert.All(compose.DaemonServices(), s => Assert.Equal(bootstrap, compose.Environment(s)["STREAMRNN_Kafka__BootstrapServers"]));
         Assert.Equal(bootstrap, compose.Environment("topics")["BOOTSTRAP_SERVERS"]);
 
@@ -225,7 +225,7 @@ public sealed class ComposeFileTests
     {
         var compose = ComposeFile.Load();
         var command = compose.Service("prometheus")["command"]!.AsArray().Select(c => (string)c!).ToList();
-        var configFile = command.Single(c => c.StartsWith("--config.file=", StringComparison.Ordinal))["--config.file=".Length..];
+        string configFile = command.Single(c => c.StartsWith("--config.file=", StringComparison.Ordinal))["--config.file=".Length..];
 
         Assert.Equal(RepositoryRoot.Combine(PrometheusFiles.Config), compose.RepositoryFileFor("prometheus", configFile));
         Assert.Contains((9090, 9090), compose.Ports("prometheus"));
@@ -234,9 +234,9 @@ public sealed class ComposeFileTests
     private static Dictionary<string, (string Host, int Port)> Listeners(string value) =>
         value.Split(',').Select(listener =>
         {
-            var scheme = listener.IndexOf("://", StringComparison.Ordinal);
-            var address = listener[(scheme + 3)..];
-            var colon = address.LastIndexOf(':');
+            int scheme = listener.IndexOf("://", StringComparison.Ordinal);
+            string address = listener[(scheme + 3)..];
+            int colon = address.LastIndexOf(':');
             return (Name: listener[..scheme], Host: address[..colon], Port: int.Parse(address[(colon + 1)..]));
         }).ToDictionary(l => l.Name, l => (l.Host, l.Port), StringComparer.Ordinal);
 

@@ -13,7 +13,7 @@ public sealed class DaemonDependencyTests
     public void The_daemon_depends_on_no_chart_library()
     {
         // streamrnn.deps.json, built next to the tests, lists every library `dotnet publish` of the daemon copies.
-        var path = Path.Combine(AppContext.BaseDirectory, "streamrnn.deps.json");
+        string path = Path.Combine(AppContext.BaseDirectory, "streamrnn.deps.json");
         Assert.True(File.Exists(path), $"the daemon's deps.json is not next to the tests: {path}");
         using var deps = JsonDocument.Parse(File.ReadAllText(path));
         var libraries = deps.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name.Split('/')[0]).ToList();

@@ -19,11 +19,11 @@ internal sealed class Dockerfile
     public static Dockerfile Load()
     {
         var instructions = new List<DockerfileInstruction>();
-        var stage = -1;
+        int stage = -1;
         var pending = new StringBuilder();
-        foreach (var rawLine in File.ReadLines(RepositoryRoot.Combine(RelativePath)))
+        foreach (string rawLine in File.ReadLines(RepositoryRoot.Combine(RelativePath)))
         {
-            var line = rawLine.Trim();
+            string line = rawLine.Trim();
             if (pending.Length == 0 && (line.Length == 0 || line.StartsWith('#')))
             {
                 continue;
@@ -41,10 +41,10 @@ internal sealed class Dockerfile
             }
 
             pending.Append(line);
-            var text = pending.ToString().Trim();
+            string text = pending.ToString().Trim();
             pending.Clear();
-            var space = text.IndexOf(' ');
-            var keyword = text[..space].ToUpperInvariant();
+            int space = text.IndexOf(' ');
+            string keyword = text[..space].ToUpperInvariant();
             if (keyword == "FROM")
             {
                 stage++;
@@ -62,7 +62,7 @@ internal sealed class Dockerfile
     /// <summary>The value of an ARG default, for resolving ${NAME} in FROM lines.</summary>
     public string Resolve(string text)
     {
-        foreach (var argument in All("ARG").Select(a => a.Arguments.Split('=', 2)).Where(a => a.Length == 2))
+        foreach (string[]? argument in All("ARG").Select(a => a.Arguments.Split('=', 2)).Where(a => a.Length == 2))
         {
             text = text.Replace("${" + argument[0] + "}", argument[1], StringComparison.Ordinal);
         }
@@ -76,9 +76,9 @@ internal sealed class Dockerfile
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var instruction in All("ENV", stage))
         {
-            foreach (var pair in instruction.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            foreach (string pair in instruction.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
-                var parts = pair.Split('=', 2);
+                string[] parts = pair.Split('=', 2);
                 environment[parts[0]] = parts[1];
             }
         }

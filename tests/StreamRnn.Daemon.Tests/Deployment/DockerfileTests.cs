@@ -43,7 +43,7 @@ public sealed class DockerfileTests
 
         Assert.Contains("Directory.Build.props", copied);
         Assert.Contains("Directory.Packages.props", copied);
-        foreach (var project in ProjectClosure("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj"))
+        foreach (string project in ProjectClosure("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj"))
         {
             Assert.True(copied.Contains(project), $"the Dockerfile does not copy {project} before restoring");
         }
@@ -54,7 +54,7 @@ public sealed class DockerfileTests
     {
         // appsettings.json and config/pipelines/*.json are linked into the daemon's output from the repository root;
         // a build context copy without them would publish a daemon without its default configuration.
-        var project = RepositoryRoot.Combine("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj");
+        string project = RepositoryRoot.Combine("src/StreamRnn.Daemon/StreamRnn.Daemon.csproj");
         var copied = _dockerfile.All("COPY", 0)
             .Select(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .SelectMany(parts => parts.Where(p => !p.StartsWith("--", StringComparison.Ordinal)).SkipLast(1))
@@ -66,9 +66,9 @@ public sealed class DockerfileTests
             .ToList();
 
         Assert.Contains("appsettings.json", outside);
-        foreach (var file in outside)
+        foreach (string? file in outside)
         {
-            var folder = file.Contains('*') ? file[..(file.LastIndexOf('/') + 1)] : file;
+            string folder = file.Contains('*') ? file[..(file.LastIndexOf('/') + 1)] : file;
             Assert.True(copied.Any(source => source == folder || (source.EndsWith('/') && folder.StartsWith(source, StringComparison.Ordinal))),
                 $"the daemon project includes {file}, which the build stage does not copy");
         }
@@ -81,9 +81,9 @@ public sealed class DockerfileTests
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#') && !l.Contains('*'))
             .ToList();
-        foreach (var source in _dockerfile.ContextSources())
+        foreach (string source in _dockerfile.ContextSources())
         {
-            var path = RepositoryRoot.Combine(source.TrimEnd('/'));
+            string path = RepositoryRoot.Combine(source.TrimEnd('/'));
             Assert.True(File.Exists(path) || Directory.Exists(path), $"COPY {source}: not in the repository");
             Assert.DoesNotContain(ignored, pattern => (source.TrimEnd('/') + "/").StartsWith(pattern.TrimEnd('/') + "/", StringComparison.Ordinal));
         }
@@ -92,11 +92,11 @@ public sealed class DockerfileTests
     [Fact]
     public void RunsAsTheNonRootAppUser()
     {
-        var user = Assert.Single(_dockerfile.All("USER", _dockerfile.FinalStage)).Arguments;
+        string user = Assert.Single(_dockerfile.All("USER", _dockerfile.FinalStage)).Arguments;
 
         Assert.Equal("$APP_UID", user);
-        var userIndex = _dockerfile.Instructions.ToList().FindIndex(i => i.Keyword == "USER");
-        var lastRun = _dockerfile.Instructions.ToList().FindLastIndex(i => i.Keyword == "RUN" && i.Stage == _dockerfile.FinalStage);
+        int userIndex = _dockerfile.Instructions.ToList().FindIndex(i => i.Keyword == "USER");
+        int lastRun = _dockerfile.Instructions.ToList().FindLastIndex(i => i.Keyword == "RUN" && i.Stage == _dockerfile.FinalStage);
         Assert.True(lastRun < userIndex, "a RUN after USER would need root");
         Assert.Contains(_dockerfile.All("RUN", _dockerfile.FinalStage), r => r.Arguments.Contains("chown -R \"$APP_UID\"", StringComparison.Ordinal));
     }
@@ -111,7 +111,7 @@ public sealed class DockerfileTests
         Assert.Equal(DaemonDefaults.HttpPort, url.Port);
         Assert.Equal(DaemonDefaults.HttpPort.ToString(), Assert.Single(_dockerfile.All("EXPOSE", _dockerfile.FinalStage)).Arguments);
 
-        var state = environment["STREAMRNN_State__Directory"];
+        string state = environment["STREAMRNN_State__Directory"];
         Assert.Equal(new[] { state }, Dockerfile.ExecForm(Assert.Single(_dockerfile.All("VOLUME", _dockerfile.FinalStage)).Arguments));
         var compose = ComposeFile.Load();
         Assert.All(compose.DaemonServices(), s => Assert.Equal(state, compose.Environment(s)["STREAMRNN_State__Directory"]));
@@ -124,16 +124,16 @@ public sealed class DockerfileTests
         var pending = new Stack<string>([project]);
         while (pending.Count > 0)
         {
-            var current = pending.Pop();
+            string current = pending.Pop();
             if (!seen.Add(current))
             {
                 continue;
             }
 
-            var directory = Path.GetDirectoryName(RepositoryRoot.Combine(current))!;
+            string directory = Path.GetDirectoryName(RepositoryRoot.Combine(current))!;
             foreach (var reference in XDocument.Load(RepositoryRoot.Combine(current)).Descendants("ProjectReference"))
             {
-                var full = Path.GetFullPath(Path.Combine(directory, reference.Attribute("Include")!.Value.Replace('\\', '/')));
+                string full = Path.GetFullPath(Path.Combine(directory, reference.Attribute("Include")!.Value.Replace('\\', '/')));
                 pending.Push(Path.GetRelativePath(RepositoryRoot.Path, full).Replace('\\', '/'));
             }
         }

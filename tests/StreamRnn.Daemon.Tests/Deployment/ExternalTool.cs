@@ -19,7 +19,7 @@ internal static class ExternalTool
         string? standardInput = null,
         TimeSpan? timeout = null)
     {
-        var path = Locate(fileName);
+        string path = Locate(fileName);
         var start = new ProcessStartInfo(path)
         {
             WorkingDirectory = workingDirectory ?? RepositoryRoot.Path,
@@ -28,7 +28,7 @@ internal static class ExternalTool
             RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -41,7 +41,7 @@ internal static class ExternalTool
             }
         }
 
-        var commandLine = fileName + " " + string.Join(' ', arguments);
+        string commandLine = fileName + " " + string.Join(' ', arguments);
         using var process = Process.Start(start)
             ?? throw new InvalidOperationException($"Could not start {commandLine}");
         // Both pipes are drained concurrently so a chatty tool cannot block on a full pipe.
@@ -71,9 +71,9 @@ internal static class ExternalTool
             return fileName;
         }
 
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
-            var candidate = Path.Combine(directory, fileName);
+            string candidate = Path.Combine(directory, fileName);
             if (File.Exists(candidate))
             {
                 return candidate;

@@ -52,15 +52,15 @@ public sealed partial class GrafanaDashboardTests
         // checks (e.g. a range vector where an instant vector belongs is an error).
         var queries = GrafanaFiles.AllDashboards().SelectMany(d => GrafanaFiles.Expressions(d.Dashboard)).ToList();
         var rules = new StringBuilder("groups:\n  - name: dashboards\n    rules:\n");
-        for (var i = 0; i < queries.Count; i++)
+        for (int i = 0; i < queries.Count; i++)
         {
-            var expression = GrafanaFiles.Interpolate(queries[i].Expression);
+            string expression = GrafanaFiles.Interpolate(queries[i].Expression);
             Assert.DoesNotContain("$", expression);
             rules.Append($"      - record: dashboard:query_{i}\n        expr: {JsonValue.Create(expression).ToJsonString()}\n");
         }
 
         using var directory = new TemporaryDirectory();
-        var file = Path.Combine(directory.Path, "dashboards.yml");
+        string file = Path.Combine(directory.Path, "dashboards.yml");
         File.WriteAllText(file, rules.ToString());
 
         var result = ExternalTool.Run("promtool", ["check", "rules", file]);
@@ -74,7 +74,7 @@ public sealed partial class GrafanaDashboardTests
     {
         // The control for the test above: the same route reports a malformed expression.
         using var directory = new TemporaryDirectory();
-        var file = Path.Combine(directory.Path, "dashboards.yml");
+        string file = Path.Combine(directory.Path, "dashboards.yml");
         File.WriteAllText(file, "groups:\n  - name: dashboards\n    rules:\n      - record: dashboard:query_0\n" +
                                 "        expr: \"sum by (pipeline) (streamrnn_keys{pipeline=~\\\"x\\\"}[5m])\"\n");
 
@@ -111,7 +111,7 @@ public sealed partial class GrafanaDashboardTests
             Assert.Contains(variables, v => (string)v["name"]! == "pipeline");
             foreach (var variable in variables.Where(v => (string)v["type"]! == "query"))
             {
-                var query = variable["query"] is JsonObject q ? (string)q["query"]! : (string)variable["query"]!;
+                string query = variable["query"] is JsonObject q ? (string)q["query"]! : (string)variable["query"]!;
                 var match = LabelValues().Match(query);
                 Assert.True(match.Success, $"{file}: variable {variable["name"]} runs `{query}`, not label_values(metric, label)");
                 var metric = MetricCatalog.ForSeries(match.Groups["metric"].Value);
@@ -135,13 +135,13 @@ public sealed partial class GrafanaDashboardTests
             var occupied = new HashSet<(int X, int Y)>();
             foreach (var panel in panels)
             {
-                var title = (string)panel["title"]!;
+                string title = (string)panel["title"]!;
                 var grid = panel["gridPos"]!;
                 int x = (int)grid["x"]!, y = (int)grid["y"]!, w = (int)grid["w"]!, h = (int)grid["h"]!;
                 Assert.True(x >= 0 && w > 0 && x + w <= 24 && h > 0, $"{file} / {title}: gridPos {grid.ToJsonString()}");
-                for (var column = x; column < x + w; column++)
+                for (int column = x; column < x + w; column++)
                 {
-                    for (var row = y; row < y + h; row++)
+                    for (int row = y; row < y + h; row++)
                     {
                         Assert.True(occupied.Add((column, row)), $"{file} / {title} overlaps another panel at ({column}, {row})");
                     }
@@ -188,10 +188,10 @@ public sealed partial class GrafanaDashboardTests
         var provider = YamlFile.Load(RepositoryRoot.Combine(GrafanaFiles.DashboardProvisioning))["providers"]!.AsArray().Single()!;
         var compose = ComposeFile.Load();
 
-        var mounted = compose.RepositoryFileFor("grafana", (string)provider["options"]!["path"]!);
+        string? mounted = compose.RepositoryFileFor("grafana", (string)provider["options"]!["path"]!);
         Assert.Equal(RepositoryRoot.Combine(GrafanaFiles.Dashboards), mounted);
         Assert.Equal(RepositoryRoot.Combine(GrafanaFiles.Provisioning), compose.RepositoryFileFor("grafana", "/etc/grafana/provisioning"));
-        var home = compose.RepositoryFileFor("grafana", compose.Environment("grafana")["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]);
+        string? home = compose.RepositoryFileFor("grafana", compose.Environment("grafana")["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]);
         Assert.True(home is not null && File.Exists(home), $"the home dashboard {home} does not exist");
     }
 

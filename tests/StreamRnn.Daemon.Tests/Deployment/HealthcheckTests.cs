@@ -60,8 +60,8 @@ public sealed class HealthcheckTests
     private static IReadOnlyList<string> DockerfileCheck()
     {
         var dockerfile = Dockerfile.Load();
-        var healthcheck = Assert.Single(dockerfile.All("HEALTHCHECK", dockerfile.FinalStage)).Arguments;
-        var cmd = healthcheck.IndexOf("CMD [", StringComparison.Ordinal);
+        string healthcheck = Assert.Single(dockerfile.All("HEALTHCHECK", dockerfile.FinalStage)).Arguments;
+        int cmd = healthcheck.IndexOf("CMD [", StringComparison.Ordinal);
         Assert.True(cmd >= 0, $"HEALTHCHECK {healthcheck} is not in exec form");
         return Dockerfile.ExecForm(healthcheck[(cmd + 4)..]);
     }

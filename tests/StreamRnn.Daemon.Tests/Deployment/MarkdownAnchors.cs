@@ -8,8 +8,8 @@ internal static class MarkdownAnchors
     public static HashSet<string> Of(string path)
     {
         var anchors = new HashSet<string>(StringComparer.Ordinal);
-        var inCode = false;
-        foreach (var line in File.ReadLines(path))
+        bool inCode = false;
+        foreach (string line in File.ReadLines(path))
         {
             if (line.StartsWith("```", StringComparison.Ordinal))
             {
@@ -27,7 +27,7 @@ internal static class MarkdownAnchors
     public static string Slug(string heading)
     {
         var slug = new StringBuilder(heading.Length);
-        foreach (var character in heading.ToLowerInvariant())
+        foreach (char character in heading.ToLowerInvariant())
         {
             if (char.IsLetterOrDigit(character) || character is '-' or '_')
             {

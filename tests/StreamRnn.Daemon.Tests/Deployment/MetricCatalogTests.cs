@@ -15,7 +15,7 @@ public sealed partial class MetricCatalogTests
     [Fact]
     public async Task TheMetricsClassExportsExactlyTheCatalogNamesTypesAndLabels()
     {
-        var exposition = await ExportEverySeries();
+        string exposition = await ExportEverySeries();
 
         var types = TypeLine().Matches(exposition).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value, StringComparer.Ordinal);
         Assert.Equal(
@@ -25,7 +25,7 @@ public sealed partial class MetricCatalogTests
         {
             Assert.True(metric.Kind.ToString().Equals(types[metric.Name], StringComparison.OrdinalIgnoreCase),
                 $"{metric.Name}: the catalog says {metric.Kind}, the daemon exports {types[metric.Name]}");
-            var sample = metric.Kind == MetricKind.Histogram ? metric.Name + "_sum" : metric.Name;
+            string sample = metric.Kind == MetricKind.Histogram ? metric.Name + "_sum" : metric.Name;
             var labels = SampleLabelNames(exposition, sample);
             Assert.True(metric.Labels.SequenceEqual(labels),
                 $"{metric.Name}: the catalog has labels [{string.Join(", ", metric.Labels)}], the daemon [{string.Join(", ", labels)}]");
@@ -35,7 +35,7 @@ public sealed partial class MetricCatalogTests
     [Fact]
     public async Task PromtoolFindsNoLintProblemsInTheExposition()
     {
-        var exposition = await ExportEverySeries();
+        string exposition = await ExportEverySeries();
 
         var result = ExternalTool.Run("promtool", ["check", "metrics"], standardInput: exposition);
 
@@ -88,7 +88,7 @@ public sealed partial class MetricCatalogTests
 
     private static List<string> SampleLabelNames(string exposition, string sampleName)
     {
-        var line = exposition.Split('\n').First(l => l.StartsWith(sampleName + "{", StringComparison.Ordinal)
+        string line = exposition.Split('\n').First(l => l.StartsWith(sampleName + "{", StringComparison.Ordinal)
                                                      || l.StartsWith(sampleName + " ", StringComparison.Ordinal));
         return LabelName().Matches(line).Select(m => m.Groups[1].Value).ToList();
     }

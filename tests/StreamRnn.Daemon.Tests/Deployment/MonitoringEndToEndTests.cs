@@ -25,7 +25,7 @@ public sealed class MonitoringEndToEndTests
 
         // The shipped rule files, loaded by absolute path; a 1 s scrape and evaluation interval so rates exist
         // within seconds. The job name is the shipped one, which the StreamRnnDown alert selects on.
-        var config = Path.Combine(directory.Path, "prometheus.yml");
+        string config = Path.Combine(directory.Path, "prometheus.yml");
         File.WriteAllText(config,
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n" +
             $"rule_files:\n  - {RepositoryRoot.Combine(PrometheusFiles.RecordingRules)}\n  - {RepositoryRoot.Combine(PrometheusFiles.AlertingRules)}\n" +
@@ -68,7 +68,7 @@ public sealed class MonitoringEndToEndTests
             }
         }
 
-        foreach (var panel in new[] { "Ready replicas", "Records consumed", "Predictions produced", "Recurrent step latency", "Keys", "State bytes", "Model version" })
+        foreach (string? panel in new[] { "Ready replicas", "Records consumed", "Predictions produced", "Recurrent step latency", "Keys", "State bytes", "Model version" })
         {
             Assert.DoesNotContain($"streamrnn.json / {panel}", empty);
         }

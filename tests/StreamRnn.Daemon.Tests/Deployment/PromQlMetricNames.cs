@@ -18,7 +18,7 @@ internal static partial class PromQlMetricNames
 
     public static IReadOnlyList<string> In(string expression)
     {
-        var text = StringLiteral().Replace(expression, " ");
+        string text = StringLiteral().Replace(expression, " ");
         text = LabelMatchers().Replace(text, " ");
         text = RangeOrSubquery().Replace(text, " ");
         text = GroupingClause().Replace(text, " ");
@@ -27,7 +27,7 @@ internal static partial class PromQlMetricNames
         foreach (Match match in Identifier().Matches(text))
         {
             var rest = text.AsSpan(match.Index + match.Length).TrimStart();
-            var isCall = rest.Length > 0 && rest[0] == '(';
+            bool isCall = rest.Length > 0 && rest[0] == '(';
             if (!isCall && !Keywords.Contains(match.Value))
             {
                 names.Add(match.Value);

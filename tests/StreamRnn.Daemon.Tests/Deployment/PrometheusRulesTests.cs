@@ -54,8 +54,8 @@ public sealed partial class PrometheusRulesTests
     {
         using var copy = new TemporaryDirectory();
         copy.CopyFrom(RepositoryRoot.Combine(PrometheusFiles.Folder));
-        var alerts = Path.Combine(copy.Path, "rules", "alerts.yml");
-        var text = File.ReadAllText(alerts);
+        string alerts = Path.Combine(copy.Path, "rules", "alerts.yml");
+        string text = File.ReadAllText(alerts);
         Assert.Contains(original, text);
         File.WriteAllText(alerts, text.Replace(original, broken, StringComparison.Ordinal));
 
@@ -73,7 +73,7 @@ public sealed partial class PrometheusRulesTests
             .Select(check => (Alert: (string)check!["alertname"]!, Fires: check["exp_alerts"]!.AsArray().Count > 0))
             .ToList();
 
-        foreach (var alert in PrometheusFiles.Rules(PrometheusFiles.AlertingRules).Select(rule => (string)rule["alert"]!))
+        foreach (string? alert in PrometheusFiles.Rules(PrometheusFiles.AlertingRules).Select(rule => (string)rule["alert"]!))
         {
             Assert.True(tests.Contains((alert, true)), $"{alert} is never shown firing in {PrometheusFiles.AlertTests}");
             Assert.True(tests.Contains((alert, false)), $"{alert} is never shown quiet in {PrometheusFiles.AlertTests}");
@@ -97,15 +97,15 @@ public sealed partial class PrometheusRulesTests
     {
         var recorded = PrometheusFiles.RecordingRuleNames().ToHashSet(StringComparer.Ordinal);
         var used = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in new[] { PrometheusFiles.RecordingRules, PrometheusFiles.AlertingRules })
+        foreach (string? file in new[] { PrometheusFiles.RecordingRules, PrometheusFiles.AlertingRules })
         {
             foreach (var rule in PrometheusFiles.Rules(file))
             {
-                var expression = (string)rule["expr"]!;
-                foreach (var name in PromQlMetricNames.In(expression))
+                string expression = (string)rule["expr"]!;
+                foreach (string name in PromQlMetricNames.In(expression))
                 {
                     // `up` is the one series Prometheus writes itself: it is how a daemon that cannot be scraped shows.
-                    var known = MetricCatalog.ForSeries(name) is not null || recorded.Contains(name) || name == "up";
+                    bool known = MetricCatalog.ForSeries(name) is not null || recorded.Contains(name) || name == "up";
                     Assert.True(known, $"{file}: '{name}' in `{expression}` is neither a StreamRnn metric nor a recording rule");
                     used.Add(name);
                 }
@@ -122,17 +122,17 @@ public sealed partial class PrometheusRulesTests
         var anchors = MarkdownAnchors.Of(RepositoryRoot.Combine("docs/operations.md"));
         foreach (var rule in PrometheusFiles.Rules(PrometheusFiles.AlertingRules))
         {
-            var alert = (string)rule["alert"]!;
-            var severity = (string?)rule["labels"]?["severity"];
+            string alert = (string)rule["alert"]!;
+            string? severity = (string?)rule["labels"]?["severity"];
             Assert.True(severity is "critical" or "warning", $"{alert}: severity '{severity}'");
-            foreach (var key in new[] { "summary", "description", "runbook" })
+            foreach (string? key in new[] { "summary", "description", "runbook" })
             {
                 Assert.False(string.IsNullOrWhiteSpace((string?)rule["annotations"]?[key]), $"{alert}: no {key} annotation");
             }
 
-            var runbook = (string)rule["annotations"]!["runbook"]!;
+            string runbook = (string)rule["annotations"]!["runbook"]!;
             Assert.StartsWith("docs/operations.md#", runbook);
-            var anchor = runbook["docs/operations.md#".Length..];
+            string anchor = runbook["docs/operations.md#".Length..];
             Assert.True(anchors.Contains(anchor), $"{alert}: docs/operations.md has no heading with the anchor #{anchor}");
         }
     }
@@ -161,7 +161,7 @@ public sealed partial class PrometheusRulesTests
         var ruleFiles = config["rule_files"]!.AsArray().Select(f => PrometheusFiles.Folder + "/" + (string)f!).ToList();
 
         Assert.Equal(new[] { PrometheusFiles.RecordingRules, PrometheusFiles.AlertingRules }, ruleFiles);
-        foreach (var test in new[] { PrometheusFiles.RecordingTests, PrometheusFiles.AlertTests })
+        foreach (string? test in new[] { PrometheusFiles.RecordingTests, PrometheusFiles.AlertTests })
         {
             var loaded = YamlFile.Load(RepositoryRoot.Combine(test))["rule_files"]!.AsArray()
                 .Select(f => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(RepositoryRoot.Combine(test))!, (string)f!)));

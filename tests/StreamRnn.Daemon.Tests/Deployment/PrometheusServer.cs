@@ -27,7 +27,7 @@ internal sealed class PrometheusServer : IDisposable
     /// <summary>Starts Prometheus with <paramref name="configFile"/>, keeping its data under <paramref name="directory"/>.</summary>
     public static PrometheusServer Start(string configFile, string directory)
     {
-        var port = FreePort();
+        int port = FreePort();
         var start = new ProcessStartInfo(ExternalTool.Locate("prometheus"))
         {
             RedirectStandardOutput = true,
@@ -35,7 +35,7 @@ internal sealed class PrometheusServer : IDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        foreach (var argument in new[]
+        foreach (string? argument in new[]
                  {
                      $"--config.file={configFile}",
                      $"--storage.tsdb.path={Path.Combine(directory, "tsdb")}",
@@ -77,7 +77,7 @@ internal sealed class PrometheusServer : IDisposable
     {
         using var response = await _http.PostAsync("/api/v1/query",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["query"] = expression }));
-        var body = await response.Content.ReadAsStringAsync();
+        string body = await response.Content.ReadAsStringAsync();
         using var document = JsonDocument.Parse(body);
         Assert.True(document.RootElement.GetProperty("status").GetString() == "success", $"`{expression}`: {body}");
         return document.RootElement.GetProperty("data").GetProperty("result").Clone();

@@ -41,7 +41,7 @@ public sealed class SourceFileSizeTests
 
     private static List<string> SourceFiles()
     {
-        var separator = Path.DirectorySeparatorChar;
+        char separator = Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(RepositoryRoot.Combine("src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{separator}obj{separator}", StringComparison.Ordinal)
                 && !f.Contains($"{separator}bin{separator}", StringComparison.Ordinal))

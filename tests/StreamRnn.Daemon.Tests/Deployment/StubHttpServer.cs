@@ -52,7 +52,7 @@ internal sealed class StubHttpServer : IDisposable
             {
                 var stream = client.GetStream();
                 var reader = new StreamReader(stream, Encoding.ASCII);
-                var requestLine = await reader.ReadLineAsync(_stopping.Token) ?? "";
+                string requestLine = await reader.ReadLineAsync(_stopping.Token) ?? "";
                 while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stopping.Token)))
                 {
                     // Headers are read to the blank line and ignored.
@@ -63,7 +63,7 @@ internal sealed class StubHttpServer : IDisposable
                     _requestLines.Add(requestLine);
                 }
 
-                var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                byte[] response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                 await stream.WriteAsync(response, _stopping.Token);
             }
         }

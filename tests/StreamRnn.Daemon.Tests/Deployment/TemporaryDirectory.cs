@@ -14,9 +14,9 @@ internal sealed class TemporaryDirectory : IDisposable
     /// <summary>Copies the files and folders of <paramref name="source"/> into this directory.</summary>
     public void CopyFrom(string source)
     {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
-            var target = System.IO.Path.Combine(Path, System.IO.Path.GetRelativePath(source, file));
+            string target = System.IO.Path.Combine(Path, System.IO.Path.GetRelativePath(source, file));
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }

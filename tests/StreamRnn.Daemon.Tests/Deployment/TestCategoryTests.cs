@@ -16,7 +16,7 @@ public sealed partial class TestCategoryTests
     [Fact]
     public void Every_test_class_carries_one_known_category()
     {
-        var tests = RepositoryRoot.Combine("tests");
+        string tests = RepositoryRoot.Combine("tests");
         var files = Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -24,17 +24,17 @@ public sealed partial class TestCategoryTests
         Assert.NotEmpty(files);
 
         var problems = new List<string>();
-        var categorised = 0;
-        foreach (var file in files)
+        int categorised = 0;
+        foreach (string? file in files)
         {
-            var text = File.ReadAllText(file);
+            string text = File.ReadAllText(file);
             if (!text.Contains("[Fact", StringComparison.Ordinal) && !text.Contains("[Theory", StringComparison.Ordinal))
             {
                 continue;
             }
 
             var traits = CategoryTrait().Matches(text).Select(m => m.Groups[1].Value).ToList();
-            var relative = Path.GetRelativePath(RepositoryRoot.Path, file);
+            string relative = Path.GetRelativePath(RepositoryRoot.Path, file);
             if (traits.Count == 0)
             {
                 problems.Add($"{relative}: no [Trait(\"Category\", ...)]");

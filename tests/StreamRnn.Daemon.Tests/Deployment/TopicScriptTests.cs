@@ -33,8 +33,8 @@ public sealed class TopicScriptTests
             }.Where(t => t.Length > 0).ToList();
             expected.UnionWith(topics);
             Assert.True(created.ContainsKey(pipeline.InputTopic), $"{pipeline.Name}: input {pipeline.InputTopic} is not created");
-            var partitions = created[pipeline.InputTopic].Partitions;
-            foreach (var topic in topics)
+            int partitions = created[pipeline.InputTopic].Partitions;
+            foreach (string? topic in topics)
             {
                 Assert.True(created.TryGetValue(topic, out var call), $"{pipeline.Name}: {topic} is not created");
                 Assert.Equal(partitions, call.Partitions);
@@ -77,7 +77,7 @@ public sealed class TopicScriptTests
 
             Assert.Contains("--create", call);
             Assert.Contains("--if-not-exists", call);
-            var topic = Value(call, "--topic");
+            string topic = Value(call, "--topic");
             Assert.True(created.TryAdd(topic, (int.Parse(Value(call, "--partitions")), int.Parse(Value(call, "--replication-factor")),
                 call.Select((a, i) => (a, i)).Where(p => p.a == "--config").Select(p => call[p.i + 1]).ToList())),
                 $"{topic} is created twice");
@@ -89,8 +89,8 @@ public sealed class TopicScriptTests
     private static (ToolResult Result, List<List<string>> Calls) Run(int failOnCall)
     {
         using var directory = new TemporaryDirectory();
-        var log = Path.Combine(directory.Path, "calls.log");
-        var recorder = Path.Combine(directory.Path, "kafka-topics.sh");
+        string log = Path.Combine(directory.Path, "calls.log");
+        string recorder = Path.Combine(directory.Path, "kafka-topics.sh");
         // Records each call's arguments one per line; optionally fails the Nth call like a refusing broker would.
         File.WriteAllText(recorder,
             "#!/usr/bin/env bash\n" +
@@ -112,7 +112,7 @@ public sealed class TopicScriptTests
 
         var calls = new List<List<string>>();
         var current = new List<string>();
-        foreach (var line in File.Exists(log) ? File.ReadAllLines(log) : [])
+        foreach (string line in File.Exists(log) ? File.ReadAllLines(log) : [])
         {
             if (line == Separator)
             {

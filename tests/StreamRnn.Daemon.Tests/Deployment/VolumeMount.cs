@@ -8,7 +8,7 @@ internal sealed record VolumeMount(string Source, string Target, bool ReadOnly)
 
     public static VolumeMount Parse(string shortSyntax)
     {
-        var parts = shortSyntax.Split(':');
+        string[] parts = shortSyntax.Split(':');
         return parts.Length switch
         {
             2 => new VolumeMount(parts[0], parts[1], false),

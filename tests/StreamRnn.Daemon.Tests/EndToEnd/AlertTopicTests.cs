@@ -43,7 +43,7 @@ public sealed class AlertTopicTests : IDisposable
     public AlertTopicTests()
     {
         _definition = PipelineDefinition.Load(_pipelineFile);
-        foreach (var topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.AlertTopic!, _definition.DeadLetterTopic,
+        foreach (string? topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.AlertTopic!, _definition.DeadLetterTopic,
                      _definition.ChangelogTopic, _definition.ModelTopic })
         {
             _cluster.CreateTopic(topic, Partitions);
@@ -173,7 +173,7 @@ public sealed class AlertTopicTests : IDisposable
     private static List<(string Key, string Value)> Interleave(int firstStep, params (string Key, double[] Scores)[] beds)
     {
         var records = new List<(string, string)>();
-        for (var i = 0; i < beds.Max(b => b.Scores.Length); i++)
+        for (int i = 0; i < beds.Max(b => b.Scores.Length); i++)
         {
             foreach (var (key, scores) in beds.Where(b => i < b.Scores.Length))
             {
@@ -201,8 +201,8 @@ public sealed class AlertTopicTests : IDisposable
 
     private static Alert ParseAlert(string line)
     {
-        var tab = line.IndexOf('\t');
-        var json = line[(tab + 1)..];
+        int tab = line.IndexOf('\t');
+        string json = line[(tab + 1)..];
         var root = JsonDocument.Parse(json).RootElement;
         Assert.Equal(["key", "ts", "pipeline", "severity", "probability", "reason", "model_version", "state"],
             root.EnumerateObject().Select(p => p.Name));

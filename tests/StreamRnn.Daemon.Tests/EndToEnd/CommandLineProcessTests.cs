@@ -11,7 +11,7 @@ public sealed class CommandLineProcessTests
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
     {
         await using var process = DaemonProcess.Start(arguments);
-        var code = await process.WaitForExitAsync(Timeout);
+        int code = await process.WaitForExitAsync(Timeout);
         return (code, string.Join('\n', process.Output), string.Join('\n', process.Errors));
     }
 
@@ -23,7 +23,7 @@ public sealed class CommandLineProcessTests
         Assert.Equal(0, code);
         Assert.Empty(error);
         Assert.Contains("Usage:\n  streamrnn [command] [options]", output, StringComparison.Ordinal);
-        foreach (var verb in new[] { "run", "broker", "replay" })
+        foreach (string? verb in new[] { "run", "broker", "replay" })
         {
             Assert.Contains($"\n  {verb}", output, StringComparison.Ordinal);
         }

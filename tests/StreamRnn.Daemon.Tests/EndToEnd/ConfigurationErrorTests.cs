@@ -40,7 +40,7 @@ public sealed class ConfigurationErrorTests
         string[] arguments = argument.StartsWith("--Http:Url", StringComparison.Ordinal) ? [argument] : [argument, "--Http:Url=http://127.0.0.1:0"];
         await using var daemon = DaemonProcess.Start(arguments);
 
-        var code = await daemon.WaitForExitAsync(Timeout);
+        int code = await daemon.WaitForExitAsync(Timeout);
 
         Assert.True(code == 3, $"exit code {code}\n{daemon.Transcript}");
         Assert.Equal("streamrnn: invalid configuration:", daemon.Errors[0]);
@@ -48,7 +48,7 @@ public sealed class ConfigurationErrorTests
         Assert.DoesNotContain(daemon.Output, line => line.Contains("Embedded Kafka broker started", StringComparison.Ordinal));
 
         // A value may be a secret (a password under a misspelt key): no message echoes what was set.
-        var value = argument[(argument.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim();
+        string value = argument[(argument.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim();
         if (value.Length >= 3)
         {
             Assert.DoesNotContain(value, daemon.Transcript, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public sealed class ConfigurationErrorTests
     public async Task Environment_specific_file_is_layered_over_appsettings()
     {
         using var root = new ScratchDirectory();
-        var pipelines = Path.Combine(AppContext.BaseDirectory, "config", "pipelines", "*.json");
+        string pipelines = Path.Combine(AppContext.BaseDirectory, "config", "pipelines", "*.json");
         root.Write("appsettings.json", $$"""{ "PipelineFiles": "{{pipelines}}", "Http": { "Url": "http://127.0.0.1:0" } }""");
         root.Write("appsettings.Staging.json", """{ "Kafka": { "MaxPollRecords": 0 } }""");
 

@@ -19,7 +19,7 @@ public sealed class DemoFeedLoopTests
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
         using var http = TestApiKey.Client(url);
         using var info = JsonDocument.Parse(await http.GetStringAsync("/info"));
-        var bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
+        string bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
         await daemon.WaitForLineAsync(l => l.Contains("Demo feed bed_exit_rfid_room1_4trials.csv finished pass 2", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "the bed-exit feed's second repeat");
 
@@ -32,7 +32,7 @@ public sealed class DemoFeedLoopTests
         foreach (var (trial, rows) in byTrial)
         {
             // In partition (= produce) order, both the row's own time and the record timestamp never go back.
-            for (var i = 1; i < rows.Count; i++)
+            for (int i = 1; i < rows.Count; i++)
             {
                 Assert.True(rows[i].TimeSeconds >= rows[i - 1].TimeSeconds, $"{trial}: time_s {rows[i - 1].TimeSeconds} then {rows[i].TimeSeconds}");
                 Assert.True(rows[i].TimestampMs >= rows[i - 1].TimestampMs, $"{trial}: timestamp {rows[i - 1].TimestampMs} then {rows[i].TimestampMs}");
@@ -49,9 +49,9 @@ public sealed class DemoFeedLoopTests
     private static async Task<List<FeedRecord>> ConsumeWithTimestampsAsync(string bootstrap, string topic)
     {
         var records = new List<FeedRecord>();
-        foreach (var line in await Kcat.ConsumeAsync(bootstrap, topic, "%k\t%T\t%s\n", timeout: TimeSpan.FromSeconds(60)))
+        foreach (string line in await Kcat.ConsumeAsync(bootstrap, topic, "%k\t%T\t%s\n", timeout: TimeSpan.FromSeconds(60)))
         {
-            var parts = line.Split('\t', 3);
+            string[] parts = line.Split('\t', 3);
             using var value = JsonDocument.Parse(parts[2]);
             Assert.Equal(parts[0], value.RootElement.GetProperty("trial_id").GetString());
             records.Add(new FeedRecord(parts[0], value.RootElement.GetProperty("time_s").GetDouble(), long.Parse(parts[1], CultureInfo.InvariantCulture)));

@@ -85,7 +85,7 @@ public sealed class DurabilityTests : IDisposable
 
         var address = await daemon.WaitForHttpAsync(Timeout);
         using var http = TestApiKey.Client();
-        foreach (var path in new[] { "ward-3%2Fbed-7", "ward-3/bed-7" })
+        foreach (string? path in new[] { "ward-3%2Fbed-7", "ward-3/bed-7" })
         {
             using var response = await http.GetAsync(new Uri(address, $"/pipelines/{Pipeline}/keys/{path}"));
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -155,7 +155,7 @@ public sealed class DurabilityTests : IDisposable
         await StateHarness.WaitForReadinessAsync(address, ready: true);
 
         _harness.Cluster.SetBrokerDown(1);
-        var down = await StateHarness.WaitForReadinessAsync(address, ready: false);
+        string down = await StateHarness.WaitForReadinessAsync(address, ready: false);
         Assert.Contains("broker unreachable", down, StringComparison.Ordinal);
 
         _harness.Cluster.SetBrokerUp(1);
@@ -184,8 +184,8 @@ public sealed class DurabilityTests : IDisposable
     {
         public static Prediction Parse(string line)
         {
-            var tab = line.IndexOf('\t');
-            var json = line[(tab + 1)..];
+            int tab = line.IndexOf('\t');
+            string json = line[(tab + 1)..];
             var root = JsonDocument.Parse(json).RootElement;
             var source = root.GetProperty("source");
             return new Prediction(line[..tab], json, root.GetProperty("key").GetString()!, root.GetProperty("pipeline").GetString()!,

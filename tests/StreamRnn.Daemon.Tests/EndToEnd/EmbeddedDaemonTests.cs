@@ -39,7 +39,7 @@ public sealed partial class EmbeddedDaemonTests
         }
 
         using var info = JsonDocument.Parse(await http.GetStringAsync("/info"));
-        var bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
+        string bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
         Assert.Matches(BootstrapPattern(), bootstrap);
         Assert.True(info.RootElement.GetProperty("embeddedBroker").GetBoolean());
         Assert.Equal("AtLeastOnce", info.RootElement.GetProperty("delivery").GetString());
@@ -58,8 +58,8 @@ public sealed partial class EmbeddedDaemonTests
             TimeSpan.FromSeconds(5), "the kcat command");
 
         // Topics exist with Kafka:EmbeddedPartitions partitions (5, from the prefixed variable), seen by kcat.
-        var metadata = await Kcat.ListAsync(bootstrap);
-        foreach (var topic in new[] { "ticks.stocks", "predictions.stocks", "streamrnn.stocks.changelog", "streamrnn.stocks.models", "alerts.bed-exit", "streamrnn.dead-letters" })
+        string metadata = await Kcat.ListAsync(bootstrap);
+        foreach (string? topic in new[] { "ticks.stocks", "predictions.stocks", "streamrnn.stocks.changelog", "streamrnn.stocks.models", "alerts.bed-exit", "streamrnn.dead-letters" })
         {
             Assert.Contains($"topic \"{topic}\" with 5 partitions", metadata, StringComparison.Ordinal);
         }
@@ -75,12 +75,12 @@ public sealed partial class EmbeddedDaemonTests
         }
 
         daemon.Terminate();
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        int code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(code == 0, $"exit code {code}\n{daemon.Transcript}");
         var output = daemon.Output;
-        var feedsStopped = IndexOf(output, "Demo feeds stopped after");
-        var brokerStopped = IndexOf(output, "Embedded Kafka broker stopped");
+        int feedsStopped = IndexOf(output, "Demo feeds stopped after");
+        int brokerStopped = IndexOf(output, "Embedded Kafka broker stopped");
         Assert.True(feedsStopped >= 0 && brokerStopped > feedsStopped, $"the broker must stop last\n{daemon.Transcript}");
     }
 
@@ -106,9 +106,9 @@ public sealed partial class EmbeddedDaemonTests
             async () =>
             {
                 firstByKey = [];
-                foreach (var line in await Kcat.ConsumeAllAsync(bootstrap, "ticks.stocks"))
+                foreach (string line in await Kcat.ConsumeAllAsync(bootstrap, "ticks.stocks"))
                 {
-                    var tab = line.IndexOf('\t', StringComparison.Ordinal);
+                    int tab = line.IndexOf('\t', StringComparison.Ordinal);
                     firstByKey.TryAdd(line[..tab], line[(tab + 1)..]);
                 }
 
@@ -123,7 +123,7 @@ public sealed partial class EmbeddedDaemonTests
     {
         using var response = await http.GetAsync("/readyz");
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var ready = body.RootElement.GetProperty("ready").GetBoolean();
+        bool ready = body.RootElement.GetProperty("ready").GetBoolean();
         var components = body.RootElement.GetProperty("components").EnumerateArray().ToList();
 
         Assert.Equal(ready ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -138,18 +138,18 @@ public sealed partial class EmbeddedDaemonTests
     {
         using var response = await http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var exposition = await response.Content.ReadAsStringAsync();
+        string exposition = await response.Content.ReadAsStringAsync();
         Assert.Contains("\nstreamrnn_ready ", "\n" + exposition, StringComparison.Ordinal);
         Assert.Contains("# TYPE streamrnn_records_consumed_total counter", exposition, StringComparison.Ordinal);
 
-        var promtool = ToolRun.Require("promtool", "prometheus");
+        string promtool = ToolRun.Require("promtool", "prometheus");
         var check = await ToolRun.RunAsync(promtool, ["check", "metrics"], TimeSpan.FromSeconds(30), exposition);
         Assert.True(check.ExitCode == 0, $"promtool check metrics failed:\n{check.Output}{check.Error}");
     }
 
     private static int IndexOf(IReadOnlyList<string> lines, string text)
     {
-        for (var i = 0; i < lines.Count; i++)
+        for (int i = 0; i < lines.Count; i++)
         {
             if (lines[i].Contains(text, StringComparison.Ordinal))
             {

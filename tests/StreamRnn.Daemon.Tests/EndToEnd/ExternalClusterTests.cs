@@ -42,7 +42,7 @@ public sealed class ExternalClusterTests : IDisposable
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
         using var http = TestApiKey.Client(url);
 
-        var infoText = await http.GetStringAsync("/info");
+        string infoText = await http.GetStringAsync("/info");
         using var info = JsonDocument.Parse(infoText);
         Assert.Equal(_cluster.BootstrapServers, info.RootElement.GetProperty("bootstrapServers").GetString());
         Assert.False(info.RootElement.GetProperty("embeddedBroker").GetBoolean());
@@ -62,12 +62,12 @@ public sealed class ExternalClusterTests : IDisposable
         await daemon.WaitForLineAsync(l => l.Contains("Demo feeds are off", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the demo notice");
 
         daemon.Terminate();
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        int code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(code == 0, $"exit code {code}\n{daemon.Transcript}");
         Assert.DoesNotContain(Secret, daemon.Transcript, StringComparison.Ordinal);
         Assert.Contains(daemon.Output, l => l.Contains("sasl.password=***", StringComparison.Ordinal));
-        foreach (var line in daemon.Output)
+        foreach (string line in daemon.Output)
         {
             using var entry = JsonDocument.Parse(line);
             Assert.True(entry.RootElement.TryGetProperty("LogLevel", out _), line);
@@ -86,7 +86,7 @@ public sealed class ExternalClusterTests : IDisposable
             ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", $"--State:Directory={_scratch.Combine("state")}"],
             workingDirectory: _scratch.Path);
 
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        int code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(code == 1, $"exit code {code}\n{daemon.Transcript}");
         Assert.Contains(daemon.Errors, l => l.StartsWith(
@@ -102,7 +102,7 @@ public sealed class ExternalClusterTests : IDisposable
             ["--Http:Url=http://127.0.0.1:0", $"--Kafka:BootstrapServers={_cluster.BootstrapServers}", $"--State:Directory={_scratch.Combine("state")}"],
             workingDirectory: _scratch.Path);
 
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        int code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(code == 1, $"exit code {code}\n{daemon.Transcript}");
         Assert.Contains(daemon.Errors, l => l.StartsWith(

@@ -32,7 +32,7 @@ public sealed class FencedSnapshotTests : IDisposable
             await Task.Delay(100);
         }
 
-        var step = 40;
+        int step = 40;
         async Task StreamAsync(TimeSpan duration)
         {
             var until = DateTime.UtcNow + duration;
@@ -50,7 +50,7 @@ public sealed class FencedSnapshotTests : IDisposable
         step += 150;
         static bool FromSnapshot(string line) => line.Contains("Restored temps partition", StringComparison.Ordinal)
             && line.Contains("after a local snapshot", StringComparison.Ordinal);
-        var snapshotRestoresBefore = one.Output.Count(FromSnapshot);
+        int snapshotRestoresBefore = one.Output.Count(FromSnapshot);
         Signal(one.Id, "STOP");
         try
         {

@@ -30,9 +30,9 @@ public sealed class FencedStateTests : IDisposable
         }
 
         // Garbage on sensor-2's changelog partition, after its last good record, produced with kcat.
-        var partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
+        int partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
         await _harness.ProduceWithKcatAsync(_harness.Definition.ChangelogTopic, [("sensor-2", "this is not a key state")], partition);
-        var garbageOffset = _harness.ReadTopic(_harness.Definition.ChangelogTopic).Where(r => r.Partition == partition).Max(r => r.Offset);
+        long garbageOffset = _harness.ReadTopic(_harness.Definition.ChangelogTopic).Where(r => r.Partition == partition).Max(r => r.Offset);
 
         await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 20, firstStep: 40));
         await using var restarted = _harness.StartDaemon("a");
@@ -42,7 +42,7 @@ public sealed class FencedStateTests : IDisposable
         _harness.WaitForEveryInputToBePredicted(inputs, () => restarted.Transcript);
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"changelog_record\""));
-        var logged = await restarted.WaitForLineAsync(l => l.Contains("Quarantined changelog record", StringComparison.Ordinal),
+        string logged = await restarted.WaitForLineAsync(l => l.Contains("Quarantined changelog record", StringComparison.Ordinal),
             StateHarness.Timeout, "the quarantine log line");
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"[{partition}] @{garbageOffset}"), logged, StringComparison.Ordinal);
         Assert.Single(restarted.Output.Concat(restarted.Errors), l => l.Contains("Quarantined changelog record", StringComparison.Ordinal));
@@ -69,7 +69,7 @@ public sealed class FencedStateTests : IDisposable
 
         // A stream in small steps; "one" is frozen in the middle of it (with unflushed state), long past the session
         // timeout, so "two" takes its partitions over and moves their keys on; then "one" resumes.
-        var step = 40;
+        int step = 40;
         async Task StreamAsync(TimeSpan duration)
         {
             var until = DateTime.UtcNow + duration;
@@ -118,7 +118,7 @@ public sealed class FencedStateTests : IDisposable
         foreach (var group in changelog.GroupBy(r => (r.Partition, Key: Encoding.UTF8.GetString(r.Key))))
         {
             var applied = group.OrderBy(r => r.Offset).Select(r => StateHarness.AppliedOffsetOf(r.Value)).ToList();
-            for (var i = 1; i < applied.Count; i++)
+            for (int i = 1; i < applied.Count; i++)
             {
                 Assert.True(applied[i] >= applied[i - 1],
                     $"{group.Key.Key}: changelog record {i} claims applied offset {applied[i]} after {applied[i - 1]} (a stale write)\n{one.Transcript}");

@@ -43,16 +43,16 @@ public sealed partial class HostileInputTests : IDisposable
 
         var records = new List<(string Key, string Value)>();
         var clean = new Dictionary<string, string>(StringComparer.Ordinal); // hostile value -> what the reference sees
-        for (var step = 0; step < 20; step++)
+        for (int step = 0; step < 20; step++)
         {
-            for (var key = 0; key < 3; key++)
+            for (int key = 0; key < 3; key++)
             {
-                var value = Math.Round(20 + key + 3 * Math.Sin(step * 0.2 + key), 3);
-                var json = Json($"sensor-{key}", step, value.ToString(CultureInfo.InvariantCulture));
+                double value = Math.Round(20 + key + 3 * Math.Sin(step * 0.2 + key), 3);
+                string json = Json($"sensor-{key}", step, value.ToString(CultureInfo.InvariantCulture));
                 if (key == 2 && step == 10)
                 {
                     // A repeated field whose first value is bad: the last value wins, no dead letter.
-                    var repeated = json.Replace("\"value\": ", "\"value\": \"warm\", \"value\": ", StringComparison.Ordinal);
+                    string repeated = json.Replace("\"value\": ", "\"value\": \"warm\", \"value\": ", StringComparison.Ordinal);
                     clean[repeated] = json;
                     json = repeated;
                 }
@@ -104,12 +104,12 @@ public sealed partial class HostileInputTests : IDisposable
         var reference = new PipelineRuntime(definition, ModelWeights.Initialize(definition.CreateShape(), definition.Model.Seed), TimeProvider.System, metrics: null);
         foreach (var record in applied.OrderBy(r => r.Partition).ThenBy(r => r.Offset))
         {
-            var value = Encoding.UTF8.GetString(record.Value);
+            string value = Encoding.UTF8.GetString(record.Value);
             reference.Process([new InputRecord(record.Partition, record.Offset, 0, record.Key, Encoding.UTF8.GetBytes(clean.GetValueOrDefault(value, value)))], new DiscardingSink());
         }
 
         Assert.Equal(4, reference.KeyCount);
-        foreach (var key in new[] { "sensor-0", "sensor-1", "sensor-2", new string('é', 512) })
+        foreach (string? key in new[] { "sensor-0", "sensor-1", "sensor-2", new string('é', 512) })
         {
             await AssertHeldEqualsAsync(address, reference, key);
         }
@@ -121,8 +121,8 @@ public sealed partial class HostileInputTests : IDisposable
         var harness = Harness("near-1mb");
         var definition = harness.Definition;
         var records = StateHarness.Series(keys: 6, steps: 10, firstStep: 0);
-        var bigValue = new string('v', 999_900); // beyond MaxRecordBytes (64 KiB): OversizedRecord
-        var bigKey = new string('k', 1 << 20);   // a 1 MiB record key: MissingKey (too long)
+        string bigValue = new string('v', 999_900); // beyond MaxRecordBytes (64 KiB): OversizedRecord
+        string bigKey = new string('k', 1 << 20);   // a 1 MiB record key: MissingKey (too long)
         records.Insert(20, ("sensor-1", bigValue));
         records.Insert(40, (bigKey, "{\"ts\": 1700000000000, \"value\": 1}"));
 
@@ -172,7 +172,7 @@ public sealed partial class HostileInputTests : IDisposable
         Assert.True(keysOf.Values.Any(count => count is > 0 and < 6), "the keys should spread over partitions");
         foreach (var (partition, keys) in keysOf)
         {
-            var line = await restarted.WaitForLineAsync(l => RestoredLine().Match(l) is { Success: true } m && m.Groups[1].Value == partition.ToString(CultureInfo.InvariantCulture),
+            string line = await restarted.WaitForLineAsync(l => RestoredLine().Match(l) is { Success: true } m && m.Groups[1].Value == partition.ToString(CultureInfo.InvariantCulture),
                 Timeout, $"the restore line of partition {partition}");
             Assert.Equal(keys, int.Parse(RestoredLine().Match(line).Groups[2].Value, CultureInfo.InvariantCulture));
         }
@@ -184,7 +184,7 @@ public sealed partial class HostileInputTests : IDisposable
         // An Elman cell whose first unit is tanh(50x) ≈ sign(x) and second ≈ 1, and a head of weights 3e38 on both:
         // for x > 0 the output overflows to +∞ (NumericalError), for x < 0 it is 0.
         var harness = Harness("numerical");
-        var modelFile = harness.Scratch.Combine("fragile.srnn");
+        string modelFile = harness.Scratch.Combine("fragile.srnn");
         var definition = Rewrite(harness, bom: false, $$"""
             "Key": { "Source": "RecordKey" },
             "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
@@ -245,7 +245,7 @@ public sealed partial class HostileInputTests : IDisposable
     private static PipelineDefinition Rewrite(StateHarness harness, bool bom, string settings)
     {
         var definition = harness.Definition;
-        var json = $$"""
+        string json = $$"""
             {
               "Name": "{{definition.Name}}",
               "InputTopic": "{{definition.InputTopic}}",
@@ -268,13 +268,13 @@ public sealed partial class HostileInputTests : IDisposable
         var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
         using var http = TestApiKey.Client();
         using var response = await http.GetAsync(new Uri(address, $"/pipelines/{pipeline}/keys/{Uri.EscapeDataString(key)}"));
-        var body = await response.Content.ReadAsStringAsync();
+        string body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"key {key}: {response.StatusCode} {body}");
         var held = JsonDocument.Parse(body).RootElement;
         Assert.Equal(key, held.GetProperty("key").GetString());
         Assert.Equal(expected.LastAppliedOffset, held.GetProperty("lastAppliedOffset").GetInt64());
         Assert.Equal(expected.Steps, held.GetProperty("steps").GetInt64());
-        var state = held.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        float[] state = held.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
         Assert.Equal(expected.HiddenState.Select(BitConverter.SingleToInt32Bits), state.Select(BitConverter.SingleToInt32Bits));
     }
 

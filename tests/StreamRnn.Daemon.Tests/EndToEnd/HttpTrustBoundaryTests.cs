@@ -96,7 +96,7 @@ public sealed class HttpTrustBoundaryTests
         {
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+            string error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
             Assert.Contains("set Http:ApiKey (environment: STREAMRNN_Http__ApiKey)", error, StringComparison.Ordinal);
         }
 

@@ -122,7 +122,7 @@ public sealed class InitialModelTests : IDisposable
         // Random bytes, and a real model file cut short: the loader's checks name the setting and the problem.
         string path = _scratch.Combine($"{kind}.srnn");
         var pipeline = CreatePipeline(kind, $"\"File\": {JsonSerializer.Serialize(path)}");
-        var bytes = new byte[4096];
+        byte[] bytes = new byte[4096];
         new Random(17).NextBytes(bytes);
         if (kind == "truncated")
         {
@@ -167,7 +167,7 @@ public sealed class InitialModelTests : IDisposable
             """;
         string file = _scratch.Write($"pipelines/{name}.json", json);
         var definition = PipelineDefinition.Load(file);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
+        foreach (string? topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
             _cluster.CreateTopic(topic, Partitions);
         }

@@ -46,7 +46,7 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
             }
             """);
         var definition = PipelineDefinition.Load(file);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
+        foreach (string? topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
             _cluster.CreateTopic(topic, 2);
         }

@@ -53,7 +53,7 @@ public sealed partial class OnlineTrainingTests
         var one = new MergeInstance("one", oneProcess, await oneProcess.WaitForHttpAsync(Timeout));
         var two = new MergeInstance("two", twoProcess, await twoProcess.WaitForHttpAsync(Timeout));
         using var producer = CreateProducer();
-        var steps = new int[MergeKeys];
+        int[] steps = new int[MergeKeys];
         void Phase(string what) => _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,5:F1} s  {what}"));
 
         // The group splits the keys: every key held by exactly one instance.
@@ -247,7 +247,7 @@ public sealed partial class OnlineTrainingTests
 
         public void Drain()
         {
-            var high = new long[Partitions];
+            long[] high = new long[Partitions];
             for (int p = 0; p < Partitions; p++)
             {
                 high[p] = _consumer.QueryWatermarkOffsets(new TopicPartition(_topic, p), TimeSpan.FromSeconds(5)).High.Value;

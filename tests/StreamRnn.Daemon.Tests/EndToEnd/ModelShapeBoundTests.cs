@@ -14,7 +14,7 @@ public sealed class ModelShapeBoundTests : IDisposable
     [Fact]
     public async Task A_shape_over_the_parameter_bound_exits_3_naming_the_setting_without_a_stack_trace()
     {
-        var file = _scratch.Write("pipelines/huge.json", """
+        string file = _scratch.Write("pipelines/huge.json", """
             {
               "Name": "huge",
               "InputTopic": "huge.in",
@@ -28,7 +28,7 @@ public sealed class ModelShapeBoundTests : IDisposable
         await using var daemon = DaemonProcess.Start([$"--PipelineFiles={file}", "--Http:Url=http://127.0.0.1:0",
             $"--State:Directory={_scratch.Combine("state")}"]);
 
-        var code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        int code = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(code == 3, $"exit code {code}\n{daemon.Transcript}");
         Assert.Contains(daemon.Errors, l => l.Contains("Model:HiddenSize", StringComparison.Ordinal)

@@ -33,16 +33,16 @@ public sealed partial class ModelTopicSigningTests
         var url = await daemon.WaitForHttpAsync(TimeSpan.FromSeconds(60));
         using var http = TestApiKey.Client(url);
         using var info = JsonDocument.Parse(await http.GetStringAsync("/info"));
-        var bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
+        string bootstrap = info.RootElement.GetProperty("bootstrapServers").GetString()!;
         await daemon.WaitForLineAsync(l => l.Contains("Pipeline stocks:", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the stocks pipeline to start");
         long servedBefore = await ServedVersionAsync(http);
 
         var shape = PipelineDefinition.Load(Path.Combine(AppContext.BaseDirectory, "config", "pipelines", "stocks.json")).CreateShape();
         var signer = new ModelRecordSigner(SigningKey);
         var forger = new ModelRecordSigner("not-the-deployment-key-000");
-        var valid = ModelRecord.Encode(ModelWeights.Initialize(shape, 7, version: 99), 10);
-        var absurd = ModelRecord.Encode(ModelWeights.FromParameters(shape, Enumerable.Repeat(1e30f, shape.ParameterCount).ToArray(), 100), 10);
-        var huge = ModelRecord.Encode(ModelWeights.Initialize(shape, 8, version: long.MaxValue), 10);
+        byte[] valid = ModelRecord.Encode(ModelWeights.Initialize(shape, 7, version: 99), 10);
+        byte[] absurd = ModelRecord.Encode(ModelWeights.FromParameters(shape, Enumerable.Repeat(1e30f, shape.ParameterCount).ToArray(), 100), 10);
+        byte[] huge = ModelRecord.Encode(ModelWeights.Initialize(shape, 8, version: long.MaxValue), 10);
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = bootstrap }).Build())
         {
             await ProduceAsync(producer, "leader", valid, null);
@@ -81,7 +81,7 @@ public sealed partial class ModelTopicSigningTests
 
     private static async Task ProduceAsync(IProducer<byte[], byte[]> producer, string instance, byte[] value, ModelRecordSigner? signer)
     {
-        var key = Encoding.UTF8.GetBytes(instance);
+        byte[] key = Encoding.UTF8.GetBytes(instance);
         var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = new Headers() };
         if (signer is not null)
         {

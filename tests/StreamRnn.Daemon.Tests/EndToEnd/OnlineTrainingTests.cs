@@ -66,7 +66,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
         // Promotions happened and reached inference, and every promoted version is on disk in the state directory.
         long lastVersion = predictions.Values.Max(p => p.ModelVersion);
         Assert.True(lastVersion > 1, $"no prediction was made by a trained version.\n{daemon.Transcript}");
-        var stored = Directory.GetFiles(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name), "model-*.srnn");
+        string[] stored = Directory.GetFiles(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name), "model-*.srnn");
         Assert.Contains(Path.Combine(_scratch.Combine("state-learning"), pipeline.Definition.Name, $"model-{lastVersion}.srnn"), stored);
         Assert.True(await MetricAsync(address, "streamrnn_model_promotions_total", "") >= lastVersion - 1);
 
@@ -127,7 +127,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
         Assert.True(rejected >= 10, $"only {rejected} candidates were rejected as worse or non-finite.\n{daemon.Transcript}");
 
         // Whatever was promoted passed validation: its held-back loss was finite and no worse than the champion's.
-        foreach (var line in daemon.Output.Where(l => l.Contains("promoted (Trained", StringComparison.Ordinal)))
+        foreach (string? line in daemon.Output.Where(l => l.Contains("promoted (Trained", StringComparison.Ordinal)))
         {
             var match = PromotionLine().Match(line);
             Assert.True(match.Success, line);
@@ -254,7 +254,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
             """);
         string file = _scratch.Write($"pipelines/{name}.json", json);
         var definition = PipelineDefinition.Load(file);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
+        foreach (string? topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
             _cluster.CreateTopic(topic, Partitions);
         }
@@ -432,7 +432,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
     private async Task<HashSet<string>> KeysHeldAsync(Uri instance, Pipeline pipeline, int keys)
     {
         var held = new HashSet<string>();
-        for (var key = 0; key < keys; key++)
+        for (int key = 0; key < keys; key++)
         {
             var response = await _http.GetAsync(new Uri(instance, $"/pipelines/{pipeline.Definition.Name}/keys/taxi-{key}"));
             if (response.StatusCode == HttpStatusCode.OK)

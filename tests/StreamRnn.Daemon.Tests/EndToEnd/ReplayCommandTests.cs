@@ -28,7 +28,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
     public async Task Produces_exactly_the_rows_as_json_in_file_order()
     {
         using var scratch = new ScratchDirectory();
-        var csv = scratch.Write("tricky.csv",
+        string csv = scratch.Write("tricky.csv",
             "id,price,volume,note,when\r\n" +
             "a,14.75,8407500,plain,2013-02-08\r\n" +
             "b,,0,\"comma, and \"\"quotes\"\"\",2013-02-11\r\n" +
@@ -37,7 +37,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
         fixture.Cluster.CreateTopic("replay.exact", 1);
 
         await using var replay = DaemonProcess.Start(["replay", "--csv", csv, "--topic", "replay.exact", "--bootstrap", Bootstrap, "--key-column", "id"]);
-        var code = await replay.WaitForExitAsync(Timeout);
+        int code = await replay.WaitForExitAsync(Timeout);
 
         Assert.True(code == 0, replay.Transcript);
         Assert.Matches(@"^produced 4 records to replay\.exact in \d+\.\d\d s \(\d+ records/s\); 0 failed$", Assert.Single(replay.Output));
@@ -58,7 +58,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
         using var scratch = new ScratchDirectory();
         var source = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "DemoData", "stocks_sp500_daily_5sym.csv"));
         var lines = source.Take(1).Concat(source.Skip(1).Where((_, i) => i % 1259 < 40)).ToList();
-        var csv = scratch.Write("stocks.csv", string.Join('\n', lines) + "\n");
+        string csv = scratch.Write("stocks.csv", string.Join('\n', lines) + "\n");
         fixture.Cluster.CreateTopic("replay.stocks", 4);
 
         await using var replay = DaemonProcess.Start(["replay", "--csv", csv, "--topic", "replay.stocks", "--bootstrap", Bootstrap, "--key-column", "symbol"]);
@@ -80,7 +80,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
 
         // Partitions interleave arbitrarily; within a key (one partition) the file order must hold.
         Assert.Equal(expected.Order(StringComparer.Ordinal), records.Order(StringComparer.Ordinal));
-        foreach (var symbol in new[] { "AAPL", "AMZN", "BA", "BAC", "CAT" })
+        foreach (string? symbol in new[] { "AAPL", "AMZN", "BA", "BAC", "CAT" })
         {
             Assert.Equal(expected.Where(r => r.StartsWith(symbol + "\t", StringComparison.Ordinal)),
                 records.Where(r => r.StartsWith(symbol + "\t", StringComparison.Ordinal)));
@@ -91,7 +91,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
     public async Task Limit_and_rate_are_honoured()
     {
         using var scratch = new ScratchDirectory();
-        var csv = scratch.Write("n.csv", "n\n" + string.Join('\n', Enumerable.Range(1, 50)) + "\n");
+        string csv = scratch.Write("n.csv", "n\n" + string.Join('\n', Enumerable.Range(1, 50)) + "\n");
         fixture.Cluster.CreateTopic("replay.paced", 1);
 
         await using var replay = DaemonProcess.Start(["replay", "--csv", csv, "--topic", "replay.paced", "--bootstrap", Bootstrap, "--rate", "20", "--limit", "5"]);
@@ -110,7 +110,7 @@ public sealed partial class ReplayCommandTests(ReplayBrokerFixture fixture) : IC
     public async Task Unknown_key_column_is_a_usage_error()
     {
         using var scratch = new ScratchDirectory();
-        var csv = scratch.Write("k.csv", "a,b\n1,2\n");
+        string csv = scratch.Write("k.csv", "a,b\n1,2\n");
 
         await using var replay = DaemonProcess.Start(["replay", "--csv", csv, "--topic", "t", "--bootstrap", Bootstrap, "--key-column", "symbol"]);
 

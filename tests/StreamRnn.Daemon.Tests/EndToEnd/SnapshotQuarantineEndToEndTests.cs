@@ -18,8 +18,8 @@ public sealed class SnapshotQuarantineEndToEndTests : IDisposable
     public async Task A_corrupt_snapshot_is_quarantined_and_the_partition_restores_from_its_changelog_with_every_key_intact()
     {
         await _harness.ProduceWithKcatAsync(_harness.Definition.InputTopic, StateHarness.Series(keys: 6, steps: 40, firstStep: 0));
-        var partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
-        var snapshot = _harness.Scratch.Combine("state-a", _harness.Definition.Name, $"partition-{partition}.snapshot");
+        int partition = _harness.ReadInput().First(r => Encoding.UTF8.GetString(r.Key) == "sensor-2").Partition;
+        string snapshot = _harness.Scratch.Combine("state-a", _harness.Definition.Name, $"partition-{partition}.snapshot");
         await using (var daemon = _harness.StartDaemon("a"))
         {
             await daemon.WaitForHttpAsync(StateHarness.Timeout);
@@ -46,7 +46,7 @@ public sealed class SnapshotQuarantineEndToEndTests : IDisposable
 
         Assert.Equal(1, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"snapshot\""));
         Assert.Equal(0, await StateHarness.MetricAsync(address, "streamrnn_state_quarantined_total", "reason=\"changelog_record\""));
-        var marker = $"Quarantined the snapshot of temps partition {partition}";
+        string marker = $"Quarantined the snapshot of temps partition {partition}";
         await restarted.WaitForLineAsync(l => l.Contains(marker, StringComparison.Ordinal), StateHarness.Timeout, "the snapshot quarantine line");
         Assert.Single(restarted.Output.Concat(restarted.Errors), l => l.Contains("Quarantined the snapshot", StringComparison.Ordinal));
         Assert.True(File.Exists(snapshot + ".quarantined"), "the corrupt snapshot was not set aside");

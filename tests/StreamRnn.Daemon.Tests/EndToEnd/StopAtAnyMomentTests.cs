@@ -43,7 +43,7 @@ public sealed class StopAtAnyMomentTests : IDisposable
             BatchNumMessages = 1,
         }).Build())
         {
-            for (var i = 0; i < 3_000; i++)
+            for (int i = 0; i < 3_000; i++)
             {
                 await producer.ProduceAsync(new TopicPartition(_harness.Definition.ChangelogTopic, partition),
                     new Message<string, byte[]?> { Key = $"gone-{i}", Value = null });
@@ -59,7 +59,7 @@ public sealed class StopAtAnyMomentTests : IDisposable
 
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
         {
-            var body = "";
+            string body = "";
             var status = HttpStatusCode.OK;
             await daemon.WaitUntilAsync(
                 async () =>

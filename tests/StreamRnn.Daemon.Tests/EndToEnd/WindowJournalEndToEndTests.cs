@@ -110,7 +110,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
             }
             """);
         var definition = PipelineDefinition.Load(file);
-        foreach (var topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
+        foreach (string? topic in new[] { definition.InputTopic, definition.OutputTopic, definition.DeadLetterTopic, definition.ChangelogTopic, definition.ModelTopic })
         {
             _cluster.CreateTopic(topic, Partitions);
         }
@@ -166,7 +166,7 @@ public sealed class WindowJournalEndToEndTests : IDisposable
 
     private async Task<JsonElement> ModelAsync(Uri address)
     {
-        var text = await _http.GetStringAsync(new Uri(address, "/pipelines/journal/model"));
+        string text = await _http.GetStringAsync(new Uri(address, "/pipelines/journal/model"));
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -85,7 +85,7 @@ public sealed class HealthBoardTests
         const int Reports = 20_000;
         var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
         {
-            for (var i = 0; i < Reports; i++)
+            for (int i = 0; i < Reports; i++)
             {
                 if (i % 2 == 0)
                 {

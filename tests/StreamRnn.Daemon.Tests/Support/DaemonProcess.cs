@@ -26,7 +26,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     {
         get
         {
-            var path = Path.Combine(AppContext.BaseDirectory, "streamrnn.dll");
+            string path = Path.Combine(AppContext.BaseDirectory, "streamrnn.dll");
             Assert.True(File.Exists(path), $"the daemon is not built next to the tests: {path}");
             return path;
         }
@@ -49,13 +49,13 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
         };
         start.ArgumentList.Add(Executable);
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         // The test host's own settings must not leak into the daemon's configuration layers.
-        foreach (var key in start.Environment.Keys.ToList())
+        foreach (string? key in start.Environment.Keys.ToList())
         {
             if (key.StartsWith("STREAMRNN_", StringComparison.Ordinal) || key.Contains("__", StringComparison.Ordinal)
                 || key is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT")
@@ -111,7 +111,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            var line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
+            string? line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
             if (line is not null)
             {
                 return line;
@@ -129,7 +129,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         // The process may have printed the line just before exiting.
         lock (_gate)
         {
-            var line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
+            string? line = _outputLines.Concat(_errorLines).FirstOrDefault(match);
             if (line is not null)
             {
                 return line;
@@ -150,7 +150,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>Waits for "HTTP listening on URL" and returns the URL.</summary>
     public async Task<Uri> WaitForHttpAsync(TimeSpan timeout)
     {
-        var line = await WaitForLineAsync(l => HttpLine().IsMatch(l), timeout, "the HTTP address");
+        string line = await WaitForLineAsync(l => HttpLine().IsMatch(l), timeout, "the HTTP address");
         return new Uri(HttpLine().Match(line).Groups[1].Value);
     }
 
@@ -198,7 +198,7 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
         lock (_gate)
         {
             lines.Add(line);
-            for (var i = _waiters.Count - 1; i >= 0; i--)
+            for (int i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Match(line))
                 {

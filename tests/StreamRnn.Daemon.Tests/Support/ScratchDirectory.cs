@@ -16,7 +16,7 @@ internal sealed class ScratchDirectory : IDisposable
     /// <summary>Writes a file (creating folders) and returns its full path.</summary>
     public string Write(string relativePath, string content)
     {
-        var full = Combine(relativePath);
+        string full = Combine(relativePath);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllText(full, content);
         return full;

@@ -46,7 +46,7 @@ internal sealed class StateHarness : IDisposable
             """);
         PipelineFile = Scratch.Write("pipelines/temps.json", json);
         Definition = PipelineDefinition.Load(PipelineFile);
-        foreach (var topic in new[] { Definition.InputTopic, Definition.OutputTopic, Definition.DeadLetterTopic, Definition.ChangelogTopic, Definition.ModelTopic })
+        foreach (string? topic in new[] { Definition.InputTopic, Definition.OutputTopic, Definition.DeadLetterTopic, Definition.ChangelogTopic, Definition.ModelTopic })
         {
             Cluster.CreateTopic(topic, Partitions);
         }
@@ -79,11 +79,11 @@ internal sealed class StateHarness : IDisposable
     public static List<(string Key, string Value)> Series(int keys, int steps, int firstStep)
     {
         var records = new List<(string, string)>();
-        for (var step = firstStep; step < firstStep + steps; step++)
+        for (int step = firstStep; step < firstStep + steps; step++)
         {
-            for (var key = 0; key < keys; key++)
+            for (int key = 0; key < keys; key++)
             {
-                var value = Math.Round(20 + key + 3 * Math.Sin(step * 0.2 + key), 3);
+                double value = Math.Round(20 + key + 3 * Math.Sin(step * 0.2 + key), 3);
                 records.Add(($"sensor-{key}", string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {1_700_000_000_000L + step * 1000L}, \"value\": {value}}}")));
             }
         }
@@ -116,7 +116,7 @@ internal sealed class StateHarness : IDisposable
             EnableAutoCommit = false,
         }).Build();
         var records = new List<Copy>();
-        for (var partition = 0; partition < Partitions; partition++)
+        for (int partition = 0; partition < Partitions; partition++)
         {
             var topicPartition = new TopicPartition(topic, partition);
             var watermarks = consumer.QueryWatermarkOffsets(topicPartition, Timeout);
@@ -182,7 +182,7 @@ internal sealed class StateHarness : IDisposable
         }
 
         using var http = TestApiKey.Client();
-        foreach (var key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
+        foreach (string? key in inputs.Select(r => Encoding.UTF8.GetString(r.Key)).Distinct())
         {
             var expected = reference.QueryKey(key) ?? throw new InvalidOperationException($"reference has no key {key}");
             JsonElement? found = null;
@@ -199,9 +199,9 @@ internal sealed class StateHarness : IDisposable
             var held = found.Value;
             Assert.Equal(expected.LastAppliedOffset, held.GetProperty("lastAppliedOffset").GetInt64());
             Assert.Equal(expected.Steps, held.GetProperty("steps").GetInt64());
-            var state = held.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            float[] state = held.GetProperty("hiddenState").EnumerateArray().Select(v => v.GetSingle()).ToArray();
             Assert.Equal(expected.HiddenState.Length, state.Length);
-            for (var i = 0; i < state.Length; i++)
+            for (int i = 0; i < state.Length; i++)
             {
                 Assert.True(BitConverter.SingleToInt32Bits(expected.HiddenState[i]) == BitConverter.SingleToInt32Bits(state[i]),
                     $"key {key}, state[{i}]: expected {expected.HiddenState[i]:R}, instance holds {state[i]:R}");
@@ -213,8 +213,8 @@ internal sealed class StateHarness : IDisposable
     public static async Task<int> KeysHeldAsync(Uri instance, int keys)
     {
         using var http = TestApiKey.Client();
-        var held = 0;
-        for (var key = 0; key < keys; key++)
+        int held = 0;
+        for (int key = 0; key < keys; key++)
         {
             var response = await http.GetAsync(new Uri(instance, $"/pipelines/{Pipeline}/keys/sensor-{key}"));
             held += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
@@ -235,7 +235,7 @@ internal sealed class StateHarness : IDisposable
     public static async Task<string> WaitForReadinessAsync(Uri address, bool ready)
     {
         using var http = TestApiKey.Client();
-        var body = "";
+        string body = "";
         await Wait.UntilAsync(
             async () =>
             {
@@ -253,7 +253,7 @@ internal sealed class StateHarness : IDisposable
     /// <summary>The same through <paramref name="http"/>: the one /metrics reader of the end-to-end tests.</summary>
     public static async Task<double> MetricAsync(HttpClient http, Uri address, string metric, string labels = "")
     {
-        var text = await http.GetStringAsync(new Uri(address, "/metrics"));
+        string text = await http.GetStringAsync(new Uri(address, "/metrics"));
         return text.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
             .Where(line => labels.Length == 0 || line.Contains(labels, StringComparison.Ordinal))

@@ -10,9 +10,9 @@ internal static class ToolRun
     /// <summary>The full path of a tool on PATH; fails the test with a clear message when it is missing.</summary>
     public static string Require(string tool, string package)
     {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
         {
-            var candidate = Path.Combine(directory, tool);
+            string candidate = Path.Combine(directory, tool);
             if (File.Exists(candidate))
             {
                 return candidate;
@@ -32,7 +32,7 @@ internal static class ToolRun
             RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

@@ -99,7 +99,7 @@ public sealed class AlertArmAfterTests
         var options = Options(10);
         var reading = new AlertReading("bed-1", 1_700_000_009_000, 0.25, 9);
         var disarmed = new KeyAlertState(false, false, 0, 3, long.MinValue, null, reading, null, 0, 1_700_000_001_000);
-        var bytes = new byte[KeyAlertStateFormat.Bytes];
+        byte[] bytes = new byte[KeyAlertStateFormat.Bytes];
         KeyAlertStateFormat.Write(disarmed, options, bytes);
         Assert.Equal(1_700_000_001_000, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(48)));
         Assert.True(KeyAlertStateFormat.TryRead(bytes, "bed-1", options, out var read));
@@ -114,7 +114,7 @@ public sealed class AlertArmAfterTests
         Assert.True(older.Next(new AlertReading("bed-1", 1_700_000_019_000, 0.1, 9), options).IsArmed);
 
         // Written into 48 bytes, the older layout: the same bytes as the first 48 of the new one.
-        var written = new byte[KeyAlertStateFormat.KofNBytes];
+        byte[] written = new byte[KeyAlertStateFormat.KofNBytes];
         KeyAlertStateFormat.Write(disarmed, options, written);
         Assert.Equal(bytes.AsSpan(0, KeyAlertStateFormat.KofNBytes).ToArray(), written);
     }

@@ -113,7 +113,7 @@ public sealed class AlertArmingTests
             new(false, true, 2, 0, 1_700_000_030_000, null, reading, null),         // armed, run of 2
             new(true, false, 0, 0, 1_700_000_030_000, "critical", reading, null),   // raised (disarmed by the raise)
         ];
-        var bytes = new byte[KeyAlertStateFormat.Bytes];
+        byte[] bytes = new byte[KeyAlertStateFormat.Bytes];
         foreach (var state in states)
         {
             KeyAlertStateFormat.Write(state, options, bytes);
@@ -130,7 +130,7 @@ public sealed class AlertArmingTests
     {
         // The 40-byte layout as the build before ArmReadings wrote it (byte 3 always 0): idle, run 2, cooldown end,
         // last reading at 1 700 000 000 123 ms with q 0.25 by model version 9.
-        var old = new byte[40];
+        byte[] old = new byte[40];
         old[0] = 1;
         BinaryPrimitives.WriteInt32LittleEndian(old.AsSpan(4), 2);
         BinaryPrimitives.WriteInt64LittleEndian(old.AsSpan(8), 1_700_000_030_000);
@@ -144,7 +144,7 @@ public sealed class AlertArmingTests
         Assert.Equal(expected, state);
 
         // An armed state is written byte for byte as before, so older builds read the new records of armed keys too.
-        var written = new byte[40];
+        byte[] written = new byte[40];
         KeyAlertStateFormat.Write(expected, options, written);
         Assert.Equal(old, written);
 

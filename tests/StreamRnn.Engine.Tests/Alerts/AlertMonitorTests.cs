@@ -169,7 +169,7 @@ public sealed class AlertMonitorTests
         foreach (var (key, json) in sink.Alerts)
         {
             var second = sink.Predictions.Where(p => p.Key == key).Skip(1).First();
-            var probability = System.Text.Json.JsonDocument.Parse(second.Json).RootElement.GetProperty("probability").GetDouble();
+            double probability = System.Text.Json.JsonDocument.Parse(second.Json).RootElement.GetProperty("probability").GetDouble();
             var alert = System.Text.Json.JsonDocument.Parse(json).RootElement;
             Assert.Equal(probability, alert.GetProperty("probability").GetDouble());
             Assert.Equal("raised", alert.GetProperty("state").GetString());

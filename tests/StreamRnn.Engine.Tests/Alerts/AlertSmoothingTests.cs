@@ -64,7 +64,7 @@ public sealed class AlertSmoothingTests
         var options = KOfN(2, 5);
         var reading = new AlertReading("bed-1", 1_700_000_000_123, 0.8, 9);
         var state = new KeyAlertState(false, true, 1, 0, long.MinValue, null, reading, null, 0b10100);
-        var bytes = new byte[KeyAlertStateFormat.Bytes];
+        byte[] bytes = new byte[KeyAlertStateFormat.Bytes];
         KeyAlertStateFormat.Write(state, options, bytes);
         Assert.True(KeyAlertStateFormat.TryRead(bytes, "bed-1", options, out var read));
         Assert.Equal(state, read);

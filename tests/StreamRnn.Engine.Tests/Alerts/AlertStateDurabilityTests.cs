@@ -182,8 +182,8 @@ public sealed class AlertStateDurabilityTests
         var plainValues = new RecordingSink();
         withAlerts.Runtime.FlushChangelog(alertValues);
         withoutAlerts.Runtime.FlushChangelog(plainValues);
-        var alertValue = Assert.Single(alertValues.ChangelogRecords).Value;
-        var plainValue = Assert.Single(plainValues.ChangelogRecords).Value;
+        byte[] alertValue = Assert.Single(alertValues.ChangelogRecords).Value;
+        byte[] plainValue = Assert.Single(plainValues.ChangelogRecords).Value;
         Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(alertValue.AsSpan(6)));
         Assert.Equal(0, BinaryPrimitives.ReadUInt16LittleEndian(plainValue.AsSpan(6)));
         Assert.Equal(plainValue, WithoutExtension(alertValue));
@@ -205,7 +205,7 @@ public sealed class AlertStateDurabilityTests
         run.Process(Records(("bed-1", [Quiet, High])));
         var values = new RecordingSink();
         run.Runtime.FlushChangelog(values);
-        var value = Assert.Single(values.ChangelogRecords).Value;
+        byte[] value = Assert.Single(values.ChangelogRecords).Value;
         value[^10] ^= 1;
 
         var restored = new Run();
@@ -217,7 +217,7 @@ public sealed class AlertStateDurabilityTests
     private static byte[] WithoutExtension(byte[] value)
     {
         int section = 4 + AlertMonitor.StateBytes;
-        var plain = new byte[value.Length - section];
+        byte[] plain = new byte[value.Length - section];
         value.AsSpan(0, plain.Length - 4).CopyTo(plain);
         BinaryPrimitives.WriteUInt16LittleEndian(plain.AsSpan(6), 0);
         BinaryPrimitives.WriteUInt32LittleEndian(plain.AsSpan(plain.Length - 4), StreamRnn.Core.Serialization.Crc32.Compute(plain.AsSpan(0, plain.Length - 4)));
@@ -228,7 +228,7 @@ public sealed class AlertStateDurabilityTests
     private static byte[] WithLegacyAlertSection(byte[] value)
     {
         int head = value.Length - 4 - AlertMonitor.StateBytes - 4;
-        var legacy = new byte[head + 4 + KeyAlertStateFormat.LegacyBytes + 4];
+        byte[] legacy = new byte[head + 4 + KeyAlertStateFormat.LegacyBytes + 4];
         value.AsSpan(0, head).CopyTo(legacy);
         BinaryPrimitives.WriteInt32LittleEndian(legacy.AsSpan(head), KeyAlertStateFormat.LegacyBytes);
         value.AsSpan(head + 4, KeyAlertStateFormat.LegacyBytes).CopyTo(legacy.AsSpan(head + 4));

@@ -95,9 +95,9 @@ public sealed class PipelineDefinitionTests
     [Fact]
     public void The_shipped_pipeline_files_load_and_validate()
     {
-        var files = Directory.GetFiles(RepositoryRoot.Combine("config/pipelines"), "*.json");
+        string[] files = Directory.GetFiles(RepositoryRoot.Combine("config/pipelines"), "*.json");
         Assert.NotEmpty(files);
-        foreach (var file in files)
+        foreach (string file in files)
         {
             var definition = PipelineDefinition.Load(file);
             Assert.Equal([], definition.Validate());

@@ -169,7 +169,7 @@ public sealed class DecoderMatrixTests
         definition.EventTime = new EventTimeOptions { Source = EventTimeSource.Field, Field = "t", Format = format };
         var decoder = new RecordDecoder(definition, new FeatureLayout(definition));
         var record = TestPipelines.Record($$"""{"t":{{value}},"temperature":1,"load":2,"mode":"run"}""", key: "k");
-        Assert.True(decoder.TryDecode(record, out var reason, out var detail), $"{reason}: {detail}");
+        Assert.True(decoder.TryDecode(record, out var reason, out string? detail), $"{reason}: {detail}");
         Assert.Equal(expected, decoder.EventTimeUnixMs);
     }
 
@@ -186,7 +186,7 @@ public sealed class DecoderMatrixTests
             Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 4, Head = HeadKind.Linear },
         };
         var shape = definition.CreateShape();
-        var parameters = Enumerable.Repeat(1e38f, shape.ParameterCount).ToArray();
+        float[] parameters = Enumerable.Repeat(1e38f, shape.ParameterCount).ToArray();
         var runtime = new PipelineRuntime(definition, ModelWeights.FromParameters(shape, parameters, 1),
             TestPipelines.Clock(), null);
         var sink = new RecordingSink();

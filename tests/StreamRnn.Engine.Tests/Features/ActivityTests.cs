@@ -133,7 +133,7 @@ public sealed class ActivityTests
         var definition = Definition();
         definition.Features[1].Time = time;
         definition.Features[1].TimeConstant = seconds is { } s ? TimeSpan.FromSeconds(s) : null;
-        var error = Assert.Single(definition.Validate(), e => e.Contains(setting, StringComparison.Ordinal));
+        string error = Assert.Single(definition.Validate(), e => e.Contains(setting, StringComparison.Ordinal));
         Assert.Contains(problem, error, StringComparison.Ordinal);
     }
 
@@ -142,7 +142,7 @@ public sealed class ActivityTests
     {
         var definition = Definition();
         definition.Features[0].TimeConstant = TimeSpan.FromSeconds(2);
-        var error = Assert.Single(definition.Validate());
+        string error = Assert.Single(definition.Validate());
         Assert.Contains("Features:0:TimeConstant", error, StringComparison.Ordinal);
         Assert.Contains("only an Activity feature has a TimeConstant", error, StringComparison.Ordinal);
     }

@@ -88,7 +88,7 @@ public sealed class CategoryAgeTests
         var definition = Definition();
         definition.Features[1].Transform = transform;
         definition.Features[1].Time = time;
-        var error = Assert.Single(definition.Validate(), e => e.Contains(setting, StringComparison.Ordinal));
+        string error = Assert.Single(definition.Validate(), e => e.Contains(setting, StringComparison.Ordinal));
         Assert.Contains(problem, error, StringComparison.Ordinal);
     }
 
@@ -97,7 +97,7 @@ public sealed class CategoryAgeTests
     {
         var definition = Definition();
         definition.Features[1].Categories = ["1", "3", "2"];
-        var error = Assert.Single(definition.Validate());
+        string error = Assert.Single(definition.Validate());
         Assert.Contains("Features:1:Categories", error, StringComparison.Ordinal);
         Assert.Contains("must list the same categories in the same order as Features:0", error, StringComparison.Ordinal);
     }

@@ -38,7 +38,7 @@ public sealed class ChangeHorizonTests
 
         // No forecast until x[t−h] exists; then the target statistics hold the h-step changes 6, 9, 12, 15.
         Assert.Equal(x.Length - h, sink.Predictions.Count);
-        var statistics = runtime.Dump().Single().Statistics;
+        double[] statistics = runtime.Dump().Single().Statistics;
         Assert.Equal(4, statistics[^3]); // n
         Assert.Equal((6 + 9 + 12 + 15) / 4.0, statistics[^2], 12); // μ
         for (int i = 0; i < sink.Predictions.Count; i++)

@@ -29,7 +29,7 @@ public sealed class ForecastGuardTests
     {
         var options = new LinearOptions { Enabled = true, Order = 3 };
         var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(3);
         double last = 0, guarded = 0, unguardedError = 0, persistence = 0;
@@ -73,7 +73,7 @@ public sealed class ForecastGuardTests
     {
         var options = new LinearOptions { Enabled = true, Order = 2 };
         var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(11);
         double y = 0, guarded = 0, unguardedError = 0, persistence = 0;
@@ -104,7 +104,7 @@ public sealed class ForecastGuardTests
     {
         _ = unused;
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(29);
         int scored = 0, covered80 = 0, covered95 = 0, gaussian80 = 0;
@@ -140,7 +140,7 @@ public sealed class ForecastGuardTests
     {
         const int h = 6;
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: h, rawTarget: true);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(41);
         var made = new (double Mean, double Half80, double Half95)[h];
@@ -173,7 +173,7 @@ public sealed class ForecastGuardTests
     public void The_combiner_with_its_guard_allocates_nothing_per_step()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 3, Season = 5 }, horizon: 2, rawTarget: true);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         void Run(int steps)
         {
@@ -205,7 +205,7 @@ public sealed class ForecastGuardTests
     public void With_the_guard_off_the_served_forecast_is_the_combination()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 2, Guard = false, CoverageRate = 0 }, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(2);
         for (int t = 0; t < 500; t++)

@@ -21,8 +21,8 @@ public sealed class GuardEvidenceTests
     [Fact]
     public void On_a_random_walk_the_served_forecast_is_exactly_persistence_after_2000_steps()
     {
-        var gated = Run(2.0, out int persistentGated, out double maeGated, out double persistenceMae);
-        var open = Run(0.0, out int persistentOpen, out double maeOpen, out _);
+        int gated = Run(2.0, out int persistentGated, out double maeGated, out double persistenceMae);
+        int open = Run(0.0, out int persistentOpen, out double maeOpen, out _);
         Assert.Equal(8_000, gated);
         Assert.Equal(8_000, persistentGated);
         Assert.Equal(persistenceMae, maeGated, 12);
@@ -33,7 +33,7 @@ public sealed class GuardEvidenceTests
         static int Run(double evidence, out int persistent, out double mae, out double persistenceMae)
         {
             var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 2, GuardEvidence = evidence }, horizon: 1, rawTarget: false);
-            var state = new double[combiner.StateLength];
+            double[] state = new double[combiner.StateLength];
             combiner.Reset(state);
             var random = new Random(17);
             int scored = 0;
@@ -69,7 +69,7 @@ public sealed class GuardEvidenceTests
     public void On_an_AR1_series_the_guard_leaves_persistence_and_follows_the_autoregression()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(23);
         Span<double> weights = stackalloc double[ForecastGuard.Candidates];
@@ -106,7 +106,7 @@ public sealed class GuardEvidenceTests
     public void A_noise_free_trend_is_evidence_enough()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false }, horizon: 1, rawTarget: false);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         double mean = 0;
         for (int t = 0; t < 500; t++)
@@ -152,7 +152,7 @@ public sealed class GuardEvidenceTests
     public void A_fresh_key_serves_persistence_until_the_evidence_is_in()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 3 }, horizon: 1, rawTarget: true);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         Span<double> weights = stackalloc double[ForecastGuard.Candidates];
         Span<double> losses = stackalloc double[ForecastGuard.Candidates];
@@ -185,7 +185,7 @@ public sealed class GuardEvidenceTests
     public void On_a_fixed_AR_process_the_fit_without_forgetting_has_the_smaller_loss()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1, Network = false, Forgetting = 0.99 }, horizon: 6, rawTarget: true);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(8);
         double y = 0;

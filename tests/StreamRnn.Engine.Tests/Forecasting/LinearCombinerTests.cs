@@ -13,7 +13,7 @@ public sealed class LinearCombinerTests
     {
         var options = new LinearOptions { Enabled = true, Order = 3, Season = 4 };
         var raw = new LinearCombiner(options, horizon: 1, rawTarget: true);
-        var state = new double[raw.StateLength];
+        double[] state = new double[raw.StateLength];
         raw.Reset(state);
         Assert.Equal([1.0, 0, 0, 0, 0, 0], raw.Weights(state).ToArray());
         raw.Observe(state, 20.0);
@@ -44,7 +44,7 @@ public sealed class LinearCombinerTests
         var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
         Assert.Equal(4, combiner.Regressors);
         Assert.Equal(2, combiner.NetworkIndex);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         var random = new Random(5);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
@@ -79,7 +79,7 @@ public sealed class LinearCombinerTests
     public void Forecasts_made_while_warming_up_do_not_move_the_weights()
     {
         var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 1 }, horizon: 2, rawTarget: true);
-        var state = new double[combiner.StateLength];
+        double[] state = new double[combiner.StateLength];
         combiner.Reset(state);
         for (int t = 0; t < 50; t++)
         {
@@ -87,7 +87,7 @@ public sealed class LinearCombinerTests
             combiner.Forecast(state, 3, 2, 100, double.NaN, learn: false, out _, out _);
         }
 
-        var fresh = new double[combiner.StateLength];
+        double[] fresh = new double[combiner.StateLength];
         combiner.Reset(fresh);
         // The weights and their covariance (the end of layout 1), and the guard's losses and multipliers, are untouched.
         int rls = combiner.LegacyStateLength;
@@ -103,7 +103,7 @@ public sealed class LinearCombinerTests
         double[] Run(double last)
         {
             var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
-            var state = new double[combiner.StateLength];
+            double[] state = new double[combiner.StateLength];
             combiner.Reset(state);
             for (int t = 0; t < 100; t++)
             {
@@ -140,7 +140,7 @@ public sealed class LinearCombinerTests
     [Fact]
     public void The_section_binds_from_a_pipeline_file()
     {
-        var json = """{"Enabled":true,"Order":2,"Season":24,"Forgetting":0.995,"PriorVariance":0.5,"Network":false,"Clip":4}""";
+        string json = """{"Enabled":true,"Order":2,"Season":24,"Forgetting":0.995,"PriorVariance":0.5,"Network":false,"Clip":4}""";
         var options = JsonSerializer.Deserialize<LinearOptions>(json)!;
         Assert.True(options.Enabled);
         Assert.Equal((2, 24, 0.995, 0.5, false, 4.0),

@@ -36,7 +36,7 @@ public sealed class LinearGuardStateTests
         Assert.All(linear.ErrorScale.Values, l => Assert.True(l > 0));
         Assert.NotEqual(ForecastGuard.Z80, linear.Multiplier80); // it has calibrated
 
-        var last = sink.Predictions.Select((p, i) => (p, i)).Last(x => x.p.Key == "S0").i;
+        int last = sink.Predictions.Select((p, i) => (p, i)).Last(x => x.p.Key == "S0").i;
         var json = sink.PredictionJson(last);
         double mean = json.GetProperty("mean").GetDouble(), stddev = json.GetProperty("stddev").GetDouble();
         Assert.Equal(summary.LastPredictionMean!.Value, mean);
@@ -77,7 +77,7 @@ public sealed class LinearGuardStateTests
         first.Process(records.AsSpan(0, 400), sink);
         first.FlushChangelog(sink);
         var combiner = new LinearCombiner(definition.Linear, horizon: 1, rawTarget: false);
-        var fresh = new double[combiner.StateLength];
+        double[] fresh = new double[combiner.StateLength];
         combiner.Reset(fresh);
         int legacy = combiner.LegacyStateLength;
         Assert.True(combiner.Layout2StateLength > legacy && combiner.Layout2StateLength < combiner.StateLength);
@@ -116,7 +116,7 @@ public sealed class LinearGuardStateTests
         first.Process(records, sink);
         first.FlushChangelog(sink);
         var combiner = new LinearCombiner(definition.Linear, horizon: 1, rawTarget: false);
-        var fresh = new double[combiner.StateLength];
+        double[] fresh = new double[combiner.StateLength];
         combiner.Reset(fresh);
         var restored = TestPipelines.Runtime(definition);
         foreach (var (partition, key, value) in sink.ChangelogRecords)

@@ -59,7 +59,7 @@ public sealed class LinearPathRuntimeTests
 
         StateAssert.BitIdentical(first, restored);
         var combiner = new LinearCombiner(definition.Linear, horizon: 1, rawTarget: false);
-        var template = new double[combiner.StateLength];
+        double[] template = new double[combiner.StateLength];
         combiner.Reset(template);
         for (int k = 0; k < 6; k++)
         {
@@ -95,7 +95,7 @@ public sealed class LinearPathRuntimeTests
         StateAssert.BitIdentical(old, linear);
         var options = Stocks(true).Linear;
         var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
-        var prior = new double[combiner.StateLength];
+        double[] prior = new double[combiner.StateLength];
         combiner.Reset(prior);
         for (int k = 0; k < 4; k++)
         {

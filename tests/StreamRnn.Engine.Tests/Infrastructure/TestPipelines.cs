@@ -71,9 +71,9 @@ internal static class TestPipelines
     public static InputRecord[] StockRecords(int count, int keys, int seed = 42, int partitions = 1)
     {
         var random = new Random(seed);
-        var price = new double[keys];
-        var day = new int[keys];
-        var offsets = new long[partitions];
+        double[] price = new double[keys];
+        int[] day = new int[keys];
+        long[] offsets = new long[partitions];
         Array.Fill(price, 100);
         var records = new InputRecord[count];
         for (int i = 0; i < count; i++)

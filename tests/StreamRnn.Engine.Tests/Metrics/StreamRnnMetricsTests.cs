@@ -25,7 +25,7 @@ public sealed class StreamRnnMetricsTests
         var metrics = new StreamRnnMetrics(Prometheus.Metrics.WithCustomRegistry(registry));
         metrics.ForPipeline("stocks");
         string text = await Export(registry);
-        foreach (var reason in Enum.GetNames<DeadLetterReason>())
+        foreach (string reason in Enum.GetNames<DeadLetterReason>())
         {
             Assert.Contains($"streamrnn_dead_letters_total{{pipeline=\"stocks\",reason=\"{reason}\"}} 0", text, StringComparison.Ordinal);
         }
@@ -33,7 +33,7 @@ public sealed class StreamRnnMetricsTests
         Assert.Contains("streamrnn_records_skipped_total{pipeline=\"stocks\",reason=\"duplicate\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("streamrnn_evictions_total{pipeline=\"stocks\",reason=\"capacity\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("streamrnn_prequential_error_total{pipeline=\"stocks\",forecaster=\"baseline\",metric=\"brier\"} 0", text, StringComparison.Ordinal);
-        foreach (var name in new[]
+        foreach (string? name in new[]
                  {
                      "streamrnn_records_consumed_total", "streamrnn_predictions_produced_total", "streamrnn_end_to_end_latency_seconds",
                      "streamrnn_step_latency_seconds", "streamrnn_batch_size", "streamrnn_consumer_lag_records", "streamrnn_keys",

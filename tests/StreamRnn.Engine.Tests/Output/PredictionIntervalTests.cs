@@ -151,11 +151,11 @@ public sealed class PredictionIntervalTests
     public void The_default_is_20_and_the_pipeline_files_load_it()
     {
         Assert.Equal(20, new PipelineDefinition().Output.WarmupTargets);
-        var json = """
+        string json = """
             {"Name":"s","InputTopic":"in","OutputTopic":"out","Features":[{"Field":"v","Transform":"ZScore"}],
              "Target":{"Field":"v"},"Output":{"WarmupTargets":7}}
             """;
-        var path = Path.Combine(Path.GetTempPath(), $"forecasts-output-{Environment.ProcessId}.json");
+        string path = Path.Combine(Path.GetTempPath(), $"forecasts-output-{Environment.ProcessId}.json");
         File.WriteAllText(path, json);
         try
         {

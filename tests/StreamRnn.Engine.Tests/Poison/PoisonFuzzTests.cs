@@ -31,7 +31,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
         var sink = new AccountingSink();
         var generator = new HostileRecords(seed: 20261204);
         var batch = new InputRecord[BatchSize];
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         for (long offset = 0; offset < Records;)
         {
             int count = (int)Math.Min(BatchSize, Records - offset);
@@ -247,7 +247,7 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
 
         private byte[] RandomBytes(int length)
         {
-            var bytes = new byte[length];
+            byte[] bytes = new byte[length];
             _random.NextBytes(bytes);
             return bytes;
         }

@@ -164,7 +164,7 @@ public sealed class PoisonRecordTests
     {
         var definition = TestPipelines.Stocks();
         definition.Input.MaxFutureSkew = TimeSpan.FromDays(days);
-        var error = Assert.Single(definition.Validate());
+        string error = Assert.Single(definition.Validate());
         Assert.Contains("Input:MaxFutureSkew", error, StringComparison.Ordinal);
         Assert.Contains("must be positive and at most 36525 days", error, StringComparison.Ordinal);
     }
@@ -174,7 +174,7 @@ public sealed class PoisonRecordTests
     {
         var definition = TestPipelines.Stocks(CellKind.Lstm, hidden: 4096);
         definition.Model.Layers = 8;
-        var error = Assert.Single(definition.Validate());
+        string error = Assert.Single(definition.Validate());
         Assert.Contains("Model:HiddenSize", error, StringComparison.Ordinal);
         Assert.Contains("more than 50 million parameters", error, StringComparison.Ordinal);
         Assert.Empty(TestPipelines.Stocks(CellKind.Lstm, hidden: 1024).Validate());
@@ -183,7 +183,7 @@ public sealed class PoisonRecordTests
     [Fact]
     public void A_pipeline_file_with_a_byte_order_mark_is_read()
     {
-        var json = Encoding.UTF8.GetBytes(TestPipelines.Sensors().ToJson());
+        byte[] json = Encoding.UTF8.GetBytes(TestPipelines.Sensors().ToJson());
         var definition = PipelineDefinition.Parse([0xEF, 0xBB, 0xBF, .. json]);
         Assert.Equal("sensors", definition.Name);
         Assert.Empty(definition.Validate());

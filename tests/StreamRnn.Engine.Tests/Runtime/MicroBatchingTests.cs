@@ -173,8 +173,8 @@ public sealed class MicroBatchingTests
         var shape = definition.CreateShape();
         var network = new RecurrentNetwork(shape, 1);
         var weights = TestPipelines.Weights(definition);
-        var state = new float[shape.StateSize];
-        var head = new float[shape.HeadOutputSize];
+        float[] state = new float[shape.StateSize];
+        float[] head = new float[shape.HeadOutputSize];
         double n = 0, mean = 0, variance = 0;
         for (int i = 0; i < temperatures.Length; i++)
         {

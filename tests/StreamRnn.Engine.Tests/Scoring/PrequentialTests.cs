@@ -104,8 +104,8 @@ public sealed class PrequentialTests
         var random = new Random(4);
 
         // rssi spread wide enough that the untrained model's probability falls on both sides of 0.5.
-        var rssi = Enumerable.Range(0, 200).Select(_ => random.Next(-6, 7)).ToArray();
-        var labels = Enumerable.Range(0, 200).Select(_ => random.Next(3) == 0 ? 1 : 0).ToArray();
+        int[] rssi = Enumerable.Range(0, 200).Select(_ => random.Next(-6, 7)).ToArray();
+        int[] labels = Enumerable.Range(0, 200).Select(_ => random.Next(3) == 0 ? 1 : 0).ToArray();
         var records = Enumerable.Range(0, 200)
             .Select(i => TestPipelines.Record($$"""{"rssi":{{rssi[i]}},"out":{{labels[i]}}}""", i, "bed-1"))
             .ToArray();

@@ -19,7 +19,7 @@ public sealed class RestoreCapacityTests
         Assert.Equal(500, store.EnsureCapacity(500));
         Assert.Equal(500 * 6, store.States.Length);
         Assert.Equal(500 * 2 * RunningStatistics.Width, store.Statistics.Length);
-        var states = store.States;
+        float[] states = store.States;
         for (int i = 0; i < 500; i++)
         {
             store.Add($"k{i}", System.Text.Encoding.UTF8.GetBytes($"k{i}"), partition: 0, now: 0);

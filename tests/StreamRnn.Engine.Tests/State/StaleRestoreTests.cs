@@ -25,7 +25,7 @@ public sealed class StaleRestoreTests
         writer.FlushChangelog(sink);
         Assert.Equal(2, sink.ChangelogRecords.Count);
         var (partition, key, older) = sink.ChangelogRecords[0];
-        var newer = sink.ChangelogRecords[1].Value;
+        byte[] newer = sink.ChangelogRecords[1].Value;
 
         // Log order: newer state, then the stale writer's older one.
         var restored = TestPipelines.Runtime(definition);

@@ -183,7 +183,7 @@ public sealed class BinaryPromotionTests(ITestOutputHelper output)
             default: options.PromotionCriterion = (PromotionCriterion)7; break;
         }
 
-        var error = Assert.Single(options.Validate());
+        string error = Assert.Single(options.Validate());
         Assert.Equal($"Training:{setting}: {problem}", error);
     }
 

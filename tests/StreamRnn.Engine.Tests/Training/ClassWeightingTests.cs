@@ -61,7 +61,7 @@ public sealed class ClassWeightingTests
     [InlineData("NaN")]
     public void Bad_values_are_named_without_echoing_them(string weight)
     {
-        var error = Assert.Single(new TrainingOptions { PositiveWeight = weight }.Validate());
+        string error = Assert.Single(new TrainingOptions { PositiveWeight = weight }.Validate());
         Assert.Contains("Training:PositiveWeight", error, StringComparison.Ordinal);
         Assert.Contains("must be a number between 0.001 and 1000000, or auto", error, StringComparison.Ordinal);
     }

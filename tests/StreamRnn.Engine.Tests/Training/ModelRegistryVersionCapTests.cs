@@ -48,7 +48,7 @@ public sealed class ModelRegistryVersionCapTests
     [Fact]
     public void A_stored_version_above_the_cap_is_skipped_at_load_so_a_forged_model_is_not_served_again_after_a_restart()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "streamrnn-cap-" + Guid.NewGuid().ToString("N"));
+        string directory = Path.Combine(Path.GetTempPath(), "streamrnn-cap-" + Guid.NewGuid().ToString("N"));
         try
         {
             var store = new ModelStore(directory, "p");

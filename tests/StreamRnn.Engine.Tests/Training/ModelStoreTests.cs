@@ -62,7 +62,7 @@ public sealed class ModelStoreTests : IDisposable
 
         // Version 3: one flipped bit in the parameters (checksum). Version 2: cut in half.
         string three = store.PathOf(3);
-        var bytes = File.ReadAllBytes(three);
+        byte[] bytes = File.ReadAllBytes(three);
         bytes[bytes.Length / 2] ^= 0x10;
         File.WriteAllBytes(three, bytes);
         string two = store.PathOf(2);

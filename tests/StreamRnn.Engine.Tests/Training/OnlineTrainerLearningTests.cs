@@ -38,7 +38,7 @@ public sealed class OnlineTrainerLearningTests(ITestOutputHelper output)
     /// <summary>One pass over the training segment: windows starting every <paramref name="stride"/> steps, in time order.</summary>
     private static void SubmitEpoch(OnlineTrainer trainer, int stride = 1, int from = 0)
     {
-        var series = TrainingData.MachineTemperature();
+        float[] series = TrainingData.MachineTemperature();
         for (int start = from; start + Steps + 1 <= TrainEnd; start += stride)
         {
             var window = trainer.Pool.Rent();

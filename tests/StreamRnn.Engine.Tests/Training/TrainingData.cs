@@ -56,10 +56,10 @@ internal static class TrainingData
     public static double MeanLoss(ModelWeights weights, float[] series, int from, int to, int steps, int stride)
     {
         var bptt = new BackpropagationThroughTime(weights.Shape, steps);
-        var state = new float[weights.Shape.StateSize];
-        var inputs = new float[steps * weights.Shape.InputSize];
-        var targets = new float[steps];
-        var targetWeights = new float[steps];
+        float[] state = new float[weights.Shape.StateSize];
+        float[] inputs = new float[steps * weights.Shape.InputSize];
+        float[] targets = new float[steps];
+        float[] targetWeights = new float[steps];
         double loss = 0;
         double weightSum = 0;
         for (int start = from; start + steps + 1 <= to; start += stride)
@@ -101,8 +101,8 @@ internal static class TrainingData
 
     private static float[] LoadTemperatures()
     {
-        var lines = File.ReadAllLines(DataPath("machine_temperature_first2000.csv"));
-        var values = new double[lines.Length - 1];
+        string[] lines = File.ReadAllLines(DataPath("machine_temperature_first2000.csv"));
+        double[] values = new double[lines.Length - 1];
         for (int i = 1; i < lines.Length; i++)
         {
             values[i - 1] = double.Parse(lines[i].AsSpan(lines[i].IndexOf(',') + 1), CultureInfo.InvariantCulture);

@@ -44,7 +44,7 @@ public sealed class WindowJournalTests : IDisposable
     private static void AssertContent(TrainingWindow window, long sequence)
     {
         Assert.Equal(sequence, window.Sequence);
-        var expected = new float[StateSize];
+        float[] expected = new float[StateSize];
         Fill(expected, sequence, 0);
         Assert.Equal(expected, window.StartState.ToArray());
         expected = new float[Steps * InputSize];
@@ -171,7 +171,7 @@ public sealed class WindowJournalTests : IDisposable
         var (windows, problems, last) = Recover(next);
         Assert.Equal([1L, 2, 3, 4], windows.Select(w => w.Sequence));
         Assert.Equal(4, last);
-        var problem = Assert.Single(problems);
+        string problem = Assert.Single(problems);
         Assert.Contains("torn record", problem, StringComparison.Ordinal);
     }
 
@@ -186,7 +186,7 @@ public sealed class WindowJournalTests : IDisposable
         }
 
         string file = Directory.GetFiles(_directory, "windows-*.wal").Single();
-        var bytes = File.ReadAllBytes(file);
+        byte[] bytes = File.ReadAllBytes(file);
         bytes[24 + 2 * recordBytes + 20] ^= 0x10; // inside record 3's floats
         File.WriteAllBytes(file, bytes);
 

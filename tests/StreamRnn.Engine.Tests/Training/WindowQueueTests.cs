@@ -87,7 +87,7 @@ public sealed class WindowQueueTests
         const int perProducer = 20_000;
         var pool = new TrainingWindowPool(1, 1, 1, 4096);
         var queue = new WindowQueue(256);
-        var seen = new bool[producers * perProducer];
+        bool[] seen = new bool[producers * perProducer];
         long consumed = 0;
         using var done = new CountdownEvent(producers);
         var threads = new List<Thread>();

@@ -11,13 +11,13 @@ public sealed class EmbeddedTopicProvisionerTests(ClusterFixture fixture, ITestO
     [Fact]
     public async Task EnsureTopics_CreatesMissingTopicsAndIsIdempotent()
     {
-        var input = fixture.NewTopic("input");
-        var changelog = fixture.NewTopic("changelog");
-        var models = fixture.NewTopic("models");
+        string input = fixture.NewTopic("input");
+        string changelog = fixture.NewTopic("changelog");
+        string models = fixture.NewTopic("models");
         fixture.Cluster.CreateTopic(input, 6);
         var logger = new TestOutputLogger(output);
         var provisioner = new EmbeddedTopicProvisioner(fixture.Cluster, logger);
-        var inputPartitions = await provisioner.GetPartitionCountAsync(input);
+        int? inputPartitions = await provisioner.GetPartitionCountAsync(input);
         Assert.Equal(6, inputPartitions);
         TopicSpec[] specs = [TopicSpec.Stream(input, 6), TopicSpec.Changelog(changelog, inputPartitions!.Value), TopicSpec.Model(models)];
 
@@ -34,8 +34,8 @@ public sealed class EmbeddedTopicProvisionerTests(ClusterFixture fixture, ITestO
     [Fact]
     public async Task EnsureTopics_ChangelogWithAnotherPartitionCount_FailsBeforeCreatingAnything()
     {
-        var changelog = fixture.NewTopic("changelog");
-        var output = fixture.NewTopic("output");
+        string changelog = fixture.NewTopic("changelog");
+        string output = fixture.NewTopic("output");
         fixture.Cluster.CreateTopic(changelog, 4);
         var provisioner = new EmbeddedTopicProvisioner(fixture.Cluster);
 
@@ -50,7 +50,7 @@ public sealed class EmbeddedTopicProvisionerTests(ClusterFixture fixture, ITestO
     [Fact]
     public async Task EnsureTopics_StreamAutoCreatedWithFourPartitions_IsAcceptedAsItIs()
     {
-        var topic = fixture.NewTopic("auto");
+        string topic = fixture.NewTopic("auto");
         using (var producer = Clients.Producer(fixture.BootstrapServers))
         {
             producer.Produce(topic, new Message<string, string> { Key = "k", Value = "v" });
@@ -65,7 +65,7 @@ public sealed class EmbeddedTopicProvisionerTests(ClusterFixture fixture, ITestO
     [Fact]
     public async Task EnsureTopics_ReplicationBeyondTheBrokers_IsAClearError()
     {
-        var topic = fixture.NewTopic("replicated");
+        string topic = fixture.NewTopic("replicated");
         var error = await Assert.ThrowsAsync<TopicProvisioningException>(
             () => new EmbeddedTopicProvisioner(fixture.Cluster).EnsureTopicsAsync([TopicSpec.Stream(topic, 1) with { ReplicationFactor = 3 }]));
         Assert.Equal($"Topic {topic}: replication factor 3 exceeds the embedded cluster's 1 broker(s).", error.Message);

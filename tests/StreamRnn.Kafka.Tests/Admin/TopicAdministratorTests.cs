@@ -17,9 +17,9 @@ public sealed class TopicAdministratorTests(ClusterFixture fixture, ITestOutputH
     [Fact]
     public async Task EnsureTopics_AllPresent_ReportsThemWithoutCreating()
     {
-        var input = fixture.NewTopic("input");
-        var changelog = fixture.NewTopic("changelog");
-        var predictions = fixture.NewTopic("predictions");
+        string input = fixture.NewTopic("input");
+        string changelog = fixture.NewTopic("changelog");
+        string predictions = fixture.NewTopic("predictions");
         fixture.Cluster.CreateTopic(input, 3);
         fixture.Cluster.CreateTopic(changelog, 3);
         fixture.Cluster.CreateTopic(predictions, 1);
@@ -36,8 +36,8 @@ public sealed class TopicAdministratorTests(ClusterFixture fixture, ITestOutputH
     [Fact]
     public async Task EnsureTopics_ChangelogMismatch_FailsWithoutCreating()
     {
-        var changelog = fixture.NewTopic("changelog");
-        var missing = fixture.NewTopic("missing");
+        string changelog = fixture.NewTopic("changelog");
+        string missing = fixture.NewTopic("missing");
         fixture.Cluster.CreateTopic(changelog, 2);
         using var administrator = TopicAdministrator.Create(Config, timeout: TimeSpan.FromSeconds(5));
 
@@ -52,9 +52,9 @@ public sealed class TopicAdministratorTests(ClusterFixture fixture, ITestOutputH
     [Fact]
     public async Task EnsureTopics_WhenTheClusterCannotCreateTopics_SaysSoNamingTheTopics()
     {
-        var missing = fixture.NewTopic("uncreatable");
+        string missing = fixture.NewTopic("uncreatable");
         using var administrator = TopicAdministrator.Create(Config, timeout: TimeSpan.FromSeconds(2));
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
 
         var error = await Assert.ThrowsAsync<TopicProvisioningException>(
             () => administrator.EnsureTopicsAsync([TopicSpec.Changelog(missing, 2)]));
@@ -68,7 +68,7 @@ public sealed class TopicAdministratorTests(ClusterFixture fixture, ITestOutputH
     [Fact]
     public async Task GetPartitionCount_ReadsMetadataWithoutCreatingTopics()
     {
-        var topic = fixture.NewTopic("counted");
+        string topic = fixture.NewTopic("counted");
         fixture.Cluster.CreateTopic(topic, 5);
         using var admin = new AdminClientBuilder(Config).Build();
         using var administrator = new TopicAdministrator(admin);

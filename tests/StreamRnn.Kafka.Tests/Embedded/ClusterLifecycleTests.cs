@@ -21,28 +21,28 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
         RunOnce("warm-up", out _, out _, out var threadsWhileRunning);
         output.WriteLine($"threads while a 2-broker cluster and a producer run: {string.Join(", ", threadsWhileRunning.Order())}");
         Assert.True(threadsWhileRunning.Count(n => n.StartsWith("rdk:", StringComparison.Ordinal)) >= 3, "librdkafka threads are recognisable by name");
-        var librdkafkaThreadsBefore = NativeThreads.CountLibrdkafka();
-        var threadsBefore = NativeThreads.Names().Count;
+        int librdkafkaThreadsBefore = NativeThreads.CountLibrdkafka();
+        int threadsBefore = NativeThreads.Names().Count;
         var startTimes = new List<double>();
         var disposeTimes = new List<double>();
         var ports = new List<int>();
 
-        for (var cycle = 0; cycle < Cycles; cycle++)
+        for (int cycle = 0; cycle < Cycles; cycle++)
         {
-            ports.AddRange(RunOnce($"cycle-{cycle}", out var startMs, out var disposeMs, out _));
+            ports.AddRange(RunOnce($"cycle-{cycle}", out double startMs, out double disposeMs, out _));
             startTimes.Add(startMs);
             disposeTimes.Add(disposeMs);
         }
 
-        var librdkafkaThreadsAfter = NativeThreads.CountLibrdkafka();
-        var threadsAfter = NativeThreads.Names().Count;
+        int librdkafkaThreadsAfter = NativeThreads.CountLibrdkafka();
+        int threadsAfter = NativeThreads.Names().Count;
         output.WriteLine($"start ms: median {Median(startTimes):0.0}, max {startTimes.Max():0.0}; dispose ms: median {Median(disposeTimes):0.0}, max {disposeTimes.Max():0.0}");
         output.WriteLine($"librdkafka threads {librdkafkaThreadsBefore} -> {librdkafkaThreadsAfter}; all threads {threadsBefore} -> {threadsAfter}");
         output.WriteLine($"thread names now: {string.Join(", ", NativeThreads.Names().Order())}");
 
         Assert.Equal(librdkafkaThreadsBefore, librdkafkaThreadsAfter);
         Assert.InRange(threadsAfter, 0, threadsBefore + 4); // the thread pool may grow a little; 20 clusters' worth would be ~100
-        foreach (var port in ports)
+        foreach (int port in ports)
         {
             // Binding succeeds only if the broker's listening socket is gone.
             using var listener = new TcpListener(IPAddress.Loopback, port);
@@ -60,11 +60,11 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
             Assert.Equal(3, clusters.Select(c => c.BootstrapServers).Distinct().Count());
             await Task.WhenAll(clusters.Select((cluster, index) => Task.Run(() =>
             {
-                var topic = $"parallel-{index}";
+                string topic = $"parallel-{index}";
                 cluster.CreateTopic(topic, 2);
                 using (var producer = Clients.Producer(cluster.BootstrapServers))
                 {
-                    for (var i = 0; i < 100; i++)
+                    for (int i = 0; i < 100; i++)
                     {
                         producer.Produce(new TopicPartition(topic, new Partition(i % 2)), new Message<string, string> { Key = $"{index}", Value = $"{i}" });
                     }
@@ -78,7 +78,7 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
             })));
 
             // Each cluster knows only its own topic.
-            for (var index = 0; index < 3; index++)
+            for (int index = 0; index < 3; index++)
             {
                 var counts = clusters[index].GetPartitionCounts();
                 Assert.Equal(2, counts[$"parallel-{index}"]);
@@ -96,7 +96,7 @@ public sealed class ClusterLifecycleTests(ITestOutputHelper output)
 
     private static IEnumerable<int> RunOnce(string topic, out double startMs, out double disposeMs, out IReadOnlyList<string> threadsWhileRunning)
     {
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         var cluster = EmbeddedKafkaCluster.Start(brokers: 2);
         startMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         try

@@ -22,12 +22,12 @@ public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper
     [InlineData(GroupProtocol.Consumer)]
     public async Task TwoConsumersInOneGroup_SplitThePartitionsQuicklyAndReadEachRecordOnce(GroupProtocol protocol)
     {
-        var topic = fixture.NewTopic($"group-{protocol}");
+        string topic = fixture.NewTopic($"group-{protocol}");
         fixture.Cluster.CreateTopic(topic, Partitions);
         fixture.Cluster.SetGroupConsumerHeartbeatInterval(TimeSpan.FromMilliseconds(300));
-        var group = $"{topic}-readers";
+        string group = $"{topic}-readers";
         using var first = new GroupMember(fixture.BootstrapServers, topic, group, protocol);
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         first.Start();
 
         // Real brokers hold a new group's first rebalance for 3 s; the embedded one is set to 0.
@@ -50,7 +50,7 @@ public sealed class ConsumerGroupTests(ClusterFixture fixture, ITestOutputHelper
 
         using (var producer = Clients.Producer(fixture.BootstrapServers))
         {
-            for (var i = 0; i < 40; i++)
+            for (int i = 0; i < 40; i++)
             {
                 producer.Produce(new TopicPartition(topic, new Partition(i % Partitions)), new Message<string, string> { Key = $"k{i}", Value = $"{i}" });
             }

@@ -13,7 +13,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public async Task Start_CreatesTopicsAndPublishesTheBootstrapServersForOtherProcesses()
     {
-        var file = Path.Combine(_directory, "run", "bootstrap.txt");
+        string file = Path.Combine(_directory, "run", "bootstrap.txt");
         using var host = EmbeddedBrokerHost.Start(
             new EmbeddedBrokerOptions { Topics = new Dictionary<string, int> { ["ticks"] = 3, ["predictions"] = 1 }, BootstrapFile = file },
             new TestOutputLogger(output));
@@ -24,9 +24,9 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(1, host.Cluster.GetPartitionCount("predictions"));
 
         // Another process finds the broker through the file alone.
-        var servers = (await File.ReadAllTextAsync(file)).Trim();
+        string servers = (await File.ReadAllTextAsync(file)).Trim();
         await Kcat.RunAsync(["-b", servers, "-P", "-t", "ticks", "-p", "2", "-K", ":"], input: "AAPL:1.5\n");
-        var consumed = await Kcat.RunAsync(["-b", servers, "-C", "-t", "ticks", "-p", "2", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n"]);
+        string consumed = await Kcat.RunAsync(["-b", servers, "-C", "-t", "ticks", "-p", "2", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n"]);
         Assert.Equal("AAPL:1.5\n", consumed);
         Assert.Equal([], Directory.GetFiles(Path.GetDirectoryName(file)!, "*.tmp"));
     }
@@ -34,7 +34,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Dispose_RemovesTheFileAndStopsTheCluster_Idempotently()
     {
-        var file = Path.Combine(_directory, "bootstrap.txt");
+        string file = Path.Combine(_directory, "bootstrap.txt");
         var host = EmbeddedBrokerHost.Start(new EmbeddedBrokerOptions { BootstrapFile = file });
 
         host.Dispose();
@@ -47,7 +47,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Dispose_LeavesAFileThatAnotherBrokerHasReplaced()
     {
-        var file = Path.Combine(_directory, "bootstrap.txt");
+        string file = Path.Combine(_directory, "bootstrap.txt");
         var host = EmbeddedBrokerHost.Start(new EmbeddedBrokerOptions { BootstrapFile = file });
         EmbeddedBrokerHost.WriteBootstrapFile(file, "127.0.0.1:1");
 
@@ -67,7 +67,7 @@ public sealed class EmbeddedBrokerHostTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void Start_WhenATopicCannotBeCreated_StopsTheClusterAndWritesNoFile()
     {
-        var file = Path.Combine(_directory, "bootstrap.txt");
+        string file = Path.Combine(_directory, "bootstrap.txt");
         Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedBrokerHost.Start(
             new EmbeddedBrokerOptions { Topics = new Dictionary<string, int> { ["empty"] = 0 }, BootstrapFile = file }));
         Assert.False(File.Exists(file));

@@ -16,7 +16,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     {
         using var cluster = EmbeddedKafkaCluster.Start(brokers: 3, new TestOutputLogger(output));
 
-        var addresses = cluster.BootstrapServers.Split(',');
+        string[] addresses = cluster.BootstrapServers.Split(',');
         Assert.Equal(3, addresses.Length);
         Assert.All(addresses, a => Assert.Matches(LoopbackAddress(), a));
         Assert.Equal(3, addresses.Distinct().Count());
@@ -47,7 +47,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void ConfluentClients_ProduceAndConsumeThroughTheCluster()
     {
-        var topic = fixture.NewTopic("smoke");
+        string topic = fixture.NewTopic("smoke");
         Assert.True(fixture.Cluster.CreateTopic(topic, partitions: 2));
         var expected = Enumerable.Range(0, 50).Select(i => ($"k{i % 5}", $"v{i}")).ToList();
 
@@ -69,7 +69,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void CreateTopic_IsVisibleInMetadataWithItsPartitionCount()
     {
-        var topic = fixture.NewTopic("metadata");
+        string topic = fixture.NewTopic("metadata");
         Assert.True(fixture.Cluster.CreateTopic(topic, partitions: 7));
 
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fixture.BootstrapServers }).Build();
@@ -82,7 +82,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void CreateTopic_SecondCallWithSamePartitionCountIsANoOp()
     {
-        var topic = fixture.NewTopic("twice");
+        string topic = fixture.NewTopic("twice");
         Assert.True(fixture.Cluster.CreateTopic(topic, 3));
         Assert.False(fixture.Cluster.CreateTopic(topic, 3));
         Assert.Equal(3, fixture.Cluster.GetPartitionCount(topic));
@@ -91,7 +91,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void CreateTopic_WithAnotherPartitionCountThrowsAndLeavesTheTopicAlone()
     {
-        var topic = fixture.NewTopic("resize");
+        string topic = fixture.NewTopic("resize");
         fixture.Cluster.CreateTopic(topic, 3);
 
         var error = Assert.Throws<InvalidOperationException>(() => fixture.Cluster.CreateTopic(topic, 5));
@@ -103,7 +103,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void CreateTopic_AfterAProducerAutoCreatedTheTopicSeesItsFourPartitions()
     {
-        var topic = fixture.NewTopic("auto");
+        string topic = fixture.NewTopic("auto");
         using (var producer = Clients.Producer(fixture.BootstrapServers))
         {
             producer.Produce(topic, new Message<string, string> { Key = "k", Value = "v" });
@@ -118,8 +118,8 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     [Fact]
     public void GetPartitionCount_OfAMissingTopicIsNullAndDoesNotCreateIt()
     {
-        var topic = fixture.NewTopic("absent");
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string topic = fixture.NewTopic("absent");
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.Null(fixture.Cluster.GetPartitionCount(topic));
         output.WriteLine($"GetPartitionCount took {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
         Assert.Null(fixture.Cluster.GetPartitionCount(topic));
@@ -144,7 +144,7 @@ public sealed partial class EmbeddedKafkaClusterTests(ClusterFixture fixture, IT
     public void Dispose_IsIdempotentAndThreadSafe()
     {
         var cluster = EmbeddedKafkaCluster.Start();
-        var servers = cluster.BootstrapServers;
+        string servers = cluster.BootstrapServers;
         using var start = new Barrier(8);
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
 

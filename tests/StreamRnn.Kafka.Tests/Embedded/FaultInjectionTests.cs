@@ -30,7 +30,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
         cluster.SetBrokerUp(1);
         DeliveryResult<string, string>? after = null;
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         while (after is null)
         {
             try
@@ -104,7 +104,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     private static async Task<TimeSpan> TimeProduceAsync(IProducer<string, string> producer)
     {
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         await producer.ProduceAsync("slow", new Message<string, string> { Key = "k", Value = "timed" });
         return Stopwatch.GetElapsedTime(started);
     }

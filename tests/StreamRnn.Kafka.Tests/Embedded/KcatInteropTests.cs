@@ -15,7 +15,7 @@ public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task ProducedWithConfluent_ConsumedWithKcat_ExactlyPerPartition()
     {
-        var topic = fixture.NewTopic("to-kcat");
+        string topic = fixture.NewTopic("to-kcat");
         fixture.Cluster.CreateTopic(topic, 3);
         var expected = Enumerable.Range(0, 3).ToDictionary(
             p => p,
@@ -23,9 +23,9 @@ public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<Clu
         using (var producer = Clients.Producer(fixture.BootstrapServers))
         {
             // Interleaved across partitions, so that per-partition order is what is being checked.
-            for (var i = 0; i < 25; i++)
+            for (int i = 0; i < 25; i++)
             {
-                for (var p = 0; p < 3; p++)
+                for (int p = 0; p < 3; p++)
                 {
                     var (key, value) = expected[p][i];
                     producer.Produce(new TopicPartition(topic, new Partition(p)), new Message<string, string> { Key = key, Value = value });
@@ -35,16 +35,16 @@ public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<Clu
             Assert.Equal(0, producer.Flush(Timeout));
         }
 
-        for (var p = 0; p < 3; p++)
+        for (int p = 0; p < 3; p++)
         {
-            var text = await Kcat.RunAsync(["-b", fixture.BootstrapServers, "-C", "-t", topic, "-p", $"{p}", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n"]);
+            string text = await Kcat.RunAsync(["-b", fixture.BootstrapServers, "-C", "-t", topic, "-p", $"{p}", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n"]);
             Assert.Equal(string.Concat(expected[p].Select(r => $"{r.Key}:{r.Value}\n")), text);
         }
 
-        var all = await Kcat.RunAsync(["-b", fixture.BootstrapServers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p|%o|%k|%s\n"]);
+        string all = await Kcat.RunAsync(["-b", fixture.BootstrapServers, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p|%o|%k|%s\n"]);
         var lines = all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('|')).ToList();
         Assert.Equal(75, lines.Count);
-        for (var p = 0; p < 3; p++)
+        for (int p = 0; p < 3; p++)
         {
             var partition = lines.Where(l => l[0] == $"{p}").ToList();
             Assert.Equal(Enumerable.Range(0, 25).Select(i => $"{i}"), partition.Select(l => l[1]));
@@ -55,7 +55,7 @@ public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task ProducedWithKcat_ConsumedWithConfluent_ExactlyPerPartition()
     {
-        var topic = fixture.NewTopic("from-kcat");
+        string topic = fixture.NewTopic("from-kcat");
         fixture.Cluster.CreateTopic(topic, 2);
         var expected = new Dictionary<int, List<(string, string)>>
         {
@@ -81,7 +81,7 @@ public sealed class KcatInteropTests(ClusterFixture fixture) : IClassFixture<Clu
         using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
         cluster.CreateTopic("replicated", partitions: 5, replicationFactor: 3);
 
-        var json = await Kcat.RunAsync(["-b", cluster.BootstrapServers, "-L", "-t", "replicated", "-J"]);
+        string json = await Kcat.RunAsync(["-b", cluster.BootstrapServers, "-L", "-t", "replicated", "-J"]);
 
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;

@@ -32,7 +32,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Follow_adopts_only_signed_sane_versions_of_the_leader()
     {
-        var topic = fixture.NewTopic("models-follow");
+        string topic = fixture.NewTopic("models-follow");
         fixture.Cluster.CreateTopic(topic, 1);
         using var registry = new ModelRegistry(ModelWeights.Initialize(Shape, 1));
         using var trainer = new OnlineTrainer("p", Options(TrainingMode.Follow), registry, ImmediateScheduler.Instance, _metrics, "follower");
@@ -75,7 +75,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Merge_buffers_only_signed_sane_versions_newest_per_instance_and_a_bounded_number_of_instances()
     {
-        var topic = fixture.NewTopic("models-merge");
+        string topic = fixture.NewTopic("models-merge");
         // One partition: the counts below depend on the order the records are read in ("busy" before the 2,000
         // instances that fill the source bound); across two partitions that order was up to the consumer (flaky).
         fixture.Cluster.CreateTopic(topic, 1);
@@ -132,7 +132,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     [Fact]
     public async Task What_a_signing_publisher_writes_passes_the_screen_and_what_an_unsigned_one_writes_does_not()
     {
-        var topic = fixture.NewTopic("models-publish");
+        string topic = fixture.NewTopic("models-publish");
         fixture.Cluster.CreateTopic(topic, 1);
         using var producer = Producer();
         var log = new TestOutputLogger(output, Microsoft.Extensions.Logging.LogLevel.Error);
@@ -160,10 +160,10 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     public void Without_a_signing_key_unsigned_records_are_accepted_and_signatures_ignored()
     {
         var screen = new ModelRecordScreen(Shape, signer: null);
-        var key = Encoding.UTF8.GetBytes(Leader);
-        var value = Encode(Weights(1, 3), 4);
+        byte[] key = Encoding.UTF8.GetBytes(Leader);
+        byte[] value = Encode(Weights(1, 3), 4);
         Assert.NotNull(screen.Screen(key, value, null, out _, out _));
-        Assert.Null(screen.Screen(key, Encode(Absurd(4), 4), null, out var reason, out _));
+        Assert.Null(screen.Screen(key, Encode(Absurd(4), 4), null, out string? reason, out _));
         Assert.Equal("magnitude", reason);
     }
 
@@ -171,8 +171,8 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     [Trait("Category", "Unit")]
     public void A_signature_covers_the_key_so_a_record_cannot_be_replayed_under_another_instance()
     {
-        var value = Encode(Weights(1, 3), 4);
-        var signature = _signer.Sign(Encoding.UTF8.GetBytes("a"), value);
+        byte[] value = Encode(Weights(1, 3), 4);
+        byte[] signature = _signer.Sign(Encoding.UTF8.GetBytes("a"), value);
         Assert.True(_signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature));
         Assert.False(_signer.Verify(Encoding.UTF8.GetBytes(Leader), value, signature));
         Assert.False(_signer.Verify(Encoding.UTF8.GetBytes("a"), value, signature[..31]));
@@ -206,7 +206,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     /// <summary>A record whose first weight is NaN, with a correct checksum (what a careful forger sends).</summary>
     private static byte[] NonFinite(long version)
     {
-        var value = Encode(Weights(3, version), 1);
+        byte[] value = Encode(Weights(3, version), 1);
         const int recordHeader = 16, fileHeader = 32;
         BinaryPrimitives.WriteSingleLittleEndian(value.AsSpan(recordHeader + fileHeader), float.NaN);
         int end = value.Length - 4;
@@ -229,7 +229,7 @@ public sealed class ModelTopicTrustTests(ClusterFixture fixture, ITestOutputHelp
     private static void Produce(IProducer<byte[], byte[]> producer, string topic, string instance, byte[] value,
         Func<byte[], byte[], byte[]>? sign)
     {
-        var key = Encoding.UTF8.GetBytes(instance);
+        byte[] key = Encoding.UTF8.GetBytes(instance);
         var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = new Headers() };
         if (sign is not null)
         {

@@ -34,8 +34,8 @@ public sealed class DeadLetterSinkTests : IDisposable
         var tracker = new OutputTracker();
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 1 }).Build();
         var sink = new KafkaRecordSink(producer, _definition, tracker);
-        var bigValue = new byte[999_900];
-        var bigKey = new byte[1 << 20];
+        byte[] bigValue = new byte[999_900];
+        byte[] bigKey = new byte[1 << 20];
         Array.Fill(bigValue, (byte)'v');
         Array.Fill(bigKey, (byte)'k');
         sink.DeadLetter(new InputRecord(0, 1, 1_700_000_000_000, "k"u8.ToArray(), bigValue), DeadLetterReason.OversizedRecord, "too big");

@@ -38,12 +38,12 @@ public sealed class SnapshotQuarantineTests : IDisposable
         var sink = new NullSink();
         runtime.Process([new InputRecord(1, 0, 0, "k"u8.ToArray(), """{"ts": 1700000000000, "value": 3.5}"""u8.ToArray())], sink);
         store.Write(runtime, _definition.Name, 1, changelogOffset: 1);
-        var path = store.PathOf(_definition.Name, 1);
-        var bytes = File.ReadAllBytes(path);
+        string path = store.PathOf(_definition.Name, 1);
+        byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, damage == "garbage" ? "not a snapshot at all, just text"u8.ToArray() : bytes[..^7]);
 
         var fresh = Runtime();
-        var start = store.TryLoad(fresh, _definition.Name, 1, changelogEnd: 10, out var problem, out var corrupt);
+        long start = store.TryLoad(fresh, _definition.Name, 1, changelogEnd: 10, out string? problem, out bool corrupt);
 
         Assert.Equal(0, start);
         Assert.True(corrupt);
@@ -58,7 +58,7 @@ public sealed class SnapshotQuarantineTests : IDisposable
     {
         var store = new PartitionSnapshotStore(_directory);
         store.Write(Runtime(), _definition.Name, 0, changelogOffset: 50);
-        var start = store.TryLoad(Runtime(), _definition.Name, 0, changelogEnd: 10, out var problem, out var corrupt);
+        long start = store.TryLoad(Runtime(), _definition.Name, 0, changelogEnd: 10, out string? problem, out bool corrupt);
 
         Assert.Equal(0, start);
         Assert.False(corrupt);

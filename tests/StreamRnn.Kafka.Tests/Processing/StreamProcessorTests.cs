@@ -40,7 +40,7 @@ public sealed class StreamProcessorTests : IDisposable
               "Model": { "Cell": "Lstm", "HiddenSize": 8, "Layers": 1, "Head": "Gaussian", "Seed": 7 }
             }
             """u8);
-        foreach (var topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.DeadLetterTopic, _definition.ChangelogTopic })
+        foreach (string? topic in new[] { _definition.InputTopic, _definition.OutputTopic, _definition.DeadLetterTopic, _definition.ChangelogTopic })
         {
             _cluster.CreateTopic(topic, Partitions);
         }
@@ -86,8 +86,8 @@ public sealed class StreamProcessorTests : IDisposable
         var offsets = new Dictionary<int, long>();
         foreach (var (key, value) in first.Concat(second))
         {
-            var partition = PartitionOf(key);
-            var offset = offsets.GetValueOrDefault(partition);
+            int partition = PartitionOf(key);
+            long offset = offsets.GetValueOrDefault(partition);
             offsets[partition] = offset + 1;
             reference.Process([new InputRecord(partition, offset, 0, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value))], referenceSink);
         }
@@ -171,11 +171,11 @@ public sealed class StreamProcessorTests : IDisposable
     private static List<(string Key, string Value)> Series(int keys, int perKey, int startStep)
     {
         var records = new List<(string, string)>();
-        for (var step = startStep; step < startStep + perKey; step++)
+        for (int step = startStep; step < startStep + perKey; step++)
         {
-            for (var key = 0; key < keys; key++)
+            for (int key = 0; key < keys; key++)
             {
-                var value = 20 + key + Math.Sin(step * 0.3 + key) * 3;
+                double value = 20 + key + Math.Sin(step * 0.3 + key) * 3;
                 records.Add(($"sensor-{key}", JsonSerializer.Serialize(new { ts = 1_700_000_000_000L + step * 1000L, value })));
             }
         }
@@ -222,7 +222,7 @@ public sealed class StreamProcessorTests : IDisposable
             }
 
             var reasonHeader = result.Message.Headers?.FirstOrDefault(h => h.Key == KafkaRecordSink.ReasonHeader);
-            var reason = reasonHeader is null ? null : Encoding.UTF8.GetString(reasonHeader.GetValueBytes());
+            string? reason = reasonHeader is null ? null : Encoding.UTF8.GetString(reasonHeader.GetValueBytes());
             string pipeline = "";
             long offset = -1;
             if (reason is null)

@@ -33,7 +33,7 @@ internal static class Clients
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, new Partition(p), Offset.Beginning)));
         var result = Enumerable.Range(0, partitions).ToDictionary(p => p, _ => new List<(string, string)>());
         var atEnd = new HashSet<int>();
-        var started = Stopwatch.GetTimestamp();
+        long started = Stopwatch.GetTimestamp();
         while (atEnd.Count < partitions)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);

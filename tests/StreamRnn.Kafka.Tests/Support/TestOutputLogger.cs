@@ -30,7 +30,7 @@ internal sealed class TestOutputLogger(ITestOutputHelper? output, LogLevel minim
             return;
         }
 
-        var line = $"{logLevel}: {formatter(state, exception)}";
+        string line = $"{logLevel}: {formatter(state, exception)}";
         lock (_gate)
         {
             _lines.Add(line);

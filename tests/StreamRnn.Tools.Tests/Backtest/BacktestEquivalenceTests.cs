@@ -28,8 +28,8 @@ public sealed class BacktestEquivalenceTests
         // The daemon's view: each row as `streamrnn replay` would produce it (CsvRowEncoder), timestamped with its date,
         // consumed in event-time order; here all in one Process call.
         var definition = PipelineDefinition.Load(BacktestFiles.StocksPipeline);
-        var lines = File.ReadAllLines(BacktestFiles.StocksCsv);
-        var header = lines[0].Split(',');
+        string[] lines = File.ReadAllLines(BacktestFiles.StocksCsv);
+        string[] header = lines[0].Split(',');
         var encoder = new CsvRowEncoder(header);
         var rows = lines.Skip(1)
             .Select((line, index) => (Fields: line.Split(','), Index: index))

@@ -128,7 +128,7 @@ public sealed class BacktestErrorTests
         {
             Assert.Equal(2, await failing.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Empty(failing.Output);
-            var line = Assert.Single(failing.Errors);
+            string line = Assert.Single(failing.Errors);
             Assert.Equal($"streamrnn-tools: --csv = '{csv}' has no column 'high', which pipeline 'stocks' needs for Features:1:Field (columns: symbol, date, close).", line);
         }
 

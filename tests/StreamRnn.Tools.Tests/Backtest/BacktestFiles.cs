@@ -25,8 +25,8 @@ internal static class BacktestFiles
     /// <summary>The rows of a sample file (which has no quoted fields) as column → cell maps.</summary>
     public static List<Dictionary<string, string>> ReadRows(string path)
     {
-        var lines = File.ReadAllLines(path);
-        var header = lines[0].Split(',');
+        string[] lines = File.ReadAllLines(path);
+        string[] header = lines[0].Split(',');
         return lines.Skip(1).Where(l => l.Length > 0)
             .Select(l => l.Split(',').Select((cell, i) => (header[i], cell)).ToDictionary(p => p.Item1, p => p.cell))
             .ToList();

@@ -17,7 +17,7 @@ public sealed class BacktestReportTests
 
     private static double Get(JsonElement element, params string[] path)
     {
-        foreach (var name in path)
+        foreach (string name in path)
         {
             element = element.GetProperty(name);
         }
@@ -54,8 +54,8 @@ public sealed class BacktestReportTests
         int scored = 0;
         foreach (var symbol in BacktestFiles.ReadRows(BacktestFiles.StocksCsv).GroupBy(r => r["symbol"]))
         {
-            var close = symbol.OrderBy(r => r["date"], StringComparer.Ordinal).Select(r => BacktestFiles.Number(r["close"])).ToArray();
-            var y = new double[close.Length];
+            double[] close = symbol.OrderBy(r => r["date"], StringComparer.Ordinal).Select(r => BacktestFiles.Number(r["close"])).ToArray();
+            double[] y = new double[close.Length];
             for (int t = 1; t < close.Length; t++)
             {
                 y[t] = Math.Log(close[t] / close[t - 1]);
@@ -66,7 +66,7 @@ public sealed class BacktestReportTests
                 double target = y[j + 1];
                 persistenceAbs += Math.Abs(target);
                 persistenceSquared += target * target;
-                var past = y[1..(j + 1)];
+                double[] past = y[1..(j + 1)];
                 double mean = past.Average();
                 meanAbs += Math.Abs(target - mean);
                 if (past.Length >= 2)
@@ -110,12 +110,12 @@ public sealed class BacktestReportTests
         }
 
         // Charts: one per key drawn, real PNG files, listed in both reports.
-        var charts = report.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        string[] charts = report.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToArray();
         Assert.Equal(["forecast-AAL.png", "forecast-AAPL.png", "forecast-AMZN.png"], charts.Order(StringComparer.Ordinal));
         string markdown = File.ReadAllText(Path.Combine(run.OutDirectory, "report.md"));
-        foreach (var chart in charts)
+        foreach (string? chart in charts)
         {
-            var bytes = File.ReadAllBytes(Path.Combine(run.OutDirectory, chart));
+            byte[] bytes = File.ReadAllBytes(Path.Combine(run.OutDirectory, chart));
             Assert.True(bytes.Length > 10_000, $"{chart} is only {bytes.Length} bytes");
             Assert.Equal(PngSignature, bytes[..8]);
             Assert.Contains($"]({chart})", markdown, StringComparison.Ordinal);
@@ -133,7 +133,7 @@ public sealed class BacktestReportTests
         var report = run.Report;
 
         // One series, 2,000 rows; a Difference feature needs one earlier row. Raw target: persistence forecasts x_t.
-        var values = BacktestFiles.ReadRows(BacktestFiles.MachineCsv).Select(r => BacktestFiles.Number(r["value"])).ToArray();
+        double[] values = BacktestFiles.ReadRows(BacktestFiles.MachineCsv).Select(r => BacktestFiles.Number(r["value"])).ToArray();
         double persistenceAbs = 0;
         for (int j = 1; j + 1 < values.Length; j++)
         {
@@ -190,7 +190,7 @@ public sealed class BacktestReportTests
         // Every raise is followed by its clear or is the key's open alert at the end; reasons name the rule.
         foreach (var trial in result.Sink.Alerts.GroupBy(a => a.Key))
         {
-            var states = trial.Select(a => a.Raised).ToArray();
+            bool[] states = trial.Select(a => a.Raised).ToArray();
             for (int i = 0; i < states.Length; i++)
             {
                 Assert.Equal(i % 2 == 0, states[i]);
@@ -206,7 +206,7 @@ public sealed class BacktestReportTests
         Assert.Equal(training.Rounds, training.Promoted + training.Rejected + training.Skipped + training.Failed);
         Assert.Equal(1 + training.Promoted, training.LastVersion);
         // Weights change only between batches: versions never go back, and a round after the last batch is not used.
-        var versions = result.Sink.Predictions.Select(p => p.ModelVersion).ToArray();
+        long[] versions = result.Sink.Predictions.Select(p => p.ModelVersion).ToArray();
         Assert.Equal(versions.Order(), versions);
         Assert.Equal(1, versions[0]);
         Assert.InRange(versions[^1], 2, training.LastVersion);
@@ -228,7 +228,7 @@ public sealed class BacktestReportTests
         var report = first.Report;
         Assert.Equal(13, Get(report, "alerts", "quality", "events"));
         Assert.Equal(0.3, Get(report, "threshold"));
-        var charts = report.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        string[] charts = report.GetProperty("charts").EnumerateArray().Select(c => c.GetString()!).ToArray();
         Assert.Equal(2, charts.Length);
         Assert.StartsWith("probability-d1p0", charts[0], StringComparison.Ordinal);
         Assert.Equal("alerts-timeline.png", charts[1]);

@@ -32,7 +32,7 @@ public sealed class BaselineTests : IDisposable
     private string Csv(string name, string header, IEnumerable<string> rows)
     {
         var text = new StringBuilder(header).Append('\n');
-        foreach (var row in rows)
+        foreach (string row in rows)
         {
             text.Append(row).Append('\n');
         }
@@ -43,9 +43,9 @@ public sealed class BaselineTests : IDisposable
     /// <summary>predictions.csv as column → cells.</summary>
     private static Dictionary<string, string[]> Timeline(BacktestRun run)
     {
-        var lines = File.ReadAllLines(Path.Combine(run.OutDirectory, "predictions.csv"));
-        var header = lines[0].Split(',');
-        var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
+        string[] lines = File.ReadAllLines(Path.Combine(run.OutDirectory, "predictions.csv"));
+        string[] header = lines[0].Split(',');
+        string[][] rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
         return header.Select((name, i) => (name, i)).ToDictionary(c => c.name, c => rows.Select(r => r[c.i]).ToArray());
     }
 
@@ -55,7 +55,7 @@ public sealed class BaselineTests : IDisposable
     public void The_ar_baseline_converges_to_a_perfect_ar1_series()
     {
         // x_t = 10 · 1.01^t: x_{t+1} = 1.01 x_t exactly, which persistence misses by 1% and an AR(1) learns.
-        var x = Enumerable.Range(0, 300).Select(t => 10 * Math.Pow(1.01, t)).ToArray();
+        double[] x = Enumerable.Range(0, 300).Select(t => 10 * Math.Pow(1.01, t)).ToArray();
         string csv = Csv("growth", "t,value", x.Select((v, t) => string.Create(CultureInfo.InvariantCulture, $"{1_000_000 + 60 * t},{v:R}")));
         string pipeline = Pipeline("growth", """{ "Field": "value", "Transform": "ZScore" }""", """{ "Field": "value", "Transform": "Raw", "Horizon": 1 }""", "Gaussian");
         using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", csv, "--time-column", "t", "--ar-order", "1"]);
@@ -107,14 +107,14 @@ public sealed class BaselineTests : IDisposable
         // season 5: the forecast made at step j for y_{j+2} is y_{j−3}, and persistence (0 change) until that exists
         // (j − 3 ≥ 2).
         double[] pattern = [3, 7, 4, 9, 1];
-        var x = Enumerable.Range(0, 60).Select(t => pattern[t % 5] + 0.5 * Math.Sin(t)).ToArray();
+        double[] x = Enumerable.Range(0, 60).Select(t => pattern[t % 5] + 0.5 * Math.Sin(t)).ToArray();
         string csv = Csv("cycle", "t,value", x.Select((v, t) => string.Create(CultureInfo.InvariantCulture, $"{1_000_000 + 60 * t},{v:R}")));
         string pipeline = Pipeline("cycle", """{ "Field": "value", "Transform": "Difference" }""", """{ "Field": "value", "Transform": "Difference", "Horizon": 2 }""", "Gaussian");
         using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", csv, "--time-column", "t", "--season", "5"]);
         Assert.True(run.ExitCode == 0, run.Error);
 
         var timeline = Timeline(run);
-        var y = x.Select((v, t) => t < 2 ? double.NaN : v - x[t - 2]).ToArray();
+        double[] y = x.Select((v, t) => t < 2 ? double.NaN : v - x[t - 2]).ToArray();
         double abs = 0;
         int scored = 0;
         for (int j = 0; j < x.Length; j++)
@@ -143,7 +143,7 @@ public sealed class BaselineTests : IDisposable
         var previous = new Dictionary<string, double> { ["k1"] = 0, ["k2"] = 0 };
         for (int t = 0; t < 400; t++)
         {
-            foreach (var key in new[] { "k1", "k2" })
+            foreach (string? key in new[] { "k1", "k2" })
             {
                 double a = Math.Round(random.NextDouble(), 3), b = Math.Round(random.NextDouble(), 3);
                 int label = previous[key] >= 0.7 ? 1 : 0;
@@ -173,7 +173,7 @@ public sealed class BaselineTests : IDisposable
 
         // Before the first fit (16 known pairs) the rule forecasts 0.5; afterwards a calibrated rate, never 0 or 1.
         var timeline = Timeline(run);
-        var forecasts = timeline["rule"].Select(N).ToArray();
+        double[] forecasts = timeline["rule"].Select(N).ToArray();
         Assert.Equal(0.5, forecasts[0]);
         Assert.All(forecasts, p => Assert.InRange(p, 1e-3, 1 - 1e-3));
     }
@@ -190,7 +190,7 @@ public sealed class BaselineTests : IDisposable
         var level = new Dictionary<string, double> { ["a"] = 50, ["b"] = 20 };
         for (int t = 0; t < 400; t++)
         {
-            foreach (var key in new[] { "a", "b" })
+            foreach (string? key in new[] { "a", "b" })
             {
                 level[key] = 0.7 * level[key] + 0.3 * (key == "a" ? 50 : 20) + 3 * Math.Sin(t * 2 * Math.PI / 7) + random.NextDouble();
                 rows.Add(string.Create(CultureInfo.InvariantCulture, $"{key},{1_000_000 + 60 * t},{level[key]:R}"));
@@ -208,7 +208,7 @@ public sealed class BaselineTests : IDisposable
         Assert.Equal(2, report.GetProperty("baselines").GetProperty("ar_order").GetInt32());
         Assert.Equal(7, report.GetProperty("baselines").GetProperty("season").GetInt32());
         var engine = report.GetProperty("engine_prequential");
-        foreach (var name in new[] { "ar", "seasonal_naive" })
+        foreach (string? name in new[] { "ar", "seasonal_naive" })
         {
             var live = engine.GetProperty("baselines").GetProperty(name);
             var scored = report.GetProperty("overall").GetProperty(name);

@@ -37,7 +37,7 @@ public sealed class ForecastQualityTests(ITestOutputHelper output)
         // The intervals adapt: within each volatility regime the model's 80% coverage stays near the pooled one.
         var cells = IntervalRegimeStudy.Run(scores.Tracks);
         output.WriteLine(IntervalRegimeStudy.Table(cells));
-        foreach (var regime in new[] { "calm", "middle", "volatile" })
+        foreach (string? regime in new[] { "calm", "middle", "volatile" })
         {
             Assert.InRange(cells[("model", regime)].Coverage80, 0.72, 0.92);
         }

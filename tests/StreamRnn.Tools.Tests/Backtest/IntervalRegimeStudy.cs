@@ -27,9 +27,9 @@ internal static class IntervalRegimeStudy
     public static Dictionary<(string Forecaster, string Regime), IntervalCell> Run(IReadOnlyList<KeyTrack> tracks)
     {
         var cells = new Dictionary<(string, string), IntervalCell>();
-        foreach (var f in Forecasters)
+        foreach (string f in Forecasters)
         {
-            foreach (var r in Regimes)
+            foreach (string r in Regimes)
             {
                 cells[(f, r)] = new IntervalCell();
             }
@@ -66,7 +66,7 @@ internal static class IntervalRegimeStudy
                     [track.Mean[j], 0, 0], [track.Spread[j], Math.Sqrt(squares / count), Math.Sqrt(ewma)]));
             }
 
-            var ranked = items.Select(i => i.Vol).Order().ToArray();
+            double[] ranked = items.Select(i => i.Vol).Order().ToArray();
             foreach (var item in items)
             {
                 int rank = Array.BinarySearch(ranked, item.Vol);
@@ -90,9 +90,9 @@ internal static class IntervalRegimeStudy
             "| regime | forecaster | forecasts | 80% coverage | 95% coverage | mean 80% width | mean |y − μ| |",
             "|---|---|---:|---:|---:|---:|---:|",
         };
-        foreach (var r in Regimes)
+        foreach (string r in Regimes)
         {
-            foreach (var f in Forecasters)
+            foreach (string f in Forecasters)
             {
                 var c = cells[(f, r)];
                 lines.Add(FormattableString.Invariant(

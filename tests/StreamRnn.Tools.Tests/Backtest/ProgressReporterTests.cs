@@ -22,7 +22,7 @@ public sealed class ProgressReporterTests
 
         progress.Finish(1000, TimeSpan.FromSeconds(2));
 
-        var lines = writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
             [
                 "backtest: 10% (100/1,000 rows, 500 rows/s)", "backtest: 20% (200/1,000 rows, 500 rows/s)",
@@ -51,7 +51,7 @@ public sealed class ProgressReporterTests
         progress.Finish(300, TimeSpan.FromSeconds(1));
 
         string text = writer.ToString();
-        var draws = text.Split('\r', StringSplitOptions.RemoveEmptyEntries);
+        string[] draws = text.Split('\r', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, draws.Length);
         Assert.Equal("[##########....................]  33%  100/300 rows  10,000 rows/s", draws[0]);
         Assert.Equal("[####################..........]  67%  200/300 rows  1,667 rows/s", draws[1]);

@@ -34,13 +34,13 @@ public sealed class TrainerClockStartTests(ITestOutputHelper output)
         // The machine-temperature sample (5-minute readings), moved to start at 1970-01-12 07:13:17 (not on a 30 s
         // boundary) so the epoch-started clock has only ~32,000 empty intervals to walk; batches of 7 rows.
         using var scratch = new ScratchDirectory();
-        var lines = File.ReadAllLines(BacktestFiles.MachineCsv);
+        string[] lines = File.ReadAllLines(BacktestFiles.MachineCsv);
         var first = DateTime.Parse(lines[1].Split(',')[0], CultureInfo.InvariantCulture);
         var shift = new DateTime(1970, 1, 12, 7, 13, 17) - first;
         var text = new StringBuilder(lines[0]).Append('\n');
-        foreach (var line in lines.Skip(1))
+        foreach (string? line in lines.Skip(1))
         {
-            var cells = line.Split(',');
+            string[] cells = line.Split(',');
             var time = DateTime.Parse(cells[0], CultureInfo.InvariantCulture) + shift;
             text.Append(time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(',').Append(cells[1]).Append('\n');
         }

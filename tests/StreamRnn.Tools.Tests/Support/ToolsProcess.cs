@@ -39,7 +39,7 @@ internal sealed class ToolsProcess : IAsyncDisposable
 
     public static ToolsProcess Start(IEnumerable<string> arguments)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "streamrnn-tools.dll");
+        string path = Path.Combine(AppContext.BaseDirectory, "streamrnn-tools.dll");
         Assert.True(File.Exists(path), $"streamrnn-tools is not built next to the tests: {path}");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -51,7 +51,7 @@ internal sealed class ToolsProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
         };
         start.ArgumentList.Add(path);
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

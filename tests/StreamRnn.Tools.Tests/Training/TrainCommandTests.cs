@@ -26,7 +26,7 @@ public sealed class TrainCommandTests : IDisposable
     public TrainCommandTests()
     {
         // The sample's first 1,500 rows are the history; the last 500 are held out from training altogether.
-        var lines = File.ReadAllLines(BacktestFiles.MachineCsv).Where(l => l.Length > 0).ToArray();
+        string[] lines = File.ReadAllLines(BacktestFiles.MachineCsv).Where(l => l.Length > 0).ToArray();
         _history = _scratch.Write("history.csv", string.Join('\n', lines.Take(1 + TrainingRows)) + "\n");
         _heldOut = _scratch.Write("held-out.csv", string.Join('\n', lines.Take(1).Concat(lines.Skip(1 + TrainingRows))) + "\n");
     }
@@ -61,7 +61,7 @@ public sealed class TrainCommandTests : IDisposable
         // One progress line per epoch on standard error, the summary on standard output.
         var report = JsonDocument.Parse(File.ReadAllText(_scratch.Combine("report", "report.json"))).RootElement;
         var epochs = report.GetProperty("epochs").EnumerateArray().ToList();
-        var errorLines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] errorLines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(epochs.Count, errorLines.Length);
         Assert.StartsWith("epoch 0/6 (start): training loss ", errorLines[0], StringComparison.Ordinal);
         for (int e = 1; e < epochs.Count; e++)
@@ -77,7 +77,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(TrainingRows, report.GetProperty("rows").GetInt32());
         Assert.Equal(TrainingRows - 300, report.GetProperty("validationStartRow").GetInt32());
         Assert.Equal(2, report.GetProperty("modelVersion").GetInt64());
-        var stop = report.GetProperty("stopReason").GetString();
+        string? stop = report.GetProperty("stopReason").GetString();
         Assert.True(stop == "epochs" ? epochs.Count == 7 : stop == "patience", $"stopped: {stop} after {epochs.Count - 1} epochs");
         var baselines = report.GetProperty("baselines");
         Assert.True(double.IsFinite(baselines.GetProperty("mean").GetProperty("validationLoss").GetDouble()));
