@@ -37,6 +37,10 @@ public sealed class TargetOptions
     /// <summary>True for the Category transform (a Categorical head's class label).</summary>
     public bool IsCategory => Transform == TargetTransform.Category;
 
+    /// <summary>For the Category transform: per category of <see cref="Categories"/>, whether it is one of <see cref="Positive"/>.</summary>
+    public bool[] PositiveMask() =>
+        [.. (Categories ?? []).Select(c => (Positive ?? []).Contains(c, StringComparer.Ordinal))];
+
     /// <summary>True for the transforms that derive a 0/1 event label from a state field.</summary>
     public bool IsEventLabel => Transform is TargetTransform.Exit or TargetTransform.OutWithin;
 }

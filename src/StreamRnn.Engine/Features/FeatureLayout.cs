@@ -116,7 +116,7 @@ internal sealed class FeatureLayout
             categoryFeatures.Add(-1);
             TargetValueIndex = categoryFields.Count - 1;
             TargetCategories = definition.Target.Categories!.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
-            TargetPositive = definition.Target.Categories!.Select(c => definition.Target.Positive!.Contains(c, StringComparer.Ordinal)).ToArray();
+            TargetPositive = definition.Target.PositiveMask();
         }
         else
         {

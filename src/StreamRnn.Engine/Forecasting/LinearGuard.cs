@@ -16,6 +16,7 @@ internal sealed class LinearGuard
     private readonly double _coverageRate;
     private readonly double _evidence;
     private readonly bool _longMemory;
+    private readonly bool[] _present = new bool[ForecastGuard.Candidates];
 
     public LinearGuard(LinearStateLayout layout, LinearOptions options, bool rawTarget)
     {
@@ -27,6 +28,11 @@ internal sealed class LinearGuard
         _coverageRate = options.CoverageRate;
         _evidence = options.GuardEvidence;
         _longMemory = layout.HasAutoregressive && options.Forgetting < 1;
+        _present[ForecastGuard.Combined] = true;
+        _present[ForecastGuard.Persistence] = true;
+        _present[ForecastGuard.Seasonal] = layout.Season > 0;
+        _present[ForecastGuard.Autoregressive] = layout.HasAutoregressive;
+        _present[ForecastGuard.AutoregressiveLong] = _longMemory;
     }
 
     /// <summary>Whether the served forecast is the aggregate (<see cref="LinearOptions.Guard"/>).</summary>
@@ -52,13 +58,7 @@ internal sealed class LinearGuard
         (state[_layout.GuardOffset], state[_layout.GuardOffset + 1]);
 
     /// <summary>Whether this key's guard has candidate <paramref name="index"/> (<see cref="ForecastGuard.Names"/>).</summary>
-    public bool HasCandidate(int index) => index switch
-    {
-        ForecastGuard.Seasonal => _layout.Season > 0,
-        ForecastGuard.Autoregressive => _layout.HasAutoregressive,
-        ForecastGuard.AutoregressiveLong => _longMemory,
-        _ => index is >= 0 and < ForecastGuard.Candidates,
-    };
+    public bool HasCandidate(int index) => (uint)index < (uint)_present.Length && _present[index];
 
     /// <summary>
     /// The weights the next forecast is served with (0 for a candidate the key does not have; all on persistence while
@@ -66,8 +66,7 @@ internal sealed class LinearGuard
     /// </summary>
     public void Weights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
     {
-        Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
-        Present(present);
+        ReadOnlySpan<bool> present = _present;
         var guard = state[_layout.GuardOffset..];
         guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates).CopyTo(losses);
         weights[..ForecastGuard.Candidates].Clear();
@@ -115,9 +114,8 @@ internal sealed class LinearGuard
         double aggregate = z, zServed = z;
         if (_enabled)
         {
-            Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
+            ReadOnlySpan<bool> present = _present;
             Span<double> weights = stackalloc double[ForecastGuard.Candidates];
-            Present(present);
             ForecastGuard.Weights(guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates), present, guard[2], _forgetting, _rate, weights);
             aggregate = 0;
             for (int i = 0; i < ForecastGuard.Candidates; i++)
@@ -194,8 +192,7 @@ internal sealed class LinearGuard
         }
 
         var guard = _layout.Guard(state);
-        Span<bool> present = stackalloc bool[ForecastGuard.Candidates];
-        Present(present);
+        ReadOnlySpan<bool> present = _present;
         double resolved = guard[2] + 1;
         ForecastGuard.Learn(guard.Slice(LinearStateLayout.LossIndex, ForecastGuard.Candidates), served[..ForecastGuard.Candidates], present, z, resolved, _forgetting);
         guard[3] = ForecastGuard.LearnEvidence(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
@@ -205,14 +202,5 @@ internal sealed class LinearGuard
         double error = Math.Abs(z - servedZ), spread = served[LinearStateLayout.ServedIndex + 1];
         guard[0] = ForecastGuard.Calibrate(guard[0], 0.80, error, spread, served[LinearStateLayout.ServedIndex + 2], _coverageRate);
         guard[1] = ForecastGuard.Calibrate(guard[1], 0.95, error, spread, served[LinearStateLayout.ServedIndex + 3], _coverageRate);
-    }
-
-    private void Present(Span<bool> present)
-    {
-        present[ForecastGuard.Combined] = true;
-        present[ForecastGuard.Persistence] = true;
-        present[ForecastGuard.Seasonal] = _layout.Season > 0;
-        present[ForecastGuard.Autoregressive] = _layout.HasAutoregressive;
-        present[ForecastGuard.AutoregressiveLong] = _longMemory;
     }
 }

@@ -24,8 +24,7 @@ internal sealed class ClassProbabilities
     {
         ArgumentNullException.ThrowIfNull(target);
         var categories = target.Categories ?? [];
-        var positive = target.Positive ?? [];
-        _positive = categories.Select(c => positive.Contains(c, StringComparer.Ordinal)).ToArray();
+        _positive = target.PositiveMask();
         _names = categories.Select(c => JsonEncodedText.Encode(c, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();
         _probabilities = new float[categories.Count];
     }

@@ -13,7 +13,7 @@ internal sealed class KeyStateInspector(KeyStateStore store, LinearCombiner? lin
     private readonly KeyStateStore _store = store;
     private readonly LinearCombiner? _linear = linear;
     private readonly TargetOptions _target = definition.Target;
-    private readonly ClassProbabilities? _classes = ClassProbabilities.Create(definition);
+    private readonly bool _categorical = definition.Model.Head == HeadKind.Categorical;
 
     /// <summary>Keys held for one input partition (the restore log reports this, not the total).</summary>
     public int KeyCountOf(int partition)
@@ -54,7 +54,7 @@ internal sealed class KeyStateInspector(KeyStateStore store, LinearCombiner? lin
             double.IsNaN(spread) ? null : spread,
             _store.LastModelVersion[slot],
             _store.State(slot).ToArray(),
-            _classes is null ? null : ClassProbabilities.Query(_target, weights, _store.State(slot)))
+            _categorical ? ClassProbabilities.Query(_target, weights, _store.State(slot)) : null)
         {
             Linear = _linear is null ? null : LinearSummary(_linear, _store.LinearOf(slot)),
         };
