@@ -95,41 +95,6 @@ public sealed class PoisonFuzzTests(ITestOutputHelper output)
         Assert.True(decoded > Records / 10);
     }
 
-    private sealed class AccountingSink : IRecordSink
-    {
-        private readonly HashSet<long> _answered = [];
-
-        public long Predictions;
-        public long DeadLetters;
-        public long TwiceAnswered;
-        public Dictionary<DeadLetterReason, long> ByReason { get; } = [];
-
-        public void Prediction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)
-        {
-            Predictions++;
-            Answer(source.Offset);
-        }
-
-        public void Alert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source) { }
-
-        public void DeadLetter(in InputRecord source, DeadLetterReason reason, string detail)
-        {
-            DeadLetters++;
-            ByReason[reason] = ByReason.GetValueOrDefault(reason) + 1;
-            Answer(source.Offset);
-        }
-
-        public void Changelog(int partition, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) { }
-
-        private void Answer(long offset)
-        {
-            if (!_answered.Add(offset))
-            {
-                TwiceAnswered++;
-            }
-        }
-    }
-
     /// <summary>Deterministic hostile inputs for the stock pipeline (symbol, date, open, close, volume).</summary>
     private sealed class HostileRecords(int seed)
     {
