@@ -2,6 +2,7 @@ namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// Validation of the settings a CategoryAge or Activity feature adds: its Time field (and Activity's TimeConstant),
+/// a numeric feature's Lags,
 /// and categories shared with the other
 /// category features of the same field (the decoder resolves a field's category once per record).
 /// </summary>
@@ -48,6 +49,15 @@ internal static class CategoryAgeRules
         else if (feature.TimeConstant is not null)
         {
             error($"{at}:TimeConstant", feature.TimeConstant, $"only an Activity feature has a TimeConstant, this one is {feature.Transform}");
+        }
+
+        if (feature.Lags is < 0 or > FeatureOptions.MaxLags)
+        {
+            error($"{at}:Lags", feature.Lags, $"must be in 0..{FeatureOptions.MaxLags}");
+        }
+        else if (feature.Lags > 0 && feature.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
+        {
+            error($"{at}:Lags", feature.Lags, $"only a numeric feature has Lags, this one is {feature.Transform}");
         }
 
         if (feature.Transform is not (FeatureTransform.OneHot or FeatureTransform.CategoryAge) || feature.Categories is null)

@@ -26,6 +26,18 @@ public sealed class FeatureOptions
     /// <summary>The categories of a OneHot or CategoryAge feature, in input order.</summary>
     public List<string> Categories { get; set; } = [];
 
+    /// <summary>
+    /// Most lags a numeric feature may carry (<see cref="Lags"/>).
+    /// </summary>
+    public const int MaxLags = 64;
+
+    /// <summary>
+    /// Lags p of a numeric feature (0 to <see cref="MaxLags"/>, default 0): the feature then occupies 1 + p inputs,
+    /// its value at this record and at the key's previous p records, u_t, u_{t−1}, …, u_{t−p} (0 before the key has
+    /// them), so a linear path on the inputs (Model:Highway) is an AR(p) on that field. Not for OneHot or CategoryAge.
+    /// </summary>
+    public int Lags { get; set; }
+
     /// <summary>Network inputs this feature occupies.</summary>
-    public int Width => Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge ? Categories.Count : 1;
+    public int Width => Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge ? Categories.Count : 1 + Math.Clamp(Lags, 0, MaxLags);
 }

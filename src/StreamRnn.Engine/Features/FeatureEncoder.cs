@@ -129,6 +129,10 @@ internal sealed class FeatureEncoder
             }
 
             input[0] = value;
+            if (feature.Lags > 0)
+            {
+                ShiftLags(_previous.AsSpan(feature.LagIndex, feature.Lags), value, input[1..]);
+            }
         }
 
         bool category = _layout.TargetTransform == TargetTransform.Category;
@@ -264,6 +268,25 @@ internal sealed class FeatureEncoder
         memory[0] = t;
         memory[1] = sinceOut;
         return y;
+    }
+
+    /// <summary>
+    /// Writes the last p values (newest first; 0 where the key has none yet) into <paramref name="lagged"/>, then
+    /// pushes <paramref name="value"/> as the newest. The memory is the key's previous-value slab, NaN until written.
+    /// </summary>
+    private static void ShiftLags(Span<double> memory, float value, Span<float> lagged)
+    {
+        for (int i = 0; i < memory.Length; i++)
+        {
+            lagged[i] = double.IsNaN(memory[i]) ? 0f : (float)memory[i];
+        }
+
+        for (int i = memory.Length - 1; i > 0; i--)
+        {
+            memory[i] = memory[i - 1];
+        }
+
+        memory[0] = value;
     }
 
     private static bool Overflow(string field, double x, string what, out DeadLetterReason reason, out string detail)

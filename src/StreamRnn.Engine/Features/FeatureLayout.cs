@@ -55,6 +55,7 @@ internal sealed class FeatureLayout
                 InputOffset = input,
                 Width = options.Width,
                 TimeConstant = options.TimeConstant?.TotalSeconds ?? 0,
+                Lags = options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge ? 0 : options.Lags,
             };
             input += slot.Width;
             if (options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
@@ -102,6 +103,12 @@ internal sealed class FeatureLayout
             if (options.Transform is FeatureTransform.Difference or FeatureTransform.LogReturn or FeatureTransform.Gap)
             {
                 slot.PreviousIndex = previous++;
+            }
+
+            if (slot.Lags > 0)
+            {
+                slot.LagIndex = previous;
+                previous += slot.Lags;
             }
 
             Features[i] = slot;

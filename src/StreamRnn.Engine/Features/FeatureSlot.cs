@@ -27,4 +27,10 @@ internal sealed class FeatureSlot
     /// <summary>The feature's first double in the key's previous-value slab (CategoryAge: one per category; Activity: 3).</summary>
     public int PreviousIndex { get; set; } = -1;
     public byte[][] Categories { get; set; } = [];
+
+    /// <summary>Lags p of a numeric feature (its inputs 1..p are its previous p values); 0 for none.</summary>
+    public int Lags { get; init; }
+
+    /// <summary>The feature's first double of its last p values (newest first) in the key's previous-value slab; −1 without lags.</summary>
+    public int LagIndex { get; set; } = -1;
 }
