@@ -157,7 +157,8 @@ public sealed class ModelWeights
 
     /// <summary>
     /// Reads the binary format and also checks that the file holds <paramref name="expected"/>; a file of another shape
-    /// throws <see cref="ModelFormatException"/> ("Shape mismatch").
+    /// throws <see cref="ModelFormatException"/> ("Shape mismatch"), except a file without a highway where
+    /// <paramref name="expected"/> has one, which is widened (<see cref="WidenHighway"/>: W_hw = 0, the same forecasts).
     /// </summary>
     public static ModelWeights ReadFrom(Stream source, ModelShape expected)
     {
