@@ -132,10 +132,10 @@ public sealed class InitialModelTests : IDisposable
             Assert.Equal(0, producer.Flush(Timeout));
         }
 
-        static (long, long, double, double) Forecast(string json)
+        static (string?, long, double, double) Forecast(string json)
         {
             var root = JsonDocument.Parse(json).RootElement;
-            return (root.GetProperty("ts").GetInt64(), root.GetProperty("model_version").GetInt64(),
+            return (root.GetProperty("ts").GetString(), root.GetProperty("model_version").GetInt64(),
                 root.GetProperty("mean").GetDouble(), root.GetProperty("stddev").GetDouble());
         }
 
