@@ -15,7 +15,7 @@ using StreamRnn.Benchmarks.Validation;
 //   --check                 only show that StreamRnn and libtorch compute the same states and gradients
 //   --ratios                check, run the suite, then print StreamRnn vs libtorch side by side and the targets
 //   --paired                check, then the same comparison interleaved in one process (no BenchmarkDotNet); see Pairing/
-//   --spin <cell> <H> <B> <s> only StreamRnn's step in a loop for s seconds (a target for perf record)
+//   --spin <cell> <H> <B> <s> only StreamRnn's step in a loop for s seconds (a target for perf record); a 6th argument A = highway inputs
 //   --full                  BenchmarkDotNet's default job instead of the short one
 //   --in-process            run every case in this process instead of one child process per case
 //   --cpu-clock             time by thread CPU time (in process); only StreamRnn and libtorch 1-thread cases
@@ -26,13 +26,14 @@ if (args.Length == 2 && args[0] == "--patch-native")
     return 0;
 }
 
-if (args.Length == 5 && args[0] == "--spin")
+if (args.Length is 5 or 6 && args[0] == "--spin")
 {
     ForwardStepBenchmarks spin = new()
     {
         Cell = Enum.Parse<StreamRnn.Core.CellKind>(args[1], ignoreCase: true),
         HiddenSize = int.Parse(args[2], CultureInfo.InvariantCulture),
         Batch = int.Parse(args[3], CultureInfo.InvariantCulture),
+        HighwayInputs = args.Length == 6 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 0,
     };
     spin.SetupCore();
     long calls = 0;

@@ -207,6 +207,8 @@ public sealed unsafe class BackpropagationThroughTime
         {
             float* wOut = parameters + _shape.HeadParameterOffset;
             float* bOut = wOut + outputs * hidden;
+            int highway = _shape.HighwayInputs;
+            float* wHw = parameters + _shape.HighwayParameterOffset;
             for (int t = 0; t < steps; t++)
             {
                 // Alternate sweep directions step by step, as in RecurrentNetwork (same bits either way).
@@ -236,7 +238,9 @@ public sealed unsafe class BackpropagationThroughTime
                 float* top = record + Record(t, layers - 1) + _gateStride;
                 for (int o = 0; o < outputs; o++)
                 {
-                    head[t * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                    float value = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                    head[t * _headStride + o] = highway == 0 ? value
+                        : DotProduct.Affine(wHw + o * highway, input + t * inputSize + (inputSize - highway), highway, value);
                 }
 
                 float weight = targetWeights[t];
@@ -275,6 +279,8 @@ public sealed unsafe class BackpropagationThroughTime
         var wOut = parameters.Slice(headOffset, outputs * hidden);
         var gWOut = gradient.Slice(headOffset, outputs * hidden);
         var gBOut = gradient.Slice(headOffset + outputs * hidden, outputs);
+        int highway = _shape.HighwayInputs;
+        var gWHw = gradient.Slice(_shape.HighwayParameterOffset, outputs * highway);
         Array.Clear(_dh);
         Array.Clear(_dc);
 
@@ -291,6 +297,12 @@ public sealed unsafe class BackpropagationThroughTime
                     TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
                     TensorPrimitives.MultiplyAdd(wOut.Slice(o * hidden, hidden), d, dTop, dTop);
                     gBOut[o] += d;
+                    if (highway > 0)
+                    {
+                        // The highway: ∂W_hw[o] += d · x[I−A..I); nothing flows into the inputs.
+                        var hwRow = gWHw.Slice(o * highway, highway);
+                        TensorPrimitives.MultiplyAdd(inputs.Slice(t * inputSize + inputSize - highway, highway), d, hwRow, hwRow);
+                    }
                 }
             }
 

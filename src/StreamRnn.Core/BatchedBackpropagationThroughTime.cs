@@ -192,6 +192,8 @@ public sealed unsafe class BatchedBackpropagationThroughTime
             float* start = gathered + startOffset;
             float* wOut = parameters + _shape.HeadParameterOffset;
             float* bOut = wOut + outputs * hidden;
+            int highway = _shape.HighwayInputs;
+            float* wHw = parameters + _shape.HighwayParameterOffset;
             for (int t = 0; t < steps; t++)
             {
                 bool fromLastPanel = (t & 1) != 0;
@@ -223,9 +225,11 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                 {
                     float* top = record + Record(t, layers - 1, b, batch) + _gateStride;
                     int at = t * batch + b;
+                    float* x = gathered + (nint)at * inputSize + (inputSize - highway);
                     for (int o = 0; o < outputs; o++)
                     {
-                        head[at * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                        float value = DotProduct.Affine(wOut + o * hidden, top, hidden, bOut[o]);
+                        head[at * _headStride + o] = highway == 0 ? value : DotProduct.Affine(wHw + o * highway, x, highway, value);
                     }
 
                     float weight = targetWeights[b * steps + t];
@@ -279,6 +283,8 @@ public sealed unsafe class BatchedBackpropagationThroughTime
             float* wOut = parameters + _shape.HeadParameterOffset;
             float* gWOut = grad + _shape.HeadParameterOffset;
             float* gBOut = gWOut + (outputs * hidden);
+            int highway = _shape.HighwayInputs;
+            float* gWHw = grad + _shape.HighwayParameterOffset;
             float* start = gathered + (steps * batch * inputSize);
             float* dAh = _shape.Cell == CellKind.Gru ? dAhhBuffer : dAi;
             for (int t = steps - 1; t >= 0; t--)
@@ -299,6 +305,13 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                             TensorPrimitives.MultiplyAdd(hTop, d, gRow, gRow);
                             TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(wOut + (o * hidden), hidden), d, dRow, dRow);
                             gBOut[o] += d;
+                            if (highway > 0)
+                            {
+                                // The highway: ∂W_hw[o] += d · x[I−A..I) of this window's step; nothing flows into the inputs.
+                                var hwRow = new Span<float>(gWHw + (o * highway), highway);
+                                var x = new ReadOnlySpan<float>(gathered + ((((nint)t * batch) + b) * inputSize) + inputSize - highway, highway);
+                                TensorPrimitives.MultiplyAdd(x, d, hwRow, hwRow);
+                            }
                         }
                     }
                 }

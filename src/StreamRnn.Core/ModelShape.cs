@@ -8,10 +8,14 @@ namespace StreamRnn.Core;
 /// Parameter layout (one flat float array, PyTorch-compatible so weights can be compared with libtorch):
 /// for each layer l = 0..Layers-1: W_ih (G·H × I_l, row-major), W_hh (G·H × H), b_ih (G·H), b_hh (G·H),
 /// where I_0 = InputSize, I_l = HiddenSize for l &gt; 0 and G = 1 (RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n);
-/// then the head: W_out (O × H), b_out (O), with O = HeadOutputSize.
+/// then the head: W_out (O × H), b_out (O), with O = HeadOutputSize; then the highway W_hw (O × A, row-major),
+/// A = HighwayInputs (none when A = 0).
+/// The highway (the linear autoregressive path of LSTNet, Lai et al. 2018) feeds the LAST A entries of each step's input
+/// straight into every head output: <c>out = W_out·h_top + b_out + W_hw·x[I−A..I)</c>, trained jointly with the rest
+/// (no gradient flows into x).
 /// State layout per key (StateSize floats): for each layer, h (H floats), then for LSTM c (H floats).
 /// </remarks>
-public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head, int Classes = 0)
+public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head, int Classes = 0, int HighwayInputs = 0, int Horizons = 1)
 {
     /// <summary>Most classes a Categorical head accepts.</summary>
     public const int MaxClasses = 256;
@@ -70,8 +74,11 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
     /// <summary>Offset of the head's W_out in the flat parameters; b_out follows it.</summary>
     public int HeadParameterOffset => LayerParameterOffset(Layers);
 
+    /// <summary>Offset of the highway's W_hw (O × A) in the flat parameters, right after b_out.</summary>
+    public int HighwayParameterOffset => HeadParameterOffset + HeadOutputSize * (HiddenSize + 1);
+
     /// <summary>Total number of parameters.</summary>
-    public int ParameterCount => HeadParameterOffset + HeadOutputSize * (HiddenSize + 1);
+    public int ParameterCount => HighwayParameterOffset + HeadOutputSize * HighwayInputs;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the field if any size is not positive or an enum is unknown.</summary>
     public void Validate()
@@ -107,9 +114,14 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
             throw new ArgumentOutOfRangeException(nameof(Layers), Layers, $"Layers must be in 1..{MaxLayers}.");
         }
 
+        if (HighwayInputs < 0 || HighwayInputs > InputSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HighwayInputs), HighwayInputs, "HighwayInputs must be in 0..InputSize.");
+        }
+
         // Every count is computed in int; reject shapes whose parameter count would not fit.
         long gh = (long)GateCount * HiddenSize;
-        long total = gh * (InputSize + HiddenSize + 2) + (Layers - 1) * gh * (2L * HiddenSize + 2) + (long)Math.Max(2, HeadOutputSize) * (HiddenSize + 1);
+        long total = gh * (InputSize + HiddenSize + 2) + (Layers - 1) * gh * (2L * HiddenSize + 2) + (long)Math.Max(2, HeadOutputSize) * (HiddenSize + 1 + HighwayInputs);
         if (total > int.MaxValue / 2)
         {
             throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, $"The shape has {total} parameters, more than supported.");

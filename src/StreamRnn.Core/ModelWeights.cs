@@ -53,7 +53,8 @@ public sealed class ModelWeights
     /// <summary>
     /// Deterministic initialisation from a seed: every parameter uniform in [−1/√H, 1/√H) as PyTorch does, drawn in
     /// layout order from SplitMix64(seed); for LSTM the forget-gate block of b_ih is then set to 1 and that of b_hh to 0
-    /// (total forget bias 1, so the cell remembers by default).
+    /// (total forget bias 1, so the cell remembers by default). The highway W_hw starts at 0 and draws nothing, so every
+    /// other parameter gets the same value as for the same shape without a highway: the two networks start identical.
     /// </summary>
     public static ModelWeights Initialize(ModelShape shape, int seed, long version = 1)
     {
@@ -62,7 +63,7 @@ public sealed class ModelWeights
         float[] values = new float[shape.ParameterCount];
         var random = new SplitMix64((ulong)(uint)seed ^ 0x5EED5EED00000000UL);
         float bound = 1f / MathF.Sqrt(shape.HiddenSize);
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < shape.HighwayParameterOffset; i++)
         {
             values[i] = random.NextUniform(bound);
         }
@@ -156,12 +157,49 @@ public sealed class ModelWeights
 
     /// <summary>
     /// Reads the binary format and also checks that the file holds <paramref name="expected"/>; a file of another shape
-    /// throws <see cref="ModelFormatException"/> ("Shape mismatch").
+    /// throws <see cref="ModelFormatException"/> ("Shape mismatch"), except a file without a highway where
+    /// <paramref name="expected"/> has one, which is widened (<see cref="WidenHighway"/>: W_hw = 0, the same forecasts).
     /// </summary>
     public static ModelWeights ReadFrom(Stream source, ModelShape expected)
     {
         ArgumentNullException.ThrowIfNull(expected);
         return ModelFileFormat.Read(source, expected);
+    }
+
+    /// <summary>
+    /// True when weights of shape <paramref name="source"/> can serve <paramref name="to"/> through <see cref="WidenHighway"/>:
+    /// the same shape, or the same shape without a highway (<c>HighwayInputs = 0</c>) where <paramref name="to"/> has one.
+    /// </summary>
+    public static bool CanWidenHighway(ModelShape source, ModelShape to)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(to);
+        return source == to || (source.HighwayInputs == 0 && source with { HighwayInputs = to.HighwayInputs } == to);
+    }
+
+    /// <summary>
+    /// These weights for <paramref name="target"/>: this instance when the shapes are equal; for weights without a
+    /// highway and a target that has one (otherwise the same shape), a new snapshot of the same version with W_hw = 0, so
+    /// its forecasts equal these weights' (a model trained before the highway existed keeps working). Any other
+    /// difference throws <see cref="ArgumentException"/>.
+    /// </summary>
+    public ModelWeights WidenHighway(ModelShape target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target == Shape)
+        {
+            return this;
+        }
+
+        if (!CanWidenHighway(Shape, target))
+        {
+            throw new ArgumentException($"Weights for {Shape} cannot serve {target}: only a missing highway is widened.", nameof(target));
+        }
+
+        target.Validate();
+        float[] values = new float[target.ParameterCount];
+        _parameters.CopyTo(values, 0);
+        return new ModelWeights(target, values, Version);
     }
 
     /// <summary>Takes ownership of an already validated array (the reader's), without a copy.</summary>

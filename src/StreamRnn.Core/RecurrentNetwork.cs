@@ -20,7 +20,8 @@ namespace StreamRnn.Core;
 /// the roundings differ.
 /// </para>
 /// <para>
-/// Head output: Linear → [ŷ]; Gaussian → [μ, v] with the log-variance v already clamped to
+/// Head output (plus the highway <c>W_hw·x[I−A..I)</c> when <see cref="ModelShape.HighwayInputs"/> A &gt; 0, added
+/// after the recurrent part by the same fixed-order dot product): Linear → [ŷ]; Gaussian → [μ, v] with the log-variance v already clamped to
 /// [<see cref="HeadOutput.MinLogVariance"/>, <see cref="HeadOutput.MaxLogVariance"/>]; Binary → [logit].
 /// </para>
 /// <para>
@@ -169,11 +170,15 @@ public sealed unsafe class RecurrentNetwork
                 float* wOut = parameters + shape.HeadParameterOffset;
                 float* bOut = wOut + outputs * hidden;
                 float* top = next + (shape.Layers - 1) * layerState;
+                int highway = shape.HighwayInputs;
+                float* wHw = parameters + shape.HighwayParameterOffset;
                 for (int b = 0; b < batch; b++)
                 {
                     for (int o = 0; o < outputs; o++)
                     {
-                        head[b * _headStride + o] = DotProduct.Affine(wOut + o * hidden, top + (nint)b * stateSize, hidden, bOut[o]);
+                        float value = DotProduct.Affine(wOut + o * hidden, top + (nint)b * stateSize, hidden, bOut[o]);
+                        head[b * _headStride + o] = highway == 0 ? value
+                            : DotProduct.Affine(wHw + o * highway, input + (nint)b * inputSize + (inputSize - highway), highway, value);
                     }
                 }
             }

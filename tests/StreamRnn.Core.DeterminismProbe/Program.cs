@@ -25,6 +25,10 @@ foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
 Console.WriteLine($"PortableMath {ScalarFunctions()}");
 Console.WriteLine($"Lstm Categorical K=4 training {CategoricalTraining()}");
 
+// The highway over 11 inputs (one 8-lane block of the head's dot product and a tail) in every path.
+Console.WriteLine($"Lstm highway A=11 training {Training(CellKind.Lstm, highway: 11)}");
+Console.WriteLine($"Gru highway A=11 batched training {BatchedTraining(CellKind.Gru, highway: 11)}");
+
 static float Input(int step, int key, int i) => MathF.Sin(0.37f * step + 1.3f * key + 0.71f * i) * (1 + 0.25f * (key % 3));
 
 static string Inference(CellKind cell, HeadKind head, int hidden)
@@ -80,9 +84,9 @@ static string Inference(CellKind cell, HeadKind head, int hidden)
     return Convert.ToHexString(hash.GetHashAndReset());
 }
 
-static string Training(CellKind cell)
+static string Training(CellKind cell, int highway = 0)
 {
-    var shape = new ModelShape(cell, 3, 24, 1, HeadKind.Gaussian);
+    var shape = new ModelShape(cell, Math.Max(3, highway), 24, 1, HeadKind.Gaussian, HighwayInputs: highway);
     var weights = ModelWeights.CreateScratch(shape);
     weights.Overwrite(ModelWeights.Initialize(shape, seed: 5).Parameters, 1);
     const int Window = 12, Updates = 25;
@@ -147,11 +151,11 @@ static string ScalarFunctions()
     return Convert.ToHexString(hash.GetHashAndReset());
 }
 
-static string BatchedTraining(CellKind cell)
+static string BatchedTraining(CellKind cell, int highway = 0)
 {
     // 13 windows (a tail in every kernel width) through the batched TBPTT (forward and backward as GEMMs over the
     // batch), clipped, Adam: the trained parameters must not depend on the CPU either.
-    var shape = new ModelShape(cell, 3, 24, 2, HeadKind.Gaussian);
+    var shape = new ModelShape(cell, Math.Max(3, highway), 24, 2, HeadKind.Gaussian, HighwayInputs: highway);
     var weights = ModelWeights.CreateScratch(shape);
     weights.Overwrite(ModelWeights.Initialize(shape, seed: 9).Parameters, 1);
     const int Batch = 13, Window = 10, Updates = 12;

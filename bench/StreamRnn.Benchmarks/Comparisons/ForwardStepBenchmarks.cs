@@ -39,6 +39,9 @@ public class ForwardStepBenchmarks
     [Params(1, 16, 256)]
     public int Batch { get; set; }
 
+    /// <summary>The core's highway inputs A (0 = none, the case libtorch is compared on); set by <c>--spin … A</c>.</summary>
+    public int HighwayInputs { get; set; }
+
     [GlobalSetup(Target = nameof(StreamRnnCore))]
     public void SetupCore()
     {
@@ -91,7 +94,7 @@ public class ForwardStepBenchmarks
 
     private void CreateInputs()
     {
-        ModelShape shape = new(Cell, InputSize, HiddenSize, Layers: 1, HeadKind.Linear);
+        ModelShape shape = new(Cell, InputSize, HiddenSize, Layers: 1, HeadKind.Linear, HighwayInputs: HighwayInputs);
         _weights = ModelWeights.Initialize(shape, Seed);
         _inputs = SeededData.Uniform(Batch * InputSize, Seed + 1, scale: 1f);
     }

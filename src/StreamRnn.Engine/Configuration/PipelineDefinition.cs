@@ -111,9 +111,12 @@ public sealed partial class PipelineDefinition
         }
     }
 
-    /// <summary>The network shape this definition implies (a Categorical head has one class per Target:Categories entry).</summary>
+    /// <summary>
+    /// The network shape this definition implies (a Categorical head has one class per Target:Categories entry; with
+    /// Model:Highway on, the highway connects every input).
+    /// </summary>
     public ModelShape CreateShape() => new(Model.Cell, InputSize, Model.HiddenSize, Model.Layers, Model.Head,
-        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0);
+        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0, HighwayInputs: Model.UsesHighway() ? InputSize : 0);
 
     /// <summary>
     /// Reads a pipeline from a JSON file (config/pipelines/*.json): property names as here (case-insensitive),

@@ -130,9 +130,14 @@ public sealed class ModelStore
                     weights = ModelWeights.ReadFrom(stream);
                 }
 
-                if (expected is not null && weights.Shape != expected)
+                if (expected is not null)
                 {
-                    throw new ModelFormatException($"The file holds shape {weights.Shape}, the pipeline needs {expected}.");
+                    if (!ModelWeights.CanWidenHighway(weights.Shape, expected))
+                    {
+                        throw new ModelFormatException($"The file holds shape {weights.Shape}, the pipeline needs {expected}.");
+                    }
+
+                    weights = weights.WidenHighway(expected); // a model saved before the highway: W_hw = 0
                 }
 
                 if (weights.Version <= 0 || weights.Version > ModelRegistry.MaxVersion)

@@ -32,7 +32,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
     {
         var cache = new StepCache[shape.Layers];
         double[] next = Forward(state, x, cache);
-        Head(Top(next), head);
+        Head(Top(next), x, head);
         if (shape.Head == HeadKind.Gaussian)
         {
             head[1] = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
@@ -51,7 +51,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         for (int t = 0; t < inputs.Length; t++)
         {
             state = Forward(state, inputs[t], cache);
-            Head(Top(state), head);
+            Head(Top(state), inputs[t], head);
             total += HeadLoss(head, targets[t], weights[t], new double[head.Length]);
         }
 
@@ -75,7 +75,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             state = Forward(state, inputs[t], caches[t]);
             tops[t] = Top(state);
             heads[t] = new double[shape.HeadOutputSize];
-            Head(tops[t], heads[t]);
+            Head(tops[t], inputs[t], heads[t]);
             dHead[t] = new double[shape.HeadOutputSize];
             total += HeadLoss(heads[t], targets[t], weights[t], dHead[t]);
         }
@@ -106,6 +106,10 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
                 }
 
                 gradient[headOffset + shape.HeadOutputSize * _hidden + o] += dHead[t][o];
+                for (int a = 0; a < shape.HighwayInputs; a++)
+                {
+                    gradient[shape.HighwayParameterOffset + o * shape.HighwayInputs + a] += dHead[t][o] * inputs[t][shape.InputSize - shape.HighwayInputs + a];
+                }
             }
 
             for (int l = layers - 1; l >= 0; l--)
@@ -251,15 +255,21 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         return state.AsSpan(offset, _hidden).ToArray();
     }
 
-    private void Head(double[] h, double[] head)
+    private void Head(double[] h, double[] x, double[] head)
     {
         int offset = shape.HeadParameterOffset;
+        int highway = shape.HighwayInputs;
         for (int o = 0; o < head.Length; o++)
         {
             double s = parameters[offset + head.Length * _hidden + o];
             for (int j = 0; j < _hidden; j++)
             {
                 s += parameters[offset + o * _hidden + j] * h[j];
+            }
+
+            for (int a = 0; a < highway; a++)
+            {
+                s += parameters[shape.HighwayParameterOffset + o * highway + a] * x[shape.InputSize - highway + a];
             }
 
             head[o] = s;

@@ -96,6 +96,64 @@ public sealed class InitialModelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_Model_File_without_highway_is_widened_where_the_pipeline_has_one_and_forecasts_as_before()
+    {
+        // One weight file of the shape without highway (format version 1), two pipelines starting from it: Model:Highway
+        // false (the file's own shape) and the default (on for the Gaussian head: the file is widened with W_hw = 0).
+        string model = _scratch.Combine("plain.srnn");
+        var off = CreatePipeline("widen-off", $"\"Highway\": false, \"File\": {JsonSerializer.Serialize(model)}");
+        var on = CreatePipeline("widen-on", $"\"File\": {JsonSerializer.Serialize(model)}");
+        var plain = off.Definition.CreateShape();
+        Assert.Equal(0, plain.HighwayInputs);
+        Assert.Equal(plain with { HighwayInputs = plain.InputSize }, on.Definition.CreateShape());
+        ModelFiles.Save(model, ModelWeights.FromParameters(plain, ModelWeights.Initialize(plain, seed: 9, version: 5).Parameters, 5), "--out");
+        Assert.Equal(1, File.ReadAllBytes(model)[4]); // format version 1
+
+        await using var daemon = DaemonProcess.Start(
+        [
+            $"--Kafka:BootstrapServers={_cluster.BootstrapServers}",
+            "--Kafka:GroupId=initial-widen",
+            $"--PipelineFiles={off.File};{on.File}",
+            "--Http:Url=http://127.0.0.1:0",
+            $"--State:Directory={_scratch.Combine("state-widen")}",
+        ]);
+        await daemon.WaitForHttpAsync(Timeout);
+        await daemon.WaitForLineAsync(l => l.Contains("Pipeline widen-on: starting from Model:File (version 5)", StringComparison.Ordinal), Timeout, "Model:File widened");
+        const int records = 30;
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            for (int i = 0; i < records; i++)
+            {
+                string value = string.Create(CultureInfo.InvariantCulture, $"{{\"ts\": {FirstTimestamp + i * 300_000L}, \"value\": {70 + 3 * Math.Sin(0.4 * i):R}}}");
+                producer.Produce(off.Definition.InputTopic, new Message<string, string> { Key = "m1", Value = value });
+                producer.Produce(on.Definition.InputTopic, new Message<string, string> { Key = "m1", Value = value });
+            }
+
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+
+        static (string?, long, double, double) Forecast(string json)
+        {
+            var root = JsonDocument.Parse(json).RootElement;
+            return (root.GetProperty("ts").GetString(), root.GetProperty("model_version").GetInt64(),
+                root.GetProperty("mean").GetDouble(), root.GetProperty("stddev").GetDouble());
+        }
+
+        var expected = Consume(off.Definition.OutputTopic, records - 1).Select(Forecast).ToList();
+        var actual = Consume(on.Definition.OutputTopic, records - 1).Select(Forecast).ToList();
+        Assert.Equal(records - 1, expected.Count);
+        Assert.Equal(expected, actual);
+        Assert.All(actual, f => Assert.Equal(5, f.Item2));
+
+        // Stored as the widened pipeline's first version: its shape has the highway, the highway weights are 0.
+        var stored = new ModelStore(_scratch.Combine("state-widen"), "widen-on").LoadLatest(on.Definition.CreateShape())!;
+        Assert.Equal(on.Definition.CreateShape(), stored.Shape);
+        Assert.All(stored.Parameters[plain.ParameterCount..].ToArray(), v => Assert.Equal(0f, v));
+        daemon.Terminate();
+        Assert.Equal(0, await daemon.WaitForExitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task A_missing_Model_File_stops_start_up_naming_the_setting_not_the_path()
     {
         string missing = _scratch.Combine("no-such-model.srnn");

@@ -48,6 +48,29 @@ public sealed class PipelineDefinitionTests
     };
 
     [Theory]
+    [InlineData(HeadKind.Gaussian, null, true)]
+    [InlineData(HeadKind.Linear, null, true)]
+    [InlineData(HeadKind.Binary, null, false)]
+    [InlineData(HeadKind.Gaussian, false, false)]
+    [InlineData(HeadKind.Linear, false, false)]
+    [InlineData(HeadKind.Binary, true, true)]
+    public void Model_Highway_is_on_by_default_for_Gaussian_and_Linear_heads_and_connects_every_input(HeadKind head, bool? highway, bool on)
+    {
+        var definition = TestPipelines.Stocks();
+        definition.Model.Head = head;
+        definition.Model.Highway = highway;
+        Assert.Equal(on, definition.Model.UsesHighway());
+        var shape = definition.CreateShape();
+        Assert.Equal(on ? definition.InputSize : 0, shape.HighwayInputs);
+        Assert.Equal(shape with { HighwayInputs = 0 }, definition.CreateShape() with { HighwayInputs = 0 });
+
+        // From JSON: "Highway" is a known Model setting.
+        var parsed = PipelineDefinition.Parse(System.Text.Encoding.UTF8.GetBytes(definition.ToJson()));
+        Assert.Equal(highway, parsed.Model.Highway);
+        Assert.Equal(shape, parsed.CreateShape());
+    }
+
+    [Theory]
     [InlineData("..")]
     [InlineData(".")]
     [InlineData("../etc")]
@@ -140,7 +163,7 @@ public sealed class PipelineDefinitionTests
             Assert.Equal(FeatureTransform.ZScore, Assert.Single(definition.Features).Transform);
             Assert.Equal(TargetTransform.Difference, definition.Target.Transform);
             Assert.Equal(3, definition.Target.Horizon);
-            Assert.Equal(new ModelShape(CellKind.Gru, 1, 24, 2, HeadKind.Gaussian), definition.CreateShape());
+            Assert.Equal(new ModelShape(CellKind.Gru, 1, 24, 2, HeadKind.Gaussian, HighwayInputs: 1), definition.CreateShape()); // Model:Highway on by default
             Assert.Equal(TimeSpan.FromMinutes(150), definition.State.IdleTtl);
             Assert.Equal(WhenFullPolicy.DeadLetter, definition.State.WhenFull);
             Assert.Equal(LateRecordPolicy.Drop, definition.LateRecords);

@@ -27,7 +27,7 @@ public sealed class NumericalErrorUndoTests
             OutputTopic = "out",
             Features = [new FeatureOptions { Field = "x", Transform = FeatureTransform.Raw }],
             Target = new TargetOptions { Field = "y", Transform = TargetTransform.Raw },
-            Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 2, Layers = 1, Head = HeadKind.Linear },
+            Model = new ModelOptions { Cell = CellKind.Rnn, HiddenSize = 2, Layers = 1, Head = HeadKind.Linear, Highway = false },
         };
         var shape = definition.CreateShape();
         Assert.Equal(13, shape.ParameterCount);
