@@ -94,9 +94,9 @@ public sealed class WeightFileTests
     public void UnknownFormatVersionSaysUnsupported()
     {
         byte[] bytes = Bytes(ModelWeights.Initialize(Shape, 1));
-        bytes[4] = 2;
+        bytes[4] = 3;
         var e = Assert.Throws<ModelFormatException>(() => ModelWeights.ReadFrom(new MemoryStream(bytes)));
-        Assert.Equal("Unsupported format version 2; this build reads format version 1.", e.Message);
+        Assert.Equal("Unsupported format version 3; this build reads format versions 1 and 2.", e.Message);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace StreamRnn.Core.Serialization;
 /// <code>
 /// offset  size  field
 ///      0     4  magic "SRNN"
-///      4     2  format version (uint16, currently 1)
+///      4     2  format version (uint16: 1, or 2 with the two extra header fields below)
 ///      6     1  cell kind (byte)
 ///      7     1  head kind (byte; for Categorical the class count K follows from n)
 ///      8     4  input size (int32)
@@ -19,13 +19,17 @@ namespace StreamRnn.Core.Serialization;
 ///     32    4n  parameters (float32)
 ///  32+4n     4  CRC-32 of bytes [0, 32+4n)
 /// </code>
+/// Format version 2 (written only when HighwayInputs ≠ 0 or Horizons ≠ 1; version 1 otherwise, byte-identical to
+/// before): the same 32 bytes, then int32 HighwayInputs at offset 32 and int32 Horizons at offset 36, the parameters
+/// from offset 40, then the CRC-32 of everything before it. A version-1 file reads as HighwayInputs 0, Horizons 1.
 /// Reading checks, in order: truncation, magic, format version, header consistency, checksum, expected shape,
 /// finiteness; each failure is a <see cref="ModelFormatException"/> that says which.
 /// </summary>
 internal static class ModelFileFormat
 {
-    public const ushort CurrentFormatVersion = 1;
+    public const ushort CurrentFormatVersion = 2;
     private const int HeaderSize = 32;
+    private const int HeaderSizeV2 = 40;
     private static ReadOnlySpan<byte> Magic => "SRNN"u8;
 
     public static void Write(ModelWeights weights, Stream destination)
@@ -33,10 +37,12 @@ internal static class ModelFileFormat
         ArgumentNullException.ThrowIfNull(destination);
         var shape = weights.Shape;
         var parameters = weights.Parameters;
-        byte[] buffer = new byte[HeaderSize + 4 * parameters.Length + 4];
+        bool v2 = shape.HighwayInputs != 0 || shape.Horizons != 1;
+        int headerSize = v2 ? HeaderSizeV2 : HeaderSize;
+        byte[] buffer = new byte[headerSize + 4 * parameters.Length + 4];
         Span<byte> span = buffer;
         Magic.CopyTo(span);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], CurrentFormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], v2 ? (ushort)2 : (ushort)1);
         span[6] = (byte)shape.Cell;
         span[7] = (byte)shape.Head;
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], shape.InputSize);
@@ -44,7 +50,13 @@ internal static class ModelFileFormat
         BinaryPrimitives.WriteInt32LittleEndian(span[16..], shape.Layers);
         BinaryPrimitives.WriteInt64LittleEndian(span[20..], weights.Version);
         BinaryPrimitives.WriteInt32LittleEndian(span[28..], parameters.Length);
-        var body = span.Slice(HeaderSize, 4 * parameters.Length);
+        if (v2)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[32..], shape.HighwayInputs);
+            BinaryPrimitives.WriteInt32LittleEndian(span[36..], shape.Horizons);
+        }
+
+        var body = span.Slice(headerSize, 4 * parameters.Length);
         if (BitConverter.IsLittleEndian)
         {
             MemoryMarshal.AsBytes(parameters).CopyTo(body);
@@ -57,15 +69,15 @@ internal static class ModelFileFormat
             }
         }
 
-        uint crc = Crc32.Compute(span[..(HeaderSize + body.Length)]);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[(HeaderSize + body.Length)..], crc);
+        uint crc = Crc32.Compute(span[..(headerSize + body.Length)]);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[(headerSize + body.Length)..], crc);
         destination.Write(buffer);
     }
 
     public static ModelWeights Read(Stream source, ModelShape? expected)
     {
         ArgumentNullException.ThrowIfNull(source);
-        Span<byte> header = stackalloc byte[HeaderSize];
+        Span<byte> header = stackalloc byte[HeaderSizeV2];
         ReadOrThrowTruncated(source, header[..4], "the magic number");
         if (!header[..4].SequenceEqual(Magic))
         {
@@ -75,15 +87,25 @@ internal static class ModelFileFormat
 
         ReadOrThrowTruncated(source, header[4..6], "the format version");
         ushort format = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
-        if (format != CurrentFormatVersion)
+        if (format is not (1 or 2))
         {
-            throw new ModelFormatException($"Unsupported format version {format}; this build reads format version {CurrentFormatVersion}.");
+            throw new ModelFormatException($"Unsupported format version {format}; this build reads format versions 1 and {CurrentFormatVersion}.");
         }
 
+        int headerSize = format == 2 ? HeaderSizeV2 : HeaderSize;
+        header = header[..headerSize];
         ReadOrThrowTruncated(source, header[6..], "the header");
         var shape = new ModelShape(
             (CellKind)header[6], BinaryPrimitives.ReadInt32LittleEndian(header[8..]), BinaryPrimitives.ReadInt32LittleEndian(header[12..]),
             BinaryPrimitives.ReadInt32LittleEndian(header[16..]), (HeadKind)header[7]);
+        if (format == 2)
+        {
+            shape = shape with
+            {
+                HighwayInputs = BinaryPrimitives.ReadInt32LittleEndian(header[32..]),
+                Horizons = BinaryPrimitives.ReadInt32LittleEndian(header[36..]),
+            };
+        }
         long version = BinaryPrimitives.ReadInt64LittleEndian(header[20..]);
         int count = BinaryPrimitives.ReadInt32LittleEndian(header[28..]);
         try
