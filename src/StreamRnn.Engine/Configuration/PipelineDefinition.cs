@@ -113,7 +113,7 @@ public sealed partial class PipelineDefinition
 
     /// <summary>The network shape this definition implies (a Categorical head has one class per Target:Categories entry).</summary>
     public ModelShape CreateShape() => new(Model.Cell, InputSize, Model.HiddenSize, Model.Layers, Model.Head,
-        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0);
+        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0, Horizons: Target.HorizonList().Length);
 
     /// <summary>
     /// Reads a pipeline from a JSON file (config/pipelines/*.json): property names as here (case-insensitive),
