@@ -230,8 +230,9 @@ public sealed partial class OnlineTrainingTests : IDisposable
     private sealed record Prediction(string Key, long Step, long ModelVersion, double Mean, double StandardDeviation, string Json);
 
     private Pipeline CreatePipeline(string name, double learningRate, string mode = "Local", string? leader = null,
-        double promotionTolerance = 0)
+        double promotionTolerance = 0, string? target = null)
     {
+        target ??= string.Create(CultureInfo.InvariantCulture, $$"""{ "Field": "value", "Transform": "Raw", "Horizon": {{Horizon}} }""");
         string leaderSetting = leader is null ? "" : $", \"Leader\": \"{leader}\"";
         string json = string.Create(CultureInfo.InvariantCulture, $$"""
             {
@@ -242,7 +243,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
               "Key": { "Source": "RecordKey" },
               "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
               "Features": [ { "Field": "value", "Transform": "ZScore" }, { "Field": "value", "Transform": "Difference" } ],
-              "Target": { "Field": "value", "Transform": "Raw", "Horizon": {{Horizon}} },
+              "Target": {{target}},
               "Normalization": { "HalfLife": 2000 },
               "Model": { "Cell": "Lstm", "HiddenSize": 16, "Layers": 1, "Head": "Gaussian", "Seed": 7 },
               "Training": {
