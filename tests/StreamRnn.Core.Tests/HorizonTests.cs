@@ -15,14 +15,19 @@ public sealed class HorizonTests
     private const int K = 3;
     private const int Steps = 6;
 
-    public static TheoryData<CellKind, int, HeadKind> Shapes()
+    public static TheoryData<CellKind, int, HeadKind, int> Shapes()
     {
-        var data = new TheoryData<CellKind, int, HeadKind>();
+        var data = new TheoryData<CellKind, int, HeadKind, int>();
         foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
         {
-            data.Add(cell, 1, HeadKind.Linear);
-            data.Add(cell, 2, HeadKind.Gaussian);
+            data.Add(cell, 1, HeadKind.Linear, 0);
+            data.Add(cell, 2, HeadKind.Gaussian, 0);
         }
+
+        // With the highway (the last A inputs straight into every horizon's outputs) as well.
+        data.Add(CellKind.Lstm, 1, HeadKind.Linear, 2);
+        data.Add(CellKind.Gru, 2, HeadKind.Gaussian, 3);
+        data.Add(CellKind.Rnn, 1, HeadKind.Gaussian, 1);
 
         return data;
     }
@@ -42,9 +47,9 @@ public sealed class HorizonTests
     }
 
     /// <summary>k × K targets with the later horizons of the last steps unknown (NaN), as a training window has them.</summary>
-    private static Window MakeWindow(CellKind cell, int layers, HeadKind head, int seed, int windows = 1)
+    private static Window MakeWindow(CellKind cell, int layers, HeadKind head, int seed, int windows = 1, int highway = 0)
     {
-        var shape = new ModelShape(cell, 3, 5, layers, head, Horizons: K);
+        var shape = new ModelShape(cell, 3, 5, layers, head, HighwayInputs: highway, Horizons: K);
         var weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, seed, 0.8f), 1);
         float[] start = TestValues.Uniform(windows * shape.StateSize, seed + 1, 0.7f);
         float[] inputs = TestValues.Uniform(windows * Steps * shape.InputSize, seed + 2, 1.5f);
@@ -72,9 +77,9 @@ public sealed class HorizonTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Reference_gradient_with_three_horizons_and_masked_targets_matches_finite_differences(CellKind cell, int layers, HeadKind head)
+    public void Reference_gradient_with_three_horizons_and_masked_targets_matches_finite_differences(CellKind cell, int layers, HeadKind head, int highway)
     {
-        var w = MakeWindow(cell, layers, head, 17);
+        var w = MakeWindow(cell, layers, head, 17, highway: highway);
         var reference = ReferenceNetwork.From(w.Weights);
         double[] start = TestValues.ToDouble(w.Start);
         double[][] inputs = w.InputRows();
@@ -102,9 +107,9 @@ public sealed class HorizonTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Float_gradient_with_three_horizons_matches_the_double_reference(CellKind cell, int layers, HeadKind head)
+    public void Float_gradient_with_three_horizons_matches_the_double_reference(CellKind cell, int layers, HeadKind head, int highway)
     {
-        var w = MakeWindow(cell, layers, head, 29);
+        var w = MakeWindow(cell, layers, head, 29, highway: highway);
         var reference = ReferenceNetwork.From(w.Weights);
         double[] expected = new double[w.Shape.ParameterCount];
         double expectedLoss = reference.LossAndGradient(TestValues.ToDouble(w.Start), w.InputRows(), TestValues.ToDouble(w.Targets),
@@ -163,10 +168,10 @@ public sealed class HorizonTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Batched_BPTT_with_three_horizons_gives_the_per_window_losses_bit_for_bit(CellKind cell, int layers, HeadKind head)
+    public void Batched_BPTT_with_three_horizons_gives_the_per_window_losses_bit_for_bit(CellKind cell, int layers, HeadKind head, int highway)
     {
         const int windows = 5;
-        var w = MakeWindow(cell, layers, head, 41, windows);
+        var w = MakeWindow(cell, layers, head, 41, windows, highway);
         var shape = w.Shape;
         var single = new BackpropagationThroughTime(shape, Steps);
         float[] expected = new float[shape.ParameterCount];
@@ -191,9 +196,9 @@ public sealed class HorizonTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void StepBatch_with_three_horizons_equals_single_steps_bit_for_bit_and_matches_the_reference(CellKind cell, int layers, HeadKind head)
+    public void StepBatch_with_three_horizons_equals_single_steps_bit_for_bit_and_matches_the_reference(CellKind cell, int layers, HeadKind head, int highway)
     {
-        var shape = new ModelShape(cell, 3, 9, layers, head, Horizons: K);
+        var shape = new ModelShape(cell, 3, 9, layers, head, HighwayInputs: highway, Horizons: K);
         var weights = ModelWeights.FromParameters(shape, TestValues.Uniform(shape.ParameterCount, 3, 0.9f), 1);
         const int batch = 7;
         int o = shape.HeadOutputSize;
