@@ -65,7 +65,8 @@ internal sealed class LinearGuard
 
     /// <summary>
     /// The weights the next forecast is served with (0 for a candidate the key does not have; all on persistence while
-    /// the evidence does not show the aggregate beats it) and the discounted losses in σ units.
+    /// the evidence does not show the aggregate beats it; all on one candidate while the floor serves it alone) and the
+    /// discounted losses in σ units.
     /// </summary>
     public void Weights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
     {
