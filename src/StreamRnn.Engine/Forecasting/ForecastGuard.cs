@@ -25,6 +25,11 @@ namespace StreamRnn.Engine.Forecasting;
 /// √((m₂ − d̄²)·V) of d̄; the aggregate is served while some d̄ is at least k standard errors below 0
 /// (<see cref="LinearOptions.GuardEvidence"/>), persistence otherwise — a one-sided test of "better than
 /// persistence" at level Φ(−k) (k = 2: 2.3 %).</para>
+/// <para>Floor (<see cref="LinearOptions.GuardFloor"/>). Once the aggregate may be served, it is served only while its
+/// d̄ is no larger than that of every single candidate that may be served instead — persistence (d̄ = 0) and each
+/// candidate that passed the same test — else that candidate alone (<see cref="Floor"/>): the Hedge bound holds up to
+/// its regret, and where the regret is what loses (a slow rate, heavy tails, a mixture of a good and a bad candidate)
+/// the served forecast falls back to the best single one in discounted error rather than lag it.</para>
 /// <para>Intervals. Per level p (80 %, 95 %) a multiplier q_p of the forecast's spread, starting at the Gaussian z_p:
 /// after each resolved forecast q_p ← q_p + γ·(1{|error| &gt; q_p,used·spread} − (1 − p)), clamped to [0.05, 50]. The long-run
 /// miss rate then converges to 1 − p on any error distribution (adaptive conformal inference): |miss rate − (1 − p)|
@@ -136,14 +141,55 @@ internal static class ForecastGuard
                 continue;
             }
 
-            double error = Math.Sqrt(Math.Max(second[j] - mean[j] * mean[j], 0) * weightSquares);
-            if (mean[j] < 0 && -mean[j] >= k * error)
+            if (Beats(mean, second, weightSquares, j, k))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The floor under the aggregate: which forecast to serve once the evidence allows leaving persistence —
+    /// <see cref="Candidates"/> for the aggregate, or the index of the single candidate to serve alone. The servable
+    /// single candidates are persistence and every present candidate that has beaten it by <paramref name="k"/>
+    /// standard errors (<see cref="Evident"/>'s test; at k = 0 every one with d̄ ≤ 0); the aggregate is served while its
+    /// d̄ (its discounted mean absolute error minus persistence's) is no larger than each of theirs, otherwise the one
+    /// with the smallest d̄. So what is served never lags, in discounted error, the best candidate it could have served.
+    /// </summary>
+    public static int Floor(ReadOnlySpan<double> mean, ReadOnlySpan<double> second, double weightSquares, ReadOnlySpan<bool> present, double k)
+    {
+        int choice = Candidates;
+        double best = mean[Candidates];
+        if (!double.IsFinite(best))
+        {
+            return Persistence;
+        }
+
+        for (int j = 0; j < Candidates; j++)
+        {
+            bool servable = j == Persistence || present[j] && mean[j] <= 0 && Beats(mean, second, weightSquares, j, k);
+            if (servable && mean[j] < best)
+            {
+                best = mean[j];
+                choice = j;
+            }
+        }
+
+        return choice;
+    }
+
+    /// <summary>Whether slot j's d̄ is at least k standard errors below 0 (d̄ ≤ 0 at k = 0).</summary>
+    private static bool Beats(ReadOnlySpan<double> mean, ReadOnlySpan<double> second, double weightSquares, int j, double k)
+    {
+        if (k <= 0)
+        {
+            return mean[j] <= 0;
+        }
+
+        double error = Math.Sqrt(Math.Max(second[j] - mean[j] * mean[j], 0) * weightSquares);
+        return mean[j] < 0 && -mean[j] >= k * error;
     }
 
     /// <summary>

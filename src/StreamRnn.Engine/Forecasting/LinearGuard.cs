@@ -3,7 +3,8 @@ namespace StreamRnn.Engine.Forecasting;
 /// <summary>
 /// The guard part of a key's <see cref="LinearCombiner"/> state: makes the cheap candidates' forecasts beside the
 /// combination's, serves their <see cref="ForecastGuard"/> aggregate once the evidence shows it beats persistence
-/// (persistence until then; the combination when the guard is off), and when a forecast resolves updates the
+/// (persistence until then; the combination when the guard is off; with the floor, the servable single candidate the
+/// aggregate lags in discounted error), and when a forecast resolves updates the
 /// candidates' discounted losses, the evidence, the AR candidates' fits and the conformal interval multipliers. Works on the caller's span (<see cref="LinearStateLayout"/>); no allocation.
 /// </summary>
 internal sealed class LinearGuard
@@ -15,6 +16,7 @@ internal sealed class LinearGuard
     private readonly double _rate;
     private readonly double _coverageRate;
     private readonly double _evidence;
+    private readonly bool _floor;
     private readonly bool _longMemory;
     private readonly bool[] _present = new bool[ForecastGuard.Candidates];
 
@@ -27,6 +29,7 @@ internal sealed class LinearGuard
         _rate = options.GuardRate;
         _coverageRate = options.CoverageRate;
         _evidence = options.GuardEvidence;
+        _floor = options.GuardFloor;
         _longMemory = layout.HasAutoregressive && options.Forgetting < 1;
         _present[ForecastGuard.Combined] = true;
         _present[ForecastGuard.Persistence] = true;
@@ -62,7 +65,8 @@ internal sealed class LinearGuard
 
     /// <summary>
     /// The weights the next forecast is served with (0 for a candidate the key does not have; all on persistence while
-    /// the evidence does not show the aggregate beats it) and the discounted losses in σ units.
+    /// the evidence does not show the aggregate beats it; all on one candidate while the floor serves it alone) and the
+    /// discounted losses in σ units.
     /// </summary>
     public void Weights(ReadOnlySpan<double> state, Span<double> weights, Span<double> losses)
     {
@@ -74,9 +78,9 @@ internal sealed class LinearGuard
         {
             weights[ForecastGuard.Combined] = 1;
         }
-        else if (!Evident(guard, present))
+        else if (Choice(guard, present) is int single and < ForecastGuard.Candidates)
         {
-            weights[ForecastGuard.Persistence] = 1;
+            weights[single] = 1;
         }
         else
         {
@@ -84,10 +88,22 @@ internal sealed class LinearGuard
         }
     }
 
-    /// <summary>Whether the aggregate may be served: no evidence asked (GuardEvidence 0), or some candidate or the aggregate has shown it.</summary>
-    private bool Evident(ReadOnlySpan<double> guard, ReadOnlySpan<bool> present) =>
-        !(_evidence > 0) || guard[2] >= 2 && ForecastGuard.Evident(guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots),
-            guard.Slice(LinearStateLayout.EvidenceIndex + ForecastGuard.EvidenceSlots, ForecastGuard.EvidenceSlots), guard[3], present, _evidence);
+    /// <summary>
+    /// What is served: persistence while the evidence is not in (GuardEvidence k &gt; 0 and no candidate or aggregate has
+    /// beaten it by k standard errors), then the aggregate (<see cref="ForecastGuard.Candidates"/>) — or, with
+    /// <see cref="LinearOptions.GuardFloor"/>, the servable single candidate it lags in discounted error.
+    /// </summary>
+    private int Choice(ReadOnlySpan<double> guard, ReadOnlySpan<bool> present)
+    {
+        var mean = guard.Slice(LinearStateLayout.EvidenceIndex, ForecastGuard.EvidenceSlots);
+        var second = guard.Slice(LinearStateLayout.EvidenceIndex + ForecastGuard.EvidenceSlots, ForecastGuard.EvidenceSlots);
+        if (_evidence > 0 && !(guard[2] >= 2 && ForecastGuard.Evident(mean, second, guard[3], present, _evidence)))
+        {
+            return ForecastGuard.Persistence;
+        }
+
+        return _floor && guard[2] >= 2 ? ForecastGuard.Floor(mean, second, guard[3], present, _evidence) : ForecastGuard.Candidates;
+    }
 
     /// <summary>
     /// Records the candidates' forecasts of y[t+h] made now (standardised with <paramref name="centre"/> and
@@ -126,7 +142,8 @@ internal sealed class LinearGuard
                 }
             }
 
-            zServed = Evident(guard, present) ? aggregate : persistence;
+            int choice = Choice(guard, present);
+            zServed = choice < ForecastGuard.Candidates ? served[choice] : aggregate;
         }
 
         q80 = guard[0];

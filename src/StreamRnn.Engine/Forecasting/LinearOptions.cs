@@ -63,6 +63,14 @@ public sealed class LinearOptions
     public double GuardEvidence { get; set; } = 2.0;
 
     /// <summary>
+    /// Whether the guard serves the aggregate only while its discounted absolute error is no larger than that of every
+    /// single candidate it may serve (persistence, and each candidate that has beaten persistence by
+    /// <see cref="GuardEvidence"/> standard errors): when the mixture lags such a candidate, that candidate is served
+    /// alone (the one with the lowest discounted error). false = the aggregate whenever the evidence allows it.
+    /// </summary>
+    public bool GuardFloor { get; set; } = true;
+
+    /// <summary>
     /// γ of the adaptive conformal calibration of the 80 % and 95 % interval multipliers (in standard deviations per
     /// resolved forecast); 0 keeps the Gaussian multipliers 1.2816 and 1.96.
     /// </summary>

@@ -26,7 +26,7 @@ public sealed class ConfigurationErrorTests
     [InlineData("--Shutdown:Timeout=07:43:21", "Shutdown:Timeout: must be between 00:00:01 and 00:10:00")]
     [InlineData("--Logging:Format=Xml-Secret", "Logging:Format: cannot be read as ")]
     [InlineData("--Pipelines:0:Name=extra-pipeline", "Pipelines:0:InputTopic: is required")]
-    [InlineData("--Pipelines:0:Model:HidenSize=8642", "Pipelines:0:Model:HidenSize: unknown setting; Pipelines:0:Model has Cell, HiddenSize, Layers, Head, Seed")]
+    [InlineData("--Pipelines:0:Model:HidenSize=8642", "Pipelines:0:Model:HidenSize: unknown setting; Pipelines:0:Model has Cell, HiddenSize, Layers, Head, Highway, Seed")]
     [InlineData("--PipelineFiles=missing-dir/*.json", "PipelineFiles: matched no file under ")]
     [InlineData("--Kafka:sasl.password=Hunter2-Typo-Secret", "Kafka:sasl.password: unknown setting; Kafka has ")]
     [InlineData("--Http:ApiKey=short-key", "Http:ApiKey: is shorter than 16 characters")]

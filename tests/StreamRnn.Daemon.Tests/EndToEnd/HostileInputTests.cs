@@ -190,7 +190,7 @@ public sealed partial class HostileInputTests : IDisposable
             "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
             "Features": [ { "Field": "x", "Transform": "Raw" } ],
             "Target": { "Field": "y", "Transform": "Raw", "Horizon": 1 },
-            "Model": { "Cell": "Rnn", "HiddenSize": 2, "Layers": 1, "Head": "Linear", "Seed": 1, "File": {{JsonSerializer.Serialize(modelFile)}} }
+            "Model": { "Cell": "Rnn", "HiddenSize": 2, "Layers": 1, "Head": "Linear", "Highway": false, "Seed": 1, "File": {{JsonSerializer.Serialize(modelFile)}} }
             """);
         var shape = definition.CreateShape();
         Assert.Equal(13, shape.ParameterCount);

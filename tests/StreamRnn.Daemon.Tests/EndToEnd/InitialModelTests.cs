@@ -99,10 +99,10 @@ public sealed class InitialModelTests : IDisposable
     public async Task A_Model_File_without_highway_is_widened_where_the_pipeline_has_one_and_forecasts_as_before()
     {
         // One weight file of the shape without highway (format version 1), two pipelines starting from it: Model:Highway
-        // false (the file's own shape) and the default (on for the Gaussian head: the file is widened with W_hw = 0).
+        // false (the file's own shape) and true (the file is widened with W_hw = 0).
         string model = _scratch.Combine("plain.srnn");
         var off = CreatePipeline("widen-off", $"\"Highway\": false, \"File\": {JsonSerializer.Serialize(model)}");
-        var on = CreatePipeline("widen-on", $"\"File\": {JsonSerializer.Serialize(model)}");
+        var on = CreatePipeline("widen-on", $"\"Highway\": true, \"File\": {JsonSerializer.Serialize(model)}");
         var plain = off.Definition.CreateShape();
         Assert.Equal(0, plain.HighwayInputs);
         Assert.Equal(plain with { HighwayInputs = plain.InputSize }, on.Definition.CreateShape());

@@ -48,13 +48,13 @@ public sealed class PipelineDefinitionTests
     };
 
     [Theory]
-    [InlineData(HeadKind.Gaussian, null, true)]
-    [InlineData(HeadKind.Linear, null, true)]
+    [InlineData(HeadKind.Gaussian, null, false)]
+    [InlineData(HeadKind.Linear, null, false)]
     [InlineData(HeadKind.Binary, null, false)]
-    [InlineData(HeadKind.Gaussian, false, false)]
+    [InlineData(HeadKind.Gaussian, true, true)]
     [InlineData(HeadKind.Linear, false, false)]
     [InlineData(HeadKind.Binary, true, true)]
-    public void Model_Highway_is_on_by_default_for_Gaussian_and_Linear_heads_and_connects_every_input(HeadKind head, bool? highway, bool on)
+    public void Model_Highway_is_off_unless_set_and_connects_every_input(HeadKind head, bool? highway, bool on)
     {
         var definition = TestPipelines.Stocks();
         definition.Model.Head = head;
@@ -163,7 +163,7 @@ public sealed class PipelineDefinitionTests
             Assert.Equal(FeatureTransform.ZScore, Assert.Single(definition.Features).Transform);
             Assert.Equal(TargetTransform.Difference, definition.Target.Transform);
             Assert.Equal(3, definition.Target.Horizon);
-            Assert.Equal(new ModelShape(CellKind.Gru, 1, 24, 2, HeadKind.Gaussian, HighwayInputs: 1), definition.CreateShape()); // Model:Highway on by default
+            Assert.Equal(new ModelShape(CellKind.Gru, 1, 24, 2, HeadKind.Gaussian), definition.CreateShape()); // Model:Highway off unless set
             Assert.Equal(TimeSpan.FromMinutes(150), definition.State.IdleTtl);
             Assert.Equal(WhenFullPolicy.DeadLetter, definition.State.WhenFull);
             Assert.Equal(LateRecordPolicy.Drop, definition.LateRecords);

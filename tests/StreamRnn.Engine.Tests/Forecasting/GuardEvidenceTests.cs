@@ -16,7 +16,8 @@ public sealed class GuardEvidenceTests
     /// <summary>
     /// Log-returns of a random walk (i.i.d. changes) with a "network" that forecasts noise correlated with nothing: no
     /// candidate beats persistence (no change), so from step 2,000 on every served forecast is exactly persistence,
-    /// while the same guard without the evidence gate mixes the others in and is worse in MAE.
+    /// while the same guard without the evidence gate (and without the floor, <see cref="GuardFloorTests"/>) mixes the
+    /// others in and is worse in MAE. The gated guard has its floor on (the default).
     /// </summary>
     [Fact]
     public void On_a_random_walk_the_served_forecast_is_exactly_persistence_after_2000_steps()
@@ -32,7 +33,7 @@ public sealed class GuardEvidenceTests
 
         static int Run(double evidence, out int persistent, out double mae, out double persistenceMae)
         {
-            var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 2, GuardEvidence = evidence }, horizon: 1, rawTarget: false);
+            var combiner = new LinearCombiner(new LinearOptions { Enabled = true, Order = 2, GuardEvidence = evidence, GuardFloor = evidence > 0 }, horizon: 1, rawTarget: false);
             double[] state = new double[combiner.StateLength];
             combiner.Reset(state);
             var random = new Random(17);
