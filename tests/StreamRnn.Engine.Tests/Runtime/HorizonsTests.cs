@@ -133,6 +133,38 @@ public sealed class HorizonsTests
     }
 
     [Fact]
+    public void One_horizon_listed_in_Horizons_forecasts_and_scores_exactly_as_Target_Horizon()
+    {
+        var single = Definition(HeadKind.Gaussian);
+        single.Target.Horizon = 3;
+        var listed = Definition(HeadKind.Gaussian, [3]);
+        Assert.Equal(single.CreateShape(), listed.CreateShape());
+        var singleRuntime = TestPipelines.Runtime(single);
+        var listedRuntime = TestPipelines.Runtime(listed);
+        var singleSink = new RecordingSink();
+        var listedSink = new RecordingSink();
+        var records = Records(30, "a").Concat(Records(30, "b", 30)).ToArray();
+        singleRuntime.Process(records, singleSink);
+        listedRuntime.Process(records, listedSink);
+
+        Assert.Equal(singleSink.Predictions.Count, listedSink.Predictions.Count);
+        for (int i = 0; i < singleSink.Predictions.Count; i++)
+        {
+            var node = JsonNode.Parse(listedSink.Predictions[i].Json)!.AsObject();
+            var horizons = node["horizons"]!.AsArray();
+            node.Remove("horizons");
+            Assert.Equal(singleSink.Predictions[i].Json, node.ToJsonString());
+            Assert.Equal(3, (int)horizons.Single()!["h"]!);
+        }
+
+        var expected = singleRuntime.GetPrequentialSummary();
+        var actual = listedRuntime.GetPrequentialSummary();
+        Assert.Equal((expected.Scored, expected.ModelMae, expected.ModelRmse, expected.BaselineMae, expected.Coverage80),
+            (actual.Scored, actual.ModelMae, actual.ModelRmse, actual.BaselineMae, actual.Coverage80));
+        Assert.Equal(singleRuntime.GetPrequentialSummary().Scored, listedRuntime.GetHorizonSummaries().Single().Scored);
+    }
+
+    [Fact]
     public void A_window_carries_each_horizons_target_at_the_step_it_was_forecast_and_NaN_until_it_arrives()
     {
         var definition = Definition(HeadKind.Linear, [1, 3], training: true);
