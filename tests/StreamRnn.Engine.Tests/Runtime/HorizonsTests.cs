@@ -56,6 +56,7 @@ public sealed class HorizonsTests
         Assert.Contains(Errors(d => d.Target.Horizons = []), e => e.StartsWith("Pipelines:levels:Target:Horizons: must list 1 to", StringComparison.Ordinal));
         Assert.Contains(Errors(d => d.Target.Horizon = 7), e => e == "Pipelines:levels:Target:Horizon: set Target:Horizon or Target:Horizons, not both");
         Assert.Contains(Errors(d => d.Linear = new() { Enabled = true, Order = 2 }), e => e.StartsWith("Pipelines:levels:Linear:Enabled: the linear path forecasts one horizon", StringComparison.Ordinal));
+        Assert.Contains(Errors(d => d.Model.BootstrapCsv = "history.csv"), e => e.StartsWith("Pipelines:levels:Model:BootstrapCsv: offline bootstrap training holds one target per step", StringComparison.Ordinal));
         Assert.Contains(Errors(d => { d.Model.Head = HeadKind.Binary; d.Target.Transform = TargetTransform.Raw; }),
             e => e == "Pipelines:levels:Target:Horizons: needs Model:Head = Linear or Gaussian");
         Assert.Contains(Errors(d => d.Training = new TrainingOptions { Enabled = true, WindowSteps = 24 }),
@@ -129,6 +130,38 @@ public sealed class HorizonsTests
         Assert.Equal(singleRuntime.GetPrequentialSummary().Scored, summaries[0].Scored);
         Assert.Equal(38, summaries[0].Scored);
         Assert.Equal(34, summaries[1].Scored);
+    }
+
+    [Fact]
+    public void One_horizon_listed_in_Horizons_forecasts_and_scores_exactly_as_Target_Horizon()
+    {
+        var single = Definition(HeadKind.Gaussian);
+        single.Target.Horizon = 3;
+        var listed = Definition(HeadKind.Gaussian, [3]);
+        Assert.Equal(single.CreateShape(), listed.CreateShape());
+        var singleRuntime = TestPipelines.Runtime(single);
+        var listedRuntime = TestPipelines.Runtime(listed);
+        var singleSink = new RecordingSink();
+        var listedSink = new RecordingSink();
+        var records = Records(30, "a").Concat(Records(30, "b", 30)).ToArray();
+        singleRuntime.Process(records, singleSink);
+        listedRuntime.Process(records, listedSink);
+
+        Assert.Equal(singleSink.Predictions.Count, listedSink.Predictions.Count);
+        for (int i = 0; i < singleSink.Predictions.Count; i++)
+        {
+            var node = JsonNode.Parse(listedSink.Predictions[i].Json)!.AsObject();
+            var horizons = node["horizons"]!.AsArray();
+            node.Remove("horizons");
+            Assert.Equal(singleSink.Predictions[i].Json, node.ToJsonString());
+            Assert.Equal(3, (int)horizons.Single()!["h"]!);
+        }
+
+        var expected = singleRuntime.GetPrequentialSummary();
+        var actual = listedRuntime.GetPrequentialSummary();
+        Assert.Equal((expected.Scored, expected.ModelMae, expected.ModelRmse, expected.BaselineMae, expected.Coverage80),
+            (actual.Scored, actual.ModelMae, actual.ModelRmse, actual.BaselineMae, actual.Coverage80));
+        Assert.Equal(singleRuntime.GetPrequentialSummary().Scored, listedRuntime.GetHorizonSummaries().Single().Scored);
     }
 
     [Fact]
