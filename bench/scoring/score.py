@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scores a backtest's predictions.csv against cheap baselines on the last part of each key's rows.
 
-Usage: score.py PREDICTIONS.csv [--horizon H] [--raw] [--season S] [--holdout 0.7] [--order 3]
+Usage: score.py PREDICTIONS.csv [--horizon H] [--raw] [--season S] [--holdout 0.7] [--order 3] [--prefix hH_]
 
 Rows are (key, step, time_ms, prediction, target, ...): `prediction` is the forecast made H steps earlier for this
 row's `target` (the pipeline's target after its transform). Baselines, all online, each forecast made from targets
@@ -19,6 +19,7 @@ report MSE on data standardised with the training split's mean and standard devi
 MAE / best baseline) and the best baseline; then, on the same rows, the model's 80 % / 95 % interval coverage (from the
 lo80/hi80/lo95/hi95 columns, as published) and, when predictions.csv has an `unguarded` column (a Linear path with its
 guard on), the forecast before the guard (network + AR by least squares), which is not a baseline.
+With Target:Horizons, --prefix h6_ --horizon 6 scores the h6_prediction / h6_target columns (that horizon's forecasts).
 """
 import csv, math, sys, argparse
 from collections import defaultdict
@@ -62,15 +63,16 @@ def main():
     ap.add_argument('--order', type=int, default=3)
     ap.add_argument('--rows', default=None)
     ap.add_argument('--scale-rows', default=None)
+    ap.add_argument('--prefix', default='', help="Target:Horizons: score the columns PREFIXprediction and PREFIXtarget (e.g. h6_)")
     a = ap.parse_args()
     rng = tuple(int(v) for v in a.rows.split(':')) if a.rows else None
     keys = defaultdict(list)
     extra = defaultdict(list)
     with open(a.predictions) as f:
         for r in csv.DictReader(f):
-            t = r['target']
-            keys[r['key']].append((float(r['prediction']) if r['prediction'] else math.nan, float(t) if t else math.nan, int(r['step'])))
-            extra[r['key']].append(tuple(float(r.get(c) or 'nan') for c in ('lo80', 'hi80', 'lo95', 'hi95', 'unguarded')))
+            t, pred = r[a.prefix + 'target'], r[a.prefix + 'prediction']
+            keys[r['key']].append((float(pred) if pred else math.nan, float(t) if t else math.nan, int(r['step'])))
+            extra[r['key']].append(tuple(float(r.get(a.prefix + c) or 'nan') for c in ('lo80', 'hi80', 'lo95', 'hi95', 'unguarded')))
     h = a.horizon
     names = ['model', 'persistence', 'mean'] + [f'ar{p}(λ={lam})' for p in range(1, a.order + 1) for lam in (1.0, 0.999)]
     if a.season:

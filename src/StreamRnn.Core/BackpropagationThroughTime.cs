@@ -79,7 +79,8 @@ public sealed unsafe class BackpropagationThroughTime
     /// <summary>
     /// Runs the window forward from <paramref name="startState"/> over <paramref name="inputs"/> (k × InputSize),
     /// scores step t's head output against <paramref name="targets"/>[t] with weight <paramref name="targetWeights"/>[t]
-    /// (0 = no target at that step) using the head's loss (MSE, Gaussian NLL or BCE), backpropagates, and ADDS the
+    /// (0 = no target at that step; with <see cref="ModelShape.Horizons"/> K &gt; 1, targets holds k × K floats, step t's
+    /// at [t·K, (t+1)·K), a NaN one meaning "unknown": no loss, no gradient) using the head's loss (MSE, Gaussian NLL or BCE), backpropagates, and ADDS the
     /// gradient of the weighted-sum loss to <paramref name="gradient"/> (ParameterCount floats).
     /// Returns the weighted-sum loss and writes the sum of weights to <paramref name="weightSum"/>.
     /// </summary>
@@ -120,7 +121,13 @@ public sealed unsafe class BackpropagationThroughTime
             throw new ArgumentException($"The weights are for {weights.Shape} but this trainer runs {_shape}.", nameof(weights));
         }
 
-        int steps = targets.Length;
+        int horizons = _shape.Horizons;
+        if (targets.Length % horizons != 0)
+        {
+            throw new ArgumentException($"targets holds {targets.Length} floats, not a multiple of the {horizons} horizons.", nameof(targets));
+        }
+
+        int steps = targets.Length / horizons;
         if (steps < 1 || steps > _maxSteps)
         {
             throw new ArgumentException($"The window has {steps} steps; 1..{_maxSteps} are accepted.", nameof(targets));
@@ -162,7 +169,21 @@ public sealed unsafe class BackpropagationThroughTime
                 throw new ArgumentException($"Target weight at step {t} must be finite and non-negative, not {w}.", nameof(targetWeights));
             }
 
-            if (w > 0)
+            if (w > 0 && horizons > 1)
+            {
+                // K targets per step: NaN = not known (no loss); anything else must be finite.
+                for (int k = 0; k < horizons; k++)
+                {
+                    float yk = targets[t * horizons + k];
+                    if (float.IsInfinity(yk))
+                    {
+                        throw new ArgumentException($"Target at step {t}, horizon {k} is not finite ({yk}).", nameof(targets));
+                    }
+                }
+
+                weightSum += w;
+            }
+            else if (w > 0)
             {
                 float y = targets[t];
                 if (!float.IsFinite(y))
@@ -198,6 +219,7 @@ public sealed unsafe class BackpropagationThroughTime
         int inputSize = _shape.InputSize;
         int layerState = _shape.LayerStateSize;
         int outputs = _shape.HeadOutputSize;
+        int horizons = _shape.Horizons;
         double loss = 0;
         fixed (float* start = startState)
         fixed (float* input = inputs)
@@ -248,13 +270,7 @@ public sealed unsafe class BackpropagationThroughTime
                 if (weight > 0)
                 {
                     ReadOnlySpan<float> output = new(head + t * _headStride, outputs);
-                    loss += _shape.Head switch
-                    {
-                        HeadKind.Linear => LinearHead.Loss(output, targets[t], weight, dOutput),
-                        HeadKind.Gaussian => GaussianHead.Loss(output, targets[t], weight, dOutput),
-                        HeadKind.Categorical => CategoricalHead.Loss(output, targets[t], weight, dOutput),
-                        _ => BinaryHead.Loss(output, targets[t], weight, dOutput),
-                    };
+                    loss += HeadLoss.Compute(_shape.Head, horizons, output, targets.Slice(t * horizons, horizons), weight, dOutput);
                 }
                 else if (withGradient)
                 {

@@ -22,7 +22,8 @@ namespace StreamRnn.Core;
 /// by step). It is deterministic: the same inputs give the same bits on every call and every instance, as every sum runs
 /// in a fixed order on one thread.</para>
 /// <para>Layout of the batch: window b's start state at [b·S, (b+1)·S) of startStates, its inputs at
-/// [b·k·I, (b+1)·k·I) of inputs (step t at b·k·I + t·I), its targets and target weights at [b·k, (b+1)·k). Losses,
+/// [b·k·I, (b+1)·k·I) of inputs (step t at b·k·I + t·I), its target weights at [b·k, (b+1)·k) and its targets at
+/// [b·k·K, (b+1)·k·K) (K = <see cref="ModelShape.Horizons"/>; step t's K targets at (b·k + t)·K, NaN = unknown). Losses,
 /// gradient stopping at the window start, input checks and non-finite behaviour are those of
 /// <see cref="BackpropagationThroughTime"/>. Records are stored per step and layer as B contiguous rows
 /// [gates | state | aux], so a step's backward reads one contiguous block.</para>
@@ -125,10 +126,11 @@ public sealed unsafe class BatchedBackpropagationThroughTime
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"1..{_maxSteps} steps are accepted.");
         }
 
+        int horizons = _shape.Horizons;
         if (startStates.Length != batch * _shape.StateSize || inputs.Length != batch * steps * _shape.InputSize
-            || targets.Length != batch * steps || targetWeights.Length != batch * steps)
+            || targets.Length != batch * steps * horizons || targetWeights.Length != batch * steps)
         {
-            throw new ArgumentException($"{batch} windows of {steps} steps need {batch * _shape.StateSize} state floats, {batch * steps * _shape.InputSize} inputs and {batch * steps} targets and weights.");
+            throw new ArgumentException($"{batch} windows of {steps} steps need {batch * _shape.StateSize} state floats, {batch * steps * _shape.InputSize} inputs, {batch * steps * horizons} targets and {batch * steps} weights.");
         }
 
         int bad = FiniteCheck.IndexOfNonFinite(inputs);
@@ -152,7 +154,20 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                 throw new ArgumentException($"Target weight {i} must be finite and non-negative, not {w}.", nameof(targetWeights));
             }
 
-            if (w > 0)
+            if (w > 0 && horizons > 1)
+            {
+                // K targets per step: NaN = not known (no loss); anything else must be finite.
+                for (int k = 0; k < horizons; k++)
+                {
+                    if (float.IsInfinity(targets[i * horizons + k]))
+                    {
+                        throw new ArgumentException($"Target {i}, horizon {k} is not finite.", nameof(targets));
+                    }
+                }
+
+                weightSum += w;
+            }
+            else if (w > 0)
             {
                 float y = targets[i];
                 if (!float.IsFinite(y) || (_shape.Head == HeadKind.Binary && y is < 0f or > 1f)
@@ -170,7 +185,7 @@ public sealed unsafe class BatchedBackpropagationThroughTime
         ReadOnlySpan<float> targets, ReadOnlySpan<float> targetWeights, bool withGradient)
     {
         int layers = _shape.Layers, hidden = _shape.HiddenSize, inputSize = _shape.InputSize, stateSize = _shape.StateSize;
-        int layerState = _shape.LayerStateSize, outputs = _shape.HeadOutputSize;
+        int layerState = _shape.LayerStateSize, outputs = _shape.HeadOutputSize, horizons = _shape.Horizons;
 
         // Gather: step t's inputs of the B windows side by side (row b at (t·B + b)·I), then the B start states.
         for (int b = 0; b < batch; b++)
@@ -237,14 +252,8 @@ public sealed unsafe class BatchedBackpropagationThroughTime
                     if (weight > 0)
                     {
                         ReadOnlySpan<float> output = new(head + at * _headStride, outputs);
-                        float target = targets[b * steps + t];
-                        _windowLosses[b] += _shape.Head switch
-                        {
-                            HeadKind.Linear => LinearHead.Loss(output, target, weight, dOutput),
-                            HeadKind.Gaussian => GaussianHead.Loss(output, target, weight, dOutput),
-                            HeadKind.Categorical => CategoricalHead.Loss(output, target, weight, dOutput),
-                            _ => BinaryHead.Loss(output, target, weight, dOutput),
-                        };
+                        _windowLosses[b] += HeadLoss.Compute(_shape.Head, horizons, output,
+                            targets.Slice((b * steps + t) * horizons, horizons), weight, dOutput);
                     }
                     else if (withGradient)
                     {

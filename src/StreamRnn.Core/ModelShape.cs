@@ -13,10 +13,14 @@ namespace StreamRnn.Core;
 /// The highway (the linear autoregressive path of LSTNet, Lai et al. 2018) feeds the LAST A entries of each step's input
 /// straight into every head output: <c>out = W_out·h_top + b_out + W_hw·x[I−A..I)</c>, trained jointly with the rest
 /// (no gradient flows into x).
+/// With <see cref="Horizons"/> K &gt; 1 a step has K targets (one per horizon), scored by the head's loss per output and summed.
 /// State layout per key (StateSize floats): for each layer, h (H floats), then for LSTM c (H floats).
 /// </remarks>
 public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, int Layers, HeadKind Head, int Classes = 0, int HighwayInputs = 0, int Horizons = 1)
 {
+    /// <summary>Most horizons (outputs per target) a Linear or Gaussian head accepts.</summary>
+    public const int MaxHorizons = 64;
+
     /// <summary>Most classes a Categorical head accepts.</summary>
     public const int MaxClasses = 256;
 
@@ -32,11 +36,15 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
     /// <summary>Floats of state per layer: h, plus c for LSTM.</summary>
     public int LayerStateSize => Cell == CellKind.Lstm ? 2 * HiddenSize : HiddenSize;
 
-    /// <summary>Outputs of the head: 1 (Linear, Binary), 2 (Gaussian: mean, log-variance) or <see cref="Classes"/> (Categorical: one logit per class).</summary>
+    /// <summary>
+    /// Outputs of the head: K = <see cref="Horizons"/> for Linear (one value per horizon), 2K for Gaussian laid out
+    /// [μ_1..μ_K, s_1..s_K] (K = 1: [μ, s]), 1 for Binary, <see cref="Classes"/> for Categorical (one logit per class).
+    /// </summary>
     public int HeadOutputSize => Head switch
     {
-        HeadKind.Gaussian => 2,
+        HeadKind.Gaussian => 2 * Horizons,
         HeadKind.Categorical => Classes,
+        HeadKind.Linear => Horizons,
         _ => 1,
     };
 
@@ -97,6 +105,12 @@ public sealed record ModelShape(CellKind Cell, int InputSize, int HiddenSize, in
         {
             throw new ArgumentOutOfRangeException(nameof(Classes), Classes,
                 $"Classes must be in 2..{MaxClasses} for a Categorical head and 0 for the others.");
+        }
+
+        if (Horizons < 1 || Horizons > MaxHorizons || (Horizons > 1 && Head is not (HeadKind.Linear or HeadKind.Gaussian)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Horizons), Horizons,
+                $"Horizons must be in 1..{MaxHorizons}, and 1 for a Binary or Categorical head.");
         }
 
         if (InputSize is < 1 or > MaxDimension)

@@ -22,7 +22,8 @@ namespace StreamRnn.Core;
 /// <para>
 /// Head output (plus the highway <c>W_hw·x[I−A..I)</c> when <see cref="ModelShape.HighwayInputs"/> A &gt; 0, added
 /// after the recurrent part by the same fixed-order dot product): Linear → [ŷ]; Gaussian → [μ, v] with the log-variance v already clamped to
-/// [<see cref="HeadOutput.MinLogVariance"/>, <see cref="HeadOutput.MaxLogVariance"/>]; Binary → [logit].
+/// [<see cref="HeadOutput.MinLogVariance"/>, <see cref="HeadOutput.MaxLogVariance"/>]; Binary → [logit]. With
+/// <see cref="ModelShape.Horizons"/> K &gt; 1: Linear → [ŷ_1..ŷ_K], Gaussian → [μ_1..μ_K, v_1..v_K].
 /// </para>
 /// <para>
 /// Non-finite policy: a key whose input row holds NaN or ±Inf keeps its state unchanged, gets NaN head outputs and
@@ -191,7 +192,10 @@ public sealed unsafe class RecurrentNetwork
             var headRow = _heads.AsSpan(b * _headStride, outputs);
             if (gaussian)
             {
-                headRow[1] = GaussianHead.ClampLogVariance(headRow[1]);
+                for (int k = shape.Horizons; k < outputs; k++)
+                {
+                    headRow[k] = GaussianHead.ClampLogVariance(headRow[k]);
+                }
             }
 
             var newState = _newStates.AsSpan(b * stateSize, stateSize);

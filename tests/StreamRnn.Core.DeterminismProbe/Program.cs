@@ -24,6 +24,78 @@ foreach (var cell in new[] { CellKind.Rnn, CellKind.Lstm, CellKind.Gru })
 
 Console.WriteLine($"PortableMath {ScalarFunctions()}");
 Console.WriteLine($"Lstm Categorical K=4 training {CategoricalTraining()}");
+Console.WriteLine($"Gru Gaussian Horizons=3 batched training {HorizonsTraining()}");
+
+static string HorizonsTraining()
+{
+    // Three horizons (Gaussian [μ_1..μ_3, s_1..s_3]), the later ones unknown (NaN) at a window's last steps as in the
+    // engine's windows: batched TBPTT, clipping, Adam, then the trained model's batched steps.
+    const int K = 3, Window = 10, Batch = 4, Updates = 12, Keys = 7;
+    var shape = new ModelShape(CellKind.Gru, 3, 20, 1, HeadKind.Gaussian, Horizons: K);
+    var weights = ModelWeights.CreateScratch(shape);
+    weights.Overwrite(ModelWeights.Initialize(shape, seed: 9).Parameters, 1);
+    var bptt = new BatchedBackpropagationThroughTime(shape, Window, Batch);
+    var adam = new Adam(shape.ParameterCount, learningRate: 3e-3f);
+    float[] parameters = weights.Parameters.ToArray();
+    float[] gradient = new float[shape.ParameterCount];
+    float[] starts = new float[Batch * shape.StateSize];
+    float[] inputs = new float[Batch * Window * shape.InputSize];
+    float[] targets = new float[Batch * Window * K];
+    float[] targetWeights = new float[Batch * Window];
+    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    for (int update = 0; update < Updates; update++)
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            for (int t = 0; t < Window; t++)
+            {
+                int step = update * Window + t;
+                for (int i = 0; i < shape.InputSize; i++)
+                {
+                    inputs[(b * Window + t) * shape.InputSize + i] = Input(step, b, i);
+                }
+
+                for (int k = 0; k < K; k++)
+                {
+                    int h = 1 + 3 * k;
+                    targets[(b * Window + t) * K + k] = t + h < Window ? Input(step + h, b, 0) - Input(step, b, 0) : float.NaN;
+                }
+
+                targetWeights[b * Window + t] = t < Window - 1 ? 1f : 0f;
+            }
+        }
+
+        Array.Clear(gradient);
+        double loss = bptt.Accumulate(weights, Batch, Window, starts, inputs, targets, targetWeights, gradient, out _);
+        float norm = GradientClipping.ClipByGlobalNorm(gradient, 0.5f);
+        adam.Step(parameters, gradient);
+        weights.Overwrite(parameters, update + 2);
+        Add(hash, gradient);
+        Add(hash, [(float)loss, norm]);
+    }
+
+    var network = new RecurrentNetwork(shape, Keys);
+    float[] states = new float[Keys * shape.StateSize];
+    float[] stepInputs = new float[Keys * shape.InputSize];
+    float[] outputs = new float[Keys * shape.HeadOutputSize];
+    var statuses = new StepStatus[Keys];
+    for (int step = 0; step < 20; step++)
+    {
+        for (int k = 0; k < Keys; k++)
+        {
+            for (int i = 0; i < shape.InputSize; i++)
+            {
+                stepInputs[k * shape.InputSize + i] = Input(step, k, i);
+            }
+        }
+
+        network.StepBatch(weights, stepInputs, states, outputs, statuses, Keys);
+        Add(hash, states);
+        Add(hash, outputs);
+    }
+
+    return Convert.ToHexString(hash.GetHashAndReset());
+}
 
 // The highway over 11 inputs (one 8-lane block of the head's dot product and a tail) in every path.
 Console.WriteLine($"Lstm highway A=11 training {Training(CellKind.Lstm, highway: 11)}");

@@ -89,7 +89,7 @@ internal sealed class PipelineTraining : IDisposable
             // Windows in flight survive restarts, kill -9 included: see WindowJournal.
             var shape = Registry.Shape;
             _journal = new WindowJournal(Path.Combine(_store.Directory, "windows"), shape.StateSize, shape.InputSize,
-                _definition.Training.WindowSteps, Math.Max(64, _definition.Training.QueueCapacity));
+                _definition.Training.WindowSteps, Math.Max(64, _definition.Training.QueueCapacity), shape.Horizons);
             int recovered = trainer.AttachJournal(_journal, (path, problem) => ProcessingLog.JournalProblem(_logger, path, problem));
             ProcessingLog.WindowsRecovered(_logger, _definition.Name, recovered, _journal.Directory, _journal.TrainedThrough);
             long reportedFailures = 0;

@@ -224,6 +224,11 @@ public sealed partial class PipelineDefinition
             {
                 Error(setting, null, problem);
             }
+
+            foreach (var (setting, problem) in HorizonRules.Check(this))
+            {
+                Error(setting, null, problem);
+            }
         }
 
         if (State is null)
@@ -248,10 +253,10 @@ public sealed partial class PipelineDefinition
         else
         {
             errors.AddRange(Training.Validate($"{prefix}:{nameof(Training)}"));
-            if (Training.Enabled && Target is not null && Target.Horizon >= Training.WindowSteps)
+            if (Training.Enabled && Target is not null && Target.MaxHorizon >= Training.WindowSteps)
             {
                 Error("Training:WindowSteps", Training.WindowSteps,
-                    $"must be greater than Target:Horizon ({Target.Horizon}): a window only trains on targets that arrive inside it");
+                    $"must be greater than Target:Horizon (the longest of Target:Horizons): a window only trains on targets that arrive inside it");
             }
         }
 

@@ -116,7 +116,8 @@ public sealed partial class PipelineDefinition
     /// Model:Highway on, the highway connects every input).
     /// </summary>
     public ModelShape CreateShape() => new(Model.Cell, InputSize, Model.HiddenSize, Model.Layers, Model.Head,
-        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0, HighwayInputs: Model.UsesHighway() ? InputSize : 0);
+        Model.Head == HeadKind.Categorical ? Target.Categories?.Count ?? 0 : 0, HighwayInputs: Model.UsesHighway() ? InputSize : 0,
+        Horizons: Target.HorizonList().Length);
 
     /// <summary>
     /// Reads a pipeline from a JSON file (config/pipelines/*.json): property names as here (case-insensitive),

@@ -13,7 +13,32 @@ public sealed class TargetOptions
     /// Steps, not seconds: for an Exit or OutWithin label the window is h readings of the key, so a window of W seconds
     /// is h ≈ W × the key's reading rate (the RFID bed-exit trials: about 1.4 readings a second).
     /// </remarks>
-    public int Horizon { get; set; } = 1;
+    /// <remarks>With <see cref="Horizons"/> set, this reads as the first of them (the horizon every single-horizon part of
+    /// the pipeline — the prediction's top-level fields, live baselines, prequential metrics — is about).</remarks>
+    public int Horizon
+    {
+        get => Horizons is { Count: > 0 } horizons ? horizons[0] : _horizon;
+        set => _horizon = value;
+    }
+
+    private int _horizon = 1;
+
+    /// <summary>
+    /// Several horizons at once (e.g. <c>[1, 6, 24]</c>): one head output per horizon (a Gaussian head's mean and spread
+    /// each), each forecast the target transform at its horizon (Difference: x[t+h_k] − x[t]). Strictly increasing, each
+    /// 1..1000; mutually exclusive with a non-default <see cref="Horizon"/>; Linear or Gaussian heads with a Raw,
+    /// Difference or LogReturn target, without the linear path. Null = the single <see cref="Horizon"/>.
+    /// </summary>
+    public List<int>? Horizons { get; set; }
+
+    /// <summary>The horizons forecast: <see cref="Horizons"/> if set, else the single <see cref="Horizon"/>.</summary>
+    public int[] HorizonList() => Horizons is { Count: > 0 } horizons ? [.. horizons] : [_horizon];
+
+    /// <summary>The longest horizon forecast (how long a key remembers its target and its pending forecasts).</summary>
+    public int MaxHorizon => Horizons is { Count: > 0 } horizons ? horizons[^1] : _horizon;
+
+    /// <summary>True when <see cref="Horizon"/> was set to something other than 1 (for the mutual exclusion with Horizons).</summary>
+    internal bool HorizonSet => _horizon != 1;
 
     /// <summary>
     /// For the Exit and OutWithin transforms: the field value that means "out" (e.g. 0 for <c>in_bed</c>); every

@@ -28,7 +28,17 @@ internal sealed class FeatureEncoder
     }
 
     public bool TryEncode(RecordDecoder decoded, Span<double> keyStatistics, Span<double> keyPrevious, Span<float> inputs,
-        out EncodedTarget target, out DeadLetterReason reason, out string detail)
+        out EncodedTarget target, out DeadLetterReason reason, out string detail) =>
+        TryEncode(decoded, keyStatistics, keyPrevious, inputs, [], out target, out reason, out detail);
+
+    /// <summary>
+    /// As above; with Target:Horizons (K horizons) also writes, per horizon k, the triple (y_k, μ_k, σ_k) into
+    /// <paramref name="horizonTargets"/> (3K doubles; empty for one horizon): y_k[t] = x[t] − x[t−h_k] for a Difference
+    /// target (ln(x[t] / x[t−h_k]) for LogReturn, x[t] for Raw), NaN until the key has h_k earlier values, and the running
+    /// statistics of y_k after including it. Horizon 0's triple equals the target's Value, Mean and StandardDeviation.
+    /// </summary>
+    public bool TryEncode(RecordDecoder decoded, Span<double> keyStatistics, Span<double> keyPrevious, Span<float> inputs,
+        Span<double> horizonTargets, out EncodedTarget target, out DeadLetterReason reason, out string detail)
     {
         keyStatistics.CopyTo(_statistics);
         keyPrevious.CopyTo(_previous);
@@ -196,11 +206,16 @@ internal sealed class FeatureEncoder
             return Overflow(_layout.TargetField, raw, "target", out reason, out detail);
         }
 
+        if (!horizonTargets.IsEmpty && !TryEncodeHorizons(raw, y, changeTarget, alpha, floor, horizonTargets))
+        {
+            return Overflow(_layout.TargetField, raw, "target", out reason, out detail);
+        }
+
         if (!_layout.TargetIsEventLabel)
         {
             if (changeTarget)
             {
-                var memory = _previous.AsSpan(_layout.TargetPreviousIndex, _layout.Horizon);
+                var memory = _previous.AsSpan(_layout.TargetPreviousIndex, _layout.MaxHorizon);
                 for (int i = memory.Length - 1; i > 0; i--)
                 {
                     memory[i] = memory[i - 1];
@@ -237,6 +252,39 @@ internal sealed class FeatureEncoder
 
             return RunningStatistics.Standardise(s, x, floor);
         }
+    }
+
+    /// <summary>
+    /// The K horizons' targets and statistics (before the target memory shifts in x_t). Horizon 0 reuses y, whose
+    /// statistics are already updated. False when a statistic would overflow.
+    /// </summary>
+    private bool TryEncodeHorizons(double raw, double y, bool changeTarget, double alpha, double floor, Span<double> horizonTargets)
+    {
+        int[] horizons = _layout.Horizons;
+        for (int k = 0; k < horizons.Length; k++)
+        {
+            double yk = y;
+            var statistic = _statistics.AsSpan(_layout.HorizonStatisticIndex[k] * RunningStatistics.Width, RunningStatistics.Width);
+            if (k > 0)
+            {
+                double before = changeTarget ? _previous[_layout.TargetPreviousIndex + horizons[k] - 1] : double.NaN;
+                yk = !changeTarget ? raw
+                    : double.IsNaN(before) ? double.NaN
+                    : _layout.TargetTransform == TargetTransform.Difference ? raw - before : PortableMath.Log(raw / before);
+                if (!double.IsNaN(yk) && (!double.IsFinite(yk) || !RunningStatistics.Update(statistic, yk, alpha)))
+                {
+                    return false;
+                }
+            }
+
+            horizonTargets[3 * k] = yk;
+            // A horizon with no target yet has no scale: NaN (its forecast is left out until it has one).
+            bool known = statistic[0] > 0;
+            horizonTargets[3 * k + 1] = known ? RunningStatistics.Mean(statistic) : double.NaN;
+            horizonTargets[3 * k + 2] = known ? RunningStatistics.StandardDeviation(statistic, floor) : double.NaN;
+        }
+
+        return true;
     }
 
     /// <summary>

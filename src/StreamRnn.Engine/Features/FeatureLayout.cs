@@ -133,11 +133,21 @@ internal sealed class FeatureLayout
         TargetStatisticIndex = stats++;
         TargetPreviousIndex = previous;
         Horizon = definition.Target.Horizon;
+        Horizons = definition.Target.HorizonList();
+        MaxHorizon = Horizons[^1];
+        // Target:Horizons: each horizon after the first standardises its own target y_k with its own statistics.
+        HorizonStatisticIndex = new int[Horizons.Length];
+        HorizonStatisticIndex[0] = TargetStatisticIndex;
+        for (int k = 1; k < Horizons.Length; k++)
+        {
+            HorizonStatisticIndex[k] = stats++;
+        }
+
         TargetIsEventLabel = definition.Target.IsEventLabel;
         TargetOutValue = definition.Target.OutValue;
         // A change target over h steps (y[t] = x[t] − x[t−h]) keeps the last h raw values, newest first.
         previous += TargetIsEventLabel ? EventLabelMemory + Horizon
-            : TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn ? Horizon : 1;
+            : TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn ? MaxHorizon : 1;
         Head = definition.Model.Head;
         StatisticCount = stats;
         PreviousCount = previous;
@@ -159,6 +169,12 @@ internal sealed class FeatureLayout
         }
 
         description.Append($"|{TargetTransform}|{Horizon}|{StatisticCount}|{PreviousCount}|{PendingWidth}|{WindowSteps}");
+        if (definition.Target.Horizons is not null)
+        {
+            // Only Target:Horizons adds this, so the fingerprints (and stored state) of single-horizon layouts are unchanged.
+            description.Append($"|horizons:{string.Join(',', Horizons)}");
+        }
+
         if (TargetCategories.Length > 0)
         {
             // Only a Categorical layout adds this, so the fingerprints (and stored state) of the other layouts are unchanged.
@@ -210,7 +226,24 @@ internal sealed class FeatureLayout
     /// <summary>Doubles of an event label's memory before its ring of h in-flags: steps seen, steps since the last out.</summary>
     public const int EventLabelMemory = 2;
 
+    /// <summary>The first (or only) horizon.</summary>
     public int Horizon { get; }
+
+    /// <summary>Every horizon forecast, increasing (Target:Horizons, or the one Target:Horizon).</summary>
+    public int[] Horizons { get; }
+
+    /// <summary>The longest horizon: a change target's memory and the pending-forecast ring are this long.</summary>
+    public int MaxHorizon { get; }
+
+    /// <summary>K, the number of horizons (head outputs per forecast quantity).</summary>
+    public int HorizonCount => Horizons.Length;
+
+    /// <summary>Per horizon, its target statistics in a key's statistics slab (the first is <see cref="TargetStatisticIndex"/>).</summary>
+    public int[] HorizonStatisticIndex { get; }
+
+    /// <summary>Doubles of a key's pending forecasts: a ring of <see cref="MaxHorizon"/> entries of K × <see cref="PendingWidth"/>.</summary>
+    public int PendingCount => PendingWidth * HorizonCount * MaxHorizon;
+
     public HeadKind Head { get; }
     public int StatisticCount { get; }
     public int PreviousCount { get; }
@@ -222,11 +255,11 @@ internal sealed class FeatureLayout
     /// <summary>k, the steps of a training window; 0 when training is off (no window is assembled).</summary>
     public int WindowSteps { get; }
 
-    /// <summary>Floats of a key's window being assembled: start state, k inputs, k targets, k weights.</summary>
-    public int WindowFloatCount => WindowSteps == 0 ? 0 : Shape.StateSize + WindowSteps * (InputSize + 2);
+    /// <summary>Floats of a key's window being assembled: start state, k inputs, k × K targets, k weights.</summary>
+    public int WindowFloatCount => WindowSteps == 0 ? 0 : Shape.StateSize + WindowSteps * (InputSize + HorizonCount + 1);
 
-    /// <summary>Doubles of a key's window being assembled: the target's μ and σ at each step.</summary>
-    public int WindowDoubleCount => 2 * WindowSteps;
+    /// <summary>Doubles of a key's window being assembled: each horizon's target μ and σ at each step.</summary>
+    public int WindowDoubleCount => 2 * HorizonCount * WindowSteps;
 
     /// <summary>
     /// Hash of everything that fixes the layout of a key's state (model shape, feature transforms and widths,

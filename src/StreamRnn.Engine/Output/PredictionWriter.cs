@@ -12,7 +12,8 @@ namespace StreamRnn.Engine.Output;
 /// allocates nothing:
 /// <c>{"key","ts","pipeline","model_version","horizon","mean","stddev" | "probability",["probabilities"] | "value",["warming_up"],
 /// ["interval_80","interval_95"],["price","price_interval_80","price_interval_95" | "level","level_interval_80",
-/// "level_interval_95"],"target_field","source":{"topic","partition","offset"},"latency_ms"}</c>.
+/// "level_interval_95"],["horizons"],"target_field","source":{"topic","partition","offset"},"latency_ms"}</c>
+/// ("horizons" with Target:Horizons only: see <see cref="SetHorizons"/>).
 /// "ts" is the source record's event time (ISO-8601 UTC, milliseconds).
 /// </summary>
 /// <remarks>
@@ -61,6 +62,8 @@ internal sealed class PredictionWriter
     private static readonly JsonEncodedText PartitionName = JsonEncodedText.Encode("partition");
     private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset");
     private static readonly JsonEncodedText LatencyName = JsonEncodedText.Encode("latency_ms");
+    private static readonly JsonEncodedText HorizonsName = JsonEncodedText.Encode("horizons");
+    private static readonly JsonEncodedText HName = JsonEncodedText.Encode("h");
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
@@ -70,6 +73,9 @@ internal sealed class PredictionWriter
     private readonly HeadKind _head;
     private readonly int _horizon;
     private readonly LevelKind _level;
+    private readonly int[]? _horizons;
+    private double[] _horizonForecasts = [];
+    private bool[] _horizonWarmingUp = [];
 
     /// <summary>z of the central 80% interval of a normal distribution (its 90% quantile).</summary>
     public const double Z80 = 1.2815515655446004;
@@ -93,6 +99,7 @@ internal sealed class PredictionWriter
         _topic = JsonEncodedText.Encode(definition.InputTopic, encoder);
         _head = definition.Model.Head;
         _horizon = definition.Target.Horizon;
+        _horizons = definition.Target.Horizons is null ? null : definition.Target.HorizonList();
         Classes = ClassProbabilities.Create(definition);
         _level = _head.IsClassifier() ? LevelKind.None
             : definition.Target.Transform switch
@@ -108,6 +115,16 @@ internal sealed class PredictionWriter
     /// <see cref="Write"/> then adds that step's "probabilities". Null for the other heads.
     /// </summary>
     public ClassProbabilities? Classes { get; }
+
+    /// <summary>
+    /// Target:Horizons: the next <see cref="Write"/> adds "horizons", one object per horizon from these (per horizon mean
+    /// and spread, then whether that horizon is still warming up). Kept by reference; the caller refills them per call.
+    /// </summary>
+    public void SetHorizons(double[] forecasts, bool[] warmingUp)
+    {
+        _horizonForecasts = forecasts;
+        _horizonWarmingUp = warmingUp;
+    }
 
     /// <summary>
     /// Writes one prediction; the span is valid until the next call. <paramref name="mean"/> is the mean (Gaussian),
@@ -192,6 +209,11 @@ internal sealed class PredictionWriter
                 break;
         }
 
+        if (_horizons is not null)
+        {
+            WriteHorizons(w, lastRaw);
+        }
+
         w.WriteString(TargetFieldName, _targetField);
         w.WriteStartObject(SourceName);
         w.WriteString(TopicName, _topic);
@@ -202,6 +224,66 @@ internal sealed class PredictionWriter
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenSpan;
+    }
+
+    /// <summary>
+    /// <c>"horizons":[{"h","mean","stddev","warming_up",["interval_80","interval_95"],["level",…|"price",…]} | {"h","value",…}]</c>:
+    /// each horizon's forecast of the target transform h steps ahead and its level; a horizon with no target statistics yet
+    /// (its first h steps) has only "h".
+    /// </summary>
+    private void WriteHorizons(Utf8JsonWriter w, double lastRaw)
+    {
+        w.WriteStartArray(HorizonsName);
+        for (int k = 0; k < _horizons!.Length; k++)
+        {
+            w.WriteStartObject();
+            w.WriteNumber(HName, _horizons[k]);
+            double mean = _horizonForecasts[2 * k], spread = _horizonForecasts[2 * k + 1];
+            if (double.IsFinite(mean))
+            {
+                bool warmingUp = _horizonWarmingUp[k];
+                bool intervals = _head == HeadKind.Gaussian && !warmingUp && double.IsFinite(spread);
+                if (_head == HeadKind.Gaussian)
+                {
+                    w.WriteNumber(MeanName, mean);
+                    w.WriteNumber(StddevName, spread);
+                }
+                else
+                {
+                    w.WriteNumber(ValueName, mean);
+                }
+
+                w.WriteBoolean(WarmingUpName, warmingUp);
+                if (intervals)
+                {
+                    WriteInterval(w, Interval80Name, mean - Z80 * spread, mean + Z80 * spread);
+                    WriteInterval(w, Interval95Name, mean - Z95 * spread, mean + Z95 * spread);
+                }
+
+                if (_level == LevelKind.Level)
+                {
+                    WriteNumberIfFinite(w, LevelName, lastRaw + mean);
+                    if (intervals)
+                    {
+                        WriteInterval(w, LevelInterval80Name, lastRaw + (mean - Z80 * spread), lastRaw + (mean + Z80 * spread));
+                        WriteInterval(w, LevelInterval95Name, lastRaw + (mean - Z95 * spread), lastRaw + (mean + Z95 * spread));
+                    }
+                }
+                else if (_level == LevelKind.Price)
+                {
+                    WriteNumberIfFinite(w, PriceName, lastRaw * Math.Exp(mean));
+                    if (intervals)
+                    {
+                        WriteInterval(w, PriceInterval80Name, lastRaw * Math.Exp(mean - Z80 * spread), lastRaw * Math.Exp(mean + Z80 * spread));
+                        WriteInterval(w, PriceInterval95Name, lastRaw * Math.Exp(mean - Z95 * spread), lastRaw * Math.Exp(mean + Z95 * spread));
+                    }
+                }
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     // Derived numbers (bounds, price, level) carry 9 significant digits (ShortDecimal): the model computes in float32,

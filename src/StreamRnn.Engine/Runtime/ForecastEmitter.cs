@@ -16,9 +16,25 @@ namespace StreamRnn.Engine.Runtime;
 /// if configured), scores the forecast made h steps ago now that its target arrived, feeds the live baselines, and
 /// writes the prediction to the sink and the prediction observer.
 /// </summary>
+/// <remarks>
+/// With Target:Horizons (K horizons h_1 &lt; … &lt; h_K) the head gives K forecasts: the top-level fields are the first
+/// horizon's, and <c>horizons</c> lists all of them. A key's pending forecasts are a ring of h_K entries (one per step, K
+/// triples each); horizon k's forecast made at step s is scored at step s + h_k against y_k (the prequential metrics and
+/// live baselines follow the first horizon; the backtest scores every horizon from the prediction records).
+/// </remarks>
 internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape shape, KeyStateStore store, LinearCombiner? linear,
     PrequentialScorer scorer, LiveBaselines? baselines, RuntimeTally tally, PipelineMetrics? metrics, long warmupSteps, int horizon)
 {
+    private readonly int[] _horizons = definition.Target.HorizonList();
+    private readonly int _ring = definition.Target.MaxHorizon;
+    private readonly bool _multi = definition.Target.Horizons is not null;
+    private readonly long _warmupBase = warmupSteps - (definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn ? horizon : 0);
+    private readonly bool _changeTarget = definition.Target.Transform is TargetTransform.Difference or TargetTransform.LogReturn;
+
+    // Per horizon of the step being emitted: mean, spread (Target:Horizons only).
+    private readonly double[] _forecasts = new double[2 * definition.Target.HorizonList().Length];
+    private readonly bool[] _warmingUp = new bool[definition.Target.HorizonList().Length];
+
     private readonly KeyStateStore _store = store;
     private readonly LinearCombiner? _linear = linear;
     private readonly PrequentialScorer _scorer = scorer;
@@ -28,6 +44,10 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     private readonly long _warmupSteps = warmupSteps;
     private readonly int _horizon = horizon;
 
+    private readonly double[] _scratchPending = new double[FeatureLayout.PendingWidth];
+    private readonly PrequentialScorer[] _horizonScorers = [.. definition.Target.HorizonList().Select(
+        _ => new PrequentialScorer(shape.Head, null))];
+
     /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none.</summary>
     public IPredictionObserver? Observer { get; set; }
 
@@ -36,7 +56,12 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     /// history). Null when it may be emitted, else why the step must be taken back.
     /// </summary>
     public string? Forecast(StepStatus status, ReadOnlySpan<float> headOutput, in EncodedTarget target, int slot, long step,
-        out double mean, out double spread, out ForecastCalibration calibration)
+        out double mean, out double spread, out ForecastCalibration calibration) =>
+        Forecast(status, headOutput, target, [], slot, step, out mean, out spread, out calibration);
+
+    /// <summary>As above; with Target:Horizons also de-normalises every horizon's forecast with its own statistics.</summary>
+    public string? Forecast(StepStatus status, ReadOnlySpan<float> headOutput, in EncodedTarget target, ReadOnlySpan<double> horizonTargets,
+        int slot, long step, out double mean, out double spread, out ForecastCalibration calibration)
     {
         calibration = ForecastCalibration.Uncalibrated;
         var head = shape.Head;
@@ -48,7 +73,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
             {
                 case HeadKind.Gaussian:
                     mean = target.Mean + target.StandardDeviation * headOutput[0];
-                    spread = target.StandardDeviation * HeadOutput.StandardDeviation(headOutput[1]);
+                    spread = target.StandardDeviation * HeadOutput.StandardDeviation(headOutput[shape.Horizons]);
                     break;
                 case HeadKind.Binary:
                     mean = HeadOutput.Probability(headOutput[0]);
@@ -91,6 +116,64 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
             return "the de-normalised prediction is not finite; the key's state is unchanged";
         }
 
+        return _multi && status == StepStatus.Ok && target.HasHistory ? ForecastHorizons(headOutput, horizonTargets) : null;
+    }
+
+    /// <summary>Scores horizons 2..K's forecasts due at this step (made h_k steps ago) against y_k, each with its own scorer.</summary>
+    private void ResolveHorizons(int slot, long step, in EncodedTarget target, ReadOnlySpan<double> horizonTargets)
+    {
+        int width = FeatureLayout.PendingWidth * _horizons.Length;
+        for (int k = 1; k < _horizons.Length; k++)
+        {
+            if (step < _horizons[k])
+            {
+                continue;
+            }
+
+            var due = _store.PendingOf(slot).Slice((int)((step - _horizons[k]) % _ring) * width + FeatureLayout.PendingWidth * k,
+                FeatureLayout.PendingWidth);
+            double y = horizonTargets[3 * k];
+            if (!double.IsNaN(due[0]) && !double.IsNaN(y))
+            {
+                _horizonScorers[k].Score(y, due[0], due[1], due[2], PredictionWriter.Z80, PredictionWriter.Z95);
+            }
+
+            due[0] = double.NaN;
+        }
+    }
+
+    /// <summary>Prequential accuracy per horizon (Target:Horizons): the first is the pipeline's scorer's, then one per later horizon.</summary>
+    public PrequentialSummary[] HorizonSummaries()
+    {
+        var summaries = new PrequentialSummary[_horizons.Length];
+        summaries[0] = _scorer.Summary();
+        for (int k = 1; k < summaries.Length; k++)
+        {
+            summaries[k] = _horizonScorers[k].Summary();
+        }
+
+        return summaries;
+    }
+
+    /// <summary>Every horizon's de-normalised forecast into <see cref="_forecasts"/>; NaN for a horizon without statistics yet.</summary>
+    private string? ForecastHorizons(ReadOnlySpan<float> headOutput, ReadOnlySpan<double> horizonTargets)
+    {
+        int horizons = shape.Horizons;
+        bool gaussian = shape.Head == HeadKind.Gaussian;
+        for (int k = 0; k < horizons; k++)
+        {
+            double mu = horizonTargets[3 * k + 1], sigma = horizonTargets[3 * k + 2];
+            double mean = mu + sigma * headOutput[k];
+            double spread = gaussian ? sigma * HeadOutput.StandardDeviation(headOutput[horizons + k]) : double.NaN;
+            if (!double.IsNaN(mu) && (!double.IsFinite(mean) || (gaussian && !double.IsFinite(spread))))
+            {
+                return "the de-normalised prediction is not finite; the key's state is unchanged";
+            }
+
+            _forecasts[2 * k] = mean;
+            _forecasts[2 * k + 1] = spread;
+        }
+
         return null;
     }
 
@@ -99,11 +182,36 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     /// updated.
     /// </summary>
     public void Emit(int slot, long step, long eventTime, in EncodedTarget target, in InputRecord record, ModelWeights weights,
-        double mean, double spread, in ForecastCalibration calibration, long now, IRecordSink sink)
+        double mean, double spread, in ForecastCalibration calibration, long now, IRecordSink sink) =>
+        Emit(slot, step, eventTime, target, [], record, weights, mean, spread, calibration, now, sink);
+
+    /// <summary>As above, with the step's horizon targets (Target:Horizons; empty otherwise).</summary>
+    public void Emit(int slot, long step, long eventTime, in EncodedTarget target, ReadOnlySpan<double> horizonTargets, in InputRecord record,
+        ModelWeights weights, double mean, double spread, in ForecastCalibration calibration, long now, IRecordSink sink)
     {
+        if (_multi)
+        {
+            ResolveHorizons(slot, step, target, horizonTargets);
+        }
+
         // The prediction made h steps ago for this step is scored now, in the key's order.
-        var pending = _store.PendingOf(slot).Slice((int)(step % _horizon) * FeatureLayout.PendingWidth,
-            FeatureLayout.PendingWidth);
+        int width = FeatureLayout.PendingWidth * _horizons.Length;
+        Span<double> pending;
+        if (!_multi)
+        {
+            pending = _store.PendingOf(slot).Slice((int)(step % _horizon) * FeatureLayout.PendingWidth, FeatureLayout.PendingWidth);
+        }
+        else if (step >= _horizon)
+        {
+            // The first horizon's due forecast was made h_1 steps ago, in the ring entry of that step.
+            pending = _store.PendingOf(slot).Slice((int)((step - _horizon) % _ring) * width, FeatureLayout.PendingWidth);
+        }
+        else
+        {
+            _scratchPending.AsSpan().Fill(double.NaN);
+            pending = _scratchPending;
+        }
+
         bool due = !double.IsNaN(pending[0]) && !double.IsNaN(target.Value);
         if (due)
         {
@@ -113,6 +221,23 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         _baselines?.Step(slot, step, target.Value, due);
 
         pending[0] = double.NaN;
+        if (_multi)
+        {
+            // This step's K forecasts go into its own ring entry (read back h_k steps later).
+            var entry = _store.PendingOf(slot).Slice((int)(step % _ring) * width, width);
+            entry.Fill(double.NaN);
+            pending = entry[..FeatureLayout.PendingWidth];
+            if (target.HasHistory)
+            {
+                for (int k = 1; k < _horizons.Length; k++)
+                {
+                    entry[FeatureLayout.PendingWidth * k] = _forecasts[2 * k];
+                    entry[FeatureLayout.PendingWidth * k + 1] = _forecasts[2 * k + 1];
+                    entry[FeatureLayout.PendingWidth * k + 2] = target.Baseline;
+                }
+            }
+        }
+
         if (!target.HasHistory)
         {
             return;
@@ -126,6 +251,19 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         _store.LastModelVersion[slot] = weights.Version;
         long latencyMs = now - eventTime;
         byte[] key = _store.KeyBytes[slot]!;
+        if (_multi)
+        {
+            // The first horizon's forecast is the served one (the linear path is off with Target:Horizons).
+            _forecasts[0] = mean;
+            _forecasts[1] = spread;
+            for (int k = 0; k < _horizons.Length; k++)
+            {
+                _warmingUp[k] = step < _warmupBase + (_changeTarget ? _horizons[k] : 0);
+            }
+
+            _writer.SetHorizons(_forecasts, _warmingUp);
+        }
+
         var json = _writer.Write(key, eventTime, weights.Version, mean, spread, target.Raw, step < _warmupSteps, record, latencyMs,
             calibration.Q80, calibration.Q95, calibration.Unguarded);
         sink.Prediction(key, json, record);

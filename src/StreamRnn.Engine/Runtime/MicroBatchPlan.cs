@@ -8,9 +8,10 @@ namespace StreamRnn.Engine.Runtime;
 /// accepted before it; then the entries ordered by round, so a round's keys are stepped together in micro-batches.
 /// Grown to the largest call seen, then allocation-free.
 /// </summary>
-internal sealed class MicroBatchPlan(int inputSize)
+internal sealed class MicroBatchPlan(int inputSize, int horizonWidth = 0)
 {
     private readonly int _inputSize = inputSize;
+    private readonly int _horizonWidth = horizonWidth;
     private int[] _entryRound = [];
     private int[] _roundCursor = [];
     private int[] _roundOfSlot = [];
@@ -24,6 +25,9 @@ internal sealed class MicroBatchPlan(int inputSize)
     public EncodedTarget[] EntryTarget { get; private set; } = [];
     public float[] EntryInputs { get; private set; } = [];
 
+    /// <summary>With Target:Horizons: per entry, (y_k, μ_k, σ_k) of each horizon (see <see cref="FeatureEncoder"/>); else empty.</summary>
+    public double[] EntryHorizons { get; private set; } = [];
+
     /// <summary>Entries in round order (after <see cref="OrderByRound"/>).</summary>
     public int[] Order { get; private set; } = [];
 
@@ -35,6 +39,9 @@ internal sealed class MicroBatchPlan(int inputSize)
 
     /// <summary>The standardised inputs of <paramref name="entry"/>.</summary>
     public Span<float> InputsOf(int entry) => EntryInputs.AsSpan(entry * _inputSize, _inputSize);
+
+    /// <summary>The horizon targets of <paramref name="entry"/> (empty without Target:Horizons).</summary>
+    public Span<double> HorizonsOf(int entry) => EntryHorizons.AsSpan(entry * _horizonWidth, _horizonWidth);
 
     public void EnsureEntryCapacity(int records)
     {
@@ -51,6 +58,7 @@ internal sealed class MicroBatchPlan(int inputSize)
         EntryTime = new long[size];
         EntryTarget = new EncodedTarget[size];
         EntryInputs = new float[size * _inputSize];
+        EntryHorizons = new double[size * _horizonWidth];
         Order = new int[size];
         _touched = new int[size];
     }

@@ -95,7 +95,7 @@ public sealed class PipelineRuntime
         var encoder = new FeatureEncoder(layout);
         var linear = LinearPath.Create(definition, out double[]? linearTemplate);
         _store = new KeyStateStore(_stateSize, layout.StatisticCount, layout.PreviousCount,
-            FeatureLayout.PendingWidth * horizon, definition.State.MaxKeys, layout.WindowFloatCount, layout.WindowDoubleCount,
+            layout.PendingCount, definition.State.MaxKeys, layout.WindowFloatCount, layout.WindowDoubleCount,
             linearTemplate: linearTemplate, linearLegacyWidth: linear?.LegacyStateLength ?? 0,
             linearLayout2Width: linear?.Layout2StateLength ?? 0);
         // With alert rules, each key's alert state travels in its changelog value (an open alert survives a restart).
@@ -114,11 +114,11 @@ public sealed class PipelineRuntime
 
         var keyText = new StateKeyText();
         _tally = new RuntimeTally(_metrics);
-        _plan = new MicroBatchPlan(_inputSize);
+        _plan = new MicroBatchPlan(_inputSize, definition.Target.Horizons is null ? 0 : 3 * layout.HorizonCount);
         _admission = new RecordAdmission(definition, decoder, encoder, _store, _plan, _undo, _tally, _metrics);
         _poison = new PoisonPolicy(decoder, encoder, _store, _codec, _plan, _undo, _tally);
         _emitter = new ForecastEmitter(definition, _shape, _store, linear, _scorer, _baselines, _tally, _metrics, warmupSteps, horizon);
-        _windows = new TrainingWindowAssembler(_store, _shape, layout.WindowSteps, horizon, definition.Name);
+        _windows = new TrainingWindowAssembler(_store, _shape, layout.WindowSteps, layout.Horizons, definition.Name);
         _changelog = new KeyStateChangelog(_store, _codec, _plan, _windows, keyText, _tally, _metrics, time,
             (long)definition.State.IdleTtl.TotalMilliseconds);
         _snapshots = new SnapshotFormat(_store, _codec, layout.Fingerprint, time, keyText);
@@ -192,6 +192,9 @@ public sealed class PipelineRuntime
 
     /// <summary>Prequential accuracy of model and baseline since this runtime started.</summary>
     public PrequentialSummary GetPrequentialSummary() => _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
+
+    /// <summary>Prequential accuracy of the model per horizon of Target:Horizons (one entry without it), no baselines.</summary>
+    public PrequentialSummary[] GetHorizonSummaries() => _emitter.HorizonSummaries();
 
     /// <summary>
     /// Decodes, validates and applies <paramref name="records"/> (in offset order per partition), emitting a
@@ -350,7 +353,7 @@ public sealed class PipelineRuntime
                 ref readonly var record = ref records[plan.EntryRecord[e]];
                 ref readonly var target = ref plan.EntryTarget[e];
                 long step = plan.EntryStep[e];
-                string? failure = _emitter.Forecast(_statuses[b], _batchHeads.AsSpan(b * o, o), target, slot, step,
+                string? failure = _emitter.Forecast(_statuses[b], _batchHeads.AsSpan(b * o, o), target, plan.HorizonsOf(e), slot, step,
                     out double mean, out double spread, out var calibration);
                 if (failure is not null)
                 {
@@ -361,11 +364,11 @@ public sealed class PipelineRuntime
                 if (_windows.Enabled)
                 {
                     // Before the scatter below: a new window starts from the key's state before this step.
-                    _windows.Assemble(slot, plan.InputsOf(e), target);
+                    _windows.Assemble(slot, plan.InputsOf(e), target, plan.HorizonsOf(e));
                 }
 
                 _batchStates.AsSpan(b * s, s).CopyTo(_store.StateMutable(slot));
-                _emitter.Emit(slot, step, plan.EntryTime[e], target, record, weights, mean, spread, calibration, now, sink);
+                _emitter.Emit(slot, step, plan.EntryTime[e], target, plan.HorizonsOf(e), record, weights, mean, spread, calibration, now, sink);
             }
             catch (Exception exception) when (PoisonPolicy.IsRecoverable(exception))
             {

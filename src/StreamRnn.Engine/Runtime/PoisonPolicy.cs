@@ -51,7 +51,7 @@ internal sealed class PoisonPolicy(RecordDecoder decoder, FeatureEncoder encoder
             _undo.Save(e, _store, slot);
             if (!_decoder.TryDecode(record, out var reason, out string why)
                 || !_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
-                    _plan.InputsOf(e), out var target, out reason, out why))
+                    _plan.InputsOf(e), _plan.HorizonsOf(e), out var target, out reason, out why))
             {
                 _undo.Skip(e);
                 tally.Applied--;

@@ -87,7 +87,7 @@ internal sealed class RecordAdmission(PipelineDefinition definition, RecordDecod
 
                 _undo.Save(accepted, _store, slot);
                 if (!_encoder.TryEncode(_decoder, _store.StatisticsOf(slot), _store.PreviousOf(slot),
-                        _plan.InputsOf(accepted), out var target, out reason, out detail))
+                        _plan.InputsOf(accepted), _plan.HorizonsOf(accepted), out var target, out reason, out detail))
                 {
                     if (created)
                     {

@@ -11,7 +11,7 @@ namespace StreamRnn.Engine.State;
 /// O(1) per key. Single-threaded.
 /// </summary>
 /// <remarks>
-/// Bytes per key (slabs) = 4·StateSize + 8·(3·Statistics + Previous + PendingWidth·Horizon + 2) + 8·6 (longs)
+/// Bytes per key (slabs) = 4·StateSize + 8·(3·Statistics + Previous + PendingWidth·K·MaxHorizon + 2) + 8·6 (longs), K = 1 but with Target:Horizons
 /// + 4·6 (ints) + 2 references, plus the key: a string (≈ 22 + 2·length), a byte array (≈ 24 + length) and a
 /// dictionary entry (≈ 24). "A few KB per key" in practice: an LSTM with H = 32, one layer, three features of
 /// which three keep statistics, horizon 1 needs 256 (state) + 160 (statistics, previous values, pending

@@ -74,7 +74,7 @@ public sealed class OnlineTrainer : IDisposable
         _merger = new ModelMerger(options.Mode, instanceId, options.Leader);
         var pipelineMetrics = metrics?.ForPipeline(pipeline);
         int inFlight = options.QueueCapacity + options.HoldBackWindows + options.BatchWindows;
-        Pool = new TrainingWindowPool(_shape.StateSize, _shape.InputSize, options.WindowSteps, inFlight + 64);
+        Pool = new TrainingWindowPool(_shape.StateSize, _shape.InputSize, options.WindowSteps, inFlight + 64, _shape.Horizons);
         Queue = new WindowQueue(options.QueueCapacity, pipelineMetrics);
         _loop = new TrainingLoop(options, Queue, scheduler, RunRoundCore);
         _holdBack = new HoldBackSet(options.HoldBackWindows, options.QueueCapacity + options.BatchWindows, BinaryHoldBack.Create(options, _shape));

@@ -18,15 +18,16 @@ public sealed class TrainingWindow
     private readonly float[] _targets;
     private readonly float[] _targetWeights;
 
-    internal TrainingWindow(TrainingWindowPool? owner, int stateSize, int inputSize, int steps)
+    internal TrainingWindow(TrainingWindowPool? owner, int stateSize, int inputSize, int steps, int horizons = 1)
     {
         Owner = owner;
         StateSize = stateSize;
         InputSize = inputSize;
         Steps = steps;
+        Horizons = horizons;
         _startState = new float[stateSize];
         _inputs = new float[steps * inputSize];
-        _targets = new float[steps];
+        _targets = new float[steps * horizons];
         _targetWeights = new float[steps];
     }
 
@@ -38,6 +39,9 @@ public sealed class TrainingWindow
 
     /// <summary>k, the steps in the window.</summary>
     public int Steps { get; }
+
+    /// <summary>K, the targets per step (Target:Horizons; 1 otherwise): step t's at [t·K, (t+1)·K), NaN = not known.</summary>
+    public int Horizons { get; }
 
     /// <summary>
     /// Position in its trainer's arrival order (1, 2, …), assigned when it is queued; windows flow through the

@@ -12,8 +12,11 @@ public sealed class TrainingWindowPool
     private int _count;
     private long _created;
 
-    public TrainingWindowPool(int stateSize, int inputSize, int steps, int maxRetained)
+    /// <param name="horizons">Targets per step (Target:Horizons; 1 otherwise).</param>
+    public TrainingWindowPool(int stateSize, int inputSize, int steps, int maxRetained, int horizons = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(horizons);
+        Horizons = horizons;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
@@ -27,6 +30,10 @@ public sealed class TrainingWindowPool
     public int StateSize { get; }
     public int InputSize { get; }
     public int Steps { get; }
+
+    /// <summary>Targets per step.</summary>
+    public int Horizons { get; }
+
     public int MaxRetained => _idle.Length;
 
     /// <summary>Idle windows ready to rent.</summary>
@@ -62,7 +69,7 @@ public sealed class TrainingWindowPool
         }
 
         Interlocked.Increment(ref _created);
-        return new TrainingWindow(this, StateSize, InputSize, Steps);
+        return new TrainingWindow(this, StateSize, InputSize, Steps, Horizons);
     }
 
     /// <summary>Takes a window back; windows of another pool are refused so shapes never mix.</summary>

@@ -24,6 +24,7 @@ public sealed partial class WindowJournal
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], StateSize);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], InputSize);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], Steps);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], Horizons > 1 ? Horizons : 0);
         _current.Write(header);
         var segment = new Segment(path, first - 1, 0, Closed: false);
         _segments.Add(segment);
@@ -87,7 +88,8 @@ public sealed partial class WindowJournal
         int state = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         int input = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
         int steps = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
-        if (state != StateSize || input != InputSize || steps != Steps)
+        int horizons = Math.Max(1, BinaryPrimitives.ReadInt32LittleEndian(header[20..]));
+        if (state != StateSize || input != InputSize || steps != Steps || horizons != Horizons)
         {
             return $"windows of another shape (state {state}, inputs {input}, steps {steps}; the pipeline now has " +
                 $"{StateSize}, {InputSize}, {Steps}): the model changed, they cannot be trained on; the file is deleted";

@@ -19,7 +19,8 @@ namespace StreamRnn.Engine.Training;
 /// here. Training is therefore at-least-once: a window journaled between the last checkpoint and a commit that never
 /// happened is trained twice, none is lost.</para>
 /// <para>Layout, in <c>Directory</c>: segment files <c>windows-{first sequence:D19}.wal</c>, each a 24-byte header
-/// (magic "SRWJ", format version 1, state size, input size, steps) and fixed-size records
+/// (magic "SRWJ", format version 1, state size, input size, steps, then int32 targets per step at offset 20 when
+/// Target:Horizons gives more than one, else 0) and fixed-size records
 /// (sequence int64, state, inputs, targets and weights as float32 little-endian, CRC-32 of the sequence and floats),
 /// and <c>trained-through</c>: the sequence below which every window is trained (8 bytes + CRC-32), replaced
 /// atomically. A segment whose every record is below the watermark is deleted; recovery reads the rest, stops a
@@ -48,8 +49,11 @@ public sealed partial class WindowJournal : IDisposable
 
     /// <param name="directory">Created if missing.</param>
     /// <param name="segmentWindows">Records per segment file before a new one is started.</param>
-    public WindowJournal(string directory, int stateSize, int inputSize, int steps, int segmentWindows = 4096)
+    /// <param name="horizons">Targets per step (Target:Horizons); 1 writes the header byte-identical to before (0 at offset 20).</param>
+    public WindowJournal(string directory, int stateSize, int inputSize, int steps, int segmentWindows = 4096, int horizons = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(horizons);
+        Horizons = horizons;
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stateSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
@@ -60,7 +64,7 @@ public sealed partial class WindowJournal : IDisposable
         InputSize = inputSize;
         Steps = steps;
         SegmentWindows = segmentWindows;
-        _floatsPerWindow = stateSize + steps * inputSize + 2 * steps;
+        _floatsPerWindow = stateSize + steps * inputSize + steps * horizons + steps;
         RecordBytes = 8 + 4 * _floatsPerWindow + 4;
         System.IO.Directory.CreateDirectory(directory);
     }
@@ -69,6 +73,10 @@ public sealed partial class WindowJournal : IDisposable
     public int StateSize { get; }
     public int InputSize { get; }
     public int Steps { get; }
+
+    /// <summary>Targets per step; stored at header offset 20 when above 1 (0 there reads as 1).</summary>
+    public int Horizons { get; }
+
     public int SegmentWindows { get; }
 
     /// <summary>Bytes of one window on disk.</summary>
@@ -91,7 +99,7 @@ public sealed partial class WindowJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(recovered);
-        if (pool.StateSize != StateSize || pool.InputSize != InputSize || pool.Steps != Steps)
+        if (pool.StateSize != StateSize || pool.InputSize != InputSize || pool.Steps != Steps || pool.Horizons != Horizons)
         {
             throw new ArgumentException("The pool's window shape differs from the journal's.", nameof(pool));
         }
@@ -160,7 +168,7 @@ public sealed partial class WindowJournal : IDisposable
     public void Append(TrainingWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        if (window.StateSize != StateSize || window.InputSize != InputSize || window.Steps != Steps)
+        if (window.StateSize != StateSize || window.InputSize != InputSize || window.Steps != Steps || window.Horizons != Horizons)
         {
             throw new ArgumentException("The window's shape differs from the journal's.", nameof(window));
         }
@@ -286,8 +294,8 @@ public sealed partial class WindowJournal : IDisposable
         at += StateSize;
         floats.Slice(at, Steps * InputSize).CopyTo(window.Inputs);
         at += Steps * InputSize;
-        floats.Slice(at, Steps).CopyTo(window.Targets);
-        at += Steps;
+        floats.Slice(at, Steps * Horizons).CopyTo(window.Targets);
+        at += Steps * Horizons;
         floats.Slice(at, Steps).CopyTo(window.TargetWeights);
     }
 

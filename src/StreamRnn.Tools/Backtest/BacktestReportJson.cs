@@ -98,6 +98,24 @@ internal static class BacktestReportJson
         w.WriteEndObject();
         WriteBest(w, scores.Forecasters, scores.Overall, binary);
 
+        if (scores.HorizonScores.Count > 0)
+        {
+            // Target:Horizons: horizons.h6.overall.<forecaster>, each horizon against its own baselines.
+            w.WriteStartObject("horizons");
+            foreach (var (horizon, horizonScores) in scores.HorizonScores)
+            {
+                w.WriteStartObject("h" + horizon.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteNumber("horizon", horizon);
+                w.WriteStartObject("overall");
+                WriteForecasters(w, horizonScores.Forecasters, horizonScores.Overall);
+                w.WriteEndObject();
+                WriteBest(w, horizonScores.Forecasters, horizonScores.Overall, binary);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
         w.WriteStartObject("per_key");
         foreach (var key in scores.PerKey)
         {

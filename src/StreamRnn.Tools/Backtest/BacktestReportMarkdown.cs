@@ -36,6 +36,15 @@ internal static class BacktestReportMarkdown
             : Invariant($"Baselines: persistence, mean (of the key's targets so far), ar (online AR({result.Settings.ArOrderFor(definition)}) by recursive least squares, forgetting {result.Settings.ArForgettingFor(definition):0.#####}, direct {definition.Target.Horizon}-step){(result.Settings.SeasonFor(definition) is int season ? Invariant($", seasonal_naive (the value {season} steps earlier)") : "")}; each is made from the key's past only. \"÷ best baseline\" is each MAE over the best baseline's{(scores.BestBaseline is { } best ? Invariant($" ({best})") : "")}."));
         text.AppendLine();
         Table(text, scores.Forecasters, scores.Overall, binary, scores.Threshold, scores.BestBaseline);
+        foreach (var (horizon, horizonScores) in scores.HorizonScores)
+        {
+            // Target:Horizons: one table per horizon, each against the baselines made for that horizon.
+            text.AppendLine(Invariant($"### Horizon {horizon} ({horizon} step(s) ahead)"));
+            text.AppendLine();
+            text.AppendLine(Invariant($"Persistence is no change over {horizon} step(s), ar the direct {horizon}-step AR; best baseline: {horizonScores.BestBaseline ?? "–"}."));
+            text.AppendLine();
+            Table(text, horizonScores.Forecasters, horizonScores.Overall, binary, horizonScores.Threshold, horizonScores.BestBaseline);
+        }
 
         if (scores.AlertQuality is { } quality)
         {

@@ -25,6 +25,9 @@ internal sealed record BacktestScores(
     /// <summary>The baseline with the lowest overall MAE (log-loss for a Binary head), or null.</summary>
     public string? BestBaseline { get; init; }
 
+    /// <summary>With Target:Horizons: per horizon h (in order) its own scores; empty otherwise.</summary>
+    public IReadOnlyList<(int Horizon, BacktestScores Scores)> HorizonScores { get; init; } = [];
+
     /// <summary>The threshold rule last fitted (Binary head), as text, or null.</summary>
     public string? Rule { get; init; }
 }

@@ -33,15 +33,33 @@ internal static class BacktestScoring
 {
     public static BacktestScores Score(BacktestResult result)
     {
+        var scores = Score(result, -1);
+        if (result.Definition.Target.Horizons is null)
+        {
+            return scores;
+        }
+
+        // Target:Horizons: each horizon scored on its own forecasts (the "horizons" array), targets and baselines at h_k.
+        int[] horizons = result.Definition.Target.HorizonList();
+        return scores with { HorizonScores = [.. horizons.Select((h, k) => (h, Score(result, k)))] };
+    }
+
+    /// <summary>
+    /// Scores the top-level forecasts (<paramref name="horizonIndex"/> −1, at Target:Horizon) or horizon k of
+    /// Target:Horizons: its forecast from the prediction's "horizons" array, its target y_{j+h_k} with the transform taken
+    /// over h_k steps, and the baselines made for horizon h_k (persistence: no change over h_k steps; AR(p) direct h_k-step).
+    /// </summary>
+    private static BacktestScores Score(BacktestResult result, int horizonIndex)
+    {
         var definition = result.Definition;
         var head = definition.Model.Head;
         bool binary = head.IsClassifier();
-        var tracks = BuildTracks(result);
+        int h = horizonIndex < 0 ? definition.Target.Horizon : definition.Target.HorizonList()[horizonIndex];
+        var tracks = BuildTracks(result, h, horizonIndex);
         var settings = result.Settings;
         var alerts = definition.Alerts;
         bool complement = alerts?.Watch == WatchedProbability.Complement;
         double threshold = binary ? alerts?.Threshold ?? 0.5 : double.NaN;
-        int h = definition.Target.Horizon;
         var transform = definition.Target.Transform;
         bool eventColumn = result.Settings.EventColumn is not null;
         Dictionary<KeyTrack, BaselineSeries>? rules = null;
@@ -204,7 +222,7 @@ internal static class BacktestScoring
         definition.Features.Where(f => f.Transform != FeatureTransform.OneHot).Select(f => f.Field).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The key tracks in order of first appearance, with each prediction placed at its step.</summary>
-    internal static List<KeyTrack> BuildTracks(BacktestResult result)
+    internal static List<KeyTrack> BuildTracks(BacktestResult result, int h, int horizonIndex)
     {
         var rows = result.Input.Rows;
         var dead = result.Sink.DeadLetters;
@@ -227,7 +245,6 @@ internal static class BacktestScoring
         }
 
         var transform = result.Definition.Target.Transform;
-        int h = result.Definition.Target.Horizon;
         double outValue = result.Definition.Target.OutValue;
         bool binary = result.Definition.Model.Head.IsClassifier();
         var stepOfOffset = new Dictionary<long, (KeyTrack Track, int Step)>();
@@ -267,7 +284,15 @@ internal static class BacktestScoring
 
         foreach (var prediction in result.Sink.Predictions)
         {
-            if (stepOfOffset.TryGetValue(prediction.Offset, out var place))
+            if (horizonIndex >= 0 && stepOfOffset.TryGetValue(prediction.Offset, out var at) && prediction.Horizons is { } forecasts)
+            {
+                int i = horizonIndex * CollectedPrediction.HorizonWidth;
+                at.Track.Mean[at.Step] = forecasts[i];
+                at.Track.Spread[at.Step] = forecasts[i + 1];
+                at.Track.Half80[at.Step] = forecasts[i + 2];
+                at.Track.Half95[at.Step] = forecasts[i + 3];
+            }
+            else if (horizonIndex < 0 && stepOfOffset.TryGetValue(prediction.Offset, out var place))
             {
                 place.Track.Mean[place.Step] = prediction.Mean;
                 place.Track.Spread[place.Step] = prediction.StandardDeviation;

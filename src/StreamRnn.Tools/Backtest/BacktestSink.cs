@@ -27,6 +27,7 @@ internal sealed class BacktestSink : IRecordSink
         string recordKey = Encoding.UTF8.GetString(key);
         long time = 0, version = 0;
         double mean = double.NaN, spread = double.NaN, unguarded = double.NaN, half80 = double.NaN, half95 = double.NaN;
+        double[]? horizons = null;
         int depth = 0;
         while (reader.Read())
         {
@@ -43,6 +44,9 @@ internal sealed class BacktestSink : IRecordSink
                     break;
                 case JsonTokenType.String when depth == 1 && name == "ts":
                     time = ParseTs(reader.GetString()!);
+                    break;
+                case JsonTokenType.StartArray when depth == 1 && name == "horizons":
+                    horizons = ReadHorizons(ref reader);
                     break;
                 case JsonTokenType.StartArray when depth == 1 && name is "interval_80" or "interval_95":
                     reader.Read();
@@ -81,7 +85,49 @@ internal sealed class BacktestSink : IRecordSink
             }
         }
 
-        Predictions.Add(new CollectedPrediction(source.Offset, recordKey, time, version, mean, spread, half80, half95, unguarded));
+        Predictions.Add(new CollectedPrediction(source.Offset, recordKey, time, version, mean, spread, half80, half95, unguarded, horizons));
+    }
+
+    /// <summary>Reads the "horizons" array (the reader on its StartArray, left on its EndArray).</summary>
+    private static double[] ReadHorizons(ref Utf8JsonReader reader)
+    {
+        var values = new List<double>();
+        string? name = null;
+        int at = -1;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                at = values.Count;
+                values.AddRange([double.NaN, double.NaN, double.NaN, double.NaN]);
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                name = reader.GetString();
+            }
+            else if (reader.TokenType == JsonTokenType.Number && name is "mean" or "value")
+            {
+                values[at] = reader.GetDouble();
+            }
+            else if (reader.TokenType == JsonTokenType.Number && name == "stddev")
+            {
+                values[at + 1] = reader.GetDouble();
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                reader.Read();
+                double lower = reader.GetDouble();
+                reader.Read();
+                double half = (reader.GetDouble() - lower) / 2;
+                reader.Read();
+                if (name is "interval_80" or "interval_95")
+                {
+                    values[at + (name == "interval_80" ? 2 : 3)] = half;
+                }
+            }
+        }
+
+        return [.. values];
     }
 
     public void Alert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> json, in InputRecord source)

@@ -36,9 +36,20 @@ internal static class BacktestTimeline
             text.Append(',').Append(name);
         }
 
-        text.Append('\n');
-        foreach (var track in scores.Tracks)
+        // Target:Horizons: per horizon h its prediction, target (y of step + h over h steps), stddev and baselines.
+        foreach (var (horizon, horizonScores) in scores.HorizonScores)
         {
+            text.Append(CultureInfo.InvariantCulture, $",h{horizon}_prediction,h{horizon}_target,h{horizon}_stddev");
+            foreach (string name in horizonScores.Forecasters.Skip(1))
+            {
+                text.Append(CultureInfo.InvariantCulture, $",h{horizon}_{name}");
+            }
+        }
+
+        text.Append('\n');
+        for (int trackIndex = 0; trackIndex < scores.Tracks.Count; trackIndex++)
+        {
+            var track = scores.Tracks[trackIndex];
             scores.Baselines.TryGetValue(track.Key, out var baselines);
             for (int j = 0; j < track.Steps; j++)
             {
@@ -56,6 +67,20 @@ internal static class BacktestTimeline
                 foreach (var baseline in baselines ?? [])
                 {
                     text.Append(',').Append(Cell(baseline.Forecast[j]));
+                }
+
+                foreach (var (horizon, horizonScores) in scores.HorizonScores)
+                {
+                    // The tracks of every horizon list the same keys in the same order.
+                    var horizonTrack = horizonScores.Tracks[trackIndex];
+                    double horizonTarget = j + horizon < horizonTrack.Steps ? horizonTrack.Y[j + horizon] : double.NaN;
+                    text.Append(',').Append(Cell(horizonTrack.Mean[j])).Append(',').Append(Cell(horizonTarget))
+                        .Append(',').Append(Cell(horizonTrack.Spread[j]));
+                    horizonScores.Baselines.TryGetValue(track.Key, out var horizonBaselines);
+                    foreach (var baseline in horizonBaselines ?? [])
+                    {
+                        text.Append(',').Append(Cell(baseline.Forecast[j]));
+                    }
                 }
 
                 text.Append('\n');

@@ -35,7 +35,10 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         Head(Top(next), x, head);
         if (shape.Head == HeadKind.Gaussian)
         {
-            head[1] = Math.Clamp(head[1], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+            for (int k = shape.Horizons; k < head.Length; k++)
+            {
+                head[k] = Math.Clamp(head[k], HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+            }
         }
 
         return next;
@@ -52,7 +55,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
         {
             state = Forward(state, inputs[t], cache);
             Head(Top(state), inputs[t], head);
-            total += HeadLoss(head, targets[t], weights[t], new double[head.Length]);
+            total += StepLoss(head, targets, t, weights[t], new double[head.Length]);
         }
 
         return total;
@@ -77,7 +80,7 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
             heads[t] = new double[shape.HeadOutputSize];
             Head(tops[t], inputs[t], heads[t]);
             dHead[t] = new double[shape.HeadOutputSize];
-            total += HeadLoss(heads[t], targets[t], weights[t], dHead[t]);
+            total += StepLoss(heads[t], targets, t, weights[t], dHead[t]);
         }
 
         double[][] dhNext = new double[layers][];
@@ -194,6 +197,45 @@ internal sealed class ReferenceNetwork(ModelShape shape, double[] parameters)
 
         return total;
     }
+
+    /// <summary>
+    /// Step t's loss: with one horizon the head's loss on targets[t]; with K &gt; 1 (targets holds K per step) the sum
+    /// over horizons of the head's loss on its own outputs (Linear k; Gaussian k and K + k), a NaN target skipped.
+    /// </summary>
+    public double StepLoss(double[] head, double[] targets, int t, double weight, double[] dHead)
+    {
+        int horizons = shape.Horizons;
+        if (horizons == 1)
+        {
+            return HeadLoss(head, targets[t], weight, dHead);
+        }
+
+        Array.Clear(dHead);
+        double total = 0;
+        bool gaussian = shape.Head == HeadKind.Gaussian;
+        for (int k = 0; k < horizons; k++)
+        {
+            double y = targets[t * horizons + k];
+            if (weight == 0 || double.IsNaN(y))
+            {
+                continue;
+            }
+
+            double[] one = gaussian ? [head[k], head[horizons + k]] : [head[k]];
+            double[] dOne = new double[one.Length];
+            total += SingleHorizon(one, y, weight, dOne);
+            dHead[k] = dOne[0];
+            if (gaussian)
+            {
+                dHead[horizons + k] = dOne[1];
+            }
+        }
+
+        return total;
+    }
+
+    private double SingleHorizon(double[] head, double target, double weight, double[] dHead) =>
+        new ReferenceNetwork(shape with { Horizons = 1 }, parameters).HeadLoss(head, target, weight, dHead);
 
     public double HeadLoss(double[] head, double target, double weight, double[] dHead)
     {

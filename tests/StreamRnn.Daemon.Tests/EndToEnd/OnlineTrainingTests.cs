@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -225,13 +226,72 @@ public sealed partial class OnlineTrainingTests : IDisposable
         Assert.Equal(0, await MetricAsync(followerAddress, "streamrnn_model_rejections_total", ""));
     }
 
+    [Fact]
+    public async Task A_pipeline_with_several_horizons_serves_each_and_trains_on_windows_of_all_of_them()
+    {
+        const int keys = 4;
+        var pipeline = CreatePipeline("horizons", learningRate: 0.02,
+            target: """{ "Field": "value", "Transform": "Difference", "Horizons": [1, 4] }""");
+        await using var daemon = StartDaemon(pipeline, "one", "horizons");
+        var address = await daemon.WaitForHttpAsync(Timeout);
+        const int steps = 5 * ChunkSteps;
+
+        using var producer = CreateProducer();
+        await ProducePacedAsync(daemon, address, producer, pipeline, keys, 0, steps, waitForRounds: true);
+        var predictions = await ConsumePredictionsAsync(pipeline.Definition, keys * (steps - 1));
+
+        // Every prediction lists both horizons; the first is the top-level forecast, the second has one from step 5 on
+        // (its target statistics start after 4 steps) whose level is the current value plus the forecast change.
+        int segment = Taxi.Value.Length / keys;
+        foreach (var prediction in predictions.Values)
+        {
+            var root = JsonDocument.Parse(prediction.Json).RootElement;
+            var horizons = root.GetProperty("horizons").EnumerateArray().ToArray();
+            Assert.Equal([1, 4], horizons.Select(h => h.GetProperty("h").GetInt32()));
+            Assert.Equal(prediction.Mean, horizons[0].GetProperty("mean").GetDouble());
+            Assert.Equal(1, root.GetProperty("horizon").GetInt32());
+            if (prediction.Step >= 4)
+            {
+                double current = Taxi.Value[int.Parse(prediction.Key["taxi-".Length..], System.Globalization.CultureInfo.InvariantCulture) * segment + (int)prediction.Step];
+                double mean = horizons[1].GetProperty("mean").GetDouble();
+                Assert.True(horizons[1].GetProperty("stddev").GetDouble() > 0, prediction.Json);
+                Assert.True(Math.Abs(current + mean - horizons[1].GetProperty("level").GetDouble()) <= 1e-6 * Math.Max(1, Math.Abs(current)), prediction.Json);
+            }
+            else
+            {
+                Assert.False(horizons[1].TryGetProperty("mean", out _), prediction.Json);
+            }
+        }
+
+        // Rounds ran on two-horizon windows: verdicts were given, and the journal's segments say two targets per step.
+        Assert.True(await VerdictsAsync(address) >= 3, daemon.Transcript);
+        string directory = Path.Combine(_scratch.Combine("state-horizons"), pipeline.Definition.Name);
+        string[] segments = Directory.GetFiles(Path.Combine(directory, "windows"), "windows-*.wal");
+        Assert.NotEmpty(segments);
+        byte[] header = new byte[24];
+        using (var stream = new FileStream(segments[0], FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            stream.ReadExactly(header);
+        }
+
+        Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(20)));
+
+        // A promoted version is stored as a format-2 weight file of the two-horizon shape.
+        foreach (string file in Directory.GetFiles(directory, "model-*.srnn"))
+        {
+            using var stream = File.OpenRead(file);
+            Assert.Equal(2, ModelWeights.ReadFrom(stream).Shape.Horizons);
+        }
+    }
+
     private sealed record Pipeline(PipelineDefinition Definition, string File);
 
     private sealed record Prediction(string Key, long Step, long ModelVersion, double Mean, double StandardDeviation, string Json);
 
     private Pipeline CreatePipeline(string name, double learningRate, string mode = "Local", string? leader = null,
-        double promotionTolerance = 0)
+        double promotionTolerance = 0, string? target = null)
     {
+        target ??= string.Create(CultureInfo.InvariantCulture, $$"""{ "Field": "value", "Transform": "Raw", "Horizon": {{Horizon}} }""");
         string leaderSetting = leader is null ? "" : $", \"Leader\": \"{leader}\"";
         string json = string.Create(CultureInfo.InvariantCulture, $$"""
             {
@@ -242,7 +302,7 @@ public sealed partial class OnlineTrainingTests : IDisposable
               "Key": { "Source": "RecordKey" },
               "EventTime": { "Source": "Field", "Field": "ts", "Format": "UnixMilliseconds" },
               "Features": [ { "Field": "value", "Transform": "ZScore" }, { "Field": "value", "Transform": "Difference" } ],
-              "Target": { "Field": "value", "Transform": "Raw", "Horizon": {{Horizon}} },
+              "Target": {{target}},
               "Normalization": { "HalfLife": 2000 },
               "Model": { "Cell": "Lstm", "HiddenSize": 16, "Layers": 1, "Head": "Gaussian", "Seed": 7 },
               "Training": {

@@ -106,7 +106,7 @@ public sealed class TrainingWindowAssemblyTests
         Assert.Throws<ArgumentException>(() => runtime.Trainer = trainer);
 
         definition.Target.Horizon = 4;
-        Assert.Contains("Pipelines:counting:Training:WindowSteps: must be greater than Target:Horizon (4): a window only trains on targets that arrive inside it",
+        Assert.Contains("Pipelines:counting:Training:WindowSteps: must be greater than Target:Horizon (the longest of Target:Horizons): a window only trains on targets that arrive inside it",
             definition.Validate());
     }
 }
