@@ -2,7 +2,10 @@
 """Room-1 calibration protocol for a bed-exit pipeline (docs/results.md, bed exit).
 
 For each seed and each direction (calibrate on trials 1-30 -> score 31-60, and the reverse):
-  1. calibrate: backtest --keys CAL --passes P --save-model cal.srnn
+  1. calibrate: backtest --keys CAL --passes P --save-model cal.srnn, or with --calibrate train the offline trainer:
+     streamrnn-tools train on CAL's rows (written to a CSV with the trials one after another in time, as
+     --key-replay sequential replays them, so train's time-ordered validation split holds out CAL's last trials),
+     --epochs/--patience/--train-lr, shuffle seed = the model seed
   2. choose the alert threshold on the calibration half only: replay CAL from cal.srnn once per candidate
      threshold (ClearThreshold = half of it) and keep the one with the best F1 of detection (ties: the higher one)
      -- or keep the pipeline's own threshold with --fixed-threshold -- or, with --threshold-from inner, cross-fitted
@@ -15,6 +18,7 @@ Detection counts of both directions are summed per seed; the mean and range over
 usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | --threshold-from cal|inner]
                    [--out out/bedexit-protocol]
                    [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
+                   [--calibrate passes|train [--epochs 20] [--patience 3] [--train-lr RATE]]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
@@ -22,7 +26,7 @@ calibrated models of an earlier run with the same training settings (DIR/s<seed>
 for variants that change only the alert rule.
 Run from the repository root after `dotnet build src/StreamRnn.Tools -c Release`.
 """
-import argparse, json, os, subprocess, sys
+import argparse, csv, json, os, subprocess, sys
 
 DLL = "src/StreamRnn.Tools/bin/Release/net10.0/streamrnn-tools.dll"
 CSV = "../shared/data/bed_exit/torres_rfid_room1_trials.csv"
@@ -43,6 +47,64 @@ def backtest(pipeline, keys, out, extra):
         sys.exit(f"backtest failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
     with open(os.path.join(out, "report.json")) as f:
         return json.load(f)["alerts"]["detection_quality"]
+
+
+def sequential_csv(keys, path):
+    """CAL's rows (keys FIRST..LAST in order of first appearance) with each trial's time_s shifted to start 1 s after
+    the previous trial's last reading, as backtest --key-replay sequential does (BacktestInput.InSequence)."""
+    if os.path.exists(path):
+        return path
+    first, last = keys.split("..")
+    with open(CSV, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = list(reader)
+    ki, ti = header.index("trial_id"), header.index("time_s")
+    order = list(dict.fromkeys(r[ki] for r in rows))
+    wanted = set(order[order.index(first):order.index(last) + 1])
+    span = {}
+    for r in rows:
+        if r[ki] in wanted:
+            t = float(r[ti])
+            lo, hi = span.get(r[ki], (t, t))
+            span[r[ki]] = (min(lo, t), max(hi, t))
+    shift, nxt = {}, None
+    for k in order:
+        if k in wanted:
+            lo, hi = span[k]
+            start = lo if nxt is None else nxt
+            shift[k] = start - lo
+            nxt = start + (hi - lo) + 1.0
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            if r[ki] in wanted:
+                r = list(r)
+                r[ti] = repr(round(float(r[ti]) + shift[r[ki]], 6))
+                w.writerow(r)
+    os.replace(tmp, path)
+    return path
+
+
+def train(pipeline, keys, model, report, seed):
+    data = sequential_csv(keys, os.path.join(ARGS.out, "cal-" + keys.replace("..", "-") + ".csv"))
+    cmd = ["dotnet", ARGS.dll, "train", "--pipeline", pipeline, "--csv", data, "--time-column", "time_s",
+           "--out", model, "--report", report, "--epochs", str(ARGS.epochs), "--patience", str(ARGS.patience),
+           "--seed", str(seed)] + (["--learning-rate", str(ARGS.train_lr)] if ARGS.train_lr else [])
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"train failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    with open(os.path.join(report, "train.log"), "w") as f:
+        f.write(r.stderr + r.stdout)
+
+
+def calibrate(pipeline, keys, out, model, seed):
+    if ARGS.calibrate == "train":
+        train(pipeline, keys, model, out, seed)
+    else:
+        backtest(pipeline, keys, out, ["--passes", str(ARGS.passes), "--save-model", model])
 
 
 def variant(base, seed, threshold, path):
@@ -80,6 +142,10 @@ def main():
     ap.add_argument("--dll", default=DLL)
     ap.add_argument("--models-from")
     ap.add_argument("--threshold-from", choices=["cal", "inner"], default="cal")
+    ap.add_argument("--calibrate", choices=["passes", "train"], default="passes")
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument("--train-lr", type=float)
     a = ap.parse_args()
     global ARGS
     ARGS = a
@@ -96,14 +162,14 @@ def main():
             if a.models_from:
                 model = os.path.join(a.models_from, f"s{seed}{fold}", "cal.srnn")
             else:
-                backtest(p, cal, os.path.join(out, "cal"), ["--passes", str(a.passes), "--save-model", model])
+                calibrate(p, cal, os.path.join(out, "cal"), model, seed)
             threshold = json.load(open(p))["Alerts"]["Threshold"]
             if not a.fixed_threshold and a.threshold_from == "inner":
                 parts = INNER[cal]
                 sums = {t: dict(alerts=0, true_alerts=0, events=0, detected_events=0) for t in GRID}
                 for i, (fit, held) in enumerate([parts, parts[::-1]]):
                     inner = os.path.join(out, f"inner{i}.srnn")
-                    backtest(p, fit, os.path.join(out, f"inner{i}"), ["--passes", str(a.passes), "--save-model", inner])
+                    calibrate(p, fit, os.path.join(out, f"inner{i}"), inner, seed)
                     for t in GRID:
                         q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), held,
                                      os.path.join(out, f"inner{i}-t{t}"), ["--model", inner])

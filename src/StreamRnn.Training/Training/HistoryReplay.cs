@@ -16,6 +16,8 @@ namespace StreamRnn.Daemon.Training;
 /// The runtime hands completed windows to an <see cref="OnlineTrainer"/>; here that trainer never trains: it is only
 /// the runtime's window queue, drained after every micro-batch. So a window's inputs, targets and weights are exactly
 /// those the daemon would train on, and its start state is the state these weights reach at the window's start.
+/// Training:PositiveWeight applies as it does online (<see cref="ClassWeighting"/>, over the windows in replay
+/// order), so the offline loss is the one the online trainer and its promotion use.
 /// The micro-batches break at <paramref name="validationStartRow"/>: windows completed by rows before it are training
 /// windows, the others validation windows. A training window's targets arrived before the cut, so no validation
 /// target reaches training.
@@ -44,6 +46,7 @@ internal static class HistoryReplay
         };
         using var queue = new OnlineTrainer(definition.Name, queueOnly, registry, ImmediateScheduler.Instance);
         runtime.Trainer = queue;
+        var classWeighting = ClassWeighting.Create(definition.Training, shape);
 
         var records = new InputRecord[rows.Length];
         for (int i = 0; i < rows.Length; i++)
@@ -73,6 +76,7 @@ internal static class HistoryReplay
             runtime.Process(records.AsSpan(start, end - start), sink);
             while (queue.Queue.TryDequeue(out var window))
             {
+                classWeighting?.Apply(window);
                 windows.Add(window.StartState, window.Inputs, window.Targets, window.TargetWeights);
                 window.Return();
             }
