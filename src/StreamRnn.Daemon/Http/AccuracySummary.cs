@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using StreamRnn.Engine.Configuration;
 using StreamRnn.Engine.Scoring;
 
@@ -38,7 +39,17 @@ public sealed record AccuracySummary(
     /// </summary>
     public IReadOnlyDictionary<string, BaselineFigures> Baselines { get; init; } = new Dictionary<string, BaselineFigures>();
 
-    public static AccuracySummary From(PipelineDefinition definition, PrequentialSummary summary)
+    /// <summary>
+    /// Target:Horizons pipelines only (absent otherwise): per horizon h, the model beside persistence/no change and the
+    /// strong baselines, each scored at that horizon (the first entry's figures are the top-level ones).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<HorizonAccuracy>? Horizons { get; init; }
+
+    public static AccuracySummary From(PipelineDefinition definition, PrequentialSummary summary) => From(definition, summary, null);
+
+    /// <summary>As above; <paramref name="horizons"/> (one summary per horizon of Target:Horizons, or null) fills <see cref="Horizons"/>.</summary>
+    public static AccuracySummary From(PipelineDefinition definition, PrequentialSummary summary, IReadOnlyList<PrequentialSummary>? horizons)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(summary);
@@ -53,8 +64,27 @@ public sealed record AccuracySummary(
             binary ? 0.5 : null,
             Finite(summary.ModelPrecision), Finite(summary.ModelRecall), Finite(summary.BaselinePrecision), Finite(summary.BaselineRecall))
         {
-            Baselines = summary.Baselines.ToDictionary(b => b.Forecaster, b => new BaselineFigures(b.Scored, Finite(b.Mae), Finite(b.Rmse)), StringComparer.Ordinal),
+            Baselines = Figures(summary),
+            Horizons = horizons is null ? null : [.. horizons.Select((h, k) => new HorizonAccuracy(definition.Target.HorizonList()[k], h.Scored,
+                Finite(h.ModelMae), Finite(h.BaselineMae), Finite(h.ModelRmse), Finite(h.BaselineRmse), Finite(h.Coverage80), Finite(h.Coverage95))
+            {
+                Baselines = Figures(h),
+            })],
         };
+    }
+
+    private static Dictionary<string, BaselineFigures> Figures(PrequentialSummary summary) =>
+        summary.Baselines.ToDictionary(b => b.Forecaster, b => new BaselineFigures(b.Scored, Finite(b.Mae), Finite(b.Rmse)), StringComparer.Ordinal);
+
+    /// <summary>
+    /// One horizon of Target:Horizons (regression heads): the forecasts of horizon <paramref name="H"/> scored at their
+    /// target, the model beside persistence/no change ("baseline…") and the strong baselines, as at the top level.
+    /// </summary>
+    public sealed record HorizonAccuracy(int H, long Scored, double? ModelMae, double? BaselineMae, double? ModelRmse, double? BaselineRmse,
+        double? Coverage80, double? Coverage95)
+    {
+        /// <summary>"ar" and "seasonal_naive" at this horizon → scored, MAE, RMSE.</summary>
+        public IReadOnlyDictionary<string, BaselineFigures> Baselines { get; init; } = new Dictionary<string, BaselineFigures>();
     }
 
     /// <summary>One strong baseline's figures (null = nothing scored yet).</summary>

@@ -125,7 +125,8 @@ internal sealed class StreamProcessingService(
     {
         var loop = _processor ?? throw new InvalidOperationException("The consumer loop has not started.");
         var definition = catalog.Find(pipeline) ?? throw new ArgumentException($"No pipeline named '{pipeline}'.", nameof(pipeline));
-        return await loop.QueryAsync(pipeline, runtime => AccuracySummary.From(definition, runtime.GetPrequentialSummary()), cancellation)
+        return await loop.QueryAsync(pipeline, runtime => AccuracySummary.From(definition, runtime.GetPrequentialSummary(),
+                definition.Target.Horizons is null ? null : runtime.GetHorizonSummaries()), cancellation)
             .ConfigureAwait(false);
     }
 

@@ -24,10 +24,12 @@ public sealed class PipelineMetrics
     public static readonly string[] ErrorMetrics = ["abs", "squared", "logloss", "brier"];
 
     private readonly Counter.Child[] _deadLetters;
+    private readonly StreamRnnMetrics _metrics;
 
     internal PipelineMetrics(StreamRnnMetrics metrics, string pipeline)
     {
         Pipeline = pipeline;
+        _metrics = metrics;
         RecordsConsumed = metrics.RecordsConsumed.WithLabels(pipeline);
         PredictionsProduced = metrics.PredictionsProduced.WithLabels(pipeline);
         var reasons = Enum.GetValues<DeadLetterReason>();
@@ -110,6 +112,9 @@ public sealed class PipelineMetrics
     public Counter.Child BaselineLogLoss { get; }
     public Counter.Child BaselineBrier { get; }
     public Counter.Child AlertsCleared { get; }
+
+    /// <summary>The per-horizon error series of horizon <paramref name="horizon"/> (Target:Horizons), with these strong baselines.</summary>
+    public HorizonErrorCounters HorizonErrors(int horizon, IReadOnlyList<string> baselines) => new(_metrics, Pipeline, horizon, baselines);
 
     /// <summary>The dead-letter counter of one reason.</summary>
     public Counter.Child DeadLetters(DeadLetterReason reason) => _deadLetters[(int)reason];

@@ -78,6 +78,13 @@ public sealed partial class StreamRnnMetrics
             "Sum of prequential errors (forecaster = model|baseline; metric = abs|squared|logloss|brier). " +
             "MAE = rate(abs) / rate(scored).",
             ["pipeline", "forecaster", "metric"]);
+        PrequentialHorizonError = factory.CreateCounter("streamrnn_prequential_horizon_error_total",
+            "Target:Horizons pipelines: streamrnn_prequential_error_total per horizon (horizon = h; forecaster = " +
+            "model|baseline|ar|seasonal_naive; metric = abs|squared|logloss|brier). " +
+            "MAE at h = rate(abs) / rate(streamrnn_prequential_horizon_scored_total).",
+            ["pipeline", "horizon", "forecaster", "metric"]);
+        PrequentialHorizonScored = factory.CreateCounter("streamrnn_prequential_horizon_scored_total",
+            "Target:Horizons pipelines: forecasts of horizon h scored when their target arrived.", ["pipeline", "horizon"]);
         PrequentialCovered = factory.CreateCounter("streamrnn_prequential_covered_total",
             "Scored Gaussian forecasts whose central interval (interval = 80|95 percent) held the target. " +
             "Coverage = rate(covered) / rate(scored).",
@@ -126,6 +133,8 @@ public sealed partial class StreamRnnMetrics
     public Counter PrequentialCovered { get; }
     public Counter PrequentialOutcomes { get; }
     public Counter PrequentialError { get; }
+    public Counter PrequentialHorizonError { get; }
+    public Counter PrequentialHorizonScored { get; }
     public Counter AlertsRaised { get; }
     public Counter AlertsCleared { get; }
     public Counter BackpressurePauses { get; }

@@ -19,8 +19,10 @@ namespace StreamRnn.Engine.Runtime;
 /// <remarks>
 /// With Target:Horizons (K horizons h_1 &lt; … &lt; h_K) the head gives K forecasts: the top-level fields are the first
 /// horizon's, and <c>horizons</c> lists all of them. A key's pending forecasts are a ring of h_K entries (one per step, K
-/// triples each); horizon k's forecast made at step s is scored at step s + h_k against y_k (the prequential metrics and
-/// live baselines follow the first horizon; the backtest scores every horizon from the prediction records).
+/// triples each); horizon k's forecast made at step s is scored at step s + h_k against y_k (the pipeline's prequential
+/// metrics follow the first horizon; streamrnn_prequential_horizon_* and the accuracy endpoint's horizons carry each
+/// horizon, model beside persistence and live baselines fed y_k; the backtest scores every horizon from the prediction
+/// records).
 /// </remarks>
 internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape shape, KeyStateStore store, LinearCombiner? linear,
     PrequentialScorer scorer, LiveBaselines? baselines, RuntimeTally tally, PipelineMetrics? metrics, long warmupSteps, int horizon)
@@ -45,8 +47,11 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     private readonly int _horizon = horizon;
 
     private readonly double[] _scratchPending = new double[FeatureLayout.PendingWidth];
-    private readonly PrequentialScorer[] _horizonScorers = [.. definition.Target.HorizonList().Select(
-        _ => new PrequentialScorer(shape.Head, null))];
+    // Per horizon (Target:Horizons): its model/persistence scorer and live baselines, each counted in its own
+    // streamrnn_prequential_horizon_* series ([0]'s baselines are the pipeline's, also counted per horizon).
+    private readonly PrequentialScorer[] _horizonScorers = [.. HorizonCounters(definition, baselines, metrics).Select(
+        counters => new PrequentialScorer(shape.Head, null, counters))];
+    private readonly LiveBaselines?[] _horizonBaselines = HorizonBaselines(definition, baselines, metrics);
 
     /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none.</summary>
     public IPredictionObserver? Observer { get; set; }
@@ -119,37 +124,66 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         return _multi && status == StepStatus.Ok && target.HasHistory ? ForecastHorizons(headOutput, horizonTargets) : null;
     }
 
-    /// <summary>Scores horizons 2..K's forecasts due at this step (made h_k steps ago) against y_k, each with its own scorer.</summary>
+    /// <summary>
+    /// Scores horizons 2..K's forecasts due at this step (made h_k steps ago) against y_k, each with its own scorer, and
+    /// steps each horizon's live baselines with y_k.
+    /// </summary>
     private void ResolveHorizons(int slot, long step, in EncodedTarget target, ReadOnlySpan<double> horizonTargets)
     {
         int width = FeatureLayout.PendingWidth * _horizons.Length;
         for (int k = 1; k < _horizons.Length; k++)
         {
-            if (step < _horizons[k])
-            {
-                continue;
-            }
-
-            var due = _store.PendingOf(slot).Slice((int)((step - _horizons[k]) % _ring) * width + FeatureLayout.PendingWidth * k,
-                FeatureLayout.PendingWidth);
             double y = horizonTargets[3 * k];
-            if (!double.IsNaN(due[0]) && !double.IsNaN(y))
+            bool scored = false;
+            if (step >= _horizons[k])
             {
-                _horizonScorers[k].Score(y, due[0], due[1], due[2], PredictionWriter.Z80, PredictionWriter.Z95);
+                var due = _store.PendingOf(slot).Slice((int)((step - _horizons[k]) % _ring) * width + FeatureLayout.PendingWidth * k,
+                    FeatureLayout.PendingWidth);
+                if (!double.IsNaN(due[0]) && !double.IsNaN(y))
+                {
+                    _horizonScorers[k].Score(y, due[0], due[1], due[2], PredictionWriter.Z80, PredictionWriter.Z95);
+                    scored = true;
+                }
+
+                due[0] = double.NaN;
             }
 
-            due[0] = double.NaN;
+            _horizonBaselines[k]?.Step(slot, step, y, scored);
         }
     }
 
-    /// <summary>Prequential accuracy per horizon (Target:Horizons): the first is the pipeline's scorer's, then one per later horizon.</summary>
+    /// <summary>Per horizon, its per-horizon error series (Target:Horizons with metrics; else nulls).</summary>
+    private static HorizonErrorCounters?[] HorizonCounters(PipelineDefinition definition, LiveBaselines? baselines, PipelineMetrics? metrics) =>
+        [.. definition.Target.HorizonList().Select(h => definition.Target.Horizons is null || metrics is null ? null
+            : metrics.HorizonErrors(h, baselines?.Names ?? []))];
+
+    /// <summary>Per horizon, its live baselines: the pipeline's for the first (also counted per horizon), own ones for the rest.</summary>
+    private static LiveBaselines?[] HorizonBaselines(PipelineDefinition definition, LiveBaselines? baselines, PipelineMetrics? metrics)
+    {
+        var counters = HorizonCounters(definition, baselines, metrics);
+        int[] horizons = definition.Target.HorizonList();
+        var list = new LiveBaselines?[horizons.Length];
+        baselines?.CountHorizon(counters[0]);
+        list[0] = baselines;
+        for (int k = 1; k < horizons.Length; k++)
+        {
+            list[k] = LiveBaselines.ForHorizon(definition, horizons[k], counters[k]);
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Prequential accuracy per horizon (Target:Horizons), each with its live baselines: the first is the pipeline's
+    /// scorer's, then one per later horizon.
+    /// </summary>
     public PrequentialSummary[] HorizonSummaries()
     {
         var summaries = new PrequentialSummary[_horizons.Length];
-        summaries[0] = _scorer.Summary();
+        summaries[0] = _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
         for (int k = 1; k < summaries.Length; k++)
         {
-            summaries[k] = _horizonScorers[k].Summary();
+            summaries[k] = _horizonScorers[k].Summary() with { Baselines = _horizonBaselines[k]?.Summary() ?? [] };
         }
 
         return summaries;
@@ -216,6 +250,11 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         if (due)
         {
             _scorer.Score(target.Value, pending[0], pending[1], pending[2], calibration.Scored80, calibration.Scored95);
+            if (_multi)
+            {
+                // The first horizon's per-horizon series (its summary is the pipeline scorer's).
+                _horizonScorers[0].Score(target.Value, pending[0], pending[1], pending[2], calibration.Scored80, calibration.Scored95);
+            }
         }
 
         _baselines?.Step(slot, step, target.Value, due);

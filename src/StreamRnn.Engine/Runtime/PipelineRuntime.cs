@@ -193,7 +193,7 @@ public sealed class PipelineRuntime
     /// <summary>Prequential accuracy of model and baseline since this runtime started.</summary>
     public PrequentialSummary GetPrequentialSummary() => _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
 
-    /// <summary>Prequential accuracy of the model per horizon of Target:Horizons (one entry without it), no baselines.</summary>
+    /// <summary>Prequential accuracy of the model per horizon of Target:Horizons (one entry without it), each with its live baselines.</summary>
     public PrequentialSummary[] GetHorizonSummaries() => _emitter.HorizonSummaries();
 
     /// <summary>

@@ -33,6 +33,7 @@ internal sealed class LiveBaselines
     private readonly double _forgetting, _traceLimit;
     private readonly string[] _names;
     private readonly Counter.Child[]? _absolute, _squared;
+    private Counter.Child?[]? _horizonAbsolute, _horizonSquared;
     private readonly long[] _scored;
     private readonly double[] _absoluteSums, _squaredSums;
     private readonly double[] _x;
@@ -86,6 +87,33 @@ internal sealed class LiveBaselines
         }
 
         return new LiveBaselines(options, definition.Target.Transform, definition.Target.Horizon, metrics?.PrequentialError, definition.Name);
+    }
+
+    /// <summary>
+    /// The live baselines of horizon <paramref name="horizon"/> of Target:Horizons (fed that horizon's targets y_k), counted
+    /// only in <paramref name="counters"/>; null where <see cref="Create"/> gives null.
+    /// </summary>
+    public static LiveBaselines? ForHorizon(PipelineDefinition definition, int horizon, HorizonErrorCounters? counters)
+    {
+        var options = definition.Baselines;
+        if (definition.Model.Head.IsClassifier() || definition.Target.IsEventLabel || (options.ArOrder == 0 && options.Season == 0))
+        {
+            return null;
+        }
+
+        var baselines = new LiveBaselines(options, definition.Target.Transform, horizon, null, definition.Name);
+        baselines.CountHorizon(counters);
+        return baselines;
+    }
+
+    /// <summary>Also counts every score into the per-horizon series of <paramref name="counters"/> (null = not).</summary>
+    public void CountHorizon(HorizonErrorCounters? counters)
+    {
+        if (counters is not null)
+        {
+            _horizonAbsolute = [.. _names.Select(counters.StrongAbsolute)];
+            _horizonSquared = [.. _names.Select(counters.StrongSquared)];
+        }
     }
 
     /// <summary>The forecaster labels, in summary order.</summary>
@@ -186,6 +214,8 @@ internal sealed class LiveBaselines
         _squaredSums[f] += squared;
         _absolute?[f].Inc(absolute);
         _squared?[f].Inc(squared);
+        _horizonAbsolute?[f]?.Inc(absolute);
+        _horizonSquared?[f]?.Inc(squared);
     }
 
     /// <summary>The slot's side state, reset when this step does not follow the last one applied to the slot.</summary>

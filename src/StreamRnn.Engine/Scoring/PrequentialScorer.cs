@@ -15,7 +15,7 @@ namespace StreamRnn.Engine.Scoring;
 /// the confusion counts of the decision p ≥ 0.5 against y (y ≥ 0.5 is a positive), for precision = TP / (TP + FP)
 /// and recall = TP / (TP + FN), for the model and for the baseline.
 /// </remarks>
-internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics)
+internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics, HorizonErrorCounters? horizonMetrics = null)
 {
     /// <summary>The decision threshold of the precision and recall figures.</summary>
     public const double DecisionThreshold = 0.5;
@@ -55,6 +55,15 @@ internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics)
             metrics.BaselineSquaredError.Inc(baselineSquared);
         }
 
+        if (horizonMetrics is not null)
+        {
+            horizonMetrics.Scored.Inc();
+            horizonMetrics.ModelAbsoluteError.Inc(modelAbs);
+            horizonMetrics.ModelSquaredError.Inc(modelSquared);
+            horizonMetrics.BaselineAbsoluteError.Inc(baselineAbs);
+            horizonMetrics.BaselineSquaredError.Inc(baselineSquared);
+        }
+
         if (head == HeadKind.Gaussian)
         {
             if (modelAbs <= q80 * modelSpread)
@@ -88,6 +97,14 @@ internal sealed class PrequentialScorer(HeadKind head, PipelineMetrics? metrics)
                 metrics.BaselineLogLoss.Inc(baselineLogLoss);
                 metrics.ModelBrier.Inc(modelSquared);
                 metrics.BaselineBrier.Inc(baselineSquared);
+            }
+
+            if (horizonMetrics is not null)
+            {
+                horizonMetrics.ModelLogLoss.Inc(modelLogLoss);
+                horizonMetrics.BaselineLogLoss.Inc(baselineLogLoss);
+                horizonMetrics.ModelBrier.Inc(modelSquared);
+                horizonMetrics.BaselineBrier.Inc(baselineSquared);
             }
         }
     }

@@ -3,7 +3,8 @@ namespace StreamRnn.Daemon.Tests.Deployment;
 /// <summary>
 /// The metric names the project fixed (issue #6), plus streamrnn_late_records_total, which the engine added to
 /// count out-of-order records whatever the late-record policy does with them, and the state-safety metrics
-/// (quarantined state, stale restored records, partitions restoring, fencing). Rules, dashboards and docs may use
+/// (quarantined state, stale restored records, partitions restoring, fencing), and the per-horizon prequential metrics of
+/// Target:Horizons pipelines (issue #10). Rules, dashboards and docs may use
 /// these and nothing else; <see cref="MetricCatalogTests"/> proves that the daemon's metrics class exports exactly
 /// these.
 /// </summary>
@@ -43,6 +44,8 @@ internal static class MetricCatalog
         new("streamrnn_training_windows_dropped_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_prequential_scored_total", MetricKind.Counter, [Pipeline]),
         new("streamrnn_prequential_error_total", MetricKind.Counter, [Pipeline, "forecaster", "metric"]),
+        new("streamrnn_prequential_horizon_scored_total", MetricKind.Counter, [Pipeline, "horizon"]),
+        new("streamrnn_prequential_horizon_error_total", MetricKind.Counter, [Pipeline, "horizon", "forecaster", "metric"]),
         new("streamrnn_prequential_covered_total", MetricKind.Counter, [Pipeline, "interval"]),
         new("streamrnn_prequential_outcomes_total", MetricKind.Counter, [Pipeline, "forecaster", "outcome"]),
         new("streamrnn_alerts_raised_total", MetricKind.Counter, [Pipeline, "severity"]),

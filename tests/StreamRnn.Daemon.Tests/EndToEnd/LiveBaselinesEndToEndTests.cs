@@ -91,6 +91,7 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
             Timeout, $"{Keys * (Steps - 1)} scored predictions", TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(Keys * (Steps - 1), accuracy.GetProperty("scored").GetInt64());
+        Assert.False(accuracy.TryGetProperty("horizons", out _), "horizons is for Target:Horizons pipelines only");
         var baselines = accuracy.GetProperty("baselines");
         Assert.Equal(["ar", "seasonal_naive"], baselines.EnumerateObject().Select(p => p.Name));
         var ar = baselines.GetProperty("ar");
@@ -110,6 +111,7 @@ public sealed partial class LiveBaselinesEndToEndTests : IDisposable
             return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
+        Assert.DoesNotContain("streamrnn_prequential_horizon_error_total{pipeline=\"live\"", metrics, StringComparison.Ordinal);
         Assert.Equal(arMae, Sample("ar", "abs") / (Keys * (Steps - 1)), 9);
         Assert.Equal(baselines.GetProperty("seasonal_naive").GetProperty("mae").GetDouble(), Sample("seasonal_naive", "abs") / (Keys * (Steps - 1)), 9);
         Assert.Equal(persistenceMae, Sample("baseline", "abs") / (Keys * (Steps - 1)), 9);
