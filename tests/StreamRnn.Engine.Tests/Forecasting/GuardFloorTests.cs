@@ -38,7 +38,13 @@ public sealed class GuardFloorTests
         {
             var options = new LinearOptions
             {
-                Enabled = true, Order = 1, Season = 7, Network = false, GuardRate = 0.001, GuardEvidence = evidence, GuardFloor = floor,
+                Enabled = true,
+                Order = 1,
+                Season = 7,
+                Network = false,
+                GuardRate = 0.001,
+                GuardEvidence = evidence,
+                GuardFloor = floor,
             };
             var combiner = new LinearCombiner(options, horizon: 1, rawTarget: false);
             double[] state = new double[combiner.StateLength];
