@@ -97,23 +97,7 @@ internal sealed class TrainingWindowAssembler(KeyStateStore store, ModelShape sh
             weights[j] = 1;
         }
 
-        if (++fill == k)
-        {
-            fill = 0;
-            WindowsCompleted++;
-            var trainer = _trainer;
-            if (trainer is not null)
-            {
-                var window = trainer.Pool.Rent();
-                floats[..s].CopyTo(window.StartState);
-                inputs.CopyTo(window.Inputs);
-                targets.CopyTo(window.Targets);
-                weights.CopyTo(window.TargetWeights);
-                trainer.Submit(window);
-            }
-        }
-
-        _store.WindowFill[slot] = fill;
+        _store.WindowFill[slot] = Advance(fill, k, floats[..s], inputs, targets, weights);
     }
 
     private void AssembleHorizons(int slot, ReadOnlySpan<float> stepInputs, ReadOnlySpan<double> horizonTargets)
@@ -152,22 +136,32 @@ internal sealed class TrainingWindowAssembler(KeyStateStore store, ModelShape sh
             }
         }
 
-        if (++fill == k)
+        _store.WindowFill[slot] = Advance(fill, k, floats[..s], inputs, targets, weights);
+    }
+
+    /// <summary>
+    /// The step's fill count after this step: a full window (k steps) goes to the trainer, if any, and the count
+    /// starts again at 0.
+    /// </summary>
+    private int Advance(int fill, int k, Span<float> startState, Span<float> inputs, Span<float> targets, Span<float> weights)
+    {
+        if (++fill < k)
         {
-            fill = 0;
-            WindowsCompleted++;
-            var trainer = _trainer;
-            if (trainer is not null)
-            {
-                var window = trainer.Pool.Rent();
-                floats[..s].CopyTo(window.StartState);
-                inputs.CopyTo(window.Inputs);
-                targets.CopyTo(window.Targets);
-                weights.CopyTo(window.TargetWeights);
-                trainer.Submit(window);
-            }
+            return fill;
         }
 
-        _store.WindowFill[slot] = fill;
+        WindowsCompleted++;
+        var trainer = _trainer;
+        if (trainer is not null)
+        {
+            var window = trainer.Pool.Rent();
+            startState.CopyTo(window.StartState);
+            inputs.CopyTo(window.Inputs);
+            targets.CopyTo(window.Targets);
+            weights.CopyTo(window.TargetWeights);
+            trainer.Submit(window);
+        }
+
+        return 0;
     }
 }
