@@ -96,10 +96,11 @@ internal static class HistoryTrainingReport
         Line($"|---|---|---|");
         foreach (var baseline in result.Baselines)
         {
+            // Target:Horizons: the sum per step (the network's loss) and each horizon's loss per its own known targets.
             string perHorizon = baseline.HorizonLosses is { } losses
-                ? string.Join("; ", losses.Select(l => l.ToString("G6", CultureInfo.InvariantCulture))) + " per horizon, summed: "
+                ? " (per horizon, in Target:Horizons order: " + string.Join("; ", losses.Select(l => l.ToString("G6", CultureInfo.InvariantCulture))) + ")"
                 : "";
-            Line($"| {baseline.Name} | {perHorizon}{baseline.ValidationLoss:G6} | {baseline.Description} |");
+            Line($"| {baseline.Name} | {baseline.ValidationLoss:G6}{perHorizon} | {baseline.Description} |");
         }
 
         Line($"| model (epoch {result.BestEpoch}) | {result.Epochs[result.BestEpoch].ValidationLoss:G6} | the trained network |");
