@@ -53,11 +53,6 @@ internal static class HorizonRules
             yield return ("Target:Horizons", "needs Model:Head = Linear or Gaussian");
         }
 
-        if (definition.Model is { BootstrapCsv: { Length: > 0 } })
-        {
-            yield return ("Model:BootstrapCsv", "offline bootstrap training holds one target per step: leave it unset with Target:Horizons");
-        }
-
         if (definition.Linear is { Enabled: true })
         {
             yield return ("Linear:Enabled", "the linear path forecasts one horizon: turn it off with Target:Horizons");

@@ -73,12 +73,6 @@ internal sealed class TrainCommand : VerbCommand
         try
         {
             var definition = BacktestRunner.LoadPipeline(pipelinePath);
-            if (definition.Target.Horizons is not null)
-            {
-                // The history trainer's window set holds one target per step; Target:Horizons trains online only (backtest, daemon).
-                throw new BacktestException(3, "Target:Horizons: offline training (train) supports one horizon; train online (backtest or the daemon) instead");
-            }
-
             var input = BacktestInput.Load(settings, definition);
             var shape = definition.CreateShape();
             string? startPath = parse.GetValue(_model);

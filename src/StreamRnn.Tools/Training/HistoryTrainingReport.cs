@@ -48,6 +48,18 @@ internal static class HistoryTrainingReport
         {
             json.WriteStartObject(baseline.Name);
             Number(json, "validationLoss", baseline.ValidationLoss);
+            if (baseline.HorizonLosses is { } horizonLosses)
+            {
+                // Target:Horizons: each horizon's own loss, in Target:Horizons order (validationLoss is their sum per step).
+                json.WriteStartArray("horizonLosses");
+                foreach (double loss in horizonLosses)
+                {
+                    Number(json, null, loss);
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteString("description", baseline.Description);
             json.WriteEndObject();
         }
@@ -67,7 +79,7 @@ internal static class HistoryTrainingReport
         text.Append(CultureInfo.InvariantCulture, $"cosine learning rate from {result.LearningRate:G4}. Stopped: {result.StopReason}. ");
         Line($"Best epoch {result.BestEpoch}, written to `{modelPath}` (version {result.Model.Version}). {result.Elapsed.TotalSeconds:F1} s.");
         Line($"");
-        Line($"Losses are the model's own (Σ loss / Σ weight over the windows' standardised targets; lower is better).");
+        Line($"Losses are the model's own (Σ loss / Σ weight over the windows' standardised targets, summed over a step's known horizons with Target:Horizons; lower is better).");
         Line($"");
         Line($"| epoch | training loss | validation loss | learning rate | steps | seconds |");
         Line($"|---|---|---|---|---|---|");
@@ -84,16 +96,31 @@ internal static class HistoryTrainingReport
         Line($"|---|---|---|");
         foreach (var baseline in result.Baselines)
         {
-            Line($"| {baseline.Name} | {baseline.ValidationLoss:G6} | {baseline.Description} |");
+            // Target:Horizons: the sum per step (the network's loss) and each horizon's loss per its own known targets.
+            string perHorizon = baseline.HorizonLosses is { } losses
+                ? " (per horizon, in Target:Horizons order: " + string.Join("; ", losses.Select(l => l.ToString("G6", CultureInfo.InvariantCulture))) + ")"
+                : "";
+            Line($"| {baseline.Name} | {baseline.ValidationLoss:G6}{perHorizon} | {baseline.Description} |");
         }
 
         Line($"| model (epoch {result.BestEpoch}) | {result.Epochs[result.BestEpoch].ValidationLoss:G6} | the trained network |");
         File.WriteAllText(path, text.ToString());
     }
 
-    private static void Number(Utf8JsonWriter json, string name, double value)
+    private static void Number(Utf8JsonWriter json, string? name, double value)
     {
-        if (double.IsFinite(value))
+        if (name is null)
+        {
+            if (double.IsFinite(value))
+            {
+                json.WriteNumberValue(value);
+            }
+            else
+            {
+                json.WriteNullValue();
+            }
+        }
+        else if (double.IsFinite(value))
         {
             json.WriteNumber(name, value);
         }

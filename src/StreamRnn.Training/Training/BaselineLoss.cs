@@ -4,4 +4,5 @@ namespace StreamRnn.Daemon.Training;
 /// <param name="Name">"mean" or "linear".</param>
 /// <param name="Description">What it predicts, for the report.</param>
 /// <param name="ValidationLoss">Σ loss / Σ weight over the validation windows' targets.</param>
-internal sealed record BaselineLoss(string Name, string Description, double ValidationLoss);
+/// <param name="HorizonLosses">With Target:Horizons, each horizon's validation loss per unit of its known targets' weight; null otherwise.</param>
+internal sealed record BaselineLoss(string Name, string Description, double ValidationLoss, IReadOnlyList<double>? HorizonLosses = null);

@@ -30,7 +30,7 @@ internal static class HistoryReplay
         var rows = input.Rows;
         var shape = weights.Shape;
         int steps = definition.Training.WindowSteps;
-        var windows = new TrainingWindowSet(shape.StateSize, shape.InputSize, steps, rows.Length / steps + 16);
+        var windows = new TrainingWindowSet(shape.StateSize, shape.InputSize, steps, rows.Length / steps + 16, shape.Horizons);
         var clock = new EventTimeClock();
         var runtime = new PipelineRuntime(definition, weights, clock, metrics: null);
         using var registry = new ModelRegistry(weights, keepVersions: 1);

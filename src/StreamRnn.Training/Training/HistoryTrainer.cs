@@ -75,7 +75,7 @@ internal static class HistoryTrainer
         var baselines = TrainingBaselines.Compute(windows, shape.Head);
         int batch = training.BatchWindows;
         var bptt = new BatchedBackpropagationThroughTime(shape, training.WindowSteps, Math.Max(batch, EvaluationBatch));
-        var miniBatch = new MiniBatch(shape.StateSize, shape.InputSize, training.WindowSteps, batch);
+        var miniBatch = new MiniBatch(shape.StateSize, shape.InputSize, training.WindowSteps, batch, shape.Horizons);
         var (firstTraining, firstValidation) = Losses(bptt, start, windows);
         var epochs = new List<EpochResult> { new(0, firstTraining, firstValidation, 0, 0, Stopwatch.GetElapsedTime(epochStarted), true) };
         onEpoch?.Invoke(epochs[0]);

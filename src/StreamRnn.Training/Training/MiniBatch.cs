@@ -4,18 +4,18 @@ namespace StreamRnn.Daemon.Training;
 /// The windows of one shuffled mini-batch gathered side by side, in the layout
 /// <see cref="Core.BatchedBackpropagationThroughTime"/> takes; allocated once for the largest batch.
 /// </summary>
-internal sealed class MiniBatch(int stateSize, int inputSize, int steps, int capacity)
+internal sealed class MiniBatch(int stateSize, int inputSize, int steps, int capacity, int horizons = 1)
 {
     private readonly float[] _startStates = new float[capacity * stateSize];
     private readonly float[] _inputs = new float[capacity * steps * inputSize];
-    private readonly float[] _targets = new float[capacity * steps];
+    private readonly float[] _targets = new float[capacity * steps * horizons];
     private readonly float[] _targetWeights = new float[capacity * steps];
 
     public ReadOnlySpan<float> StartStates(int count) => _startStates.AsSpan(0, count * stateSize);
 
     public ReadOnlySpan<float> Inputs(int count) => _inputs.AsSpan(0, count * steps * inputSize);
 
-    public ReadOnlySpan<float> Targets(int count) => _targets.AsSpan(0, count * steps);
+    public ReadOnlySpan<float> Targets(int count) => _targets.AsSpan(0, count * steps * horizons);
 
     public ReadOnlySpan<float> TargetWeights(int count) => _targetWeights.AsSpan(0, count * steps);
 
@@ -27,7 +27,7 @@ internal sealed class MiniBatch(int stateSize, int inputSize, int steps, int cap
             int w = order[b];
             windows.StartState(w).CopyTo(_startStates.AsSpan(b * stateSize, stateSize));
             windows.Inputs(w).CopyTo(_inputs.AsSpan(b * steps * inputSize, steps * inputSize));
-            windows.Targets(w).CopyTo(_targets.AsSpan(b * steps, steps));
+            windows.Targets(w).CopyTo(_targets.AsSpan(b * steps * horizons, steps * horizons));
             windows.TargetWeights(w).CopyTo(_targetWeights.AsSpan(b * steps, steps));
         }
     }

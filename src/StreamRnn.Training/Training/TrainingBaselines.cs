@@ -13,7 +13,9 @@ namespace StreamRnn.Daemon.Training;
 /// (no change) plus the running drift. "linear" (Linear and Gaussian heads) is least squares of z on the step's network
 /// inputs and a constant, ẑ = aᵀx_t + b: with the target's own lag among the inputs (a Difference feature of the target
 /// field) this is the AR(1) on the changes. A Gaussian head's baselines get the log-variance v = log(mean squared
-/// residual on the training windows), clamped like the head's; the loss is then ½(v + (z − ẑ)² e^(−v)). A Binary
+/// residual on the training windows), clamped like the head's; the loss is then ½(v + (z − ẑ)² e^(−v)). With
+/// Target:Horizons each horizon gets its own fit on its known targets, and the loss is the horizons' losses summed per
+/// unit of step weight, as the network's. A Binary
 /// head's "mean" predicts the training base rate p and scores the cross-entropy; a Categorical head's the training class
 /// frequencies (add-one smoothed), scored by the categorical cross-entropy.</para>
 /// </remarks>
@@ -33,8 +35,14 @@ internal static class TrainingBaselines
             return [new BaselineLoss("mean", "the training windows' base rate", BinaryLoss(windows, rate))];
         }
 
-        double[] mean = new double[windows.InputSize + 1];
-        double[] linear = FitLinear(windows);
+        double[][] mean = new double[windows.Horizons][];
+        double[][] linear = new double[windows.Horizons][];
+        for (int h = 0; h < windows.Horizons; h++)
+        {
+            mean[h] = new double[windows.InputSize + 1];
+            linear[h] = FitLinear(windows, h);
+        }
+
         return
         [
             Score(windows, head, mean, "mean", "the target's running mean (z = 0): for a change target, persistence plus drift"),
@@ -42,28 +50,40 @@ internal static class TrainingBaselines
         ];
     }
 
-    private static BaselineLoss Score(TrainingWindowSet windows, HeadKind head, double[] coefficients, string name, string description)
+    private static BaselineLoss Score(TrainingWindowSet windows, HeadKind head, double[][] coefficients, string name, string description)
     {
-        double trainingSquared = SquaredError(windows, coefficients, 0, windows.TrainingCount, out double trainingWeight);
-        double validationSquared = SquaredError(windows, coefficients, windows.TrainingCount, windows.ValidationCount, out double validationWeight);
-        double loss;
-        if (head == HeadKind.Gaussian)
+        int horizons = windows.Horizons;
+        double[] perHorizon = new double[horizons];
+        double sum = 0;
+        for (int h = 0; h < horizons; h++)
         {
-            double v = Math.Clamp(Math.Log(Math.Max(trainingSquared / trainingWeight, 1e-30)), HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
-            loss = 0.5 * (v + validationSquared / validationWeight * Math.Exp(-v));
-        }
-        else
-        {
-            loss = validationSquared / validationWeight;
+            double trainingSquared = SquaredError(windows, coefficients[h], h, 0, windows.TrainingCount, out double trainingWeight);
+            double validationSquared = SquaredError(windows, coefficients[h], h, windows.TrainingCount, windows.ValidationCount, out double validationWeight);
+            if (head == HeadKind.Gaussian)
+            {
+                double v = Math.Clamp(Math.Log(Math.Max(trainingSquared / trainingWeight, 1e-30)), HeadOutput.MinLogVariance, HeadOutput.MaxLogVariance);
+                perHorizon[h] = 0.5 * (v + validationSquared / validationWeight * Math.Exp(-v));
+            }
+            else
+            {
+                perHorizon[h] = validationSquared / validationWeight;
+            }
+
+            sum += perHorizon[h] * validationWeight;
         }
 
-        return new BaselineLoss(name, description, loss);
+        // Several horizons: the model's loss is Σ over a step's known horizons per unit of step weight, so the sum is too.
+        double loss = horizons == 1 ? perHorizon[0] : sum / windows.WeightSum(windows.TrainingCount, windows.ValidationCount);
+        return new BaselineLoss(name, description, loss, horizons == 1 ? null : perHorizon);
     }
 
-    /// <summary>Σ w (z − ẑ)² over the windows [first, first + count), with ẑ = aᵀx + b (b the last coefficient).</summary>
-    private static double SquaredError(TrainingWindowSet windows, double[] coefficients, int first, int count, out double weightSum)
+    /// <summary>
+    /// Σ w (z − ẑ)² over horizon <paramref name="horizon"/>'s known targets of the windows [first, first + count), with
+    /// ẑ = aᵀx + b (b the last coefficient).
+    /// </summary>
+    private static double SquaredError(TrainingWindowSet windows, double[] coefficients, int horizon, int first, int count, out double weightSum)
     {
-        int n = windows.InputSize;
+        int n = windows.InputSize, horizons = windows.Horizons;
         double sum = 0;
         weightSum = 0;
         for (int w = first; w < first + count; w++)
@@ -73,7 +93,8 @@ internal static class TrainingBaselines
             var weights = windows.TargetWeights(w);
             for (int t = 0; t < windows.Steps; t++)
             {
-                if (weights[t] <= 0)
+                float target = targets[t * horizons + horizon];
+                if (weights[t] <= 0 || float.IsNaN(target))
                 {
                     continue;
                 }
@@ -84,7 +105,7 @@ internal static class TrainingBaselines
                     prediction += coefficients[i] * inputs[t * n + i];
                 }
 
-                double error = targets[t] - prediction;
+                double error = target - prediction;
                 sum += weights[t] * error * error;
                 weightSum += weights[t];
             }
@@ -93,10 +114,10 @@ internal static class TrainingBaselines
         return sum;
     }
 
-    /// <summary>Weighted least squares on the training windows through the normal equations, with a tiny ridge.</summary>
-    private static double[] FitLinear(TrainingWindowSet windows)
+    /// <summary>Weighted least squares of one horizon's known targets on the training windows through the normal equations, with a tiny ridge.</summary>
+    private static double[] FitLinear(TrainingWindowSet windows, int horizon)
     {
-        int n = windows.InputSize, m = n + 1;
+        int n = windows.InputSize, m = n + 1, horizons = windows.Horizons;
         double[,] a = new double[m, m];
         double[] b = new double[m];
         double[] x = new double[m];
@@ -108,7 +129,8 @@ internal static class TrainingBaselines
             for (int t = 0; t < windows.Steps; t++)
             {
                 double weight = weights[t];
-                if (weight <= 0)
+                float target = targets[t * horizons + horizon];
+                if (weight <= 0 || float.IsNaN(target))
                 {
                     continue;
                 }
@@ -121,7 +143,7 @@ internal static class TrainingBaselines
                 x[n] = 1;
                 for (int i = 0; i < m; i++)
                 {
-                    b[i] += weight * x[i] * targets[t];
+                    b[i] += weight * x[i] * target;
                     for (int j = 0; j < m; j++)
                     {
                         a[i, j] += weight * x[i] * x[j];

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Tests.Support;
-using StreamRnn.Daemon.Tests.Training;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 
@@ -42,17 +41,6 @@ public sealed class HorizonsBacktestTests : IDisposable
     }
 
     private static double N(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
-
-    [Fact]
-    public void Offline_training_refuses_several_horizons_naming_the_setting()
-    {
-        string data = _scratch.Write("short.csv", "t,value\n1000000,1\n1000060,2\n");
-        string multi = Pipeline("multi", """{ "Field": "value", "Transform": "Difference", "Horizons": [1, 3] }""");
-        var run = TrainRun.Start("--pipeline", multi, "--csv", data, "--time-column", "t", "--out", _scratch.Combine("m.srnn"));
-        Assert.Equal(3, run.ExitCode);
-        Assert.Contains("Target:Horizons: offline training (train) supports one horizon", run.Error);
-        Assert.False(File.Exists(_scratch.Combine("m.srnn")));
-    }
 
     [Fact]
     public void Each_horizon_is_scored_against_its_own_targets_and_baselines_and_horizon_1_equals_a_Horizon_1_run()
