@@ -57,6 +57,10 @@ public sealed class StreamProcessor : IDisposable
     private CommitProtocol? _commit;
     private RecordDispatcher? _dispatcher;
     private volatile bool _failed;
+
+    // Set once the loop's own final commit is done and the consumer is closing: the revocation Close() raises then
+    // commits nothing more (a synchronous commit inside Close, mid-rebalance, can block the close).
+    private volatile bool _closing;
     private long _lastSnapshot;
     private long _lastEviction;
 
@@ -308,9 +312,11 @@ public sealed class StreamProcessor : IDisposable
         var all = partitions.Select(p => p.TopicPartition).ToList();
         ProcessorLog.Revoked(_logger, string.Join(", ", all));
         _ownership!.CancelRestores(all);
-        if (_failed)
+        if (_failed || _closing)
         {
-            // After a fatal error nothing more is committed: the new owner replays from the last good commit.
+            // After a fatal error nothing more is committed: the new owner replays from the last good commit. On close,
+            // the final commit and snapshots were done by ShutDown (or deferred: the next owner replays from the last
+            // commit, its state from the changelog then); nothing has been consumed since.
             _ownership.Forget(all);
             return;
         }
@@ -328,6 +334,7 @@ public sealed class StreamProcessor : IDisposable
     private void CloseClients()
     {
         _broker.Stop();
+        _closing = true;
         try
         {
             _consumer?.Close();

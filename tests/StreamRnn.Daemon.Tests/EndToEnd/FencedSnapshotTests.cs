@@ -68,7 +68,8 @@ public sealed class FencedSnapshotTests : IDisposable
         // Now "two" leaves and "one" holds every partition: those it had before the freeze it restores (on rejoining
         // or now) from its own pre-freeze snapshots plus the changelog, the others from the changelog.
         two.Terminate();
-        Assert.Equal(0, await two.WaitForExitAsync(StateHarness.Timeout));
+        int exitCode = await two.WaitForExitAsync(StateHarness.Timeout);
+        Assert.True(exitCode == 0, $"\"two\" exited with {exitCode} on SIGTERM\n{two.Transcript}");
         while (await StateHarness.KeysHeldAsync(oneAddress, keys) < keys)
         {
             Assert.True(DateTime.UtcNow < deadline + StateHarness.Timeout, $"the frozen instance never took every key back\n{one.Transcript}");
