@@ -49,9 +49,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
     private readonly double[] _scratchPending = new double[FeatureLayout.PendingWidth];
     // Per horizon (Target:Horizons): its model/persistence scorer and live baselines, each counted in its own
     // streamrnn_prequential_horizon_* series ([0]'s baselines are the pipeline's, also counted per horizon).
-    private readonly PrequentialScorer[] _horizonScorers = [.. HorizonCounters(definition, baselines, metrics).Select(
-        counters => new PrequentialScorer(shape.Head, null, counters))];
-    private readonly LiveBaselines?[] _horizonBaselines = HorizonBaselines(definition, baselines, metrics);
+    private readonly (PrequentialScorer[] Scorers, LiveBaselines?[] Baselines) _perHorizon = PerHorizon(definition, shape, baselines, metrics);
 
     /// <summary>Sees each emitted prediction right after the sink does (alert rules); null = none.</summary>
     public IPredictionObserver? Observer { get; set; }
@@ -141,36 +139,43 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
                     FeatureLayout.PendingWidth);
                 if (!double.IsNaN(due[0]) && !double.IsNaN(y))
                 {
-                    _horizonScorers[k].Score(y, due[0], due[1], due[2], PredictionWriter.Z80, PredictionWriter.Z95);
+                    _perHorizon.Scorers[k].Score(y, due[0], due[1], due[2], PredictionWriter.Z80, PredictionWriter.Z95);
                     scored = true;
                 }
 
                 due[0] = double.NaN;
             }
 
-            _horizonBaselines[k]?.Step(slot, step, y, scored);
+            _perHorizon.Baselines[k]?.Step(slot, step, y, scored);
         }
     }
 
-    /// <summary>Per horizon, its per-horizon error series (Target:Horizons with metrics; else nulls).</summary>
-    private static HorizonErrorCounters?[] HorizonCounters(PipelineDefinition definition, LiveBaselines? baselines, PipelineMetrics? metrics) =>
-        [.. definition.Target.HorizonList().Select(h => definition.Target.Horizons is null || metrics is null ? null
-            : metrics.HorizonErrors(h, baselines?.Names ?? []))];
-
-    /// <summary>Per horizon, its live baselines: the pipeline's for the first (also counted per horizon), own ones for the rest.</summary>
-    private static LiveBaselines?[] HorizonBaselines(PipelineDefinition definition, LiveBaselines? baselines, PipelineMetrics? metrics)
+    /// <summary>
+    /// Per horizon, its scorer and its live baselines (the pipeline's for the first, also counted per horizon; own ones
+    /// for the rest), both counted in that horizon's error series (Target:Horizons with metrics; else none).
+    /// </summary>
+    private static (PrequentialScorer[] Scorers, LiveBaselines?[] Baselines) PerHorizon(PipelineDefinition definition, ModelShape shape,
+        LiveBaselines? baselines, PipelineMetrics? metrics)
     {
-        var counters = HorizonCounters(definition, baselines, metrics);
         int[] horizons = definition.Target.HorizonList();
+        var scorers = new PrequentialScorer[horizons.Length];
         var list = new LiveBaselines?[horizons.Length];
-        baselines?.CountHorizon(counters[0]);
-        list[0] = baselines;
-        for (int k = 1; k < horizons.Length; k++)
+        for (int k = 0; k < horizons.Length; k++)
         {
-            list[k] = LiveBaselines.ForHorizon(definition, horizons[k], counters[k]);
+            var counters = definition.Target.Horizons is null || metrics is null ? null : metrics.HorizonErrors(horizons[k], baselines?.Names ?? []);
+            scorers[k] = new PrequentialScorer(shape.Head, null, counters);
+            if (k == 0)
+            {
+                baselines?.CountHorizon(counters);
+                list[0] = baselines;
+            }
+            else
+            {
+                list[k] = LiveBaselines.ForHorizon(definition, horizons[k], counters);
+            }
         }
 
-        return list;
+        return (scorers, list);
     }
 
     /// <summary>
@@ -183,7 +188,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
         summaries[0] = _scorer.Summary() with { Baselines = _baselines?.Summary() ?? [] };
         for (int k = 1; k < summaries.Length; k++)
         {
-            summaries[k] = _horizonScorers[k].Summary() with { Baselines = _horizonBaselines[k]?.Summary() ?? [] };
+            summaries[k] = _perHorizon.Scorers[k].Summary() with { Baselines = _perHorizon.Baselines[k]?.Summary() ?? [] };
         }
 
         return summaries;
@@ -253,7 +258,7 @@ internal sealed class ForecastEmitter(PipelineDefinition definition, ModelShape 
             if (_multi)
             {
                 // The first horizon's per-horizon series (its summary is the pipeline scorer's).
-                _horizonScorers[0].Score(target.Value, pending[0], pending[1], pending[2], calibration.Scored80, calibration.Scored95);
+                _perHorizon.Scorers[0].Score(target.Value, pending[0], pending[1], pending[2], calibration.Scored80, calibration.Scored95);
             }
         }
 
