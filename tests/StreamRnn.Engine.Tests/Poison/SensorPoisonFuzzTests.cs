@@ -12,7 +12,7 @@ namespace StreamRnn.Engine.Tests;
 /// <summary>
 /// The seeded fuzzer of <see cref="PoisonFuzzTests"/> for the sensor input paths: the shipped bed-exit pipeline
 /// (CategoryAge per antenna, OneHot, the OutWithin label), the same with an Activity input, and with a Categorical head
-/// on the posture label (the Category target). Hostile values in every field (huge, non-finite, negative and
+/// on the posture label (the Category target), and with several horizons, the highway and lagged inputs. Hostile values in every field (huge, non-finite, negative and
 /// far-future times, wrong types, unknown categories, lone surrogates, nesting, random bytes, cut JSON): no exception
 /// may escape, no record may be answered twice or as an InternalError, and every record is accounted for.
 /// </summary>
@@ -26,6 +26,7 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
     [InlineData("shipped")]
     [InlineData("activity")]
     [InlineData("categorical")]
+    [InlineData("horizons")]
     public void Hostile_sensor_records_never_throw_and_are_all_accounted_for(string variant)
     {
         var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
@@ -40,6 +41,20 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
             pipeline["Target"] = JsonNode.Parse(
                 """{ "Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1 }""");
             pipeline["Model"]!["Head"] = "Categorical";
+        }
+        else if (variant == "horizons")
+        {
+            // Several horizons, the highway and lagged inputs: a Gaussian head on the change of rssi.
+            pipeline["Target"] = JsonNode.Parse("""{ "Field": "rssi", "Transform": "Difference", "Horizons": [1, 3, 6] }""");
+            pipeline["Model"]!["Head"] = "Gaussian";
+            pipeline["Model"]!["Highway"] = true;
+            pipeline["Features"]![3]!["Lags"] = 2;
+            pipeline["Features"]![0]!["Lags"] = 3;
+            pipeline.AsObject().Remove("Alerts");
+            pipeline["Training"]!.AsObject().Remove("PositiveWeight");
+            pipeline["Training"]!.AsObject().Remove("PositiveReserveWindows");
+            pipeline["Training"]!.AsObject().Remove("PositiveFloor");
+            pipeline["Training"]!.AsObject().Remove("PromotionCriterion");
         }
 
         var definition = PipelineDefinition.Parse(Encoding.UTF8.GetBytes(pipeline.ToJsonString()));
