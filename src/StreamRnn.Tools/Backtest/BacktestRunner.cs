@@ -33,9 +33,12 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
     /// <summary>Start the trainer clock at 1970-01-01 as before <see cref="TrainerClockStart"/> (tests compare the two).</summary>
     internal bool TrainerClockAtEpoch { get; init; }
 
+    /// <summary>A definition already loaded and validated (calibrate's per-threshold variants); null = load the settings' pipeline file.</summary>
+    internal PipelineDefinition? Definition { get; init; }
+
     public BacktestResult Run()
     {
-        var definition = LoadPipeline(settings.PipelinePath);
+        var definition = Definition ?? LoadPipeline(settings.PipelinePath);
         if (settings.Passes > 1 && !definition.Training.Enabled)
         {
             throw new BacktestException(2,

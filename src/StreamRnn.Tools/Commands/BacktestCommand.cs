@@ -141,7 +141,7 @@ internal sealed class BacktestCommand : VerbCommand
         }
     }
 
-    private static string[]? Keys(string? text)
+    internal static string[]? Keys(string? text)
     {
         if (text is null)
         {

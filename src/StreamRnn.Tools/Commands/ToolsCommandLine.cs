@@ -13,9 +13,10 @@ internal static class ToolsCommandLine
 
     public static CommandLineApp Create() => new(
         Program,
-        "streamrnn-tools: backtests and training on CSV histories, through the daemon's own pipeline code.",
+        "streamrnn-tools: backtests, calibration and training on CSV histories, through the daemon's own pipeline code.",
         defaultCommand: null,
         ExitCodesHelp,
         new BacktestCommand(),
+        new CalibrateCommand(),
         new TrainCommand());
 }
