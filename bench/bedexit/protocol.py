@@ -2,6 +2,9 @@
 """Room-1 calibration protocol for a bed-exit pipeline (docs/results.md, bed exit).
 
 For each seed and each direction (calibrate on trials 1-30 -> score 31-60, and the reverse):
+  1.-2. by default (--calibrate passes, --threshold-from cal) both steps are one product command,
+     `streamrnn-tools calibrate --keys CAL --passes P` (docs/backtest.md), which learns as in 1 and chooses the threshold
+     as in 2 (in process, with identical results); --separate-steps, and the other modes, run them as backtests:
   1. calibrate: backtest --keys CAL --passes P --save-model cal.srnn, or with --calibrate train the offline trainer:
      streamrnn-tools train on CAL's rows (written to a CSV with the trials one after another in time, as
      --key-replay sequential replays them, so train's time-ordered validation split holds out CAL's last trials),
@@ -18,7 +21,7 @@ Detection counts of both directions are summed per seed; the mean and range over
 usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | --threshold-from cal|inner]
                    [--out out/bedexit-protocol]
                    [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
-                   [--calibrate passes|train [--epochs 20] [--patience 3] [--train-lr RATE]]
+                   [--calibrate passes|train [--epochs 20] [--patience 3] [--train-lr RATE]] [--separate-steps]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
@@ -26,7 +29,7 @@ calibrated models of an earlier run with the same training settings (DIR/s<seed>
 for variants that change only the alert rule.
 Run from the repository root after `dotnet build src/StreamRnn.Tools -c Release`.
 """
-import argparse, csv, json, os, subprocess, sys
+import argparse, csv, json, os, shutil, subprocess, sys
 
 DLL = "src/StreamRnn.Tools/bin/Release/net10.0/streamrnn-tools.dll"
 CSV = "../shared/data/bed_exit/torres_rfid_room1_trials.csv"
@@ -107,6 +110,20 @@ def calibrate(pipeline, keys, out, model, seed):
         backtest(pipeline, keys, out, ["--passes", str(ARGS.passes), "--save-model", model])
 
 
+def calibrate_command(pipeline, keys, out, model):
+    """Steps 1-2 as the product command: learn on CAL (P passes), choose the threshold on CAL; returns the threshold."""
+    cmd = ["dotnet", ARGS.dll, "calibrate", "--pipeline", pipeline, "--csv", CSV, "--time-column", "time_s",
+           "--event-column", "in_bed", "--event-value", "0", "--detection-grace", "5", "--key-replay", "sequential",
+           "--keys", keys, "--passes", str(ARGS.passes), "--thresholds", ",".join(str(t) for t in GRID),
+           "--clear-ratio", "0.5", "--out", out]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"calibrate failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    shutil.copyfile(os.path.join(out, "model.srnn"), model)
+    with open(os.path.join(out, "calibration.json")) as f:
+        return json.load(f)["chosen"]["threshold"]
+
+
 def variant(base, seed, threshold, path):
     d = json.loads(json.dumps(base))
     for item in ARGS.set:
@@ -146,6 +163,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--train-lr", type=float)
+    ap.add_argument("--separate-steps", action="store_true",
+                    help="steps 1-2 as separate backtests (the path before streamrnn-tools calibrate) instead of calibrate")
     a = ap.parse_args()
     global ARGS
     ARGS = a
@@ -159,38 +178,42 @@ def main():
             os.makedirs(out, exist_ok=True)
             p = variant(base, seed, None, os.path.join(out, "pipeline.json"))
             model = os.path.join(out, "cal.srnn")
-            if a.models_from:
-                model = os.path.join(a.models_from, f"s{seed}{fold}", "cal.srnn")
+            if (a.calibrate == "passes" and a.threshold_from == "cal" and not a.fixed_threshold and not a.models_from
+                    and not a.separate_steps):
+                threshold = calibrate_command(p, cal, os.path.join(out, "cal"), model)
             else:
-                calibrate(p, cal, os.path.join(out, "cal"), model, seed)
-            threshold = json.load(open(p))["Alerts"]["Threshold"]
-            if not a.fixed_threshold and a.threshold_from == "inner":
-                parts = INNER[cal]
-                sums = {t: dict(alerts=0, true_alerts=0, events=0, detected_events=0) for t in GRID}
-                for i, (fit, held) in enumerate([parts, parts[::-1]]):
-                    inner = os.path.join(out, f"inner{i}.srnn")
-                    calibrate(p, fit, os.path.join(out, f"inner{i}"), inner, seed)
+                if a.models_from:
+                    model = os.path.join(a.models_from, f"s{seed}{fold}", "cal.srnn")
+                else:
+                    calibrate(p, cal, os.path.join(out, "cal"), model, seed)
+                threshold = json.load(open(p))["Alerts"]["Threshold"]
+                if not a.fixed_threshold and a.threshold_from == "inner":
+                    parts = INNER[cal]
+                    sums = {t: dict(alerts=0, true_alerts=0, events=0, detected_events=0) for t in GRID}
+                    for i, (fit, held) in enumerate([parts, parts[::-1]]):
+                        inner = os.path.join(out, f"inner{i}.srnn")
+                        calibrate(p, fit, os.path.join(out, f"inner{i}"), inner, seed)
+                        for t in GRID:
+                            q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), held,
+                                         os.path.join(out, f"inner{i}-t{t}"), ["--model", inner])
+                            for k in sums[t]:
+                                sums[t][k] += q[k] or 0
+                    best = None
                     for t in GRID:
-                        q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), held,
-                                     os.path.join(out, f"inner{i}-t{t}"), ["--model", inner])
-                        for k in sums[t]:
-                            sums[t][k] += q[k] or 0
-                best = None
-                for t in GRID:
-                    c = sums[t]
-                    q = dict(precision=c["true_alerts"] / c["alerts"] if c["alerts"] else 0,
-                             recall=c["detected_events"] / c["events"] if c["events"] else 0)
-                    if best is None or f1(q) >= best[0]:
-                        best = (f1(q), t)
-                threshold = best[1]
-            elif not a.fixed_threshold:
-                best = None
-                for t in GRID:
-                    q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), cal,
-                                 os.path.join(out, f"cal-t{t}"), ["--model", model])
-                    if best is None or f1(q) >= best[0]:
-                        best = (f1(q), t)
-                threshold = best[1]
+                        c = sums[t]
+                        q = dict(precision=c["true_alerts"] / c["alerts"] if c["alerts"] else 0,
+                                 recall=c["detected_events"] / c["events"] if c["events"] else 0)
+                        if best is None or f1(q) >= best[0]:
+                            best = (f1(q), t)
+                    threshold = best[1]
+                elif not a.fixed_threshold:
+                    best = None
+                    for t in GRID:
+                        q = backtest(variant(base, seed, t, os.path.join(out, f"t{t}.json")), cal,
+                                     os.path.join(out, f"cal-t{t}"), ["--model", model])
+                        if best is None or f1(q) >= best[0]:
+                            best = (f1(q), t)
+                    threshold = best[1]
             picks.append(threshold)
             q = backtest(variant(base, seed, threshold if not a.fixed_threshold else None,
                                  os.path.join(out, "score.json")), test, os.path.join(out, "score"), ["--model", model])

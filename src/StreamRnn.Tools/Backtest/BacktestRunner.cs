@@ -205,7 +205,9 @@ internal sealed class BacktestRunner(BacktestSettings settings, ProgressReporter
         var shape = definition.CreateShape();
         if (settings.ModelPath is null)
         {
-            return ModelWeights.Initialize(shape, definition.Model.Seed);
+            // As the daemon starts (InitialModel): from Model:File when set (relative to the current directory here).
+            return string.IsNullOrWhiteSpace(definition.Model.File) ? ModelWeights.Initialize(shape, definition.Model.Seed)
+                : ModelFiles.Load(Path.GetFullPath(definition.Model.File), shape, "Model:File");
         }
 
         if (!File.Exists(settings.ModelPath))

@@ -18,7 +18,7 @@ public sealed class ToolsCommandLineTests
 
     [Theory]
     [InlineData(new string[0], "a command is needed. See 'streamrnn-tools --help'.")]
-    [InlineData(new[] { "run" }, "unknown command 'run'. Commands: backtest, train. See 'streamrnn-tools --help'.")]
+    [InlineData(new[] { "run" }, "unknown command 'run'. Commands: backtest, calibrate, train. See 'streamrnn-tools --help'.")]
     [InlineData(new[] { "--pipeline", "p.json" }, "a command is needed. See 'streamrnn-tools --help'.")]
     [InlineData(new[] { "backtest", "--csv", "a.csv", "--time-format", "nonsense" }, "--time-format: must be one of UnixMilliseconds, UnixSeconds, Iso8601.")]
     [InlineData(new[] { "backtest", "--csv", "a.csv" }, "'backtest' needs --pipeline; see 'streamrnn-tools backtest --help'.")]
@@ -49,6 +49,7 @@ public sealed class ToolsCommandLineTests
 
     [Theory]
     [InlineData("backtest")]
+    [InlineData("calibrate")]
     [InlineData("train")]
     public void Command_help_lists_every_option_then_the_details_and_exit_codes(string name)
     {
@@ -68,7 +69,8 @@ public sealed class ToolsCommandLineTests
     }
 
     [Theory]
-    [InlineData("b", "backtest")]
+    [InlineData("ba", "backtest")]
+    [InlineData("cal", "calibrate")]
     [InlineData("backtest --time-format ", "Iso8601\nUnixMilliseconds\nUnixSeconds")]
     [InlineData("backtest --key-replay s", "sequential")]
     public void Completions_through_the_suggest_directive_offer_commands_options_and_fixed_values(string line, string expected)
