@@ -77,7 +77,14 @@ public sealed class CalibratedPipelineTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(15), definition.Alerts.Window);
         Assert.Equal(4, definition.Model.HiddenSize);
         Assert.DoesNotContain("old.srnn", json, StringComparison.Ordinal);
-        Assert.DoesNotContain("\"threshold\"", json, StringComparison.Ordinal); // replaced in place, not added beside
+        // Replaced in place as spelt, not added beside in another case.
+        Assert.Contains("\"threshold\": 0.8", json, StringComparison.Ordinal);
+        Assert.Contains("\"clearthreshold\": 0.4", json, StringComparison.Ordinal);
+        Assert.Contains("\"FILE\": \"/models/m.srnn\"", json, StringComparison.Ordinal);
+        foreach (string added in new[] { "\"Threshold\"", "\"ClearThreshold\"", "\"File\"", "\"Alerts\"", "\"Model\"" })
+        {
+            Assert.DoesNotContain(added, json, StringComparison.Ordinal);
+        }
     }
 
     public void Dispose() => _scratch.Dispose();
