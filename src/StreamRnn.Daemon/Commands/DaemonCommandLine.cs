@@ -4,7 +4,7 @@ namespace StreamRnn.Daemon.Commands;
 
 /// <summary>
 /// <c>streamrnn [command] [options]</c>: the commands of the daemon's executable, which are the ones production runs
-/// (backtest and train are in <c>streamrnn-tools</c>, src/StreamRnn.Tools).
+/// (backtest, calibrate and train are in <c>streamrnn-tools</c>, src/StreamRnn.Tools).
 /// </summary>
 internal static class DaemonCommandLine
 {
