@@ -83,6 +83,11 @@ internal static class CategoricalTargetRules
             yield return ("Target:Field", "a Category target cannot also be read by a OneHot or CategoryAge feature");
         }
 
+        if (features is not null && features.Any(f => f.Transform == FeatureTransform.CategoryLast && string.Equals(f.By, target.Field, StringComparison.Ordinal)))
+        {
+            yield return ("Target:Field", "a Category target cannot also be the By field of a CategoryLast feature");
+        }
+
         if (training is null)
         {
             yield break;

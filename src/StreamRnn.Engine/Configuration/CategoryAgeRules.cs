@@ -2,9 +2,10 @@ namespace StreamRnn.Engine.Configuration;
 
 /// <summary>
 /// Validation of the settings a CategoryAge or Activity feature adds: its Time field (and Activity's TimeConstant),
-/// a numeric feature's Lags,
+/// CategoryLast's By field (<see cref="CategoryLastRules"/>), a numeric feature's Lags,
 /// and categories shared with the other
-/// category features of the same field (the decoder resolves a field's category once per record).
+/// category features of the same category field (the decoder resolves a field's category once per record; a
+/// CategoryLast feature's category field is its By).
 /// </summary>
 internal static class CategoryAgeRules
 {
@@ -39,6 +40,7 @@ internal static class CategoryAgeRules
             error($"{at}:Time", feature.Time, $"only a CategoryAge or Activity feature has a Time field, this one is {feature.Transform}");
         }
 
+        CategoryLastRules.Check(feature, at, error);
         if (feature.Transform == FeatureTransform.Activity)
         {
             if (feature.TimeConstant is not { } tau || tau <= TimeSpan.Zero || tau > TimeSpan.FromDays(1))
@@ -55,12 +57,12 @@ internal static class CategoryAgeRules
         {
             error($"{at}:Lags", feature.Lags, $"must be in 0..{FeatureOptions.MaxLags}");
         }
-        else if (feature.Lags > 0 && feature.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
+        else if (feature.Lags > 0 && feature.HasCategories)
         {
             error($"{at}:Lags", feature.Lags, $"only a numeric feature has Lags, this one is {feature.Transform}");
         }
 
-        if (feature.Transform is not (FeatureTransform.OneHot or FeatureTransform.CategoryAge) || feature.Categories is null)
+        if (!feature.HasCategories || feature.Categories is null)
         {
             return;
         }
@@ -68,8 +70,8 @@ internal static class CategoryAgeRules
         for (int j = 0; j < index; j++)
         {
             var other = features[j];
-            if (other is { Transform: FeatureTransform.OneHot or FeatureTransform.CategoryAge, Categories: not null }
-                && other.Field == feature.Field && !other.Categories.SequenceEqual(feature.Categories, StringComparer.Ordinal))
+            if (other is { HasCategories: true, Categories: not null }
+                && other.CategoryField == feature.CategoryField && !other.Categories.SequenceEqual(feature.Categories, StringComparer.Ordinal))
             {
                 error($"{at}:Categories", string.Join(",", feature.Categories),
                     $"must list the same categories in the same order as Features:{j}, which reads the same field");

@@ -20,6 +20,12 @@ namespace StreamRnn.Engine.Configuration;
 /// field) since the key's previous record and τ the feature's TimeConstant: the field's recent total change, decayed
 /// in event time, 0 on a key's first record. Movement energy of an accelerometer axis, e.g. a patient getting up,
 /// which the raw value alone shows only while it changes. O(1) per record, [x, t, a] kept in the previous-value slab.
+/// CategoryLast: one input per configured category c of the feature's By field, the last value of Field seen on a record
+/// of the key whose By was c, standardised with the feature's own running statistics of Field (updated with every
+/// record's Field value, exactly as a ZScore feature of Field keeps them): u_c = z(last_c), 0 while c was never seen.
+/// "Last RSSI per antenna": where a ZScore of the current record shows only the antenna that read it, this keeps how
+/// strongly each antenna saw the tag when it last did. O(1) per record, the raw last values kept in the key's
+/// previous-value slab, so a restore from the changelog gives the same inputs.
 /// Difference, LogReturn and LogRatio are also standardised with running statistics, because raw returns are tiny and
 /// raw differences are in arbitrary units.
 /// </remarks>
@@ -34,4 +40,5 @@ public enum FeatureTransform
     LogRatio = 6,
     CategoryAge = 7,
     Activity = 8,
+    CategoryLast = 9,
 }

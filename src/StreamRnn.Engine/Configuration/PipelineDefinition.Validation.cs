@@ -122,14 +122,15 @@ public sealed partial class PipelineDefinition
                 }
 
                 // Two LogRatio features may share Field with different Over fields; anything else listed twice is a mistake.
-                string identity = feature.Transform == FeatureTransform.LogRatio ? $"{feature.Field}\0{feature.Over}" : feature.Field ?? "";
+                string identity = feature.Transform == FeatureTransform.LogRatio ? $"{feature.Field}\0{feature.Over}"
+                    : feature.Transform == FeatureTransform.CategoryLast ? $"{feature.Field}\0{feature.By}" : feature.Field ?? "";
                 if (!seen.Add((identity, feature.Transform)))
                 {
                     Error($"{at}:Field", feature.Field, $"is listed twice with Transform {feature.Transform}");
                 }
 
                 CategoryAgeRules.Check(Features, i, Error);
-                if (feature.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
+                if (feature.HasCategories)
                 {
                     if (feature.Categories is null || feature.Categories.Count == 0)
                     {
@@ -149,7 +150,7 @@ public sealed partial class PipelineDefinition
                 }
                 else if (feature.Categories is { Count: > 0 })
                 {
-                    Error($"{at}:Categories", string.Join(",", feature.Categories), $"only a OneHot or CategoryAge feature has categories, this one is {feature.Transform}");
+                    Error($"{at}:Categories", string.Join(",", feature.Categories), $"only a OneHot, CategoryAge or CategoryLast feature has categories, this one is {feature.Transform}");
                 }
             }
 

@@ -70,6 +70,26 @@ internal sealed class FeatureEncoder
             }
 
             double x = decoded.Values[feature.ValueIndex];
+            if (feature.Transform == FeatureTransform.CategoryLast)
+            {
+                if (!double.IsFinite(x))
+                {
+                    reason = DeadLetterReason.NonFiniteValue;
+                    detail = $"field '{feature.Field}': {x.ToString(CultureInfo.InvariantCulture)} gives a non-finite CategoryLast input";
+                    return false;
+                }
+
+                var ofField = _statistics.AsSpan(feature.StatisticIndex * RunningStatistics.Width, RunningStatistics.Width);
+                if (!RunningStatistics.Update(ofField, x, alpha))
+                {
+                    return Overflow(feature.Field, x, "CategoryLast", out reason, out detail);
+                }
+
+                CategoryLast.Encode(x, decoded.CategoryIndices[feature.ByIndex], ofField, floor,
+                    _previous.AsSpan(feature.PreviousIndex, feature.Width), input);
+                continue;
+            }
+
             double u;
             switch (feature.Transform)
             {

@@ -42,6 +42,20 @@ internal sealed class FeatureLayout
             return slot;
         }
 
+        int CategorySlot(string name, int feature)
+        {
+            int field = Field(name);
+            int slot = categoryFields.IndexOf(field);
+            if (slot < 0)
+            {
+                categoryFields.Add(field);
+                categoryFeatures.Add(feature);
+                slot = categoryFields.Count - 1;
+            }
+
+            return slot;
+        }
+
         int stats = 0, previous = 0, input = 0;
         Features = new FeatureSlot[definition.Features.Count];
         for (int i = 0; i < Features.Length; i++)
@@ -55,21 +69,23 @@ internal sealed class FeatureLayout
                 InputOffset = input,
                 Width = options.Width,
                 TimeConstant = options.TimeConstant?.TotalSeconds ?? 0,
-                Lags = options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge ? 0 : options.Lags,
+                Lags = options.HasCategories ? 0 : options.Lags,
             };
             input += slot.Width;
-            if (options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
+            if (options.Transform == FeatureTransform.CategoryLast)
+            {
+                // Field's numeric slot, By's category slot (shared like a OneHot's), raw last values per category, own statistics.
+                slot.ValueIndex = NumericSlot(options.Field);
+                slot.ByIndex = CategorySlot(options.By, i);
+                slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+                slot.PreviousIndex = previous;
+                previous += slot.Width;
+                slot.StatisticIndex = stats++;
+            }
+            else if (options.Transform is FeatureTransform.OneHot or FeatureTransform.CategoryAge)
             {
                 // Features of one field share its category slot (validation requires the same categories).
-                int field = Field(options.Field);
-                slot.ValueIndex = categoryFields.IndexOf(field);
-                if (slot.ValueIndex < 0)
-                {
-                    categoryFields.Add(field);
-                    categoryFeatures.Add(i);
-                    slot.ValueIndex = categoryFields.Count - 1;
-                }
-
+                slot.ValueIndex = CategorySlot(options.Field, i);
                 slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
                 if (options.Transform == FeatureTransform.CategoryAge)
                 {
@@ -193,7 +209,7 @@ internal sealed class FeatureLayout
     /// <summary>For each numeric value slot, the index of its field in <see cref="FieldNames"/>.</summary>
     public int[] NumericFieldOfValue { get; }
 
-    /// <summary>For each category value slot (OneHot, CategoryAge), the index of its field in <see cref="FieldNames"/>.</summary>
+    /// <summary>For each category value slot (OneHot, CategoryAge, CategoryLast's By), the index of its field in <see cref="FieldNames"/>.</summary>
     public int[] CategoryFieldOfValue { get; }
 
     /// <summary>For each category value slot, the index of the first feature reading it (whose categories resolve it); −1 for a Category target.</summary>

@@ -23,8 +23,11 @@ internal sealed class FeatureSlot
     /// <summary>Activity: τ in seconds.</summary>
     public double TimeConstant { get; init; }
 
+    /// <summary>CategoryLast: its By field's index into the decoder's category indices (ValueIndex is Field's numeric slot).</summary>
+    public int ByIndex { get; set; } = -1;
+
     public int StatisticIndex { get; set; } = -1;
-    /// <summary>The feature's first double in the key's previous-value slab (CategoryAge: one per category; Activity: 3).</summary>
+    /// <summary>The feature's first double in the key's previous-value slab (CategoryAge, CategoryLast: one per category; Activity: 3).</summary>
     public int PreviousIndex { get; set; } = -1;
     public byte[][] Categories { get; set; } = [];
 

@@ -77,6 +77,11 @@ internal sealed class BacktestInput
             {
                 Column(definition.Features[i].Over, $"{pipeline} needs for Features:{i}:Over");
             }
+
+            if (!string.IsNullOrEmpty(definition.Features[i].By))
+            {
+                Column(definition.Features[i].By, $"{pipeline} needs for Features:{i}:By");
+            }
         }
 
         int targetColumn = Column(definition.Target.Field, $"{pipeline} needs for Target:Field");

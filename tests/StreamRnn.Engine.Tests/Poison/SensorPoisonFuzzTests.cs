@@ -12,7 +12,8 @@ namespace StreamRnn.Engine.Tests;
 /// <summary>
 /// The seeded fuzzer of <see cref="PoisonFuzzTests"/> for the sensor input paths: the shipped bed-exit pipeline
 /// (CategoryAge per antenna, OneHot, the OutWithin label), the same with an Activity input, and with a Categorical head
-/// on the posture label (the Category target), and with several horizons, the highway and lagged inputs. Hostile values in every field (huge, non-finite, negative and
+/// on the posture label (the Category target), with several horizons, the highway and lagged inputs, and with a
+/// CategoryLast input (last RSSI per antenna). Hostile values in every field (huge, non-finite, negative and
 /// far-future times, wrong types, unknown categories, lone surrogates, nesting, random bytes, cut JSON): no exception
 /// may escape, no record may be answered twice or as an InternalError, and every record is accounted for.
 /// </summary>
@@ -27,6 +28,7 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
     [InlineData("activity")]
     [InlineData("categorical")]
     [InlineData("horizons")]
+    [InlineData("lastrssi")]
     public void Hostile_sensor_records_never_throw_and_are_all_accounted_for(string variant)
     {
         var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
@@ -35,6 +37,11 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
         {
             pipeline["Features"]!.AsArray().Add(JsonNode.Parse(
                 """{ "Field": "acc_vertical_g", "Transform": "Activity", "Time": "time_s", "TimeConstant": "00:00:05" }"""));
+        }
+        else if (variant == "lastrssi")
+        {
+            pipeline["Features"]!.AsArray().Add(JsonNode.Parse(
+                """{ "Field": "rssi", "Transform": "CategoryLast", "By": "antenna_id", "Categories": ["1", "2", "3", "4"] }"""));
         }
         else if (variant == "categorical")
         {

@@ -56,6 +56,24 @@ public sealed class BacktestErrorTests
     }
 
     [Fact]
+    public void The_category_column_of_a_CategoryLast_feature_is_named_when_the_csv_lacks_it()
+    {
+        using var scratch = new ScratchDirectory();
+        string pipeline = scratch.Write("last.json", """
+            {
+              "Name": "last", "InputTopic": "t", "OutputTopic": "p",
+              "Key": { "Source": "Field", "Field": "trial" }, "EventTime": { "Source": "RecordTimestamp" },
+              "Features": [ { "Field": "rssi", "Transform": "CategoryLast", "By": "antenna", "Categories": [ "1", "2" ] } ],
+              "Target": { "Field": "rssi", "Transform": "Raw" },
+              "Model": { "Cell": "Lstm", "HiddenSize": 4, "Head": "Gaussian" }
+            }
+            """);
+        string csv = scratch.Write("readings.csv", "trial,time_s,rssi,reader\nt1,0,-60,1\n");
+        using var run = BacktestRun.Start(["--pipeline", pipeline, "--csv", csv, "--time-column", "time_s"]);
+        AssertFails(run, 2, $"--csv = '{csv}' has no column 'antenna', which pipeline 'last' needs for Features:0:By (columns: trial, time_s, rssi, reader).");
+    }
+
+    [Fact]
     public void An_unreadable_csv_names_the_line()
     {
         using var scratch = new ScratchDirectory();
