@@ -47,6 +47,18 @@ public sealed class TargetOptions
     public double OutValue { get; set; }
 
     /// <summary>
+    /// For the Exit and OutWithin transforms: W, the anticipation window in event time (e.g. <c>"00:00:08"</c>). With it
+    /// the out step must also fall within W of step j: OutWithin y_j = 1 iff out(i) with time_i − time_j ≤ W for some
+    /// i in [j, j+h]; Exit y_j = 1 iff in(j) and out(i) with time_i − time_j ≤ W for some i in (j, j+h]. The time is
+    /// the step's event time (<see cref="PipelineDefinition.EventTime"/>: the record timestamp or the EventTime:Field),
+    /// taken as the key's latest event time so far (a late record applied under LateRecords = Apply counts at that).
+    /// <see cref="Horizon"/> h stays the look-ahead cap in readings (the label of j is final at step j + h): choose
+    /// h ≥ W × the key's fastest reading rate, or out steps beyond h readings are missed. Null = steps only (as before).
+    /// Positive, at most a day; only with Exit or OutWithin.
+    /// </summary>
+    public TimeSpan? Within { get; set; }
+
+    /// <summary>
     /// For the Category transform (Categorical head): the field's values, in the order of the head's classes (e.g.
     /// <c>["1", "2", "3", "4"]</c>); a record whose value is not one of them is dead-lettered as UnknownCategory.
     /// </summary>
