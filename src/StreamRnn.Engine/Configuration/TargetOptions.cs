@@ -11,7 +11,8 @@ public sealed class TargetOptions
     /// <summary>Steps of the same key ahead that a prediction is for (1 = the key's next record).</summary>
     /// <remarks>
     /// Steps, not seconds: for an Exit or OutWithin label the window is h readings of the key, so a window of W seconds
-    /// is h ≈ W × the key's reading rate (the RFID bed-exit trials: about 1.4 readings a second).
+    /// is h ≈ W × the key's reading rate (the RFID bed-exit trials: about 1.4 readings a second), or set
+    /// <see cref="Within"/> = W and keep h as the cap in readings.
     /// </remarks>
     /// <remarks>With <see cref="Horizons"/> set, this reads as the first of them (the horizon every single-horizon part of
     /// the pipeline — the prediction's top-level fields, live baselines, prequential metrics — is about).</remarks>
