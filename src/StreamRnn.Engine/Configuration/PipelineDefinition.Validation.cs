@@ -177,6 +177,11 @@ public sealed partial class PipelineDefinition
             {
                 Error("Target:OutValue", Target.OutValue, "must be a finite number (the field value that means out)");
             }
+
+            foreach (var (setting, problem) in WithinRules.Check(Target))
+            {
+                Error(setting, null, problem);
+            }
         }
 
         if (Normalization is null)

@@ -11,7 +11,8 @@ public sealed class TargetOptions
     /// <summary>Steps of the same key ahead that a prediction is for (1 = the key's next record).</summary>
     /// <remarks>
     /// Steps, not seconds: for an Exit or OutWithin label the window is h readings of the key, so a window of W seconds
-    /// is h ≈ W × the key's reading rate (the RFID bed-exit trials: about 1.4 readings a second).
+    /// is h ≈ W × the key's reading rate (the RFID bed-exit trials: about 1.4 readings a second), or set
+    /// <see cref="Within"/> = W and keep h as the cap in readings.
     /// </remarks>
     /// <remarks>With <see cref="Horizons"/> set, this reads as the first of them (the horizon every single-horizon part of
     /// the pipeline — the prediction's top-level fields, live baselines, prequential metrics — is about).</remarks>
@@ -45,6 +46,18 @@ public sealed class TargetOptions
     /// other value means "in". Compared exactly. Ignored by the other transforms.
     /// </summary>
     public double OutValue { get; set; }
+
+    /// <summary>
+    /// For the Exit and OutWithin transforms: W, the anticipation window in event time (e.g. <c>"00:00:08"</c>). With it
+    /// the out step must also fall within W of step j: OutWithin y_j = 1 iff out(i) with time_i − time_j ≤ W for some
+    /// i in [j, j+h]; Exit y_j = 1 iff in(j) and out(i) with time_i − time_j ≤ W for some i in (j, j+h]. The time is
+    /// the step's event time (<see cref="PipelineDefinition.EventTime"/>: the record timestamp or the EventTime:Field),
+    /// taken as the key's latest event time so far (a late record applied under LateRecords = Apply counts at that).
+    /// <see cref="Horizon"/> h stays the look-ahead cap in readings (the label of j is final at step j + h): choose
+    /// h ≥ W × the key's fastest reading rate, or out steps beyond h readings are missed. Null = steps only (as before).
+    /// Positive, at most a day; only with Exit or OutWithin.
+    /// </summary>
+    public TimeSpan? Within { get; set; }
 
     /// <summary>
     /// For the Category transform (Categorical head): the field's values, in the order of the head's classes (e.g.

@@ -8,6 +8,8 @@ namespace StreamRnn.Engine.Configuration;
 /// the opposite,
 /// <c>Exit: y_j = 1 iff in(j) and out(i) for some i in (j, j+h]</c> (the key leaves the in-state within h steps),
 /// <c>OutWithin: y_j = 1 iff out(i) for some i in [j, j+h]</c> (out now or within h steps).
+/// With Target:Within = W the out step must also fall within W of step j in event time (time_i − time_j ≤ W, the
+/// step's event time, see <see cref="TargetOptions.Within"/>): a label in seconds, with h the look-ahead cap in readings.
 /// y_j becomes known at step j+h, which is when the prediction made at step j is scored and its training target
 /// lands, exactly as y_{j+h} does for the other transforms.</para>
 /// <para>Category is the class label of a Categorical head: the field's value (a string or number, matched exactly

@@ -176,7 +176,10 @@ internal sealed class FeatureEncoder
         double y;
         if (_layout.TargetIsEventLabel)
         {
-            y = ResolveEventLabel(raw);
+            y = _layout.TargetWithinMs > 0
+                ? TimedEventLabel.Resolve(_previous.AsSpan(_layout.TargetPreviousIndex, TimedEventLabel.Width(_layout.Horizon)), _layout.Horizon,
+                    _layout.TargetWithinMs, _layout.TargetTransform == TargetTransform.Exit, raw == _layout.TargetOutValue, decoded.EventTimeUnixMs)
+                : ResolveEventLabel(raw);
         }
         else if (category)
         {

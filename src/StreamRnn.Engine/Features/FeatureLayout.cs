@@ -162,7 +162,9 @@ internal sealed class FeatureLayout
         TargetIsEventLabel = definition.Target.IsEventLabel;
         TargetOutValue = definition.Target.OutValue;
         // A change target over h steps (y[t] = x[t] − x[t−h]) keeps the last h raw values, newest first.
-        previous += TargetIsEventLabel ? EventLabelMemory + Horizon
+        TargetWithinMs = TargetIsEventLabel && definition.Target.Within is { } within ? within.TotalMilliseconds : 0;
+        previous += TargetWithinMs > 0 ? TimedEventLabel.Width(Horizon)
+            : TargetIsEventLabel ? EventLabelMemory + Horizon
             : TargetTransform is TargetTransform.Difference or TargetTransform.LogReturn ? MaxHorizon : 1;
         Head = definition.Model.Head;
         StatisticCount = stats;
@@ -189,6 +191,12 @@ internal sealed class FeatureLayout
         {
             // Only Target:Horizons adds this, so the fingerprints (and stored state) of single-horizon layouts are unchanged.
             description.Append($"|horizons:{string.Join(',', Horizons)}");
+        }
+
+        if (TargetWithinMs > 0)
+        {
+            // Only Target:Within adds this (its label memory differs), so the other layouts' fingerprints are unchanged.
+            description.Append("|within");
         }
 
         if (TargetCategories.Length > 0)
@@ -229,7 +237,7 @@ internal sealed class FeatureLayout
     /// <summary>
     /// Where the target's memory starts in a key's previous-value slab: x_{t−1} (one double; x_{t−1} … x_{t−h} for a
     /// Difference or LogReturn target over horizon h), or for an event label
-    /// <see cref="EventLabelMemory"/> + h doubles (see <see cref="FeatureEncoder"/>).
+    /// <see cref="EventLabelMemory"/> + h doubles (see <see cref="FeatureEncoder"/>; with Target:Within <see cref="TimedEventLabel.Width"/>).
     /// </summary>
     public int TargetPreviousIndex { get; }
 
@@ -238,6 +246,9 @@ internal sealed class FeatureLayout
 
     /// <summary>The target field value that means "out" (event labels only).</summary>
     public double TargetOutValue { get; }
+
+    /// <summary>Target:Within in milliseconds for an event label (its memory is then <see cref="TimedEventLabel"/>'s); 0 without it.</summary>
+    public double TargetWithinMs { get; }
 
     /// <summary>Doubles of an event label's memory before its ring of h in-flags: steps seen, steps since the last out.</summary>
     public const int EventLabelMemory = 2;

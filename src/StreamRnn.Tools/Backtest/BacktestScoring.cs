@@ -17,7 +17,8 @@ namespace StreamRnn.Daemon.Backtest;
 /// (LogReturn): a change target is the change over the horizon, so the forecast made at j is of x_{j+h} − x_j. A forecast made at step j is scored when j + h exists and y_{j+h} is finite; every forecaster is
 /// scored on the same forecasts as the model. For the event labels (Exit, OutWithin) y_t is the label of step t − h,
 /// which becomes known at t: with out(i) ⇔ x_i = Target:OutValue, Exit: y_t = ¬out(t−h) ∧ ∃ i ∈ (t−h, t]: out(i);
-/// OutWithin: y_t = ∃ i ∈ [t−h, t]: out(i); NaN for t &lt; h.</para>
+/// OutWithin: y_t = ∃ i ∈ [t−h, t]: out(i); NaN for t &lt; h; with Target:Within the out step must also be within W of
+/// step t − h in event time (<see cref="TimedEventLabels"/>).</para>
 /// <para>Regression baselines (<see cref="RegressionBaselines"/>): persistence, mean, ar (online AR(p) by recursive
 /// least squares, --ar-order, --ar-forgetting) and with --season seasonal_naive. Binary baselines: base rate p = mean of
 /// y_0..y_j; persistence p = y_j (for both, 0.5 while no y is known yet); rule, the best single-input threshold rule
@@ -277,6 +278,11 @@ internal static class BacktestScoring
                     : transform == TargetTransform.Difference ? row.Target - track.Raw[j - h]
                     : Math.Log(row.Target / track.Raw[j - h]);
                 stepOfOffset[offsets[j]] = (track, j);
+            }
+
+            if (result.Definition.Target is { IsEventLabel: true, Within: { } within })
+            {
+                TimedEventLabels.Fill(track.Y, track.Raw, track.Times, h, transform, outValue, within.TotalMilliseconds);
             }
 
             tracks.Add(track);
