@@ -65,7 +65,9 @@ public sealed class CalibratedPipelineDaemonTests : IDisposable
                 long time = FirstTimestamp + (long)(double.Parse(fields[Array.IndexOf(header, "time_s")], System.Globalization.CultureInfo.InvariantCulture) * 1000);
                 producer.Produce(definition.InputTopic, new Message<string, byte[]>
                 {
-                    Key = fields[0], Value = encoder.Encode(fields).ToArray(), Timestamp = new Timestamp(time, TimestampType.CreateTime),
+                    Key = fields[0],
+                    Value = encoder.Encode(fields).ToArray(),
+                    Timestamp = new Timestamp(time, TimestampType.CreateTime),
                 });
             }
 
