@@ -37,7 +37,7 @@ public sealed class BedExitCalibrationTests
             }
 
             // The sample's 13 exits, both halves scored once each. Measured (seed 13, 20 passes, 2026-12-04, arming
-            // by ArmAfter 10 s; the same with the earlier ArmReadings 10): 6 alerts, 3 true, 3 of 13 exits (recall
+            // by ArmAfter 10 s; the same with the earlier ArmReadings 10, and with PositiveWeight 1 as with auto): 6 alerts, 3 true, 3 of 13 exits (recall
             // 0.23, precision 0.5); earlier 8 alerts, 3 true; with 3 or 5 passes 0 of 13 — four trials are little to
             // calibrate on. The floors sit below the measured values so that an untrained model, a broken hand-over
             // (--save-model / --model) or a collapsed "never out of bed" model (no alert) falls through.

@@ -7,7 +7,7 @@ namespace StreamRnn.Daemon.Tests.Backtest;
 
 /// <summary>
 /// A Categorical head on the trials' posture label (1 sit on bed, 2 sit on chair, 3 lying, 4 ambulating; 2 and 4 out
-/// of bed) through the backtest: the shipped bed-exit pipeline with only its Target and Model:Head changed,
+/// of bed) through the backtest: the shipped bed-exit pipeline with only its Target, Model:Head and Training:PositiveWeight (auto) changed,
 /// calibrated on trials 1–4 of the bundled sample (--passes, --save-model) and scored on trials 5–8 (--model), then
 /// the reverse. Every prediction is an event probability in [0, 1] scored against the out-of-bed label, the model's
 /// log-loss beats the base rate, and the alerts are scored against the in_bed exits exactly as for a Binary head.
@@ -27,6 +27,8 @@ public sealed class CategoricalBackTests
                 {"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}
                 """);
             pipeline["Model"]!["Head"] = "Categorical";
+            // Per-class inverse running frequency, as bench/bedexit/bed-exit-categorical.json (the shipped Binary pipeline is unweighted).
+            pipeline["Training"]!["PositiveWeight"] = "auto";
             string path = Path.Combine(directory, "bed-exit-categorical.json");
             File.WriteAllText(path, pipeline.ToJsonString());
 
