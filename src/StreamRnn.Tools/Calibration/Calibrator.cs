@@ -10,7 +10,8 @@ using StreamRnn.Engine.Configuration;
 namespace StreamRnn.Tools.Calibration;
 
 /// <summary>
-/// Per-room calibration of a binary alert pipeline, in process with <see cref="BacktestRunner"/> (steps 1–2 of
+/// Per-room calibration of an event-probability alert pipeline (a Binary head, or a Categorical head whose event is its
+/// Target:Positive classes), in process with <see cref="BacktestRunner"/> (steps 1–2 of
 /// bench/bedexit/protocol.py): (1) learn on the labelled sessions exactly as <c>backtest --passes N --save-model</c>
 /// does, writing the final champion to DIR/model.srnn; (2) replay the same sessions from that model once per candidate
 /// threshold (ClearThreshold = ratio × threshold, the rest of the pipeline as written, online training on if the pipeline
@@ -108,12 +109,6 @@ internal static class Calibrator
         {
             throw new BacktestException(ExitCodes.Usage,
                 $"--pipeline: pipeline '{definition.Name}' has no Alerts section; calibrate chooses the threshold of its alert rule.");
-        }
-
-        if (definition.Model.Head != HeadKind.Binary)
-        {
-            throw new BacktestException(ExitCodes.Usage,
-                $"--pipeline: pipeline '{definition.Name}' needs Model:Head = Binary; calibrate chooses a threshold on the probability of the event.");
         }
 
         if (alerts.CriticalThreshold is { } critical && settings.Thresholds.Any(t => t > critical))

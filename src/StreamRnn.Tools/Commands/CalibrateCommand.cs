@@ -43,7 +43,7 @@ internal sealed class CalibrateCommand : VerbCommand
             A missing file or column, or an unusable pipeline, is exit code 2; an invalid pipeline 3.
             """)
     {
-        _pipeline = AddText("--pipeline", "FILE", "The pipeline to calibrate (needs Alerts and Model:Head = Binary), e.g. config/pipelines/bed-exit.json.", required: true);
+        _pipeline = AddText("--pipeline", "FILE", "The pipeline to calibrate (needs Alerts and Model:Head = Binary or Categorical), e.g. config/pipelines/bed-exit.json.", required: true);
         _csv = AddText("--csv", "FILE", "The labelled sessions; its first line names the columns, which the pipeline's fields name.", required: true);
         _outDirectory = AddText("--out", "DIR", "Where model.srnn, pipeline.json, calibration.json and calibration.md go; created if needed.", required: true);
         _timeColumn = AddText("--time-column", "COLUMN", "The column holding the record timestamp, for pipelines with EventTime:Source = RecordTimestamp.");

@@ -53,15 +53,18 @@ public sealed class CalibrateErrorTests : IDisposable
     }
 
     [Fact]
-    public void A_pipeline_without_a_Binary_head_is_exit_2()
+    public void A_pipeline_whose_alerts_watch_no_probability_is_exit_3()
     {
         string pipeline = Pipeline(p =>
         {
-            p["Target"] = JsonNode.Parse("""{"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}""");
-            p["Model"]!["Head"] = "Categorical";
+            p["Target"] = JsonNode.Parse("""{"Field": "rssi", "Transform": "Raw", "Horizon": 1}""");
+            p["Model"]!["Head"] = "Gaussian";
+            p["Training"]!.AsObject().Remove("PositiveWeight");
+            p["Training"]!.AsObject().Remove("PositiveReserveWindows");
+            p["Training"]!.AsObject().Remove("PositiveFloor");
         });
-        AssertFails(Calibrate(pipeline, "--keys", "d1p01M..d1p02M"), ExitCodes.Usage,
-            "--pipeline: pipeline 'bed-exit' needs Model:Head = Binary; calibrate chooses a threshold on the probability of the event.");
+        AssertFails(Calibrate(pipeline, "--keys", "d1p01M..d1p02M"), ExitCodes.InvalidConfiguration,
+            $"invalid pipeline: {pipeline}:Model:Head: alert rules (Alerts) need a Binary or Categorical head: they watch a probability");
     }
 
     [Fact]
