@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
@@ -21,6 +22,21 @@ internal static class BacktestFiles
     public static string StocksPipeline => RepositoryRoot.Combine("config/pipelines/stocks.json");
 
     public static string MachinePipeline => RepositoryRoot.Combine("config/pipelines/machine-temperature.json");
+
+    /// <summary>
+    /// The shipped bed-exit pipeline as a posture (Categorical) head: the trials' activity label as its target, the
+    /// out-of-bed postures 2 (sit on chair) and 4 (ambulating) as the event; <paramref name="change"/> adjusts it further.
+    /// </summary>
+    public static JsonNode PosturePipeline(Action<JsonNode>? change = null)
+    {
+        var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
+        pipeline["Target"] = JsonNode.Parse("""
+            {"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}
+            """);
+        pipeline["Model"]!["Head"] = "Categorical";
+        change?.Invoke(pipeline);
+        return pipeline;
+    }
 
     /// <summary>The rows of a sample file (which has no quoted fields) as column → cell maps.</summary>
     public static List<Dictionary<string, string>> ReadRows(string path)

@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Engine.Alerts;
-using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Backtest;
 
@@ -22,13 +20,8 @@ public sealed class CategoricalBackTests
         Directory.CreateDirectory(directory);
         try
         {
-            var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
-            pipeline["Target"] = JsonNode.Parse("""
-                {"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}
-                """);
-            pipeline["Model"]!["Head"] = "Categorical";
             // Per-class inverse running frequency, as bench/bedexit/bed-exit-categorical.json (the shipped Binary pipeline is unweighted).
-            pipeline["Training"]!["PositiveWeight"] = "auto";
+            var pipeline = BacktestFiles.PosturePipeline(p => p["Training"]!["PositiveWeight"] = "auto");
             string path = Path.Combine(directory, "bed-exit-categorical.json");
             File.WriteAllText(path, pipeline.ToJsonString());
 

@@ -1,11 +1,9 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Backtest;
 using StreamRnn.Daemon.Tests.Support;
 using StreamRnn.Engine.Configuration;
-using StreamRnn.Tests.Support;
 
 namespace StreamRnn.Tools.Tests.Calibration;
 
@@ -23,12 +21,7 @@ public sealed class CalibrateCategoricalTests : IDisposable
     [Fact]
     public void A_posture_head_is_calibrated_on_its_event_probability_and_the_written_pipeline_runs_from_its_model()
     {
-        var source = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
-        source["Target"] = JsonNode.Parse("""
-            {"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}
-            """);
-        source["Model"]!["Head"] = "Categorical";
-        source["Training"]!["PositiveWeight"] = "auto";
+        var source = BacktestFiles.PosturePipeline(p => p["Training"]!["PositiveWeight"] = "auto");
         string input = _scratch.Write("posture.json", source.ToJsonString());
         string output = _scratch.Combine("calibrated");
 

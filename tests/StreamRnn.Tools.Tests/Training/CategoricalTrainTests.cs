@@ -1,10 +1,8 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using StreamRnn.Core;
 using StreamRnn.Daemon.Backtest;
 using StreamRnn.Daemon.Tests.Backtest;
 using StreamRnn.Engine.Configuration;
-using StreamRnn.Tests.Support;
 using StreamRnn.Daemon.Tests.Support;
 
 namespace StreamRnn.Daemon.Tests.Training;
@@ -22,13 +20,11 @@ public sealed class CategoricalTrainTests : IDisposable
     [Fact]
     public void Training_the_posture_head_writes_a_four_class_model_that_beats_the_seed_model()
     {
-        var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
-        pipeline["Target"] = JsonNode.Parse("""
-            {"Field": "label", "Transform": "Category", "Categories": ["1", "2", "3", "4"], "Positive": ["2", "4"], "Horizon": 1}
-            """);
-        pipeline["Model"]!["Head"] = "Categorical";
-        pipeline.AsObject().Remove("Alerts");
-        pipeline.AsObject().Remove("AlertTopic");
+        var pipeline = BacktestFiles.PosturePipeline(p =>
+        {
+            p.AsObject().Remove("Alerts");
+            p.AsObject().Remove("AlertTopic");
+        });
         string path = _scratch.Write("bed-exit-categorical.json", pipeline.ToJsonString());
         string model = _scratch.Combine("model.srnn");
 
