@@ -72,7 +72,7 @@ internal static class Calibrator
 
         var chosen = Choose(rows);
         string pipeline = Path.Combine(directory, PipelineFile);
-        string json = CalibratedPipeline.Rewrite(source, definition.Name, model, chosen.Threshold, chosen.ClearThreshold);
+        string json = CalibratedPipeline.Rewrite(source, definition.Name, settings.PipelineModelFile ?? model, chosen.Threshold, chosen.ClearThreshold);
         File.WriteAllText(pipeline + ".tmp", json, new UTF8Encoding(false));
         File.Move(pipeline + ".tmp", pipeline, overwrite: true);
         var calibration = new CalibrationResult(settings, learning, rows, chosen, sessions, model, pipeline);

@@ -30,6 +30,7 @@ internal sealed class CalibrateCommand : VerbCommand
     private readonly Option<long?> _passes;
     private readonly Option<double[]?> _thresholds;
     private readonly Option<double?> _clearRatio;
+    private readonly Option<string> _pipelineModelFile;
 
     public CalibrateCommand()
         : base("calibrate", "Calibrate a binary alert pipeline (e.g. bed exit) for a room on labelled sessions: learn, choose the threshold, write a pipeline.", """
@@ -70,6 +71,8 @@ internal sealed class CalibrateCommand : VerbCommand
             Thresholds, "probabilities above 0 and below 1 separated by commas, at least one");
         Options.Add(_thresholds);
         _clearRatio = AddNumber("--clear-ratio", "RATIO", "ClearThreshold = RATIO × threshold (default 0.5).", value => value is > 0 and < 1, "a number above 0 and below 1");
+        _pipelineModelFile = AddText("--model-file", "PATH",
+            "The Model:File written into pipeline.json: where the daemon will find the model (a relative path resolves against the daemon's content root; copy model.srnn there). Default: the model's absolute path.");
         SetAction(parse => Execute(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
     }
 
@@ -111,7 +114,8 @@ internal sealed class CalibrateCommand : VerbCommand
         var settings = new CalibrationSettings(replay,
             parse.GetValue(_thresholds) is { Length: > 0 } thresholds ? thresholds : [.. CalibrationSettings.DefaultThresholds],
             parse.GetValue(_clearRatio) ?? CalibrationSettings.DefaultClearRatio,
-            CommandLineText(parse));
+            CommandLineText(parse),
+            string.IsNullOrWhiteSpace(parse.GetValue(_pipelineModelFile)) ? null : parse.GetValue(_pipelineModelFile));
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);

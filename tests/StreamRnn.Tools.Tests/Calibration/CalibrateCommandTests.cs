@@ -163,6 +163,20 @@ public sealed class CalibrateCommandTests(CalibrateCommandTests.CalibratedSample
         Assert.Equal(explicitModel.Report.GetProperty("training").GetRawText(), calibrated.Report.GetProperty("training").GetRawText());
     }
 
+    [Fact]
+    public void Model_file_sets_what_the_written_pipeline_points_at()
+    {
+        string output = sample.Combine("relative");
+        var (code, _, error) = Invoke("calibrate", "--pipeline", ShippedPipeline, "--csv", BacktestFiles.BedExitCsv,
+            "--time-column", "time_s", "--event-column", "in_bed", "--event-value", "0", "--keys", FirstHalf, "--passes", "1",
+            "--thresholds", "0.5", "--model-file", "models/room-12.srnn", "--out", output);
+
+        Assert.True(code == 0, error);
+        var written = PipelineDefinition.Load(Path.Combine(output, "pipeline.json"));
+        Assert.Equal("models/room-12.srnn", written.Model.File);
+        Assert.True(File.Exists(Path.Combine(output, "model.srnn")), "the model is still written to --out");
+    }
+
     /// <summary>The shipped pipeline with the chosen thresholds and no Model:File.</summary>
     private static string WriteVariant(string path, JsonElement chosen)
     {
