@@ -252,7 +252,8 @@ internal static class BacktestReportJson
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
+    /// <summary>A finite number, or null (JSON has no NaN or infinity).</summary>
+    internal static void Number(Utf8JsonWriter w, string name, double value)
     {
         if (double.IsFinite(value))
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using StreamRnn.Daemon.Backtest;
 
 namespace StreamRnn.Tools.Calibration;
 
@@ -85,17 +86,7 @@ internal static class CalibrationReport
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
+    private static void Number(Utf8JsonWriter w, string name, double value) => BacktestReportJson.Number(w, name, value);
 
     private static string Markdown(CalibrationResult result)
     {
