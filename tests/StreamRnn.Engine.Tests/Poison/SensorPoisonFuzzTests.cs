@@ -29,6 +29,7 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
     [InlineData("categorical")]
     [InlineData("horizons")]
     [InlineData("lastrssi")]
+    [InlineData("within")]
     public void Hostile_sensor_records_never_throw_and_are_all_accounted_for(string variant)
     {
         var pipeline = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("config/pipelines/bed-exit.json")))!;
@@ -42,6 +43,12 @@ public sealed class SensorPoisonFuzzTests(ITestOutputHelper output)
         {
             pipeline["Features"]!.AsArray().Add(JsonNode.Parse(
                 """{ "Field": "rssi", "Transform": "CategoryLast", "By": "antenna_id", "Categories": ["1", "2", "3", "4"] }"""));
+        }
+        else if (variant == "within")
+        {
+            // The event label in event time: hostile timestamps meet the label's ring of times and FIFO of out steps.
+            pipeline["Target"] = JsonNode.Parse("""{ "Field": "in_bed", "Transform": "OutWithin", "OutValue": 0, "Horizon": 12, "Within": "00:00:03" }""");
+            pipeline["Training"]!["WindowSteps"] = 24;
         }
         else if (variant == "categorical")
         {
