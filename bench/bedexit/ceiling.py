@@ -9,7 +9,8 @@ differences and the time since the trial's start (40 inputs). Label: out of bed 
 histogram gradient-boosting classifier (200 trees, balanced weights) is fitted on the calibration half; the alert
 threshold (0.1..0.9) is chosen by detection F1 on out-of-fold predictions inside the calibration half (3 folds by
 trial); the alert rule is the engine's shape (raise at p >= threshold after a calm stretch of 10 s, cooldown 30 s);
-scoring as rule_baseline.py. Both directions summed.  usage: ceiling.py [base|rich] [W]
+scoring as rule_baseline.py. Both directions summed. --folds5 instead fits on 48 trials and scores the other 12, five
+times (contiguous blocks, as protocol.py --halves folds5), counts summed.  usage: ceiling.py [base|rich] [W] [--folds5]
 """
 import collections, csv, math, sys
 import numpy as np
@@ -23,8 +24,9 @@ exits = collections.defaultdict(list)
 for r in csv.DictReader(open(DATA + "torres_rfid_room1_bed_exit_events.csv")):
     exits[r["trial_id"]].append(float(r["first_out_of_bed_time_s"]))
 names = list(trials)
-MODE = sys.argv[1] if len(sys.argv) > 1 else "rich"
-LABEL_W = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0   # anticipation: out within W s
+ARGV = [a for a in sys.argv[1:] if a != "--folds5"] if __name__ == "__main__" else []
+MODE = ARGV[0] if len(ARGV) > 0 else "rich"
+LABEL_W = float(ARGV[1]) if len(ARGV) > 1 else 0.0   # anticipation: out within W s
 def feats(k):
     rows = trials[k]; out = []; last = {}; lastr = {}; hist = collections.deque(); act = [0.0]*6; prev = None; tprev = None
     t0 = float(rows[0]["time_s"])
@@ -91,17 +93,20 @@ def fit(keys):
     return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=1).fit(X, y, sample_weight=w)
 def predict(m, keys):
     return {k: m.predict_proba(np.array([f for (_, f, _) in F[k]]))[:, 1] for k in keys}
-halves = {"A": (names[:30], names[30:]), "B": (names[30:], names[:30])}
-total = collections.Counter()
-for fold, (cal, test) in halves.items():
-    # threshold from out-of-fold predictions inside the calibration half (3 folds by trial)
-    oof = {}
-    for i in range(3):
-        inner = cal[i::3]; rest = [k for k in cal if k not in inner]
-        oof.update(predict(fit(rest), inner))
-    best = max((f1(score(cal, alerts_of(cal, oof, thr))), thr) for thr in [0.1*i for i in range(1, 10)])
-    m = fit(cal); P = predict(m, test)
-    s = score(test, alerts_of(test, P, best[1]))
-    print(f"fold {fold}: thr {best[1]:.1f} (cal F1 {best[0]:.3f}) R {s['detected']}/{s['events']} P {s['true']}/{s['alerts']} FA/h {(s['alerts']-s['true'])/s['hours']:.2f}")
-    total.update(s)
-print(f"{MODE} W={LABEL_W}: recall {total['detected']/total['events']:.3f} precision {total['true']/max(1,total['alerts']):.3f} FA/h {(total['alerts']-total['true'])/total['hours']:.2f}")
+if __name__ == "__main__":
+    halves = {"A": (names[:30], names[30:]), "B": (names[30:], names[:30])}
+    if "--folds5" in sys.argv:   # learning curve: 5 blocks of 12 trials, each scored by a model fitted on the other 48
+        halves = {str(i + 1): ([k for k in names if k not in names[12*i:12*i + 12]], names[12*i:12*i + 12]) for i in range(5)}
+    total = collections.Counter()
+    for fold, (cal, test) in halves.items():
+        # threshold from out-of-fold predictions inside the calibration half (3 folds by trial)
+        oof = {}
+        for i in range(3):
+            inner = cal[i::3]; rest = [k for k in cal if k not in inner]
+            oof.update(predict(fit(rest), inner))
+        best = max((f1(score(cal, alerts_of(cal, oof, thr))), thr) for thr in [0.1*i for i in range(1, 10)])
+        m = fit(cal); P = predict(m, test)
+        s = score(test, alerts_of(test, P, best[1]))
+        print(f"fold {fold}: thr {best[1]:.1f} (cal F1 {best[0]:.3f}) R {s['detected']}/{s['events']} P {s['true']}/{s['alerts']} FA/h {(s['alerts']-s['true'])/s['hours']:.2f}")
+        total.update(s)
+    print(f"{MODE} W={LABEL_W}: recall {total['detected']/total['events']:.3f} precision {total['true']/max(1,total['alerts']):.3f} FA/h {(total['alerts']-total['true'])/total['hours']:.2f}")

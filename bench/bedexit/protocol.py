@@ -23,7 +23,8 @@ usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | -
                    [--halves room|tune] [--set Section.Setting=JSON ...] [--dll PATH]
                    [--calibrate passes|train [--epochs 20] [--patience 3] [--train-lr RATE]] [--separate-steps]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
-trials 21-60 are never looked at while tuning. --set overrides a pipeline setting, e.g.
+trials 21-60 are never looked at while tuning. --halves folds5 is a learning-curve check, not the issue's protocol:
+five folds of 12 trials, each scored by a model calibrated on the other 48 (counts of the five folds summed). --set overrides a pipeline setting, e.g.
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
 calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
 for variants that change only the alert rule.
@@ -38,6 +39,21 @@ TUNE = {"A": ("d1p01M..d1p10F", "d1p11F..d1p20F"), "B": ("d1p11F..d1p20F", "d1p0
 # --threshold-from inner: the calibration half split in two (by trial order) for a cross-fitted threshold choice.
 INNER = {"d1p01M..d1p30F": ("d1p01M..d1p15F", "d1p16F..d1p30F"), "d1p31F..d1p60F": ("d1p31F..d1p45M", "d1p46M..d1p60F"),
          "d1p01M..d1p10F": ("d1p01M..d1p05M", "d1p06M..d1p10F"), "d1p11F..d1p20F": ("d1p11F..d1p15F", "d1p16F..d1p20F")}
+
+
+def folds(k=5):
+    """--halves folds5: the 60 trials in k contiguous blocks; each block is scored once, calibrated on the other four."""
+    with open(CSV, newline="") as f:
+        names = list(dict.fromkeys(r["trial_id"] for r in csv.DictReader(f)))
+    size = len(names) // k
+    out = {}
+    for i in range(k):
+        test = names[i * size:(i + 1) * size]
+        cal = [r for r in [names[:i * size], names[(i + 1) * size:]] if r]
+        out[str(i + 1)] = (",".join(f"{r[0]}..{r[-1]}" for r in cal), f"{test[0]}..{test[-1]}")
+    return out
+
+
 GRID = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
@@ -53,18 +69,20 @@ def backtest(pipeline, keys, out, extra):
 
 
 def sequential_csv(keys, path):
-    """CAL's rows (keys FIRST..LAST in order of first appearance) with each trial's time_s shifted to start 1 s after
+    """CAL's rows (keys FIRST..LAST[,FIRST..LAST] in order of first appearance) with each trial's time_s shifted to start 1 s after
     the previous trial's last reading, as backtest --key-replay sequential does (BacktestInput.InSequence)."""
     if os.path.exists(path):
         return path
-    first, last = keys.split("..")
     with open(CSV, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
         rows = list(reader)
     ki, ti = header.index("trial_id"), header.index("time_s")
     order = list(dict.fromkeys(r[ki] for r in rows))
-    wanted = set(order[order.index(first):order.index(last) + 1])
+    wanted = set()
+    for part in keys.split(","):
+        first, last = part.split("..")
+        wanted.update(order[order.index(first):order.index(last) + 1])
     span = {}
     for r in rows:
         if r[ki] in wanted:
@@ -154,7 +172,7 @@ def main():
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--fixed-threshold", action="store_true")
     ap.add_argument("--out", default="out/bedexit-protocol")
-    ap.add_argument("--halves", choices=["room", "tune"], default="room")
+    ap.add_argument("--halves", choices=["room", "tune", "folds5"], default="room")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--dll", default=DLL)
     ap.add_argument("--models-from")
@@ -173,7 +191,7 @@ def main():
     for seed in [int(s) for s in a.seeds.split(",")]:
         total = dict(alerts=0, true_alerts=0, events=0, detected_events=0, monitored_hours=0.0)
         picks = []
-        for fold, (cal, test) in (TUNE if a.halves == "tune" else HALVES).items():
+        for fold, (cal, test) in (TUNE if a.halves == "tune" else folds() if a.halves == "folds5" else HALVES).items():
             out = os.path.join(a.out, f"s{seed}{fold}")
             os.makedirs(out, exist_ok=True)
             p = variant(base, seed, None, os.path.join(out, "pipeline.json"))
@@ -226,7 +244,7 @@ def main():
         rec = total["detected_events"] / total["events"]
         fah = (total["alerts"] - total["true_alerts"]) / total["monitored_hours"]
         rows.append((seed, prec, rec, fah))
-        print(f"seed {seed} both folds: alerts {total['alerts']} true {total['true_alerts']} detected "
+        print(f"seed {seed} all folds: alerts {total['alerts']} true {total['true_alerts']} detected "
               f"{total['detected_events']}/{total['events']} precision {prec:.3f} recall {rec:.3f} "
               f"false/bed-hour {fah:.2f} thresholds {picks}", flush=True)
     for i, name in [(1, "precision"), (2, "recall"), (3, "false alerts per bed-hour")]:
