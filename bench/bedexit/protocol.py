@@ -25,7 +25,8 @@ usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | -
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --halves folds5 is a learning-curve check, not the issue's protocol:
 five folds of 12 trials, each scored by a model calibrated on the other 48 (counts of the five folds summed). --set overrides a pipeline setting, e.g.
---set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --models-from DIR reuses the
+--set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --score-set does the same for step 3
+only (how the model keeps learning while it is scored). --models-from DIR reuses the
 calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
 for variants that change only the alert rule.
 Run from the repository root after `dotnet build src/StreamRnn.Tools -c Release`.
@@ -142,9 +143,9 @@ def calibrate_command(pipeline, keys, out, model):
         return json.load(f)["chosen"]["threshold"]
 
 
-def variant(base, seed, threshold, path):
+def variant(base, seed, threshold, path, scoring=False):
     d = json.loads(json.dumps(base))
-    for item in ARGS.set:
+    for item in ARGS.set + (ARGS.score_set if scoring else []):
         setting, value = item.split("=", 1)
         *parents, leaf = setting.split(".")
         node = d
@@ -174,6 +175,8 @@ def main():
     ap.add_argument("--out", default="out/bedexit-protocol")
     ap.add_argument("--halves", choices=["room", "tune", "folds5"], default="room")
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--score-set", action="append", default=[],
+                    help="like --set, for step 3 (scoring) only, e.g. --score-set Training.LearningRate=0.05")
     ap.add_argument("--dll", default=DLL)
     ap.add_argument("--models-from")
     ap.add_argument("--threshold-from", choices=["cal", "inner"], default="cal")
@@ -234,7 +237,8 @@ def main():
                     threshold = best[1]
             picks.append(threshold)
             q = backtest(variant(base, seed, threshold if not a.fixed_threshold else None,
-                                 os.path.join(out, "score.json")), test, os.path.join(out, "score"), ["--model", model])
+                                 os.path.join(out, "score.json"), scoring=True), test, os.path.join(out, "score"),
+                         ["--model", model])
             print(f"seed {seed} fold {fold}: threshold {threshold} alerts {q['alerts']} true {q['true_alerts']} "
                   f"detected {q['detected_events']}/{q['events']} P {q['precision']} R {q['recall']} "
                   f"FA/h {q['false_alerts_per_hour']}", flush=True)
