@@ -16,10 +16,11 @@
 4. The same for harder, more realistic splits: 48 trials predicting a contiguous block of 12 (5 blocks), and one half
    (30 trials) predicting the other, as the protocol allows.
 5. With protocol.py output directories as arguments: the same rules, with hindsight, on the learned model's own
-   scored predictions (DIR/s<seed><fold>/score/predictions.csv), per seed.
+   scored predictions (DIR/s<seed><fold>/score/predictions.csv), per seed; with --average also for the seeds'
+   probabilities averaged per reading (an ensemble of the seeds' models).
 6. With --refit: the classifier refitted before each scored trial on the calibration half plus the scored half's
    earlier trials (a room that keeps learning from every labelled session).
-usage: bound.py [PROTOCOL_OUT_DIR ...] [--refit]
+usage: bound.py [PROTOCOL_OUT_DIR ...] [--average] [--refit]
 """
 import collections, csv, glob, itertools, os, sys
 import numpy as np
@@ -121,8 +122,9 @@ for what, folds in [("trained on 48 trials, scored on a contiguous block of 12",
     frontier({k: v for cal, test in folds for k, v in predict(fit(cal), test).items()}, what)
 
 # 5. the learned model's own predictions from protocol.py runs, under the same hindsight-tuned rules
-for run in [arg for arg in sys.argv[1:] if arg != "--refit"]:
+for run in [arg for arg in sys.argv[1:] if not arg.startswith("--")]:
     seeds = sorted({os.path.basename(d)[1:-1] for d in glob.glob(os.path.join(run, "s*")) if os.path.isdir(d)})
+    preds = {}
     for seed in seeds:
         pred = {}
         for path in glob.glob(os.path.join(run, f"s{seed}?", "score", "predictions.csv")):
@@ -131,7 +133,11 @@ for run in [arg for arg in sys.argv[1:] if arg != "--refit"]:
                     pred.setdefault(r["key"], []).append(float(r["prediction"]))
         if sorted(pred) != sorted(names) or any(len(pred[k]) != len(T[k]) for k in names):
             sys.exit(f"{run} seed {seed}: predictions do not cover every reading of the 60 trials once")
-        frontier({k: np.array(v) for k, v in pred.items()}, f"{run}, seed {seed} (its own scored predictions)")
+        preds[seed] = {k: np.array(v) for k, v in pred.items()}
+        frontier(preds[seed], f"{run}, seed {seed} (its own scored predictions)")
+    if "--average" in sys.argv and len(preds) > 1:   # an ensemble: the seeds' probabilities averaged per reading
+        frontier({k: np.mean([p[k] for p in preds.values()], axis=0) for k in names},
+                 f"{run}, seeds {', '.join(preds)} averaged")
 
 # 6. --refit: the classifier refitted before each scored trial on the calibration half plus the scored half's earlier
 # trials, as a room that keeps every labelled session would (about 2 minutes on 2 cores)
