@@ -10,7 +10,8 @@ histogram gradient-boosting classifier (200 trees, balanced weights) is fitted o
 threshold (0.1..0.9) is chosen by detection F1 on out-of-fold predictions inside the calibration half (3 folds by
 trial); the alert rule is the engine's shape (raise at p >= threshold after a calm stretch of 10 s, cooldown 30 s);
 scoring as rule_baseline.py. Both directions summed. --folds5 instead fits on 48 trials and scores the other 12, five
-times (contiguous blocks, as protocol.py --halves folds5), counts summed.  usage: ceiling.py [base|rich] [W] [--folds5]
+times (contiguous blocks, as protocol.py --halves folds5), counts summed; --interleaved5 with trial i in fold i mod 5.
+usage: ceiling.py [base|rich] [W] [--folds5 | --interleaved5]
 """
 import collections, csv, math, sys
 import numpy as np
@@ -24,7 +25,7 @@ exits = collections.defaultdict(list)
 for r in csv.DictReader(open(DATA + "torres_rfid_room1_bed_exit_events.csv")):
     exits[r["trial_id"]].append(float(r["first_out_of_bed_time_s"]))
 names = list(trials)
-ARGV = [a for a in sys.argv[1:] if a != "--folds5"] if __name__ == "__main__" else []
+ARGV = [a for a in sys.argv[1:] if not a.startswith("--")] if __name__ == "__main__" else []
 MODE = ARGV[0] if len(ARGV) > 0 else "rich"
 LABEL_W = float(ARGV[1]) if len(ARGV) > 1 else 0.0   # anticipation: out within W s
 def feats(k):
@@ -97,6 +98,8 @@ if __name__ == "__main__":
     halves = {"A": (names[:30], names[30:]), "B": (names[30:], names[:30])}
     if "--folds5" in sys.argv:   # learning curve: 5 blocks of 12 trials, each scored by a model fitted on the other 48
         halves = {str(i + 1): ([k for k in names if k not in names[12*i:12*i + 12]], names[12*i:12*i + 12]) for i in range(5)}
+    if "--interleaved5" in sys.argv:   # trial i in fold i mod 5: each participant's other trials are in training
+        halves = {str(i + 1): ([k for k in names if k not in names[i::5]], names[i::5]) for i in range(5)}
     total = collections.Counter()
     for fold, (cal, test) in halves.items():
         # threshold from out-of-fold predictions inside the calibration half (3 folds by trial)

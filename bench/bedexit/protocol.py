@@ -24,7 +24,8 @@ usage: protocol.py PIPELINE [--seeds 13,1,2] [--passes 5] [--fixed-threshold | -
                    [--calibrate passes|train [--epochs 20] [--patience 3] [--train-lr RATE]] [--separate-steps]
 --halves tune calibrates on trials 1-10 and scores 11-20 (and the reverse): where settings are chosen, so that
 trials 21-60 are never looked at while tuning. --halves folds5 is a learning-curve check, not the issue's protocol:
-five folds of 12 trials, each scored by a model calibrated on the other 48 (counts of the five folds summed). --set overrides a pipeline setting, e.g.
+five folds of 12 trials, each scored by a model calibrated on the other 48 (counts of the five folds summed);
+--halves interleaved5 puts trial i in fold i mod 5 instead (a split that mixes each participant's trials). --set overrides a pipeline setting, e.g.
 --set Alerts.RaiseK=2 --set Training.PromotionCriterion='"AveragePrecision"'. --score-set does the same for step 3
 only (how the model keeps learning while it is scored). --models-from DIR reuses the
 calibrated models of an earlier run with the same training settings (DIR/s<seed><fold>/cal.srnn) instead of step 1:
@@ -42,13 +43,19 @@ INNER = {"d1p01M..d1p30F": ("d1p01M..d1p15F", "d1p16F..d1p30F"), "d1p31F..d1p60F
          "d1p01M..d1p10F": ("d1p01M..d1p05M", "d1p06M..d1p10F"), "d1p11F..d1p20F": ("d1p11F..d1p15F", "d1p16F..d1p20F")}
 
 
-def folds(k=5):
-    """--halves folds5: the 60 trials in k contiguous blocks; each block is scored once, calibrated on the other four."""
+def folds(k=5, interleaved=False):
+    """--halves folds5: the 60 trials in k contiguous blocks; each block is scored once, calibrated on the other four.
+    --halves interleaved5: trial i in fold i mod k instead, so a scored trial's neighbours (most likely the same
+    participant's other trials) are in its calibration set."""
     with open(CSV, newline="") as f:
         names = list(dict.fromkeys(r["trial_id"] for r in csv.DictReader(f)))
     size = len(names) // k
     out = {}
     for i in range(k):
+        if interleaved:
+            test = names[i::k]
+            out[str(i + 1)] = (",".join(n for n in names if n not in test), ",".join(test))
+            continue
         test = names[i * size:(i + 1) * size]
         cal = [r for r in [names[:i * size], names[(i + 1) * size:]] if r]
         out[str(i + 1)] = (",".join(f"{r[0]}..{r[-1]}" for r in cal), f"{test[0]}..{test[-1]}")
@@ -173,7 +180,7 @@ def main():
     ap.add_argument("--passes", type=int, default=5)
     ap.add_argument("--fixed-threshold", action="store_true")
     ap.add_argument("--out", default="out/bedexit-protocol")
-    ap.add_argument("--halves", choices=["room", "tune", "folds5"], default="room")
+    ap.add_argument("--halves", choices=["room", "tune", "folds5", "interleaved5"], default="room")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--score-set", action="append", default=[],
                     help="like --set, for step 3 (scoring) only, e.g. --score-set Training.LearningRate=0.05")
@@ -194,7 +201,8 @@ def main():
     for seed in [int(s) for s in a.seeds.split(",")]:
         total = dict(alerts=0, true_alerts=0, events=0, detected_events=0, monitored_hours=0.0)
         picks = []
-        for fold, (cal, test) in (TUNE if a.halves == "tune" else folds() if a.halves == "folds5" else HALVES).items():
+        for fold, (cal, test) in (TUNE if a.halves == "tune" else folds() if a.halves == "folds5"
+                                  else folds(interleaved=True) if a.halves == "interleaved5" else HALVES).items():
             out = os.path.join(a.out, f"s{seed}{fold}")
             os.makedirs(out, exist_ok=True)
             p = variant(base, seed, None, os.path.join(out, "pipeline.json"))
