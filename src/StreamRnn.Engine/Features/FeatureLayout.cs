@@ -72,12 +72,16 @@ internal sealed class FeatureLayout
                 Lags = options.HasCategories ? 0 : options.Lags,
             };
             input += slot.Width;
+            if (options.HasCategories)
+            {
+                slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
+            }
+
             if (options.Transform == FeatureTransform.CategoryLast)
             {
                 // Field's numeric slot, By's category slot (shared like a OneHot's), raw last values per category, own statistics.
                 slot.ValueIndex = NumericSlot(options.Field);
                 slot.ByIndex = CategorySlot(options.By, i);
-                slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
                 slot.PreviousIndex = previous;
                 previous += slot.Width;
                 slot.StatisticIndex = stats++;
@@ -86,7 +90,6 @@ internal sealed class FeatureLayout
             {
                 // Features of one field share its category slot (validation requires the same categories).
                 slot.ValueIndex = CategorySlot(options.Field, i);
-                slot.Categories = options.Categories.Select(c => Encoding.UTF8.GetBytes(c)).ToArray();
                 if (options.Transform == FeatureTransform.CategoryAge)
                 {
                     slot.OverIndex = NumericSlot(options.Time);

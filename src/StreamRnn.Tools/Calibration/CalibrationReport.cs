@@ -78,15 +78,13 @@ internal static class CalibrationReport
         w.WriteNumber("true_alerts", row.TrueAlerts);
         w.WriteNumber("events", row.Events);
         w.WriteNumber("detected_events", row.DetectedEvents);
-        Number(w, "precision", row.Precision);
-        Number(w, "recall", row.Recall);
-        Number(w, "f1", row.F1);
-        Number(w, "false_alerts_per_hour", row.FalseAlertsPerHour);
-        Number(w, "monitored_hours", row.MonitoredHours);
+        BacktestReportJson.Number(w, "precision", row.Precision);
+        BacktestReportJson.Number(w, "recall", row.Recall);
+        BacktestReportJson.Number(w, "f1", row.F1);
+        BacktestReportJson.Number(w, "false_alerts_per_hour", row.FalseAlertsPerHour);
+        BacktestReportJson.Number(w, "monitored_hours", row.MonitoredHours);
         w.WriteEndObject();
     }
-
-    private static void Number(Utf8JsonWriter w, string name, double value) => BacktestReportJson.Number(w, name, value);
 
     private static string Markdown(CalibrationResult result)
     {

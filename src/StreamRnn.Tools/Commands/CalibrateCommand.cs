@@ -8,7 +8,7 @@ using StreamRnn.Tools.Calibration;
 namespace StreamRnn.Tools.Commands;
 
 /// <summary>
-/// <c>streamrnn-tools calibrate</c>: per-room calibration of a binary alert pipeline (e.g. bed exit) on labelled
+/// <c>streamrnn-tools calibrate</c>: per-room calibration of an event alert pipeline (Binary or Categorical head, e.g. bed exit) on labelled
 /// sessions — learn (as <c>backtest --passes N --save-model</c>), choose the alert threshold with the best F1 of
 /// detection on the same sessions, and write model.srnn, pipeline.json, calibration.json and calibration.md.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed class CalibrateCommand : VerbCommand
     private readonly Option<string> _pipelineModelFile;
 
     public CalibrateCommand()
-        : base("calibrate", "Calibrate a binary alert pipeline (e.g. bed exit) for a room on labelled sessions: learn, choose the threshold, write a pipeline.", """
+        : base("calibrate", "Calibrate an event alert pipeline (Binary or Categorical head, e.g. bed exit) for a room on labelled sessions: learn, choose the threshold, write a pipeline.", """
             Step 1 learns on the labelled sessions (the rows of --keys) exactly as backtest --passes N --save-model does.
             Step 2 replays the same sessions from the learned model once per candidate threshold (ClearThreshold =
             --clear-ratio × threshold, the pipeline's other settings as written, online training as the pipeline has it)
@@ -115,7 +115,7 @@ internal sealed class CalibrateCommand : VerbCommand
             parse.GetValue(_thresholds) is { Length: > 0 } thresholds ? thresholds : [.. CalibrationSettings.DefaultThresholds],
             parse.GetValue(_clearRatio) ?? CalibrationSettings.DefaultClearRatio,
             CommandLineText(parse),
-            string.IsNullOrWhiteSpace(parse.GetValue(_pipelineModelFile)) ? null : parse.GetValue(_pipelineModelFile));
+            parse.GetValue(_pipelineModelFile) is { } modelFile && !string.IsNullOrWhiteSpace(modelFile) ? modelFile : null);
         try
         {
             var progress = new ProgressReporter(error, ProgressReporter.StandardErrorIsTerminal, TimeProvider.System);
