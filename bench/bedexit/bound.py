@@ -24,7 +24,7 @@ usage: bound.py [PROTOCOL_OUT_DIR ...] [--average] [--refit]
 """
 import collections, csv, glob, itertools, os, sys
 import numpy as np
-from ceiling import F, names, trials, exits, fit, predict, score
+from ceiling import F, names, trials, exits, fit, predict, score, raises
 
 # 1. the exits
 buckets = collections.Counter()
@@ -52,13 +52,7 @@ print(f"per-reading accuracy out of fold (in bed / out of bed): {acc:.4f}")
 
 # 3. alert rules, tuned with hindsight
 def engine_shape(P, ts, thr, arm_s, cooldown):
-    out, last, since, calm = [], -1e18, None, None
-    for t, p in zip(ts, P):
-        c = p >= thr
-        if c and since is not None and calm - since >= arm_s and t - last >= cooldown:
-            out.append(t); last = t
-        since, calm = (None, None) if c else ((t if since is None else since), t)
-    return out
+    return raises(ts, P, thr, arm_s, cooldown)
 
 
 def tracker(P, ts, hi, lo, k_in, hold):

@@ -61,21 +61,21 @@ def feats(k):
         out = lab
     return out
 F = {k: feats(k) for k in names}
+def raises(ts, P, thr, arm_s=10.0, cooldown=30.0):
+    """The engine's alert shape on one trial: raise at p >= thr after a calm stretch of arm_s, cooldown s apart."""
+    times, last, since, calm = [], -1e18, None, None
+    for t, p in zip(ts, P):
+        c = p >= thr
+        armed = since is not None and calm - since >= arm_s
+        if c and armed and t - last >= cooldown:
+            times.append(t); last = t
+        if c:
+            since, calm = None, None
+        else:
+            since, calm = (t if since is None else since), t
+    return times
 def alerts_of(keys, P, thr, arm_s=10.0, cooldown=30.0):
-    out = {}
-    for k in keys:
-        times, last, since, calm = [], -1e18, None, None
-        for (t, _, _), p in zip(F[k], P[k]):
-            c = p >= thr
-            armed = since is not None and calm - since >= arm_s
-            if c and armed and t - last >= cooldown:
-                times.append(t); last = t
-            if c:
-                since, calm = None, None
-            else:
-                since, calm = (t if since is None else since), t
-        out[k] = times
-    return out
+    return {k: raises([t for (t, _, _) in F[k]], P[k], thr, arm_s, cooldown) for k in keys}
 def score(keys, al):
     s = collections.Counter()
     for k in keys:
