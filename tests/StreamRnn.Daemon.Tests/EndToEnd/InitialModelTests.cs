@@ -233,30 +233,7 @@ public sealed class InitialModelTests : IDisposable
         return new Pipeline(definition, file);
     }
 
-    private List<string> Consume(string topic, int count)
-    {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers,
-            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(topic);
-        var values = new List<string>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (values.Count < count && DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (result?.Message is { } message)
-            {
-                values.Add(message.Value);
-            }
-        }
-
-        consumer.Close();
-        return values;
-    }
+    private List<string> Consume(string topic, int count) => TopicValues.Read(_cluster.BootstrapServers, topic, count, Timeout);
 
     public void Dispose()
     {
